@@ -1,0 +1,87 @@
+"""The database: Tortoise configuration for SQLite (embedded default) or PostgreSQL, and migrations."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from tortoise import Tortoise
+
+from backend.settings import Settings
+
+SQLITE_PRAGMAS = {"journal_mode": "WAL", "foreign_keys": "ON", "busy_timeout": 10000, "synchronous": "NORMAL"}
+
+
+def _connection(url: str) -> dict[str, Any]:
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = url[len("sqlite://"):]
+        return {"engine": "backend.sqlite_engine", "credentials": {"file_path": path, **SQLITE_PRAGMAS}}
+    if parsed.scheme in ("postgres", "postgresql"):
+        return {
+            "engine": "tortoise.backends.asyncpg",
+            "credentials": {
+                "host": parsed.hostname or "127.0.0.1",
+                "port": parsed.port or 5432,
+                "user": unquote(parsed.username or "postgres"),
+                "password": unquote(parsed.password or ""),
+                "database": parsed.path.lstrip("/") or "postgres",
+                "minsize": 1,
+                "maxsize": 10,
+            },
+        }
+    raise ValueError(f"CRM_DATABASE_URL: unsupported database {parsed.scheme!r} (use sqlite:// or postgres://)")
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": _connection(database_url)},
+        "apps": {
+            "models": {
+                "models": ["backend.models"],
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def prepare_data_dir(settings: Settings) -> None:
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+
+def configure_sql_log(enabled: bool) -> None:
+    """CRM_SQL_LOG=1: every SQL statement on stderr, one per line."""
+    logger = logging.getLogger("tortoise.db_client")
+    if not enabled or any(getattr(h, "_crm_sql", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("SQL %(message)s"))
+    handler._crm_sql = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+
+
+async def migrate(settings: Settings) -> list[str]:
+    """Apply every migration not yet applied; safe to run again. Returns the names applied."""
+    from backend.migrations import apply_all
+
+    await init(settings)
+    try:
+        return await apply_all()
+    finally:
+        await close()
+
+
+async def init(settings: Settings) -> None:
+    prepare_data_dir(settings)
+    configure_sql_log(settings.sql_log)
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+
+
+async def close() -> None:
+    await Tortoise.close_connections()

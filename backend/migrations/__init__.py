@@ -1,0 +1,65 @@
+"""Schema migrations: numbered steps, each applied once and recorded in `crm_migration`.
+
+Tortoise's own migration runner drops foreign-key columns on PostgreSQL when a table refers to one
+created later in the same migration, so the first step lets Tortoise generate the schema (which orders
+tables correctly on every database) and later steps are plain SQL or Python, in order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from tortoise import Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+Step = Callable[[BaseDBAsyncClient], Awaitable[None]]
+
+
+async def _initial(conn: BaseDBAsyncClient) -> None:
+    await Tortoise.generate_schemas(safe=True)
+
+
+def _sql(*statements: str) -> Step:
+    async def run(conn: BaseDBAsyncClient) -> None:
+        for statement in statements:
+            await conn.execute_script(statement)
+
+    return run
+
+
+STEPS: list[tuple[str, Step]] = [
+    ("0001_initial", _initial),
+    (
+        "0002_indexes",
+        _sql(
+            # At most one primary contact per customer, enforced by the database so no race can break it.
+            'CREATE UNIQUE INDEX "uniq_contact_primary" ON "contact" ("customer_id") WHERE "is_primary"',
+            'CREATE INDEX "idx_activity_customer_time" ON "activity" ("customer_id", "occurred_at")',
+            'CREATE INDEX "idx_engagement_campaign_time" ON "engagement_event" ("campaign_id", "occurred_at")',
+            'CREATE INDEX "idx_deal_customer_stage" ON "deal" ("customer_id", "stage_id")',
+        ),
+    ),
+]
+
+
+async def apply_all() -> list[str]:
+    """Apply the steps not yet recorded; returns their names."""
+    conn = connections.get("default")
+    await conn.execute_script(
+        'CREATE TABLE IF NOT EXISTS "crm_migration" ("name" VARCHAR(100) PRIMARY KEY, "applied_at" VARCHAR(40) NOT NULL)'
+    )
+    _, rows = await conn.execute_query('SELECT "name" FROM "crm_migration"')
+    done = {row["name"] for row in rows}
+    applied = []
+    for name, step in STEPS:
+        if name in done:
+            continue
+        await step(conn)
+        await conn.execute_query(
+            'INSERT INTO "crm_migration" ("name", "applied_at") VALUES ($1, CURRENT_TIMESTAMP)'
+            if conn.capabilities.dialect == "postgres"
+            else 'INSERT INTO "crm_migration" ("name", "applied_at") VALUES (?, CURRENT_TIMESTAMP)',
+            [name],
+        )
+        applied.append(name)
+    return applied

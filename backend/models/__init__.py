@@ -1,0 +1,27 @@
+"""All models of the CRM's one Tortoise app, `models`."""
+
+from backend.models.activities import Activity, ActivityKind, Outcome, Priority, TaskStatus
+from backend.models.audit import AuditEntry
+from backend.models.campaigns import (
+    Campaign,
+    CampaignLike,
+    CampaignStatus,
+    CampaignType,
+    EngagementEvent,
+    EngagementKind,
+    Enrolment,
+    Visibility,
+)
+from backend.models.contacts import Contact, ContactStatus, Lead, LeadStatus
+from backend.models.currency import ExchangeRate
+from backend.models.customers import Customer, CustomerStatus, CustomerStatusChange, Note
+from backend.models.deals import Deal, DealStageChange, Pipeline, Stage, StageKind
+from backend.models.users import ApiToken, Notification, Role, Session, Team, User
+
+__all__ = [
+    "Activity", "ActivityKind", "ApiToken", "AuditEntry", "Campaign", "CampaignLike", "CampaignStatus",
+    "CampaignType", "Contact", "ContactStatus", "Customer", "CustomerStatus", "CustomerStatusChange", "Deal",
+    "DealStageChange", "EngagementEvent", "EngagementKind", "Enrolment", "ExchangeRate", "Lead", "LeadStatus",
+    "Note", "Notification", "Outcome", "Pipeline", "Priority", "Role", "Session", "Stage", "StageKind",
+    "TaskStatus", "Team", "User", "Visibility",
+]

@@ -1,0 +1,57 @@
+"""People at customers (or not yet at any), and leads that may become deals."""
+
+from enum import Enum
+
+from tortoise import fields
+
+from backend.models.base import Editable
+
+
+class ContactStatus(str, Enum):
+    NEW = "new"
+    HOT = "hot"
+    CONVERTED = "converted"
+    COLD = "cold"
+    NOT_INTERESTED = "not_interested"
+
+
+class Contact(Editable):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200, db_index=True)
+    email = fields.CharField(max_length=254, default="", db_index=True)
+    phone = fields.CharField(max_length=40, default="")
+    job_title = fields.CharField(max_length=100, default="")
+    department = fields.CharField(max_length=100, default="")
+    role_at_customer = fields.CharField(max_length=100, default="")
+    is_primary = fields.BooleanField(default=False)
+    customer = fields.ForeignKeyField("models.Customer", null=True, related_name="contacts", on_delete=fields.SET_NULL)
+    owner = fields.ForeignKeyField("models.User", null=True, related_name="owned_contacts", on_delete=fields.SET_NULL)
+    status = fields.CharEnumField(ContactStatus, max_length=20, default=ContactStatus.NEW, db_index=True)
+
+    class Meta:
+        table = "contact"
+
+
+class LeadStatus(str, Enum):
+    NEW = "new"
+    CONTACTED = "contacted"
+    QUALIFIED = "qualified"
+    CONVERTED = "converted"
+    LOST = "lost"
+
+
+class Lead(Editable):
+    id = fields.IntField(primary_key=True)
+    title = fields.CharField(max_length=200)
+    source = fields.CharField(max_length=100, default="")
+    scope_of_work = fields.TextField(default="")
+    company_name = fields.CharField(max_length=200, default="")
+    contact = fields.ForeignKeyField("models.Contact", null=True, related_name="leads", on_delete=fields.SET_NULL)
+    customer = fields.ForeignKeyField("models.Customer", null=True, related_name="leads", on_delete=fields.SET_NULL)
+    owner = fields.ForeignKeyField("models.User", null=True, related_name="owned_leads", on_delete=fields.SET_NULL)
+    status = fields.CharEnumField(LeadStatus, max_length=20, default=LeadStatus.NEW, db_index=True)
+    lost_reason = fields.CharField(max_length=500, default="")
+    deal = fields.ForeignKeyField("models.Deal", null=True, related_name=False, on_delete=fields.SET_NULL)
+
+    class Meta:
+        table = "lead"

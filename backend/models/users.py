@@ -1,0 +1,84 @@
+"""People who use the CRM, their teams, sign-in sessions and API tokens."""
+
+from enum import Enum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from backend.models.base import Editable
+
+
+class Role(str, Enum):
+    ADMIN = "admin"
+    SALES_HEAD = "sales_head"
+    SALES_REP = "sales_rep"
+    SUPPORT = "support"
+    MARKETING = "marketing"
+
+
+class Team(Model):
+    """A sales team; its head is the member whose role is sales_head (no cyclic key with User)."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100, unique=True)
+
+    class Meta:
+        table = "team"
+
+
+class User(Editable):
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    name = fields.CharField(max_length=200)
+    subject = fields.CharField(max_length=255, unique=True, null=True, description="OIDC `sub`")
+    role = fields.CharEnumField(Role, max_length=20, null=True)
+    team = fields.ForeignKeyField("models.Team", null=True, related_name="members", on_delete=fields.SET_NULL)
+    time_zone = fields.CharField(max_length=64, default="UTC")
+    active = fields.BooleanField(default=True)
+    last_login_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "crm_user"
+
+
+class Session(Model):
+    """A server-side sign-in: the cookie carries only a random id whose hash is the key."""
+
+    id = fields.CharField(max_length=64, primary_key=True, description="sha256 of the cookie value")
+    user = fields.ForeignKeyField("models.User", related_name="sessions", on_delete=fields.CASCADE)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_seen_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    ended_at = fields.DatetimeField(null=True)
+    user_agent = fields.CharField(max_length=300, default="")
+
+    class Meta:
+        table = "crm_session"
+
+
+class ApiToken(Model):
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField("models.User", related_name="api_tokens", on_delete=fields.CASCADE)
+    name = fields.CharField(max_length=100)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    prefix = fields.CharField(max_length=12)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_token"
+
+
+class Notification(Model):
+    id = fields.IntField(primary_key=True)
+    user = fields.ForeignKeyField("models.User", related_name="notifications", on_delete=fields.CASCADE)
+    kind = fields.CharField(max_length=40)
+    message = fields.CharField(max_length=500)
+    entity = fields.CharField(max_length=40, null=True)
+    entity_id = fields.IntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    read_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "notification"
