@@ -27,6 +27,24 @@ def _sql(*statements: str) -> Step:
     return run
 
 
+async def _default_pipeline(conn: BaseDBAsyncClient) -> None:
+    from backend.models import Pipeline, Stage, StageKind
+
+    if await Pipeline.exists():
+        return
+    pipeline = await Pipeline.create(name="Sales", is_default=True, position=0)
+    stages = [
+        ("New", 10, StageKind.OPEN),
+        ("Contacted", 20, StageKind.OPEN),
+        ("Qualified", 40, StageKind.OPEN),
+        ("Proposal sent", 60, StageKind.OPEN),
+        ("Won", 100, StageKind.WON),
+        ("Lost", 0, StageKind.LOST),
+    ]
+    for position, (name, probability, kind) in enumerate(stages):
+        await Stage.create(pipeline=pipeline, name=name, position=position, probability=probability, kind=kind)
+
+
 STEPS: list[tuple[str, Step]] = [
     ("0001_initial", _initial),
     (
@@ -39,6 +57,7 @@ STEPS: list[tuple[str, Step]] = [
             'CREATE INDEX "idx_deal_customer_stage" ON "deal" ("customer_id", "stage_id")',
         ),
     ),
+    ("0003_default_pipeline", _default_pipeline),
 ]
 
 

@@ -31,6 +31,7 @@ class Customer(Editable):
     industry = fields.CharField(max_length=100, default="", db_index=True)
     segment = fields.CharField(max_length=50, default="", db_index=True)
     tags = fields.JSONField(default=list)
+    tag_index = fields.CharField(max_length=1300, default="|", description="Lower-cased tags as |a|b| for filtering")
     description = fields.TextField(default="")
     account_manager = fields.ForeignKeyField(
         "models.User", null=True, related_name="managed_customers", on_delete=fields.SET_NULL

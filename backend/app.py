@@ -1,0 +1,56 @@
+"""create_app(): routes, middleware and lifespan (database, broadcast) of the CRM."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from tortoise import connections
+
+from backend import db
+from backend.broadcast import hub
+from backend.graphql_app import graphql_app
+from backend.settings import get_settings
+
+
+async def healthz(request: Request) -> JSONResponse:
+    database = "ok"
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception as exc:  # report, do not raise: this is what monitoring reads
+        database = f"error: {type(exc).__name__}"
+    broadcast = hub.status()
+    healthy = database == "ok" and bool(broadcast["connected"])
+    return JSONResponse(
+        {"status": "ok" if healthy else "degraded", "database": database, "broadcast": broadcast},
+        status_code=200 if healthy else 503,
+    )
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    settings = get_settings()
+    await db.init(settings)
+    await hub.start(settings.broadcast_url, settings.subscriber_queue)
+    try:
+        yield
+    finally:
+        await hub.stop()
+        await db.close()
+
+
+def create_app() -> Starlette:
+    gql = graphql_app()
+    routes = [
+        Route("/healthz", healthz),
+        Route("/graphql", gql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", gql),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+app = create_app()

@@ -1,0 +1,22 @@
+"""Events: what a committed write tells subscribers. Published only after the transaction commits."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Event:
+    topic: str
+    kind: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def encode(self) -> str:
+        return json.dumps({"kind": self.kind, "payload": self.payload}, default=str)
+
+    @classmethod
+    def decode(cls, topic: str, message: str) -> Event:
+        data = json.loads(message)
+        return cls(topic=topic, kind=data["kind"], payload=data["payload"])

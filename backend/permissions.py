@@ -1,0 +1,197 @@
+"""The one place where access is decided: what each role may do, and which rows each user may see.
+
+Row rules (CONTRACT.md, Roles and visibility): sales reps and heads see a customer when its account
+manager is in their team or one of its deals is owned by a team member; contacts, leads, deals and
+activities of a customer are visible exactly when the customer is; a contact or lead without a customer
+is visible to its owner's team. Admin, support and marketing see every customer.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from tortoise.expressions import Q, Subquery
+
+from backend.auth.actor import Actor
+from backend.errors import Forbidden, Unauthenticated
+from backend.models import Campaign, Customer, Deal, Role, User, Visibility
+
+ADMIN, HEAD, REP, SUPPORT, MARKETING = Role.ADMIN, Role.SALES_HEAD, Role.SALES_REP, Role.SUPPORT, Role.MARKETING
+SALES = (HEAD, REP)
+EVERYONE = (ADMIN, HEAD, REP, SUPPORT, MARKETING)
+
+
+class Action(str, Enum):
+    CREATE_CUSTOMER = "createCustomer"
+    UPDATE_CUSTOMER = "updateCustomer"
+    DELETE_CUSTOMER = "deleteCustomer"
+    CHANGE_CUSTOMER_STATUS = "changeCustomerStatus"
+    WRITE_NOTE = "writeNote"
+    CREATE_CONTACT = "createContact"
+    UPDATE_CONTACT = "updateContact"
+    CONVERT_CONTACT = "convertContact"
+    CREATE_LEAD = "createLead"
+    UPDATE_LEAD = "updateLead"
+    CONVERT_LEAD = "convertLead"
+    CREATE_DEAL = "createDeal"
+    UPDATE_DEAL = "updateDeal"
+    MOVE_DEAL = "moveDeal"
+    DELETE_DEAL = "deleteDeal"
+    LOG_ACTIVITY = "logActivity"
+    COMPLETE_TASK = "completeTask"
+    CREATE_CAMPAIGN = "createCampaign"
+    UPDATE_CAMPAIGN = "updateCampaign"
+    CHANGE_CAMPAIGN_STATUS = "changeCampaignStatus"
+    UPDATE_USER = "updateUser"
+    SET_EXCHANGE_RATE = "setExchangeRate"
+    READ_AUDIT_LOG = "readAuditLog"
+    MANAGE_OWN_TOKENS = "createApiToken"
+
+
+# Which roles may attempt an action at all; row-level checks below narrow it for sales roles.
+ROLE_ACTIONS: dict[Action, tuple[Role, ...]] = {
+    Action.CREATE_CUSTOMER: (ADMIN, HEAD, REP),
+    Action.UPDATE_CUSTOMER: (ADMIN, HEAD, REP),
+    Action.DELETE_CUSTOMER: (ADMIN, HEAD),
+    Action.CHANGE_CUSTOMER_STATUS: (ADMIN, HEAD, REP),
+    Action.WRITE_NOTE: (ADMIN, HEAD, REP, SUPPORT),
+    Action.CREATE_CONTACT: (ADMIN, HEAD, REP, SUPPORT),
+    Action.UPDATE_CONTACT: (ADMIN, HEAD, REP, SUPPORT),
+    Action.CONVERT_CONTACT: (ADMIN, HEAD, REP, SUPPORT),
+    Action.CREATE_LEAD: (ADMIN, HEAD, REP),
+    Action.UPDATE_LEAD: (ADMIN, HEAD, REP),
+    Action.CONVERT_LEAD: (ADMIN, HEAD, REP),
+    Action.CREATE_DEAL: (ADMIN, HEAD, REP),
+    Action.UPDATE_DEAL: (ADMIN, HEAD, REP),
+    Action.MOVE_DEAL: (ADMIN, HEAD, REP),
+    Action.DELETE_DEAL: (ADMIN, HEAD),
+    Action.LOG_ACTIVITY: (ADMIN, HEAD, REP, SUPPORT),
+    Action.COMPLETE_TASK: (ADMIN, HEAD, REP, SUPPORT),
+    Action.CREATE_CAMPAIGN: (ADMIN, MARKETING),
+    Action.UPDATE_CAMPAIGN: (ADMIN, MARKETING),
+    Action.CHANGE_CAMPAIGN_STATUS: (ADMIN, MARKETING),
+    Action.UPDATE_USER: (ADMIN,),
+    Action.SET_EXCHANGE_RATE: (ADMIN,),
+    Action.READ_AUDIT_LOG: (ADMIN, HEAD),
+    Action.MANAGE_OWN_TOKENS: EVERYONE,
+}
+
+
+def require_role(actor: Actor) -> Role:
+    """Any read or write needs a signed-in user with a mapped role."""
+    if actor.role is None:
+        if not actor.signed_in:
+            raise Unauthenticated()
+        raise Forbidden("Your account has no CRM role yet; ask an administrator to grant one")
+    return actor.role
+
+
+def may(actor: Actor, action: Action, obj: Any = None) -> bool:
+    """Whether `actor` may perform `action` (on `obj`, a row already known to be visible to them)."""
+    if actor.role not in ROLE_ACTIONS[action]:
+        return False
+    if actor.role is not REP or obj is None:
+        return True
+    # A sales rep changes only customers they manage, deals they own and tasks that are theirs.
+    if action in (Action.UPDATE_CUSTOMER, Action.CHANGE_CUSTOMER_STATUS):
+        return obj.account_manager_id == actor.user_id
+    if action in (Action.UPDATE_DEAL, Action.MOVE_DEAL):
+        return obj.owner_id == actor.user_id
+    if action is Action.COMPLETE_TASK:
+        return actor.user_id in (obj.assignee_id, obj.author_id)
+    return True
+
+
+def require(actor: Actor, action: Action, obj: Any = None) -> None:
+    require_role(actor)
+    if not may(actor, action, obj):
+        raise Forbidden(f"Your role ({actor.role.value}) may not {action.value} here")  # type: ignore[union-attr]
+
+
+def allowed_actions(actor: Actor) -> list[str]:
+    """The operations the UI and clients may offer this user (row rules still apply per row)."""
+    return [a.value for a, roles in ROLE_ACTIONS.items() if actor.role in roles]
+
+
+# --- Row rules -------------------------------------------------------------------------------------
+
+def sees_everything(actor: Actor) -> bool:
+    return actor.role in (ADMIN, SUPPORT, MARKETING)
+
+
+def _team_member_ids(actor: Actor) -> Subquery | list[int]:
+    if actor.team_id is None:
+        return [actor.user_id or 0]
+    return Subquery(User.filter(team_id=actor.team_id).values("id"))
+
+
+def visible_customer_ids(actor: Actor) -> Subquery:
+    return Subquery(Customer.filter(customer_rule(actor)).values("id"))
+
+
+def customer_rule(actor: Actor) -> Q:
+    require_role(actor)
+    if sees_everything(actor):
+        return Q()
+    members = _team_member_ids(actor)
+    by_deal = Subquery(Deal.filter(owner_id__in=members).values("customer_id"))
+    return Q(account_manager_id__in=members) | Q(id__in=by_deal)
+
+
+def _customer_or_owner_rule(actor: Actor) -> Q:
+    """Contacts and leads: through their customer, or their owner's team when they have none."""
+    require_role(actor)
+    if sees_everything(actor):
+        return Q()
+    return Q(customer_id__in=visible_customer_ids(actor)) | Q(customer_id=None, owner_id__in=_team_member_ids(actor))
+
+
+def contact_rule(actor: Actor) -> Q:
+    return _customer_or_owner_rule(actor)
+
+
+def lead_rule(actor: Actor) -> Q:
+    return _customer_or_owner_rule(actor)
+
+
+def deal_rule(actor: Actor) -> Q:
+    require_role(actor)
+    if sees_everything(actor):
+        return Q()
+    return Q(customer_id__in=visible_customer_ids(actor))
+
+
+def activity_rule(actor: Actor) -> Q:
+    require_role(actor)
+    if sees_everything(actor):
+        return Q()
+    from backend.models import Contact
+
+    visible_contacts = Subquery(Contact.filter(contact_rule(actor)).values("id"))
+    return (
+        Q(customer_id__in=visible_customer_ids(actor))
+        | Q(customer_id=None, contact_id__in=visible_contacts)
+        | Q(customer_id=None, contact_id=None, author_id__in=_team_member_ids(actor))
+    )
+
+
+def campaign_rule(actor: Actor) -> Q:
+    """Campaign owners (marketing) and admins see all; others internal and public ones, and their own."""
+    require_role(actor)
+    if actor.role in (ADMIN, MARKETING):
+        return Q()
+    return Q(visibility__in=[Visibility.INTERNAL, Visibility.PUBLIC]) | Q(owner_id=actor.user_id)
+
+
+def audit_rule(actor: Actor) -> Q:
+    require(actor, Action.READ_AUDIT_LOG)
+    if actor.role is ADMIN:
+        return Q()
+    return Q(actor_id__in=_team_member_ids(actor))
+
+
+def campaign_is_public(campaign: Campaign) -> bool:
+    from backend.models import CampaignStatus
+
+    return campaign.visibility is Visibility.PUBLIC and campaign.status is CampaignStatus.ACTIVE

@@ -1,0 +1,116 @@
+"""Customer queries and mutations: thin reads, and calls into services.customers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from tortoise.queryset import QuerySet
+
+from backend import permissions
+from backend.models import Customer
+from backend.resolvers.paging import paginate
+from backend.schema.common import Connection, Deleted, SortDirection, provided
+from backend.schema.context import Info
+from backend.schema.customers import (
+    ChangeCustomerStatusInput,
+    CreateCustomerInput,
+    CreateNoteInput,
+    CustomerFilter,
+    CustomerOrder,
+    CustomerOrderField,
+    CustomerType,
+    DeleteCustomerInput,
+    NoteType,
+    UpdateCustomerInput,
+    UpdateNoteInput,
+)
+from backend.services import customers as service
+from backend.services import validate as v
+from backend.services.search import customer_search_q
+
+
+def filter_query(query: QuerySet, where: CustomerFilter | None) -> QuerySet:
+    if where is None:
+        return query
+    if where.status:
+        query = query.filter(status__in=list(where.status))
+    if where.industry:
+        query = query.filter(industry__in=where.industry)
+    if where.segment:
+        query = query.filter(segment__in=where.segment)
+    if where.country:
+        query = query.filter(country__in=[c.upper() for c in where.country])
+    if where.account_manager_id:
+        query = query.filter(
+            account_manager_id__in=[v.parse_id("filter.accountManagerId", i) for i in where.account_manager_id]
+        )
+    if where.tag:
+        # Tags are a JSON list; match the quoted element so "rail" does not match "railways".
+        query = query.filter(tag_index__contains=f"|{where.tag.strip().lower()}|")
+    if where.created and where.created.start:
+        query = query.filter(created_at__gte=v.aware("filter.created.start", where.created.start))
+    if where.created and where.created.end:
+        query = query.filter(created_at__lte=v.aware("filter.created.end", where.created.end))
+    return query
+
+
+def visible_customers(info: Info) -> QuerySet:
+    return Customer.filter(permissions.customer_rule(info.context.actor))
+
+
+@strawberry.type
+class CustomerQuery:
+    @strawberry.field(description="One customer by id (NOT_FOUND when it does not exist or is not visible)")
+    async def customer(self, info: Info, id: strawberry.ID) -> CustomerType:
+        return await service.visible(info.context.actor, id)
+
+    @strawberry.field(description="Customers you may see, filtered, searched, sorted and paged")
+    async def customers(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size (default 20, at most 100)")] = None,
+        after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
+        filter: CustomerFilter | None = None,
+        order_by: CustomerOrder | None = None,
+        search: Annotated[
+            str | None, strawberry.argument(description="Name, email, phone or contact name fragment")
+        ] = None,
+    ) -> Connection[CustomerType]:
+        query = filter_query(visible_customers(info), filter)
+        if search and search.strip():
+            query = query.filter(customer_search_q(search))
+        order = order_by or CustomerOrder(field=CustomerOrderField.NAME)
+        return await paginate(
+            query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after
+        )
+
+
+@strawberry.type
+class CustomerMutation:
+    @strawberry.mutation(description="Create a customer")
+    async def create_customer(self, info: Info, input: CreateCustomerInput) -> CustomerType:
+        return await service.create_customer(info.context.actor, provided(input))
+
+    @strawberry.mutation(description="Change a customer's fields (send the version you read)")
+    async def update_customer(self, info: Info, input: UpdateCustomerInput) -> CustomerType:
+        data = provided(input)
+        return await service.update_customer(info.context.actor, data.pop("id"), data.pop("version"), data)
+
+    @strawberry.mutation(description="Move a customer along its status workflow, or block/unblock it")
+    async def change_customer_status(self, info: Info, input: ChangeCustomerStatusInput) -> CustomerType:
+        return await service.change_status(info.context.actor, input.id, input.version, input.status, input.reason)
+
+    @strawberry.mutation(description="Delete a customer without deals")
+    async def delete_customer(self, info: Info, input: DeleteCustomerInput) -> Deleted:
+        deleted = await service.delete_customer(info.context.actor, input.id, input.version)
+        return Deleted(id=strawberry.ID(str(deleted)))
+
+    @strawberry.mutation(description="Add a note to a customer")
+    async def create_note(self, info: Info, input: CreateNoteInput) -> NoteType:
+        return await service.create_note(info.context.actor, input.customer_id, input.body, input.pinned)
+
+    @strawberry.mutation(description="Edit, pin or unpin a note")
+    async def update_note(self, info: Info, input: UpdateNoteInput) -> NoteType:
+        data = provided(input)
+        return await service.update_note(info.context.actor, data.pop("id"), data.pop("version"), data)

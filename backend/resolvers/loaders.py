@@ -1,0 +1,127 @@
+"""DataLoaders, built per request: every nested list costs one SQL statement, whatever the number of rows.
+
+Nested lists are filtered by the same row rules as root lists (one subquery in the same statement),
+so a nested field can never show a row its reader may not see.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from functools import cached_property
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from tortoise.models import Model
+
+from backend import permissions
+from backend.auth.actor import Actor
+from backend.models import Activity, ActivityKind, Contact, Customer, Deal, Stage, User
+
+
+def by_key(rows: Sequence[Any], keys: Sequence[Hashable], attr: str = "pk") -> list[Any]:
+    found = {getattr(row, attr): row for row in rows}
+    return [found.get(key) for key in keys]
+
+
+def grouped(rows: Sequence[Any], keys: Sequence[Hashable], attr: str) -> list[list[Any]]:
+    groups: dict[Hashable, list[Any]] = defaultdict(list)
+    for row in rows:
+        groups[getattr(row, attr)].append(row)
+    return [groups.get(key, []) for key in keys]
+
+
+def rows_by_id(model: type[Model], *related: str) -> Callable[[Sequence[int]], Awaitable[list[Any]]]:
+    async def load(keys: Sequence[int]) -> list[Any]:
+        query = model.filter(pk__in=list(keys))
+        if related:
+            query = query.select_related(*related)
+        return by_key(await query, keys)
+
+    return load
+
+
+class Loaders:
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+
+    @cached_property
+    def user(self) -> DataLoader[int, User | None]:
+        return DataLoader(rows_by_id(User))
+
+    @cached_property
+    def stage(self) -> DataLoader[int, Stage | None]:
+        return DataLoader(rows_by_id(Stage, "pipeline"))
+
+    @cached_property
+    def customer(self) -> DataLoader[int, Customer | None]:
+        return DataLoader(self._visible_by_id(Customer, permissions.customer_rule))
+
+    @cached_property
+    def contact(self) -> DataLoader[int, Contact | None]:
+        return DataLoader(self._visible_by_id(Contact, permissions.contact_rule))
+
+    @cached_property
+    def deal(self) -> DataLoader[int, Deal | None]:
+        return DataLoader(self._visible_by_id(Deal, permissions.deal_rule, "stage"))
+
+    def _visible_by_id(self, model: type[Model], rule: Callable[[Actor], Any], *related: str) -> Callable:
+        async def load(keys: Sequence[int]) -> list[Any]:
+            query = model.filter(rule(self.actor), pk__in=list(keys))
+            return by_key(await (query.select_related(*related) if related else query), keys)
+
+        return load
+
+    @cached_property
+    def contacts_of_customer(self) -> DataLoader[int, list[Contact]]:
+        async def load(keys: Sequence[int]) -> list[list[Contact]]:
+            rows = await Contact.filter(permissions.contact_rule(self.actor), customer_id__in=list(keys)).order_by(
+                "-is_primary", "name", "id"
+            )
+            return grouped(rows, keys, "customer_id")
+
+        return DataLoader(load)
+
+    @cached_property
+    def deals_of_customer(self) -> DataLoader[int, list[Deal]]:
+        async def load(keys: Sequence[int]) -> list[list[Deal]]:
+            rows = await Deal.filter(permissions.deal_rule(self.actor), customer_id__in=list(keys)).select_related(
+                "stage"
+            ).order_by("-created_at", "-id")
+            return grouped(rows, keys, "customer_id")
+
+        return DataLoader(load)
+
+    async def exchange_rates(self) -> dict[str, Any]:
+        """The rate table, read once per request."""
+        if "_rates" not in self.__dict__:
+            from backend.services.currency import rates
+
+            self.__dict__["_rates"] = await rates()
+        return self.__dict__["_rates"]
+
+    def recent_activities(self, owner: str, limit: int, kind: ActivityKind | None) -> DataLoader[int, list[Activity]]:
+        """The newest `limit` activities of each customer, contact or deal (`owner`), in one statement."""
+        key = ("recent_activities", owner, limit, kind)
+        cache = self.__dict__.setdefault("_recent", {})
+        if key not in cache:
+            cache[key] = DataLoader(lambda keys: self._recent_activities(owner, limit, kind, keys))
+        return cache[key]
+
+    async def _recent_activities(
+        self, owner: str, limit: int, kind: ActivityKind | None, keys: Sequence[int]
+    ) -> list[list[Activity]]:
+        column = {"customer": "customer_id", "contact": "contact_id", "deal": "deal_id"}[owner]
+        visible = Activity.filter(permissions.activity_rule(self.actor), **{f"{column}__in": list(keys)})
+        if kind is not None:
+            visible = visible.filter(kind=kind)
+        # A window function keeps "the last N per parent" to one statement instead of one per parent.
+        inner = visible.values_list("id", flat=True).sql(params_inline=True)  # ints and enums only
+        sql = (
+            f'SELECT a.* FROM (SELECT "id", ROW_NUMBER() OVER (PARTITION BY "{column}" '
+            f'ORDER BY "occurred_at" DESC, "id" DESC) AS "rn" FROM "activity" WHERE "id" IN ({inner})) r '
+            f'JOIN "activity" a ON a."id" = r."id" WHERE r."rn" <= {int(limit)} '
+            f'ORDER BY a."occurred_at" DESC, a."id" DESC'
+        )
+        rows = await Activity.raw(sql)
+        return grouped(rows, keys, column)

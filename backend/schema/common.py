@@ -1,0 +1,95 @@
+"""Types shared by every domain: connections, page info, sorting, money, date ranges, input helpers."""
+
+from __future__ import annotations
+
+from dataclasses import fields as dc_fields
+from datetime import date, datetime
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from strawberry.types.unset import UNSET
+
+T = TypeVar("T")
+
+BigInt = strawberry.scalar(
+    int,
+    name="BigInt",
+    description="An integer beyond GraphQL's 32 bits (money in minor units), sent as a JSON number",
+    serialize=int,
+    parse_value=int,
+)
+
+
+@strawberry.enum(description="Sort direction")
+class SortDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.type(description="Where a page starts and ends, and whether there are more rows")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More rows follow `endCursor`")
+    has_previous_page: bool = strawberry.field(description="Rows precede this page (an `after` cursor was given)")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first row of the page")
+    end_cursor: str | None = strawberry.field(description="Pass as `after` to get the next page")
+
+
+@strawberry.type(description="A row and its cursor")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Opaque keyset cursor of this row")
+    node: T = strawberry.field(description="The row")
+
+
+@strawberry.type(description="A page of rows (Relay connection)")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The rows of this page with their cursors")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist")
+    count_query: strawberry.Private[Any]
+
+    @strawberry.field(description="How many rows match the filter and search, over all pages")
+    async def total_count(self) -> int:
+        return await self.count_query.count()
+
+
+@strawberry.type(description="An amount of money")
+class Money:
+    amount: BigInt = strawberry.field(description="In minor units (cents) of the currency")  # type: ignore[valid-type]
+    currency: str = strawberry.field(description="ISO 4217 code")
+
+    @strawberry.field(description="The amount in major units, e.g. 1234.5")
+    def value(self) -> float:
+        return self.amount / 100
+
+
+@strawberry.input(description="An inclusive range of dates")
+class DateRange:
+    start: date | None = strawberry.field(default=None, description="On or after this date")
+    end: date | None = strawberry.field(default=None, description="On or before this date")
+
+
+@strawberry.input(description="An inclusive range of instants")
+class DateTimeRange:
+    start: datetime | None = strawberry.field(default=None, description="At or after")
+    end: datetime | None = strawberry.field(default=None, description="At or before")
+
+
+@strawberry.input(description="An inclusive range of amounts in minor units")
+class AmountRange:
+    min: BigInt | None = strawberry.field(default=None, description="At least")  # type: ignore[valid-type]
+    max: BigInt | None = strawberry.field(default=None, description="At most")  # type: ignore[valid-type]
+
+
+@strawberry.type(description="The result of a delete")
+class Deleted:
+    id: strawberry.ID = strawberry.field(description="The id that was deleted")
+
+
+def provided(obj: Any, *, rename: dict[str, str] | None = None) -> dict[str, Any]:
+    """The fields a client actually sent in an input object (UNSET ones left out), snake_case keys."""
+    rename = rename or {}
+    return {
+        rename.get(f.name, f.name): getattr(obj, f.name)
+        for f in dc_fields(obj)
+        if getattr(obj, f.name) is not UNSET
+    }

@@ -1,0 +1,264 @@
+"""Customers as the API shows them: the record, its 360° summary, status history and notes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.types.unset import UNSET
+
+from backend.models import Activity, ActivityKind as ActivityKindModel, CustomerStatus as CustomerStatusModel
+from backend.models import Note, StageKind
+from backend.schema.common import DateTimeRange, Money, SortDirection
+from backend.schema.users import UserType
+from backend.services import customers as service
+from backend.schema.context import Info
+
+if TYPE_CHECKING:
+    from backend.schema.activities import ActivityType
+    from backend.schema.contacts import ContactType
+    from backend.schema.deals import DealType
+
+CustomerStatus = strawberry.enum(
+    CustomerStatusModel,
+    name="CustomerStatus",
+    description="Lifecycle: draft → prospect → active → inactive → churned; blocked from any, with a reason",
+)
+ActivityKindEnum = strawberry.enum(ActivityKindModel, name="ActivityKind", description="What kind of interaction")
+
+ContactRef = Annotated["ContactType", strawberry.lazy("backend.schema.contacts")]
+DealRef = Annotated["DealType", strawberry.lazy("backend.schema.deals")]
+ActivityRef = Annotated["ActivityType", strawberry.lazy("backend.schema.activities")]
+
+
+@strawberry.type(name="CustomerStatusChange", description="One step of a customer's status history")
+class CustomerStatusChangeType:
+    from_status: CustomerStatus | None = strawberry.field(description="Status before")  # type: ignore[valid-type]
+    to_status: CustomerStatus = strawberry.field(description="Status after")  # type: ignore[valid-type]
+    reason: str = strawberry.field(description="Why, as given")
+    changed_at: datetime = strawberry.field(description="When")
+
+    @strawberry.field(description="Who changed it")
+    async def changed_by(self, info: Info) -> UserType | None:
+        user_id = self.changed_by_id  # type: ignore[attr-defined]
+        return await info.context.loaders.user.load(user_id) if user_id else None
+
+
+@strawberry.type(name="Note", description="An internal note on a customer; pinned notes come first")
+class NoteType:
+    id: strawberry.ID = strawberry.field(description="Note id")
+    body: str = strawberry.field(description="The text")
+    pinned: bool = strawberry.field(description="Shown at the top")
+    version: int = strawberry.field(description="Send it back with updateNote")
+    created_at: datetime = strawberry.field(description="Written at")
+    updated_at: datetime = strawberry.field(description="Last edited at")
+
+    @strawberry.field(description="Who wrote it")
+    async def author(self, info: Info) -> UserType | None:
+        author_id = self.author_id  # type: ignore[attr-defined]
+        return await info.context.loaders.user.load(author_id) if author_id else None
+
+
+@strawberry.type(name="CustomerSummary", description="The 360° figures of a customer, in the base currency")
+class CustomerSummary:
+    total_deal_amount: Money = strawberry.field(description="All deals, converted to the base currency")
+    open_deals: int = strawberry.field(description="Deals not yet won or lost")
+    open_amount: Money = strawberry.field(description="Open deals' amount")
+    won_amount: Money = strawberry.field(description="Won deals' amount")
+    customer_since: datetime | None = strawberry.field(description="When it first became active (else created)")
+    last_activity_at: datetime | None = strawberry.field(description="Latest logged interaction")
+
+
+@strawberry.type(name="Customer", description="A customer company and everything the CRM knows about it")
+class CustomerType:
+    id: strawberry.ID = strawberry.field(description="Customer id")
+    name: str = strawberry.field(description="Company name")
+    legal_form: str = strawberry.field(description="e.g. GmbH, Ltd, SA")
+    email: str = strawberry.field(description="Main email")
+    phone: str = strawberry.field(description="Main phone")
+    website: str = strawberry.field(description="Web site")
+    street: str = strawberry.field(description="Street and number")
+    city: str = strawberry.field(description="City")
+    postcode: str = strawberry.field(description="Postcode")
+    country: str = strawberry.field(description="ISO 3166 two-letter code")
+    industry: str = strawberry.field(description="e.g. Rail, Food & Beverage, General Industry")
+    segment: str = strawberry.field(description="e.g. Enterprise, Mid-market, SMB")
+    tags: list[str] = strawberry.field(description="Free tags")
+    description: str = strawberry.field(description="Brief: who they are, what they do, why they matter")
+    status: CustomerStatus = strawberry.field(description="Lifecycle status")  # type: ignore[valid-type]
+    blocked_reason: str = strawberry.field(description="Why it is blocked (empty unless blocked)")
+    version: int = strawberry.field(description="Send it back with updates")
+    created_at: datetime = strawberry.field(description="Created at")
+    updated_at: datetime = strawberry.field(description="Last changed at")
+
+    @strawberry.field(description="Statuses this customer may move to next")
+    def allowed_statuses(self) -> list[CustomerStatus]:  # type: ignore[valid-type]
+        return service.allowed_next(self)  # type: ignore[arg-type]
+
+    @strawberry.field(description="The employee responsible for the relationship")
+    async def account_manager(self, info: Info) -> UserType | None:
+        manager_id = self.account_manager_id  # type: ignore[attr-defined]
+        return await info.context.loaders.user.load(manager_id) if manager_id else None
+
+    @strawberry.field(description="People at this customer, primary contact first")
+    async def contacts(self, info: Info) -> list[ContactRef]:
+        return await info.context.loaders.contacts_of_customer.load(self.id)
+
+    @strawberry.field(description="The primary contact, if one is marked")
+    async def primary_contact(self, info: Info) -> ContactRef | None:
+        contacts = await info.context.loaders.contacts_of_customer.load(self.id)
+        return next((c for c in contacts if c.is_primary), None)
+
+    @strawberry.field(description="Deals with this customer, newest first")
+    async def deals(self, info: Info) -> list[DealRef]:
+        return await info.context.loaders.deals_of_customer.load(self.id)
+
+    @strawberry.field(description="The newest activities, newest first")
+    async def activities(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
+        kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,  # type: ignore[valid-type]
+    ) -> list[ActivityRef]:
+        from backend.resolvers.paging import page_size
+
+        limit = min(page_size(first), 50)
+        return await info.context.loaders.recent_activities("customer", limit, kind).load(self.id)
+
+    @strawberry.field(description="Internal notes, pinned first, then newest")
+    async def notes(self, info: Info) -> list[NoteType]:
+        return await Note.filter(customer_id=self.id).order_by("-pinned", "-created_at", "-id")
+
+    @strawberry.field(description="Every status change with who, when and why, oldest first")
+    async def status_history(self, info: Info) -> list[CustomerStatusChangeType]:
+        from backend.models import CustomerStatusChange
+
+        return await CustomerStatusChange.filter(customer_id=self.id).order_by("changed_at", "id")
+
+    @strawberry.field(description="Totals, open deals, customer since, last activity (360° header)")
+    async def summary(self, info: Info) -> CustomerSummary:
+        from backend.models import CustomerStatusChange
+        from backend.services.currency import to_base
+        from backend.settings import get_settings
+
+        deals = await info.context.loaders.deals_of_customer.load(self.id)
+        table = await info.context.loaders.exchange_rates()
+        total = open_amount = won = open_count = 0
+        for deal in deals:
+            amount = to_base(deal.amount, deal.currency, table)
+            total += amount
+            if deal.stage.kind is StageKind.OPEN:
+                open_count += 1
+                open_amount += amount
+            elif deal.stage.kind is StageKind.WON:
+                won += amount
+        base = get_settings().base_currency
+        active_since = await CustomerStatusChange.filter(
+            customer_id=self.id, to_status=CustomerStatusModel.ACTIVE
+        ).order_by("changed_at").first()
+        last = await Activity.filter(customer_id=self.id).order_by("-occurred_at").first()
+        return CustomerSummary(
+            total_deal_amount=Money(amount=total, currency=base),
+            open_deals=open_count,
+            open_amount=Money(amount=open_amount, currency=base),
+            won_amount=Money(amount=won, currency=base),
+            customer_since=active_since.changed_at if active_since else self.created_at,
+            last_activity_at=last.occurred_at if last else None,
+        )
+
+
+@strawberry.input(description="Which customers to list; all conditions must hold")
+class CustomerFilter:
+    status: list[CustomerStatus] | None = strawberry.field(default=None, description="Any of these statuses")  # type: ignore[valid-type]
+    industry: list[str] | None = strawberry.field(default=None, description="Any of these industries")
+    segment: list[str] | None = strawberry.field(default=None, description="Any of these segments")
+    country: list[str] | None = strawberry.field(default=None, description="Any of these ISO country codes")
+    account_manager_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Managed by any of")
+    tag: str | None = strawberry.field(default=None, description="Carries this tag")
+    created: DateTimeRange | None = strawberry.field(default=None, description="Created within")
+
+
+@strawberry.enum(description="What to sort customers by")
+class CustomerOrderField(Enum):
+    NAME = "name"
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    STATUS = "status"
+    COUNTRY = "country"
+    INDUSTRY = "industry"
+
+
+@strawberry.input(description="Sort order of customers")
+class CustomerOrder:
+    field: CustomerOrderField = strawberry.field(description="Sort key")
+    direction: SortDirection = strawberry.field(default=SortDirection.ASC, description="ASC or DESC")
+
+
+@strawberry.input(description="A new customer")
+class CreateCustomerInput:
+    name: str = strawberry.field(description="Company name (required)")
+    email: str = strawberry.field(description="Main email (required)")
+    legal_form: str | None = strawberry.field(default=UNSET, description="Legal form")
+    phone: str | None = strawberry.field(default=UNSET, description="Phone")
+    website: str | None = strawberry.field(default=UNSET, description="Web site")
+    street: str | None = strawberry.field(default=UNSET, description="Street")
+    city: str | None = strawberry.field(default=UNSET, description="City")
+    postcode: str | None = strawberry.field(default=UNSET, description="Postcode")
+    country: str | None = strawberry.field(default=UNSET, description="ISO country code")
+    industry: str | None = strawberry.field(default=UNSET, description="Industry")
+    segment: str | None = strawberry.field(default=UNSET, description="Segment")
+    tags: list[str] | None = strawberry.field(default=UNSET, description="Tags")
+    description: str | None = strawberry.field(default=UNSET, description="Brief")
+    account_manager_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Account manager")
+    status: CustomerStatus | None = strawberry.field(default=UNSET, description="draft (default), prospect or active")  # type: ignore[valid-type]
+
+
+@strawberry.input(description="Changes to a customer; fields left out stay as they are")
+class UpdateCustomerInput:
+    id: strawberry.ID = strawberry.field(description="Customer id")
+    version: int = strawberry.field(description="The version you read; a stale one is refused with CONFLICT")
+    name: str | None = strawberry.field(default=UNSET, description="Company name")
+    email: str | None = strawberry.field(default=UNSET, description="Main email")
+    legal_form: str | None = strawberry.field(default=UNSET, description="Legal form")
+    phone: str | None = strawberry.field(default=UNSET, description="Phone")
+    website: str | None = strawberry.field(default=UNSET, description="Web site")
+    street: str | None = strawberry.field(default=UNSET, description="Street")
+    city: str | None = strawberry.field(default=UNSET, description="City")
+    postcode: str | None = strawberry.field(default=UNSET, description="Postcode")
+    country: str | None = strawberry.field(default=UNSET, description="ISO country code")
+    industry: str | None = strawberry.field(default=UNSET, description="Industry")
+    segment: str | None = strawberry.field(default=UNSET, description="Segment")
+    tags: list[str] | None = strawberry.field(default=UNSET, description="Tags (replaces the list)")
+    description: str | None = strawberry.field(default=UNSET, description="Brief")
+    account_manager_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Account manager")
+
+
+@strawberry.input(description="Move a customer to another status")
+class ChangeCustomerStatusInput:
+    id: strawberry.ID = strawberry.field(description="Customer id")
+    version: int = strawberry.field(description="The version you read")
+    status: CustomerStatus = strawberry.field(description="The new status; a blocked customer can only go back")  # type: ignore[valid-type]
+    reason: str | None = strawberry.field(default=None, description="Why (required to block)")
+
+
+@strawberry.input(description="Delete a customer that has no deals")
+class DeleteCustomerInput:
+    id: strawberry.ID = strawberry.field(description="Customer id")
+    version: int = strawberry.field(description="The version you read")
+
+
+@strawberry.input(description="A new note on a customer")
+class CreateNoteInput:
+    customer_id: strawberry.ID = strawberry.field(description="Customer id")
+    body: str = strawberry.field(description="The text")
+    pinned: bool = strawberry.field(default=False, description="Pin it to the top")
+
+
+@strawberry.input(description="Edit or (un)pin a note")
+class UpdateNoteInput:
+    id: strawberry.ID = strawberry.field(description="Note id")
+    version: int = strawberry.field(description="The version you read")
+    body: str | None = strawberry.field(default=UNSET, description="New text")
+    pinned: bool | None = strawberry.field(default=UNSET, description="Pinned or not")

@@ -1,0 +1,31 @@
+"""Unexpected errors reach clients as INTERNAL with a request id, never a stack trace, SQL or message."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from backend.errors import CrmError
+
+log = logging.getLogger("crm.errors")
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, CrmError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected, error_message="Internal error")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        request_id = uuid.uuid4().hex[:16]
+        log.error("request %s failed at %s", request_id, error.path, exc_info=error.original_error)
+        masked = super().anonymise_error(error)
+        masked.message = f"Internal error (request id {request_id})"
+        masked.extensions = {"code": "INTERNAL", "requestId": request_id}
+        return masked

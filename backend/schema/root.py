@@ -1,0 +1,27 @@
+"""The one GraphQL schema: every domain's queries, mutations and subscriptions merged."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from backend.resolvers.customers import CustomerMutation, CustomerQuery
+from backend.schema.errors import MaskUnexpectedErrors
+
+QUERIES: tuple[type, ...] = (CustomerQuery,)
+MUTATIONS: tuple[type, ...] = (CustomerMutation,)
+SUBSCRIPTIONS: tuple[type, ...] = ()
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=merge_types("Query", QUERIES),
+        mutation=merge_types("Mutation", MUTATIONS),
+        subscription=merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None,
+        extensions=[MaskUnexpectedErrors],
+        config=StrawberryConfig(disable_field_suggestions=True),
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,51 @@
+"""Exchange rates (kept by admins) and conversion of amounts into the base currency."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from backend import permissions
+from backend.auth.actor import Actor
+from backend.errors import BadUserInput
+from backend.models import ExchangeRate
+from backend.permissions import Action
+from backend.services import validate as v
+from backend.services.unit import write
+from backend.settings import get_settings
+
+
+async def rates() -> dict[str, Decimal]:
+    """Every rate, base currency included at 1 (one statement)."""
+    found = {row.currency: row.rate for row in await ExchangeRate.all()}
+    found[get_settings().base_currency] = Decimal(1)
+    return found
+
+
+def to_base(amount: int, currency: str, table: dict[str, Decimal]) -> int:
+    """Minor units of `currency` to minor units of the base currency; unknown currencies count as 0."""
+    rate = table.get(currency)
+    if rate is None:
+        return 0
+    return int((Decimal(amount) * rate).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+async def set_exchange_rate(actor: Actor, currency: str | None, rate: str | float | Decimal | None) -> ExchangeRate:
+    permissions.require(actor, Action.SET_EXCHANGE_RATE)
+    code = v.currency("currency", currency)
+    if code == get_settings().base_currency:
+        raise BadUserInput("currency", f"{code} is the base currency; its rate is always 1")
+    try:
+        value = Decimal(str(rate))
+    except Exception:
+        raise BadUserInput("rate", f"{rate!r} is not a number") from None
+    if not value.is_finite() or not Decimal("0.00000001") <= value <= Decimal("1000000000"):
+        raise BadUserInput("rate", "must be a positive number of base-currency units per unit")
+    async with write(actor) as unit:
+        existing = await ExchangeRate.get_or_none(currency=code)
+        old = str(existing.rate) if existing else None
+        if existing:
+            await ExchangeRate.filter(currency=code).update(rate=value, updated_by_id=actor.user_id)
+        else:
+            await ExchangeRate.create(currency=code, rate=value, updated_by_id=actor.user_id)
+        await unit.audit("exchange_rate.set", "exchange_rate", code, {"rate": [old, str(value)]})
+    return await ExchangeRate.get(currency=code)

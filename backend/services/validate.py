@@ -1,0 +1,157 @@
+"""Input checks shared by every domain: each failure names the input field and what is wrong with it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from enum import Enum
+from typing import Any, TypeVar
+
+from tortoise.models import Model
+
+from backend.errors import BadUserInput, Conflict, NotFound
+
+E = TypeVar("E", bound=Enum)
+M = TypeVar("M", bound=Model)
+
+EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
+PHONE = re.compile(r"^\+?[0-9 ()./-]{4,30}$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+URL = re.compile(r"^(https?://)?[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_INT = 2**31 - 1
+MAX_MONEY = 10**15  # minor units: ten trillion in a two-decimal currency
+
+
+def text(field: str, value: str | None, *, max_length: int, required: bool = False, multiline: bool = False) -> str:
+    cleaned = (value or "").strip()
+    if required and not cleaned:
+        raise BadUserInput(field, "is required and may not be empty")
+    if len(cleaned) > max_length:
+        raise BadUserInput(field, f"is too long ({len(cleaned)} characters, at most {max_length})")
+    if CONTROL.search(cleaned) or (not multiline and "\n" in cleaned):
+        raise BadUserInput(field, "contains control characters")
+    return cleaned
+
+
+def email(field: str, value: str | None, *, required: bool = False) -> str:
+    cleaned = text(field, value, max_length=254, required=required).lower()
+    if cleaned and not EMAIL.match(cleaned):
+        raise BadUserInput(field, f"{value!r} is not a valid email address")
+    return cleaned
+
+
+def phone(field: str, value: str | None) -> str:
+    cleaned = text(field, value, max_length=40)
+    if cleaned and not PHONE.match(cleaned):
+        raise BadUserInput(field, f"{value!r} is not a phone number (digits, spaces, + ( ) . - /)")
+    return cleaned
+
+
+def website(field: str, value: str | None) -> str:
+    cleaned = text(field, value, max_length=300)
+    if cleaned and not URL.match(cleaned):
+        raise BadUserInput(field, f"{value!r} is not a web address")
+    return cleaned
+
+
+def country(field: str, value: str | None) -> str:
+    cleaned = text(field, value, max_length=2).upper()
+    if cleaned and not COUNTRY.match(cleaned):
+        raise BadUserInput(field, f"{value!r} is not a two-letter ISO country code")
+    return cleaned
+
+
+def currency(field: str, value: str | None) -> str:
+    cleaned = (value or "").strip().upper()
+    if not CURRENCY.match(cleaned):
+        raise BadUserInput(field, f"{value!r} is not a three-letter ISO currency code")
+    return cleaned
+
+
+def integer(field: str, value: int | None, *, minimum: int = 0, maximum: int = MAX_INT) -> int | None:
+    if value is None:
+        return None
+    if not minimum <= value <= maximum:
+        raise BadUserInput(field, f"must be between {minimum} and {maximum}")
+    return value
+
+
+def money(field: str, value: int | None) -> int:
+    return integer(field, value if value is not None else 0, maximum=MAX_MONEY) or 0
+
+
+def tags(field: str, values: list[str] | None) -> list[str]:
+    cleaned: list[str] = []
+    for value in values or []:
+        tag = text(field, value, max_length=40, required=True)
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > 30:
+        raise BadUserInput(field, "at most 30 tags")
+    return cleaned
+
+
+def choice(field: str, value: Any, enum: type[E]) -> E:
+    try:
+        return value if isinstance(value, enum) else enum(value)
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum)
+        raise BadUserInput(field, f"{value!r} is not one of {allowed}") from None
+
+
+def date_range(start_field: str, start: date | None, end_field: str, end: date | None) -> None:
+    if start and end and end < start:
+        raise BadUserInput(end_field, f"must not be before {start_field}")
+
+
+def aware(field: str, value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    if not 1900 <= value.year <= 2200:
+        raise BadUserInput(field, "is not a plausible date")
+    return value
+
+
+def parse_id(field: str, value: Any) -> int:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        raise NotFound("Nothing", value, field=field) from None
+    if not 0 < number <= 2**63 - 1:
+        raise NotFound("Nothing", value, field=field)
+    return number
+
+
+def version(field: str, value: int | None) -> int:
+    if value is None or value < 1:
+        raise BadUserInput(field, "is required: send the version you read")
+    return value
+
+
+async def one(query: Any, what: str, id: Any, field: str | None = None) -> Any:
+    """The row of a visibility-filtered query, or NOT_FOUND naming the input field."""
+    row = await query.first()
+    if row is None:
+        raise NotFound(what, id, field=field)
+    return row
+
+
+async def versioned_update(model: type[M], row: M, expected_version: int, what: str, **values: Any) -> int:
+    """Write `values` only if nobody changed the row since `expected_version`: one conditional UPDATE."""
+    from tortoise.expressions import F
+
+    values["updated_at"] = datetime.now(timezone.utc)
+    changed = await model.filter(pk=row.pk, version=expected_version).update(version=F("version") + 1, **values)
+    if not changed:
+        current = await model.filter(pk=row.pk).values_list("version", flat=True)
+        if not current:
+            raise NotFound(what, row.pk)
+        raise Conflict(what, current[0])
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.version = expected_version + 1  # type: ignore[attr-defined]
+    return row.version  # type: ignore[attr-defined]

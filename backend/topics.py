@@ -1,0 +1,23 @@
+"""The one place where pub/sub topic (channel) names are made."""
+
+
+def deals() -> str:
+    """Every deal change: created, updated, moved, deleted."""
+    return "crm.deals"
+
+
+def campaign_engagement(campaign_id: int) -> str:
+    return f"crm.campaign.{campaign_id}.engagement"
+
+
+def customer_activities(customer_id: int) -> str:
+    return f"crm.customer.{customer_id}.activities"
+
+
+def notifications(user_id: int) -> str:
+    return f"crm.user.{user_id}.notifications"
+
+
+def access_revoked() -> str:
+    """A session, token or user lost access: their open streams must end."""
+    return "crm.access.revoked"

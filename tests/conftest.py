@@ -1,0 +1,77 @@
+"""Database and client fixtures. Every database test runs on SQLite, and again on a fresh PostgreSQL
+database when CRM_TEST_DATABASE_URL is set (CONTRACT.md, Tests)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from urllib.parse import urlparse, urlunparse
+
+import pytest
+from tortoise import Tortoise, connections
+
+from backend import db as database_module
+from backend.broadcast import hub
+from backend.migrations import apply_all
+from backend.settings import get_settings, reset_settings
+
+BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CRM_TEST_DATABASE_URL") else [])
+KEEP_TABLES = {"crm_migration", "pipeline", "stage"}
+
+
+def _pg_url(base: str, name: str) -> str:
+    return urlunparse(urlparse(base)._replace(path=f"/{name}"))
+
+
+async def _pg_admin(base: str, statement: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(base.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    data_dir = tmp_path_factory.mktemp(f"crm-{request.param}")
+    os.environ["CRM_DATA_DIR"] = str(data_dir)
+    pg_name = None
+    if request.param == "sqlite":
+        url = f"sqlite://{data_dir}/crm.sqlite3"
+    else:
+        base = os.environ["CRM_TEST_DATABASE_URL"]
+        pg_name = f"crm_test_{uuid.uuid4().hex[:10]}"
+        await _pg_admin(base, f'CREATE DATABASE "{pg_name}"')
+        url = _pg_url(base, pg_name)
+    os.environ["CRM_DATABASE_URL"] = url
+    reset_settings()
+    await database_module.init(get_settings())
+    await apply_all()
+    await hub.start("memory://", get_settings().subscriber_queue)
+    yield url
+    await hub.stop()
+    await Tortoise.close_connections()
+    if pg_name:
+        await _pg_admin(os.environ["CRM_TEST_DATABASE_URL"], f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+async def truncate_all() -> None:
+    conn = connections.get("default")
+    tables = [m._meta.db_table for m in Tortoise.apps["models"].values() if m._meta.db_table not in KEEP_TABLES]
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_script(f'TRUNCATE {", ".join(chr(34) + t + chr(34) for t in tables)} RESTART IDENTITY CASCADE')
+    else:
+        await conn.execute_script("PRAGMA foreign_keys=OFF")
+        for table in tables:
+            await conn.execute_script(f'DELETE FROM "{table}"')
+        await conn.execute_script("PRAGMA foreign_keys=ON")
+
+
+@pytest.fixture
+async def db(database: str) -> AsyncIterator[str]:
+    """A clean database (reference data such as the default pipeline kept)."""
+    await truncate_all()
+    yield database

@@ -1,0 +1,104 @@
+"""Customers through the schema: create, validate, update with versions, status workflow, list and page."""
+
+from backend.models import AuditEntry, Customer, CustomerStatusChange, Role
+from tests.factories import error, make_customer, make_user, ok
+
+UPDATE = "mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { id version name email } }"
+STATUS = "mutation($input: ChangeCustomerStatusInput!) { changeCustomerStatus(input: $input) { status version blockedReason } }"
+
+
+async def test_create_customer_writes_row_history_and_audit(db):
+    admin = await make_user(Role.ADMIN)
+    created = await make_customer(admin, name="Acme Rail", email="Sales@Acme.example", country="de", tags=["rail"])
+    row = await Customer.get(id=int(created["id"]))
+    assert (row.name, row.email, row.country, row.tags) == ("Acme Rail", "sales@acme.example", "DE", ["rail"])
+    assert await CustomerStatusChange.filter(customer_id=row.id).count() == 1
+    entry = await AuditEntry.get(entity="customer", entity_id=str(row.id))
+    assert entry.action == "customer.create" and entry.actor_id == admin.id
+
+
+async def test_bad_email_names_the_field_and_writes_nothing(db):
+    admin = await make_user(Role.ADMIN)
+    err = await error(
+        admin,
+        "mutation { createCustomer(input: {name: \"X\", email: \"not-an-email\"}) { id } }",
+    )
+    assert err["code"] == "BAD_USER_INPUT" and err["field"] == "email"
+    assert await Customer.all().count() == 0 and await AuditEntry.all().count() == 0
+
+
+async def test_empty_name_is_refused(db):
+    admin = await make_user(Role.ADMIN)
+    err = await error(admin, 'mutation { createCustomer(input: {name: "  ", email: "a@b.example"}) { id } }')
+    assert (err["code"], err["field"]) == ("BAD_USER_INPUT", "name")
+
+
+async def test_stale_version_is_a_conflict_and_changes_nothing(db):
+    admin = await make_user(Role.ADMIN)
+    c = await make_customer(admin, name="Before")
+    first = await ok(admin, UPDATE, input={"id": c["id"], "version": 1, "name": "After"})
+    assert first["updateCustomer"]["version"] == 2
+    err = await error(admin, UPDATE, input={"id": c["id"], "version": 1, "name": "Lost update"})
+    assert err["code"] == "CONFLICT" and err["currentVersion"] == 2
+    assert (await Customer.get(id=int(c["id"]))).name == "After"
+
+
+async def test_unknown_id_is_not_found(db):
+    admin = await make_user(Role.ADMIN)
+    err = await error(admin, UPDATE, input={"id": "999999", "version": 1, "name": "x"})
+    assert err["code"] == "NOT_FOUND"
+
+
+async def test_status_workflow_block_and_unblock(db):
+    admin = await make_user(Role.ADMIN)
+    c = await make_customer(admin)
+    moved = await ok(admin, STATUS, input={"id": c["id"], "version": 1, "status": "PROSPECT"})
+    assert moved["changeCustomerStatus"]["status"] == "PROSPECT"
+    forbidden = await error(admin, STATUS, input={"id": c["id"], "version": 2, "status": "DRAFT"})
+    assert (forbidden["code"], forbidden["field"]) == ("BAD_USER_INPUT", "status")
+    no_reason = await error(admin, STATUS, input={"id": c["id"], "version": 2, "status": "BLOCKED"})
+    assert (no_reason["code"], no_reason["field"]) == ("BAD_USER_INPUT", "reason")
+    blocked = await ok(admin, STATUS, input={"id": c["id"], "version": 2, "status": "BLOCKED", "reason": "unpaid"})
+    assert blocked["changeCustomerStatus"]["blockedReason"] == "unpaid"
+    back = await ok(admin, STATUS, input={"id": c["id"], "version": 3, "status": "PROSPECT"})
+    assert back["changeCustomerStatus"]["status"] == "PROSPECT"
+    history = await CustomerStatusChange.filter(customer_id=int(c["id"])).order_by("id").values_list("to_status", flat=True)
+    assert [s.value for s in history] == ["draft", "prospect", "blocked", "prospect"]
+
+
+async def test_pages_do_not_lose_or_repeat_rows_while_rows_are_inserted(db):
+    admin = await make_user(Role.ADMIN)
+    for i in range(25):
+        await make_customer(admin, name=f"Co {i:02d}")
+    query = "query($after: String) { customers(first: 10, after: $after) { totalCount edges { node { name } } pageInfo { hasNextPage endCursor } } }"
+    seen, after = [], None
+    while True:
+        page = (await ok(admin, query, after=after))["customers"]
+        seen += [e["node"]["name"] for e in page["edges"]]
+        await make_customer(admin, name="Aaa inserted before the cursor")
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    originals = [n for n in seen if n.startswith("Co ")]
+    assert originals == [f"Co {i:02d}" for i in range(25)]
+
+
+async def test_filters_search_and_order(db):
+    admin = await make_user(Role.ADMIN)
+    await make_customer(admin, name="Berlin Rail", country="DE", industry="Rail", segment="Enterprise", tags=["key"])
+    await make_customer(admin, name="Paris Food", country="FR", industry="Food & Beverage", phone="+33 1 23 45")
+    await make_customer(admin, name="Munich Food", country="DE", industry="Food & Beverage")
+    q = "query($f: CustomerFilter, $s: String, $o: CustomerOrder) { customers(filter: $f, search: $s, orderBy: $o) { totalCount edges { node { name } } } }"
+    names = lambda d: [e["node"]["name"] for e in d["customers"]["edges"]]  # noqa: E731
+    de = await ok(admin, q, f={"country": ["de"]}, o={"field": "NAME", "direction": "DESC"})
+    assert names(de) == ["Munich Food", "Berlin Rail"] and de["customers"]["totalCount"] == 2
+    assert names(await ok(admin, q, f={"industry": ["Food & Beverage"], "country": ["DE"]})) == ["Munich Food"]
+    assert names(await ok(admin, q, f={"tag": "key"})) == ["Berlin Rail"]
+    assert names(await ok(admin, q, s="food")) == ["Munich Food", "Paris Food"]
+    assert names(await ok(admin, q, s="+33 1")) == ["Paris Food"]
+
+
+async def test_page_size_is_capped(db):
+    admin = await make_user(Role.ADMIN)
+    err = await error(admin, "{ customers(first: 1000) { totalCount } }")
+    assert err["code"] == "QUERY_TOO_COMPLEX" and err["limit"] == 100 and err["value"] == 1000
