@@ -10,6 +10,7 @@ from urllib.parse import urlparse, urlunparse
 
 import pytest
 from tortoise import Tortoise, connections
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from backend import db as database_module
 from backend.broadcast import hub
@@ -48,6 +49,8 @@ async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
         url = _pg_url(base, pg_name)
     os.environ["CRM_DATABASE_URL"] = url
     reset_settings()
+    # Tortoise caches each model's INSERT/UPDATE SQL per connection name, not per dialect.
+    EXECUTOR_CACHE.clear()
     await database_module.init(get_settings())
     await apply_all()
     await hub.start("memory://", get_settings().subscriber_queue)

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from strawberry.dataloader import DataLoader
+from tortoise import connections
 from tortoise.models import Model
 
 from backend import permissions
@@ -39,6 +40,14 @@ def rows_by_id(model: type[Model], *related: str) -> Callable[[Sequence[int]], A
         return by_key(await query, keys)
 
     return load
+
+
+def parameterized(query: Any) -> tuple[str, list[Any]]:
+    """A Tortoise query's SQL with placeholders and its parameters, to embed in a hand-written statement."""
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    sql, params = query.query.get_parameterized_sql()
+    return sql, list(params)
 
 
 class Loaders:
@@ -116,12 +125,12 @@ class Loaders:
         if kind is not None:
             visible = visible.filter(kind=kind)
         # A window function keeps "the last N per parent" to one statement instead of one per parent.
-        inner = visible.values_list("id", flat=True).sql(params_inline=True)  # ints and enums only
+        inner, params = parameterized(visible.values_list("id", flat=True))
         sql = (
             f'SELECT a.* FROM (SELECT "id", ROW_NUMBER() OVER (PARTITION BY "{column}" '
             f'ORDER BY "occurred_at" DESC, "id" DESC) AS "rn" FROM "activity" WHERE "id" IN ({inner})) r '
             f'JOIN "activity" a ON a."id" = r."id" WHERE r."rn" <= {int(limit)} '
             f'ORDER BY a."occurred_at" DESC, a."id" DESC'
         )
-        rows = await Activity.raw(sql)
+        rows = [Activity._init_from_db(**row) for row in await connections.get("default").execute_query_dict(sql, params)]
         return grouped(rows, keys, column)
