@@ -40,6 +40,7 @@ class Action(str, Enum):
     DELETE_DEAL = "deleteDeal"
     LOG_ACTIVITY = "logActivity"
     COMPLETE_TASK = "completeTask"
+    UPDATE_TASK = "updateTask"
     CREATE_CAMPAIGN = "createCampaign"
     UPDATE_CAMPAIGN = "updateCampaign"
     CHANGE_CAMPAIGN_STATUS = "changeCampaignStatus"
@@ -68,6 +69,7 @@ ROLE_ACTIONS: dict[Action, tuple[Role, ...]] = {
     Action.DELETE_DEAL: (ADMIN, HEAD),
     Action.LOG_ACTIVITY: (ADMIN, HEAD, REP, SUPPORT),
     Action.COMPLETE_TASK: (ADMIN, HEAD, REP, SUPPORT),
+    Action.UPDATE_TASK: (ADMIN, HEAD, REP, SUPPORT),
     Action.CREATE_CAMPAIGN: (ADMIN, MARKETING),
     Action.UPDATE_CAMPAIGN: (ADMIN, MARKETING),
     Action.CHANGE_CAMPAIGN_STATUS: (ADMIN, MARKETING),
@@ -98,7 +100,7 @@ def may(actor: Actor, action: Action, obj: Any = None) -> bool:
         return obj.account_manager_id == actor.user_id
     if action in (Action.UPDATE_DEAL, Action.MOVE_DEAL):
         return obj.owner_id == actor.user_id
-    if action is Action.COMPLETE_TASK:
+    if action in (Action.COMPLETE_TASK, Action.UPDATE_TASK):
         return actor.user_id in (obj.assignee_id, obj.author_id)
     return True
 
