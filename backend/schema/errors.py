@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from backend.errors import CrmError
+from backend.schema.limits import explain_token_limit
 
 log = logging.getLogger("crm.errors")
 
@@ -19,8 +20,14 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 class MaskUnexpectedErrors(MaskErrors):
+    """Masks unexpected errors; also states graphql-core's token-limit refusal in the contract's terms."""
+
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message="Internal error")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        query = self.execution_context.query
+        return super()._process_errors([explain_token_limit(error, query) for error in errors])
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = uuid.uuid4().hex[:16]

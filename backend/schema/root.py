@@ -8,6 +8,7 @@ from strawberry.tools import merge_types
 
 from backend.resolvers.customers import CustomerMutation, CustomerQuery
 from backend.schema.errors import MaskUnexpectedErrors
+from backend.schema.limits import limit_extensions
 
 QUERIES: tuple[type, ...] = (CustomerQuery,)
 MUTATIONS: tuple[type, ...] = (CustomerMutation,)
@@ -19,7 +20,7 @@ def build_schema() -> strawberry.Schema:
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
         subscription=merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None,
-        extensions=[MaskUnexpectedErrors],
+        extensions=[*limit_extensions(), MaskUnexpectedErrors],
         config=StrawberryConfig(disable_field_suggestions=True),
     )
 
