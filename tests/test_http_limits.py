@@ -1,0 +1,39 @@
+"""HTTP-level limits: body size, no batching, no mutations by GET, JSON-only POSTs."""
+
+import httpx
+
+from backend.app import create_app
+
+
+def client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(create_app()), base_url="http://testserver")
+
+
+async def test_oversized_body_is_refused(db):
+    async with client() as c:
+        response = await c.post("/graphql", content=b'{"query": "' + b" " * 2_000_000 + b'"}',
+                                headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+async def test_batched_operations_are_refused(db):
+    async with client() as c:
+        response = await c.post("/graphql", json=[{"query": "{ __typename }"}] * 50)
+    assert response.status_code == 400
+
+
+async def test_form_posts_cannot_run_mutations(db):
+    async with client() as c:
+        response = await c.post(
+            "/graphql",
+            content=b"query=mutation{createCustomer(input:{name:\"x\",email:\"a@b.co\"}){id}}",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+    assert response.status_code in (400, 415)
+
+
+async def test_mutations_are_refused_over_get(db):
+    async with client() as c:
+        response = await c.get("/graphql", params={"query": 'mutation { deleteCustomer(input: {id: "1", version: 1}) { id } }'},
+                               headers={"accept": "application/json"})
+    assert response.status_code in (400, 405) and "mutation" in response.text.lower()
