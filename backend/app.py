@@ -6,14 +6,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from tortoise import connections
 
-from backend import db
+from backend import db, graphiql
 from backend.broadcast import hub
 from backend.graphql_app import graphql_app
+from backend.http_limits import BodySizeLimit
 from backend.settings import get_settings
 
 
@@ -49,8 +51,9 @@ def create_app() -> Starlette:
         Route("/healthz", healthz),
         Route("/graphql", gql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", gql),
+        graphiql.assets_mount(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(BodySizeLimit)])
 
 
 app = create_app()

@@ -1,0 +1,90 @@
+"""GraphiQL is served by the CRM itself (offline, no CDN), and GET never runs a mutation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from backend import graphiql
+from backend.app import create_app
+from backend.models import Customer
+
+HTML = {"Accept": "text/html,application/xhtml+xml"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def assets() -> None:
+    graphiql.fetch_assets()  # scripts/test fetched them already; this covers a bare pytest run
+
+
+@pytest.fixture
+async def client(db: str) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+async def test_browser_gets_graphiql_with_only_local_assets(client: httpx.AsyncClient) -> None:
+    page = await client.get("/graphql", headers=HTML)
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
+    urls = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert urls, "the page loads GraphiQL's scripts and styles"
+    for url in urls:
+        assert url.startswith("/") or url.startswith("data:"), f"{url} is not served by the CRM"
+    assert "<script>" not in page.text, "no inline script: the page works under a CSP of script-src 'self'"
+    for url in (u for u in urls if u.startswith("/")):
+        asset = await client.get(url)
+        assert asset.status_code == 200, url
+        assert len(asset.content) > 100, url
+    script = await client.get(f"{graphiql.URL_PREFIX}/graphiql.min.js")
+    assert "javascript" in script.headers["content-type"]
+
+
+async def test_page_script_talks_to_this_server(client: httpx.AsyncClient) -> None:
+    script = (await client.get(f"{graphiql.URL_PREFIX}/crm-graphiql.js")).text
+    assert "window.location" in script and "subscriptionUrl" in script
+    assert "https://" not in script and "unpkg" not in script
+
+
+async def test_get_runs_queries(client: httpx.AsyncClient) -> None:
+    response = await client.get("/graphql", params={"query": "{ __typename }"})
+    assert response.status_code == 200
+    assert response.json()["data"] == {"__typename": "Query"}
+
+
+async def test_get_refuses_mutations_and_writes_nothing(client: httpx.AsyncClient) -> None:
+    mutation = 'mutation { createCustomer(input: {name: "Via GET", email: "get@example.com"}) { id } }'
+    response = await client.get("/graphql", params={"query": mutation}, headers={"Accept": "application/json"})
+    assert response.status_code in (400, 405)
+    assert "mutation" in response.text.lower()
+    assert await Customer.filter(name="Via GET").count() == 0
+
+
+async def test_missing_assets_explain_how_to_install(
+    client: httpx.AsyncClient, tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(graphiql, "ASSET_DIR", tmp_path)
+    page = await client.get("/graphql", headers=HTML)
+    assert page.status_code == 503
+    assert "backend.graphiql" in page.text
+
+
+def test_assets_are_pinned_to_what_was_fetched(tmp_path: pytest.TempPathFactory) -> None:
+    assert graphiql.assets_ready()
+    assert not graphiql.assets_ready(tmp_path)
+
+
+async def test_graphiql_introspection_is_accepted(client: httpx.AsyncClient) -> None:
+    """The first thing the IDE does is this query (GraphiQL 3 asks for input-value deprecations too):
+    query limits must let it through, or the IDE shows no docs and no completion."""
+    from graphql import get_introspection_query
+
+    query = get_introspection_query(descriptions=True, input_value_deprecation=True)
+    response = await client.post("/graphql", json={"query": query, "operationName": "IntrospectionQuery"})
+    body = response.json()
+    assert body.get("errors") is None, body.get("errors")
+    assert body["data"]["__schema"]["queryType"]["name"] == "Query"
