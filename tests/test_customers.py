@@ -102,3 +102,16 @@ async def test_page_size_is_capped(db):
     admin = await make_user(Role.ADMIN)
     err = await error(admin, "{ customers(first: 1000) { totalCount } }")
     assert err["code"] == "QUERY_TOO_COMPLEX" and err["limit"] == 100 and err["value"] == 1000
+
+
+async def test_search_handles_quotes_short_fragments_and_renames(db):
+    admin = await make_user(Role.ADMIN)
+    c = await make_customer(admin, name="O'Brien \"Quoted\" Ltd", email="ob@example.com")
+    await make_customer(admin, name="Other", email="zz@example.com")
+    q = "query($s: String) { customers(search: $s) { totalCount edges { node { name } } } }"
+    for fragment in ["o'bri", '"quoted"', "ob", "BRIEN LTD"]:
+        found = await ok(admin, q, s=fragment)
+        assert found["customers"]["totalCount"] == 1, fragment
+    await ok(admin, UPDATE, input={"id": c["id"], "version": 1, "name": "Renamed Holding"})
+    assert (await ok(admin, q, s="brien"))["customers"]["totalCount"] == 0
+    assert (await ok(admin, q, s="holding"))["customers"]["totalCount"] == 1

@@ -45,6 +45,30 @@ async def _default_pipeline(conn: BaseDBAsyncClient) -> None:
         await Stage.create(pipeline=pipeline, name=name, position=position, probability=probability, kind=kind)
 
 
+SQLITE_SEARCH = [
+    # Trigram full-text index over customer.search_text, kept in step by triggers (any writer, any path).
+    "CREATE VIRTUAL TABLE customer_fts USING fts5(search_text, content='customer', content_rowid='id', tokenize='trigram')",
+    "INSERT INTO customer_fts(customer_fts) VALUES ('rebuild')",
+    "CREATE TRIGGER customer_fts_insert AFTER INSERT ON customer BEGIN "
+    "INSERT INTO customer_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    "CREATE TRIGGER customer_fts_delete AFTER DELETE ON customer BEGIN "
+    "INSERT INTO customer_fts(customer_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); END",
+    "CREATE TRIGGER customer_fts_update AFTER UPDATE OF search_text ON customer BEGIN "
+    "INSERT INTO customer_fts(customer_fts, rowid, search_text) VALUES ('delete', old.id, old.search_text); "
+    "INSERT INTO customer_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+]
+POSTGRES_SEARCH = [
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    'CREATE INDEX "idx_customer_search_trgm" ON "customer" USING gin ("search_text" gin_trgm_ops)',
+]
+
+
+async def _search_index(conn: BaseDBAsyncClient) -> None:
+    statements = POSTGRES_SEARCH if conn.capabilities.dialect == "postgres" else SQLITE_SEARCH
+    for statement in statements:
+        await conn.execute_script(statement)
+
+
 STEPS: list[tuple[str, Step]] = [
     ("0001_initial", _initial),
     (
@@ -58,6 +82,7 @@ STEPS: list[tuple[str, Step]] = [
         ),
     ),
     ("0003_default_pipeline", _default_pipeline),
+    ("0004_search_index", _search_index),
 ]
 
 
