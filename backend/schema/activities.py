@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry.types.unset import UNSET
 
 from backend.models import Outcome as OutcomeModel
 from backend.models import Priority as PriorityModel
 from backend.models import TaskStatus as TaskStatusModel
+from backend.schema.common import DateTimeRange, SortDirection
 from backend.schema.customers import ActivityKindEnum
 from backend.schema.users import UserType
 from backend.schema.context import Info
+from backend.services import activities as activity_service
 
 if TYPE_CHECKING:
     from backend.schema.contacts import ContactType
@@ -70,3 +74,85 @@ class ActivityType:
     async def assignee(self, info: Info) -> UserType | None:
         user_id = self.assignee_id  # type: ignore[attr-defined]
         return await info.context.loaders.user.load(user_id) if user_id else None
+
+    @strawberry.field(description="Tasks: statuses it may move to next (empty once done or aborted)")
+    def allowed_task_statuses(self) -> list[TaskStatus]:  # type: ignore[valid-type]
+        return activity_service.allowed_next(self)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Tasks: still open and past their due date")
+    def overdue(self) -> bool:
+        return activity_service.is_overdue(self)  # type: ignore[arg-type]
+
+
+@strawberry.input(description="Which activities to list; all conditions must hold")
+class ActivityFilter:
+    kind: list[ActivityKindEnum] | None = strawberry.field(default=None, description="Any of these kinds")  # type: ignore[valid-type]
+    customer_id: strawberry.ID | None = strawberry.field(default=None, description="About this customer")
+    contact_id: strawberry.ID | None = strawberry.field(default=None, description="With this contact")
+    deal_id: strawberry.ID | None = strawberry.field(default=None, description="About this deal")
+    author_id: strawberry.ID | None = strawberry.field(default=None, description="Logged by this user")
+    assignee_id: strawberry.ID | None = strawberry.field(default=None, description="Tasks assigned to this user")
+    task_status: list[TaskStatus] | None = strawberry.field(default=None, description="Tasks in any of these statuses")  # type: ignore[valid-type]
+    open: bool | None = strawberry.field(
+        default=None, description="true: tasks not yet done or aborted; false: tasks done or aborted"
+    )
+    due_before: datetime | None = strawberry.field(default=None, description="Tasks due before this instant")
+    overdue: bool | None = strawberry.field(
+        default=None, description="true: open tasks past their due date; false: everything else"
+    )
+    occurred: DateTimeRange | None = strawberry.field(default=None, description="Happened within")
+    mine: bool | None = strawberry.field(default=None, description="true: tasks assigned to me")
+
+
+@strawberry.enum(description="What to sort activities by")
+class ActivityOrderField(Enum):
+    OCCURRED_AT = "occurred_at"
+    DUE_AT = "due_at"
+    CREATED_AT = "created_at"
+
+
+@strawberry.input(
+    description="Sort order of activities. Sorting by dueAt lists only activities that have a due date "
+    "(tasks), so that every page is complete"
+)
+class ActivityOrder:
+    field: ActivityOrderField = strawberry.field(description="Sort key")
+    direction: SortDirection | None = strawberry.field(
+        default=None, description="Default: newest first for occurredAt and createdAt, soonest first for dueAt"
+    )
+
+
+@strawberry.input(description="An interaction to log, or a task to create")
+class LogActivityInput:
+    kind: ActivityKindEnum = strawberry.field(description="call, email, meeting, note, task or deal update")  # type: ignore[valid-type]
+    title: str = strawberry.field(description="Brief description (required)")
+    description: str | None = strawberry.field(default=UNSET, description="Details")
+    duration_minutes: int | None = strawberry.field(default=UNSET, description="Minutes, 0 to 1440")
+    outcome: Outcome | None = strawberry.field(default=UNSET, description="positive, neutral or negative")  # type: ignore[valid-type]
+    occurred_at: datetime | None = strawberry.field(default=UNSET, description="When it happened (default: now)")
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The customer (default: the deal's or contact's customer)"
+    )
+    contact_id: strawberry.ID | None = strawberry.field(default=UNSET, description="The contact")
+    deal_id: strawberry.ID | None = strawberry.field(default=UNSET, description="The deal")
+    assignee_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Tasks: who does it (default: you)")
+    due_at: datetime | None = strawberry.field(default=UNSET, description="Tasks: when it is due (makes it scheduled)")
+    priority: Priority | None = strawberry.field(default=UNSET, description="Tasks: priority (default normal)")  # type: ignore[valid-type]
+
+
+@strawberry.input(description="Mark a task done")
+class CompleteTaskInput:
+    id: strawberry.ID = strawberry.field(description="Task (activity) id")
+    version: int = strawberry.field(description="The version you read")
+
+
+@strawberry.input(description="Reschedule, reprioritise, reassign or abort a task; fields left out stay")
+class UpdateTaskInput:
+    id: strawberry.ID = strawberry.field(description="Task (activity) id")
+    version: int = strawberry.field(description="The version you read")
+    due_at: datetime | None = strawberry.field(
+        default=UNSET, description="New due date: schedules a new task, reschedules a scheduled one"
+    )
+    priority: Priority | None = strawberry.field(default=UNSET, description="Priority")  # type: ignore[valid-type]
+    assignee_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Hand the task to this user")
+    task_status: TaskStatus | None = strawberry.field(default=UNSET, description="Next status (see allowedTaskStatuses)")  # type: ignore[valid-type]

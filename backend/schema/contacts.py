@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry.types.unset import UNSET
 
 from backend.models import ContactStatus as ContactStatusModel
 from backend.models import LeadStatus as LeadStatusModel
+from backend.schema.common import DateTimeRange, SortDirection
+from backend.schema.customers import ActivityKindEnum
 from backend.schema.users import UserType
 from backend.schema.context import Info
+from backend.services import contacts as contact_service
 
 if TYPE_CHECKING:
+    from backend.schema.activities import ActivityType
     from backend.schema.customers import CustomerType
 
 CustomerRef = Annotated["CustomerType", strawberry.lazy("backend.schema.customers")]
+ActivityRef = Annotated["ActivityType", strawberry.lazy("backend.schema.activities")]
 
 ContactStatus = strawberry.enum(
     ContactStatusModel, name="ContactStatus", description="new, hot, cold, not interested, or converted (final)"
@@ -53,6 +60,118 @@ class ContactType:
     @strawberry.field(description="The salesperson who owns this contact")
     async def owner(self, info: Info) -> UserType | None:
         return await _user(info, self.owner_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Statuses this contact may move to next (converted only through convertContact)")
+    def allowed_statuses(self) -> list[ContactStatus]:  # type: ignore[valid-type]
+        return contact_service.allowed_next(self)  # type: ignore[arg-type]
+
+    @strawberry.field(description="The newest activities with this person, newest first")
+    async def activities(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
+        kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,  # type: ignore[valid-type]
+    ) -> list[ActivityRef]:
+        from backend.resolvers.paging import page_size
+
+        limit = min(page_size(first), 50)
+        return await info.context.loaders.recent_activities("contact", limit, kind).load(int(self.id))
+
+
+@strawberry.input(description="Which contacts to list; all conditions must hold")
+class ContactFilter:
+    status: list[ContactStatus] | None = strawberry.field(default=None, description="Any of these statuses")  # type: ignore[valid-type]
+    customer_id: list[strawberry.ID] | None = strawberry.field(default=None, description="At any of these customers")
+    owner_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Owned by any of these users")
+    has_customer: bool | None = strawberry.field(default=None, description="Linked to a customer (true) or not (false)")
+    is_primary: bool | None = strawberry.field(default=None, description="Primary contacts only (true) or others")
+    created: DateTimeRange | None = strawberry.field(default=None, description="Created within")
+
+
+@strawberry.enum(description="What to sort contacts by")
+class ContactOrderField(Enum):
+    NAME = "name"
+    EMAIL = "email"
+    STATUS = "status"
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+
+
+@strawberry.input(description="Sort order of contacts")
+class ContactOrder:
+    field: ContactOrderField = strawberry.field(description="Sort key")
+    direction: SortDirection = strawberry.field(default=SortDirection.ASC, description="ASC or DESC")
+
+
+@strawberry.input(description="A new contact")
+class CreateContactInput:
+    name: str = strawberry.field(description="Full name (required)")
+    email: str = strawberry.field(description="Email (required)")
+    phone: str | None = strawberry.field(default=UNSET, description="Direct phone")
+    job_title: str | None = strawberry.field(default=UNSET, description="Job title")
+    department: str | None = strawberry.field(default=UNSET, description="Team or department")
+    role_at_customer: str | None = strawberry.field(default=UNSET, description="Role in the relationship")
+    customer_id: strawberry.ID | None = strawberry.field(default=UNSET, description="The customer they work for")
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="Owning salesperson (default: you, when you are in sales)"
+    )
+    status: ContactStatus | None = strawberry.field(default=UNSET, description="new (default), hot, cold or not interested")  # type: ignore[valid-type]
+    is_primary: bool | None = strawberry.field(
+        default=UNSET, description="Make this the customer's primary contact (unmarks the previous one)"
+    )
+
+
+@strawberry.input(description="Changes to a contact; fields left out stay as they are")
+class UpdateContactInput:
+    id: strawberry.ID = strawberry.field(description="Contact id")
+    version: int = strawberry.field(description="The version you read; a stale one is refused with CONFLICT")
+    name: str | None = strawberry.field(default=UNSET, description="Full name")
+    email: str | None = strawberry.field(default=UNSET, description="Email")
+    phone: str | None = strawberry.field(default=UNSET, description="Direct phone")
+    job_title: str | None = strawberry.field(default=UNSET, description="Job title")
+    department: str | None = strawberry.field(default=UNSET, description="Team or department")
+    role_at_customer: str | None = strawberry.field(default=UNSET, description="Role in the relationship")
+    customer_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Move to this customer (null: none)")
+    owner_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Owning salesperson (null: none)")
+    status: ContactStatus | None = strawberry.field(default=UNSET, description="Next status (see allowedStatuses)")  # type: ignore[valid-type]
+    is_primary: bool | None = strawberry.field(
+        default=UNSET, description="true: become the customer's primary contact (unmarks the previous one)"
+    )
+
+
+@strawberry.input(description="Make a contact its customer's primary contact")
+class SetPrimaryContactInput:
+    id: strawberry.ID = strawberry.field(description="Contact id")
+    version: int = strawberry.field(description="The version you read")
+
+
+@strawberry.input(
+    description="Convert a contact: link an existing customer (customerId), create one (companyName and the "
+    "customer's fields), or keep the customer it already has"
+)
+class ConvertContactInput:
+    id: strawberry.ID = strawberry.field(description="Contact id")
+    version: int = strawberry.field(description="The version you read")
+    customer_id: strawberry.ID | None = strawberry.field(default=UNSET, description="An existing customer")
+    company_name: str | None = strawberry.field(default=UNSET, description="New customer: company name")
+    email: str | None = strawberry.field(default=UNSET, description="New customer: main email (default: the contact's)")
+    legal_form: str | None = strawberry.field(default=UNSET, description="New customer: legal form")
+    phone: str | None = strawberry.field(default=UNSET, description="New customer: phone")
+    website: str | None = strawberry.field(default=UNSET, description="New customer: web site")
+    street: str | None = strawberry.field(default=UNSET, description="New customer: street")
+    city: str | None = strawberry.field(default=UNSET, description="New customer: city")
+    postcode: str | None = strawberry.field(default=UNSET, description="New customer: postcode")
+    country: str | None = strawberry.field(default=UNSET, description="New customer: ISO country code")
+    industry: str | None = strawberry.field(default=UNSET, description="New customer: industry")
+    segment: str | None = strawberry.field(default=UNSET, description="New customer: segment")
+    description: str | None = strawberry.field(default=UNSET, description="New customer: brief")
+
+
+@strawberry.type(description="What a conversion did")
+class ConvertContactResult:
+    contact: ContactType = strawberry.field(description="The contact, now converted")
+    customer: CustomerRef = strawberry.field(description="Its customer")
+    customer_created: bool = strawberry.field(description="The conversion created this customer")
 
 
 @strawberry.type(name="Lead", description="A potential deal, not yet qualified")

@@ -6,12 +6,14 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from backend.resolvers.activities import ActivityMutation, ActivityQuery
+from backend.resolvers.contacts import ContactMutation, ContactQuery
 from backend.resolvers.customers import CustomerMutation, CustomerQuery
 from backend.schema.errors import MaskUnexpectedErrors
 from backend.schema.limits import limit_extensions
 
-QUERIES: tuple[type, ...] = (CustomerQuery,)
-MUTATIONS: tuple[type, ...] = (CustomerMutation,)
+QUERIES: tuple[type, ...] = (CustomerQuery, ContactQuery, ActivityQuery)
+MUTATIONS: tuple[type, ...] = (CustomerMutation, ContactMutation, ActivityMutation)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 
 

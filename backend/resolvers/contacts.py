@@ -1,0 +1,94 @@
+"""Contact queries and mutations: thin reads, and calls into services.contacts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from tortoise.queryset import QuerySet
+
+from backend import permissions
+from backend.models import Contact
+from backend.resolvers.paging import paginate
+from backend.schema.common import Connection, SortDirection, provided
+from backend.schema.contacts import (
+    ContactFilter,
+    ContactOrder,
+    ContactOrderField,
+    ContactType,
+    ConvertContactInput,
+    ConvertContactResult,
+    CreateContactInput,
+    SetPrimaryContactInput,
+    UpdateContactInput,
+)
+from backend.schema.context import Info
+from backend.services import contacts as service
+from backend.services import validate as v
+
+
+def filter_query(query: QuerySet, where: ContactFilter | None) -> QuerySet:
+    if where is None:
+        return query
+    if where.status:
+        query = query.filter(status__in=list(where.status))
+    if where.customer_id:
+        query = query.filter(customer_id__in=[v.parse_id("filter.customerId", i) for i in where.customer_id])
+    if where.owner_id:
+        query = query.filter(owner_id__in=[v.parse_id("filter.ownerId", i) for i in where.owner_id])
+    if where.has_customer is not None:
+        query = query.filter(customer_id__isnull=not where.has_customer)
+    if where.is_primary is not None:
+        query = query.filter(is_primary=where.is_primary)
+    if where.created and where.created.start:
+        query = query.filter(created_at__gte=v.aware("filter.created.start", where.created.start))
+    if where.created and where.created.end:
+        query = query.filter(created_at__lte=v.aware("filter.created.end", where.created.end))
+    return query
+
+
+@strawberry.type
+class ContactQuery:
+    @strawberry.field(description="One contact by id (NOT_FOUND when it does not exist or is not visible)")
+    async def contact(self, info: Info, id: strawberry.ID) -> ContactType:
+        return await service.visible(info.context.actor, id)
+
+    @strawberry.field(description="Contacts you may see, filtered, searched, sorted and paged")
+    async def contacts(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size (default 20, at most 100)")] = None,
+        after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
+        filter: ContactFilter | None = None,
+        order_by: ContactOrder | None = None,
+        search: Annotated[str | None, strawberry.argument(description="Name, email or phone fragment")] = None,
+    ) -> Connection[ContactType]:
+        query = filter_query(Contact.filter(permissions.contact_rule(info.context.actor)), filter)
+        if search and search.strip():
+            query = query.filter(service.search_q(search))
+        order = order_by or ContactOrder(field=ContactOrderField.NAME)
+        return await paginate(
+            query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after
+        )
+
+
+@strawberry.type
+class ContactMutation:
+    @strawberry.mutation(description="Create a contact, at a customer or not yet")
+    async def create_contact(self, info: Info, input: CreateContactInput) -> ContactType:
+        return await service.create_contact(info.context.actor, provided(input))
+
+    @strawberry.mutation(description="Change a contact's fields, status, owner, customer or primary flag")
+    async def update_contact(self, info: Info, input: UpdateContactInput) -> ContactType:
+        data = provided(input)
+        return await service.update_contact(info.context.actor, data.pop("id"), data.pop("version"), data)
+
+    @strawberry.mutation(description="Make a contact its customer's primary contact (the previous one is unmarked)")
+    async def set_primary_contact(self, info: Info, input: SetPrimaryContactInput) -> ContactType:
+        return await service.update_contact(info.context.actor, input.id, input.version, {"is_primary": True})
+
+    @strawberry.mutation(description="Convert a contact to a customer (new or existing); converted is final")
+    async def convert_contact(self, info: Info, input: ConvertContactInput) -> ConvertContactResult:
+        data = provided(input)
+        done = await service.convert_contact(info.context.actor, data.pop("id"), data.pop("version"), data)
+        return ConvertContactResult(contact=done.contact, customer=done.customer, customer_created=done.customer_created)

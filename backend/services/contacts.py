@@ -1,0 +1,261 @@
+"""Contacts: people at customers (or not yet at any), their status workflow, the primary contact, conversion."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+
+from backend import permissions
+from backend.auth.actor import Actor
+from backend.errors import BadUserInput
+from backend.models import Contact, ContactStatus, Customer, CustomerStatus, User
+from backend.permissions import Action
+from backend.services import customers
+from backend.services import validate as v
+from backend.services.unit import Unit, diff, write
+
+S = ContactStatus
+
+# Which status may follow which. `converted` is reached only through convertContact (it needs a
+# customer) and is final; a contact that was not interested may warm up again.
+TRANSITIONS: dict[ContactStatus, frozenset[ContactStatus]] = {
+    S.NEW: frozenset({S.HOT, S.COLD, S.NOT_INTERESTED, S.CONVERTED}),
+    S.HOT: frozenset({S.COLD, S.NOT_INTERESTED, S.CONVERTED}),
+    S.COLD: frozenset({S.HOT, S.NOT_INTERESTED, S.CONVERTED}),
+    S.NOT_INTERESTED: frozenset({S.HOT, S.COLD}),
+    S.CONVERTED: frozenset(),
+}
+
+CHECKS = {
+    "name": lambda x: v.text("name", x, max_length=200, required=True),
+    "email": lambda x: v.email("email", x, required=True),
+    "phone": lambda x: v.phone("phone", x),
+    "job_title": lambda x: v.text("jobTitle", x, max_length=100),
+    "department": lambda x: v.text("department", x, max_length=100),
+    "role_at_customer": lambda x: v.text("roleAtCustomer", x, max_length=100),
+}
+
+# Fields of the customer a conversion creates (input name → customer field); email defaults to the contact's.
+NEW_CUSTOMER_FIELDS = {
+    "company_name": "name", "legal_form": "legal_form", "email": "email", "phone": "phone", "website": "website",
+    "street": "street", "city": "city", "postcode": "postcode", "country": "country", "industry": "industry",
+    "segment": "segment", "description": "description",
+}
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+def allowed_next(contact: Contact) -> list[ContactStatus]:
+    return sorted(TRANSITIONS[contact.status], key=list(S).index)
+
+
+def _check_transition(current: ContactStatus, target: ContactStatus) -> None:
+    if target is current:
+        return
+    if target is S.CONVERTED and target in TRANSITIONS[current]:
+        raise BadUserInput("status", "a contact becomes converted through convertContact, which links its customer")
+    if target not in TRANSITIONS[current]:
+        allowed = ", ".join(s.value for s in TRANSITIONS[current]) or "none, it is final"
+        raise BadUserInput("status", f"a {current.value} contact cannot become {target.value} (allowed: {allowed})")
+
+
+def _clean(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Validate the fields present in `data` (all required ones when creating)."""
+    if creating:
+        data = {"name": None, "email": None, **data}
+    return {key: CHECKS[key](value) for key, value in data.items() if key in CHECKS}
+
+
+async def _owner(actor: Actor, raw_id: Any) -> int | None:
+    if raw_id is None:
+        return None
+    user_id = v.parse_id("ownerId", raw_id)
+    owner = await User.filter(id=user_id, active=True).first()
+    if owner is None:
+        raise BadUserInput("ownerId", f"no active user with id {raw_id}")
+    if actor.role in permissions.SALES and actor.team_id is not None and owner.team_id != actor.team_id:  # type: ignore[attr-defined]
+        raise BadUserInput("ownerId", "must be a member of your team")
+    return owner.id
+
+
+async def visible(actor: Actor, raw_id: Any, field: str = "id") -> Contact:
+    contact_id = v.parse_id(field, raw_id)
+    return await v.one(Contact.filter(permissions.contact_rule(actor), id=contact_id), "Contact", raw_id, field)
+
+
+async def _customer_id(actor: Actor, raw_id: Any) -> int | None:
+    return None if raw_id is None else (await customers.visible(actor, raw_id, "customerId")).id
+
+
+@contextmanager
+def _one_primary() -> Iterator[None]:
+    """The partial unique index uniq_contact_primary settles races between two new primaries: the loser
+    gets a clear error (and its write is rolled back) instead of an internal one."""
+    try:
+        yield
+    except IntegrityError:
+        raise BadUserInput(
+            "isPrimary", "another contact of this customer became primary at the same time; reload and retry"
+        ) from None
+
+
+async def _clear_primary(unit: Unit, customer_id: int, keep: int | None) -> None:
+    """Unmark the customer's current primary contact (not `keep`), inside the caller's write."""
+    previous = await Contact.filter(customer_id=customer_id, is_primary=True).exclude(id=keep or 0).values_list(
+        "id", flat=True
+    )
+    if not previous:
+        return
+    await Contact.filter(id__in=list(previous)).update(
+        is_primary=False, version=F("version") + 1, updated_at=datetime.now(timezone.utc)
+    )
+    for contact_id in previous:
+        await unit.audit("contact.update", "contact", contact_id, {"is_primary": [True, False]})
+
+
+async def _refresh_search(*customer_ids: int | None) -> None:
+    for customer_id in {c for c in customer_ids if c is not None}:
+        await customers.refresh_search_text(customer_id)
+
+
+async def create_contact(actor: Actor, data: Mapping[str, Any]) -> Contact:
+    permissions.require(actor, Action.CREATE_CONTACT)
+    values = _clean(data, creating=True)
+    status = v.choice("status", data.get("status") or S.NEW, ContactStatus)
+    if status is S.CONVERTED:
+        raise BadUserInput("status", "a contact becomes converted through convertContact")
+    owner_id = await _owner(actor, data.get("owner_id"))
+    if owner_id is None and actor.role in permissions.SALES:
+        owner_id = actor.user_id
+    is_primary = bool(data.get("is_primary"))
+    async with write(actor) as unit:
+        customer_id = await _customer_id(actor, data.get("customer_id"))
+        if is_primary:
+            if customer_id is None:
+                raise BadUserInput("isPrimary", "only a contact at a customer can be its primary contact")
+            await _clear_primary(unit, customer_id, keep=None)
+        with _one_primary():
+            contact = await Contact.create(
+                **values, status=status, customer_id=customer_id, owner_id=owner_id, is_primary=is_primary
+            )
+        await _refresh_search(customer_id)
+        await unit.audit(
+            "contact.create", "contact", contact.id,
+            diff({}, {**values, "status": status, "customer_id": customer_id, "owner_id": owner_id, "is_primary": is_primary}),
+        )
+    return contact
+
+
+async def update_contact(actor: Actor, raw_id: Any, version: int | None, data: Mapping[str, Any]) -> Contact:
+    """Change fields, status, owner, customer or the primary flag (setting it unmarks the previous primary)."""
+    expected = v.version("version", version)
+    values = _clean(data, creating=False)
+    if "status" in data:
+        if data["status"] is None:
+            raise BadUserInput("status", "may not be null")
+        values["status"] = v.choice("status", data["status"], ContactStatus)
+    if "owner_id" in data:
+        values["owner_id"] = await _owner(actor, data["owner_id"])
+    primary = data.get("is_primary")
+    async with write(actor) as unit:
+        contact = await visible(actor, raw_id)
+        permissions.require(actor, Action.UPDATE_CONTACT, contact)
+        if "status" in values:
+            _check_transition(contact.status, values["status"])
+        old_customer = contact.customer_id  # type: ignore[attr-defined]
+        if "customer_id" in data:
+            values["customer_id"] = await _customer_id(actor, data["customer_id"])
+            if values["customer_id"] is None and contact.status is S.CONVERTED:
+                raise BadUserInput("customerId", "a converted contact stays linked to a customer")
+        customer_id = values.get("customer_id", old_customer)
+        if primary is True:
+            if customer_id is None:
+                raise BadUserInput("isPrimary", "only a contact at a customer can be its primary contact")
+            await _clear_primary(unit, customer_id, keep=contact.id)
+            values["is_primary"] = True
+        elif primary is False or (customer_id != old_customer and contact.is_primary):
+            values["is_primary"] = False  # leaving a customer also leaves its primary role there
+        before = {key: getattr(contact, key) for key in values}
+        with _one_primary():
+            await v.versioned_update(Contact, contact, expected, "Contact", **values)
+        if "name" in values or customer_id != old_customer:
+            await _refresh_search(old_customer, customer_id)
+        await unit.audit("contact.update", "contact", contact.id, diff(before, values))
+    return contact
+
+
+@dataclass
+class Conversion:
+    contact: Contact
+    customer: Customer
+    customer_created: bool
+
+
+async def convert_contact(actor: Actor, raw_id: Any, version: int | None, data: Mapping[str, Any]) -> Conversion:
+    """Mark a contact converted at a customer: an existing one (`customerId`), a new one (`companyName` and
+    the customer's fields), or the one it already belongs to. It becomes the primary contact when the
+    customer has none. One write: the customer, the contact, the search text and the audit entries."""
+    expected = v.version("version", version)
+    new_fields = {key: value for key, value in data.items() if key in NEW_CUSTOMER_FIELDS and value is not None}
+    if data.get("customer_id") is not None and new_fields:
+        raise BadUserInput(_camel(next(iter(new_fields))), "only for a new customer: give customerId or companyName, not both")
+    async with write(actor) as unit:
+        contact = await visible(actor, raw_id)
+        permissions.require(actor, Action.CONVERT_CONTACT, contact)
+        if S.CONVERTED not in TRANSITIONS[contact.status]:
+            raise BadUserInput("status", f"a {contact.status.value} contact cannot be converted")
+        old_customer = contact.customer_id  # type: ignore[attr-defined]
+        created = bool(new_fields)
+        if created:
+            customer = await _new_customer(actor, contact, new_fields)
+        elif data.get("customer_id") is not None:
+            customer = await customers.visible(actor, data["customer_id"], "customerId")
+        elif old_customer is not None:
+            customer = await customers.visible(actor, old_customer, "customerId")
+        else:
+            raise BadUserInput("customerId", "give an existing customer (customerId) or a new one (companyName)")
+        has_primary = await Contact.filter(customer_id=customer.id, is_primary=True).exclude(id=contact.id).exists()
+        values = {
+            "status": S.CONVERTED,
+            "customer_id": customer.id,
+            "is_primary": not has_primary,
+        }
+        before = {key: getattr(contact, key) for key in values}
+        with _one_primary():
+            await v.versioned_update(Contact, contact, expected, "Contact", **values)
+        await _refresh_search(old_customer, customer.id)
+        await unit.audit("contact.convert", "contact", contact.id, diff(before, values))
+    return Conversion(contact=contact, customer=customer, customer_created=created)
+
+
+async def _new_customer(actor: Actor, contact: Contact, fields: Mapping[str, Any]) -> Customer:
+    """The customer a conversion creates, managed by the converting salesperson, else by the contact's owner.
+
+    Support may convert, so this checks the conversion's permission, not customer creation's."""
+    name = v.text("companyName", fields.get("company_name"), max_length=200, required=True)
+    values = {NEW_CUSTOMER_FIELDS[key]: value for key, value in fields.items()}
+    values = customers.clean_new_customer({**values, "name": name, "email": values.get("email") or contact.email})
+    manager_id = actor.user_id if actor.role in permissions.SALES else contact.owner_id  # type: ignore[attr-defined]
+    if manager_id is not None and not await User.filter(id=manager_id, active=True).exists():
+        manager_id = None
+    return await customers.insert_customer(actor, values, CustomerStatus.PROSPECT, manager_id)
+
+
+def search_q(text: str) -> Q:
+    """Contacts whose name, email or phone contain every word of `text`."""
+    words = text.split()
+    if len(text) > 200 or len(words) > 10:
+        raise BadUserInput("search", "at most 200 characters and 10 words")
+    condition = Q()
+    for word in words:
+        condition &= Q(name__icontains=word) | Q(email__icontains=word) | Q(phone__contains=word)
+    return condition
