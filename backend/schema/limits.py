@@ -76,6 +76,8 @@ class _Walker:
         deepest, cost = depth, 0
         for selection in selection_set.selections:
             if isinstance(selection, FieldNode):
+                if selection.name.value.startswith("__"):
+                    continue  # introspection is bounded by the schema itself, and switched by a setting
                 if selection.alias:
                     self.aliases += 1
                 field_def = parent.fields.get(selection.name.value) if isinstance(parent, GraphQLObjectType) else None
