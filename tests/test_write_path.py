@@ -1,0 +1,158 @@
+"""The one write path, proved for every mutation in the schema (CONTRACT.md, One write path):
+a success adds an audit entry and publishes its events only after the commit; a refused call writes
+nothing and publishes nothing. A mutation added to the schema without a case here fails the suite."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from tortoise import Tortoise, connections
+from tortoise.backends.base.client import TransactionalDBClient
+
+from backend import broadcast
+from backend.models import AuditEntry, Role, User
+from backend.schema.root import schema
+from tests.factories import actor, gql, make_customer, make_user
+
+
+@dataclass
+class Case:
+    document: str
+    good: dict[str, Any]
+    bad: dict[str, Any]
+    who: User | None = None  # defaults to the admin the setup received
+    events: tuple[str, ...] = ()  # topics a success must publish on (entities with a subscription)
+
+
+Setup = Callable[[User], Awaitable[Case]]
+CASES: dict[str, Setup] = {}
+
+
+def case(name: str) -> Callable[[Setup], Setup]:
+    def register(setup: Setup) -> Setup:
+        CASES[name] = setup
+        return setup
+
+    return register
+
+
+def mutation(field: str, input_type: str, selection: str = "__typename") -> str:
+    return f"mutation($input: {input_type}!) {{ {field}(input: $input) {{ {selection} }} }}"
+
+
+@case("createCustomer")
+async def _(admin: User) -> Case:
+    return Case(
+        mutation("createCustomer", "CreateCustomerInput", "id"),
+        {"input": {"name": "Walk Ltd", "email": "walk@example.com"}},
+        {"input": {"name": "Walk Ltd", "email": "broken"}},
+    )
+
+
+@case("updateCustomer")
+async def _(admin: User) -> Case:
+    c = await make_customer(admin)
+    return Case(
+        mutation("updateCustomer", "UpdateCustomerInput", "id"),
+        {"input": {"id": c["id"], "version": 1, "city": "Lyon"}},
+        {"input": {"id": c["id"], "version": 1, "country": "France"}},
+    )
+
+
+@case("changeCustomerStatus")
+async def _(admin: User) -> Case:
+    c = await make_customer(admin)
+    return Case(
+        mutation("changeCustomerStatus", "ChangeCustomerStatusInput", "status"),
+        {"input": {"id": c["id"], "version": 1, "status": "PROSPECT"}},
+        {"input": {"id": c["id"], "version": 1, "status": "CHURNED"}},
+    )
+
+
+@case("deleteCustomer")
+async def _(admin: User) -> Case:
+    c = await make_customer(admin)
+    return Case(
+        mutation("deleteCustomer", "DeleteCustomerInput", "id"),
+        {"input": {"id": c["id"], "version": 1}},
+        {"input": {"id": c["id"], "version": 7}},
+    )
+
+
+@case("createNote")
+async def _(admin: User) -> Case:
+    c = await make_customer(admin)
+    return Case(
+        mutation("createNote", "CreateNoteInput", "id"),
+        {"input": {"customerId": c["id"], "body": "Prefers calls"}},
+        {"input": {"customerId": c["id"], "body": " "}},
+    )
+
+
+@case("updateNote")
+async def _(admin: User) -> Case:
+    from backend.services.customers import create_note
+
+    c = await make_customer(admin)
+    note = await create_note(actor(admin), c["id"], "First")
+    return Case(
+        mutation("updateNote", "UpdateNoteInput", "id"),
+        {"input": {"id": str(note.id), "version": 1, "pinned": True}},
+        {"input": {"id": str(note.id), "version": 2, "pinned": True}},
+    )
+
+
+def test_every_mutation_has_a_case():
+    names = set(schema._schema.mutation_type.fields)
+    assert names - set(CASES) == set(), "mutations without a write-path case"
+    assert set(CASES) - names == set(), "cases for mutations that no longer exist"
+
+
+async def _row_counts() -> dict[str, int]:
+    conn = connections.get("default")
+    counts = {}
+    for model in Tortoise.apps["models"].values():
+        table = model._meta.db_table
+        rows = await conn.execute_query_dict(f'SELECT COUNT(*) AS n FROM "{table}"')
+        counts[table] = rows[0]["n"]
+    return counts
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """Every event published, with whether a transaction was still open when it went out."""
+    seen: list[tuple[str, bool]] = []
+    original = broadcast.hub.publish
+
+    async def recording(event):  # type: ignore[no-untyped-def]
+        seen.append((event.topic, isinstance(connections.get("default"), TransactionalDBClient)))
+        await original(event)
+
+    monkeypatch.setattr(broadcast.hub, "publish", recording)
+    return seen
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+async def test_write_path(db, published, name):
+    admin = await make_user(Role.ADMIN)
+    prepared = await CASES[name](admin)
+    who = prepared.who or admin
+
+    published.clear()
+    before = await _row_counts()
+    refused = await gql(who, prepared.document, **prepared.bad)
+    assert refused.errors, f"{name}: the bad input was accepted"
+    assert refused.errors[0].extensions["code"] != "INTERNAL", refused.errors
+    assert await _row_counts() == before, f"{name}: a refused call wrote something"
+    assert published == [], f"{name}: a refused call published {published}"
+
+    audits = await AuditEntry.all().count()
+    accepted = await gql(who, prepared.document, **prepared.good)
+    assert accepted.errors is None, accepted.errors
+    assert await AuditEntry.all().count() > audits, f"{name}: no audit entry"
+    assert all(not in_transaction for _, in_transaction in published), f"{name}: an event left before the commit"
+    missing = set(prepared.events) - {topic for topic, _ in published}
+    assert not missing, f"{name}: no event on {missing}"
