@@ -1,0 +1,115 @@
+"""Consistent copies of the database: SQLite's online backup API, or pg_dump / pg_restore on PostgreSQL.
+
+A backup may run while the server runs. A restore replaces everything: stop the server first.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from backend.settings import Settings
+
+MARKER_TABLE = "crm_migration"  # every CRM database has it: refuse to restore anything else
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot be done; the message says why and what to do."""
+
+
+def sqlite_path(database_url: str) -> Path:
+    return Path(database_url[len("sqlite://"):])
+
+
+def backup(settings: Settings, target: Path) -> None:
+    if settings.is_sqlite:
+        _sqlite_backup(sqlite_path(settings.database_url), target)
+    else:
+        _pg("pg_dump", settings.database_url, "--format=custom", "--no-owner", f"--file={target}")
+
+
+def restore(settings: Settings, source: Path) -> None:
+    if not source.is_file():
+        raise BackupError(f"{source} does not exist")
+    if settings.is_sqlite:
+        _sqlite_restore(source, sqlite_path(settings.database_url))
+    else:
+        # One transaction: a dump that fails half-way leaves the database as it was.
+        _pg("pg_restore", settings.database_url, "--clean", "--if-exists", "--no-owner", "--single-transaction",
+            "--exit-on-error", str(source))
+
+
+def _sqlite_backup(database: Path, target: Path) -> None:
+    if not database.is_file():
+        raise BackupError(f"there is no database at {database} yet: run `crm migrate` first")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    # The online backup API copies a consistent snapshot even while the server writes.
+    with _connect(database) as src, _connect(partial) as dst:
+        src.backup(dst)
+    partial.replace(target)
+
+
+def _sqlite_restore(source: Path, database: Path) -> None:
+    _check_sqlite_backup(source)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    if database.is_file():
+        _sqlite_backup(database, database.with_name(database.name + ".before-restore"))
+    # Copying through the backup API (rather than over the file) writes the whole database in one
+    # locked transaction and keeps the WAL and -shm files consistent with it.
+    with _connect(source) as src, _connect(database) as dst:
+        src.backup(dst)
+
+
+def _check_sqlite_backup(source: Path) -> None:
+    try:
+        with _connect(source) as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            problem = conn.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{source} is not an SQLite backup ({exc})") from None
+    if MARKER_TABLE not in tables:
+        raise BackupError(f"{source} is not a backup of a CRM database")
+    if problem != "ok":
+        raise BackupError(f"{source} is damaged: {problem}")
+
+
+class _connect:
+    """sqlite3's own context manager commits but does not close; this one closes."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path)
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self.conn
+
+    def __exit__(self, *exc: object) -> None:
+        self.conn.close()
+
+
+def _pg(tool: str, database_url: str, *args: str) -> None:
+    if shutil.which(tool) is None:
+        raise BackupError(f"{tool} is not installed (Debian: apt-get install -y postgresql-client)")
+    result = subprocess.run([tool, *args], env=_pg_environment(database_url), capture_output=True, text=True)
+    if result.returncode != 0:
+        raise BackupError(f"{tool} failed: {result.stderr.strip() or result.returncode}")
+
+
+def _pg_environment(database_url: str) -> dict[str, str]:
+    """Connection settings as libpq variables: the password never shows in the process list."""
+    url = urlparse(database_url)
+    env = dict(os.environ)
+    env.update({
+        "PGHOST": url.hostname or "127.0.0.1",
+        "PGPORT": str(url.port or 5432),
+        "PGUSER": unquote(url.username or "postgres"),
+        "PGDATABASE": url.path.lstrip("/") or "postgres",
+    })
+    if url.password:
+        env["PGPASSWORD"] = unquote(url.password)
+    return env

@@ -1,0 +1,172 @@
+"""The `crm` command: serve, migrate, seed, API tokens, backup and restore.
+
+Every command that changes data goes through the service layer as the system actor (audited as
+`cli`), and closes the database connections before it returns (Tortoise would keep the process alive).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TypeVar
+
+from backend import backup as backups
+from backend import db
+from backend.auth.actor import Actor
+from backend.errors import CrmError
+from backend.settings import Settings, get_settings
+
+T = TypeVar("T")
+
+
+async def _with_database(settings: Settings, work: Callable[[], Awaitable[T]], *, migrate: bool = False) -> T:
+    await db.init(settings)
+    try:
+        if migrate:
+            from backend.migrations import apply_all
+
+            await apply_all()
+        return await work()
+    finally:
+        await db.close()
+
+
+def _optional(module: str) -> ModuleType | None:
+    """A module another part of the project provides; None while it does not exist yet."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        return None
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    if settings.oidc_issuer is None:
+        devidp = _optional("backend.devidp")
+        if devidp is None:
+            print("CRM_OIDC_ISSUER is unset and the dev identity provider is not available", file=sys.stderr)
+        else:
+            issuer = devidp.start_dev_provider(settings)
+            devidp.ensure_demo_users(issuer)
+            print(f"Dev identity provider: {issuer} (sign in as any demo user, e.g. admin@example.com)")
+            settings = get_settings()
+    print(f"CRM: http://{settings.host}:{settings.port}/  GraphiQL: http://{settings.host}:{settings.port}/graphql")
+    # By module path, never the app object: the UI's components are found by dotted import path.
+    uvicorn.run("backend.app:app", host=settings.host, port=settings.port, proxy_headers=False, log_level="info")
+    return 0
+
+
+def migrate(args: argparse.Namespace, settings: Settings) -> int:
+    applied = asyncio.run(db.migrate(settings))
+    print(f"Applied {', '.join(applied)}" if applied else "The database is up to date")
+    return 0
+
+
+def seed(args: argparse.Namespace, settings: Settings) -> int:
+    from backend import seed as seeding
+
+    if not args.demo and args.customers is None:
+        print("crm seed: say what to seed: --demo and/or --customers N", file=sys.stderr)
+        return 2
+
+    async def work() -> None:
+        actor = Actor.system(via="cli")
+        if args.demo:
+            created = await seeding.seed_demo(actor)
+            print("Demo data created" if created else "Demo data is already there: nothing added")
+        if args.customers is not None:
+            added = await seeding.seed_customers(actor, args.customers, progress=_progress)
+            print(f"Benchmark customers: {added} added, {args.customers} in total")
+
+    asyncio.run(_with_database(settings, work, migrate=True))
+    return 0
+
+
+def _progress(done: int, total: int) -> None:
+    print(f"  {done}/{total} benchmark customers", file=sys.stderr, flush=True)
+
+
+def token_create(args: argparse.Namespace, settings: Settings) -> int:
+    tokens = _optional("backend.services.tokens")
+    if tokens is None:
+        print("API tokens are not available in this build", file=sys.stderr)
+        return 1
+
+    async def work() -> Any:
+        return await tokens.create_token_for_email(Actor.system(via="cli"), args.email, args.name)
+
+    secret = asyncio.run(_with_database(settings, work))
+    print(secret if isinstance(secret, str) else getattr(secret, "secret", secret))
+    print("Shown once: store it now. Send it as `Authorization: Bearer <token>`.", file=sys.stderr)
+    return 0
+
+
+def backup(args: argparse.Namespace, settings: Settings) -> int:
+    backups.backup(settings, Path(args.file))
+    print(f"Backed up to {args.file}")
+    return 0
+
+
+def restore(args: argparse.Namespace, settings: Settings) -> int:
+    backups.restore(settings, Path(args.file))
+    applied = asyncio.run(db.migrate(settings))  # a backup from an older version gets the newer schema
+    extra = f"; then applied {', '.join(applied)}" if applied else ""
+    print(f"Restored from {args.file}{extra}")
+    return 0
+
+
+def _positive(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crm", description="The CRM's command line (settings: CRM_* variables)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("serve", help="run the server on CRM_HOST:CRM_PORT (and the dev sign-in when no CRM_OIDC_ISSUER)").set_defaults(run=serve)
+    commands.add_parser("migrate", help="create or update the database schema").set_defaults(run=migrate)
+
+    seeding = commands.add_parser("seed", help="add demo or benchmark data (safe to run again)")
+    seeding.add_argument("--demo", action="store_true", help="demo users, teams and a realistic data set (once)")
+    seeding.add_argument("--customers", type=_positive, metavar="N",
+                         help="benchmark data up to N customers, each with 3 contacts, 2 deals and 5 activities")
+    seeding.set_defaults(run=seed)
+
+    token = commands.add_parser("token", help="API tokens").add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token.add_parser("create", help="print a new API token for a user (shown once)")
+    create.add_argument("--email", required=True, help="the user the token acts as")
+    create.add_argument("--name", default="cli", help="a label to recognise the token by (default: cli)")
+    create.set_defaults(run=token_create)
+
+    for name, helptext, run in (
+        ("backup", "write a consistent copy of the database to FILE", backup),
+        ("restore", "replace the database with the backup in FILE (stop the server first)", restore),
+    ):
+        command = commands.add_parser(name, help=helptext)
+        command.add_argument("file", metavar="FILE")
+        command.set_defaults(run=run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args, get_settings())
+    except (CrmError, backups.BackupError) as exc:  # expected failures: a message, no traceback
+        print(f"crm {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,351 @@
+"""Demo data: the contract's demo users and teams, and a realistic, deterministic data set made through
+the service layer (so it obeys every rule a user would meet, and each change has its audit entry).
+
+The whole demo is written in one transaction: it is there completely or not at all, and team North
+existing means it is there (running the seed again adds nothing). Each change is made as the demo user
+who would make it, so authors, owners and task assignments are real and every permission rule holds;
+the audit log records the seed's own actor (the CLI's), which is who really made them.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from backend.auth.actor import Actor
+from backend.models import (
+    ActivityKind,
+    CampaignStatus,
+    CampaignType,
+    ContactStatus,
+    CustomerStatus,
+    Role,
+    Team,
+    User,
+    Visibility,
+)
+from backend.seed_bench import seed_customers
+from backend.services import activities, campaigns, contacts, currency, customers
+from backend.services.unit import diff, write
+from backend.settings import get_settings
+
+__all__ = ["DEMO_USERS", "seed_customers", "seed_demo"]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    role: Role
+    team: str | None
+
+
+# CONTRACT.md, Roles and visibility: these emails, roles and teams exactly; `subject` (OIDC sub) = email.
+DEMO_USERS = (
+    DemoUser("admin@example.com", "Ada Lindqvist", Role.ADMIN, None),
+    DemoUser("head@example.com", "Henrik Nordahl", Role.SALES_HEAD, "North"),
+    DemoUser("rep@example.com", "Rosa Martens", Role.SALES_REP, "North"),
+    DemoUser("rep2@example.com", "Ravi Sundaram", Role.SALES_REP, "South"),
+    DemoUser("support@example.com", "Sofia Keller", Role.SUPPORT, None),
+    DemoUser("marketing@example.com", "Marco Bellini", Role.MARKETING, None),
+)
+MARKER_TEAM = "North"
+
+# Base-currency units per unit, as seen from EUR; converted when CRM_BASE_CURRENCY is another currency.
+EUR_RATES = {
+    "EUR": Decimal("1"), "USD": Decimal("0.92"), "GBP": Decimal("1.17"), "CHF": Decimal("1.04"),
+    "SEK": Decimal("0.087"), "PLN": Decimal("0.23"), "NOK": Decimal("0.085"), "DKK": Decimal("0.134"),
+}
+
+COUNTRIES: dict[str, tuple[str, str, tuple[str, ...], str]] = {
+    # code: (legal form, phone prefix, cities, currency)
+    "DE": ("GmbH", "+49", ("Berlin", "Hamburg", "Munich", "Cologne", "Stuttgart"), "EUR"),
+    "FR": ("SAS", "+33", ("Paris", "Lyon", "Toulouse", "Lille"), "EUR"),
+    "GB": ("Ltd", "+44", ("London", "Manchester", "Leeds", "Bristol"), "GBP"),
+    "NL": ("B.V.", "+31", ("Amsterdam", "Rotterdam", "Utrecht", "Eindhoven"), "EUR"),
+    "ES": ("S.L.", "+34", ("Madrid", "Barcelona", "Valencia", "Bilbao"), "EUR"),
+    "IT": ("S.p.A.", "+39", ("Milan", "Turin", "Bologna", "Rome"), "EUR"),
+    "SE": ("AB", "+46", ("Stockholm", "Gothenburg", "Malmö"), "SEK"),
+    "PL": ("Sp. z o.o.", "+48", ("Warsaw", "Kraków", "Gdańsk", "Wrocław"), "PLN"),
+    "US": ("Inc.", "+1", ("Chicago", "Boston", "Austin", "Seattle"), "USD"),
+    "CH": ("AG", "+41", ("Zurich", "Basel", "Geneva"), "CHF"),
+}
+INDUSTRIES = {
+    "Rail": ("Rail Systems", "Rolling Stock", "Signalling", "Railway Components"),
+    "Food & Beverage": ("Foods", "Dairy", "Bakeries", "Brewing", "Beverages"),
+    "General Industry": ("Machinery", "Metalworks", "Components", "Industries"),
+    "Technology": ("Software", "Digital", "Analytics", "Systems"),
+    "Logistics": ("Logistics", "Freight", "Cargo", "Shipping"),
+    "Energy": ("Energy", "Power", "Renewables", "Grid Services"),
+    "Healthcare": ("Medical", "Health", "Lab Supplies"),
+}
+PREFIXES = (
+    "Baltic", "Alpine", "Nordic", "Atlas", "Helix", "Rhein", "Iberia", "Aurora", "Vega", "Orion", "Delta",
+    "Meridian", "Polaris", "Tessera", "Vanguard", "Zenith", "Harbor", "Summit", "Cobalt", "Linden", "Falcon",
+    "Granite", "Silver", "Blue Ridge", "Oakfield", "Riverside", "Kestrel", "Northgate", "Bright", "Crown",
+)
+FIRST_NAMES = (
+    "Anna", "Lukas", "Marie", "Jonas", "Camille", "Louis", "Olivia", "James", "Sophie", "Daan", "Lucía", "Pablo",
+    "Giulia", "Marco", "Elsa", "Oskar", "Zofia", "Jakub", "Emily", "Michael", "Lea", "Noah", "Clara", "Matteo",
+)
+LAST_NAMES = (
+    "Müller", "Schmidt", "Dubois", "Laurent", "Smith", "Taylor", "de Vries", "Jansen", "García", "López", "Rossi",
+    "Bianchi", "Andersson", "Nilsson", "Kowalski", "Nowak", "Johnson", "Brown", "Weber", "Moreau", "Conti", "Berg",
+)
+JOB_TITLES = (
+    ("CEO", "Management"), ("Head of Procurement", "Purchasing"), ("Purchasing Manager", "Purchasing"),
+    ("CTO", "Engineering"), ("Operations Director", "Operations"), ("Plant Manager", "Operations"),
+    ("Finance Director", "Finance"), ("Project Engineer", "Engineering"), ("Office Manager", "Administration"),
+)
+TAGS = ("key-account", "framework-agreement", "trade-fair", "referral", "public-sector", "export")
+SEGMENTS = (("Enterprise", 2), ("Mid-market", 4), ("SMB", 4))
+CUSTOMER_STATUSES = (
+    (CustomerStatus.ACTIVE, 45), (CustomerStatus.PROSPECT, 25), (CustomerStatus.DRAFT, 8),
+    (CustomerStatus.INACTIVE, 10), (CustomerStatus.CHURNED, 7), (CustomerStatus.BLOCKED, 5),
+)
+DEMO_CUSTOMERS = 300
+
+
+def _weighted(rng: random.Random, options: tuple[tuple[Any, int], ...]) -> Any:
+    return rng.choices([o for o, _ in options], weights=[w for _, w in options])[0]
+
+
+def _slug(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+class Demo:
+    """One demo run: the random source, the clock and the demo users' actors."""
+
+    def __init__(self, users: dict[str, User]) -> None:
+        self.rng = random.Random(42)
+        self.now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+        self.users = users
+        self.actors = {email: Actor.for_user(user, via="seed") for email, user in users.items()}
+        self.customers: list[tuple[Any, str, str]] = []  # (customer, manager email, currency)
+
+    def ago(self, days: float) -> datetime:
+        return self.now - timedelta(days=days)
+
+    async def run(self) -> None:
+        await self.exchange_rates()
+        await self.customers_and_contacts()
+        await self.loose_contacts()
+        await self.activities_and_tasks()
+        await self.campaigns()
+
+    async def exchange_rates(self) -> None:
+        base = get_settings().base_currency
+        system = Actor.system(via="seed")
+        for code, eur in EUR_RATES.items():
+            if code != base and base in EUR_RATES:
+                await currency.set_exchange_rate(system, code, (eur / EUR_RATES[base]).quantize(Decimal("0.00000001")))
+
+    def _manager(self) -> str:
+        # North (head, rep) and South (rep2) manage different customers, so the reps see different lists.
+        return _weighted(self.rng, (("rep@example.com", 4), ("head@example.com", 2), ("rep2@example.com", 4)))
+
+    def _company(self, taken: set[str]) -> tuple[str, str, str]:
+        while True:
+            industry = self.rng.choice(list(INDUSTRIES))
+            country = self.rng.choice(list(COUNTRIES))
+            name = f"{self.rng.choice(PREFIXES)} {self.rng.choice(INDUSTRIES[industry])}"
+            if name not in taken:
+                taken.add(name)
+                return name, industry, country
+
+    async def customers_and_contacts(self) -> None:
+        taken: set[str] = set()
+        for _ in range(DEMO_CUSTOMERS):
+            name, industry, country = self._company(taken)
+            legal_form, phone_prefix, cities, money = COUNTRIES[country]
+            domain = f"{_slug(name)}.example"
+            manager = self._manager()
+            actor = self.actors[manager]
+            status = _weighted(self.rng, CUSTOMER_STATUSES)
+            start = status if status in (CustomerStatus.DRAFT, CustomerStatus.PROSPECT) else CustomerStatus.ACTIVE
+            customer = await customers.create_customer(actor, {
+                "name": name,
+                "legal_form": legal_form,
+                "email": f"info@{domain}",
+                "phone": f"{phone_prefix} {self.rng.randint(100, 999)} {self.rng.randint(100000, 999999)}",
+                "website": f"https://www.{domain}",
+                "street": f"{self.rng.choice(('Market', 'Station', 'Harbour', 'Mill', 'Park'))} Street {self.rng.randint(1, 120)}",
+                "city": self.rng.choice(cities),
+                "postcode": str(self.rng.randint(10000, 99999)),
+                "country": country,
+                "industry": industry,
+                "segment": _weighted(self.rng, SEGMENTS),
+                "tags": self.rng.sample(TAGS, self.rng.choice((0, 0, 1, 1, 2))),
+                "description": f"{industry} company in {country}; {self.rng.choice(BRIEFS)}",
+                "status": start,
+                "account_manager_id": self.users[manager].id,
+            })
+            if status is not start:
+                reason = "Unpaid invoices since last year" if status is CustomerStatus.BLOCKED else None
+                customer = await customers.change_status(actor, customer.id, customer.version, status, reason)
+            self.customers.append((customer, manager, money))
+            for index in range(self.rng.choice((1, 2, 2, 3, 3, 4))):
+                await self._contact(actor, customer.id, domain, primary=index == 0)
+
+    async def _contact(self, actor: Actor, customer_id: int | None, domain: str, primary: bool) -> Any:
+        first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+        title, department = self.rng.choice(JOB_TITLES)
+        status = self.rng.choice((ContactStatus.NEW, ContactStatus.HOT, ContactStatus.HOT, ContactStatus.COLD,
+                                  ContactStatus.NOT_INTERESTED))
+        return await contacts.create_contact(actor, {
+            "name": f"{first} {last}",
+            "email": f"{_slug(first)}.{_slug(last)}{self.rng.randint(1, 99)}@{domain}",
+            "phone": f"+{self.rng.randint(30, 49)} {self.rng.randint(100, 999)} {self.rng.randint(10000, 99999)}",
+            "job_title": title,
+            "department": department,
+            "is_primary": primary,
+            "customer_id": customer_id,
+            "status": status,
+        })
+
+    async def loose_contacts(self) -> None:
+        """People met at fairs or writing to support, not yet at any customer: candidates for conversion."""
+        for index in range(24):
+            who = ("rep@example.com", "rep2@example.com", "support@example.com")[index % 3]
+            await self._contact(self.actors[who], None, f"{_slug(self.rng.choice(PREFIXES))}-prospect.example", False)
+
+    async def activities_and_tasks(self) -> None:
+        interactions = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING, ActivityKind.NOTE)
+        for customer, manager, _ in self.customers:
+            for _ in range(self.rng.randint(0, 5)):
+                kind = self.rng.choice(interactions)
+                await activities.log_activity(self.actors[manager], {
+                    "kind": kind,
+                    "title": self.rng.choice(ACTIVITY_TITLES[kind]),
+                    "description": self.rng.choice(("", "Follow-up agreed.", "Sent the price list afterwards.")),
+                    "duration_minutes": self.rng.choice((15, 30, 45, 60)) if kind is not ActivityKind.NOTE else None,
+                    "outcome": self.rng.choice(("positive", "neutral", "negative")) if kind is not ActivityKind.NOTE else None,
+                    "occurred_at": self.ago(self.rng.uniform(1, 180)),
+                    "customer_id": customer.id,
+                })
+        await self.tasks()
+
+    async def tasks(self) -> None:
+        """Open tasks (a third of them overdue) and done ones, for every demo user who works on customers."""
+        assignees = ("rep@example.com", "head@example.com", "rep2@example.com", "support@example.com")
+        for index in range(90):
+            assignee = assignees[index % len(assignees)]
+            pool = [c for c, m, _ in self.customers if assignee == "support@example.com" or _same_team(m, assignee)]
+            customer = self.rng.choice(pool)
+            author = "head@example.com" if assignee == "rep@example.com" and index % 2 else assignee
+            due = self.now + timedelta(days=self.rng.uniform(-12, 21))
+            task = await activities.log_activity(self.actors[author], {
+                "kind": ActivityKind.TASK,
+                "title": self.rng.choice(TASK_TITLES),
+                "due_at": due,
+                "priority": self.rng.choice(("low", "normal", "normal", "high")),
+                "customer_id": customer.id,
+                "assignee_id": self.users[assignee].id,
+                "occurred_at": self.ago(self.rng.uniform(1, 20)),
+            })
+            if index % 5 == 0:
+                await activities.complete_task(self.actors[assignee], task.id, task.version)
+
+    async def campaigns(self) -> None:
+        marketing = self.actors["marketing@example.com"]
+        today = self.now.date()
+        for spec in CAMPAIGNS:
+            campaign = await campaigns.create_campaign(marketing, {
+                "title": spec.title, "code": spec.code, "description": spec.description, "type": spec.type,
+                "visibility": spec.visibility,
+                "starts_on": today + timedelta(days=spec.starts), "ends_on": today + timedelta(days=spec.ends),
+            })
+            for status in spec.path:
+                campaign = await campaigns.change_status(marketing, campaign.id, campaign.version, status)
+
+
+def _same_team(manager: str, user: str) -> bool:
+    north = ("rep@example.com", "head@example.com")
+    return (manager in north) == (user in north)
+
+
+BRIEFS = (
+    "long-standing customer, orders twice a year.", "evaluating a framework agreement.",
+    "price-sensitive; competes with two local suppliers.", "expanding into new plants next year.",
+    "curious but cautious; wants references first.", "key account with a dedicated service contract.",
+)
+ACTIVITY_TITLES = {
+    ActivityKind.CALL: ("Intro call", "Follow-up call", "Call about the quote", "Quarterly check-in call"),
+    ActivityKind.EMAIL: ("Sent product brochure", "Quote sent", "Answered delivery question", "Meeting recap"),
+    ActivityKind.MEETING: ("On-site visit", "Workshop with engineering", "Contract negotiation", "Trade fair meeting"),
+    ActivityKind.NOTE: ("Budget approved for next year", "New procurement lead", "Prefers contact by phone"),
+}
+TASK_TITLES = (
+    "Send revised quote", "Call back about delivery dates", "Prepare contract draft", "Check payment status",
+    "Book on-site visit", "Send references", "Follow up on trial", "Update contact details",
+)
+
+
+@dataclass(frozen=True)
+class CampaignSpec:
+    code: str
+    title: str
+    type: CampaignType
+    visibility: Visibility
+    path: tuple[CampaignStatus, ...]  # statuses it goes through after draft
+    starts: int  # days from today
+    ends: int
+    description: str
+
+
+_LIVE = (CampaignStatus.NEW, CampaignStatus.ACTIVE)
+CAMPAIGNS = (
+    CampaignSpec("spring-referral", "Spring referral programme", CampaignType.REFERRAL, Visibility.PUBLIC, _LIVE, -20, 70,
+                 "Recommend us to a colleague: both of you get a free maintenance check."),
+    CampaignSpec("summer-service", "Summer service promotion", CampaignType.PROMOTION, Visibility.PUBLIC, _LIVE, -5, 60,
+                 "15% off every service contract signed before the end of summer."),
+    CampaignSpec("season-greetings", "Season's greetings", CampaignType.GREETINGS, Visibility.PUBLIC, _LIVE, -10, 30,
+                 "Thank you for a great year together. Sign up for our customer evening."),
+    CampaignSpec("partner-referral", "Partner referral (internal)", CampaignType.REFERRAL, Visibility.INTERNAL,
+                 (CampaignStatus.NEW,), 10, 100, "Referral bonus for our integration partners."),
+    CampaignSpec("rail-expo", "Rail expo promotion", CampaignType.PROMOTION, Visibility.PRIVATE, (), 40, 50,
+                 "Draft: trade fair offer for rail customers."),
+    CampaignSpec("winter-webinar", "Winter webinar series", CampaignType.PROMOTION, Visibility.PUBLIC,
+                 (*_LIVE, CampaignStatus.INACTIVE), -120, -60, "Webinars on predictive maintenance (finished)."),
+    CampaignSpec("new-year-card", "New year card", CampaignType.GREETINGS, Visibility.INTERNAL,
+                 (CampaignStatus.DISCARDED,), -40, -30, "Replaced by the season's greetings campaign."),
+)
+
+
+async def _demo_users() -> dict[str, User]:
+    """The demo users and teams; an existing user keeps what an admin set, and gets a role only if unset."""
+    system = Actor.system(via="seed")
+    found: dict[str, User] = {}
+    async with write(system) as unit:
+        teams = {}
+        for name in sorted({u.team for u in DEMO_USERS if u.team}):
+            teams[name], created = await Team.get_or_create(name=name)
+            if created:
+                await unit.audit("team.create", "team", teams[name].id, {"name": [None, name]})
+        for spec in DEMO_USERS:
+            user = await User.get_or_none(email=spec.email)
+            if user is None:
+                values = {"email": spec.email, "name": spec.name, "subject": spec.email, "role": spec.role,
+                          "team_id": teams[spec.team].id if spec.team else None}
+                user = await User.create(**values)
+                await unit.audit("user.create", "user", user.id, diff({}, values))
+            elif user.role is None:
+                values = {"role": spec.role, "team_id": teams[spec.team].id if spec.team else None}
+                await User.filter(id=user.id).update(**values)
+                await unit.audit("user.update", "user", user.id, diff({"role": None, "team_id": user.team_id}, values))  # type: ignore[attr-defined]
+                user = await User.get(id=user.id)
+            found[spec.email] = user
+    return found
+
+
+async def seed_demo(actor: Actor | None = None) -> bool:
+    """Create the demo data once; returns False (and changes nothing) when it is already there."""
+    async with write(actor or Actor.system(via="seed")):
+        if await Team.filter(name=MARKER_TEAM).exists():
+            return False
+        await Demo(await _demo_users()).run()
+    return True
