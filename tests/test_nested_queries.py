@@ -63,3 +63,17 @@ async def test_row_rules_do_not_add_statements_per_row(db):
     count, data = await _statements(rep, 50)
     assert len(data["customers"]["edges"]) == 10
     assert count <= 4
+
+
+async def test_customer_360_fields_are_batched_too(db):
+    admin = await make_user(Role.ADMIN)
+    await _populate(12)
+    query = """{ customers(first: 50) { edges { node { name notes { body } statusHistory { toStatus }
+        summary { openDeals totalDealAmount { amount currency } customerSince lastActivityAt } } } } }"""
+    with count_statements() as few:
+        await ok(admin, query.replace("50", "3"))
+    with count_statements() as many:
+        data = await ok(admin, query)
+    assert len(data["customers"]["edges"]) == 12
+    assert all(e["node"]["summary"]["lastActivityAt"] for e in data["customers"]["edges"])
+    assert len(many) == len(few)

@@ -6,18 +6,32 @@ so a nested field can never show a row its reader may not see.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 from strawberry.dataloader import DataLoader
 from tortoise import connections
+from tortoise.functions import Max
 from tortoise.models import Model
 
 from backend import permissions
 from backend.auth.actor import Actor
-from backend.models import Activity, ActivityKind, Contact, Customer, Deal, Stage, User
+from backend.models import (
+    Activity,
+    ActivityKind,
+    Contact,
+    Customer,
+    CustomerStatusChange,
+    Deal,
+    Note,
+    Stage,
+    Team,
+    User,
+)
 
 
 def by_key(rows: Sequence[Any], keys: Sequence[Hashable], attr: str = "pk") -> list[Any]:
@@ -57,6 +71,10 @@ class Loaders:
     @cached_property
     def user(self) -> DataLoader[int, User | None]:
         return DataLoader(rows_by_id(User))
+
+    @cached_property
+    def team(self) -> DataLoader[int, Team | None]:
+        return DataLoader(rows_by_id(Team))
 
     @cached_property
     def stage(self) -> DataLoader[int, Stage | None]:
@@ -101,12 +119,42 @@ class Loaders:
 
         return DataLoader(load)
 
-    async def exchange_rates(self) -> dict[str, Any]:
-        """The rate table, read once per request."""
+    @cached_property
+    def notes_of_customer(self) -> DataLoader[int, list[Note]]:
+        async def load(keys: Sequence[int]) -> list[list[Note]]:
+            rows = await Note.filter(customer_id__in=list(keys)).order_by("-pinned", "-created_at", "-id")
+            return grouped(rows, keys, "customer_id")
+
+        return DataLoader(load)
+
+    @cached_property
+    def status_history_of_customer(self) -> DataLoader[int, list[CustomerStatusChange]]:
+        async def load(keys: Sequence[int]) -> list[list[CustomerStatusChange]]:
+            rows = await CustomerStatusChange.filter(customer_id__in=list(keys)).order_by("changed_at", "id")
+            return grouped(rows, keys, "customer_id")
+
+        return DataLoader(load)
+
+    @cached_property
+    def last_activity_at(self) -> DataLoader[int, datetime | None]:
+        async def load(keys: Sequence[int]) -> list[datetime | None]:
+            rows = (
+                await Activity.filter(customer_id__in=list(keys))
+                .annotate(last=Max("occurred_at"))
+                .group_by("customer_id")
+                .values("customer_id", "last")
+            )
+            found = {row["customer_id"]: row["last"] for row in rows}
+            return [found.get(key) for key in keys]
+
+        return DataLoader(load)
+
+    def exchange_rates(self) -> asyncio.Future[dict[str, Any]]:
+        """The rate table, read once per request however many fields ask for it at once."""
         if "_rates" not in self.__dict__:
             from backend.services.currency import rates
 
-            self.__dict__["_rates"] = await rates()
+            self.__dict__["_rates"] = asyncio.ensure_future(rates())
         return self.__dict__["_rates"]
 
     def recent_activities(self, owner: str, limit: int, kind: ActivityKind | None) -> DataLoader[int, list[Activity]]:

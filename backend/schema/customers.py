@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
@@ -9,8 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
-from backend.models import Activity, ActivityKind as ActivityKindModel, CustomerStatus as CustomerStatusModel
-from backend.models import Note, StageKind
+from backend.models import ActivityKind as ActivityKindModel
+from backend.models import CustomerStatus as CustomerStatusModel
+from backend.models import StageKind
 from backend.schema.common import DateTimeRange, Money, SortDirection
 from backend.schema.users import UserType
 from backend.services import customers as service
@@ -129,22 +131,25 @@ class CustomerType:
 
     @strawberry.field(description="Internal notes, pinned first, then newest")
     async def notes(self, info: Info) -> list[NoteType]:
-        return await Note.filter(customer_id=self.id).order_by("-pinned", "-created_at", "-id")
+        return await info.context.loaders.notes_of_customer.load(self.id)
 
     @strawberry.field(description="Every status change with who, when and why, oldest first")
     async def status_history(self, info: Info) -> list[CustomerStatusChangeType]:
-        from backend.models import CustomerStatusChange
-
-        return await CustomerStatusChange.filter(customer_id=self.id).order_by("changed_at", "id")
+        return await info.context.loaders.status_history_of_customer.load(self.id)
 
     @strawberry.field(description="Totals, open deals, customer since, last activity (360° header)")
     async def summary(self, info: Info) -> CustomerSummary:
-        from backend.models import CustomerStatusChange
         from backend.services.currency import to_base
         from backend.settings import get_settings
 
-        deals = await info.context.loaders.deals_of_customer.load(self.id)
-        table = await info.context.loaders.exchange_rates()
+        loaders = info.context.loaders
+        # Started together so that every customer's loads of a page join the same batches.
+        deals, history, last_activity, table = await asyncio.gather(
+            loaders.deals_of_customer.load(self.id),
+            loaders.status_history_of_customer.load(self.id),
+            loaders.last_activity_at.load(self.id),
+            loaders.exchange_rates(),
+        )
         total = open_amount = won = open_count = 0
         for deal in deals:
             amount = to_base(deal.amount, deal.currency, table)
@@ -155,17 +160,14 @@ class CustomerType:
             elif deal.stage.kind is StageKind.WON:
                 won += amount
         base = get_settings().base_currency
-        active_since = await CustomerStatusChange.filter(
-            customer_id=self.id, to_status=CustomerStatusModel.ACTIVE
-        ).order_by("changed_at").first()
-        last = await Activity.filter(customer_id=self.id).order_by("-occurred_at").first()
+        active_since = next((c.changed_at for c in history if c.to_status is CustomerStatusModel.ACTIVE), None)
         return CustomerSummary(
             total_deal_amount=Money(amount=total, currency=base),
             open_deals=open_count,
             open_amount=Money(amount=open_amount, currency=base),
             won_amount=Money(amount=won, currency=base),
-            customer_since=active_since.changed_at if active_since else self.created_at,
-            last_activity_at=last.occurred_at if last else None,
+            customer_since=active_since or self.created_at,
+            last_activity_at=last_activity,
         )
 
 
