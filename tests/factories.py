@@ -58,3 +58,24 @@ async def make_customer(who: User, **fields: Any) -> dict[str, Any]:
         input=values,
     )
     return data["createCustomer"]
+
+
+async def make_contact(who: Actor | User, **fields: Any) -> dict[str, Any]:
+    n = next(_seq)
+    values = {"name": f"Contact {n}", "email": f"p{n}@example.com", **fields}
+    data = await ok(
+        who,
+        "mutation($input: CreateContactInput!) { createContact(input: $input) { id version name status isPrimary } }",
+        input=values,
+    )
+    return data["createContact"]
+
+
+async def log_activity(who: Actor | User, **fields: Any) -> dict[str, Any]:
+    values = {"kind": "NOTE", "title": f"Activity {next(_seq)}", **fields}
+    data = await ok(
+        who,
+        "mutation($input: LogActivityInput!) { logActivity(input: $input) { id version kind title taskStatus } }",
+        input=values,
+    )
+    return data["logActivity"]
