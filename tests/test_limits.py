@@ -53,3 +53,16 @@ async def test_unexpected_errors_are_masked_with_a_request_id(db, monkeypatch):
     err = await error(admin, '{ customer(id: "1") { name } }')
     assert err["code"] == "INTERNAL" and err["requestId"]
     assert "secret" not in err["message"] and "SELECT" not in err["message"]
+
+
+async def test_introspection_can_be_switched_off(db):
+    from backend.schema.context import Context
+    from backend.schema.root import build_schema
+    from tests.factories import actor
+
+    admin = await make_user(Role.ADMIN)
+    closed = build_schema(introspection=False)
+    result = await closed.execute("{ __schema { types { name } } }", context_value=Context(actor=actor(admin)))
+    assert result.errors and "introspection" in result.errors[0].message.lower()
+    opened = await build_schema(introspection=True).execute("{ __schema { queryType { name } } }")
+    assert opened.data == {"__schema": {"queryType": {"name": "Query"}}}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
@@ -11,18 +12,21 @@ from backend.resolvers.contacts import ContactMutation, ContactQuery
 from backend.resolvers.customers import CustomerMutation, CustomerQuery
 from backend.schema.errors import MaskUnexpectedErrors
 from backend.schema.limits import limit_extensions
+from backend.settings import get_settings
 
 QUERIES: tuple[type, ...] = (CustomerQuery, ContactQuery, ActivityQuery)
 MUTATIONS: tuple[type, ...] = (CustomerMutation, ContactMutation, ActivityMutation)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(introspection: bool | None = None) -> strawberry.Schema:
+    """The schema; CRM_INTROSPECTION=0 switches introspection off (GraphiQL then cannot list types)."""
+    allow = get_settings().introspection if introspection is None else introspection
     return strawberry.Schema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
         subscription=merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None,
-        extensions=[*limit_extensions(), MaskUnexpectedErrors],
+        extensions=[*limit_extensions(), MaskUnexpectedErrors, *([] if allow else [DisableIntrospection])],
         config=StrawberryConfig(disable_field_suggestions=True),
     )
 
