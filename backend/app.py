@@ -13,9 +13,13 @@ from starlette.routing import Route, WebSocketRoute
 from tortoise import connections
 
 from backend import db, graphiql
+from backend.auth.origin import OriginGuard
+from backend.auth.routes import auth_mount
 from backend.broadcast import hub
 from backend.graphql_app import graphql_app
 from backend.http_limits import BodySizeLimit
+from backend.public import routes as public_routes
+from backend.ratelimit import limiter
 from backend.settings import get_settings
 
 
@@ -42,6 +46,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
     finally:
         await hub.stop()
+        await limiter.close()
         await db.close()
 
 
@@ -52,8 +57,11 @@ def create_app() -> Starlette:
         Route("/graphql", gql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", gql),
         graphiql.assets_mount(),
+        auth_mount(),
+        *public_routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(BodySizeLimit)])
+    middleware = [Middleware(OriginGuard), Middleware(BodySizeLimit)]
+    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
 
 app = create_app()

@@ -9,10 +9,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from backend import graphiql
-from backend.auth.requests import authenticate
+from backend.auth.origin import origin_allowed
+from backend.auth.requests import actor_for_token, authenticate, bearer
 from backend.schema.context import Context
 from backend.schema.root import schema
 
@@ -21,6 +23,24 @@ class CrmGraphQL(GraphQL):
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         actor = await authenticate(request, via="api")
         return Context(actor=actor, request=request, response=response, request_id=uuid.uuid4().hex[:16])
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """graphql-transport-ws clients send their token in connection_init as {"Authorization": "Bearer …"}.
+
+        It replaces whatever the upgrade request authenticated; a wrong token closes the socket (4403).
+        """
+        params = context.connection_params or {}
+        value = params.get("Authorization", params.get("authorization"))
+        if value is None:
+            return
+        raw = bearer(value) if isinstance(value, str) else None
+        actor = await actor_for_token(raw) if raw else None
+        if actor is None:
+            raise ConnectionRejectionError({"message": "Invalid or revoked API token"})
+        context.switch_actor(actor)
+
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        return origin_allowed(origin, request.scope)  # the CRM's own origin and CRM_ALLOWED_ORIGINS
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return graphiql.render(request)  # our own assets, never a CDN

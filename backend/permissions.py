@@ -186,6 +186,14 @@ def campaign_rule(actor: Actor) -> Q:
     return Q(visibility__in=[Visibility.INTERNAL, Visibility.PUBLIC]) | Q(owner_id=actor.user_id)
 
 
+def token_rule(actor: Actor) -> Q:
+    """API tokens: each user manages their own; admins may revoke anyone's (offboarding)."""
+    require(actor, Action.MANAGE_OWN_TOKENS)
+    if actor.role is ADMIN:
+        return Q()
+    return Q(user_id=actor.user_id)
+
+
 def audit_rule(actor: Actor) -> Q:
     require(actor, Action.READ_AUDIT_LOG)
     if actor.role is ADMIN:

@@ -17,10 +17,16 @@ class Context:
     request: Any = None
     response: Any = None
     request_id: str = ""
+    connection_params: dict[str, Any] | None = None  # a websocket's connection_init payload
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.actor)
+
+    def switch_actor(self, actor: Actor) -> None:
+        """A websocket that authenticates in connection_init: later operations act as `actor`."""
+        self.actor = actor
+        self.loaders = Loaders(actor)
 
 
 Info = StrawberryInfo[Context, Any]

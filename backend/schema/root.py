@@ -8,15 +8,18 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from backend.resolvers.activities import ActivityMutation, ActivityQuery
+from backend.resolvers.audit import AuditQuery
+from backend.resolvers.campaigns import CampaignMutation, CampaignQuery, CampaignSubscription
 from backend.resolvers.contacts import ContactMutation, ContactQuery
 from backend.resolvers.customers import CustomerMutation, CustomerQuery
+from backend.resolvers.users import UserMutation, UserQuery
 from backend.schema.errors import MaskUnexpectedErrors
 from backend.schema.limits import limit_extensions
 from backend.settings import get_settings
 
-QUERIES: tuple[type, ...] = (CustomerQuery, ContactQuery, ActivityQuery)
-MUTATIONS: tuple[type, ...] = (CustomerMutation, ContactMutation, ActivityMutation)
-SUBSCRIPTIONS: tuple[type, ...] = ()
+QUERIES: tuple[type, ...] = (CustomerQuery, ContactQuery, ActivityQuery, UserQuery, AuditQuery, CampaignQuery)
+MUTATIONS: tuple[type, ...] = (CustomerMutation, ContactMutation, ActivityMutation, UserMutation, CampaignMutation)
+SUBSCRIPTIONS: tuple[type, ...] = (CampaignSubscription,)
 
 
 def build_schema(introspection: bool | None = None) -> strawberry.Schema:

@@ -1,14 +1,17 @@
-"""Users and teams as the API shows them."""
+"""Users, teams and API tokens as the API shows them."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from enum import Enum
 
 import strawberry
+from strawberry.types.unset import UNSET
 
+from backend import permissions
+from backend.models import ApiToken
 from backend.models import Role as RoleModel
-from backend.models import Team as TeamModel
+from backend.schema.common import SortDirection
 from backend.schema.context import Info
 
 Role = strawberry.enum(RoleModel, name="Role", description="What a user may see and do")
@@ -34,4 +37,77 @@ class UserType:
     @strawberry.field(description="The user's team")
     async def team(self, info: Info) -> TeamType | None:
         team_id = self.team_id  # type: ignore[attr-defined]
-        return await TeamModel.get_or_none(id=team_id) if team_id else None
+        return await info.context.loaders.team.load(team_id) if team_id else None
+
+
+@strawberry.type(name="ApiToken", description="A token for API clients; its secret was shown once, at creation")
+class ApiTokenType:
+    id: strawberry.ID = strawberry.field(description="Token id (pass it to revokeApiToken)")
+    name: str = strawberry.field(description="What the token is for; audit entries show it as token:<name>")
+    prefix: str = strawberry.field(description="The start of the secret (crm_<prefix>_…), to tell tokens apart")
+    created_at: datetime = strawberry.field(description="When it was created")
+    last_used_at: datetime | None = strawberry.field(description="Last request made with it (to the minute)")
+    revoked_at: datetime | None = strawberry.field(description="When it was revoked; it no longer works")
+
+
+@strawberry.type(name="Me", description="The signed-in user (or the owner of the API token in use)")
+class MeType(UserType):
+    @strawberry.field(description="Operations your role may offer (row rules still apply to each row)")
+    def allowed_actions(self, info: Info) -> list[str]:
+        return permissions.allowed_actions(info.context.actor)
+
+    @strawberry.field(description="Your API tokens that still work, newest first")
+    async def api_tokens(self, info: Info) -> list[ApiTokenType]:
+        rows = ApiToken.filter(user_id=info.context.actor.user_id, revoked_at=None).order_by("-created_at", "-id")
+        return await rows  # type: ignore[return-value]
+
+
+@strawberry.input(description="Which users to list")
+class UserFilter:
+    role: list[Role] | None = strawberry.field(default=None, description="Any of these roles")  # type: ignore[valid-type]
+    team_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Members of any of these teams")
+    active: bool | None = strawberry.field(default=None, description="Only active (true) or deactivated (false) users")
+    search: str | None = strawberry.field(default=None, description="Fragment of name or email")
+
+
+@strawberry.enum(description="What to sort users by")
+class UserOrderField(Enum):
+    NAME = "name"
+    EMAIL = "email"
+    CREATED_AT = "created_at"
+
+
+@strawberry.input(description="Sort order of users")
+class UserOrder:
+    field: UserOrderField = strawberry.field(description="Sort key")
+    direction: SortDirection = strawberry.field(default=SortDirection.ASC, description="ASC or DESC")
+
+
+@strawberry.input(description="An admin's change to a user; send only the fields to change, and the version read")
+class UpdateUserInput:
+    id: strawberry.ID = strawberry.field(description="The user")
+    version: int = strawberry.field(description="The version you read (CONFLICT when it changed since)")
+    role: Role | None = strawberry.field(default=UNSET, description="New role; null removes every right")  # type: ignore[valid-type]
+    team_id: strawberry.ID | None = strawberry.field(default=UNSET, description="New team; null for none")
+    active: bool | None = strawberry.field(
+        default=UNSET, description="false deactivates: sessions and live streams end at once"
+    )
+    name: str | None = strawberry.field(default=UNSET, description="Display name")
+    time_zone: str | None = strawberry.field(default=UNSET, description="IANA time zone, e.g. Europe/Berlin")
+
+
+@strawberry.input(description="A new API token")
+class CreateApiTokenInput:
+    name: str = strawberry.field(description="What the token is for, unique among your working tokens")
+
+
+@strawberry.type(description="A new API token and its secret")
+class CreateApiTokenPayload:
+    token: str = strawberry.field(description="The secret (Authorization: Bearer <token>); shown only this once")
+    api_token: ApiTokenType = strawberry.field(description="The token's record")
+
+
+@strawberry.input(description="The token to revoke")
+class RevokeApiTokenInput:
+    id: strawberry.ID = strawberry.field(description="Token id (yours; an admin may revoke anyone's)")
+

@@ -1,0 +1,49 @@
+"""The audit log: read-only (no mutation changes it), newest first, filtered by permissions.audit_rule."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from tortoise.queryset import QuerySet
+
+from backend import permissions
+from backend.models import AuditEntry
+from backend.resolvers.paging import paginate
+from backend.schema.audit import AuditEntryType, AuditFilter
+from backend.schema.common import Connection
+from backend.schema.context import Info
+from backend.services import validate as v
+
+
+def filter_query(query: QuerySet, where: AuditFilter | None) -> QuerySet:
+    if where is None:
+        return query
+    if where.entity:
+        query = query.filter(entity=where.entity.strip())
+    if where.entity_id:
+        query = query.filter(entity_id=str(where.entity_id).strip())
+    if where.actor_id:
+        query = query.filter(actor_id=v.parse_id("filter.actorId", where.actor_id))
+    if where.action:
+        query = query.filter(action=where.action.strip())
+    if where.at and where.at.start:
+        query = query.filter(at__gte=v.aware("filter.at.start", where.at.start))
+    if where.at and where.at.end:
+        query = query.filter(at__lte=v.aware("filter.at.end", where.at.end))
+    return query
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(description="Who changed what, newest first (admins: everything; sales heads: their team's)")
+    async def audit_log(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size (default 20, at most 100)")] = None,
+        after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
+        filter: AuditFilter | None = None,
+    ) -> Connection[AuditEntryType]:
+        query = AuditEntry.filter(permissions.audit_rule(info.context.actor))
+        # Ids grow with time, so id order is time order, and a cursor on the id alone is stable.
+        return await paginate(filter_query(query, filter), field="id", descending=True, first=first, after=after)

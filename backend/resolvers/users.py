@@ -1,0 +1,96 @@
+"""Users, teams and API tokens: thin reads, and calls into services.users and services.tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from backend import permissions
+from backend.models import Team, User
+from backend.resolvers.paging import paginate
+from backend.schema.common import Connection, SortDirection, provided
+from backend.schema.context import Info
+from backend.schema.users import (
+    ApiTokenType,
+    CreateApiTokenInput,
+    CreateApiTokenPayload,
+    MeType,
+    RevokeApiTokenInput,
+    TeamType,
+    UpdateUserInput,
+    UserFilter,
+    UserOrder,
+    UserOrderField,
+    UserType,
+)
+from backend.services import tokens
+from backend.services import users as service
+from backend.services import validate as v
+
+
+def filter_query(query: QuerySet, where: UserFilter | None) -> QuerySet:
+    if where is None:
+        return query
+    if where.role:
+        query = query.filter(role__in=list(where.role))
+    if where.team_id:
+        query = query.filter(team_id__in=[v.parse_id("filter.teamId", i) for i in where.team_id])
+    if where.active is not None:
+        query = query.filter(active=where.active)
+    if where.search and where.search.strip():
+        fragment = v.text("filter.search", where.search, max_length=100)
+        query = query.filter(Q(name__icontains=fragment) | Q(email__icontains=fragment))
+    return query
+
+
+@strawberry.type
+class UserQuery:
+    @strawberry.field(description="You: the signed-in user, or the owner of the API token in use")
+    async def me(self, info: Info) -> MeType:
+        actor = info.context.actor
+        permissions.require_role(actor)
+        return await User.get(id=actor.user_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Everyone who uses the CRM (every signed-in user may list colleagues)")
+    async def users(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size (default 20, at most 100)")] = None,
+        after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
+        filter: UserFilter | None = None,
+        order_by: UserOrder | None = None,
+    ) -> Connection[UserType]:
+        permissions.require_role(info.context.actor)
+        order = order_by or UserOrder(field=UserOrderField.NAME)
+        return await paginate(
+            filter_query(User.all(), filter),
+            field=order.field.value,
+            descending=order.direction is SortDirection.DESC,
+            first=first,
+            after=after,
+        )
+
+    @strawberry.field(description="All teams, by name")
+    async def teams(self, info: Info) -> list[TeamType]:
+        permissions.require_role(info.context.actor)
+        return await Team.all().order_by("name", "id")  # type: ignore[return-value]
+
+
+@strawberry.type
+class UserMutation:
+    @strawberry.mutation(description="Change a user's role, team, active flag, name or time zone (admins only)")
+    async def update_user(self, info: Info, input: UpdateUserInput) -> UserType:
+        data = provided(input)
+        return await service.update_user(info.context.actor, data.pop("id"), data.pop("version"), data)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Create an API token for yourself; its secret is in the answer, and only there")
+    async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenPayload:
+        token, secret = await tokens.create(info.context.actor, input.name)
+        return CreateApiTokenPayload(token=secret, api_token=token)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Revoke an API token: it stops working at once and its open streams end")
+    async def revoke_api_token(self, info: Info, input: RevokeApiTokenInput) -> ApiTokenType:
+        return await tokens.revoke(info.context.actor, input.id)  # type: ignore[return-value]

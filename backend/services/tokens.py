@@ -1,0 +1,87 @@
+"""API tokens: created for a user and shown once, stored only as a sha256 hash, revoked for good."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from backend import permissions, topics
+from backend.auth.actor import Actor
+from backend.errors import BadUserInput, NotFound
+from backend.models import ApiToken, User
+from backend.permissions import Action
+from backend.services import validate as v
+from backend.services.unit import write
+
+# Like sessions, a token's last use is bookkeeping: once a minute is enough and keeps reads read-only.
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _new_secret() -> tuple[str, str]:
+    """`crm_<prefix>_<secret>`; the prefix names the token in lists without revealing it."""
+    prefix = secrets.token_hex(4)
+    return prefix, f"crm_{prefix}_{secrets.token_urlsafe(32)}"
+
+
+async def create(actor: Actor, name: str | None, owner_id: int | None = None) -> tuple[ApiToken, str]:
+    """A new token for `owner_id` (default: the actor). Returns the row and the secret, shown only now."""
+    permissions.require(actor, Action.MANAGE_OWN_TOKENS)
+    clean = v.text("name", name, max_length=100, required=True)
+    owner = owner_id if owner_id is not None else actor.user_id
+    if owner is None:
+        raise BadUserInput("name", "only a user can own a token")
+    if await ApiToken.exists(user_id=owner, name=clean, revoked_at=None):
+        raise BadUserInput("name", f"a token named {clean!r} exists already; revoke it or pick another name")
+    prefix, raw = _new_secret()
+    async with write(actor) as unit:
+        token = await ApiToken.create(user_id=owner, name=clean, prefix=prefix, token_hash=_hash(raw))
+        await unit.audit("api_token.create", "api_token", token.id, {"name": [None, clean], "userId": [None, owner]})
+    return token, raw
+
+
+async def revoke(actor: Actor, raw_id: Any) -> ApiToken:
+    """Revoke a token (one's own; an admin's any): it stops working at once and its streams end."""
+    token_id = v.parse_id("id", raw_id)
+    token = await v.one(ApiToken.filter(permissions.token_rule(actor), id=token_id), "API token", raw_id, "id")
+    if token.revoked_at is not None:
+        return token
+    async with write(actor) as unit:
+        token.revoked_at = datetime.now(timezone.utc)
+        await ApiToken.filter(id=token.id).update(revoked_at=token.revoked_at)
+        await unit.audit("api_token.revoke", "api_token", token.id, {"revokedAt": [None, token.revoked_at]})
+        unit.publish(topics.access_revoked(), "token.revoked", token_id=token.id, user_id=token.user_id)
+    return token
+
+
+async def authenticate(raw: str) -> ApiToken | None:
+    """The live token (user loaded) behind a secret, or None when unknown, revoked or its user inactive."""
+    if not raw.startswith("crm_") or len(raw) > 200:
+        return None
+    token = await ApiToken.filter(token_hash=_hash(raw), revoked_at=None).select_related("user").first()
+    if token is None or not token.user.active:
+        return None
+    at = datetime.now(timezone.utc)
+    if token.last_used_at is None or at - token.last_used_at >= TOUCH_INTERVAL:
+        await ApiToken.filter(id=token.id).update(last_used_at=at)
+        token.last_used_at = at
+    return token
+
+
+async def create_token_for_email(email: str, name: str | None = None) -> str:
+    """`crm token create --email EMAIL [--name NAME]`: a new token for an existing, active user.
+
+    Needs an initialised database. Raises NotFound (a CrmError) naming the email when there is no such
+    active user; tokens are never a way to create users.
+    """
+    address = v.email("email", email, required=True)
+    user = await User.filter(email=address, active=True).first()
+    if user is None:
+        raise NotFound("Active user", address, field="email")
+    _, raw = await create(Actor.system(via="cli"), name or "cli", owner_id=user.id)
+    return raw

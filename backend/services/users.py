@@ -1,0 +1,169 @@
+"""Users: sign-in from identity-provider claims, sign-out, and the admin's edits (role, team, active)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tortoise.expressions import F
+
+from backend import permissions, topics
+from backend.auth import sessions
+from backend.auth.actor import Actor
+from backend.auth.oidc import Unchanged, role_from_claims
+from backend.errors import BadUserInput, NotFound
+from backend.models import Role, Team, User
+from backend.permissions import Action
+from backend.services import validate as v
+from backend.services.unit import diff, write
+from backend.settings import Settings
+
+# Changes that alter what a user may see: their open streams end so they restart with the new rights.
+ACCESS_FIELDS = frozenset({"role", "team_id", "active"})
+
+
+class SignInRefused(Exception):
+    """The identity provider vouched for someone the CRM does not let in; `message` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _name(claims: Mapping[str, Any], address: str) -> str:
+    try:
+        return v.text("name", str(claims.get("name") or ""), max_length=200) or address.split("@")[0]
+    except BadUserInput:
+        return address.split("@")[0]
+
+
+async def _account(subject: str, address: str) -> User | None:
+    """The user this identity signs in as: by subject, or by email for a user made before their first sign-in."""
+    user = await User.filter(subject=subject).first() or await User.filter(email=address).first()
+    if user is None:
+        return None
+    if user.subject not in (None, subject):
+        raise SignInRefused(f"The CRM account {address} belongs to another sign-in identity; ask an administrator.")
+    if user.email != address and await User.exists(email=address):
+        raise SignInRefused(f"Another CRM account already uses {address}; ask an administrator.")
+    if not user.active:
+        raise SignInRefused(f"The CRM account {address} is deactivated; ask an administrator to reactivate it.")
+    return user
+
+
+async def sign_in(claims: Mapping[str, Any], settings: Settings, user_agent: str = "") -> tuple[User, str]:
+    """Create or refresh the user the claims describe and open a session; returns (user, cookie value).
+
+    The first sign-in creates the user; later ones take name, email and (when the role claim is sent)
+    role from the provider. Raises SignInRefused for deactivated or conflicting accounts.
+    """
+    subject = str(claims.get("sub") or "")
+    if not subject or len(subject) > 255:
+        raise SignInRefused("The identity provider sent no usable subject (sub) for this account.")
+    try:
+        address = v.email("email", str(claims.get("email") or ""), required=True)
+    except BadUserInput:
+        raise SignInRefused("The identity provider sent no valid email address for this account.") from None
+    name = _name(claims, address)
+    role = role_from_claims(claims, settings)
+    user = await _account(subject, address)
+    at = datetime.now(timezone.utc)
+    who = Actor.for_user(user, via="ui") if user else Actor(None, address, name, None, None, via="ui")
+    async with write(who) as unit:
+        if user is None:
+            values: dict[str, Any] = {"email": address, "name": name, "subject": subject}
+            values["role"] = None if isinstance(role, Unchanged) else role
+            user = await User.create(**values, last_login_at=at)
+            await unit.audit("user.create", "user", user.id, diff({}, values))
+        else:
+            wanted: dict[str, Any] = {"email": address, "name": name, "subject": subject}
+            if not isinstance(role, Unchanged):
+                wanted["role"] = role
+            changes = diff({key: getattr(user, key) for key in wanted}, wanted)
+            bump = {"version": F("version") + 1, "updated_at": at} if changes else {}
+            await User.filter(id=user.id).update(**wanted, **bump, last_login_at=at)
+            await user.refresh_from_db()
+            if changes:
+                await unit.audit("user.update", "user", user.id, changes)
+            if ACCESS_FIELDS & changes.keys():
+                unit.publish(topics.access_revoked(), "user.access_changed", user_id=user.id)
+        await unit.audit("user.sign_in", "user", user.id)
+        cookie = await sessions.start(user.id, user_agent, settings)
+    return user, cookie
+
+
+async def sign_out(actor: Actor) -> None:
+    """End the actor's session at once; their open streams end with it."""
+    if actor.session_id is None:
+        return
+    async with write(actor) as unit:
+        if await sessions.end(actor.session_id):
+            await unit.audit("user.sign_out", "user", actor.user_id)
+            unit.publish(
+                topics.access_revoked(), "session.ended", session_id=actor.session_id, user_id=actor.user_id
+            )
+
+
+def _time_zone(value: Any) -> str:
+    zone = v.text("timeZone", value, max_length=64, required=True)
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadUserInput("timeZone", f"{zone!r} is not an IANA time zone such as Europe/Berlin") from None
+    return zone
+
+
+async def _team_id(raw_id: Any) -> int | None:
+    if raw_id is None:
+        return None
+    team_id = v.parse_id("teamId", raw_id)
+    if not await Team.exists(id=team_id):
+        raise NotFound("Team", raw_id, field="teamId")
+    return team_id
+
+
+async def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if "name" in data:
+        values["name"] = v.text("name", data["name"], max_length=200, required=True)
+    if "time_zone" in data:
+        values["time_zone"] = _time_zone(data["time_zone"])
+    if "role" in data:
+        values["role"] = None if data["role"] is None else v.choice("role", data["role"], Role)
+    if "team_id" in data:
+        values["team_id"] = await _team_id(data["team_id"])
+    if "active" in data:
+        if data["active"] is None:
+            raise BadUserInput("active", "must be true or false")
+        values["active"] = bool(data["active"])
+    return values
+
+
+async def update_user(actor: Actor, raw_id: Any, version: int | None, data: Mapping[str, Any]) -> User:
+    """An admin changes a user's role, team, name, time zone or active flag (send the version read).
+
+    Deactivating ends the user's sessions and streams at once; role and team changes end their streams
+    so they reconnect with the new rights.
+    """
+    permissions.require(actor, Action.UPDATE_USER)
+    expected = v.version("version", version)
+    user_id = v.parse_id("id", raw_id)
+    user = await v.one(User.filter(id=user_id), "User", raw_id, "id")
+    values = await _clean(data)
+    if user.id == actor.user_id and values.get("active") is False:
+        raise BadUserInput("active", "you cannot deactivate your own account")
+    if user.id == actor.user_id and "role" in values and values["role"] is not Role.ADMIN:
+        raise BadUserInput("role", "you cannot take away your own admin role; ask another admin")
+    before = {key: getattr(user, key) for key in values}
+    async with write(actor) as unit:
+        await v.versioned_update(User, user, expected, "User", **values)
+        changes = diff(before, values)
+        await unit.audit("user.update", "user", user.id, changes)
+        if values.get("active") is False and before.get("active"):
+            await sessions.end_all(user.id)
+        if ACCESS_FIELDS & changes.keys():
+            unit.publish(topics.access_revoked(), "user.access_changed", user_id=user.id)
+    return user
+
