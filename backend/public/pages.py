@@ -1,0 +1,236 @@
+"""The public campaign page `/c/{code}`, its embeddable form `/c/{code}/embed`, and their form posts.
+
+Server-rendered, no script and no websocket. Opening the page counts a view; like and enrol are form
+posts carrying the page's CSRF token, answered Post/Redirect/Get with a signed one-time message (or
+JSON when the client asks for it), through the same services as the GraphQL mutations.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from backend.auth.actor import Actor
+from backend.errors import BadUserInput, CrmError, NotFound, RateLimited
+from backend.models import Campaign
+from backend.public import templates
+from backend.public.visitor import cookie_of, csrf_ok, csrf_token, new_cookie, set_cookie, visitor_id
+from backend.ratelimit import limiter
+from backend.services import engagement
+from backend.services.engagement import REFERRER, Outcome
+from backend.settings import get_settings
+
+MAX_BODY = 16 * 1024
+FLASH_MAX_AGE = 120
+PAGE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors {ancestors}"
+)
+
+
+def _public_actor() -> Actor:
+    return Actor.anonymous()
+
+
+def _secure_headers(response: Response, *, embed: bool) -> Response:
+    """The page may be framed only by the CRM itself; the embed form by any site (that is its purpose)."""
+    response.headers["Content-Security-Policy"] = PAGE_POLICY.format(ancestors="*" if embed else "'self'")
+    if not embed:
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.headers["Cache-Control"] = "no-store"  # every page carries its visitor's own CSRF token
+    return response
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _flash_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(get_settings().secret_key, salt="crm.public.flash")
+
+
+def _read_flash(request: Request, code: str) -> dict[str, Any] | None:
+    token = request.query_params.get("flash")
+    if not token:
+        return None
+    try:
+        flash = _flash_signer().loads(token, max_age=FLASH_MAX_AGE)
+    except BadSignature:
+        return None
+    return flash if isinstance(flash, dict) and flash.get("code") == code else None
+
+
+def _ref(value: str | None) -> str:
+    value = (value or "").strip()
+    return value if REFERRER.match(value) else ""
+
+
+def _period(campaign: Campaign) -> str:
+    def show(day: date) -> str:
+        return f"{day.day} {day:%b %Y}"
+
+    if campaign.starts_on and campaign.ends_on:
+        return f"{show(campaign.starts_on)} – {show(campaign.ends_on)}"
+    if campaign.starts_on:
+        return f"From {show(campaign.starts_on)}"
+    if campaign.ends_on:
+        return f"Until {show(campaign.ends_on)}"
+    return ""
+
+
+def _message_page(request: Request, status: int, heading: str, message: str, **extra: Any) -> Response:
+    embed = request.url.path.endswith("/embed")
+    if _wants_json(request):
+        response: Response = JSONResponse({"error": {"message": message, **extra}}, status_code=status)
+    else:
+        html = templates.render("message.html", heading=heading, message=message, status=status, embed=embed)
+        response = HTMLResponse(html, status_code=status)
+    if status == 429:
+        response.headers["Retry-After"] = str(extra.get("retryAfter", 60))
+    return _secure_headers(response, embed=embed)
+
+
+def _not_found(request: Request) -> Response:
+    return _message_page(
+        request, 404, "Campaign not found", "This campaign does not exist or is not open at the moment.", code="NOT_FOUND"
+    )
+
+
+def _too_many(request: Request, error: RateLimited) -> Response:
+    retry = int(error.extensions["retryAfter"])
+    return _message_page(
+        request, 429, "Too many requests", f"Please wait {retry} seconds and try again.", code="RATE_LIMITED", retryAfter=retry
+    )
+
+
+async def campaign_page(request: Request) -> Response:
+    embed = request.url.path.endswith("/embed")
+    code = request.path_params["code"].lower()
+    try:
+        await limiter.check(request)
+        campaign = await engagement.open_campaign(_public_actor(), code=code)
+    except RateLimited as error:
+        return _too_many(request, error)
+    except NotFound:
+        return _not_found(request)
+    cookie = cookie_of(request)
+    fresh_cookie = None if cookie else new_cookie()
+    visitor = visitor_id(request, cookie or fresh_cookie)
+    flash = _read_flash(request, code)
+    # Coming back from one of our own form posts is not a new view.
+    totals = await engagement.totals(campaign.id) if flash else await engagement.record_view(_public_actor(), campaign, visitor)
+    html = templates.render(
+        "campaign.html",
+        campaign=campaign,
+        totals=totals,
+        period=_period(campaign),
+        flash=flash,
+        csrf=csrf_token(visitor, code),
+        ref=_ref(request.query_params.get("ref")),
+        embed=embed,
+    )
+    response = HTMLResponse(html)
+    if fresh_cookie:
+        set_cookie(response, request, fresh_cookie)
+    return _secure_headers(response, embed=embed)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise BadUserInput("form", "is too large")
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            raise BadUserInput("form", "is not valid JSON") from None
+        if not isinstance(data, dict):
+            raise BadUserInput("form", "must be a JSON object")
+        return {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
+    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def _answer(request: Request, code: str, form: dict[str, str], ok: bool, message: str, **extra: Any) -> Response:
+    """JSON for API clients; otherwise redirect back to the page with a signed one-time message."""
+    embed = form.get("view") == "embed"
+    if _wants_json(request):
+        status = 200 if ok else 400
+        body = {"ok": True, "message": message, **extra} if ok else {"error": {"message": message, **extra}}
+        return _secure_headers(JSONResponse(body, status_code=status), embed=embed)
+    flash = _flash_signer().dumps({"code": code, "ok": ok, "message": message, "field": extra.get("field")})
+    query = {"flash": flash, **({"ref": form["ref"]} if _ref(form.get("ref")) else {})}
+    target = f"/c/{code}{'/embed' if embed else ''}?{urlencode(query)}"
+    return _secure_headers(RedirectResponse(target, status_code=303), embed=embed)
+
+
+LABELS = {"name": "Name", "email": "Email", "consent": "Consent", "referrerCode": "The referral code"}
+
+
+def _explain(error: CrmError) -> str:
+    """The service's message in words for visitors: "email: … " becomes "Email …"."""
+    field = (error.extensions or {}).get("field")
+    if field in LABELS and error.message.startswith(f"{field}: "):
+        return f"{LABELS[field]} {error.message[len(field) + 2:]}"
+    return error.message
+
+
+def _success(outcome: Outcome, action: str) -> str:
+    if action == "like":
+        return "Thank you for your like!" if outcome.counted else "You have already liked this campaign — thank you!"
+    assert outcome.enrolment is not None
+    if outcome.counted:
+        return f"Thank you, {outcome.enrolment.name}: you are signed up."
+    return f"{outcome.enrolment.email} is already signed up for this campaign."
+
+
+async def _post(request: Request, action: str) -> Response:
+    code = request.path_params["code"].lower()
+    actor = _public_actor()
+    try:
+        await limiter.check(request)
+        campaign = await engagement.open_campaign(actor, code=code)
+        form = await _form(request)
+    except RateLimited as error:
+        return _too_many(request, error)
+    except NotFound:
+        return _not_found(request)
+    except BadUserInput as error:
+        return _message_page(request, 400, "Could not read the form", error.message, code=error.extensions["code"])
+    visitor = visitor_id(request)
+    if not csrf_ok(form.get("csrf"), visitor, code):
+        return _message_page(
+            request, 403, "Please reload the page",
+            "This form has expired or did not come from this page (cookies must be allowed). Reload it and try again.",
+            code="FORBIDDEN",
+        )
+    try:
+        if action == "like":
+            outcome = await engagement.like(actor, campaign, visitor)
+        else:
+            values = engagement.clean_enrolment(
+                form.get("name"), form.get("email"), form.get("consent") in ("yes", "on", "true", "1"), form.get("ref")
+            )
+            source = "embed" if form.get("view") == "embed" else "page"
+            outcome = await engagement.enrol(actor, campaign, visitor, values, source=source)
+    except CrmError as error:
+        return _answer(request, code, form, False, _explain(error), **error.extensions)
+    return _answer(
+        request, code, form, True, _success(outcome, action), counted=outcome.counted, totals=outcome.totals.as_dict()
+    )
+
+
+async def like(request: Request) -> Response:
+    return await _post(request, "like")
+
+
+async def enrol(request: Request) -> Response:
+    return await _post(request, "enrol")

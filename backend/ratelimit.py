@@ -1,0 +1,133 @@
+"""Per-client-IP limit on public campaign actions (views, likes, enrolments): CRM_PUBLIC_RATE_LIMIT a minute.
+
+A fixed one-minute window: in this process by default, shared by every process through Redis
+(INCR + EXPIRE on one key per IP and minute) when CRM_BROADCAST_URL is redis://. If Redis is down the
+limit falls back to this process's memory rather than refusing or waving through every visitor.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import math
+import time
+from functools import lru_cache
+from urllib.parse import urlparse
+
+from starlette.requests import HTTPConnection
+
+from backend.errors import RateLimited
+from backend.settings import get_settings
+
+log = logging.getLogger("crm.ratelimit")
+
+WINDOW = 60
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def _networks(trusted: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in trusted)
+
+
+def _is_trusted(host: str, networks: tuple[Network, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in network for network in networks)
+
+
+def client_ip(conn: HTTPConnection) -> str:
+    """The client's address: the peer, unless the peer is a trusted proxy (CRM_TRUSTED_PROXIES).
+
+    Behind trusted proxies, X-Forwarded-For is read from the right (the hop our proxy added) and the
+    first address that is not itself a trusted proxy is the client; anything further left was written
+    by the client and could be forged."""
+    peer = conn.client.host if conn.client else ""
+    networks = _networks(get_settings().trusted_proxies)
+    if not networks or not _is_trusted(peer, networks):
+        return peer or "unknown"
+    hops = [h.strip() for h in ",".join(conn.headers.getlist("x-forwarded-for")).split(",") if h.strip()]
+    nearest = peer
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return nearest  # garbage in the header: trust only what the proxies themselves vouched for
+        if not _is_trusted(hop, networks):
+            return hop
+        nearest = hop
+    return nearest
+
+
+class Limiter:
+    def __init__(self) -> None:
+        self._counts: dict[str, tuple[int, int]] = {}  # key -> (window number, hits)
+        self._redis = None
+        self._redis_url: str | None = None
+
+    def _redis_client(self):  # type: ignore[no-untyped-def]
+        url = get_settings().broadcast_url
+        if urlparse(url).scheme not in ("redis", "rediss"):
+            return None
+        if self._redis is None or self._redis_url != url:
+            import redis.asyncio as redis
+
+            self._redis = redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+            self._redis_url = url
+        return self._redis
+
+    def _memory_hit(self, key: str, window: int) -> int:
+        seen, hits = self._counts.get(key, (window, 0))
+        hits = hits + 1 if seen == window else 1
+        self._counts[key] = (window, hits)
+        if len(self._counts) > 50_000:  # forget finished windows so memory stays bounded
+            self._counts = {k: c for k, c in self._counts.items() if c[0] == window}
+        return hits
+
+    async def _shared_hit(self, key: str, window: int) -> int | None:
+        client = self._redis_client()
+        if client is None:
+            return None
+        name = f"crm:ratelimit:{window}:{key}"
+        try:
+            async with client.pipeline(transaction=True) as pipe:
+                hits, _ = await pipe.incr(name).expire(name, WINDOW + 5).execute()
+            return int(hits)
+        except Exception as exc:  # Redis down: limit per process rather than fail public pages
+            log.warning("rate limit falls back to memory: %s: %s", type(exc).__name__, exc)
+            return None
+
+    async def hit(self, key: str) -> int | None:
+        """Count one action for `key`; the seconds to wait when it is over the limit, else None."""
+        limit = get_settings().public_rate_limit
+        if limit <= 0:
+            return None
+        now = time.time()
+        window = int(now // WINDOW)
+        hits = await self._shared_hit(key, window)
+        if hits is None:
+            hits = self._memory_hit(key, window)
+        if hits <= limit:
+            return None
+        return max(1, math.ceil((window + 1) * WINDOW - now))
+
+    async def check(self, conn: HTTPConnection | None) -> None:
+        """Raise RATE_LIMITED when the connection's client is over the limit (no connection: in-process caller)."""
+        if conn is None:
+            return
+        retry_after = await self.hit(client_ip(conn))
+        if retry_after is not None:
+            raise RateLimited(retry_after)
+
+    def reset(self) -> None:
+        self._counts.clear()
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+            self._redis = None
+
+
+limiter = Limiter()

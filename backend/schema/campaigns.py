@@ -1,0 +1,242 @@
+"""Campaigns as the API shows them: the campaign, its engagement over time, enrolments and live events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.types.unset import UNSET
+
+from backend.models import CampaignStatus as CampaignStatusModel
+from backend.models import CampaignType as CampaignTypeModel
+from backend.models import EngagementKind as EngagementKindModel
+from backend.models import Visibility as VisibilityModel
+from backend.permissions import campaign_is_public
+from backend.schema.common import DateRange, SortDirection
+from backend.schema.context import Info
+from backend.schema.users import UserType
+from backend.services import campaigns as service
+from backend.services import engagement as engagement_service
+from backend.settings import get_settings
+
+CampaignStatus = strawberry.enum(
+    CampaignStatusModel,
+    name="CampaignStatus",
+    description="Workflow: draft → new → active ↔ inactive; anything not active may be discarded (final)",
+)
+CampaignTypeEnum = strawberry.enum(CampaignTypeModel, name="CampaignType", description="What the campaign is for")
+CampaignVisibility = strawberry.enum(
+    VisibilityModel,
+    name="CampaignVisibility",
+    description="private: owners and admins; internal: every CRM user; public: also a public page while active",
+)
+EngagementKind = strawberry.enum(EngagementKindModel, name="EngagementKind", description="A view, like or enrolment")
+EngagementBucket = strawberry.enum(engagement_service.Bucket, name="EngagementBucket", description="Width of a time bucket (UTC)")
+
+
+def _origin(info: Info) -> str:
+    """The origin visitors reach this server at: the request's own, else the configured one."""
+    request = info.context.request
+    if request is None:
+        return get_settings().own_origin
+    url = request.base_url
+    scheme = {"ws": "http", "wss": "https"}.get(url.scheme, url.scheme)
+    return f"{scheme}://{url.netloc}"
+
+
+@strawberry.type(name="EngagementTotals", description="A campaign's counters")
+class EngagementTotals:
+    views: int = strawberry.field(description="Page views")
+    likes: int = strawberry.field(description="Likes (one per visitor)")
+    enrolments: int = strawberry.field(description="Sign-ups (one per email)")
+
+
+@strawberry.type(name="EngagementPoint", description="Views, likes and enrolments within one time bucket")
+class EngagementPoint:
+    start: datetime = strawberry.field(description="Start of the bucket (UTC)")
+    views: int = strawberry.field(description="Views in the bucket")
+    likes: int = strawberry.field(description="Likes in the bucket")
+    enrolments: int = strawberry.field(description="Enrolments in the bucket")
+
+
+@strawberry.type(name="Enrolment", description="Someone who signed up for a campaign")
+class EnrolmentType:
+    id: strawberry.ID = strawberry.field(description="Enrolment id")
+    name: str = strawberry.field(description="Name as given")
+    email: str = strawberry.field(description="Email as given (lowercase)")
+    referrer_code: str = strawberry.field(description="Referral code from the link they came by, if any")
+    source: str = strawberry.field(description="page, embed or api")
+    created_at: datetime = strawberry.field(description="When they signed up")
+
+
+@strawberry.type(name="Campaign", description="A marketing campaign with its public page and engagement counters")
+class CampaignNode:
+    id: strawberry.ID = strawberry.field(description="Campaign id")
+    title: str = strawberry.field(description="Title shown on the public page")
+    code: str = strawberry.field(description="Short code in the public address /c/{code}")
+    description: str = strawberry.field(description="Text of the public page")
+    type: CampaignTypeEnum = strawberry.field(description="referral, promotion or greetings")  # type: ignore[valid-type]
+    visibility: CampaignVisibility = strawberry.field(description="Who can see it")  # type: ignore[valid-type]
+    status: CampaignStatus = strawberry.field(description="Workflow status")  # type: ignore[valid-type]
+    starts_on: date | None = strawberry.field(description="Period: first day")
+    ends_on: date | None = strawberry.field(description="Period: last day")
+    views: int = strawberry.field(description="Page views so far")
+    likes: int = strawberry.field(description="Likes so far (one per visitor)")
+    enrolments: int = strawberry.field(description="Enrolments so far (one per email)")
+    version: int = strawberry.field(description="Send it back with updates")
+    created_at: datetime = strawberry.field(description="Created at")
+    updated_at: datetime = strawberry.field(description="Last changed at")
+
+    @strawberry.field(description="Statuses this campaign may move to next")
+    def allowed_statuses(self) -> list[CampaignStatus]:  # type: ignore[valid-type]
+        return service.allowed_next(self)  # type: ignore[arg-type]
+
+    @strawberry.field(description="True while the public page is open: public and active")
+    def is_open(self) -> bool:
+        return campaign_is_public(self)  # type: ignore[arg-type]
+
+    @strawberry.field(description="The campaign owner")
+    async def owner(self, info: Info) -> UserType | None:
+        owner_id = self.owner_id  # type: ignore[attr-defined]
+        return await info.context.loaders.user.load(owner_id) if owner_id else None
+
+    @strawberry.field(description="Address of the public page (public campaigns; it opens while active)")
+    def public_url(self, info: Info) -> str | None:
+        if self.visibility is not VisibilityModel.PUBLIC:
+            return None
+        return f"{_origin(info)}/c/{self.code}"
+
+    @strawberry.field(description="HTML to paste into another site: an <iframe> with the sign-up form (public campaigns)")
+    def embed_snippet(self, info: Info) -> str | None:
+        if self.visibility is not VisibilityModel.PUBLIC:
+            return None
+        title = self.title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+        return (
+            f'<iframe src="{_origin(info)}/c/{self.code}/embed" title="{title}" width="100%" height="560" '
+            'style="border:0;max-width:480px" loading="lazy"></iframe>'
+        )
+
+    @strawberry.field(description="Views, likes and enrolments per hour or day (UTC), gaps filled with zeros")
+    async def engagement(
+        self,
+        info: Info,
+        bucket: Annotated[EngagementBucket, strawberry.argument(description="HOUR or DAY")] = engagement_service.Bucket.DAY,  # type: ignore[valid-type]
+        since: Annotated[datetime | None, strawberry.argument(description="From (default: 48 h or 30 days ago)")] = None,
+        until: Annotated[datetime | None, strawberry.argument(description="Until (default: now)")] = None,
+    ) -> list[EngagementPoint]:
+        start, end = engagement_service.window(bucket, since, until)
+        points = await info.context.loaders.campaign_engagement(bucket, start, end).load(int(self.id))
+        return [EngagementPoint(start=p.start, views=p.views, likes=p.likes, enrolments=p.enrolments) for p in points]
+
+    @strawberry.field(description="The newest enrolments, newest first")
+    async def latest_enrolments(
+        self, info: Info, first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10
+    ) -> list[EnrolmentType]:
+        from backend.resolvers.paging import page_size
+
+        return await info.context.loaders.latest_enrolments(min(page_size(first), 50)).load(int(self.id))
+
+
+@strawberry.type(name="CampaignEngagementEvent", description="A view, like or enrolment that just happened")
+class CampaignEngagementEvent:
+    campaign_id: strawberry.ID = strawberry.field(description="Campaign id")
+    kind: EngagementKind = strawberry.field(description="What happened")  # type: ignore[valid-type]
+    totals: EngagementTotals = strawberry.field(description="The campaign's counters right after it")
+    occurred_at: datetime = strawberry.field(description="When")
+    enrolment_name: str | None = strawberry.field(description="Name of who enrolled (enrolments only)")
+
+
+@strawberry.type(name="LikeCampaignResult", description="What a like did")
+class LikeCampaignResult:
+    campaign_id: strawberry.ID = strawberry.field(description="Campaign id")
+    counted: bool = strawberry.field(description="False when this visitor had already liked it (nothing changed)")
+    totals: EngagementTotals = strawberry.field(description="Counters after the like")
+
+
+@strawberry.type(name="EnrolInCampaignResult", description="What an enrolment did")
+class EnrolInCampaignResult:
+    campaign_id: strawberry.ID = strawberry.field(description="Campaign id")
+    enrolment_id: strawberry.ID = strawberry.field(description="The enrolment (the existing one for a known email)")
+    created: bool = strawberry.field(description="False when the email was already enrolled (nothing changed)")
+    totals: EngagementTotals = strawberry.field(description="Counters after the enrolment")
+
+
+@strawberry.input(description="Which campaigns to list; all conditions must hold")
+class CampaignFilter:
+    status: list[CampaignStatus] | None = strawberry.field(default=None, description="Any of these statuses")  # type: ignore[valid-type]
+    type: list[CampaignTypeEnum] | None = strawberry.field(default=None, description="Any of these types")  # type: ignore[valid-type]
+    visibility: list[CampaignVisibility] | None = strawberry.field(default=None, description="Any of these")  # type: ignore[valid-type]
+    owner_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Owned by any of")
+    active_on: date | None = strawberry.field(default=None, description="Whose period includes this day (open ends count)")
+    period: DateRange | None = strawberry.field(default=None, description="Whose period overlaps this range")
+
+
+@strawberry.enum(description="What to sort campaigns by")
+class CampaignOrderField(Enum):
+    TITLE = "title"
+    CODE = "code"
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    STATUS = "status"
+    VIEWS = "views"
+    LIKES = "likes"
+    ENROLMENTS = "enrolments"
+
+
+@strawberry.input(description="Sort order of campaigns")
+class CampaignOrder:
+    field: CampaignOrderField = strawberry.field(description="Sort key")
+    direction: SortDirection = strawberry.field(default=SortDirection.ASC, description="ASC or DESC")
+
+
+@strawberry.input(description="A new campaign; it starts as a draft")
+class CreateCampaignInput:
+    title: str = strawberry.field(description="Title (required)")
+    type: CampaignTypeEnum = strawberry.field(description="referral, promotion or greetings")  # type: ignore[valid-type]
+    code: str | None = strawberry.field(default=UNSET, description="Code for /c/{code}: a-z, 0-9, hyphens (default: made from the title)")
+    description: str | None = strawberry.field(default=UNSET, description="Text of the public page")
+    visibility: CampaignVisibility | None = strawberry.field(default=UNSET, description="Default: PRIVATE")  # type: ignore[valid-type]
+    starts_on: date | None = strawberry.field(default=UNSET, description="Period: first day")
+    ends_on: date | None = strawberry.field(default=UNSET, description="Period: last day (not before startsOn)")
+    owner_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Owner (default: you)")
+
+
+@strawberry.input(description="Changes to a campaign; fields left out stay as they are")
+class UpdateCampaignInput:
+    id: strawberry.ID = strawberry.field(description="Campaign id")
+    version: int = strawberry.field(description="The version you read; a stale one is refused with CONFLICT")
+    title: str | None = strawberry.field(default=UNSET, description="Title")
+    type: CampaignTypeEnum | None = strawberry.field(default=UNSET, description="Type")  # type: ignore[valid-type]
+    code: str | None = strawberry.field(default=UNSET, description="Code (only while draft or new)")
+    description: str | None = strawberry.field(default=UNSET, description="Text of the public page")
+    visibility: CampaignVisibility | None = strawberry.field(default=UNSET, description="Visibility")  # type: ignore[valid-type]
+    starts_on: date | None = strawberry.field(default=UNSET, description="Period: first day (null: open)")
+    ends_on: date | None = strawberry.field(default=UNSET, description="Period: last day (null: open)")
+    owner_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Owner")
+
+
+@strawberry.input(description="Move a campaign along its workflow")
+class ChangeCampaignStatusInput:
+    id: strawberry.ID = strawberry.field(description="Campaign id")
+    version: int = strawberry.field(description="The version you read")
+    status: CampaignStatus = strawberry.field(description="The new status")  # type: ignore[valid-type]
+
+
+@strawberry.input(description="Like a public, active campaign (once per visitor)")
+class LikeCampaignInput:
+    campaign_id: strawberry.ID = strawberry.field(description="Campaign id")
+
+
+@strawberry.input(description="Sign up for a public, active campaign (once per email)")
+class EnrolInCampaignInput:
+    campaign_id: strawberry.ID = strawberry.field(description="Campaign id")
+    name: str = strawberry.field(description="Name")
+    email: str = strawberry.field(description="Email")
+    consent: bool = strawberry.field(description="Agreement to be contacted about the campaign; must be true")
+    referrer_code: str | None = strawberry.field(default=None, description="Referral code of the link followed")
+
+
+def totals_of(totals: engagement_service.Totals) -> EngagementTotals:
+    return EngagementTotals(views=totals.views, likes=totals.likes, enrolments=totals.enrolments)

@@ -1,0 +1,189 @@
+"""Campaigns: create, edit, and the status workflow that decides when the public page is open."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from backend import permissions, topics
+from backend.auth.actor import Actor
+from backend.errors import BadUserInput
+from backend.models import Campaign, CampaignStatus, CampaignType, Notification, Role, User, Visibility
+from backend.permissions import Action
+from backend.services import validate as v
+from backend.services.unit import Unit, diff, write
+
+S = CampaignStatus
+
+# Which status may follow which: a campaign is prepared (draft → new), goes live (active) and can be
+# paused and resumed (inactive ↔ active). Anything not live can be discarded, and discarded is final.
+TRANSITIONS: dict[CampaignStatus, frozenset[CampaignStatus]] = {
+    S.DRAFT: frozenset({S.NEW, S.DISCARDED}),
+    S.NEW: frozenset({S.ACTIVE, S.DISCARDED}),
+    S.ACTIVE: frozenset({S.INACTIVE}),
+    S.INACTIVE: frozenset({S.ACTIVE, S.DISCARDED}),
+    S.DISCARDED: frozenset(),
+}
+
+CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0) in codes people type
+# Once a campaign has been live its code is in links and embed snippets out in the world.
+CODE_EDITABLE = (S.DRAFT, S.NEW)
+OWNER_ROLES = (Role.ADMIN, Role.MARKETING)
+
+
+def allowed_next(campaign: Campaign) -> list[CampaignStatus]:
+    return sorted(TRANSITIONS[campaign.status], key=list(S).index)
+
+
+def _code(value: str | None) -> str:
+    cleaned = v.text("code", value, max_length=40, required=True).lower()
+    if not CODE.match(cleaned):
+        raise BadUserInput(
+            "code", "use 3 to 40 lowercase letters, digits and hyphens, starting and ending with a letter or digit"
+        )
+    return cleaned
+
+
+def _slug(title: str) -> str:
+    words = re.findall(r"[a-z0-9]+", title.lower())
+    return "-".join(words)[:30].strip("-") or "campaign"
+
+
+async def generate_code(title: str) -> str:
+    """A readable code from the title with a short random tail, e.g. `spring-sale-k7m2`."""
+    slug = _slug(title)
+    for _ in range(10):
+        code = f"{slug}-{''.join(secrets.choice(CODE_ALPHABET) for _ in range(4))}"
+        if not await Campaign.filter(code=code).exists():
+            return code
+    raise BadUserInput("code", "could not find a free code; choose one")
+
+
+def _clean(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Validate the fields present in `data` (the required ones too when creating)."""
+    checks = {
+        "title": lambda x: v.text("title", x, max_length=200, required=True),
+        "code": _code,
+        "description": lambda x: v.text("description", x, max_length=10000, multiline=True),
+        "type": lambda x: v.choice("type", x, CampaignType),
+        "visibility": lambda x: v.choice("visibility", x, Visibility),
+        "starts_on": lambda x: x,
+        "ends_on": lambda x: x,
+    }
+    if creating:
+        data = {"title": None, "type": None, **data}
+        if data.get("code") is None:
+            data = {k: x for k, x in data.items() if k != "code"}
+        if data.get("visibility") is None:
+            data = {**data, "visibility": Visibility.PRIVATE}
+    return {key: checks[key](value) for key, value in data.items() if key in checks}
+
+
+async def _owner(raw_id: Any) -> int:
+    user_id = v.parse_id("ownerId", raw_id)
+    owner = await User.filter(id=user_id, active=True).first()
+    if owner is None:
+        raise BadUserInput("ownerId", f"no active user with id {raw_id}")
+    if owner.role not in OWNER_ROLES:
+        raise BadUserInput("ownerId", "campaign owners are marketing users or admins")
+    return owner.id
+
+
+async def visible(actor: Actor, raw_id: Any, field: str = "id") -> Campaign:
+    campaign_id = v.parse_id(field, raw_id)
+    return await v.one(Campaign.filter(permissions.campaign_rule(actor), id=campaign_id), "Campaign", raw_id, field)
+
+
+async def _code_is_free(code: str, campaign_id: int | None = None) -> None:
+    taken = Campaign.filter(code=code)
+    if campaign_id is not None:
+        taken = taken.exclude(id=campaign_id)
+    if await taken.exists():
+        raise BadUserInput("code", f"{code!r} is already used by another campaign")
+
+
+async def create_campaign(actor: Actor, data: Mapping[str, Any]) -> Campaign:
+    permissions.require(actor, Action.CREATE_CAMPAIGN)
+    values = _clean(data, creating=True)
+    v.date_range("startsOn", values.get("starts_on"), "endsOn", values.get("ends_on"))
+    owner_id = await _owner(data["owner_id"]) if data.get("owner_id") is not None else actor.user_id
+    if "code" in values:
+        await _code_is_free(values["code"])
+    else:
+        values["code"] = await generate_code(values["title"])
+    try:
+        async with write(actor) as unit:
+            campaign = await Campaign.create(**values, owner_id=owner_id, status=S.DRAFT)
+            await unit.audit(
+                "campaign.create", "campaign", campaign.id, diff({}, {**values, "owner_id": owner_id, "status": S.DRAFT})
+            )
+    except IntegrityError:  # the same code taken by a concurrent create: the unique key decides
+        raise BadUserInput("code", f"{values['code']!r} is already used by another campaign") from None
+    return campaign
+
+
+async def update_campaign(actor: Actor, raw_id: Any, version: int | None, data: Mapping[str, Any]) -> Campaign:
+    expected = v.version("version", version)
+    values = _clean(data, creating=False)
+    if "owner_id" in data:
+        if data["owner_id"] is None:
+            raise BadUserInput("ownerId", "a campaign keeps an owner; name another one")
+        values["owner_id"] = await _owner(data["owner_id"])
+    try:
+        async with write(actor) as unit:
+            campaign = await visible(actor, raw_id)
+            permissions.require(actor, Action.UPDATE_CAMPAIGN, campaign)
+            if "code" in values and values["code"] != campaign.code:
+                if campaign.status not in CODE_EDITABLE:
+                    raise BadUserInput("code", "the code cannot change once the campaign has been live (links use it)")
+                await _code_is_free(values["code"], campaign.id)
+            v.date_range(
+                "startsOn", values.get("starts_on", campaign.starts_on), "endsOn", values.get("ends_on", campaign.ends_on)
+            )
+            before = {key: getattr(campaign, key) for key in values}
+            await v.versioned_update(Campaign, campaign, expected, "Campaign", **values)
+            await unit.audit("campaign.update", "campaign", campaign.id, diff(before, values))
+    except IntegrityError:
+        raise BadUserInput("code", f"{values.get('code')!r} is already used by another campaign") from None
+    return campaign
+
+
+async def change_status(actor: Actor, raw_id: Any, version: int | None, status: Any) -> Campaign:
+    expected = v.version("version", version)
+    target = v.choice("status", status, CampaignStatus)
+    async with write(actor) as unit:
+        campaign = await visible(actor, raw_id)
+        permissions.require(actor, Action.CHANGE_CAMPAIGN_STATUS, campaign)
+        current = campaign.status
+        if target not in TRANSITIONS[current]:
+            allowed = ", ".join(s.value for s in allowed_next(campaign)) or "none, it is final"
+            raise BadUserInput("status", f"a {current.value} campaign cannot become {target.value} (allowed: {allowed})")
+        await v.versioned_update(Campaign, campaign, expected, "Campaign", status=target)
+        await unit.audit("campaign.change_status", "campaign", campaign.id, {"status": [current.value, target.value]})
+        await _notify_owner(unit, campaign, current)
+    return campaign
+
+
+async def _notify_owner(unit: Unit, campaign: Campaign, before: CampaignStatus) -> None:
+    """Tell the owner their campaign went live, paused or was discarded — unless they did it themselves."""
+    owner_id = campaign.owner_id  # type: ignore[attr-defined]
+    if owner_id is None or owner_id == unit.actor.user_id:
+        return
+    message = f"Campaign “{campaign.title}” is now {campaign.status.value} (was {before.value}), by {unit.actor.label}"
+    note = await Notification.create(
+        user_id=owner_id, kind="campaign_status", message=message[:500], entity="campaign", entity_id=campaign.id
+    )
+    unit.publish(
+        topics.notifications(owner_id),
+        "campaign_status",
+        id=note.id,
+        message=note.message,
+        entity="campaign",
+        entityId=campaign.id,
+        status=campaign.status,
+    )

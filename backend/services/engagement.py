@@ -1,0 +1,242 @@
+"""Public engagement with campaigns: views, likes and enrolments, counted exactly under concurrency.
+
+Counters change only by one atomic UPDATE (`F("likes") + 1`), never read-modify-write in Python, and
+repeats are decided by the unique keys (campaign, visitor) and (campaign, email): whichever of two
+racing requests inserts second gets an IntegrityError inside a savepoint and counts nothing. This holds
+on SQLite (one serialised connection per process, BEGIN IMMEDIATE across processes) and on PostgreSQL
+(a pool of concurrent transactions) alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+from typing import Any
+
+from tortoise import connections
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+from backend import permissions, topics
+from backend.auth.actor import Actor
+from backend.errors import BadUserInput, NotFound
+from backend.models import Campaign, CampaignLike, EngagementEvent, EngagementKind, Enrolment
+from backend.services import validate as v
+from backend.services.unit import Unit, write
+
+K = EngagementKind
+REFERRER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SOURCES = ("page", "embed", "api")
+
+
+@dataclass(frozen=True)
+class Totals:
+    views: int
+    likes: int
+    enrolments: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"views": self.views, "likes": self.likes, "enrolments": self.enrolments}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a public action did: `counted` is False for a repeat, which changes nothing."""
+
+    campaign_id: int
+    counted: bool
+    totals: Totals
+    enrolment: Enrolment | None = None
+
+
+def visitor_hash(raw: str) -> str:
+    """The stored visitor id: a hash, so neither cookies nor IP addresses are kept in the database."""
+    return hashlib.sha256(f"crm-visitor:{raw}".encode()).hexdigest()
+
+
+async def open_campaign(actor: Actor, *, raw_id: Any = None, code: str | None = None) -> Campaign:
+    """The campaign a public action targets: it must be public and active.
+
+    Anyone gets NOT_FOUND for what they cannot see; a signed-in user who can see the campaign is told
+    clearly why it does not take likes or enrolments yet."""
+    if code is not None:
+        campaign = await Campaign.filter(code=code.lower()).first()
+        shown: Any = code
+    else:
+        campaign = await Campaign.filter(id=v.parse_id("campaignId", raw_id)).first()
+        shown = raw_id
+    if campaign is not None and permissions.campaign_is_public(campaign):
+        return campaign
+    if campaign is not None and actor.role is not None and await Campaign.filter(
+        permissions.campaign_rule(actor), id=campaign.id
+    ).exists():
+        raise BadUserInput(
+            "campaignId",
+            f"the campaign is {campaign.visibility.value} and {campaign.status.value}: "
+            "only public, active campaigns take views, likes and enrolments",
+        )
+    raise NotFound("Campaign", shown, field="campaignId")
+
+
+async def totals(campaign_id: int) -> Totals:
+    row = await Campaign.filter(id=campaign_id).values("views", "likes", "enrolments")
+    return Totals(**row[0]) if row else Totals(0, 0, 0)
+
+
+async def _insert_once(model: type[Model], **values: Any) -> Any | None:
+    """Insert the row, or None when a unique key already holds it; the savepoint keeps the write usable."""
+    try:
+        async with in_transaction("default"):
+            return await model.create(**values)
+    except IntegrityError:
+        return None
+
+
+async def _count(unit: Unit, campaign: Campaign, kind: EngagementKind, visitor: str, **payload: Any) -> Totals:
+    """Record the event, bump its counter atomically, read the new totals and publish them after commit."""
+    event = await EngagementEvent.create(campaign_id=campaign.id, kind=kind, visitor=visitor)
+    counter = {K.VIEW: "views", K.LIKE: "likes", K.ENROLMENT: "enrolments"}[kind]
+    # Last, so the row lock (PostgreSQL) is held for as short a time as possible before the commit.
+    await Campaign.filter(id=campaign.id).update(**{counter: F(counter) + 1})
+    new = await totals(campaign.id)
+    unit.publish(
+        topics.campaign_engagement(campaign.id),
+        kind.value,
+        campaignId=campaign.id,
+        totals=new.as_dict(),
+        occurredAt=event.occurred_at,
+        **payload,
+    )
+    return new
+
+
+async def record_view(actor: Actor, campaign: Campaign, visitor: str) -> Totals:
+    async with write(actor) as unit:
+        await unit.audit("campaign.view", "campaign", campaign.id)
+        return await _count(unit, campaign, K.VIEW, visitor)
+
+
+async def like(actor: Actor, campaign: Campaign, visitor: str) -> Outcome:
+    async with write(actor) as unit:
+        if await _insert_once(CampaignLike, campaign_id=campaign.id, visitor=visitor) is None:
+            return Outcome(campaign.id, counted=False, totals=await totals(campaign.id))
+        await unit.audit("campaign.like", "campaign", campaign.id)
+        return Outcome(campaign.id, counted=True, totals=await _count(unit, campaign, K.LIKE, visitor))
+
+
+def clean_enrolment(name: str | None, email: str | None, consent: bool | None, referrer_code: str | None) -> dict:
+    """Validated enrolment fields; checked before anything is written."""
+    values = {
+        "name": v.text("name", name, max_length=200, required=True),
+        "email": v.email("email", email, required=True),
+        "referrer_code": (referrer_code or "").strip(),
+    }
+    if consent is not True:
+        raise BadUserInput("consent", "is required: agree to be contacted about this campaign")
+    if values["referrer_code"] and not REFERRER.match(values["referrer_code"]):
+        raise BadUserInput("referrerCode", "use up to 64 letters, digits, hyphens and underscores")
+    return values
+
+
+async def enrol(
+    actor: Actor, campaign: Campaign, visitor: str, values: dict[str, Any], source: str = "page"
+) -> Outcome:
+    """Enrol once per email: enrolling again returns the existing enrolment and counts nothing."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown enrolment source {source!r}")
+    async with write(actor) as unit:
+        enrolment = await _insert_once(Enrolment, campaign_id=campaign.id, consent=True, source=source, **values)
+        if enrolment is None:
+            existing = await Enrolment.get(campaign_id=campaign.id, email=values["email"])
+            return Outcome(campaign.id, counted=False, totals=await totals(campaign.id), enrolment=existing)
+        await unit.audit(
+            "enrolment.create",
+            "enrolment",
+            enrolment.id,
+            {"campaign_id": [None, campaign.id], "name": [None, enrolment.name], "email": [None, enrolment.email],
+             "referrer_code": [None, enrolment.referrer_code], "source": [None, source]},
+        )
+        new = await _count(unit, campaign, K.ENROLMENT, visitor, name=enrolment.name)
+    return Outcome(campaign.id, counted=True, totals=new, enrolment=enrolment)
+
+
+# --- Time series -----------------------------------------------------------------------------------
+
+class Bucket(str, Enum):
+    HOUR = "hour"
+    DAY = "day"
+
+
+STEP = {Bucket.HOUR: timedelta(hours=1), Bucket.DAY: timedelta(days=1)}
+DEFAULT_SPAN = {Bucket.HOUR: timedelta(hours=48), Bucket.DAY: timedelta(days=30)}
+MAX_BUCKETS = 1000
+
+
+@dataclass(frozen=True)
+class Point:
+    start: datetime
+    views: int = 0
+    likes: int = 0
+    enrolments: int = 0
+
+
+def _floor(moment: datetime, bucket: Bucket) -> datetime:
+    moment = moment.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    return moment.replace(hour=0) if bucket is Bucket.DAY else moment
+
+
+def window(bucket: Bucket, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+    """The first and last bucket start (UTC) of a series; by default the last 48 hours or 30 days."""
+    end = _floor(v.aware("until", until) or datetime.now(timezone.utc), bucket)
+    start = _floor(v.aware("since", since) or end - DEFAULT_SPAN[bucket] + STEP[bucket], bucket)
+    if start > end:
+        raise BadUserInput("since", "must not be after until")
+    if (end - start) / STEP[bucket] >= MAX_BUCKETS:
+        raise BadUserInput("since", f"at most {MAX_BUCKETS} buckets per series; use DAY or a shorter period")
+    return start, end
+
+
+def _bucket_sql(dialect: str, bucket: Bucket) -> str:
+    """Truncate occurred_at to the bucket start in UTC, in the database's own dialect."""
+    if dialect == "postgres":
+        return f"date_trunc('{bucket.value}', \"occurred_at\" AT TIME ZONE 'UTC')"
+    pattern = "%Y-%m-%d %H:00:00" if bucket is Bucket.HOUR else "%Y-%m-%d 00:00:00"
+    return f"strftime('{pattern}', \"occurred_at\")"
+
+
+async def series(
+    campaign_ids: list[int], bucket: Bucket, start: datetime, end: datetime
+) -> dict[int, list[Point]]:
+    """Views, likes and enrolments per bucket from `start` to `end` (bucket starts), gaps filled with zeros,
+    for several campaigns in one GROUP BY statement."""
+    conn = connections.get("default")
+    dialect = conn.capabilities.dialect
+    marks = [f"${i}" if dialect == "postgres" else "?" for i in range(1, len(campaign_ids) + 3)]
+    sql = (
+        f'SELECT "campaign_id", {_bucket_sql(dialect, bucket)} AS "bucket", "kind", COUNT(*) AS "n" '
+        f'FROM "engagement_event" WHERE "campaign_id" IN ({", ".join(marks[:-2])}) '
+        f'AND "occurred_at" >= {marks[-2]} AND "occurred_at" < {marks[-1]} '
+        f'GROUP BY "campaign_id", "bucket", "kind"'
+    )
+    _, rows = await conn.execute_query(sql, [*campaign_ids, start, end + STEP[bucket]])
+    counts: dict[tuple[int, datetime], dict[str, int]] = {}
+    for row in rows:
+        at = row["bucket"]
+        at = datetime.fromisoformat(at) if isinstance(at, str) else at
+        key = (row["campaign_id"], at.replace(tzinfo=timezone.utc))
+        counts.setdefault(key, {})[EngagementKind(row["kind"]).value] = row["n"]
+    steps = int((end - start) / STEP[bucket]) + 1
+    result: dict[int, list[Point]] = {}
+    for campaign_id in campaign_ids:
+        points = []
+        for i in range(steps):
+            at = start + i * STEP[bucket]
+            found = counts.get((campaign_id, at), {})
+            points.append(Point(at, found.get("view", 0), found.get("like", 0), found.get("enrolment", 0)))
+        result[campaign_id] = points
+    return result
