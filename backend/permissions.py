@@ -174,7 +174,11 @@ def activity_rule(actor: Actor) -> Q:
     return (
         Q(customer_id__in=visible_customer_ids(actor))
         | Q(customer_id=None, contact_id__in=visible_contacts)
-        | Q(customer_id=None, contact_id=None, author_id__in=_team_member_ids(actor))
+        # A task about nothing in particular is seen by its author's team, and by whoever it was given to.
+        | Q(
+            Q(customer_id=None, contact_id=None),
+            Q(author_id__in=_team_member_ids(actor)) | Q(assignee_id=actor.user_id or 0),
+        )
     )
 
 

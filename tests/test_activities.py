@@ -309,3 +309,13 @@ async def test_paging_by_occurred_and_due_dates_is_complete(db):
         assert len(seen) == len(set(seen)) == expected_count, order
     wrong_cursor = await error(admin, LIST, o={"field": "OCCURRED_AT"}, after=after)
     assert (wrong_cursor["code"], wrong_cursor["field"]) == ("BAD_USER_INPUT", "after")
+
+
+async def test_support_hands_a_loose_task_to_a_rep_who_then_sees_it(db):
+    team = await make_team()
+    support, rep = await make_user(Role.SUPPORT), await make_user(Role.SALES_REP, team)
+    colleague = await make_user(Role.SALES_REP, team)
+    task = await log_activity(support, kind="TASK", title="Call the new contact", assigneeId=str(rep.id))
+    assert titles(await ok(rep, LIST, f={"mine": True})) == ["Call the new contact"]
+    assert (await ok(rep, COMPLETE, input={"id": task["id"], "version": 1}))["completeTask"]["taskStatus"] == "DONE"
+    assert (await ok(colleague, LIST))["activities"]["totalCount"] == 0

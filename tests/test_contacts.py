@@ -344,3 +344,18 @@ async def test_contact_activities_are_nested_newest_first(db):
     calls = await ok(admin, query, id=c["id"], kind="CALL")
     assert [a["title"] for a in calls["contact"]["activities"]] == ["First call"]
     assert (await Customer.get(id=int(customer["id"]))).status is CustomerStatus.DRAFT
+
+
+async def test_paging_by_status_walks_every_contact_once(db):
+    admin = await make_user(Role.ADMIN)
+    for status in ("HOT", "COLD", "NEW", "HOT", "NOT_INTERESTED", "COLD"):
+        await make_contact(admin, status=status)
+    seen, after = [], None
+    while True:
+        page = (await ok(admin, LIST, o={"field": "STATUS", "direction": "DESC"}, first=2, after=after))["contacts"]
+        seen += [e["node"]["name"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    statuses = [(await Contact.get(name=name)).status.value for name in seen]
+    assert len(set(seen)) == 6 and statuses == sorted(statuses, reverse=True)
