@@ -73,7 +73,7 @@ async def authenticate(raw: str) -> ApiToken | None:
     return token
 
 
-async def create_token_for_email(email: str, name: str | None = None) -> str:
+async def create_token_for_email(actor: Actor, email: str, name: str | None = None) -> str:
     """`crm token create --email EMAIL [--name NAME]`: a new token for an existing, active user.
 
     Needs an initialised database. Raises NotFound (a CrmError) naming the email when there is no such
@@ -83,5 +83,5 @@ async def create_token_for_email(email: str, name: str | None = None) -> str:
     user = await User.filter(email=address, active=True).first()
     if user is None:
         raise NotFound("Active user", address, field="email")
-    _, raw = await create(Actor.system(via="cli"), name or "cli", owner_id=user.id)
+    _, raw = await create(actor, name or "cli", owner_id=user.id)
     return raw
