@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from types import ModuleType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from backend import backup as backups
 from backend import db
@@ -36,30 +34,22 @@ async def _with_database(settings: Settings, work: Callable[[], Awaitable[T]], *
         await db.close()
 
 
-def _optional(module: str) -> ModuleType | None:
-    """A module another part of the project provides; None while it does not exist yet."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        return None
-
-
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     if settings.oidc_issuer is None:
-        devidp = _optional("backend.devidp")
-        if devidp is None:
-            print("CRM_OIDC_ISSUER is unset and the dev identity provider is not available", file=sys.stderr)
-        else:
-            issuer = devidp.start_dev_provider(settings)
-            devidp.ensure_demo_users(issuer)
-            print(f"Dev identity provider: {issuer} (sign in as any demo user, e.g. admin@example.com)")
-            settings = get_settings()
-    print(f"CRM: http://{settings.host}:{settings.port}/  GraphiQL: http://{settings.host}:{settings.port}/graphql")
+        from backend import devidp
+
+        try:
+            issuer = devidp.start_dev_provider(settings)  # registers the demo users' claims too
+        except RuntimeError as exc:
+            print(f"crm serve: {exc}", file=sys.stderr)
+            return 1
+        print(f"Dev identity provider: {issuer} (pick a demo user on its sign-in page)")
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"CRM: {url}/   GraphiQL: {url}/graphql   Health: {url}/healthz")
     # By module path, never the app object: the UI's components are found by dotted import path.
+    # proxy_headers off: X-Forwarded-For is believed only from CRM_TRUSTED_PROXIES, which the app decides.
     uvicorn.run("backend.app:app", host=settings.host, port=settings.port, proxy_headers=False, log_level="info")
     return 0
 
@@ -95,16 +85,12 @@ def _progress(done: int, total: int) -> None:
 
 
 def token_create(args: argparse.Namespace, settings: Settings) -> int:
-    tokens = _optional("backend.services.tokens")
-    if tokens is None:
-        print("API tokens are not available in this build", file=sys.stderr)
-        return 1
+    from backend.services import tokens
 
-    async def work() -> Any:
+    async def work() -> str:
         return await tokens.create_token_for_email(Actor.system(via="cli"), args.email, args.name)
 
-    secret = asyncio.run(_with_database(settings, work))
-    print(secret if isinstance(secret, str) else getattr(secret, "secret", secret))
+    print(asyncio.run(_with_database(settings, work)))
     print("Shown once: store it now. Send it as `Authorization: Bearer <token>`.", file=sys.stderr)
     return 0
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from backend.auth.actor import Actor
+from backend.devidp import DEMO_USERS
 from backend.models import (
     ActivityKind,
     CampaignStatus,
@@ -32,26 +33,12 @@ from backend.services import activities, campaigns, contacts, currency, customer
 from backend.services.unit import diff, write
 from backend.settings import get_settings
 
-__all__ = ["DEMO_USERS", "seed_customers", "seed_demo"]
+__all__ = ["seed_customers", "seed_demo"]
 
 
-@dataclass(frozen=True)
-class DemoUser:
-    email: str
-    name: str
-    role: Role
-    team: str | None
-
-
-# CONTRACT.md, Roles and visibility: these emails, roles and teams exactly; `subject` (OIDC sub) = email.
-DEMO_USERS = (
-    DemoUser("admin@example.com", "Ada Lindqvist", Role.ADMIN, None),
-    DemoUser("head@example.com", "Henrik Nordahl", Role.SALES_HEAD, "North"),
-    DemoUser("rep@example.com", "Rosa Martens", Role.SALES_REP, "North"),
-    DemoUser("rep2@example.com", "Ravi Sundaram", Role.SALES_REP, "South"),
-    DemoUser("support@example.com", "Sofia Keller", Role.SUPPORT, None),
-    DemoUser("marketing@example.com", "Marco Bellini", Role.MARKETING, None),
-)
+# CONTRACT.md, Roles and visibility: the dev identity provider's users (emails, names, roles), in these
+# teams; `subject` (the OIDC sub) is the email.
+TEAMS = {"head@example.com": "North", "rep@example.com": "North", "rep2@example.com": "South"}
 MARKER_TEAM = "North"
 
 # Base-currency units per unit, as seen from EUR; converted when CRM_BASE_CURRENCY is another currency.
@@ -317,28 +304,31 @@ CAMPAIGNS = (
 
 
 async def _demo_users() -> dict[str, User]:
-    """The demo users and teams; an existing user keeps what an admin set, and gets a role only if unset."""
+    """The demo users and teams; a user who exists already keeps what was set, gaps are filled."""
     system = Actor.system(via="seed")
     found: dict[str, User] = {}
     async with write(system) as unit:
         teams = {}
-        for name in sorted({u.team for u in DEMO_USERS if u.team}):
+        for name in sorted(set(TEAMS.values())):
             teams[name], created = await Team.get_or_create(name=name)
             if created:
                 await unit.audit("team.create", "team", teams[name].id, {"name": [None, name]})
-        for spec in DEMO_USERS:
-            user = await User.get_or_none(email=spec.email)
+        for email, name, role in DEMO_USERS:
+            team_id = teams[TEAMS[email]].id if email in TEAMS else None
+            user = await User.get_or_none(email=email)
             if user is None:
-                values = {"email": spec.email, "name": spec.name, "subject": spec.email, "role": spec.role,
-                          "team_id": teams[spec.team].id if spec.team else None}
+                values = {"email": email, "name": name, "subject": email, "role": Role(role), "team_id": team_id}
                 user = await User.create(**values)
                 await unit.audit("user.create", "user", user.id, diff({}, values))
-            elif user.role is None:
-                values = {"role": spec.role, "team_id": teams[spec.team].id if spec.team else None}
-                await User.filter(id=user.id).update(**values)
-                await unit.audit("user.update", "user", user.id, diff({"role": None, "team_id": user.team_id}, values))  # type: ignore[attr-defined]
-                user = await User.get(id=user.id)
-            found[spec.email] = user
+            else:  # signed in before the seed ran: fill in what nobody set yet, change nothing set
+                wanted = {"role": Role(role), "team_id": team_id}
+                values = {key: value for key, value in wanted.items() if getattr(user, key) is None and value is not None}
+                if values:
+                    before = {key: getattr(user, key) for key in values}
+                    await User.filter(id=user.id).update(**values)
+                    await unit.audit("user.update", "user", user.id, diff(before, values))
+                    user = await User.get(id=user.id)
+            found[email] = user
     return found
 
 

@@ -1,0 +1,126 @@
+"""Demo data (contract users, teams, a realistic data set, once) and resumable benchmark data."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from backend import permissions, seed_bench
+from backend.auth.actor import Actor
+from backend.models import (
+    Activity,
+    ActivityKind,
+    AuditEntry,
+    Campaign,
+    CampaignStatus,
+    CampaignType,
+    Contact,
+    Customer,
+    Deal,
+    ExchangeRate,
+    Team,
+    User,
+    Visibility,
+)
+from backend.seed import seed_customers, seed_demo
+
+CONTRACT_USERS = {
+    "admin@example.com": ("admin", None),
+    "head@example.com": ("sales_head", "North"),
+    "rep@example.com": ("sales_rep", "North"),
+    "rep2@example.com": ("sales_rep", "South"),
+    "support@example.com": ("support", None),
+    "marketing@example.com": ("marketing", None),
+}
+MODELS = (User, Team, Customer, Contact, Deal, Activity, Campaign, ExchangeRate, AuditEntry)
+
+
+async def _counts() -> dict[str, int]:
+    return {model.__name__: await model.all().count() for model in MODELS}
+
+
+async def _visible_customers(email: str) -> set[int]:
+    user = await User.get(email=email)
+    rule = permissions.customer_rule(Actor.for_user(user, via="test"))
+    return set(await Customer.filter(rule).values_list("id", flat=True))
+
+
+async def test_demo_seed_once_with_contract_users_and_realistic_data(db: str) -> None:
+    assert await seed_demo(Actor.system(via="cli")) is True
+    first = await _counts()
+    assert await seed_demo(Actor.system(via="cli")) is False
+    assert await _counts() == first, "running the demo seed again adds nothing"
+
+    users = {u.email: u for u in await User.all().prefetch_related("team")}
+    assert {email: (u.role.value, u.team.name if u.team else None) for email, u in users.items()} == CONTRACT_USERS
+    assert all(u.subject == u.email for u in users.values())
+    assert set(await Team.all().values_list("name", flat=True)) == {"North", "South"}
+
+    assert first["Customer"] >= 200
+    assert len(set(await Customer.all().values_list("country", flat=True))) >= 8
+    assert len(set(await Customer.all().values_list("industry", flat=True))) >= 6
+    assert set(await Customer.all().values_list("segment", flat=True)) == {"Enterprise", "Mid-market", "SMB"}
+    assert len(set(await Customer.all().values_list("status", flat=True))) == 6
+    with_primary = await Contact.filter(is_primary=True).count()
+    assert with_primary == first["Customer"], "every demo customer has one primary contact"
+    assert set(await ExchangeRate.all().values_list("currency", flat=True)) >= {"USD", "GBP", "CHF", "SEK"}
+
+    north, south = await _visible_customers("rep@example.com"), await _visible_customers("rep2@example.com")
+    assert north and south and north != south
+    assert len(north & south) < min(len(north), len(south)) / 4, "the two teams mostly see different customers"
+
+    kinds = set(await Activity.all().values_list("kind", flat=True))
+    assert {ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING, ActivityKind.NOTE, ActivityKind.TASK} <= kinds
+    now = datetime.now(timezone.utc)
+    for email in ("rep@example.com", "rep2@example.com", "head@example.com", "support@example.com"):
+        open_tasks = Activity.filter(kind=ActivityKind.TASK, assignee__email=email, completed_at=None)
+        assert await open_tasks.filter(due_at__lt=now).exists(), f"{email} has overdue tasks"
+        assert await open_tasks.filter(due_at__gt=now).exists(), f"{email} has upcoming tasks"
+
+    assert set(await Campaign.all().values_list("type", flat=True)) == set(CampaignType)
+    public_active = await Campaign.filter(visibility=Visibility.PUBLIC, status=CampaignStatus.ACTIVE).values_list("code", flat=True)
+    assert "spring-referral" in public_active and len(public_active) >= 2
+
+    assert await AuditEntry.filter(via="cli").count() == first["AuditEntry"], "every demo change is audited as the CLI"
+
+
+async def test_benchmark_customers_resume_without_duplicates(db: str) -> None:
+    system = Actor.system(via="cli")
+    assert await seed_customers(system, 20, batch=7) == 20
+    assert await seed_customers(system, 30, batch=7) == 10
+    assert await seed_customers(system, 30) == 0
+    names = await Customer.all().values_list("name", flat=True)
+    assert len(names) == len(set(names)) == 30
+    assert await Contact.all().count() == 90
+    assert await Deal.all().count() == 60
+    assert await Activity.all().count() == 150
+    assert await Contact.filter(is_primary=True).count() == 30
+
+
+async def test_benchmark_seed_interrupted_keeps_finished_batches(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash in the middle of a batch (here: its last insert fails) loses that batch only; the next run
+    continues where the committed ones end."""
+    system = Actor.system(via="cli")
+    real_bulk_create = Activity.bulk_create.__func__  # type: ignore[attr-defined]
+    calls = 0
+
+    async def power_cut_in_second_batch(cls: type[Activity], objects: list[Activity], **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("power cut")
+        return await real_bulk_create(cls, objects, **kwargs)
+
+    monkeypatch.setattr(Activity, "bulk_create", classmethod(power_cut_in_second_batch))
+    with pytest.raises(RuntimeError):
+        await seed_customers(system, 25, batch=10)
+    assert await Customer.all().count() == 10
+    assert await Contact.all().count() == 30
+    assert await Deal.all().count() == 20
+    assert await Activity.all().count() == 50
+
+    monkeypatch.undo()
+    assert await seed_customers(system, 25, batch=10) == 15
+    names = sorted(await Customer.all().values_list("name", flat=True))
+    assert names == [seed_bench.bench_name(n) for n in range(1, 26)]
