@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator
 from typing import Any
+
+import pytest
 
 from backend.auth.actor import Actor
 from backend.models import Role, Team, User
@@ -79,3 +82,49 @@ async def log_activity(who: Actor | User, **fields: Any) -> dict[str, Any]:
         input=values,
     )
     return data["logActivity"]
+
+
+async def make_campaign(who: Actor | User, **fields: Any) -> dict[str, Any]:
+    data = await ok(
+        who,
+        "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id code version status title } }",
+        input={"title": f"Campaign {next(_seq)}", "type": "PROMOTION", **fields},
+    )
+    return data["createCampaign"]
+
+
+async def open_campaign(who: Actor | User, **fields: Any) -> dict[str, Any]:
+    """A public campaign taken through the workflow to active: its public page is open."""
+    c = await make_campaign(who, visibility="PUBLIC", **fields)
+    for version, status in ((1, "NEW"), (2, "ACTIVE")):
+        await ok(
+            who,
+            "mutation($input: ChangeCampaignStatusInput!) { changeCampaignStatus(input: $input) { status } }",
+            input={"id": c["id"], "version": version, "status": status},
+        )
+    return {**c, "version": 3, "status": "ACTIVE"}
+
+
+@pytest.fixture
+def setting(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Change CRM_* settings for one test: `setting(CRM_PUBLIC_RATE_LIMIT="3")`; restored afterwards."""
+    from backend.settings import reset_settings
+
+    def change(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+        reset_settings()
+
+    yield change
+    monkeypatch.undo()
+    reset_settings()
+
+
+@pytest.fixture
+def fresh_limiter() -> Iterator[None]:
+    """Public-action rate limits counted from zero (every test client comes from the same address)."""
+    from backend.ratelimit import limiter
+
+    limiter.reset()
+    yield
+    limiter.reset()

@@ -14,7 +14,7 @@ from backend.models import AuditEntry, Campaign, CampaignLike, EngagementEvent, 
 from backend.schema.context import Context
 from backend.schema.root import schema
 from backend.services import engagement
-from tests.factories import actor, error, make_user, ok
+from tests.factories import actor, error, make_campaign, make_user, ok, open_campaign
 
 CREATE = "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id code version status title } }"
 UPDATE = "mutation($input: UpdateCampaignInput!) { updateCampaign(input: $input) { id code version title endsOn } }"
@@ -25,19 +25,6 @@ ENROL = (
     "{ enrolmentId created totals { likes enrolments } } }"
 )
 PUBLIC = Actor.anonymous()
-
-
-async def make_campaign(who: Any, **fields: Any) -> dict[str, Any]:
-    data = await ok(who, CREATE, input={"title": "Spring sale", "type": "PROMOTION", **fields})
-    return data["createCampaign"]
-
-
-async def open_campaign(who: Any, **fields: Any) -> dict[str, Any]:
-    """A public campaign moved to active through the workflow."""
-    c = await make_campaign(who, visibility="PUBLIC", **fields)
-    for version, status in ((1, "NEW"), (2, "ACTIVE")):
-        await ok(who, STATUS, input={"id": c["id"], "version": version, "status": status})
-    return {**c, "version": 3}
 
 
 async def test_create_generates_a_readable_unique_code_and_audits(db):

@@ -66,7 +66,7 @@ def _read_flash(request: Request, code: str) -> dict[str, Any] | None:
         flash = _flash_signer().loads(token, max_age=FLASH_MAX_AGE)
     except BadSignature:
         return None
-    return flash if isinstance(flash, dict) and flash.get("code") == code else None
+    return flash if isinstance(flash, dict) and flash.get("campaign") == code else None
 
 
 def _ref(value: str | None) -> str:
@@ -159,16 +159,16 @@ async def _form(request: Request) -> dict[str, str]:
     return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
 
 
-def _answer(request: Request, code: str, form: dict[str, str], ok: bool, message: str, **extra: Any) -> Response:
+def _answer(request: Request, campaign_code: str, form: dict[str, str], ok: bool, message: str, **extra: Any) -> Response:
     """JSON for API clients; otherwise redirect back to the page with a signed one-time message."""
     embed = form.get("view") == "embed"
     if _wants_json(request):
         status = 200 if ok else 400
         body = {"ok": True, "message": message, **extra} if ok else {"error": {"message": message, **extra}}
         return _secure_headers(JSONResponse(body, status_code=status), embed=embed)
-    flash = _flash_signer().dumps({"code": code, "ok": ok, "message": message, "field": extra.get("field")})
+    flash = _flash_signer().dumps({"campaign": campaign_code, "ok": ok, "message": message, "field": extra.get("field")})
     query = {"flash": flash, **({"ref": form["ref"]} if _ref(form.get("ref")) else {})}
-    target = f"/c/{code}{'/embed' if embed else ''}?{urlencode(query)}"
+    target = f"/c/{campaign_code}{'/embed' if embed else ''}?{urlencode(query)}"
     return _secure_headers(RedirectResponse(target, status_code=303), embed=embed)
 
 
