@@ -12,10 +12,10 @@ import pytest
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import TransactionalDBClient
 
-from backend import broadcast
+from backend import broadcast, topics
 from backend.models import AuditEntry, Role, User
 from backend.schema.root import schema
-from tests.factories import actor, gql, make_customer, make_user
+from tests.factories import actor, gql, make_campaign, make_customer, make_user, open_campaign
 
 
 @dataclass
@@ -102,6 +102,60 @@ async def _(admin: User) -> Case:
         mutation("updateNote", "UpdateNoteInput", "id"),
         {"input": {"id": str(note.id), "version": 1, "pinned": True}},
         {"input": {"id": str(note.id), "version": 2, "pinned": True}},
+    )
+
+
+@case("createCampaign")
+async def _(admin: User) -> Case:
+    return Case(
+        mutation("createCampaign", "CreateCampaignInput", "id"),
+        {"input": {"title": "Walk week", "type": "PROMOTION"}},
+        {"input": {"title": "Walk week", "type": "PROMOTION", "code": "Not A Code"}},
+    )
+
+
+@case("updateCampaign")
+async def _(admin: User) -> Case:
+    c = await make_campaign(admin, startsOn="2027-03-01")
+    return Case(
+        mutation("updateCampaign", "UpdateCampaignInput", "id"),
+        {"input": {"id": c["id"], "version": 1, "endsOn": "2027-03-31"}},
+        {"input": {"id": c["id"], "version": 1, "endsOn": "2027-02-01"}},
+    )
+
+
+@case("changeCampaignStatus")
+async def _(admin: User) -> Case:
+    owner = await make_user(Role.MARKETING)
+    c = await make_campaign(owner)
+    return Case(
+        mutation("changeCampaignStatus", "ChangeCampaignStatusInput", "status"),
+        {"input": {"id": c["id"], "version": 1, "status": "NEW"}},
+        {"input": {"id": c["id"], "version": 1, "status": "ACTIVE"}},
+        events=(topics.notifications(owner.id),),
+    )
+
+
+@case("likeCampaign")
+async def _(admin: User) -> Case:
+    c = await open_campaign(admin)
+    return Case(
+        mutation("likeCampaign", "LikeCampaignInput", "counted"),
+        {"input": {"campaignId": c["id"]}},
+        {"input": {"campaignId": "999999"}},
+        events=(topics.campaign_engagement(int(c["id"])),),
+    )
+
+
+@case("enrolInCampaign")
+async def _(admin: User) -> Case:
+    c = await open_campaign(admin)
+    person = {"campaignId": c["id"], "name": "Ada", "email": "ada@example.com"}
+    return Case(
+        mutation("enrolInCampaign", "EnrolInCampaignInput", "created"),
+        {"input": {**person, "consent": True}},
+        {"input": {**person, "consent": False}},
+        events=(topics.campaign_engagement(int(c["id"])),),
     )
 
 
