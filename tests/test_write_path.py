@@ -15,7 +15,9 @@ from tortoise.backends.base.client import TransactionalDBClient
 from backend import broadcast, topics
 from backend.models import AuditEntry, Role, User
 from backend.schema.root import schema
-from tests.factories import actor, gql, make_campaign, make_customer, make_user, open_campaign
+from tests.factories import (
+    actor, gql, log_activity, make_campaign, make_contact, make_customer, make_user, open_campaign,
+)
 
 
 @dataclass
@@ -102,6 +104,83 @@ async def _(admin: User) -> Case:
         mutation("updateNote", "UpdateNoteInput", "id"),
         {"input": {"id": str(note.id), "version": 1, "pinned": True}},
         {"input": {"id": str(note.id), "version": 2, "pinned": True}},
+    )
+
+
+@case("createContact")
+async def _(admin: User) -> Case:
+    c = await make_customer(admin)
+    return Case(
+        mutation("createContact", "CreateContactInput", "id"),
+        {"input": {"name": "Ada Walk", "email": "ada@example.com", "customerId": c["id"], "isPrimary": True}},
+        {"input": {"name": "Ada Walk", "email": "broken", "customerId": c["id"], "isPrimary": True}},
+    )
+
+
+@case("updateContact")
+async def _(admin: User) -> Case:
+    c = await make_contact(admin)
+    return Case(
+        mutation("updateContact", "UpdateContactInput", "id"),
+        {"input": {"id": c["id"], "version": 1, "status": "HOT"}},
+        {"input": {"id": c["id"], "version": 1, "status": "CONVERTED"}},
+    )
+
+
+@case("setPrimaryContact")
+async def _(admin: User) -> Case:
+    customer = await make_customer(admin)
+    await make_contact(admin, customerId=customer["id"], isPrimary=True)
+    c = await make_contact(admin, customerId=customer["id"])
+    return Case(
+        mutation("setPrimaryContact", "SetPrimaryContactInput", "id"),
+        {"input": {"id": c["id"], "version": 1}},
+        {"input": {"id": c["id"], "version": 5}},
+    )
+
+
+@case("convertContact")
+async def _(admin: User) -> Case:
+    c = await make_contact(admin)
+    return Case(
+        mutation("convertContact", "ConvertContactInput", "customerCreated"),
+        {"input": {"id": c["id"], "version": 1, "companyName": "Converted Ltd"}},
+        {"input": {"id": c["id"], "version": 1, "companyName": "Converted Ltd", "email": "broken"}},
+    )
+
+
+@case("logActivity")
+async def _(admin: User) -> Case:
+    c = await make_customer(admin)
+    assignee = await make_user(Role.SUPPORT)
+    task = {"kind": "TASK", "title": "Call back", "customerId": c["id"], "assigneeId": str(assignee.id)}
+    return Case(
+        mutation("logActivity", "LogActivityInput", "id"),
+        {"input": task},
+        {"input": {**task, "durationMinutes": -5}},
+        events=(topics.customer_activities(int(c["id"])), topics.notifications(assignee.id)),
+    )
+
+
+@case("completeTask")
+async def _(admin: User) -> Case:
+    task = await log_activity(admin, kind="TASK", title="Finish me")
+    return Case(
+        mutation("completeTask", "CompleteTaskInput", "id"),
+        {"input": {"id": task["id"], "version": 1}},
+        {"input": {"id": task["id"], "version": 3}},
+    )
+
+
+@case("updateTask")
+async def _(admin: User) -> Case:
+    task = await log_activity(admin, kind="TASK", title="Hand me over")
+    other = await make_user(Role.SUPPORT)
+    return Case(
+        mutation("updateTask", "UpdateTaskInput", "id"),
+        {"input": {"id": task["id"], "version": 1, "assigneeId": str(other.id)}},
+        {"input": {"id": task["id"], "version": 1, "taskStatus": "RESCHEDULED"}},
+        events=(topics.notifications(other.id),),
     )
 
 
