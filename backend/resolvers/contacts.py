@@ -91,4 +91,6 @@ class ContactMutation:
     async def convert_contact(self, info: Info, input: ConvertContactInput) -> ConvertContactResult:
         data = provided(input)
         done = await service.convert_contact(info.context.actor, data.pop("id"), data.pop("version"), data)
-        return ConvertContactResult(contact=done.contact, customer=done.customer, customer_created=done.customer_created)
+        return ConvertContactResult(
+            contact=done.contact, customer=done.customer, customer_created=done.customer_created  # type: ignore[arg-type]
+        )

@@ -82,7 +82,8 @@ async def _owner(actor: Actor, raw_id: Any) -> int | None:
     owner = await User.filter(id=user_id, active=True).first()
     if owner is None:
         raise BadUserInput("ownerId", f"no active user with id {raw_id}")
-    if actor.role in permissions.SALES and actor.team_id is not None and owner.team_id != actor.team_id:  # type: ignore[attr-defined]
+    outside_team = owner.team_id != actor.team_id  # type: ignore[attr-defined]
+    if actor.role in permissions.SALES and actor.team_id is not None and outside_team:
         raise BadUserInput("ownerId", "must be a member of your team")
     return owner.id
 
@@ -143,15 +144,11 @@ async def create_contact(actor: Actor, data: Mapping[str, Any]) -> Contact:
             if customer_id is None:
                 raise BadUserInput("isPrimary", "only a contact at a customer can be its primary contact")
             await _clear_primary(unit, customer_id, keep=None)
+        values |= {"status": status, "customer_id": customer_id, "owner_id": owner_id, "is_primary": is_primary}
         with _one_primary():
-            contact = await Contact.create(
-                **values, status=status, customer_id=customer_id, owner_id=owner_id, is_primary=is_primary
-            )
+            contact = await Contact.create(**values)
         await _refresh_search(customer_id)
-        await unit.audit(
-            "contact.create", "contact", contact.id,
-            diff({}, {**values, "status": status, "customer_id": customer_id, "owner_id": owner_id, "is_primary": is_primary}),
-        )
+        await unit.audit("contact.create", "contact", contact.id, diff({}, values))
     return contact
 
 
@@ -207,7 +204,8 @@ async def convert_contact(actor: Actor, raw_id: Any, version: int | None, data: 
     expected = v.version("version", version)
     new_fields = {key: value for key, value in data.items() if key in NEW_CUSTOMER_FIELDS and value is not None}
     if data.get("customer_id") is not None and new_fields:
-        raise BadUserInput(_camel(next(iter(new_fields))), "only for a new customer: give customerId or companyName, not both")
+        field = _camel(next(iter(new_fields)))
+        raise BadUserInput(field, "only for a new customer: give customerId or companyName, not both")
     async with write(actor) as unit:
         contact = await visible(actor, raw_id)
         permissions.require(actor, Action.CONVERT_CONTACT, contact)
