@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from reactpy.executors.asgi import ReactPyMiddleware
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 from tortoise import connections
 
 from backend import db, graphiql
@@ -21,6 +23,7 @@ from backend.http_limits import BodySizeLimit
 from backend.public import routes as public_routes
 from backend.ratelimit import limiter
 from backend.settings import get_settings
+from frontend.shell import ROOT_COMPONENT, ui_routes
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -50,7 +53,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await db.close()
 
 
-def create_app() -> Starlette:
+def create_app() -> ASGIApp:
     gql = graphql_app()
     routes = [
         Route("/healthz", healthz),
@@ -59,9 +62,12 @@ def create_app() -> Starlette:
         graphiql.assets_mount(),
         auth_mount(),
         *public_routes(),
+        *ui_routes(),
     ]
     middleware = [Middleware(OriginGuard), Middleware(BodySizeLimit)]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    api = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    # The UI's websocket (/reactpy/…) is served by ReactPy in front of Starlette, so it gets its own guard.
+    return OriginGuard(ReactPyMiddleware(api, [ROOT_COMPONENT]))
 
 
 app = create_app()

@@ -80,7 +80,8 @@ async def migrate(settings: Settings) -> list[str]:
 async def init(settings: Settings) -> None:
     prepare_data_dir(settings)
     configure_sql_log(settings.sql_log)
-    await Tortoise.init(config=tortoise_config(settings.database_url))
+    # A server's lifespan runs in its own task: requests find the connections through the global fallback.
+    await Tortoise.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
 
 
 async def close() -> None:

@@ -1,0 +1,96 @@
+"""The root component of the single-page UI: who is signed in, where they are, and the screen for it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reactpy import component, html, use_async_effect, use_location, use_scope, use_state
+from reactpy.types import VdomDict
+
+from backend.auth.pages import login_url
+from frontend import gql
+from frontend.components.layout import Frame, NoRole
+from frontend.components.ui import error_banner, loading
+from frontend.router import BrowserLocation, NavContext, Navigation, Route
+from frontend.session import ME_QUERY, Session, SessionContext, actor_of
+
+TITLES = {
+    "customers": "Customers", "customer": "Customer", "pipeline": "Pipeline", "campaigns": "Campaigns",
+    "campaign": "Campaign", "tasks": "My tasks", "not_found": "Not found",
+}
+
+
+def screen(route: Route) -> VdomDict:
+    from frontend.pages import campaign, campaigns, customer, customers, pipeline, tasks
+
+    pages: dict[str, Any] = {
+        "customers": lambda: customers.CustomersPage(route),
+        "customer": lambda: customer.CustomerPage(route.id),
+        "pipeline": lambda: pipeline.PipelinePage(),
+        "campaigns": lambda: campaigns.CampaignsPage(),
+        "campaign": lambda: campaign.CampaignPage(route.id),
+        "tasks": lambda: tasks.TasksPage(),
+    }
+    if route.screen in pages:
+        return pages[route.screen]()
+    return html.div(
+        {"className": "page"},
+        html.h1("Page not found"),
+        html.p("There is no screen at this address. ", html.a({"href": "/customers"}, "Go to customers"), "."),
+    )
+
+
+@component
+def Root() -> VdomDict:
+    location = use_location()
+    scope = use_scope()
+    start = (location.path or "/") + (location.query_string or "")
+    target, set_target = use_state((start, False))
+    signed_in, set_signed_in = use_state(None)
+    reload_to, set_reload_to = use_state(None)
+    href, replace = target
+
+    def signed_out() -> None:
+        set_reload_to(login_url(href))
+
+    @use_async_effect(dependencies=[])
+    async def sign_in() -> None:
+        actor = await actor_of(scope)
+        if not actor.signed_in:
+            set_reload_to(login_url(start))
+            return
+        if actor.role is None:
+            set_signed_in(("no_role", actor))
+            return
+        try:
+            me = (await gql.execute(actor, ME_QUERY))["me"]
+        except gql.GqlError as error:
+            set_signed_in(("error", error))
+            return
+        set_signed_in(("ok", Session(actor=actor, me=me, signed_out=signed_out)))
+
+    def on_navigate(path: str) -> None:
+        set_target((path, False))
+
+    def go(new_href: str, replace_entry: bool = False) -> None:
+        set_target((new_href, replace_entry))
+
+    route = Route.parse(href)
+    browser = BrowserLocation(
+        {"onNavigate": on_navigate, "path": href, "replace": replace, "reload": reload_to,
+         "title": f"{TITLES.get(route.screen, 'CRM')} · CRM"}
+    )
+    if signed_in is None:
+        return html.div(browser, loading("Signing you in…"))
+    state, value = signed_in
+    if state == "no_role":
+        return html.div(browser, NoRole(value))
+    if state == "error":
+        return html.div(browser, html.div({"className": "page"}, error_banner(value)))
+    return SessionContext(
+        NavContext(
+            html.div(browser, Frame(route, screen(route))),
+            value=Navigation(route=route, go=go),
+        ),
+        value=value,
+    )

@@ -1,0 +1,322 @@
+"""The tabs of the customer 360 view: overview, contacts, activities, notes and deals."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from reactpy import component, event, html, use_async_effect, use_state
+from reactpy.types import VdomDict
+
+from frontend import format as fmt
+from frontend import gql
+from frontend.components.ui import (
+    badge, empty, error_banner, field, field_errors, form_values, loading, select, text_input,
+)
+from frontend.session import use_query, use_session
+
+ACTIVITY_FIELDS = "id kind title description occurredAt outcome durationMinutes dueAt taskStatus author { name }"
+RECENT_QUERY = f"query Recent($id: ID!) {{ customer(id: $id) {{ id activities(first: 5) {{ {ACTIVITY_FIELDS} }} }} }}"
+ACTIVITIES_QUERY = f"""
+query CustomerActivities($filter: ActivityFilter, $search: String) {{
+  activities(first: 50, filter: $filter, search: $search) {{ totalCount edges {{ node {{ {ACTIVITY_FIELDS} }} }} }}
+}}"""
+CONTACTS_QUERY = """
+query Contacts($id: ID!) {
+  customer(id: $id) { id contacts { id name email phone jobTitle department isPrimary version } }
+}"""
+NOTES_QUERY = """
+query Notes($id: ID!) { customer(id: $id) { id notes { id body pinned version createdAt author { name } } } }"""
+DEALS_QUERY = """
+query Deals($id: ID!) {
+  customer(id: $id) { id deals { id title amount { amount currency } probability expectedCloseDate
+                                 stage { name kind } owner { name } } }
+}"""
+CREATE_CONTACT = "mutation CreateContact($input: CreateContactInput!) { createContact(input: $input) { id } }"
+SET_PRIMARY = "mutation SetPrimary($input: SetPrimaryContactInput!) { setPrimaryContact(input: $input) { id } }"
+CREATE_NOTE = "mutation CreateNote($input: CreateNoteInput!) { createNote(input: $input) { id } }"
+UPDATE_NOTE = "mutation UpdateNote($input: UpdateNoteInput!) { updateNote(input: $input) { id } }"
+KIND_MARKS = {"CALL": "☎", "EMAIL": "✉", "MEETING": "◷", "NOTE": "✎", "TASK": "✓", "DEAL_UPDATE": "€"}
+
+
+def timeline(nodes: list[dict[str, Any]]) -> VdomDict:
+    def item(node: dict[str, Any]) -> VdomDict:
+        details = [fmt.label(node["kind"])]
+        if node["durationMinutes"]:
+            details.append(f"{node['durationMinutes']} min")
+        if node["author"]:
+            details.append(f"by {node['author']['name']}")
+        if node["dueAt"]:
+            details.append(f"due {fmt.moment(node['dueAt'])}")
+        return html.li(
+            {"key": node["id"], "className": "activity"},
+            html.span({"className": "kind", "title": fmt.label(node["kind"])}, KIND_MARKS.get(node["kind"], "•")),
+            html.div(
+                {"style": {"flex": "1"}},
+                html.div(html.strong({"className": "activity-title"}, node["title"]), " ",
+                         badge(node["outcome"]) if node["outcome"] else None,
+                         badge(node["taskStatus"]) if node["taskStatus"] else None),
+                html.div({"className": "muted"}, node["description"]) if node["description"] else None,
+                html.div({"className": "when"}, fmt.moment(node["occurredAt"]), " · ", " · ".join(details)),
+            ),
+        )
+
+    return html.ul({"className": "timeline", "aria-label": "Activity timeline"}, *(item(n) for n in nodes))
+
+
+@component
+def OverviewTab(customer: dict[str, Any], activity_generation: int) -> VdomDict:
+    recent = use_query(RECENT_QUERY, {"id": customer["id"]}, refresh=activity_generation)
+    activities = ((recent.data or {}).get("customer") or {}).get("activities")
+    address = ", ".join(p for p in (customer["street"], f"{customer['postcode']} {customer['city']}".strip(),
+                                    customer["country"]) if p)
+    history = customer["statusHistory"]
+    return html.div(
+        {"className": "grid-2"},
+        html.div(
+            html.div({"className": "card"}, html.h2("About"),
+                     html.p(customer["description"]) if customer["description"]
+                     else html.p({"className": "muted"}, "No description yet.")),
+            html.div(
+                {"className": "card"},
+                html.h2("Latest activities"),
+                loading() if activities is None and not recent.error else error_banner(recent.error),
+                timeline(activities) if activities else (
+                    html.p({"className": "muted"}, "Nothing logged yet. Use “Log activity” to record a call or meeting.")
+                    if activities is not None else None),
+            ),
+        ),
+        html.div(
+            html.div(
+                {"className": "card"},
+                html.h2("Details"),
+                html.dl(
+                    {"className": "facts"},
+                    html.dt("Legal form"), html.dd(customer["legalForm"] or "–"),
+                    html.dt("Address"), html.dd(address or "–"),
+                    html.dt("Tags"), html.dd(", ".join(customer["tags"]) or "–"),
+                    html.dt("Created"), html.dd(fmt.day(customer["createdAt"])),
+                ),
+            ),
+            html.div(
+                {"className": "card"},
+                html.h2("Status history"),
+                html.ul({"className": "timeline"}, *(
+                    html.li({"key": i}, html.div(
+                        html.div(badge(h["toStatus"]), " ", html.span({"className": "when"}, fmt.moment(h["changedAt"]))),
+                        html.div({"className": "muted"}, h["reason"], f" — {h['changedBy']['name']}" if h["changedBy"] else ""),
+                    ))
+                    for i, h in enumerate(reversed(history))
+                )) if history else html.p({"className": "muted"}, "No changes yet."),
+            ),
+        ),
+    )
+
+
+@component
+def ContactsTab(customer_id: str) -> VdomDict:
+    session = use_session()
+    result = use_query(CONTACTS_QUERY, {"id": customer_id})
+    adding, set_adding = use_state(False)
+    errors, set_errors = use_state({})
+    problem, set_problem = use_state(None)
+    editable = session.can("updateContact")
+
+    @event(prevent_default=True)
+    async def add(e: Any) -> None:
+        values = form_values(e)
+        payload: dict[str, Any] = {k: v.strip() for k, v in values.items() if v.strip() and k != "isPrimary"}
+        payload.update(customerId=customer_id, name=payload.get("name", ""), email=payload.get("email", ""),
+                       isPrimary=values.get("isPrimary") == "on")
+        try:
+            await gql.execute(session.actor, CREATE_CONTACT, input=payload)
+        except gql.GqlError as error:
+            set_errors(field_errors(error))
+            set_problem(None if field_errors(error) else error)
+            return
+        set_errors({})
+        set_problem(None)
+        set_adding(False)
+        result.reload()
+
+    async def make_primary(contact: dict[str, Any]) -> None:
+        try:
+            await gql.execute(session.actor, SET_PRIMARY, input={"id": contact["id"], "version": contact["version"]})
+        except gql.GqlError as error:
+            set_problem(error)
+        result.reload()
+
+    contacts = ((result.data or {}).get("customer") or {}).get("contacts")
+    form = html.div(
+        {"className": "panel"},
+        html.h2("Add contact"),
+        error_banner(problem),
+        html.form(
+            {"onSubmit": add, "className": "form-grid", "noValidate": True},
+            field("Name", text_input("name"), errors.get("name")),
+            field("Email", text_input("email", kind="email"), errors.get("email")),
+            field("Phone", text_input("phone", kind="tel"), errors.get("phone")),
+            field("Job title", text_input("jobTitle"), errors.get("jobTitle")),
+            field("Department", text_input("department"), errors.get("department")),
+            html.label({"className": "check"}, html.input({"type": "checkbox", "name": "isPrimary"}), "Primary contact"),
+            html.div({"className": "form-actions"},
+                     html.button({"className": "btn btn-primary", "type": "submit"}, "Save contact"),
+                     html.button({"className": "btn btn-ghost", "type": "button",
+                                  "onClick": lambda e: set_adding(False)}, "Cancel")),
+        ),
+    ) if adding else None
+    if contacts is None:
+        body = error_banner(result.error) if result.error else loading()
+    elif not contacts:
+        body = empty("No contacts yet.", "Add the people you talk to at this customer.")
+    else:
+        body = html.div({"className": "table-wrap"}, html.table(
+            {"className": "table", "aria-label": "Contacts"},
+            html.thead(html.tr(html.th("Name"), html.th("Job title"), html.th("Department"), html.th("Email"),
+                               html.th("Phone"), html.th(""))),
+            html.tbody(*(
+                html.tr(
+                    {"key": c["id"]},
+                    html.td(html.strong(c["name"]), " ", badge("Primary", "primary") if c["isPrimary"] else None),
+                    html.td(c["jobTitle"]), html.td(c["department"]),
+                    html.td(html.a({"href": f"mailto:{c['email']}"}, c["email"])), html.td(c["phone"]),
+                    html.td(html.button({"className": "btn btn-small", "type": "button",
+                                         "onClick": lambda e, c=c: make_primary(c)}, "Set as primary")
+                            if editable and not c["isPrimary"] else None),
+                )
+                for c in contacts
+            )),
+        ))
+    return html.div(
+        html.div({"className": "actions", "style": {"marginBottom": "12px"}},
+                 html.button({"className": "btn", "type": "button", "onClick": lambda e: set_adding(True)},
+                             "+ Add contact") if session.can("createContact") and not adding else None),
+        form,
+        error_banner(problem) if not adding else None,
+        body,
+    )
+
+
+@component
+def ActivitiesTab(customer_id: str, activity_generation: int) -> VdomDict:
+    kind, set_kind = use_state("")
+    typed, set_typed = use_state("")
+    search, set_search = use_state("")
+
+    @use_async_effect(dependencies=[typed])
+    async def settle() -> None:
+        await asyncio.sleep(0.3)  # search once typing pauses
+        set_search(typed.strip())
+
+    where: dict[str, Any] = {"customerId": customer_id}
+    if kind:
+        where["kind"] = [kind.upper()]
+    result = use_query(ACTIVITIES_QUERY, {"filter": where, "search": search or None}, refresh=activity_generation)
+    page = (result.data or {}).get("activities")
+    if page is None:
+        body = error_banner(result.error) if result.error else loading()
+    elif not page["edges"]:
+        body = empty("No activities match." if kind or search else "No activities yet.",
+                     "Clear the filter or search." if kind or search else "Log a call, email or meeting to start the timeline.")
+    else:
+        body = html.div({"className": "card"}, timeline([e["node"] for e in page["edges"]]))
+    return html.div(
+        html.div(
+            {"className": "filters"},
+            select("kind", [("", "All kinds"), ("call", "Calls"), ("email", "Emails"), ("meeting", "Meetings"),
+                            ("note", "Notes"), ("task", "Tasks"), ("deal_update", "Deal updates")], kind,
+                   onChange=lambda e: set_kind(e["target"]["value"])),
+            html.input({"type": "search", "placeholder": "Search activities…", "aria-label": "Search activities",
+                        "value": typed, "onChange": lambda e: set_typed(e["target"]["value"])}),
+            html.span({"className": "muted"}, f"{page['totalCount']} shown" if page else ""),
+        ),
+        body,
+    )
+
+
+@component
+def NotesTab(customer_id: str) -> VdomDict:
+    session = use_session()
+    result = use_query(NOTES_QUERY, {"id": customer_id})
+    problem, set_problem = use_state(None)
+    generation, set_generation = use_state(0)
+    writable = session.can("writeNote")
+
+    @event(prevent_default=True)
+    async def add(e: Any) -> None:
+        values = form_values(e)
+        try:
+            await gql.execute(session.actor, CREATE_NOTE, input={
+                "customerId": customer_id, "body": values.get("body", ""), "pinned": values.get("pinned") == "on"})
+        except gql.GqlError as error:
+            set_problem(error)
+            return
+        set_problem(None)
+        set_generation(generation + 1)
+        result.reload()
+
+    async def toggle_pin(note: dict[str, Any]) -> None:
+        try:
+            await gql.execute(session.actor, UPDATE_NOTE,
+                              input={"id": note["id"], "version": note["version"], "pinned": not note["pinned"]})
+        except gql.GqlError as error:
+            set_problem(error)
+        result.reload()
+
+    notes = ((result.data or {}).get("customer") or {}).get("notes")
+    if notes is None:
+        body = error_banner(result.error) if result.error else loading()
+    elif not notes:
+        body = empty("No notes yet.", "Write down context the next person needs: decisions, preferences, hand-over.")
+    else:
+        body = html.div(*(
+            html.div(
+                {"key": n["id"], "className": "note" + (" pinned" if n["pinned"] else "")},
+                n["body"],
+                html.div({"className": "note-foot"},
+                         html.span(("📌 Pinned · " if n["pinned"] else ""),
+                                   f"{n['author']['name'] if n['author'] else 'Someone'}, {fmt.moment(n['createdAt'])}"),
+                         html.button({"className": "btn btn-link", "type": "button",
+                                      "onClick": lambda e, n=n: toggle_pin(n)}, "Unpin" if n["pinned"] else "Pin")
+                         if writable else None),
+            )
+            for n in notes
+        ))
+    return html.div(
+        error_banner(problem),
+        html.form(
+            {"onSubmit": add, "className": "panel", "key": f"note-{generation}", "aria-label": "Add note"},
+            html.textarea({"name": "body", "rows": 3, "placeholder": "Add a note…", "aria-label": "Note"}),
+            html.div({"className": "actions", "style": {"marginTop": "8px"}},
+                     html.button({"className": "btn btn-primary", "type": "submit"}, "Add note"),
+                     html.label({"className": "check"}, html.input({"type": "checkbox", "name": "pinned"}), "Pin it")),
+        ) if writable else None,
+        body,
+    )
+
+
+@component
+def DealsTab(customer_id: str) -> VdomDict:
+    result = use_query(DEALS_QUERY, {"id": customer_id})
+    deals = ((result.data or {}).get("customer") or {}).get("deals")
+    if deals is None:
+        return error_banner(result.error) if result.error else loading()
+    if not deals:
+        return empty("No deals yet.", "Deals with this customer appear here and on the pipeline board.")
+    return html.div({"className": "table-wrap"}, html.table(
+        {"className": "table", "aria-label": "Deals"},
+        html.thead(html.tr(html.th("Deal"), html.th("Stage"), html.th("Amount"), html.th("Probability"),
+                           html.th("Expected close"), html.th("Owner"))),
+        html.tbody(*(
+            html.tr(
+                {"key": d["id"]},
+                html.td(html.strong(d["title"])),
+                html.td(badge(d["stage"]["name"], d["stage"]["kind"].lower())),
+                html.td({"className": "nowrap"}, fmt.money(d["amount"])),
+                html.td(f"{d['probability']} %"),
+                html.td(fmt.day(d["expectedCloseDate"])),
+                html.td(d["owner"]["name"] if d["owner"] else "–"),
+            )
+            for d in deals
+        )),
+    ))

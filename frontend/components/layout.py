@@ -1,0 +1,87 @@
+"""The frame around every screen: sidebar with the sections, header with the user and sign-out."""
+
+from __future__ import annotations
+
+from reactpy import component, html
+from reactpy.types import VdomDict
+
+from backend.auth.actor import Actor
+from frontend import format as fmt
+from frontend.router import Route
+from frontend.session import use_session
+
+SECTIONS = (
+    ("customers", "/customers", "Customers", ("customers", "customer")),
+    ("pipeline", "/pipeline", "Pipeline", ("pipeline",)),
+    ("campaigns", "/campaigns", "Campaigns", ("campaigns", "campaign")),
+    ("tasks", "/tasks", "Tasks", ("tasks",)),
+)
+
+
+def sign_out() -> VdomDict:
+    return html.form(
+        {"method": "post", "action": "/auth/logout", "className": "sign-out"},
+        html.button({"type": "submit", "className": "btn btn-ghost"}, "Sign out"),
+    )
+
+
+@component
+def Frame(route: Route, content: VdomDict) -> VdomDict:
+    session = use_session()
+    me = session.me
+    return html.div(
+        {"className": "frame"},
+        html.nav(
+            {"className": "sidebar", "aria-label": "Sections"},
+            html.a({"className": "brand", "href": "/customers"}, html.span({"className": "brand-mark"}, "C"), "CRM"),
+            html.ul(
+                *(
+                    html.li(
+                        {"key": key},
+                        html.a(
+                            {
+                                "href": href,
+                                "className": "nav-link" + (" active" if route.screen in screens else ""),
+                                "aria-current": "page" if route.screen in screens else None,
+                            },
+                            text,
+                        ),
+                    )
+                    for key, href, text, screens in SECTIONS
+                )
+            ),
+        ),
+        html.div(
+            {"className": "main"},
+            html.header(
+                {"className": "topbar"},
+                html.div({"className": "live-dot", "title": "Live: screens update as others work"}, "Live"),
+                html.div(
+                    {"className": "user"},
+                    html.span({"className": "avatar"}, (me["name"] or me["email"])[:1].upper()),
+                    html.div(
+                        {"className": "user-text"},
+                        html.strong({"className": "user-name"}, me["name"] or me["email"]),
+                        html.span({"className": "user-role"}, fmt.label(me["role"]),
+                                  f" · {me['team']['name']}" if me.get("team") else ""),
+                    ),
+                    sign_out(),
+                ),
+            ),
+            html.main({"className": "content"}, content),
+        ),
+    )
+
+
+@component
+def NoRole(actor: Actor) -> VdomDict:
+    return html.div(
+        {"className": "no-role"},
+        html.div(
+            {"className": "card narrow"},
+            html.h1("No access yet"),
+            html.p(f"You are signed in as {actor.email}, but your account has no CRM role."),
+            html.p("Ask an administrator to give you a role (sales, support, marketing or admin), then sign in again."),
+            sign_out(),
+        ),
+    )

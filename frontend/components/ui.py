@@ -1,0 +1,98 @@
+"""Small building blocks every screen uses: notices, badges, form fields with their error, tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from reactpy import html
+from reactpy.types import VdomDict
+
+from frontend import format as fmt
+from frontend.gql import GqlError
+
+PLAIN_WORDS = {
+    "FORBIDDEN": "You are not allowed to do this.",
+    "NOT_FOUND": "This no longer exists, or you cannot see it.",
+    "CONFLICT": "Someone else changed this in the meantime. The latest version is shown; please try again.",
+    "RATE_LIMITED": "Too many requests at once. Please wait a moment and try again.",
+    "QUERY_TOO_COMPLEX": "That request is too large. Narrow the filters and try again.",
+    "UNAUTHENTICATED": "Your session has ended. Please sign in again.",
+}
+
+
+def plain(error: GqlError) -> str:
+    """An error in plain words: the server's message for bad input, a sentence per code otherwise."""
+    if error.code == "BAD_USER_INPUT":
+        return f"{fmt.label(error.field or '')}: {error.message}" if error.field else error.message
+    if error.code == "FORBIDDEN":
+        return error.message or PLAIN_WORDS["FORBIDDEN"]
+    return PLAIN_WORDS.get(error.code, f"Something went wrong ({error.message}). Please try again.")
+
+
+def error_banner(error: GqlError | str | None) -> VdomDict | None:
+    if not error:
+        return None
+    text = error if isinstance(error, str) else plain(error)
+    return html.div({"className": "notice notice-error", "role": "alert"}, text)
+
+
+def loading(text: str = "Loading…") -> VdomDict:
+    return html.div({"className": "loading", "role": "status"}, html.span({"className": "spinner"}), text)
+
+
+def empty(title: str, hint: str, *actions: Any) -> VdomDict:
+    return html.div({"className": "empty"}, html.strong(title), html.p(hint), *actions)
+
+
+def badge(value: str | None, kind: str = "") -> VdomDict:
+    tone = (value or "").lower()
+    return html.span({"className": f"badge badge-{kind or tone}"}, fmt.label(value))
+
+
+def field(
+    label: str,
+    control: VdomDict,
+    error: str | None = None,
+    hint: str | None = None,
+    wide: bool = False,
+) -> VdomDict:
+    """A labelled control; its error sits right under it (the API names the field in `field`)."""
+    return html.label(
+        {"className": "field" + (" field-wide" if wide else "") + (" has-error" if error else "")},
+        html.span({"className": "field-label"}, label),
+        control,
+        html.span({"className": "field-error", "role": "alert"}, error) if error else None,
+        html.span({"className": "field-hint"}, hint) if hint and not error else None,
+    )
+
+
+def text_input(name: str, value: str = "", kind: str = "text", **attrs: Any) -> VdomDict:
+    return html.input({"name": name, "type": kind, "defaultValue": value, "aria-label": name, **attrs})
+
+
+def select(name: str, options: Sequence[tuple[str, str]], value: str = "", **attrs: Any) -> VdomDict:
+    return html.select(
+        {"name": name, "aria-label": name, **attrs},
+        *(html.option({"value": v, "selected": v == value, "key": v or "-"}, text) for v, text in options),
+    )
+
+
+def form_values(event: Any) -> dict[str, str]:
+    """The named controls of a submitted form (ReactPy sends them with the event's target)."""
+    target = event.get("target") or {}
+    values: dict[str, str] = {}
+    for name, control in target.items():
+        if isinstance(control, dict) and "value" in control and control.get("name") == name:
+            if control.get("type") == "checkbox":
+                values[name] = "on" if control.get("checked") else ""
+            else:
+                values[name] = control["value"]
+    return values
+
+
+def field_errors(error: GqlError | None) -> dict[str, str]:
+    """{input field: message} for a BAD_USER_INPUT error, so the form shows it next to the field."""
+    if error and error.code == "BAD_USER_INPUT" and error.field:
+        return {error.field.split(".")[-1]: error.message}
+    return {}

@@ -1,0 +1,188 @@
+"""One campaign: live dashboard (counters, chart, latest enrolments), editor, status workflow, embed snippet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reactpy import component, event, html, use_state
+from reactpy.types import VdomDict
+
+from frontend import format as fmt
+from frontend import gql
+from frontend.components.chart import engagement_chart
+from frontend.components.ui import (
+    badge, error_banner, field, field_errors, form_values, loading, select, text_input,
+)
+from frontend.pages.campaigns import TYPES, VISIBILITIES, campaign_payload
+from frontend.session import use_live, use_query, use_session
+
+CAMPAIGN_QUERY = """
+query Campaign($id: ID!) {
+  campaign(id: $id) {
+    id title code description type visibility status startsOn endsOn views likes enrolments version
+    allowedStatuses isOpen publicUrl embedSnippet owner { name }
+    engagement(bucket: HOUR) { start views likes enrolments }
+    latestEnrolments(first: 10) { id name email source createdAt }
+  }
+}"""
+ENGAGEMENT = """
+subscription Engagement($id: ID!) {
+  campaignEngagement(campaignId: $id) { kind totals { views likes enrolments } }
+}"""
+UPDATE_CAMPAIGN = "mutation UpdateCampaign($input: UpdateCampaignInput!) { updateCampaign(input: $input) { id version } }"
+CHANGE_STATUS = """
+mutation ChangeCampaignStatus($input: ChangeCampaignStatusInput!) { changeCampaignStatus(input: $input) { id } }"""
+STATUS_VERBS = {"NEW": "Mark ready", "ACTIVE": "Activate", "INACTIVE": "Pause", "DISCARDED": "Discard", "DRAFT": "Back to draft"}
+
+
+def counter(label: str, value: int, test_id: str) -> VdomDict:
+    return html.div({"className": "stat"}, html.div({"className": "stat-label"}, label),
+                    html.div({"className": "stat-value tick", "data-testid": test_id}, f"{value:,}"))
+
+
+@component
+def Editor(campaign: dict[str, Any], saved: Any) -> VdomDict:
+    session = use_session()
+    errors, set_errors = use_state({})
+    problem, set_problem = use_state(None)
+    notice, set_notice = use_state(None)
+
+    @event(prevent_default=True)
+    async def submit(e: Any) -> None:
+        payload = campaign_payload(form_values(e))
+        if campaign["status"] not in ("DRAFT", "NEW"):
+            payload.pop("code", None)  # the public address is fixed once the campaign went live
+        payload.update(id=campaign["id"], version=campaign["version"])
+        try:
+            await gql.execute(session.actor, UPDATE_CAMPAIGN, input=payload)
+        except gql.GqlError as error:
+            set_errors(field_errors(error))
+            set_problem(None if field_errors(error) else error)
+            set_notice(None)
+            if error.code == "CONFLICT":
+                saved()
+            return
+        set_errors({})
+        set_problem(None)
+        set_notice("Saved.")
+        saved()
+
+    code_fixed = campaign["status"] not in ("DRAFT", "NEW")
+    return html.div(
+        {"className": "card", "aria-label": "Edit campaign"},
+        html.h2("Edit campaign"),
+        error_banner(problem),
+        html.div({"className": "notice notice-ok", "role": "status"}, notice) if notice else None,
+        html.form(
+            {"onSubmit": submit, "className": "form-grid", "key": f"edit-{campaign['version']}", "noValidate": True},
+            field("Title", text_input("title", campaign["title"]), errors.get("title")),
+            field("Type", select("type", TYPES, campaign["type"].lower()), errors.get("type")),
+            field("Visibility", select("visibility", VISIBILITIES, campaign["visibility"].lower()),
+                  errors.get("visibility")),
+            field("Code", text_input("code", campaign["code"], disabled=code_fixed), errors.get("code"),
+                  hint="Fixed once the campaign has been active" if code_fixed else "Public address /c/<code>"),
+            field("Starts on", text_input("startsOn", campaign["startsOn"] or "", kind="date"), errors.get("startsOn")),
+            field("Ends on", text_input("endsOn", campaign["endsOn"] or "", kind="date"), errors.get("endsOn")),
+            field("Description", html.textarea({"name": "description", "rows": 4, "aria-label": "description",
+                                                "defaultValue": campaign["description"]}),
+                  errors.get("description"), wide=True),
+            html.div({"className": "form-actions"},
+                     html.button({"className": "btn btn-primary", "type": "submit"}, "Save changes")),
+        ),
+    )
+
+
+@component
+def CampaignPage(campaign_id: str) -> VdomDict:
+    session = use_session()
+    result = use_query(CAMPAIGN_QUERY, {"id": campaign_id})
+    live_totals, set_live_totals = use_state(None)
+    problem, set_problem = use_state(None)
+
+    def engaged(data: dict[str, Any]) -> None:
+        if data.get("campaignEngagement"):
+            set_live_totals(data["campaignEngagement"]["totals"])
+        result.reload()
+
+    use_live(ENGAGEMENT, {"id": campaign_id}, engaged)
+
+    campaign = (result.data or {}).get("campaign")
+    if campaign is None:
+        if result.error:
+            return html.div({"className": "page"}, html.p(html.a({"href": "/campaigns"}, "← Campaigns")),
+                            error_banner(result.error))
+        return loading("Loading campaign…")
+
+    async def change_status(status: str) -> None:
+        try:
+            await gql.execute(session.actor, CHANGE_STATUS,
+                              input={"id": campaign["id"], "version": campaign["version"], "status": status})
+        except gql.GqlError as error:
+            set_problem(error)
+            return
+        set_problem(None)
+        result.reload()
+
+    # The counters come from the latest event when it is newer than the last load.
+    totals = {k: max(campaign[k], (live_totals or {}).get(k, 0)) for k in ("views", "likes", "enrolments")}
+    may_edit = session.can("updateCampaign")
+    status_buttons = [
+        html.button({"className": "btn" + (" btn-primary" if s == "ACTIVE" else ""), "type": "button", "key": s,
+                     "onClick": lambda e, s=s: change_status(s)}, STATUS_VERBS.get(s, fmt.label(s)))
+        for s in campaign["allowedStatuses"]
+    ] if session.can("changeCampaignStatus") else []
+    enrolments = campaign["latestEnrolments"]
+    return html.div(
+        {"className": "page"},
+        html.p(html.a({"href": "/campaigns"}, "← Campaigns")),
+        html.div(
+            {"className": "hero"},
+            html.div(
+                html.div({"className": "actions"}, html.h1(campaign["title"]), badge(campaign["status"])),
+                html.div({"className": "hero-meta"},
+                         f"{fmt.label(campaign['type'])} · {fmt.label(campaign['visibility'])} · "
+                         f"{fmt.day(campaign['startsOn'])} – {fmt.day(campaign['endsOn'])}"
+                         + (f" · owner {campaign['owner']['name']}" if campaign["owner"] else "")),
+            ),
+            html.div({"className": "actions"}, *status_buttons),
+        ),
+        error_banner(problem),
+        html.div(
+            {"className": "stats"},
+            counter("Views", totals["views"], "views"),
+            counter("Likes", totals["likes"], "likes"),
+            counter("Enrolments", totals["enrolments"], "enrolments"),
+            html.div({"className": "stat"}, html.div({"className": "stat-label"}, "Public page"),
+                     html.div({"className": "stat-value", "style": {"fontSize": "14px"}},
+                              html.a({"href": campaign["publicUrl"], "target": "_blank", "rel": "noopener"},
+                                     "Open page ↗") if campaign["publicUrl"] and campaign["isOpen"]
+                              else html.span({"className": "muted"}, "Not open (public + active opens it)"))),
+        ),
+        html.div(
+            {"className": "grid-2"},
+            html.div(
+                html.div({"className": "card"}, html.h2("Engagement, last 48 hours"),
+                         engagement_chart(campaign["engagement"])),
+                Editor(campaign, result.reload) if may_edit else None,
+            ),
+            html.div(
+                html.div(
+                    {"className": "card"},
+                    html.h2("Latest enrolments"),
+                    html.ul({"className": "timeline", "aria-label": "Latest enrolments"}, *(
+                        html.li({"key": n["id"]}, html.div(
+                            html.strong(n["name"]), html.div({"className": "muted"}, n["email"]),
+                            html.div({"className": "when"}, fmt.moment(n["createdAt"]), f" · {n['source']}")))
+                        for n in enrolments
+                    )) if enrolments else html.p({"className": "muted"}, "No enrolments yet."),
+                ),
+                html.div(
+                    {"className": "card"},
+                    html.h2("Embed on your site"),
+                    html.p({"className": "muted"}, "Paste this where the sign-up form should appear:"),
+                    html.textarea({"className": "snippet", "readOnly": True, "rows": 4, "aria-label": "Embed snippet",
+                                   "value": campaign["embedSnippet"]}),
+                ) if campaign["embedSnippet"] else None,
+            ),
+        ),
+    )

@@ -1,0 +1,228 @@
+"""Customer 360: the header with the relationship's figures, actions, and tabs for everything else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reactpy import component, event, html, use_state
+from reactpy.types import VdomDict
+
+from frontend import format as fmt
+from frontend import gql
+from frontend.components.customer_tabs import ActivitiesTab, ContactsTab, DealsTab, NotesTab, OverviewTab
+from frontend.components.ui import badge, error_banner, field, field_errors, form_values, loading, select, text_input
+from frontend.router import use_nav
+from frontend.session import use_live, use_query, use_session
+
+CUSTOMER_QUERY = """
+query Customer360($id: ID!) {
+  customer(id: $id) {
+    id name legalForm email phone website street city postcode country industry segment tags description
+    status blockedReason version createdAt allowedStatuses
+    accountManager { id name }
+    summary { totalDealAmount { amount currency } openDeals openAmount { amount currency }
+              wonAmount { amount currency } customerSince lastActivityAt }
+    statusHistory { fromStatus toStatus reason changedAt changedBy { name } }
+  }
+}"""
+ACTIVITY_ADDED = "subscription ActivityAdded($id: ID!) { activityAdded(customerId: $id) { id } }"
+CHANGE_STATUS = """
+mutation ChangeStatus($input: ChangeCustomerStatusInput!) { changeCustomerStatus(input: $input) { id status } }"""
+LOG_ACTIVITY = "mutation LogActivity($input: LogActivityInput!) { logActivity(input: $input) { id } }"
+TABS = (("overview", "Overview"), ("contacts", "Contacts"), ("activities", "Activities"), ("notes", "Notes"),
+        ("deals", "Deals"))
+KINDS = (("call", "Call"), ("email", "Email"), ("meeting", "Meeting"), ("note", "Note"), ("task", "Task"))
+
+
+@component
+def LogActivity(customer_id: str, done: Any) -> VdomDict:
+    session = use_session()
+    errors, set_errors = use_state({})
+    problem, set_problem = use_state(None)
+    kind, set_kind = use_state("call")
+    generation, set_generation = use_state(0)
+
+    @event(prevent_default=True)
+    async def submit(e: Any) -> None:
+        values = form_values(e)
+        payload: dict[str, Any] = {"customerId": customer_id, "kind": values.get("kind", "call").upper(),
+                                   "title": values.get("title", "").strip()}
+        if values.get("description", "").strip():
+            payload["description"] = values["description"].strip()
+        if values.get("durationMinutes"):
+            if not values["durationMinutes"].isdigit():
+                set_errors({"durationMinutes": "must be a whole number of minutes"})
+                return
+            payload["durationMinutes"] = int(values["durationMinutes"])
+        if values.get("outcome"):
+            payload["outcome"] = values["outcome"].upper()
+        if values.get("dueAt"):
+            payload["dueAt"] = f"{values['dueAt']}:00+00:00" if len(values["dueAt"]) == 16 else values["dueAt"]
+        try:
+            await gql.execute(session.actor, LOG_ACTIVITY, input=payload)
+        except gql.GqlError as error:
+            set_errors(field_errors(error))
+            set_problem(None if field_errors(error) else error)
+            return
+        set_errors({})
+        set_problem(None)
+        set_generation(generation + 1)  # a fresh, empty form
+        done()
+
+    return html.div(
+        {"className": "panel", "aria-label": "Log activity"},
+        html.h2("Log an activity"),
+        error_banner(problem),
+        html.form(
+            {"onSubmit": submit, "className": "form-grid", "key": f"log-{generation}", "noValidate": True},
+            field("Type", select("kind", KINDS, kind, onChange=lambda e: set_kind(e["target"]["value"])),
+                  errors.get("kind")),
+            field("Title", text_input("title", placeholder="e.g. Discovery call with CFO"), errors.get("title")),
+            field("Outcome", select("outcome", [("", "—"), ("positive", "Positive"), ("neutral", "Neutral"),
+                                                ("negative", "Negative")]), errors.get("outcome"))
+            if kind != "task" else None,
+            field("Duration (minutes)", text_input("durationMinutes", kind="number", min="0"),
+                  errors.get("durationMinutes")) if kind in ("call", "meeting") else None,
+            field("Due", text_input("dueAt", kind="datetime-local"), errors.get("dueAt")) if kind == "task" else None,
+            field("Details", html.textarea({"name": "description", "rows": 2, "aria-label": "description"}),
+                  errors.get("description"), wide=True),
+            html.div({"className": "form-actions"},
+                     html.button({"className": "btn btn-primary", "type": "submit"}, "Save activity"),
+                     html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: done()},
+                                 "Close")),
+        ),
+    )
+
+
+@component
+def ChangeStatus(customer: dict[str, Any], done: Any) -> VdomDict:
+    session = use_session()
+    errors, set_errors = use_state({})
+    problem, set_problem = use_state(None)
+
+    @event(prevent_default=True)
+    async def submit(e: Any) -> None:
+        values = form_values(e)
+        payload = {"id": customer["id"], "version": customer["version"], "status": values.get("status", "").upper(),
+                   "reason": values.get("reason", "").strip() or None}
+        try:
+            await gql.execute(session.actor, CHANGE_STATUS, input=payload)
+        except gql.GqlError as error:
+            set_errors(field_errors(error))
+            set_problem(None if field_errors(error) else error)
+            return
+        done()
+
+    choices = [(s.lower(), fmt.label(s)) for s in customer["allowedStatuses"]]
+    return html.div(
+        {"className": "panel", "aria-label": "Change status"},
+        html.h2(f"Change status (now {fmt.label(customer['status'])})"),
+        error_banner(problem),
+        html.form(
+            {"onSubmit": submit, "className": "form-row", "noValidate": True},
+            field("New status", select("status", choices), errors.get("status")),
+            field("Reason", text_input("reason", placeholder="Required to block", size=40), errors.get("reason")),
+            html.button({"className": "btn btn-primary", "type": "submit"}, "Change status"),
+            html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: done()}, "Cancel"),
+        ),
+    )
+
+
+def stat(label: str, value: Any) -> VdomDict:
+    return html.div({"className": "stat"}, html.div({"className": "stat-label"}, label),
+                    html.div({"className": "stat-value"}, value))
+
+
+def hero(customer: dict[str, Any], actions: list[VdomDict]) -> VdomDict:
+    place = ", ".join(p for p in (customer["city"], customer["country"]) if p)
+    facts = [x for x in (customer["industry"], customer["segment"], place) if x]
+    contact_bits = [
+        html.a({"href": f"mailto:{customer['email']}", "key": "e"}, customer["email"]) if customer["email"] else None,
+        html.span({"key": "p"}, customer["phone"]) if customer["phone"] else None,
+        html.span({"key": "w"}, customer["website"]) if customer["website"] else None,
+    ]
+    return html.div(
+        {"className": "hero"},
+        html.div(
+            html.div({"className": "actions"}, html.h1(customer["name"]), badge(customer["status"])),
+            html.div({"className": "hero-meta"}, " · ".join(facts)) if facts else None,
+            html.div({"className": "hero-meta"}, *[b for b in contact_bits if b]),
+            html.p({"className": "notice notice-error"}, f"Blocked: {customer['blockedReason']}")
+            if customer["status"] == "BLOCKED" and customer["blockedReason"] else None,
+        ),
+        html.div({"className": "actions"}, *actions),
+    )
+
+
+@component
+def CustomerPage(customer_id: str) -> VdomDict:
+    session = use_session()
+    nav = use_nav()
+    tab = nav.route.query.get("tab", "overview")
+    panel, set_panel = use_state(None)
+    activity_generation, set_activity_generation = use_state(0)
+    result = use_query(CUSTOMER_QUERY, {"id": customer_id})
+
+    def activity_added(_: dict[str, Any]) -> None:
+        set_activity_generation(lambda g: g + 1)
+        result.reload()
+
+    use_live(ACTIVITY_ADDED, {"id": customer_id}, activity_added)
+
+    customer = (result.data or {}).get("customer")
+    if customer is None:
+        if result.error:
+            return html.div({"className": "page"}, html.a({"href": "/customers"}, "← Customers"),
+                            html.h1("Customer"), error_banner(result.error))
+        return loading("Loading customer…")
+
+    actions = []
+    if session.can("logActivity"):
+        actions.append(html.button({"className": "btn btn-primary", "type": "button", "key": "log",
+                                    "onClick": lambda e: set_panel("log")}, "+ Log activity"))
+    if session.can("changeCustomerStatus") and customer["allowedStatuses"]:
+        actions.append(html.button({"className": "btn", "type": "button", "key": "status",
+                                    "onClick": lambda e: set_panel("status")}, "Change status"))
+
+    def status_changed() -> None:
+        set_panel(None)
+        result.reload()
+
+    summary = customer["summary"]
+    manager = customer["accountManager"]
+    tabs = {
+        "overview": lambda: OverviewTab(customer, activity_generation),
+        "contacts": lambda: ContactsTab(customer["id"]),
+        "activities": lambda: ActivitiesTab(customer["id"], activity_generation),
+        "notes": lambda: NotesTab(customer["id"]),
+        "deals": lambda: DealsTab(customer["id"]),
+    }
+    return html.div(
+        {"className": "page"},
+        html.p(html.a({"href": "/customers"}, "← Customers")),
+        hero(customer, actions),
+        html.div(
+            {"className": "stats"},
+            stat("Total deal amount", fmt.money(summary["totalDealAmount"])),
+            stat("Open deals", html.span({"data-testid": "open-deals"}, str(summary["openDeals"]))),
+            stat("Customer since", fmt.day(summary["customerSince"])),
+            stat("Account manager", manager["name"] if manager else "Unassigned"),
+            stat("Last activity", fmt.day(summary["lastActivityAt"])),
+        ),
+        LogActivity(customer["id"], lambda: set_panel(None)) if panel == "log" else None,
+        ChangeStatus(customer, status_changed) if panel == "status" else None,
+        html.div(
+            {"className": "tabs", "role": "tablist"},
+            *(
+                html.button(
+                    {"className": "tab" + (" active" if key == tab else ""), "role": "tab", "key": key,
+                     "aria-selected": key == tab, "type": "button",
+                     "onClick": lambda e, key=key: nav.navigate(
+                         f"/customers/{customer['id']}" + ("" if key == "overview" else f"?tab={key}"), replace=True)},
+                    text,
+                )
+                for key, text in TABS
+            ),
+        ),
+        tabs.get(tab, tabs["overview"])(),
+    )

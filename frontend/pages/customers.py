@@ -1,0 +1,282 @@
+"""Customers: search, filter, sort and page the list; export the view; create a customer."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from reactpy import component, event, html, use_async_effect, use_state
+from reactpy.types import VdomDict
+
+from frontend import format as fmt
+from frontend import gql
+from frontend.components.ui import (
+    badge, empty, error_banner, field, field_errors, form_values, loading, select, text_input,
+)
+from frontend.customer_filters import CUSTOMERS_QUERY, FILTER_KEYS, customer_variables, view_query
+from frontend.router import Route, use_nav
+from frontend.session import use_query, use_session
+
+STATUSES = ("draft", "prospect", "active", "inactive", "churned", "blocked")
+SEGMENTS = ("Enterprise", "Mid-market", "SMB")
+FACETS_QUERY = """
+query CustomerFacets {
+  customers(first: 100, orderBy: {field: UPDATED_AT, direction: DESC}) {
+    edges { node { industry segment country tags } }
+  }
+  users(first: 100) { edges { node { id name role } } }
+}"""
+CREATE_CUSTOMER = """
+mutation CreateCustomer($input: CreateCustomerInput!) { createCustomer(input: $input) { id name } }"""
+COLUMNS = (
+    ("name", "Name"), ("", "Email"), ("", "Phone"), ("country", "Country"), ("industry", "Industry"),
+    ("", "Segment"), ("status", "Status"), ("", "Account manager"), ("created", "Created"),
+)
+
+
+def facet_options(data: dict[str, Any] | None) -> dict[str, list[str]]:
+    nodes = [e["node"] for e in (data or {}).get("customers", {}).get("edges", [])]
+    values = {key: sorted({n[key] for n in nodes if n[key]}) for key in ("industry", "segment", "country")}
+    values["segment"] = sorted(set(values["segment"]) | set(SEGMENTS))
+    values["tag"] = sorted({t for n in nodes for t in n["tags"]})
+    return values
+
+
+def managers(data: dict[str, Any] | None) -> list[dict[str, Any]]:
+    return [e["node"] for e in ((data or {}).get("users") or {}).get("edges", [])]
+
+
+@component
+def SearchBox(value: str, on_search: Any) -> VdomDict:
+    text, set_text = use_state(value)
+
+    @use_async_effect(dependencies=[text])
+    async def settle() -> None:
+        if text == value:
+            return
+        await asyncio.sleep(0.3)  # wait for a pause in typing before searching
+        on_search(text)
+
+    return html.input(
+        {
+            "type": "search",
+            "className": "search",
+            "placeholder": "Search name, email, phone or contact…",
+            "aria-label": "Search customers",
+            "value": text,
+            "onChange": lambda e: set_text(e["target"]["value"]),
+        }
+    )
+
+
+@component
+def Filters(params: dict[str, str], options: dict[str, list[str]], people: list[dict[str, Any]], apply: Any) -> VdomDict:
+    def on(key: str) -> Any:
+        return lambda e: apply(**{key: e["target"]["value"]})
+
+    def choice(key: str, label: str, values: list[str]) -> VdomDict:
+        current = params.get(key, "")
+        listed = values if not current or current in values else [current, *values]
+        return select(key, [("", f"Any {label}"), *((v, v) for v in listed)], current, onChange=on(key))
+
+    active = any(params.get(k) for k in FILTER_KEYS)
+    return html.div(
+        {"className": "filters", "aria-label": "Filters"},
+        select("status", [("", "Any status"), *((s, fmt.label(s)) for s in STATUSES)], params.get("status", ""),
+               onChange=on("status")),
+        choice("industry", "industry", options.get("industry", [])),
+        choice("segment", "segment", options.get("segment", [])),
+        choice("country", "country", options.get("country", [])),
+        select("manager", [("", "Any manager"), *((p["id"], p["name"]) for p in people)], params.get("manager", ""),
+               onChange=on("manager")),
+        choice("tag", "tag", options.get("tag", [])),
+        html.label({"className": "inline"}, "Created from",
+                   html.input({"type": "date", "name": "from", "aria-label": "Created from",
+                               "value": params.get("from", ""), "onChange": on("from")})),
+        html.label({"className": "inline"}, "to",
+                   html.input({"type": "date", "name": "to", "aria-label": "Created to",
+                               "value": params.get("to", ""), "onChange": on("to")})),
+        html.button({"className": "btn btn-link", "type": "button",
+                     "onClick": lambda e: apply(**{k: None for k in FILTER_KEYS})}, "Clear filters")
+        if active else None,
+    )
+
+
+@component
+def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], close: Any) -> VdomDict:
+    session = use_session()
+    nav = use_nav()
+    errors, set_errors = use_state({})
+    problem, set_problem = use_state(None)
+    busy, set_busy = use_state(False)
+
+    @event(prevent_default=True)
+    async def submit(e: Any) -> None:
+        values = form_values(e)
+        payload: dict[str, Any] = {k: v.strip() for k, v in values.items() if v.strip() and k != "tags"}
+        if values.get("tags", "").strip():
+            payload["tags"] = [t.strip() for t in values["tags"].split(",") if t.strip()]
+        if "status" in payload:
+            payload["status"] = payload["status"].upper()
+        payload.setdefault("name", "")
+        payload.setdefault("email", "")
+        set_busy(True)
+        try:
+            created = (await gql.execute(session.actor, CREATE_CUSTOMER, input=payload))["createCustomer"]
+        except gql.GqlError as error:
+            set_busy(False)
+            set_errors(field_errors(error))
+            set_problem(None if field_errors(error) else error)
+            return
+        nav.navigate(f"/customers/{created['id']}")
+
+    def err(name: str) -> str | None:
+        return errors.get(name)
+
+    return html.div(
+        {"className": "panel", "role": "dialog", "aria-label": "New customer"},
+        html.div({"className": "panel-head"}, html.h2("New customer"),
+                 html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: close()}, "Cancel")),
+        error_banner(problem),
+        html.form(
+            {"onSubmit": submit, "className": "form-grid", "noValidate": True},
+            field("Company name", text_input("name", required=True, autoFocus=True), err("name")),
+            field("Email", text_input("email", kind="email"), err("email")),
+            field("Phone", text_input("phone", kind="tel"), err("phone")),
+            field("Website", text_input("website", placeholder="https://"), err("website")),
+            field("Industry", text_input("industry", list="industries"), err("industry")),
+            field("Segment", select("segment", [("", "—"), *((s, s) for s in options.get("segment", SEGMENTS))]),
+                  err("segment")),
+            field("City", text_input("city"), err("city")),
+            field("Country", text_input("country", placeholder="DE", maxLength=2), err("country"),
+                  hint="Two-letter code"),
+            field("Account manager",
+                  select("accountManagerId", [("", "Me"), *((p["id"], p["name"]) for p in people)]),
+                  err("accountManagerId")),
+            field("Status", select("status", [("draft", "Draft"), ("prospect", "Prospect"), ("active", "Active")]),
+                  err("status")),
+            field("Tags", text_input("tags", placeholder="rail, key account"), err("tags"), hint="Comma-separated"),
+            field("Description", html.textarea({"name": "description", "rows": 3, "aria-label": "description"}),
+                  err("description"), wide=True),
+            html.datalist({"id": "industries"}, *(html.option({"value": v, "key": v}) for v in options.get("industry", []))),
+            html.div({"className": "form-actions"},
+                     html.button({"className": "btn btn-primary", "type": "submit", "disabled": busy},
+                                 "Creating…" if busy else "Create customer")),
+        ),
+    )
+
+
+def sort_header(key: str, text: str, params: dict[str, str], apply: Any) -> VdomDict:
+    if not key:
+        return html.th({"key": text}, text)
+    current = params.get("sort", "name") == key
+    descending = params.get("dir") == "desc"
+    arrow = (" ↓" if descending else " ↑") if current else ""
+    return html.th(
+        {"key": text, "aria-sort": ("descending" if descending else "ascending") if current else "none"},
+        html.button(
+            {"className": "sort" + (" sorted" if current else ""), "type": "button",
+             "onClick": lambda e: apply(sort=key, dir="asc" if current and descending else ("desc" if current else None))},
+            text, arrow,
+        ),
+    )
+
+
+def customer_row(node: dict[str, Any]) -> VdomDict:
+    manager = node.get("accountManager")
+    return html.tr(
+        {"key": node["id"]},
+        html.td(html.a({"href": f"/customers/{node['id']}", "className": "row-link"}, node["name"])),
+        html.td({"className": "muted"}, node["email"]),
+        html.td({"className": "muted nowrap"}, node["phone"]),
+        html.td(node["country"]),
+        html.td(node["industry"]),
+        html.td(node["segment"]),
+        html.td(badge(node["status"])),
+        html.td(manager["name"] if manager else html.span({"className": "muted"}, "Unassigned")),
+        html.td({"className": "nowrap"}, fmt.day(node["createdAt"])),
+    )
+
+
+@component
+def CustomersPage(route: Route) -> VdomDict:
+    session = use_session()
+    nav = use_nav()
+    params = route.query
+    creating, set_creating = use_state(False)
+    back_cursors, set_back_cursors = use_state(())
+    listing = use_query(CUSTOMERS_QUERY, customer_variables(params))
+    facets = use_query(FACETS_QUERY)
+
+    def apply(**changes: str | None) -> None:
+        """Change the view; any change but paging starts again at the first page."""
+        if "after" not in changes:
+            changes["after"] = None
+            set_back_cursors(())
+        query = view_query(params, **changes)
+        nav.navigate(f"/customers?{query}" if query else "/customers", replace=True)
+
+    def next_page(cursor: str) -> None:
+        set_back_cursors(lambda stack: (*stack, params.get("after", "")))
+        apply(after=cursor)
+
+    def previous_page() -> None:
+        previous = back_cursors[-1] if back_cursors else ""
+        set_back_cursors(lambda stack: stack[:-1])
+        apply(after=previous or None)
+
+    data = (listing.data or {}).get("customers")
+    options = facet_options(facets.data)
+    people = managers(facets.data)
+    export_query = view_query(params, after=None)
+    filtered = bool(params.get("q") or any(params.get(k) for k in FILTER_KEYS))
+
+    if data is None and listing.error is None:
+        body: VdomDict = loading("Loading customers…")
+    elif data is None:
+        body = error_banner(listing.error)
+    elif not data["edges"]:
+        body = (
+            empty("No customers match this view.", "Change the search or clear the filters.")
+            if filtered
+            else empty("No customers yet.", "Create the first one with “New customer”.")
+        )
+    else:
+        body = html.div(
+            {"className": "table-wrap" + (" stale" if listing.loading else "")},
+            html.table(
+                {"className": "table", "aria-label": "Customers", "aria-busy": listing.loading},
+                html.thead(html.tr(*(sort_header(k, t, params, apply) for k, t in COLUMNS))),
+                html.tbody(*(customer_row(edge["node"]) for edge in data["edges"])),
+            ),
+        )
+
+    page_info = (data or {}).get("pageInfo") or {}
+    return html.div(
+        {"className": "page"},
+        html.div(
+            {"className": "page-head"},
+            html.div(html.h1("Customers"),
+                     html.p({"className": "subtle", "aria-live": "polite"},
+                            f"{data['totalCount']:,} customer{'s' if data['totalCount'] != 1 else ''}" if data else "")),
+            html.div(
+                {"className": "actions"},
+                html.a({"className": "btn", "href": f"/ui/export/customers.csv?{export_query}", "download": True},
+                       "Export CSV"),
+                html.button({"className": "btn btn-primary", "type": "button", "onClick": lambda e: set_creating(True)},
+                            "+ New customer") if session.can("createCustomer") else None,
+            ),
+        ),
+        CreateCustomer(people, options, lambda: set_creating(False)) if creating else None,
+        html.div({"className": "toolbar"},
+                 SearchBox(params.get("q", ""), lambda text: apply(q=text.strip() or None))),
+        Filters(params, options, people, apply),
+        body,
+        html.div(
+            {"className": "pager"},
+            html.button({"className": "btn", "type": "button", "disabled": not page_info.get("hasPreviousPage"),
+                         "onClick": lambda e: previous_page()}, "← Previous"),
+            html.button({"className": "btn", "type": "button", "disabled": not page_info.get("hasNextPage"),
+                         "onClick": lambda e: next_page(page_info["endCursor"])}, "Next →"),
+        ) if data and data["edges"] else None,
+    )

@@ -1,0 +1,127 @@
+"""Pipeline board: a column per stage with totals and weighted forecast; cards move between stages, live."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reactpy import component, html, use_state
+from reactpy.types import VdomDict
+
+from frontend import format as fmt
+from frontend import gql
+from frontend.components.ui import empty, error_banner, loading, select
+from frontend.session import use_live, use_query, use_session
+
+BOARD_QUERY = """
+query Board($filter: DealFilter) {
+  pipelines { id name isDefault stages { id name probability kind } }
+  deals(first: 100, filter: $filter) {
+    totalCount
+    edges { node {
+      id title version probability amount { amount currency } weightedAmount { amount currency }
+      stage { id } customer { id name } owner { id name }
+    } }
+  }
+  exchangeRates { currency rate }
+}"""
+DEAL_CHANGED = "subscription DealChanged($filter: DealFilter) { dealChanged(filter: $filter) { id } }"
+MOVE_DEAL = "mutation MoveDeal($input: MoveDealInput!) { moveDeal(input: $input) { id stage { id } version } }"
+
+
+def base_total(deals: list[dict[str, Any]], key: str, rates: dict[str, float], base: str) -> dict[str, Any]:
+    """Column totals in the base currency (rates: units of base per unit of currency)."""
+    total = sum(d[key]["amount"] * (1.0 if d[key]["currency"] == base else rates.get(d[key]["currency"], 0.0))
+                for d in deals)
+    return {"amount": round(total), "currency": base}
+
+
+@component
+def DealCard(deal: dict[str, Any], stages: list[dict[str, Any]], movable: bool, moved: Any) -> VdomDict:
+    session = use_session()
+    problem, set_problem = use_state(None)
+
+    async def move(e: Any) -> None:
+        stage_id = e["target"]["value"]
+        if stage_id == deal["stage"]["id"]:
+            return
+        try:
+            await gql.execute(session.actor, MOVE_DEAL,
+                              input={"id": deal["id"], "version": deal["version"], "stageId": stage_id})
+        except gql.GqlError as error:
+            set_problem(error)
+            return
+        set_problem(None)
+        moved()
+
+    return html.div(
+        {"className": "deal", "data-deal": deal["id"]},
+        html.div({"className": "deal-title"}, deal["title"]),
+        html.div({"className": "deal-meta"},
+                 html.a({"href": f"/customers/{deal['customer']['id']}"}, deal["customer"]["name"]),
+                 f" · {deal['owner']['name']}" if deal["owner"] else ""),
+        html.div({"className": "deal-amount"}, fmt.money(deal["amount"]),
+                 html.span({"className": "muted"}, f" · {deal['probability']} %")),
+        select("stage", [(s["id"], f"→ {s['name']}") for s in stages], deal["stage"]["id"],
+               onChange=move, **{"aria-label": f"Stage of {deal['title']}"}) if movable else None,
+        error_banner(problem),
+    )
+
+
+@component
+def PipelinePage() -> VdomDict:
+    session = use_session()
+    chosen, set_chosen = use_state("")
+    result = use_query(BOARD_QUERY, {"filter": {"pipelineId": chosen} if chosen else None})
+    use_live(DEAL_CHANGED, {"filter": None}, lambda _: result.reload())
+
+    data = result.data
+    if data is None:
+        if result.error:
+            return html.div({"className": "page"}, html.h1("Pipeline"), error_banner(result.error))
+        return loading("Loading the pipeline…")
+    pipelines = data["pipelines"]
+    pipeline = next((p for p in pipelines if p["id"] == chosen), None) or next(
+        (p for p in pipelines if p["isDefault"]), pipelines[0] if pipelines else None)
+    if pipeline is None:
+        return empty("No pipeline yet.", "An administrator sets up the sales pipeline.")
+    stage_ids = {s["id"] for s in pipeline["stages"]}
+    deals = [e["node"] for e in data["deals"]["edges"] if e["node"]["stage"]["id"] in stage_ids]
+    rates = {r["currency"]: r["rate"] for r in data.get("exchangeRates") or []}
+    base = next((d["amount"]["currency"] for d in deals), "EUR")
+    base = "EUR" if "EUR" in rates or not rates else base
+    may_move = session.can("moveDeal")
+    me = session.me["id"]
+    open_deals = [d for d in deals if any(s["id"] == d["stage"]["id"] and s["kind"] == "OPEN" for s in pipeline["stages"])]
+
+    def column(stage: dict[str, Any]) -> VdomDict:
+        cards = [d for d in deals if d["stage"]["id"] == stage["id"]]
+        return html.section(
+            {"className": "column", "key": stage["id"], "aria-label": stage["name"], "data-stage": stage["name"]},
+            html.div({"className": "column-head"}, html.strong(stage["name"]),
+                     html.span({"className": "muted"}, f"{len(cards)}")),
+            html.div({"className": "column-sum"},
+                     fmt.money(base_total(cards, "amount", rates, base)),
+                     f" · weighted {fmt.money(base_total(cards, 'weightedAmount', rates, base))}"),
+            *(
+                DealCard(d, pipeline["stages"], may_move and (session.me["role"] != "SALES_REP" or
+                                                              (d["owner"] or {}).get("id") == me),
+                         result.reload, key=d["id"])
+                for d in cards
+            ),
+            html.p({"className": "muted"}, "No deals") if not cards else None,
+        )
+
+    return html.div(
+        {"className": "page"},
+        html.div(
+            {"className": "page-head"},
+            html.div(html.h1("Pipeline"), html.p(
+                {"className": "subtle", "data-testid": "forecast"},
+                f"{len(open_deals)} open deals · {fmt.money(base_total(open_deals, 'amount', rates, base))} · "
+                f"weighted forecast {fmt.money(base_total(open_deals, 'weightedAmount', rates, base))}")),
+            select("pipeline", [(p["id"], p["name"]) for p in pipelines], pipeline["id"],
+                   onChange=lambda e: set_chosen(e["target"]["value"])) if len(pipelines) > 1 else None,
+        ),
+        html.div({"className": "board"}, *(column(s) for s in pipeline["stages"])) if deals or pipeline["stages"]
+        else empty("No deals yet.", "Create deals from a customer; they appear here."),
+    )

@@ -1,0 +1,68 @@
+"""Our small router: the screen for a location, links, and navigation through the History API.
+
+reactpy-router does not support ReactPy 2, so static/router.js intercepts clicks on internal links
+and back/forward, and reports the new location here; rendering another `path` moves the browser.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+from reactpy import create_context, use_context
+from reactpy.reactjs import component_from_file
+
+BrowserLocation = component_from_file(
+    Path(__file__).parent / "static" / "router.js", "Router", name="crm-router", allow_children=False
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where the user is: the screen, its id (if any) and the query parameters."""
+
+    screen: str
+    id: str | None
+    query: dict[str, str]
+    path: str
+    href: str
+
+    @classmethod
+    def parse(cls, href: str) -> Route:
+        parts = urlsplit(href or "/")
+        path = parts.path or "/"
+        query = dict(parse_qsl(parts.query))
+        for screen, pattern in PATTERNS:
+            if match := pattern.fullmatch(path):
+                return cls(screen, match.groupdict().get("id"), query, path, href)
+        return cls("not_found", None, query, path, href)
+
+
+PATTERNS = (
+    ("customers", re.compile(r"/(?:customers/?)?")),
+    ("customer", re.compile(r"/customers/(?P<id>[^/]+)")),
+    ("pipeline", re.compile(r"/pipeline/?")),
+    ("campaigns", re.compile(r"/campaigns/?")),
+    ("campaign", re.compile(r"/campaigns/(?P<id>[^/]+)")),
+    ("tasks", re.compile(r"/tasks/?")),
+)
+
+
+@dataclass(frozen=True)
+class Navigation:
+    route: Route
+    go: Callable[..., None]
+
+    def navigate(self, href: str, replace: bool = False) -> None:
+        self.go(href, replace)
+
+
+NavContext = create_context(None)
+
+
+def use_nav() -> Navigation:
+    return use_context(NavContext)
+

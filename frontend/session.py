@@ -1,0 +1,107 @@
+"""The signed-in user behind the UI's websocket, and hooks that load and follow data as that user."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from reactpy import create_context, use_async_effect, use_context, use_state
+from starlette.requests import HTTPConnection
+
+from backend.auth.actor import Actor
+from backend.auth.requests import authenticate
+from frontend import gql
+
+log = logging.getLogger("crm.ui")
+
+ME_QUERY = "query Me { me { id name email role allowedActions team { name } } }"
+
+
+@dataclass(frozen=True)
+class Session:
+    actor: Actor
+    me: dict[str, Any]
+    signed_out: Callable[[], None]
+
+    def can(self, action: str) -> bool:
+        return action in self.me["allowedActions"]
+
+
+SessionContext = create_context(None)
+
+
+def use_session() -> Session:
+    return use_context(SessionContext)
+
+
+async def actor_of(scope: dict[str, Any]) -> Actor:
+    """The user of the websocket's cookies (the same session the HTML page was served for)."""
+    return await authenticate(HTTPConnection(scope), via="ui")
+
+
+@dataclass(frozen=True)
+class Query:
+    data: dict[str, Any] | None
+    error: gql.GqlError | None
+    loading: bool
+    reload: Callable[[], None]
+
+
+def _key(variables: dict[str, Any] | None) -> str:
+    return json.dumps(variables or {}, sort_keys=True, default=str)
+
+
+def use_query(document: str, variables: dict[str, Any] | None = None, skip: bool = False, refresh: int = 0) -> Query:
+    """Run a query as the signed-in user; runs again when the variables or `refresh` change, or on reload()."""
+    session = use_session()
+    result, set_result = use_state((None, None, True))
+    generation, set_generation = use_state(0)
+    key = _key(variables)
+
+    @use_async_effect(dependencies=[key, generation, skip, refresh])
+    async def load() -> None:
+        if skip:
+            return
+        set_result(lambda old: (old[0], old[1], True))
+        try:
+            data = await gql.execute(session.actor, document, **(variables or {}))
+        except gql.GqlError as error:
+            if error.code == "UNAUTHENTICATED":
+                session.signed_out()
+            set_result((None, error, False))
+            return
+        set_result((data, None, False))
+
+    data, error, loading = result
+    return Query(data, error, loading and not skip, lambda: set_generation(lambda g: g + 1))
+
+
+def use_live(document: str, variables: dict[str, Any] | None, on_event: Callable[[dict[str, Any]], None]) -> None:
+    """Follow a subscription while the component is shown; resubscribes after a lost stream.
+
+    `on_event` must be stable for the component's life (a state setter, or a reload()).
+    """
+    session = use_session()
+
+    @use_async_effect(dependencies=[_key(variables)])
+    async def listen() -> None:
+        delay = 0.5
+        while True:
+            try:
+                async for data in gql.subscribe(session.actor, document, **(variables or {})):
+                    delay = 0.5
+                    on_event(data)
+                return
+            except gql.GqlError as error:
+                if error.code in ("UNAUTHENTICATED", "FORBIDDEN"):
+                    session.signed_out()
+                    return
+                log.warning("live updates interrupted (%s); resubscribing", error.message)
+            # A stream closed as too slow, or the broadcast backend restarted: catch up and listen again.
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+            on_event({})
