@@ -23,13 +23,14 @@ from backend.models import (
     CampaignType,
     ContactStatus,
     CustomerStatus,
+    EngagementEvent,
     Role,
     Team,
     User,
     Visibility,
 )
 from backend.seed_bench import seed_customers
-from backend.services import activities, campaigns, contacts, currency, customers
+from backend.services import activities, campaigns, contacts, currency, customers, engagement
 from backend.services.unit import diff, write
 from backend.settings import get_settings
 
@@ -248,6 +249,26 @@ class Demo:
             })
             for status in spec.path:
                 campaign = await campaigns.change_status(marketing, campaign.id, campaign.version, status)
+                if status is CampaignStatus.ACTIVE and spec.visibility is Visibility.PUBLIC:
+                    await self.engagement(campaign, since=-spec.starts, until=max(0, -spec.ends))
+
+    async def engagement(self, campaign: Any, since: int, until: int) -> None:
+        """Visitors view, like and enrol through the public actions' own service calls."""
+        visitor = Actor.anonymous()
+        for n in range(self.rng.randint(80, 220)):
+            seen = engagement.visitor_hash(f"demo-{campaign.code}-{n}")
+            await engagement.record_view(visitor, campaign, seen)
+            if self.rng.random() < 0.3:
+                await engagement.like(visitor, campaign, seen)
+            if self.rng.random() < 0.12:
+                first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
+                values = engagement.clean_enrolment(f"{first} {last}", f"{_slug(first)}.{_slug(last)}{n}@mail.example",
+                                                    True, None)
+                await engagement.enrol(visitor, campaign, seen, values, source=self.rng.choice(("page", "embed")))
+        # Those visits happened "now"; spread them over the days the campaign has run, so its
+        # engagement chart has a history. Only the timestamps change, and only of demo rows.
+        for event in await EngagementEvent.filter(campaign_id=campaign.id):
+            await EngagementEvent.filter(id=event.id).update(occurred_at=self.ago(self.rng.uniform(until, since)))
 
 
 def _same_team(manager: str, user: str) -> bool:
