@@ -4,7 +4,12 @@ CSRF, Post/Redirect/Get, framing headers, 404s, and exact counts under 200 concu
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -163,3 +168,65 @@ async def test_200_concurrent_visitors_count_exactly(db, setting):
     assert sorted(r.json()["totals"]["likes"] for r in likes) == list(range(1, 201))  # each saw its own increment
     assert await counters(c["id"]) == (200, 200, 0)
     assert await CampaignLike.all().count() == 200 and await EngagementEvent.filter(kind="like").count() == 200
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def two_servers(db: str) -> AsyncIterator[list[str]]:
+    """Two uvicorn processes on the test database (and its data folder, so the same secret key)."""
+    env = {**os.environ, "CRM_DATABASE_URL": db, "CRM_PUBLIC_RATE_LIMIT": "100000", "CRM_BROADCAST_URL": "memory://"}
+    ports = [_free_port(), _free_port()]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "backend.app:app", "--host", "127.0.0.1", "--port", str(port),
+             "--log-level", "warning"],
+            env=env,
+        )
+        for port in ports
+    ]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        async with httpx.AsyncClient() as probe:
+            for url, process in zip(urls, processes):
+                while True:  # until it answers (or died)
+                    assert process.poll() is None, "the server process exited"
+                    try:
+                        if (await probe.get(f"{url}/healthz")).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        await asyncio.sleep(0.05)
+        yield urls
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=20)
+
+
+async def test_likes_through_two_server_processes_count_exactly(two_servers):
+    c = await opened()
+    cookies = [f"visitor-{i:04d}-abcdefghijklmnop" for i in range(200)]
+    limits = httpx.Limits(max_connections=20)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as http:
+        # Each visitor opens the page on one process and likes on the other: tokens and counters are shared.
+        pages = await asyncio.gather(
+            *(http.get(f"{two_servers[i % 2]}/c/spring", headers={"cookie": f"crm_visitor={v}"}) for i, v in enumerate(cookies))
+        )
+        likes = await asyncio.gather(
+            *(
+                http.post(
+                    f"{two_servers[(i + 1) % 2]}/c/spring/like",
+                    data={"csrf": token_of(page.text)},
+                    headers={**JSON, "cookie": f"crm_visitor={v}"},
+                )
+                for i, (v, page) in enumerate(zip(cookies, pages))
+            )
+        )
+    assert {r.status_code for r in likes} == {200} and all(r.json()["counted"] for r in likes)
+    assert await counters(c["id"]) == (200, 200, 0)
+    assert await CampaignLike.all().count() == 200

@@ -126,8 +126,11 @@ async def campaign_page(request: Request) -> Response:
     fresh_cookie = None if cookie else new_cookie()
     visitor = visitor_id(request, cookie or fresh_cookie)
     flash = _read_flash(request, code)
-    # Coming back from one of our own form posts is not a new view.
-    totals = await engagement.totals(campaign.id) if flash else await engagement.record_view(_public_actor(), campaign, visitor)
+    # Coming back from one of our own form posts is not a new view, nor is a HEAD (link checkers, monitors).
+    if flash or request.method != "GET":
+        totals = await engagement.totals(campaign.id)
+    else:
+        totals = await engagement.record_view(_public_actor(), campaign, visitor)
     html = templates.render(
         "campaign.html",
         campaign=campaign,
