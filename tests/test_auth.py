@@ -277,3 +277,24 @@ async def test_anonymous_requests_are_unauthenticated(crm_app):
         target = query_params(login.headers["location"])
         assert target["code_challenge_method"] == "S256" and target["code_challenge"]
         assert target["nonce"] and target["state"] and target["client_id"] == "crm-test"
+
+
+async def test_ui_pages_send_strangers_to_sign_in_and_roleless_users_to_a_page_saying_so(crm_app, issuer):
+    async with browser(crm_app) as client:
+        response = await client.get(f"{APP}/customers?status=active")
+        assert response.status_code == 303
+        assert response.headers["location"] == "/auth/login?next=/customers%3Fstatus%3Dactive"
+    await put_demo_user(issuer, "waiting@example.com", "nothing-mapped")
+    async with browser(crm_app) as client:
+        await sign_in(client, "waiting@example.com")
+        page = await client.get(f"{APP}/")
+        assert page.status_code == 403 and "no CRM role" in page.text and 'action="/auth/logout"' in page.text
+        assert "waiting@example.com" in page.text
+
+
+async def test_denying_at_the_provider_cancels_sign_in(crm_app, issuer):
+    async with browser(crm_app) as client:
+        denied = await client.post(await start_login(client), data={"action": "deny"})
+        assert denied.status_code == 302
+        response = await client.get(denied.headers["location"])
+    assert response.status_code == 400 and "cancelled" in response.text and session_cookie(client) is None

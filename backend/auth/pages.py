@@ -17,6 +17,16 @@ _STYLE = (
     "border:1px solid #3e4c59;background:#3e4c59;color:#fff;text-decoration:none;cursor:pointer}"
 )
 
+_HEADERS = {
+    "Cache-Control": "no-store",
+    # No scripts at all; the sign-out button may not be framed by another site (clickjacking).
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
 
 def page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
     """A minimal page; `body` is trusted HTML, so callers escape what they put in it."""
@@ -25,7 +35,7 @@ def page(title: str, body: str, status_code: int = 200) -> HTMLResponse:
         f'<meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">'
         f"<style>{_STYLE}</style></head><body><h1>{escape(title)}</h1>{body}</body></html>"
     )
-    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(html, status_code=status_code, headers=_HEADERS)
 
 
 def _sign_out_form(label: str = "Sign out") -> str:
