@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -37,6 +38,9 @@ async def _with_database(settings: Settings, work: Callable[[], Awaitable[T]], *
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    # uvicorn ends by re-raising the SIGTERM it caught; with the default handler that kills the process
+    # before exit handlers run, and the dev provider (a child process) would be left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if settings.oidc_issuer is None:
         from backend import devidp
 

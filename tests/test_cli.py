@@ -6,8 +6,10 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from backend.cli import build_parser
@@ -73,3 +75,44 @@ def test_every_contract_command_is_there() -> None:
     for argv in (["serve"], ["migrate"], ["seed", "--demo"], ["seed", "--customers", "5"],
                  ["token", "create", "--email", "a@example.com", "--name", "x"], ["backup", "f"], ["restore", "f"]):
         assert callable(parser.parse_args(argv).run)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(url: str, process: subprocess.Popen[str], seconds: float = 60) -> httpx.Response:
+    """Poll until the URL answers (the condition), failing early if the process died."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()[1]
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"{url} did not answer within {seconds}s")
+
+
+def test_serve_starts_the_dev_identity_provider_and_the_server(tmp_path: Path) -> None:
+    assert crm(tmp_path, "migrate").returncode == 0
+    port, idp_port = _free_port(), _free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    environment.update({"CRM_DATA_DIR": str(tmp_path), "CRM_PORT": str(port), "CRM_DEV_OIDC_PORT": str(idp_port)})
+    server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve"], env=environment,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        health = _wait_for(f"http://127.0.0.1:{port}/healthz", server)
+        assert health.status_code == 200 and health.json()["database"] == "ok"
+        discovery = httpx.get(f"http://127.0.0.1:{idp_port}/.well-known/openid-configuration", timeout=5)
+        assert discovery.status_code == 200
+        page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"Accept": "text/html"}, timeout=5)
+        assert page.status_code == 200 and "graphiql" in page.text.lower()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    with pytest.raises(httpx.TransportError):  # the provider ended with the server
+        httpx.get(f"http://127.0.0.1:{idp_port}/.well-known/openid-configuration", timeout=2)
