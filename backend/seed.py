@@ -34,7 +34,7 @@ from backend.services import activities, campaigns, contacts, currency, customer
 from backend.services.unit import diff, write
 from backend.settings import get_settings
 
-__all__ = ["seed_customers", "seed_demo"]
+__all__ = ["seed_customers", "seed_demo", "seed_users"]
 
 
 # CONTRACT.md, Roles and visibility: the dev identity provider's users (emails, names, roles), in these
@@ -324,7 +324,7 @@ CAMPAIGNS = (
 )
 
 
-async def _demo_users() -> dict[str, User]:
+async def seed_users() -> dict[str, User]:
     """The demo users and teams; a user who exists already keeps what was set, gaps are filled."""
     system = Actor.system(via="seed")
     found: dict[str, User] = {}
@@ -358,5 +358,5 @@ async def seed_demo(actor: Actor | None = None) -> bool:
     async with write(actor or Actor.system(via="seed")):
         if await Team.filter(name=MARKER_TEAM).exists():
             return False
-        await Demo(await _demo_users()).run()
+        await Demo(await seed_users()).run()
     return True

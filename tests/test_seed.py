@@ -23,7 +23,7 @@ from backend.models import (
     User,
     Visibility,
 )
-from backend.seed import seed_customers, seed_demo
+from backend.seed import seed_customers, seed_demo, seed_users
 
 CONTRACT_USERS = {
     "admin@example.com": ("admin", None),
@@ -124,3 +124,12 @@ async def test_benchmark_seed_interrupted_keeps_finished_batches(db: str, monkey
     assert await seed_customers(system, 25, batch=10) == 15
     names = sorted(await Customer.all().values_list("name", flat=True))
     assert names == [seed_bench.bench_name(n) for n in range(1, 26)]
+
+
+async def test_demo_seed_completes_users_who_signed_in_first(db: str) -> None:
+    """Someone signed in as head@ before the seed ran: the seed puts them in North, keeps their name."""
+    await User.create(email="head@example.com", subject="head@example.com", name="Signed In", role=None)
+    await seed_users()
+    head = await User.get(email="head@example.com").prefetch_related("team")
+    assert (head.name, head.role.value, head.team.name) == ("Signed In", "sales_head", "North")
+    assert await User.filter(email="head@example.com").count() == 1
