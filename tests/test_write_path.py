@@ -238,6 +238,39 @@ async def _(admin: User) -> Case:
     )
 
 
+@case("updateUser")
+async def _(admin: User) -> Case:
+    rep = await make_user(Role.SALES_REP)
+    return Case(
+        mutation("updateUser", "UpdateUserInput", "id"),
+        {"input": {"id": str(rep.id), "version": 1, "role": "SALES_HEAD"}},
+        {"input": {"id": str(rep.id), "version": 1, "role": "SALES_HEAD", "timeZone": "Mars/Olympus"}},
+        events=(topics.access_revoked(),),
+    )
+
+
+@case("createApiToken")
+async def _(admin: User) -> Case:
+    return Case(
+        mutation("createApiToken", "CreateApiTokenInput", "token"),
+        {"input": {"name": "walk"}},
+        {"input": {"name": " "}},
+    )
+
+
+@case("revokeApiToken")
+async def _(admin: User) -> Case:
+    from backend.services.tokens import create
+
+    token, _ = await create(actor(admin), "walk")
+    return Case(
+        mutation("revokeApiToken", "RevokeApiTokenInput", "id"),
+        {"input": {"id": str(token.id)}},
+        {"input": {"id": "999999"}},
+        events=(topics.access_revoked(),),
+    )
+
+
 def test_every_mutation_has_a_case():
     names = set(schema._schema.mutation_type.fields)
     assert names - set(CASES) == set(), "mutations without a write-path case"
