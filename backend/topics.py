@@ -19,5 +19,10 @@ def notifications(user_id: int) -> str:
 
 
 def access_revoked() -> str:
-    """A session, token or user lost access: their open streams must end."""
+    """A session, token or user lost access: their open streams must end.
+
+    The payload names exactly one of them: {"session_id": …} (sign-out, expiry is checked on use),
+    {"token_id": …} (revoked), or {"user_id": …} (deactivated, or role or team changed: every stream
+    of that user ends, and clients reconnect with their new rights).
+    """
     return "crm.access.revoked"

@@ -55,7 +55,7 @@ async def revoke(actor: Actor, raw_id: Any) -> ApiToken:
         token.revoked_at = datetime.now(timezone.utc)
         await ApiToken.filter(id=token.id).update(revoked_at=token.revoked_at)
         await unit.audit("api_token.revoke", "api_token", token.id, {"revokedAt": [None, token.revoked_at]})
-        unit.publish(topics.access_revoked(), "token.revoked", token_id=token.id, user_id=token.user_id)
+        unit.publish(topics.access_revoked(), "token.revoked", token_id=token.id)
     return token
 
 

@@ -101,9 +101,7 @@ async def sign_out(actor: Actor) -> None:
     async with write(actor) as unit:
         if await sessions.end(actor.session_id):
             await unit.audit("user.sign_out", "user", actor.user_id)
-            unit.publish(
-                topics.access_revoked(), "session.ended", session_id=actor.session_id, user_id=actor.user_id
-            )
+            unit.publish(topics.access_revoked(), "session.ended", session_id=actor.session_id)
 
 
 def _time_zone(value: Any) -> str:
