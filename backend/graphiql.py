@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from starlette.requests import Request
@@ -24,7 +25,7 @@ from starlette.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).parent / "static"
 ASSET_DIR = STATIC_DIR / "graphiql"
-PAGE_SCRIPT = STATIC_DIR / "crm-graphiql.js"
+OWN_FILES = ("crm-graphiql.js", "crm-graphiql.css")  # committed next to the fetched ones
 URL_PREFIX = "/graphiql-assets"
 MANIFEST = "packages.json"
 
@@ -40,6 +41,11 @@ PACKAGES: dict[str, dict[str, str]] = {
 }
 SCRIPTS = ("react.production.min.js", "react-dom.production.min.js", "graphiql.min.js", "plugin-explorer.umd.js")
 STYLES = ("graphiql.min.css", "plugin-explorer.css")
+# Everything the page needs comes from this server; GraphiQL's fonts and icons are data: URLs.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 
 def assets_ready(directory: Path | None = None) -> bool:
@@ -87,8 +93,8 @@ def fetch_assets(directory: Path | None = None) -> bool:
 
 
 def page_html() -> str:
-    """The IDE page: only our own asset URLs, and no inline script (a strict CSP can allow 'self')."""
-    styles = "\n".join(f'    <link rel="stylesheet" href="{URL_PREFIX}/{name}">' for name in STYLES)
+    """The IDE page: only our own asset URLs, no inline script or style."""
+    styles = "\n".join(f'    <link rel="stylesheet" href="{URL_PREFIX}/{name}">' for name in (*STYLES, "crm-graphiql.css"))
     scripts = "\n".join(f'    <script src="{URL_PREFIX}/{name}"></script>' for name in (*SCRIPTS, "crm-graphiql.js"))
     return f"""<!doctype html>
 <html lang="en">
@@ -97,7 +103,6 @@ def page_html() -> str:
     <title>CRM GraphQL API</title>
     <link rel="icon" href="data:,">
 {styles}
-    <style>body {{ margin: 0; }} #graphiql {{ height: 100vh; }}</style>
   </head>
   <body>
     <div id="graphiql">Loading GraphiQL…</div>
@@ -118,23 +123,25 @@ def missing_html() -> str:
 
 
 def render(request: Request | None = None) -> HTMLResponse:
+    headers = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
     if not assets_ready():
-        return HTMLResponse(missing_html(), status_code=503)
-    return HTMLResponse(page_html())
+        return HTMLResponse(missing_html(), status_code=503, headers=headers)
+    return HTMLResponse(page_html(), headers=headers)
 
 
-async def _page_script(request: Request) -> FileResponse:
-    return FileResponse(PAGE_SCRIPT, media_type="text/javascript")
+def _own_file(name: str) -> Callable[[Request], Awaitable[FileResponse]]:
+    async def serve(request: Request) -> FileResponse:
+        return FileResponse(STATIC_DIR / name)
+
+    return serve
 
 
 def assets_mount() -> Mount:
-    """The route serving GraphiQL's files: our page script, then the fetched vendor files."""
+    """The route serving GraphiQL's files: our own page script and style, then the fetched vendor files."""
+    own = [Route(f"/{name}", _own_file(name)) for name in OWN_FILES]
     return Mount(
         URL_PREFIX,
-        app=Router(routes=[
-            Route("/crm-graphiql.js", _page_script),
-            Mount("/", app=StaticFiles(directory=ASSET_DIR, check_dir=False)),
-        ]),
+        app=Router(routes=[*own, Mount("/", app=StaticFiles(directory=ASSET_DIR, check_dir=False))]),
         name="graphiql-assets",
     )
 
