@@ -298,3 +298,14 @@ async def test_denying_at_the_provider_cancels_sign_in(crm_app, issuer):
         assert denied.status_code == 302
         response = await client.get(denied.headers["location"])
     assert response.status_code == 400 and "cancelled" in response.text and session_cookie(client) is None
+
+
+async def test_an_unverified_email_does_not_take_over_an_existing_account(crm_app, issuer):
+    from tests.oidc import put_user
+
+    await make_user(Role.ADMIN, email="boss@example.com")
+    await put_user(issuer, "intruder", {"email": "boss@example.com", "email_verified": False, "groups": ["admin"]})
+    async with browser(crm_app) as client:
+        response = await sign_in(client, "intruder")
+    assert response.status_code == 403 and "not verified" in response.text
+    assert (await User.get(email="boss@example.com")).subject is None

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from backend import permissions, topics
@@ -39,11 +40,17 @@ def _name(claims: Mapping[str, Any], address: str) -> str:
         return address.split("@")[0]
 
 
-async def _account(subject: str, address: str) -> User | None:
-    """The user this identity signs in as: by subject, or by email for a user made before their first sign-in."""
+async def _account(subject: str, address: str, email_verified: bool) -> User | None:
+    """The user this identity signs in as: by subject, or by email for a user made before their first sign-in.
+
+    Linking by email trusts the provider's word that the address is theirs, so an address the provider
+    itself marks unverified never takes over an existing account.
+    """
     user = await User.filter(subject=subject).first() or await User.filter(email=address).first()
     if user is None:
         return None
+    if user.subject is None and not email_verified:
+        raise SignInRefused(f"The identity provider has not verified {address}; verify it there, then sign in again.")
     if user.subject not in (None, subject):
         raise SignInRefused(f"The CRM account {address} belongs to another sign-in identity; ask an administrator.")
     if user.email != address and await User.exists(email=address):
@@ -59,6 +66,13 @@ async def sign_in(claims: Mapping[str, Any], settings: Settings, user_agent: str
     The first sign-in creates the user; later ones take name, email and (when the role claim is sent)
     role from the provider. Raises SignInRefused for deactivated or conflicting accounts.
     """
+    try:
+        return await _sign_in(claims, settings, user_agent)
+    except IntegrityError:  # the same person's first sign-in in another tab created the user meanwhile
+        return await _sign_in(claims, settings, user_agent)
+
+
+async def _sign_in(claims: Mapping[str, Any], settings: Settings, user_agent: str) -> tuple[User, str]:
     subject = str(claims.get("sub") or "")
     if not subject or len(subject) > 255:
         raise SignInRefused("The identity provider sent no usable subject (sub) for this account.")
@@ -68,7 +82,7 @@ async def sign_in(claims: Mapping[str, Any], settings: Settings, user_agent: str
         raise SignInRefused("The identity provider sent no valid email address for this account.") from None
     name = _name(claims, address)
     role = role_from_claims(claims, settings)
-    user = await _account(subject, address)
+    user = await _account(subject, address, claims.get("email_verified") is not False)
     at = datetime.now(timezone.utc)
     who = Actor.for_user(user, via="ui") if user else Actor(None, address, name, None, None, via="ui")
     async with write(who) as unit:
