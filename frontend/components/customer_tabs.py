@@ -11,7 +11,7 @@ from reactpy.types import VdomDict
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.ui import (
-    badge, empty, error_banner, field, field_errors, form_values, loading, select, text_input,
+    badge, changed_value, empty, error_banner, field, field_errors, form_values, loading, select, text_input,
 )
 from frontend.session import use_query, use_session
 
@@ -225,9 +225,9 @@ def ActivitiesTab(customer_id: str, activity_generation: int) -> VdomDict:
             {"className": "filters"},
             select("kind", [("", "All kinds"), ("call", "Calls"), ("email", "Emails"), ("meeting", "Meetings"),
                             ("note", "Notes"), ("task", "Tasks"), ("deal_update", "Deal updates")], kind,
-                   onChange=lambda e: set_kind(e["target"]["value"])),
+                   onChange=lambda e: set_kind(changed_value(e))),
             html.input({"type": "search", "placeholder": "Search activities…", "aria-label": "Search activities",
-                        "value": typed, "onChange": lambda e: set_typed(e["target"]["value"])}),
+                        "value": typed, "onChange": lambda e: set_typed(changed_value(e))}),
             html.span({"className": "muted"}, f"{page['totalCount']} shown" if page else ""),
         ),
         body,

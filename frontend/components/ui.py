@@ -72,22 +72,43 @@ def text_input(name: str, value: str = "", kind: str = "text", **attrs: Any) -> 
 
 
 def select(name: str, options: Sequence[tuple[str, str]], value: str = "", **attrs: Any) -> VdomDict:
+    # Each option carries the field's name: a <select> reaches the server as its list of options.
     return html.select(
         {"name": name, "aria-label": name, **attrs},
-        *(html.option({"value": v, "selected": v == value, "key": v or "-"}, text) for v, text in options),
+        *(
+            html.option({"value": v, "selected": v == value, "key": v or "-", "data-field": name}, text)
+            for v, text in options
+        ),
     )
 
 
+def _control(control: Any) -> tuple[str | None, str]:
+    """(name, value) of one serialized form control."""
+    if isinstance(control, list):  # a <select>: its options, the chosen one marked `selected`
+        options = [o for o in control if isinstance(o, dict)]
+        name = next((o["dataset"]["field"] for o in options if (o.get("dataset") or {}).get("field")), None)
+        return name, next((str(o.get("value", "")) for o in options if o.get("selected")), "")
+    if not isinstance(control, dict):
+        return None, ""
+    if control.get("type") == "checkbox":
+        return control.get("name"), "on" if control.get("checked") else ""
+    return control.get("name"), str(control.get("value", ""))
+
+
+def changed_value(event: Any) -> str:
+    """The new value of the input or select that fired a change event."""
+    return _control(event.get("target"))[1]
+
+
 def form_values(event: Any) -> dict[str, str]:
-    """The named controls of a submitted form (ReactPy sends them with the event's target)."""
-    target = event.get("target") or {}
+    """The named controls of a submitted form (ReactPy sends the form as the list of its controls)."""
+    target = event.get("target") or []
+    controls = target if isinstance(target, list) else [v for v in target.values() if isinstance(v, (dict, list))]
     values: dict[str, str] = {}
-    for name, control in target.items():
-        if isinstance(control, dict) and "value" in control and control.get("name") == name:
-            if control.get("type") == "checkbox":
-                values[name] = "on" if control.get("checked") else ""
-            else:
-                values[name] = control["value"]
+    for control in controls:
+        name, value = _control(control)
+        if name and name not in values:
+            values[name] = value
     return values
 
 

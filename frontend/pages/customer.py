@@ -10,7 +10,9 @@ from reactpy.types import VdomDict
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.customer_tabs import ActivitiesTab, ContactsTab, DealsTab, NotesTab, OverviewTab
-from frontend.components.ui import badge, error_banner, field, field_errors, form_values, loading, select, text_input
+from frontend.components.ui import (
+    badge, changed_value, error_banner, field, field_errors, form_values, loading, select, text_input,
+)
 from frontend.router import use_nav
 from frontend.session import use_live, use_query, use_session
 
@@ -75,7 +77,7 @@ def LogActivity(customer_id: str, done: Any) -> VdomDict:
         error_banner(problem),
         html.form(
             {"onSubmit": submit, "className": "form-grid", "key": f"log-{generation}", "noValidate": True},
-            field("Type", select("kind", KINDS, kind, onChange=lambda e: set_kind(e["target"]["value"])),
+            field("Type", select("kind", KINDS, kind, onChange=lambda e: set_kind(changed_value(e))),
                   errors.get("kind")),
             field("Title", text_input("title", placeholder="e.g. Discovery call with CFO"), errors.get("title")),
             field("Outcome", select("outcome", [("", "—"), ("positive", "Positive"), ("neutral", "Neutral"),

@@ -11,7 +11,7 @@ from reactpy.types import VdomDict
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.ui import (
-    badge, empty, error_banner, field, field_errors, form_values, loading, select, text_input,
+    badge, changed_value, empty, error_banner, field, field_errors, form_values, loading, select, text_input,
 )
 from frontend.customer_filters import CUSTOMERS_QUERY, FILTER_KEYS, customer_variables, view_query
 from frontend.router import Route, use_nav
@@ -64,7 +64,7 @@ def SearchBox(value: str, on_search: Any) -> VdomDict:
             "placeholder": "Search name, email, phone or contact…",
             "aria-label": "Search customers",
             "value": text,
-            "onChange": lambda e: set_text(e["target"]["value"]),
+            "onChange": lambda e: set_text(changed_value(e)),
         }
     )
 
@@ -72,7 +72,7 @@ def SearchBox(value: str, on_search: Any) -> VdomDict:
 @component
 def Filters(params: dict[str, str], options: dict[str, list[str]], people: list[dict[str, Any]], apply: Any) -> VdomDict:
     def on(key: str) -> Any:
-        return lambda e: apply(**{key: e["target"]["value"]})
+        return lambda e: apply(**{key: changed_value(e)})
 
     def choice(key: str, label: str, values: list[str]) -> VdomDict:
         current = params.get(key, "")

@@ -9,7 +9,7 @@ from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
-from frontend.components.ui import empty, error_banner, loading, select
+from frontend.components.ui import changed_value, empty, error_banner, loading, select
 from frontend.session import use_live, use_query, use_session
 
 BOARD_QUERY = """
@@ -41,7 +41,7 @@ def DealCard(deal: dict[str, Any], stages: list[dict[str, Any]], movable: bool, 
     problem, set_problem = use_state(None)
 
     async def move(e: Any) -> None:
-        stage_id = e["target"]["value"]
+        stage_id = changed_value(e)
         if stage_id == deal["stage"]["id"]:
             return
         try:
@@ -120,7 +120,7 @@ def PipelinePage() -> VdomDict:
                 f"{len(open_deals)} open deals · {fmt.money(base_total(open_deals, 'amount', rates, base))} · "
                 f"weighted forecast {fmt.money(base_total(open_deals, 'weightedAmount', rates, base))}")),
             select("pipeline", [(p["id"], p["name"]) for p in pipelines], pipeline["id"],
-                   onChange=lambda e: set_chosen(e["target"]["value"])) if len(pipelines) > 1 else None,
+                   onChange=lambda e: set_chosen(changed_value(e))) if len(pipelines) > 1 else None,
         ),
         html.div({"className": "board"}, *(column(s) for s in pipeline["stages"])) if deals or pipeline["stages"]
         else empty("No deals yet.", "Create deals from a customer; they appear here."),

@@ -1,0 +1,156 @@
+"""The real thing for browser tests: the CRM served by uvicorn on a free port against a fresh SQLite
+database with the demo data, the test identity provider, and headless Chromium driven by Playwright.
+
+Browser tests run on SQLite only (CONTRACT.md, Tests). Screenshots go to a temporary folder, or to
+CRM_SCREENSHOT_DIR when set (scripts/screenshots uses that to refresh docs/screenshots/).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+NO_ROLE = "norole@example.com"
+
+if not Path(CHROMIUM).exists():
+    pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _crm(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="session")
+def issuer() -> Iterator[str]:
+    import oidc_provider_mock
+
+    from backend.devidp import demo_claims, ensure_demo_users
+
+    with oidc_provider_mock.run_server_in_thread() as server:
+        url = f"http://localhost:{server.server_port}"
+        ensure_demo_users(url)
+        claims = demo_claims(NO_ROLE, "Nora Norole", "")
+        del claims["groups"]
+        httpx.put(f"{url}/users/{NO_ROLE}", json=claims).raise_for_status()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def server(issuer: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a running CRM with the demo data."""
+    data_dir = tmp_path_factory.mktemp("crm-browser")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CRM_DATA_DIR": str(data_dir),
+        "CRM_DATABASE_URL": f"sqlite://{data_dir}/crm.sqlite3",
+        "CRM_HOST": "127.0.0.1",
+        "CRM_PORT": str(port),
+        "CRM_OIDC_ISSUER": issuer,
+        "CRM_OIDC_CLIENT_ID": "crm-browser-tests",
+        "CRM_OIDC_CLIENT_SECRET": "browser-tests-secret",
+        "CRM_BROADCAST_URL": "memory://",
+        "CRM_PUBLIC_RATE_LIMIT": "10000",
+    }
+    env.pop("CRM_TEST_DATABASE_URL", None)
+    _crm(env, "migrate")
+    _crm(env, "seed", "--demo")
+    log = open(data_dir / "server.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "backend.app:app", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+        if os.environ.get("CRM_SHOW_SERVER_LOG"):
+            print((data_dir / "server.log").read_text())
+
+
+def _wait_until_up(base: str, process: subprocess.Popen) -> None:
+    """Poll /healthz until it answers (the server is starting), failing fast if the process died."""
+    with httpx.Client(timeout=1.0) as client:
+        for _ in range(300):
+            if process.poll() is not None:
+                raise RuntimeError(f"the CRM server exited with {process.returncode}")
+            try:
+                if client.get(f"{base}/healthz").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            try:
+                process.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                pass
+    raise RuntimeError("the CRM server did not come up")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def shots() -> Path:
+    folder = Path(os.environ.get("CRM_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="crm-shots-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _session(chromium: object, server: str, issuer: str, email: str) -> Iterator[object]:
+    from tests.browser.helpers import sign_in
+
+    session = sign_in(chromium, server, issuer, email)  # type: ignore[arg-type]
+    yield session
+    assert not session.foreign, f"pages tried to load from other hosts: {session.foreign}"
+    session.context.close()
+
+
+@pytest.fixture(scope="session")
+def admin(chromium: object, server: str, issuer: str) -> Iterator[object]:
+    yield from _session(chromium, server, issuer, "admin@example.com")
+
+
+@pytest.fixture(scope="session")
+def head(chromium: object, server: str, issuer: str) -> Iterator[object]:
+    yield from _session(chromium, server, issuer, "head@example.com")
+
+
+@pytest.fixture(scope="session")
+def marketing(chromium: object, server: str, issuer: str) -> Iterator[object]:
+    yield from _session(chromium, server, issuer, "marketing@example.com")
+
+
+@pytest.fixture(scope="session")
+def support(chromium: object, server: str, issuer: str) -> Iterator[object]:
+    yield from _session(chromium, server, issuer, "support@example.com")

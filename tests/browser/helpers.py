@@ -1,0 +1,78 @@
+"""Signing in through the identity provider's form, watching that no request leaves the server, and
+waiting for live subscriptions to be registered (a condition, never a fixed sleep)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+
+VIEWPORT = {"width": 1360, "height": 860}
+
+
+class Session:
+    """A signed-in browser context; `foreign` lists requests our pages tried to send elsewhere."""
+
+    def __init__(self, context: BrowserContext, server: str) -> None:
+        self.context = context
+        self.server = server
+        self.foreign: list[str] = []
+
+    def page(self, path: str = "/customers") -> Page:
+        page = self.context.new_page()
+        page.goto(self.server + path)
+        expect(page.locator(".topbar")).to_be_visible()
+        return page
+
+    def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
+        """The API as this user (the session cookie), e.g. to look up ids a test needs."""
+        response = self.context.request.post(f"{self.server}/graphql", data={"query": query, "variables": variables})
+        body = response.json()
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+
+def sign_in(browser: Browser, server: str, issuer: str, email: str) -> Session:
+    context = browser.new_context(viewport=VIEWPORT)
+    session = Session(context, server)
+
+    def only_our_hosts(route: Route) -> None:
+        url = route.request.url
+        if url.startswith((server, issuer)):
+            route.continue_()
+            return
+        frame_url = route.request.frame.url if route.request.frame else ""
+        if frame_url.startswith(server):
+            session.foreign.append(url)
+        route.abort()  # the provider's own page links a CDN stylesheet; nothing may leave the machine
+
+    context.route("**/*", only_our_hosts)
+    page = context.new_page()
+    page.goto(f"{server}/customers")
+    page.wait_for_url(f"{issuer}/**")
+    page.fill("input[name=sub]", email)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{server}/**")
+    page.close()
+    return session
+
+
+def subscribers(server: str) -> int:
+    return int(httpx.get(f"{server}/healthz").json()["broadcast"]["subscribers"])
+
+
+def wait_for_subscribers(server: str, at_least: int, page: Page) -> None:
+    """Wait until the server has registered `at_least` live subscriptions (the other page is listening)."""
+    for _ in range(200):
+        if subscribers(server) >= at_least:
+            return
+        page.wait_for_timeout(50)  # yields to the browser between polls of the condition
+    raise AssertionError(f"fewer than {at_least} live subscriptions registered")
+
+
+def shot(page: Page, folder: Path, name: str, full_page: bool = False) -> Path:
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
