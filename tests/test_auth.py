@@ -309,3 +309,23 @@ async def test_an_unverified_email_does_not_take_over_an_existing_account(crm_ap
         response = await sign_in(client, "intruder")
     assert response.status_code == 403 and "not verified" in response.text
     assert (await User.get(email="boss@example.com")).subject is None
+
+
+async def test_session_cookie_is_secure_over_https(crm_app, issuer):
+    import httpx
+
+    await put_demo_user(issuer, "tls@example.com", "admin")
+    async with httpx.AsyncClient(mounts={"https://testserver": httpx.ASGITransport(crm_app)}) as client:
+        login = await client.get("https://testserver/auth/login")
+        assert query_params(login.headers["location"])["redirect_uri"] == "https://testserver/auth/callback"
+        response = await client.get(await approve(client, login.headers["location"], "tls@example.com"))
+    cookie = response.headers["set-cookie"]
+    assert "crm_session=" in cookie and "Secure" in cookie and "HttpOnly" in cookie
+
+
+async def test_an_unreachable_provider_gives_a_clear_page(crm_app, monkeypatch):
+    monkeypatch.setenv("CRM_OIDC_ISSUER", "http://127.0.0.1:9")  # discard port: nothing listens
+    reset_settings()
+    async with browser(crm_app) as client:
+        response = await client.get(f"{APP}/auth/login")
+    assert response.status_code == 502 and "does not answer" in response.text

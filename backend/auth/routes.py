@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-import httpx
+import httpx2  # Authlib's HTTP client when installed (pyproject pins it), so its errors are httpx2's
 from authlib.integrations.base_client import OAuthError
 from joserfc.errors import JoseError
 from starlette.middleware import Middleware
@@ -59,7 +59,7 @@ async def login(request: Request) -> Response:
     client = oidc_client(oidc_config(get_settings()))
     try:
         return await client.authorize_redirect(request, str(request.url_for("auth:callback")))
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         log.warning("identity provider unreachable: %s", exc)
         return pages.sign_in_failed("The identity provider does not answer; try again in a moment.", 502)
 
@@ -78,7 +78,7 @@ async def callback(request: Request) -> Response:
     except JoseError as exc:  # the ID token's signature, issuer, audience or nonce is wrong
         log.warning("ID token rejected: %s", exc)
         return pages.sign_in_failed("The identity provider's answer could not be verified.")
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         log.warning("identity provider unreachable: %s", exc)
         return pages.sign_in_failed("The identity provider does not answer; try again in a moment.", 502)
     claims = token.get("userinfo")
