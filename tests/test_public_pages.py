@@ -70,11 +70,13 @@ async def test_embed_may_be_framed_anywhere_and_the_page_may_not(db):
 async def test_like_twice_from_one_visitor_counts_once_with_post_redirect_get(db):
     c = await opened()
     async with client() as browser:
-        token = token_of((await browser.get("/c/spring")).text)
+        page = await browser.get("/c/spring")
+        assert 'aria-pressed="false"' in page.text
+        token = token_of(page.text)
         first = await browser.post("/c/spring/like", data={"csrf": token, "view": "page"})
         assert first.status_code == 303 and first.headers["location"].startswith("/c/spring?flash=")
         back = await browser.get(first.headers["location"])
-        assert "Thank you for your like!" in back.text
+        assert "Thank you for your like!" in back.text and "♥ Liked" in back.text
         again = await browser.post("/c/spring/like", data={"csrf": token}, headers=JSON)
     assert again.status_code == 200 and again.json()["counted"] is False
     assert again.json()["totals"] == {"views": 1, "likes": 1, "enrolments": 0}

@@ -137,6 +137,7 @@ async def campaign_page(request: Request) -> Response:
         totals=totals,
         period=_period(campaign),
         flash=flash,
+        liked=await engagement.has_liked(campaign.id, visitor),
         csrf=csrf_token(visitor, code),
         ref=_ref(request.query_params.get("ref")),
         embed=embed,

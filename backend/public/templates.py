@@ -70,7 +70,7 @@ CAMPAIGN = """{% extends "base.html" %}
   <input type="hidden" name="csrf" value="{{ csrf }}">
   <input type="hidden" name="view" value="{{ 'embed' if embed else 'page' }}">
   <input type="hidden" name="ref" value="{{ ref }}">
-  <button class="secondary" type="submit">♥ Like</button>
+  <button class="secondary" type="submit" aria-pressed="{{ 'true' if liked else 'false' }}">{{ '♥ Liked' if liked else '♡ Like' }}</button>
 </form>
 <form method="post" action="/c/{{ campaign.code }}/enrol">
   <fieldset>

@@ -88,6 +88,10 @@ async def totals(campaign_id: int) -> Totals:
     return Totals(**row[0]) if row else Totals(0, 0, 0)
 
 
+async def has_liked(campaign_id: int, visitor: str) -> bool:
+    return await CampaignLike.filter(campaign_id=campaign_id, visitor=visitor).exists()
+
+
 async def _insert_once(model: type[Model], **values: Any) -> Any | None:
     """Insert the row, or None when a unique key already holds it; the savepoint keeps the write usable."""
     try:
