@@ -77,7 +77,7 @@ def test_every_contract_command_is_there() -> None:
         assert callable(parser.parse_args(argv).run)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     import socket
 
     with socket.socket() as s:
@@ -85,7 +85,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for(url: str, process: subprocess.Popen[str], seconds: float = 60) -> httpx.Response:
+def wait_for(url: str, process: subprocess.Popen[str], seconds: float = 60) -> httpx.Response:
     """Poll until the URL answers (the condition), failing early if the process died."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -99,13 +99,13 @@ def _wait_for(url: str, process: subprocess.Popen[str], seconds: float = 60) -> 
 
 def test_serve_starts_the_dev_identity_provider_and_the_server(tmp_path: Path) -> None:
     assert crm(tmp_path, "migrate").returncode == 0
-    port, idp_port = _free_port(), _free_port()
+    port, idp_port = free_port(), free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
     environment.update({"CRM_DATA_DIR": str(tmp_path), "CRM_PORT": str(port), "CRM_DEV_OIDC_PORT": str(idp_port)})
     server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve"], env=environment,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        health = _wait_for(f"http://127.0.0.1:{port}/healthz", server)
+        health = wait_for(f"http://127.0.0.1:{port}/healthz", server)
         assert health.status_code == 200 and health.json()["database"] == "ok"
         discovery = httpx.get(f"http://127.0.0.1:{idp_port}/.well-known/openid-configuration", timeout=5)
         assert discovery.status_code == 200

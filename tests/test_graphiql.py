@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import AsyncIterator
+import shutil
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -11,6 +17,7 @@ import pytest
 from backend import graphiql
 from backend.app import create_app
 from backend.models import Customer
+from tests.test_cli import crm, free_port, wait_for
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 
@@ -90,3 +97,57 @@ async def test_graphiql_introspection_is_accepted(client: httpx.AsyncClient) -> 
     body = response.json()
     assert body.get("errors") is None, body.get("errors")
     assert body["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """A CRM served by uvicorn on a free port (SQLite), as a browser reaches it."""
+    assert crm(tmp_path, "migrate").returncode == 0
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    env.update({"CRM_DATA_DIR": str(tmp_path), "CRM_PORT": str(port), "CRM_OIDC_ISSUER": "http://127.0.0.1:9"})
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "backend.app:app", "--port", str(port)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed (apt-get install -y chromium)")
+async def test_graphiql_works_in_a_browser_without_the_internet(server: str) -> None:
+    """Every request the page makes goes to the CRM; under its CSP it loads the schema and runs a query."""
+    from playwright.async_api import async_playwright, expect
+
+    elsewhere: list[str] = []
+    problems: list[str] = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page()
+
+        async def only_the_crm(route) -> None:  # type: ignore[no-untyped-def]
+            if route.request.url.startswith(server):
+                await route.continue_()
+            else:
+                elsewhere.append(route.request.url)
+                await route.abort()
+
+        await page.route("**/*", only_the_crm)
+        page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        await page.goto(f"{server}/graphql?q={quote('{ __typename }')}")
+        await expect(page.locator(".graphiql-container")).to_be_visible()
+        await page.locator(".graphiql-execute-button").click()
+        await expect(page.locator(".result-window")).to_contain_text('"__typename": "Query"')
+        await page.locator('[aria-label="Show Documentation Explorer"]').click()  # needs the introspected schema
+        await expect(page.locator(".graphiql-doc-explorer")).to_contain_text("CustomerConnection")
+        await browser.close()
+    assert not elsewhere, elsewhere
+    assert not problems, problems
