@@ -34,8 +34,12 @@ PAGE_POLICY = (
 )
 
 
-def _public_actor() -> Actor:
-    return Actor.anonymous()
+PUBLIC = Actor.anonymous()  # every public action is audited as via="public", without a user
+
+
+def _is_embed(request: Request) -> bool:
+    """The embedded form posts with ?view=embed, so even its error pages may show inside the frame."""
+    return request.url.path.endswith("/embed") or request.query_params.get("view") == "embed"
 
 
 def _secure_headers(response: Response, *, embed: bool) -> Response:
@@ -88,7 +92,7 @@ def _period(campaign: Campaign) -> str:
 
 
 def _message_page(request: Request, status: int, heading: str, message: str, **extra: Any) -> Response:
-    embed = request.url.path.endswith("/embed")
+    embed = _is_embed(request)
     if _wants_json(request):
         response: Response = JSONResponse({"error": {"message": message, **extra}}, status_code=status)
     else:
@@ -113,11 +117,11 @@ def _too_many(request: Request, error: RateLimited) -> Response:
 
 
 async def campaign_page(request: Request) -> Response:
-    embed = request.url.path.endswith("/embed")
+    embed = _is_embed(request)
     code = request.path_params["code"].lower()
     try:
         await limiter.check(request)
-        campaign = await engagement.open_campaign(_public_actor(), code=code)
+        campaign = await engagement.open_campaign(PUBLIC, code=code)
     except RateLimited as error:
         return _too_many(request, error)
     except NotFound:
@@ -130,7 +134,7 @@ async def campaign_page(request: Request) -> Response:
     if flash or request.method != "GET":
         totals = await engagement.totals(campaign.id)
     else:
-        totals = await engagement.record_view(_public_actor(), campaign, visitor)
+        totals = await engagement.record_view(PUBLIC, campaign, visitor)
     html = templates.render(
         "campaign.html",
         campaign=campaign,
@@ -165,7 +169,7 @@ async def _form(request: Request) -> dict[str, str]:
 
 def _answer(request: Request, campaign_code: str, form: dict[str, str], ok: bool, message: str, **extra: Any) -> Response:
     """JSON for API clients; otherwise redirect back to the page with a signed one-time message."""
-    embed = form.get("view") == "embed"
+    embed = _is_embed(request)
     if _wants_json(request):
         status = 200 if ok else 400
         body = {"ok": True, "message": message, **extra} if ok else {"error": {"message": message, **extra}}
@@ -198,10 +202,9 @@ def _success(outcome: Outcome, action: str) -> str:
 
 async def _post(request: Request, action: str) -> Response:
     code = request.path_params["code"].lower()
-    actor = _public_actor()
     try:
         await limiter.check(request)
-        campaign = await engagement.open_campaign(actor, code=code)
+        campaign = await engagement.open_campaign(PUBLIC, code=code)
         form = await _form(request)
     except RateLimited as error:
         return _too_many(request, error)
@@ -218,13 +221,13 @@ async def _post(request: Request, action: str) -> Response:
         )
     try:
         if action == "like":
-            outcome = await engagement.like(actor, campaign, visitor)
+            outcome = await engagement.like(PUBLIC, campaign, visitor)
         else:
             values = engagement.clean_enrolment(
                 form.get("name"), form.get("email"), form.get("consent") in ("yes", "on", "true", "1"), form.get("ref")
             )
-            source = "embed" if form.get("view") == "embed" else "page"
-            outcome = await engagement.enrol(actor, campaign, visitor, values, source=source)
+            source = "embed" if _is_embed(request) else "page"
+            outcome = await engagement.enrol(PUBLIC, campaign, visitor, values, source=source)
     except CrmError as error:
         return _answer(request, code, form, False, _explain(error), **error.extensions)
     return _answer(

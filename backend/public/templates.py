@@ -66,17 +66,15 @@ CAMPAIGN = """{% extends "base.html" %}
   <li><b>{{ totals.likes }}</b><span>likes</span></li>
   <li><b>{{ totals.enrolments }}</b><span>signed up</span></li>
 </ul>
-<form class="like" method="post" action="/c/{{ campaign.code }}/like">
+<form class="like" method="post" action="/c/{{ campaign.code }}/like{{ '?view=embed' if embed }}">
   <input type="hidden" name="csrf" value="{{ csrf }}">
-  <input type="hidden" name="view" value="{{ 'embed' if embed else 'page' }}">
   <input type="hidden" name="ref" value="{{ ref }}">
   <button class="secondary" type="submit" aria-pressed="{{ 'true' if liked else 'false' }}">{{ '♥ Liked' if liked else '♡ Like' }}</button>
 </form>
-<form method="post" action="/c/{{ campaign.code }}/enrol">
+<form method="post" action="/c/{{ campaign.code }}/enrol{{ '?view=embed' if embed }}">
   <fieldset>
     <legend>Sign up</legend>
     <input type="hidden" name="csrf" value="{{ csrf }}">
-    <input type="hidden" name="view" value="{{ 'embed' if embed else 'page' }}">
     <input type="hidden" name="ref" value="{{ ref }}">
     <label for="name">Name</label>
     <input id="name" name="name" type="text" required maxlength="200" autocomplete="name"
