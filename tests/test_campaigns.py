@@ -7,9 +7,12 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
+
 from backend import topics
 from backend.auth.actor import Actor
 from backend.broadcast import hub
+from backend.errors import NotFound
 from backend.models import AuditEntry, Campaign, CampaignLike, EngagementEvent, Enrolment, Notification, Role
 from backend.schema.context import Context
 from backend.schema.root import schema
@@ -260,3 +263,14 @@ async def test_subscription_to_a_hidden_campaign_is_not_found(db):
     )
     result = await asyncio.wait_for(gen.__anext__(), 5) if hasattr(gen, "__anext__") else gen
     assert result.errors and result.errors[0].extensions["code"] == "NOT_FOUND"
+
+
+async def test_an_action_racing_a_pause_counts_nothing(db):
+    marketing = await make_user(Role.MARKETING)
+    c = await open_campaign(marketing)
+    campaign = await Campaign.get(id=int(c["id"]))  # read while active
+    await ok(marketing, STATUS, input={"id": c["id"], "version": 3, "status": "INACTIVE"})
+    with pytest.raises(NotFound):
+        await engagement.like(PUBLIC, campaign, "late-visitor")
+    assert await CampaignLike.all().count() == 0 and await EngagementEvent.all().count() == 0
+    assert (await Campaign.get(id=campaign.id)).likes == 0

@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 from backend import permissions, topics
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, NotFound
-from backend.models import Campaign, CampaignLike, EngagementEvent, EngagementKind, Enrolment
+from backend.models import Campaign, CampaignLike, CampaignStatus, EngagementEvent, EngagementKind, Enrolment, Visibility
 from backend.services import validate as v
 from backend.services.unit import Unit, write
 
@@ -105,8 +105,11 @@ async def _count(unit: Unit, campaign: Campaign, kind: EngagementKind, visitor: 
     """Record the event, bump its counter atomically, read the new totals and publish them after commit."""
     event = await EngagementEvent.create(campaign_id=campaign.id, kind=kind, visitor=visitor)
     counter = {K.VIEW: "views", K.LIKE: "likes", K.ENROLMENT: "enrolments"}[kind]
-    # Last, so the row lock (PostgreSQL) is held for as short a time as possible before the commit.
-    await Campaign.filter(id=campaign.id).update(**{counter: F(counter) + 1})
+    # Last, so the row lock (PostgreSQL) is held for as short a time as possible before the commit; the
+    # condition re-checks that the campaign is still open, so a pause racing this action wins cleanly.
+    still_open = Campaign.filter(id=campaign.id, visibility=Visibility.PUBLIC, status=CampaignStatus.ACTIVE)
+    if not await still_open.update(**{counter: F(counter) + 1}):
+        raise NotFound("Campaign", campaign.id, field="campaignId")
     new = await totals(campaign.id)
     unit.publish(
         topics.campaign_engagement(campaign.id),
