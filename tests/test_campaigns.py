@@ -18,6 +18,7 @@ from backend.schema.context import Context
 from backend.schema.root import schema
 from backend.services import engagement
 from tests.factories import actor, error, make_campaign, make_user, ok, open_campaign
+from tests.sqlcount import count_statements
 
 CREATE = "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id code version status title } }"
 UPDATE = "mutation($input: UpdateCampaignInput!) { updateCampaign(input: $input) { id code version title endsOn } }"
@@ -274,3 +275,32 @@ async def test_an_action_racing_a_pause_counts_nothing(db):
         await engagement.like(PUBLIC, campaign, "late-visitor")
     assert await CampaignLike.all().count() == 0 and await EngagementEvent.all().count() == 0
     assert (await Campaign.get(id=campaign.id)).likes == 0
+
+
+async def test_campaign_lists_run_a_fixed_number_of_statements(db):
+    admin = await make_user(Role.ADMIN)
+    for i in range(30):
+        campaign = await Campaign.create(
+            title=f"Batch {i:02d}", code=f"batch-{i:02d}", type="promotion", owner_id=admin.id, status="active",
+            visibility="public",
+        )
+        for j in range(3):
+            await engagement.enrol(
+                PUBLIC, campaign, f"v{j}", {"name": f"P{j}", "email": f"p{i}-{j}@example.com", "referrer_code": ""}
+            )
+    query = (
+        "query($first: Int) { campaigns(first: $first, orderBy: {field: TITLE}) { edges { node { title "
+        "owner { email } latestEnrolments(first: 2) { name } engagement(bucket: HOUR) { enrolments } } } } }"
+    )
+
+    async def statements(first: int) -> tuple[int, list[Any]]:
+        with count_statements() as sent:
+            data = await ok(admin, query, first=first)
+        return len(sent), data["campaigns"]["edges"]
+
+    few, _ = await statements(5)
+    many, edges = await statements(30)
+    assert len(edges) == 30 and all(len(e["node"]["latestEnrolments"]) == 2 for e in edges)
+    assert all(sum(p["enrolments"] for p in e["node"]["engagement"]) == 3 for e in edges)
+    assert edges[0]["node"]["latestEnrolments"][0]["name"] == "P2"  # newest first
+    assert many == few <= 4
