@@ -93,6 +93,8 @@ def may(actor: Actor, action: Action, obj: Any = None) -> bool:
     """Whether `actor` may perform `action` (on `obj`, a row already known to be visible to them)."""
     if actor.role not in ROLE_ACTIONS[action]:
         return False
+    if action is Action.MANAGE_OWN_TOKENS and actor.token_id is not None:
+        return False  # a leaked token must not mint successors that outlive its revocation
     if actor.role is not REP or obj is None:
         return True
     # A sales rep changes only customers they manage, deals they own and tasks that are theirs.
@@ -113,7 +115,7 @@ def require(actor: Actor, action: Action, obj: Any = None) -> None:
 
 def allowed_actions(actor: Actor) -> list[str]:
     """The operations the UI and clients may offer this user (row rules still apply per row)."""
-    return [a.value for a, roles in ROLE_ACTIONS.items() if actor.role in roles]
+    return [a.value for a in ROLE_ACTIONS if may(actor, a)]
 
 
 # --- Row rules -------------------------------------------------------------------------------------
@@ -191,8 +193,8 @@ def campaign_rule(actor: Actor) -> Q:
 
 
 def token_rule(actor: Actor) -> Q:
-    """API tokens: each user manages their own; admins may revoke anyone's (offboarding)."""
-    require(actor, Action.MANAGE_OWN_TOKENS)
+    """API tokens: each user revokes their own (a token may revoke itself); admins anyone's (offboarding)."""
+    require_role(actor)
     if actor.role is ADMIN:
         return Q()
     return Q(user_id=actor.user_id)

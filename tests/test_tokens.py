@@ -190,3 +190,14 @@ async def test_websocket_origin_and_cookie_rules(crm_app, issuer):
             assert json.loads(await ws.recv())["type"] == "connection_ack"
             result = await _first_result(ws, "{ me { email } }")
             assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_token_cannot_create_tokens_but_can_revoke_itself(crm_app):
+    rep = await make_user(Role.SALES_REP)
+    created = (await ok(rep, CREATE, input={"name": "self"}))["createApiToken"]
+    async with browser(crm_app) as client:
+        minted = await graphql(client, CREATE, headers=bearer(created["token"]), input={"name": "child"})
+        assert error_code(minted) == "FORBIDDEN"
+        revoked = await graphql(client, REVOKE, headers=bearer(created["token"]), input={"id": created["apiToken"]["id"]})
+        assert revoked["data"]["revokeApiToken"]["revokedAt"]
+        assert error_code(await graphql(client, ME, headers=bearer(created["token"]))) == "UNAUTHENTICATED"
