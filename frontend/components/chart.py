@@ -35,7 +35,7 @@ def engagement_chart(points: list[dict[str, Any]]) -> VdomDict:
         for key, colour, _ in SERIES
     ]
     ticks = [
-        svg_text({"key": f"t{i}", "x": x(i), "y": HEIGHT - 6, "text-anchor": "middle"}, fmt.day(points[i]["start"])[:6])
+        svg_text({"key": f"t{i}", "x": x(i), "y": HEIGHT - 6, "text-anchor": "start" if i == 0 else "end" if i == len(points) - 1 else "middle"}, fmt.day(points[i]["start"])[:6])
         for i in sorted({0, len(points) // 2, len(points) - 1})
     ]
     return html.div(

@@ -11,7 +11,7 @@ from reactpy.types import VdomDict
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.ui import (
-    badge, changed_value, empty, error_banner, field, field_errors, form_values, loading, select, text_input,
+    awaiting, badge, changed_value, empty, error_banner, field, field_errors, form_values, loading, select, text_input,
 )
 from frontend.session import use_query, use_session
 
@@ -181,7 +181,7 @@ def ContactsTab(customer_id: str) -> VdomDict:
                     html.td(c["jobTitle"]), html.td(c["department"]),
                     html.td(html.a({"href": f"mailto:{c['email']}"}, c["email"])), html.td(c["phone"]),
                     html.td(html.button({"className": "btn btn-small", "type": "button",
-                                         "onClick": lambda e, c=c: make_primary(c)}, "Set as primary")
+                                         "onClick": awaiting(make_primary, c)}, "Set as primary")
                             if editable and not c["isPrimary"] else None),
                 )
                 for c in contacts
@@ -277,7 +277,7 @@ def NotesTab(customer_id: str) -> VdomDict:
                          html.span(("📌 Pinned · " if n["pinned"] else ""),
                                    f"{n['author']['name'] if n['author'] else 'Someone'}, {fmt.moment(n['createdAt'])}"),
                          html.button({"className": "btn btn-link", "type": "button",
-                                      "onClick": lambda e, n=n: toggle_pin(n)}, "Unpin" if n["pinned"] else "Pin")
+                                      "onClick": awaiting(toggle_pin, n)}, "Unpin" if n["pinned"] else "Pin")
                          if writable else None),
             )
             for n in notes

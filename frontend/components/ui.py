@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from reactpy import html
@@ -110,6 +110,15 @@ def form_values(event: Any) -> dict[str, str]:
         if name and name not in values:
             values[name] = value
     return values
+
+
+def awaiting(handler: Callable[..., Awaitable[None]], *args: Any) -> Callable[[Any], Awaitable[None]]:
+    """An event handler that awaits `handler(*args)` (a lambda would drop the coroutine unawaited)."""
+
+    async def on_event(event: Any) -> None:
+        await handler(*args)
+
+    return on_event
 
 
 def field_errors(error: GqlError | None) -> dict[str, str]:

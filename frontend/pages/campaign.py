@@ -11,7 +11,7 @@ from frontend import format as fmt
 from frontend import gql
 from frontend.components.chart import engagement_chart
 from frontend.components.ui import (
-    badge, error_banner, field, field_errors, form_values, loading, select, text_input,
+    awaiting, badge, error_banner, field, field_errors, form_values, loading, select, text_input,
 )
 from frontend.pages.campaigns import TYPES, VISIBILITIES, campaign_payload
 from frontend.session import use_live, use_query, use_session
@@ -128,7 +128,7 @@ def CampaignPage(campaign_id: str) -> VdomDict:
     may_edit = session.can("updateCampaign")
     status_buttons = [
         html.button({"className": "btn" + (" btn-primary" if s == "ACTIVE" else ""), "type": "button", "key": s,
-                     "onClick": lambda e, s=s: change_status(s)}, STATUS_VERBS.get(s, fmt.label(s)))
+                     "onClick": awaiting(change_status, s)}, STATUS_VERBS.get(s, fmt.label(s)))
         for s in campaign["allowedStatuses"]
     ] if session.can("changeCampaignStatus") else []
     enrolments = campaign["latestEnrolments"]

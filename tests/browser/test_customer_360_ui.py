@@ -1,0 +1,92 @@
+"""Customer 360 in a real browser: header figures, tabs, logging an activity (seen live by a second page),
+notes with pinning, and a status change with its reason."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from tests.browser.helpers import Session, shot, subscribers, wait_for_subscribers
+
+FIRST_CUSTOMER = "query { customers(first: 1, filter: {status: [ACTIVE]}) { edges { node { id name } } } }"
+
+
+def open_customer(admin: Session) -> tuple[str, str]:
+    node = admin.graphql(FIRST_CUSTOMER)["customers"]["edges"][0]["node"]
+    return node["id"], node["name"]
+
+
+def test_logged_activity_appears_live_in_another_page(admin: Session, shots: Path) -> None:
+    customer_id, name = open_customer(admin)
+    watcher = admin.page(f"/customers/{customer_id}?tab=activities")
+    expect(watcher.locator("h1")).to_have_text(name)
+    before = subscribers(admin.server)
+    worker = admin.page(f"/customers/{customer_id}")
+    expect(worker.locator("h1")).to_have_text(name)
+    wait_for_subscribers(admin.server, before + 1, worker)  # the worker's page listens too: both are live
+
+    worker.click("button:has-text('Log activity')")
+    form = worker.locator("[aria-label='Log activity'] form")
+    form.locator("select[name=kind]").select_option("call")
+    form.locator("input[name=title]").fill("Renewal call with the CFO")
+    form.locator("input[name=durationMinutes]").fill("25")
+    form.locator("select[name=outcome]").select_option("positive")
+    form.locator("button[type=submit]").click()
+
+    expect(worker.locator(".activity-title").first).to_have_text("Renewal call with the CFO")
+    expect(watcher.locator(".activity-title").first).to_have_text("Renewal call with the CFO")
+    shot(worker, shots, "customer-360")
+
+    watcher.select_option("select[name=kind]", "email")
+    expect(watcher.locator(".activity-title", has_text="Renewal call with the CFO")).to_have_count(0)
+    watcher.select_option("select[name=kind]", "call")
+    watcher.fill("input[aria-label='Search activities']", "renewal")
+    expect(watcher.locator(".activity-title").first).to_have_text("Renewal call with the CFO")
+    shot(watcher, shots, "customer-activities")
+
+
+def test_an_activity_with_a_missing_title_is_refused_next_to_the_field(admin: Session) -> None:
+    customer_id, _ = open_customer(admin)
+    page = admin.page(f"/customers/{customer_id}")
+    page.click("button:has-text('Log activity')")
+    form = page.locator("[aria-label='Log activity'] form")
+    form.locator("button[type=submit]").click()
+    title = form.locator("label.field", has=page.locator("input[name=title]"))
+    expect(title.locator(".field-error")).to_be_visible()
+
+
+def test_notes_pinned_first_and_tabs(admin: Session, shots: Path) -> None:
+    customer_id, _ = open_customer(admin)
+    page = admin.page(f"/customers/{customer_id}?tab=notes")
+    for body in ("Prefers calls before 10am", "Budget approved for Q3"):
+        page.fill("textarea[name=body]", body)
+        page.click("button:has-text('Add note')")
+        expect(page.locator(".note").first).to_contain_text(body)
+    page.locator(".note", has_text="Prefers calls before 10am").locator("button:has-text('Pin')").click()
+    expect(page.locator(".note").first).to_contain_text("Prefers calls before 10am")
+    expect(page.locator(".note.pinned")).to_have_count(1)
+
+    page.click(".tab:has-text('Contacts')")
+    expect(page).to_have_url(re.compile(r"tab=contacts"))
+    expect(page.locator("table[aria-label=Contacts], .empty")).to_be_visible()
+    page.click(".tab:has-text('Deals')")
+    expect(page.locator("table[aria-label=Deals], .empty")).to_be_visible()
+    page.click(".tab:has-text('Overview')")
+    expect(page.locator("h2:has-text('Status history')")).to_be_visible()
+    shot(page, shots, "customer-overview")
+
+
+def test_status_change_needs_a_reason_to_block(admin: Session) -> None:
+    customer_id, _ = open_customer(admin)
+    page = admin.page(f"/customers/{customer_id}")
+    page.click("button:has-text('Change status')")
+    form = page.locator("[aria-label='Change status'] form")
+    form.locator("select[name=status]").select_option("blocked")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".field-error")).to_be_visible()
+    form.locator("input[name=reason]").fill("Unpaid invoices since March")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".hero .badge")).to_have_text("Blocked")
+    expect(page.locator(".hero")).to_contain_text("Unpaid invoices since March")
