@@ -4,6 +4,7 @@ CSRF, Post/Redirect/Get, framing headers, 404s, and exact counts under 200 concu
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import socket
@@ -13,8 +14,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
 
+from backend import topics
 from backend.app import create_app
+from backend.auth.actor import Actor
+from backend.broadcast import hub
 from backend.models import AuditEntry, Campaign, CampaignLike, EngagementEvent, Enrolment, Role
 from tests.factories import fresh_limiter, make_campaign, make_user, open_campaign, setting  # noqa: F401
 
@@ -234,3 +239,31 @@ async def test_likes_through_two_server_processes_count_exactly(two_servers):
     assert {r.status_code for r in likes} == {200} and all(r.json()["counted"] for r in likes)
     assert await counters(c["id"]) == (100, 100, 0)
     assert await CampaignLike.all().count() == 100
+
+
+async def test_page_actions_reach_a_websocket_subscriber_with_exact_totals(db):
+    from backend.services.tokens import create_token_for_email
+    from tests.oidc import served
+
+    c = await opened()
+    watcher = await make_user(Role.SALES_REP, email="watcher@example.com")  # public campaigns are visible to all
+    secret = await create_token_for_email(Actor.system(), watcher.email)
+    topic = topics.campaign_engagement(int(c["id"]))
+    document = "subscription($id: ID!) { campaignEngagement(campaignId: $id) { kind totals { views likes enrolments } enrolmentName } }"
+    async with served(APP) as host, connect(f"ws://{host}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {secret}"}}))
+        assert json.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": document, "variables": {"id": c["id"]}}}))
+        while hub.subscriber_count(topic) == 0:
+            await asyncio.sleep(0.01)
+        async with httpx.AsyncClient(base_url=f"http://{host}") as visitor:
+            token = token_of((await visitor.get("/c/spring")).text)
+            await visitor.post("/c/spring/like", data={"csrf": token}, headers=JSON)
+            form = {"csrf": token, "name": "Grace", "email": "grace@example.com", "consent": "yes"}
+            await visitor.post("/c/spring/enrol", data=form, headers=JSON)
+        events = [json.loads(await asyncio.wait_for(ws.recv(), 5))["payload"]["data"]["campaignEngagement"] for _ in range(3)]
+    assert events == [
+        {"kind": "VIEW", "totals": {"views": 1, "likes": 0, "enrolments": 0}, "enrolmentName": None},
+        {"kind": "LIKE", "totals": {"views": 1, "likes": 1, "enrolments": 0}, "enrolmentName": None},
+        {"kind": "ENROLMENT", "totals": {"views": 1, "likes": 1, "enrolments": 1}, "enrolmentName": "Grace"},
+    ]
