@@ -179,7 +179,9 @@ async def _warm_up(subscribers: list[Subscriber], trigger: Callable[[], Awaitabl
         if await _all_received(subscribers, 1, 2.0):
             await asyncio.sleep(0.5)  # let stragglers of the warm-up events land before counting starts
             return
-    raise RuntimeError("subscriptions did not start delivering")
+    silent = [s for s in subscribers if not s.arrivals]
+    errors = [e for s in subscribers for e in s.errors][:3]
+    raise RuntimeError(f"{len(silent)} of {len(subscribers)} subscriptions did not start delivering {errors}")
 
 
 async def fanout(spec: Spec) -> dict[str, Any]:

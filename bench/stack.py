@@ -171,8 +171,8 @@ class Server:
             pids = [int(p) for p in children.read_text().split()]
         except OSError:
             return []
-        # uvicorn's supervisor may also run a multiprocessing helper; workers are the ones importing the app
-        return [p for p in pids if "uvicorn" in _cmdline(p) or "multiprocessing" in _cmdline(p)]
+        # uvicorn's supervisor also runs multiprocessing's resource tracker, which serves nothing
+        return [p for p in pids if "resource_tracker" not in _cmdline(p)]
 
     def rss_bytes(self) -> int:
         return sum(rss_of(pid) for pid in self.pids())
@@ -203,3 +203,28 @@ def rss_of(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def service_versions() -> list[str]:
+    """Versions of the services that answer, for the report."""
+    found = []
+    if postgres_answers() is None:
+        found.append(f"PostgreSQL {asyncio.run(_pg_version())}")
+    if redis_answers() is None:
+        with socket.create_connection(("127.0.0.1", int(REDIS_URL.rsplit(":", 1)[1])), timeout=2) as s:
+            s.sendall(b"INFO server\r\n")
+            time.sleep(0.1)
+            info = s.recv(65536).decode(errors="replace")
+        version = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("redis_version:")), "?")
+        found.append(f"Redis {version}")
+    return found
+
+
+async def _pg_version() -> str:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    try:
+        return str(await conn.fetchval("SHOW server_version"))
+    finally:
+        await conn.close()

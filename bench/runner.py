@@ -1,0 +1,328 @@
+"""`scripts/bench [--quick] [--customers N]`: every measurement for each setup, one table, docs/benchmarks.md.
+
+Setups: SQLite with one uvicorn process; PostgreSQL with two processes sharing events through Redis
+when both answer (one process when only PostgreSQL does). A measurement whose dependency is missing
+says why in its cell instead of showing a number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import facts, stack
+from bench.documents import NESTED, SEARCH
+from bench.report import Column, Figure, Report, ms, p50_p99, percentile, write
+
+OUTPUT = stack.ROOT / "docs" / "benchmarks.md"
+LARGE = 100_000
+
+
+@dataclass(frozen=True)
+class Plan:
+    customers: int
+    large: int | None  # grow to this many customers for the large run (None: one size only)
+    requests: int  # requests behind each latency figure
+    concurrency: int  # clients of the throughput runs
+    fanout: tuple[int, int, int]
+    deliveries: int  # deliveries behind each fan-out figure (at least)
+    likes: int
+    dashboards: int
+    quick: bool
+
+    @classmethod
+    def of(cls, quick: bool, customers: int | None) -> Plan:
+        if quick:
+            return cls(customers or 1_000, None, 100, 4, (1, 10, 100), 100, 200, 20, True)
+        n = customers or 10_000
+        return cls(n, LARGE if n < LARGE else None, 1_000, 8, (1, 100, 1_000), 1_000, 1_000, 100, False)
+
+
+def load(spec: dict[str, Any], timeout: float = 3600) -> dict[str, Any]:
+    """Run one scenario in the load generator process and return its results."""
+    done = subprocess.run([sys.executable, "-m", "bench.load"], input=json.dumps(spec), capture_output=True,
+                          text=True, timeout=timeout, cwd=stack.ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "the load generator failed")
+    return json.loads(done.stdout)
+
+
+def in_process_limits(setup: stack.Setup, token: str, runs: int) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-m", "bench.limits"], input=json.dumps({"email": stack.ADMIN_EMAIL, "token": token, "runs": runs}),
+                          capture_output=True, text=True, timeout=3600, cwd=stack.ROOT, env=setup.env())
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1])
+    return json.loads(done.stdout)
+
+
+def graphql(server: stack.Server, token: str, query: str, **variables: Any) -> dict[str, Any]:
+    """Setup traffic (not measured): one document, its data or an error."""
+    answer = httpx.post(f"{server.url}/graphql", json={"query": query, "variables": variables},
+                        headers={"Authorization": f"Bearer {token}"}, timeout=60).json()
+    if answer.get("errors"):
+        raise RuntimeError(f"GraphQL error: {answer['errors'][0].get('message')}")
+    return answer["data"]
+
+
+def mib(n: int) -> str:
+    return f"{n / 2**20:.0f} MiB"
+
+
+def _errors(result: dict[str, Any]) -> str:
+    count = result.get("error_count", 0) or len(result.get("errors", []))
+    return f", {count} failed ({result['errors'][0]})" if count else ""
+
+
+class Bench:
+    """The measurements of one setup, filling its column."""
+
+    def __init__(self, setup: stack.Setup, plan: Plan) -> None:
+        self.setup, self.plan = setup, plan
+        self.column = Column(setup.title)
+        self.figures = self.column.figures
+
+    def run(self) -> Column:
+        stack.create_database(self.setup)
+        server = None
+        try:
+            seconds = stack.seed(self.setup, self.plan.customers)
+            self.column.notes.append(f"seeded {self.plan.customers:,} customers (with demo data) in {seconds:.0f} s")
+            self.token = stack.token(self.setup)
+            server = stack.Server(self.setup)
+            server.wait_ready()
+            self.server = server
+            self.figures["memory.idle"] = Figure(mib(server.rss_bytes()) + self._rss_note())
+            self.schema = self._introspect()
+            self._step(self._nested)
+            self._step(self._limits)
+            self._step(lambda: self._search("search.small", self.plan.customers))
+            self._step(self._moves)
+            self._step(self._fanout)
+            self._step(self._likes)
+            self._step(self._large)
+        except Exception as exc:  # a setup that cannot run still shows why in every cell it did not fill
+            self.column.notes.append(f"stopped: {exc}")
+        finally:
+            if server is not None:
+                server.stop()
+            stack.drop_database(self.setup)
+        return self.column
+
+    def _step(self, measure: Any) -> None:
+        try:
+            measure()
+        except Exception as exc:
+            self.column.notes.append(f"{getattr(measure, '__name__', 'step').lstrip('_')}: {type(exc).__name__}: {exc}"[:400])
+
+    def _rss_note(self) -> str:
+        return f" (sum of {self.setup.workers} workers)" if self.setup.workers > 1 else ""
+
+    def _http(self, bodies: list[dict[str, Any]], concurrency: int, count: int | None = None) -> dict[str, Any]:
+        return load({"scenario": "http", "url": self.server.url, "token": self.token, "bodies": bodies,
+                     "count": count or self.plan.requests, "concurrency": concurrency})
+
+    def _introspect(self) -> dict[str, Any]:
+        query = """{ __schema { mutationType { fields { name } } subscriptionType { fields { name args { name type { kind } } } } } }"""
+        data = graphql(self.server, self.token, query)["__schema"]
+        return {
+            "mutations": {f["name"] for f in data["mutationType"]["fields"]},
+            "subscriptions": {f["name"]: f for f in (data["subscriptionType"] or {"fields": []})["fields"]},
+        }
+
+    # 1. nested list query: latency with one client, throughput with several
+    def _nested(self) -> None:
+        body = [{"query": NESTED, "variables": {"first": 100}}]
+        single = self._http(body, 1)
+        many = self._http(body, self.plan.concurrency)
+        self.nested_p50 = percentile(single["latencies"], 50)
+        self.figures["nested.latency"] = Figure(p50_p99(single["latencies"]) + _errors(single))
+        self.figures["nested.rps"] = Figure(f"{len(many['latencies']) / many['elapsed']:.1f} req/s "
+                                            f"({self.plan.concurrency} clients){_errors(many)}")
+
+    # 2. statements, hand-written SQL and the GraphQL floor
+    def _limits(self) -> None:
+        found = in_process_limits(self.setup, self.token, self.plan.requests)
+        data, auth = found["data_statements"], found["auth_statements"]
+        self.figures["nested.sql"] = Figure(f"{data} for data + {auth} token lookup", data <= 4)
+        floor = percentile(found["floor"], 50)
+        sql = percentile(found["handsql"], 50)
+        ours = getattr(self, "nested_p50", None)
+        if found["floor_statements"]:
+            raise RuntimeError(f"the floor sent {found['floor_statements']} SQL statements: not a floor")
+        if ours is None:
+            self.figures["nested.floor"] = Figure(f"{ms(floor)}; not compared: the nested HTTP run failed")
+            self.figures["nested.handsql"] = Figure(f"{ms(sql)}; not compared: the nested HTTP run failed")
+            return
+        self.figures["nested.floor"] = Figure(f"{ms(floor)} → ours {ours / floor:.2f}×", ours / floor <= 1.5)
+        same = "" if found["handsql_same_data"] else " (rows differ from the GraphQL answer!)"
+        self.figures["nested.handsql"] = Figure(f"{ms(sql)} → ours {ours / sql:.1f}×{same}")
+
+    # 3. search by a name fragment
+    def _search(self, key: str, customers: int) -> None:
+        rng = random.Random(customers)
+        bodies = [{"query": SEARCH, "variables": {"q": f"{rng.randrange(1, customers):06d}"[1:5]}} for _ in range(50)]
+        result = self._http(bodies, 1)
+        p99 = percentile(result["latencies"], 99)
+        met = p99 < 0.020 if customers >= LARGE else None
+        self.figures[key] = Figure(f"{customers:,} customers: {p50_p99(result['latencies'])}{_errors(result)}", met)
+
+    def _deal_input(self) -> str | None:
+        if "moveDeal" not in self.schema["mutations"]:
+            return "moveDeal is not in the schema yet"
+        return None
+
+    def _open_deals(self, count: int) -> list[list[Any]]:
+        """[id, version, [open stage ids starting at the deal's own]] of deals in open stages."""
+        query = """{ customers(first: 100) { edges { node { deals { id version stage { id kind }
+                     pipeline { stages { id kind } } } } } } }"""
+        found = []
+        for edge in graphql(self.server, self.token, query)["customers"]["edges"]:
+            for deal in edge["node"]["deals"]:
+                stages = [s["id"] for s in deal["pipeline"]["stages"] if s["kind"] == "OPEN"]
+                if deal["stage"]["kind"] == "OPEN" and len(stages) > 1:
+                    at = stages.index(deal["stage"]["id"])
+                    found.append([deal["id"], deal["version"], stages[at:] + stages[:at]])
+        if not found:
+            raise RuntimeError("no deal in an open stage to move")
+        return found[:count]
+
+    MOVE = "mutation($input: MoveDealInput!) { moveDeal(input: $input) { id version } }"
+
+    # 4. writes: moveDeal
+    def _moves(self) -> None:
+        if reason := self._deal_input():
+            self.figures["writes.move"] = Figure.missing(reason)
+            return
+        deals = self._open_deals(self.plan.concurrency * 4)
+        result = load({"scenario": "moves", "url": self.server.url, "token": self.token, "deals": deals,
+                       "document": self.MOVE, "count": self.plan.requests, "concurrency": self.plan.concurrency})
+        rate = len(result["latencies"]) / result["elapsed"]
+        p99 = percentile(result["latencies"], 99) if result["latencies"] else float("nan")
+        self.figures["writes.move"] = Figure(f"{rate:.1f}/s, p99 {ms(p99)} ({self.plan.concurrency} clients){_errors(result)}")
+
+    # 5. live fan-out
+    def _fanout(self) -> None:
+        keys = ("fanout.few", "fanout.some", "fanout.many")
+        reason = self._deal_input() or (None if "dealChanged" in self.schema["subscriptions"] else "dealChanged is not in the schema yet")
+        if reason:
+            for key in keys:
+                self.figures[key] = Figure.missing(reason)
+            self.figures["memory.subscribers"] = Figure.missing(reason)
+            return
+        deal = self._open_deals(1)[0]
+        subscription = "subscription { dealChanged { deal { id version } } }"
+        for key, subscribers in zip(keys, self.plan.fanout):
+            mutations = max(3, math.ceil(self.plan.deliveries / subscribers))
+            result = load({"scenario": "fanout", "url": self.server.url, "ws_url": self.server.url.replace("http", "ws") + "/graphql",
+                           "token": self.token, "subscribers": subscribers, "mutations": mutations, "deal": deal,
+                           "mutation": self.MOVE, "subscription": subscription, "variables": {},
+                           "server_pids": self.server.pids()})
+            deal = self._open_deals(1)[0]  # its version moved on: read it again
+            lost = f", {result['missing']} not delivered" if result["missing"] else ""
+            met = (percentile(result["latencies"], 99) < 0.100 and not result["missing"]) if subscribers >= 1000 else None
+            self.figures[key] = Figure(f"{subscribers:,} subscribers: {p50_p99(result['latencies'])}{lost}", met)
+            self.figures["memory.subscribers"] = Figure(f"{mib(result['rss'])} with {subscribers:,} subscribers{self._rss_note()}")
+
+    # 6. public likes with dashboards subscribed
+    def _likes(self) -> None:
+        created = graphql(self.server, self.token, """mutation { createCampaign(input: {title: "Bench likes",
+            type: PROMOTION, visibility: PUBLIC}) { id version } }""")["createCampaign"]
+        campaign, version = created["id"], created["version"]
+        for status in ("NEW", "ACTIVE"):
+            version = graphql(self.server, self.token, """mutation($input: ChangeCampaignStatusInput!) {
+                changeCampaignStatus(input: $input) { version } }""",
+                input={"id": campaign, "version": version, "status": status})["changeCampaignStatus"]["version"]
+        subscription = "subscription($campaignId: ID!) { campaignEngagement(campaignId: $campaignId) { kind totals { likes } } }"
+        result = load({"scenario": "likes", "url": self.server.url, "ws_url": self.server.url.replace("http", "ws") + "/graphql",
+                       "token": self.token, "campaign_id": campaign, "dashboards": self.plan.dashboards,
+                       "likes": self.plan.likes, "concurrency": self.plan.concurrency, "subscription": subscription})
+        lost = result["before"] + result["counted"] - result["after"]
+        uncounted = result["sent"] - result["counted"] - result["error_count"]
+        ok = lost == 0 and uncounted == 0 and result["dashboards_behind"] == 0 and not result["error_count"]
+        self.figures["likes"] = Figure(
+            f"{len(result['latencies']) / result['elapsed']:.0f} likes/s ({self.plan.concurrency} clients, "
+            f"{self.plan.dashboards} dashboards); {result['sent']:,} sent, {result['after'] - result['before']:,} counted, "
+            f"lost {lost}, dashboards behind {result['dashboards_behind']}{_errors(result)}", ok)
+
+    # the large run: grow the database, search again, then the server's memory
+    def _large(self) -> None:
+        if self.plan.large is None:
+            reason = "--quick measures one size" if self.plan.quick else f"--customers is already ≥ {LARGE:,}"
+            self.figures["search.large"] = Figure.missing(reason)
+            self.figures["memory.large"] = Figure.missing(reason)
+            return
+        seconds = stack.seed(self.setup, self.plan.large)
+        self.column.notes.append(f"grown to {self.plan.large:,} customers in {seconds:.0f} s")
+        self._search("search.large", self.plan.large)
+        self._http([{"query": NESTED, "variables": {"first": 100}}], 1)
+        self.figures["memory.large"] = Figure(f"{mib(self.server.rss_bytes())}{self._rss_note()}")
+
+
+def setups(plan: Plan) -> tuple[list[stack.Setup], list[str]]:
+    chosen = [stack.Setup("SQLite, 1 process", "sqlite")]
+    skipped = []
+    if why := stack.postgres_answers():
+        skipped.append(f"PostgreSQL not measured: {why}")
+    elif why := stack.redis_answers():
+        skipped.append(f"two processes not measured: {why}")
+        chosen.append(stack.Setup("PostgreSQL, 1 process", "postgres"))
+    else:
+        chosen.append(stack.Setup("PostgreSQL, 2 processes + Redis", "postgres", workers=2, broadcast_url=stack.REDIS_URL))
+    return chosen, skipped
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench", description="Benchmarks; writes docs/benchmarks.md")
+    parser.add_argument("--quick", action="store_true", help="a small version (about two minutes)")
+    parser.add_argument("--customers", type=int, metavar="N", help="customers to seed (default 10,000; 1,000 with --quick)")
+    parser.add_argument("--output", type=Path, default=OUTPUT, help="the markdown file to write")
+    args = parser.parse_args(argv)
+    plan = Plan.of(args.quick, args.customers)
+    started = time.monotonic()
+    load_before = facts.load_average()
+    chosen, skipped = setups(plan)
+    columns = []
+    for setup in chosen:
+        print(f"bench: {setup.title} …", file=sys.stderr, flush=True)
+        columns.append(Bench(setup, plan).run())
+    report = Report(
+        title=f"{'Quick run' if plan.quick else 'Full run'} of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        facts=facts.describe(plan, load_before, time.monotonic() - started, skipped, stack.service_versions()),
+        columns=columns,
+        labels=_labels(plan),
+    )
+    print(report.table())
+    for column in columns:
+        for note in column.notes:
+            print(f"{column.title}: {note}", file=sys.stderr)
+    write(args.output, report)
+    print(f"bench: wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def _labels(plan: Plan) -> dict[str, str]:
+    few, some, many = plan.fanout
+    return {
+        "search.small": f"Search customers by a name fragment at {plan.customers:,}: p50 / p99",
+        "search.large": f"Search at {plan.large or LARGE:,} customers: p50 / p99",
+        "fanout.few": f"Live fan-out, mutation → delivery, {few:,} subscriber{'s' if few > 1 else ''}: p50 / p99",
+        "fanout.some": f"Live fan-out, {some:,} subscribers: p50 / p99",
+        "fanout.many": f"Live fan-out, {many:,} subscribers: p50 / p99",
+        "likes": f"Public likes with {plan.dashboards} dashboards subscribed: likes/s, lost counts",
+        "memory.subscribers": f"Server resident memory: with {many:,} subscribers",
+        "memory.large": f"Server resident memory: after the {plan.large or LARGE:,}-customer run",
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
