@@ -91,8 +91,9 @@ async def test_workflow_and_owner_notification(db):
         for version, status in enumerate(steps, start=1):
             moved = await ok(admin, STATUS, input={"id": c["id"], "version": version, "status": status})
             assert moved["changeCampaignStatus"]["status"] == status
+        stream = aiter(sub)
         for _ in steps:
-            published.append(await asyncio.wait_for(sub.__aiter__().__anext__(), 5))
+            published.append(await asyncio.wait_for(anext(stream), 5))
     assert [e.kind for e in published] == ["campaign_status"] * len(steps)
     assert published[1].payload["status"] == "active"
     assert await Notification.filter(user_id=owner.id, kind="campaign_status").count() == len(steps)
@@ -262,7 +263,7 @@ async def test_subscription_to_a_hidden_campaign_is_not_found(db):
         variable_values={"id": c["id"]},
         context_value=Context(actor=actor(rep)),
     )
-    result = await asyncio.wait_for(gen.__anext__(), 5) if hasattr(gen, "__anext__") else gen
+    result = await asyncio.wait_for(gen.__anext__(), 5)
     assert result.errors and result.errors[0].extensions["code"] == "NOT_FOUND"
 
 
