@@ -17,7 +17,6 @@ from backend.models import ApiToken, AuditEntry, Role
 from backend.services.tokens import create_token_for_email
 from tests.factories import error, make_user, ok
 from tests.oidc import (
-    APP,
     access_revocations,
     browser,
     crm_app,
