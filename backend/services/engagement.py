@@ -10,6 +10,7 @@ on SQLite (one serialised connection per process, BEGIN IMMEDIATE across process
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -28,6 +29,7 @@ from backend.errors import BadUserInput, NotFound
 from backend.models import Campaign, CampaignLike, CampaignStatus, EngagementEvent, EngagementKind, Enrolment, Visibility
 from backend.services import validate as v
 from backend.services.unit import Unit, write
+from backend.settings import get_settings
 
 K = EngagementKind
 REFERRER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -55,8 +57,10 @@ class Outcome:
 
 
 def visitor_hash(raw: str) -> str:
-    """The stored visitor id: a hash, so neither cookies nor IP addresses are kept in the database."""
-    return hashlib.sha256(f"crm-visitor:{raw}".encode()).hexdigest()
+    """The stored visitor id: keyed with the server secret, so neither cookies nor IP addresses can be
+    recovered from the database (an unkeyed hash of an IPv4 address is reversed by trying them all)."""
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, f"crm-visitor:{raw}".encode(), hashlib.sha256).hexdigest()
 
 
 async def open_campaign(actor: Actor, *, raw_id: Any = None, code: str | None = None) -> Campaign:
