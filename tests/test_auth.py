@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import httpx
 import pytest
 
 from backend.auth.sessions import now
@@ -12,14 +13,15 @@ from backend.settings import get_settings, reset_settings
 from tests.factories import make_customer, make_team, make_user, ok
 from tests.oidc import (
     APP,
+    access_revocations,
     approve,
     browser,
     crm_app,
     error_code,
     graphql,
     issuer,
-    access_revocations,
     put_demo_user,
+    put_user,
     query_params,
     session_cookie,
     sign_in,
@@ -91,8 +93,6 @@ async def test_role_claim_and_role_map_settings(crm_app, issuer, monkeypatch):
     monkeypatch.setenv("CRM_ROLE_CLAIM", "crm_roles")
     monkeypatch.setenv("CRM_ROLE_MAP", "crm-sales=sales_rep, crm-admins=admin")
     reset_settings()
-    from tests.oidc import put_user
-
     await put_user(issuer, "mapped@example.com", {"email": "mapped@example.com", "name": "M", "crm_roles": "crm-sales"})
     await put_user(
         issuer, "multi@example.com", {"email": "multi@example.com", "name": "N", "crm_roles": ["crm-sales", "crm-admins"]}
@@ -301,8 +301,6 @@ async def test_denying_at_the_provider_cancels_sign_in(crm_app, issuer):
 
 
 async def test_an_unverified_email_does_not_take_over_an_existing_account(crm_app, issuer):
-    from tests.oidc import put_user
-
     await make_user(Role.ADMIN, email="boss@example.com")
     await put_user(issuer, "intruder", {"email": "boss@example.com", "email_verified": False, "groups": ["admin"]})
     async with browser(crm_app) as client:
@@ -312,8 +310,6 @@ async def test_an_unverified_email_does_not_take_over_an_existing_account(crm_ap
 
 
 async def test_session_cookie_is_secure_over_https(crm_app, issuer):
-    import httpx
-
     await put_demo_user(issuer, "tls@example.com", "admin")
     async with httpx.AsyncClient(mounts={"https://testserver": httpx.ASGITransport(crm_app)}) as client:
         login = await client.get("https://testserver/auth/login")
