@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,7 +51,8 @@ def _code(value: str | None) -> str:
 
 
 def _slug(title: str) -> str:
-    words = re.findall(r"[a-z0-9]+", title.lower())
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()  # "Été" → "Ete"
+    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
     return "-".join(words)[:30].strip("-") or "campaign"
 
 
