@@ -15,7 +15,8 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 from tortoise import connections
-from tortoise.functions import Max
+from tortoise.expressions import RawSQL
+from tortoise.functions import Count, Max, Sum
 from tortoise.models import Model
 
 from backend import permissions
@@ -27,12 +28,18 @@ from backend.models import (
     Customer,
     CustomerStatusChange,
     Deal,
+    DealStageChange,
     Enrolment,
     Note,
+    Pipeline,
     Stage,
     Team,
     User,
 )
+
+
+# Columns are qualified: a filter on the stage joins a table that has its own `probability`.
+DEAL_WEIGHT = RawSQL('"deal"."amount" * "deal"."probability"')
 
 
 def by_key(rows: Sequence[Any], keys: Sequence[Hashable], attr: str = "pk") -> list[Any]:
@@ -80,6 +87,47 @@ class Loaders:
     @cached_property
     def stage(self) -> DataLoader[int, Stage | None]:
         return DataLoader(rows_by_id(Stage, "pipeline"))
+
+    @cached_property
+    def pipeline(self) -> DataLoader[int, Pipeline | None]:
+        return DataLoader(rows_by_id(Pipeline))
+
+    @cached_property
+    def stages_of_pipeline(self) -> DataLoader[int, list[Stage]]:
+        async def load(keys: Sequence[int]) -> list[list[Stage]]:
+            rows = await Stage.filter(pipeline_id__in=list(keys)).order_by("position", "id")
+            return grouped(rows, keys, "pipeline_id")
+
+        return DataLoader(load)
+
+    @cached_property
+    def stage_history_of_deal(self) -> DataLoader[int, list[DealStageChange]]:
+        async def load(keys: Sequence[int]) -> list[list[DealStageChange]]:
+            rows = await DealStageChange.filter(deal_id__in=list(keys)).order_by("changed_at", "id")
+            return grouped(rows, keys, "deal_id")
+
+        return DataLoader(load)
+
+    def deal_totals(self, key: Hashable, deals: Any) -> DataLoader[int, list[dict[str, Any]]]:
+        """Count, amount and amount × probability of the `deals` query per pipeline, by stage and currency:
+        one GROUP BY for every pipeline asked for (`key` names the filter that shaped `deals`)."""
+        cache = self.__dict__.setdefault("_deal_totals", {})
+        if key not in cache:
+
+            async def load(keys: Sequence[int]) -> list[list[dict[str, Any]]]:
+                rows = await (
+                    deals.filter(pipeline_id__in=list(keys))
+                    .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(DEAL_WEIGHT))
+                    .group_by("pipeline_id", "stage_id", "currency")
+                    .values("pipeline_id", "stage_id", "currency", "n", "total", "weighted")
+                )
+                groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+                for row in rows:
+                    groups[row["pipeline_id"]].append(row)
+                return [groups.get(k, []) for k in keys]
+
+            cache[key] = DataLoader(load)
+        return cache[key]
 
     @cached_property
     def customer(self) -> DataLoader[int, Customer | None]:
