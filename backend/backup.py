@@ -9,6 +9,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -38,9 +39,7 @@ def restore(settings: Settings, source: Path) -> None:
     if settings.is_sqlite:
         _sqlite_restore(source, sqlite_path(settings.database_url))
     else:
-        # One transaction: a dump that fails half-way leaves the database as it was.
-        _pg("pg_restore", settings.database_url, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-            "--exit-on-error", str(source))
+        _pg_restore(settings.database_url, source)
 
 
 def _sqlite_backup(database: Path, target: Path) -> None:
@@ -92,12 +91,33 @@ class _connect:
         self.conn.close()
 
 
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise BackupError(f"{name} is not installed (Debian: apt-get install -y postgresql-client)")
+    return path
+
+
 def _pg(tool: str, database_url: str, *args: str) -> None:
-    if shutil.which(tool) is None:
-        raise BackupError(f"{tool} is not installed (Debian: apt-get install -y postgresql-client)")
-    result = subprocess.run([tool, *args], env=_pg_environment(database_url), capture_output=True, text=True)
+    result = subprocess.run([_tool(tool), *args], env=_pg_environment(database_url), capture_output=True, text=True)
     if result.returncode != 0:
         raise BackupError(f"{tool} failed: {result.stderr.strip() or result.returncode}")
+
+
+def _pg_restore(database_url: str, source: Path) -> None:
+    """Replace the whole schema with the backup's, in one transaction: tables newer than the backup go
+    too (migrations then bring them back properly), and a failure leaves everything as it was.
+
+    pg_restore first turns the dump into a complete SQL script (so a damaged dump fails before anything
+    is touched); psql runs it after emptying the schema, all in one transaction."""
+    with tempfile.TemporaryDirectory(prefix="crm-restore-") as tmp:
+        script = Path(tmp) / "restore.sql"
+        made = subprocess.run([_tool("pg_restore"), "--no-owner", "--no-privileges", f"--file={script}", str(source)],
+                              capture_output=True, text=True)
+        if made.returncode != 0:
+            raise BackupError(f"{source} is not a readable pg_dump backup: {made.stderr.strip()}")
+        _pg("psql", database_url, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction",
+            "--command=DROP SCHEMA public CASCADE", "--command=CREATE SCHEMA public", f"--file={script}")
 
 
 def _pg_environment(database_url: str) -> dict[str, str]:

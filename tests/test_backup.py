@@ -104,3 +104,9 @@ def test_postgresql_round_trip(tmp_path: Path, pg_url: str) -> None:
     assert restored.returncode == 0, restored.stderr
     assert asyncio.run(customers()) == 5
     assert "3 added" in crm(tmp_path, "seed", "--customers", "8", **env).stdout
+
+    junk = tmp_path / "junk.dump"
+    junk.write_bytes(b"PGDMP but not really" * 50)
+    refused = crm(tmp_path, "restore", str(junk), **env)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert asyncio.run(customers()) == 8, "a refused restore changes nothing"
