@@ -11,15 +11,18 @@ from backend.resolvers.activities import ActivityMutation, ActivityQuery
 from backend.resolvers.audit import AuditQuery
 from backend.resolvers.campaigns import CampaignMutation, CampaignQuery, CampaignSubscription
 from backend.resolvers.contacts import ContactMutation, ContactQuery
+from backend.resolvers.currency import CurrencyMutation, CurrencyQuery
 from backend.resolvers.customers import CustomerMutation, CustomerQuery
+from backend.resolvers.deals import DealMutation, DealQuery
+from backend.resolvers.live import LiveSubscription
 from backend.resolvers.users import UserMutation, UserQuery
 from backend.schema.errors import MaskUnexpectedErrors
 from backend.schema.limits import limit_extensions
 from backend.settings import get_settings
 
-QUERIES: tuple[type, ...] = (CustomerQuery, ContactQuery, ActivityQuery, UserQuery, AuditQuery, CampaignQuery)
-MUTATIONS: tuple[type, ...] = (CustomerMutation, ContactMutation, ActivityMutation, UserMutation, CampaignMutation)
-SUBSCRIPTIONS: tuple[type, ...] = (CampaignSubscription,)
+QUERIES: tuple[type, ...] = (CustomerQuery, ContactQuery, ActivityQuery, UserQuery, AuditQuery, CampaignQuery, DealQuery, CurrencyQuery)
+MUTATIONS: tuple[type, ...] = (CustomerMutation, ContactMutation, ActivityMutation, UserMutation, CampaignMutation, DealMutation, CurrencyMutation)
+SUBSCRIPTIONS: tuple[type, ...] = (CampaignSubscription, LiveSubscription)
 
 
 def build_schema(introspection: bool | None = None) -> strawberry.Schema:

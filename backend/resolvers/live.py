@@ -1,0 +1,125 @@
+"""Live subscriptions: dealChanged, activityAdded and notifications.
+
+Every event is read back from the database after its commit, through the same row rules as queries,
+so a subscriber never hears of a row they may not read. The visibility query runs once per event and
+audience (permissions.audience) for all subscribers in this process, not once per subscriber.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+
+import strawberry
+
+from backend import permissions, topics
+from backend.auth.actor import Actor
+from backend.events import Event
+from backend.models import Activity, Customer, Deal, Notification
+from backend.resolvers.loaders import Loaders
+from backend.schema.activities import ActivityType
+from backend.schema.context import Context, Info
+from backend.schema.live import DealChangeEvent, DealChangeKind, NotificationType
+from backend.services import customers as customer_service
+from backend.streams import FanOut, listen, subscriber
+
+KINDS = {kind.value for kind in DealChangeKind}
+deal_fan_out = FanOut()
+activity_fan_out = FanOut()
+
+
+@dataclass(frozen=True)
+class SeenDeal:
+    """A deal event as one audience sees it: hidden, deleted (visible: True, deal None), or the deal."""
+
+    visible: bool
+    deal: Deal | None = None
+
+
+async def _deal_as_seen_by(actor: Actor, event: Event) -> SeenDeal:
+    payload = event.payload
+    if event.kind == "deleted":
+        # The row is gone: a deal is visible exactly when its customer is.
+        visible = await Customer.filter(permissions.customer_rule(actor), id=payload["customer_id"]).exists()
+        return SeenDeal(visible=visible)
+    deal = await Deal.filter(permissions.deal_rule(actor), id=payload["id"]).select_related("stage", "customer").first()
+    return SeenDeal(visible=deal is not None, deal=deal)
+
+
+def _fresh_loaders(context: Context) -> Loaders:
+    """Each event is read anew: a connection's loaders would otherwise serve rows cached by earlier events."""
+    context.loaders = Loaders(context.actor)
+    return context.loaders
+
+
+def _optional_id(value: object) -> strawberry.ID | None:
+    return strawberry.ID(str(value)) if value is not None else None
+
+
+def _change_event(event: Event, deal: Deal | None) -> DealChangeEvent:
+    payload = event.payload
+    kind = DealChangeKind(event.kind)
+    return DealChangeEvent(
+        kind=kind,
+        deal_id=strawberry.ID(str(payload["id"])),
+        deal=deal,  # type: ignore[arg-type]  # Deal rows resolve as the Deal type
+        from_stage_id=_optional_id(payload.get("from_stage_id")) if kind is DealChangeKind.MOVED else None,
+        stage_id=_optional_id(deal.stage_id if deal is not None else payload.get("stage_id")),  # type: ignore[attr-defined]
+        actor_id=_optional_id(payload.get("actor_id")),
+    )
+
+
+@strawberry.type
+class LiveSubscription:
+    @strawberry.subscription(description="Deals created, updated, moved or deleted, as committed; only deals you may see")
+    async def deal_changed(self, info: Info) -> AsyncGenerator[DealChangeEvent, None]:
+        context = info.context
+        async with listen(context, topics.deals()) as events:
+            actor = context.actor
+            audience = permissions.audience(actor)
+            async for event in events:
+                if event.kind not in KINDS:
+                    continue  # a kind this stream does not describe (yet)
+                seen = await deal_fan_out.once((event.id, audience), lambda: _deal_as_seen_by(actor, event))
+                if not seen.visible:
+                    continue
+                loaders = _fresh_loaders(context)
+                if seen.deal is not None:
+                    # Rows the audience may see, loaded once: nested fields of every subscriber reuse them.
+                    loaders.deal.prime(seen.deal.id, seen.deal)
+                    loaders.customer.prime(seen.deal.customer.id, seen.deal.customer)  # type: ignore[attr-defined]
+                    loaders.stage.prime(seen.deal.stage.id, seen.deal.stage)  # type: ignore[attr-defined]
+                yield _change_event(event, seen.deal)
+
+    @strawberry.subscription(description="Activities logged on a customer's timeline, as committed")
+    async def activity_added(self, info: Info, customer_id: strawberry.ID) -> AsyncGenerator[ActivityType, None]:
+        context = info.context
+        subscriber(context)
+        customer = await customer_service.visible(context.actor, customer_id, "customerId")
+        async with listen(context, topics.customer_activities(customer.id)) as events:
+            actor = context.actor
+            audience = permissions.audience(actor)
+            async for event in events:
+                activity = await activity_fan_out.once(
+                    (event.id, audience),
+                    lambda: Activity.filter(permissions.activity_rule(actor), id=event.payload["id"]).first(),
+                )
+                if activity is None:
+                    continue  # the customer, or this activity, is no longer visible to this audience
+                _fresh_loaders(context)
+                yield activity  # type: ignore[misc]
+
+    @strawberry.subscription(description="Your notifications as they are made")
+    async def notifications(self, info: Info) -> AsyncGenerator[NotificationType, None]:
+        context = info.context
+        user_id = subscriber(context).user_id
+        assert user_id is not None
+        async with listen(context, topics.notifications(user_id)) as events:
+            # Read by id, not from the event: every committed row arrives once, whatever the event carried.
+            newest = await Notification.filter(user_id=user_id).order_by("-id").first()
+            seen_up_to = newest.id if newest else 0
+            async for _event in events:
+                rows = await Notification.filter(user_id=user_id, id__gt=seen_up_to).order_by("id")
+                for row in rows:
+                    seen_up_to = row.id
+                    yield row  # type: ignore[misc]

@@ -1,0 +1,105 @@
+"""What every live stream shares: it ends when its subscriber loses access or falls behind, and its
+subscribers share the work an event causes (one visibility query per event and audience).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from backend import permissions, topics
+from backend.auth.actor import Actor
+from backend.broadcast import StreamClosed, Subscription, hub
+from backend.errors import CrmError, Unauthenticated
+from backend.events import Event
+from backend.schema.context import Context
+
+T = TypeVar("T")
+
+
+class StreamEnded(CrmError):
+    """The server ended a stream that was working: its subscriber fell behind, or the server stops.
+    Resubscribing (and refetching what may have been missed) is the remedy."""
+
+    code = "STREAM_CLOSED"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"Stream closed: {reason}", reason=reason)
+
+
+def revokes(event: Event, actor: Actor) -> bool:
+    """Whether an access_revoked event is about this actor's session, token or user."""
+    payload = event.payload
+    return (
+        (payload.get("user_id") is not None and payload["user_id"] == actor.user_id)
+        or (payload.get("session_id") is not None and payload["session_id"] == actor.session_id)
+        or (payload.get("token_id") is not None and payload["token_id"] == actor.token_id)
+    )
+
+
+def subscriber(context: Context) -> Actor:
+    """The signed-in user behind a subscription: streams are never anonymous, nor the system's."""
+    actor = context.actor
+    permissions.require_role(actor)
+    if not actor.signed_in:
+        raise Unauthenticated()
+    return actor
+
+
+@asynccontextmanager
+async def listen(context: Context, *topic_names: str) -> AsyncIterator[AsyncIterator[Event]]:
+    """`async with listen(info.context, topic) as events: async for event in events: …`
+
+    Registered before the body runs. The events end with UNAUTHENTICATED once the subscriber's
+    session is signed out, token revoked or user deactivated (or changed role or team: clients
+    reconnect with their new rights); from then on the connection acts as nobody, so a new
+    subscription on it needs a new sign-in. They end with STREAM_CLOSED when the subscriber fell
+    behind.
+    """
+    actor = subscriber(context)
+    async with hub.subscribe(*topic_names, topics.access_revoked()) as subscription:
+        events = _events(subscription, context, actor)
+        try:
+            yield events
+        finally:
+            await events.aclose()
+
+
+async def _events(subscription: Subscription, context: Context, actor: Actor) -> AsyncIterator[Event]:
+    revoked_topic = topics.access_revoked()
+    try:
+        async for event in subscription:
+            if event.topic != revoked_topic:
+                yield event
+            elif revokes(event, actor):
+                if context.actor is actor:
+                    context.switch_actor(Actor.anonymous())
+                raise Unauthenticated("Your access ended (signed out, token revoked or account changed); stream closed")
+    except StreamClosed as closed:
+        raise StreamEnded(closed.reason) from None
+
+
+class FanOut:
+    """Per process: work for one event done once per audience, however many subscribers share it.
+
+    `await fan_out.once((event.id, audience), compute)` runs `compute` for the first subscriber and
+    hands its result (or its exception) to every other; recent keys are kept, older ones forgotten.
+    """
+
+    def __init__(self, keep: int = 512) -> None:
+        self._keep = keep
+        self._results: OrderedDict[Hashable, asyncio.Future[Any]] = OrderedDict()
+        self.computed = 0  # how often `compute` ran (tests check the sharing with it)
+
+    async def once(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
+        future = self._results.get(key)
+        if future is None:
+            future = asyncio.ensure_future(compute())
+            self.computed += 1
+            self._results[key] = future
+            while len(self._results) > self._keep:
+                self._results.popitem(last=False)
+        return await asyncio.shield(future)
