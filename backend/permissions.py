@@ -100,8 +100,8 @@ def may(actor: Actor, action: Action, obj: Any = None) -> bool:
     # A sales rep changes only customers they manage, deals they own and tasks that are theirs.
     if action in (Action.UPDATE_CUSTOMER, Action.CHANGE_CUSTOMER_STATUS):
         return obj.account_manager_id == actor.user_id
-    if action in (Action.UPDATE_DEAL, Action.MOVE_DEAL):
-        return obj.owner_id == actor.user_id
+    if action in (Action.CREATE_DEAL, Action.UPDATE_DEAL, Action.MOVE_DEAL):
+        return obj.owner_id == actor.user_id  # creating: the deal-to-be, owned by the rep themselves
     if action in (Action.COMPLETE_TASK, Action.UPDATE_TASK):
         return actor.user_id in (obj.assignee_id, obj.author_id)
     return True

@@ -128,3 +128,13 @@ def fresh_limiter() -> Iterator[None]:
     limiter.reset()
     yield
     limiter.reset()
+
+
+async def make_deal(who: Actor | User, customer_id: str, **fields: Any) -> dict[str, Any]:
+    data = await ok(
+        who,
+        "mutation($input: CreateDealInput!) { createDeal(input: $input) "
+        "{ id version title probability amount { amount currency } stage { id name kind } } }",
+        input={"title": f"Deal {next(_seq)}", "customerId": customer_id, **fields},
+    )
+    return data["createDeal"]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry.types.unset import UNSET
 
 from backend.models import StageKind as StageKindModel
-from backend.schema.common import Money
+from backend.schema.common import AmountRange, BigInt, DateRange, DateTimeRange, Money, SortDirection
 from backend.schema.users import UserType
 from backend.schema.context import Info
 
@@ -41,9 +43,20 @@ class PipelineType:
 
     @strawberry.field(description="Stages in order")
     async def stages(self, info: Info) -> list[StageType]:
-        from backend.models import Stage
+        return await info.context.loaders.stages_of_pipeline.load(self.id)
 
-        return await Stage.filter(pipeline_id=self.id).order_by("position")
+    @strawberry.field(
+        description="The pipeline board's figures: per stage the deals you may see (optionally filtered), "
+        "their total and weighted forecast in the base currency"
+    )
+    async def summary(
+        self,
+        info: Info,
+        filter: Annotated[DealFilter | None, strawberry.argument(description="Only deals matching this")] = None,
+    ) -> PipelineSummary:
+        from backend.resolvers.deals import pipeline_summary
+
+        return await pipeline_summary(info, self, filter)
 
 
 @strawberry.type(name="DealStageChange", description="One move of a deal between stages")
@@ -94,11 +107,20 @@ class DealType:
     async def stage(self, info: Info) -> StageType:
         return await stage_of(self, info)
 
+    @strawberry.field(description="The amount converted to the base currency (CRM_BASE_CURRENCY)")
+    async def amount_in_base_currency(self, info: Info) -> Money | None:
+        from backend.services.currency import to_base
+        from backend.settings import get_settings
+
+        table = await info.context.loaders.exchange_rates()
+        currency = self.currency  # type: ignore[attr-defined]
+        if currency not in table:
+            return None
+        return Money(amount=to_base(self.amount, currency, table), currency=get_settings().base_currency)  # type: ignore[attr-defined]
+
     @strawberry.field(description="The pipeline")
     async def pipeline(self, info: Info) -> PipelineType:
-        from backend.models import Pipeline
-
-        return await Pipeline.get(id=self.pipeline_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.pipeline.load(self.pipeline_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The customer")
     async def customer(self, info: Info) -> CustomerRef:
@@ -122,6 +144,96 @@ class DealType:
 
     @strawberry.field(description="Every stage move, oldest first")
     async def stage_history(self, info: Info) -> list[DealStageChangeType]:
-        from backend.models import DealStageChange
+        return await info.context.loaders.stage_history_of_deal.load(self.id)
 
-        return await DealStageChange.filter(deal_id=self.id).order_by("changed_at", "id")
+
+@strawberry.type(name="StageTotals", description="One column of the pipeline board")
+class StageTotals:
+    stage: StageType = strawberry.field(description="The stage")
+    count: int = strawberry.field(description="How many deals are in it")
+    amount: Money = strawberry.field(description="Their total, in the base currency")
+    weighted_amount: Money = strawberry.field(description="Their total × probability, in the base currency")
+
+
+@strawberry.type(name="PipelineSummary", description="A pipeline's figures in the base currency")
+class PipelineSummary:
+    stages: list[StageTotals] = strawberry.field(description="Every stage in order, empty ones included")
+    count: int = strawberry.field(description="Deals in the pipeline")
+    open_amount: Money = strawberry.field(description="Total of the deals in open stages")
+    weighted_forecast: Money = strawberry.field(description="Open deals' amount × probability: the forecast")
+    won_amount: Money = strawberry.field(description="Total of the won deals")
+
+
+@strawberry.input(description="Which deals to list; all conditions given must hold")
+class DealFilter:
+    pipeline_id: strawberry.ID | None = strawberry.field(default=None, description="In this pipeline")
+    stage_id: list[strawberry.ID] | None = strawberry.field(default=None, description="In any of these stages")
+    stage_kind: list[StageKind] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="In a stage of any of these kinds (open, won, lost)"
+    )
+    owner_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Owned by any of")
+    customer_id: list[strawberry.ID] | None = strawberry.field(default=None, description="With any of these customers")
+    amount: AmountRange | None = strawberry.field(default=None, description="Amount in minor units, own currency")
+    expected_close: DateRange | None = strawberry.field(default=None, description="Expected to close within")
+    currency: list[str] | None = strawberry.field(default=None, description="In any of these ISO currencies")
+    created_at: DateTimeRange | None = strawberry.field(default=None, description="Created within")
+
+
+@strawberry.enum(description="What to sort deals by")
+class DealOrderField(Enum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    TITLE = "title"
+    AMOUNT = "amount"
+    EXPECTED_CLOSE_DATE = "expected_close_date"
+
+
+@strawberry.input(description="Sort order of deals (deals without an expected close date come last)")
+class DealOrder:
+    field: DealOrderField = strawberry.field(description="Sort key (amount: in the deal's own currency)")
+    direction: SortDirection = strawberry.field(default=SortDirection.ASC, description="ASC or DESC")
+
+
+@strawberry.input(description="A new deal")
+class CreateDealInput:
+    title: str = strawberry.field(description="What is being sold (required)")
+    customer_id: strawberry.ID = strawberry.field(description="The customer (required)")
+    contact_id: strawberry.ID | None = strawberry.field(default=UNSET, description="A contact of that customer")
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="Owner (default: you; a sales rep always owns the deals they create)"
+    )
+    pipeline_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Pipeline (default: the default)")
+    stage_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Stage (default: the first)")
+    amount: BigInt | None = strawberry.field(default=UNSET, description="Value in minor units (default 0)")  # type: ignore[valid-type]
+    currency: str | None = strawberry.field(default=UNSET, description="ISO code (default: the base currency)")
+    probability: int | None = strawberry.field(default=UNSET, description="0..100 (default: the stage's)")
+    expected_close_date: date | None = strawberry.field(default=UNSET, description="When it should close")
+    lost_reason: str | None = strawberry.field(default=UNSET, description="Required when created in a lost stage")
+
+
+@strawberry.input(description="Changes to a deal; fields left out stay as they are. Stages change with moveDeal")
+class UpdateDealInput:
+    id: strawberry.ID = strawberry.field(description="Deal id")
+    version: int = strawberry.field(description="The version you read; a stale one is refused with CONFLICT")
+    title: str | None = strawberry.field(default=UNSET, description="Title")
+    amount: BigInt | None = strawberry.field(default=UNSET, description="Value in minor units")  # type: ignore[valid-type]
+    currency: str | None = strawberry.field(default=UNSET, description="ISO currency code")
+    probability: int | None = strawberry.field(default=UNSET, description="0..100 (fixed while won or lost)")
+    expected_close_date: date | None = strawberry.field(default=UNSET, description="When it should close")
+    contact_id: strawberry.ID | None = strawberry.field(default=UNSET, description="A contact of the customer, or null")
+    owner_id: strawberry.ID | None = strawberry.field(default=UNSET, description="New owner")
+    lost_reason: str | None = strawberry.field(default=UNSET, description="Why it was lost")
+
+
+@strawberry.input(description="Move a deal to another stage of its pipeline")
+class MoveDealInput:
+    id: strawberry.ID = strawberry.field(description="Deal id")
+    version: int = strawberry.field(description="The version you read")
+    stage_id: strawberry.ID = strawberry.field(description="The new stage")
+    lost_reason: str | None = strawberry.field(default=None, description="Why (required for a lost stage)")
+
+
+@strawberry.input(description="Delete a deal")
+class DeleteDealInput:
+    id: strawberry.ID = strawberry.field(description="Deal id")
+    version: int = strawberry.field(description="The version you read")

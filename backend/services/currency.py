@@ -21,6 +21,11 @@ async def rates() -> dict[str, Decimal]:
     return found
 
 
+def plain(rate: Decimal) -> str:
+    """A rate as clients read it: exact, without the column's trailing zeros (0.92, not 0.92000000)."""
+    return format(rate.normalize(), "f")
+
+
 def to_base(amount: int, currency: str, table: dict[str, Decimal]) -> int:
     """Minor units of `currency` to minor units of the base currency; unknown currencies count as 0."""
     rate = table.get(currency)

@@ -1,0 +1,33 @@
+"""Exchange rates: everyone reads them (totals depend on them), admins set them."""
+
+from __future__ import annotations
+
+import strawberry
+
+from backend import permissions
+from backend.models import ExchangeRate
+from backend.schema.context import Info
+from backend.schema.currency import ExchangeRateType, SetExchangeRateInput
+from backend.services import currency as service
+from backend.settings import get_settings
+
+
+def _shown(row: ExchangeRate) -> ExchangeRateType:
+    return ExchangeRateType(currency=row.currency, rate=service.plain(row.rate), is_base=False, updated_at=row.updated_at)
+
+
+@strawberry.type
+class CurrencyQuery:
+    @strawberry.field(description="Every exchange rate, the base currency first (at 1), then by code")
+    async def exchange_rates(self, info: Info) -> list[ExchangeRateType]:
+        permissions.require_role(info.context.actor)
+        base = get_settings().base_currency
+        rows = await ExchangeRate.exclude(currency=base).order_by("currency")
+        return [ExchangeRateType(currency=base, rate="1", is_base=True, updated_at=None), *map(_shown, rows)]
+
+
+@strawberry.type
+class CurrencyMutation:
+    @strawberry.mutation(description="Set the exchange rate of a currency (admins)")
+    async def set_exchange_rate(self, info: Info, input: SetExchangeRateInput) -> ExchangeRateType:
+        return _shown(await service.set_exchange_rate(info.context.actor, input.currency, input.rate))
