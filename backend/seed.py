@@ -25,12 +25,15 @@ from backend.models import (
     CustomerStatus,
     EngagementEvent,
     Role,
+    Stage,
+    StageKind,
     Team,
     User,
     Visibility,
 )
 from backend.seed_bench import seed_customers
 from backend.services import activities, campaigns, contacts, currency, customers, engagement
+from backend.services import deals as deal_service
 from backend.services.unit import diff, write
 from backend.settings import get_settings
 
@@ -113,7 +116,7 @@ class Demo:
         self.now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
         self.users = users
         self.actors = {email: Actor.for_user(user, via="seed") for email, user in users.items()}
-        self.customers: list[tuple[Any, str, str]] = []  # (customer, manager email, currency)
+        self.customers: list[tuple[Any, str, str, int]] = []  # (customer, manager email, currency, primary contact)
 
     def ago(self, days: float) -> datetime:
         return self.now - timedelta(days=days)
@@ -122,6 +125,7 @@ class Demo:
         await self.exchange_rates()
         await self.customers_and_contacts()
         await self.loose_contacts()
+        await self.deals()
         await self.activities_and_tasks()
         await self.campaigns()
 
@@ -175,9 +179,9 @@ class Demo:
             if status is not start:
                 reason = "Unpaid invoices since last year" if status is CustomerStatus.BLOCKED else None
                 customer = await customers.change_status(actor, customer.id, customer.version, status, reason)
-            self.customers.append((customer, manager, money))
-            for index in range(self.rng.choice((1, 2, 2, 3, 3, 4))):
-                await self._contact(actor, customer.id, domain, primary=index == 0)
+            people = [await self._contact(actor, customer.id, domain, primary=index == 0)
+                      for index in range(self.rng.choice((1, 2, 2, 3, 3, 4)))]
+            self.customers.append((customer, manager, money, people[0].id))
 
     async def _contact(self, actor: Actor, customer_id: int | None, domain: str, primary: bool) -> Any:
         first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
@@ -201,9 +205,51 @@ class Demo:
             who = ("rep@example.com", "rep2@example.com", "support@example.com")[index % 3]
             await self._contact(self.actors[who], None, f"{_slug(self.rng.choice(PREFIXES))}-prospect.example", False)
 
+    async def deals(self) -> None:
+        """Deals in every stage of the default pipeline, in the customers' currencies, each moved stage by
+        stage to where it is now (so the pipeline has a history and the timelines show the moves)."""
+        stages = await Stage.filter(pipeline=await deal_service.pipeline_or_default(None)).order_by("position")
+        open_stages = [s for s in stages if s.kind is StageKind.OPEN]
+        closing = {kind: next(s for s in stages if s.kind is kind) for kind in (StageKind.WON, StageKind.LOST)}
+        today = self.now.date()
+        for customer, manager, money, contact_id in self.customers:
+            if customer.status in (CustomerStatus.BLOCKED, CustomerStatus.DRAFT):
+                continue
+            live = customer.status in (CustomerStatus.ACTIVE, CustomerStatus.PROSPECT)
+            for _ in range(self.rng.choice((0, 1, 1, 2)) if live else self.rng.choice((0, 1))):
+                target = self.rng.choice((*open_stages, closing[StageKind.WON], closing[StageKind.WON],
+                                          closing[StageKind.LOST])) if live else closing[StageKind.WON]
+                await self._deal(self.actors[manager], customer, money, contact_id, open_stages, target, today)
+        # A few deals owned across teams: South then sees those North customers too, as the contract says.
+        admin = self.actors["admin@example.com"]
+        north = [c for c in self.customers if _same_team(c[1], "rep@example.com") and c[0].status is CustomerStatus.ACTIVE]
+        for customer, _, money, contact_id in north[:3]:
+            await self._deal(admin, customer, money, contact_id, open_stages, open_stages[1], today,
+                             owner=self.users["rep2@example.com"].id)
+
+    async def _deal(self, actor: Actor, customer: Any, money: str, contact_id: int, path: list[Stage], target: Stage,
+                    today: date, owner: int | None = None) -> None:
+        closed = target.kind is not StageKind.OPEN
+        deal = await deal_service.create_deal(actor, {
+            "title": f"{self.rng.choice(PRODUCTS)} – {customer.name}",
+            "customer_id": customer.id,
+            "contact_id": contact_id,
+            "owner_id": owner,
+            "amount": self.rng.choice((5, 8, 12, 20, 35, 50, 80, 120, 250)) * self.rng.randint(900, 1100) * 100,
+            "currency": money if self.rng.random() < 0.7 else "EUR",
+            "expected_close_date": today + timedelta(days=self.rng.randint(-90, -5) if closed else self.rng.randint(10, 150)),
+            "stage_id": path[0].id,
+        })
+        steps = [s for s in path[1:] if s.position < target.position] + ([target] if target is not path[0] else [])
+        if target.kind is StageKind.LOST:
+            steps = steps[: self.rng.randint(0, len(steps) - 1)] + [target]
+        for stage in steps:
+            reason = self.rng.choice(LOST_REASONS) if stage.kind is StageKind.LOST else None
+            deal = await deal_service.move_deal(actor, deal.id, deal.version, stage.id, reason)
+
     async def activities_and_tasks(self) -> None:
         interactions = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING, ActivityKind.NOTE)
-        for customer, manager, _ in self.customers:
+        for customer, manager, _, _ in self.customers:
             for _ in range(self.rng.randint(0, 5)):
                 kind = self.rng.choice(interactions)
                 await activities.log_activity(self.actors[manager], {
@@ -222,7 +268,7 @@ class Demo:
         assignees = ("rep@example.com", "head@example.com", "rep2@example.com", "support@example.com")
         for index in range(90):
             assignee = assignees[index % len(assignees)]
-            pool = [c for c, m, _ in self.customers if assignee == "support@example.com" or _same_team(m, assignee)]
+            pool = [c for c, m, _, _ in self.customers if assignee == "support@example.com" or _same_team(m, assignee)]
             customer = self.rng.choice(pool)
             author = "head@example.com" if assignee == "rep@example.com" and index % 2 else assignee
             due = self.now + timedelta(days=self.rng.uniform(-12, 21))
@@ -287,6 +333,11 @@ ACTIVITY_TITLES = {
     ActivityKind.MEETING: ("On-site visit", "Workshop with engineering", "Contract negotiation", "Trade fair meeting"),
     ActivityKind.NOTE: ("Budget approved for next year", "New procurement lead", "Prefers contact by phone"),
 }
+PRODUCTS = (
+    "Service contract", "Spare parts framework", "Line retrofit", "Maintenance package", "Pilot installation",
+    "Software licences", "Training programme", "Fleet upgrade",
+)
+LOST_REASONS = ("Price too high", "Chose a competitor", "Project cancelled", "No budget this year")
 TASK_TITLES = (
     "Send revised quote", "Call back about delivery dates", "Prepare contract draft", "Check payment status",
     "Book on-site visit", "Send references", "Follow up on trial", "Update contact details",

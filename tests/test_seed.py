@@ -19,6 +19,7 @@ from backend.models import (
     Customer,
     Deal,
     ExchangeRate,
+    Stage,
     Team,
     User,
     Visibility,
@@ -77,6 +78,11 @@ async def test_demo_seed_once_with_contract_users_and_realistic_data(db: str) ->
         open_tasks = Activity.filter(kind=ActivityKind.TASK, assignee__email=email, completed_at=None)
         assert await open_tasks.filter(due_at__lt=now).exists(), f"{email} has overdue tasks"
         assert await open_tasks.filter(due_at__gt=now).exists(), f"{email} has upcoming tasks"
+
+    stages = await Stage.filter(pipeline__is_default=True).values_list("id", flat=True)
+    assert set(await Deal.all().values_list("stage_id", flat=True)) == set(stages), "deals in every stage"
+    assert len(set(await Deal.all().values_list("currency", flat=True))) >= 4
+    assert await Deal.filter(owner__email="rep@example.com").exists() and await Deal.filter(owner__email="rep2@example.com").exists()
 
     assert set(await Campaign.all().values_list("type", flat=True)) == set(CampaignType)
     public_active = await Campaign.filter(visibility=Visibility.PUBLIC, status=CampaignStatus.ACTIVE).values_list("code", flat=True)
