@@ -20,6 +20,7 @@ from backend.services import contacts as contact_service
 if TYPE_CHECKING:
     from backend.schema.activities import ActivityType
     from backend.schema.customers import CustomerType
+    from backend.schema.deals import DealType
 
 CustomerRef = Annotated["CustomerType", strawberry.lazy("backend.schema.customers")]
 ActivityRef = Annotated["ActivityType", strawberry.lazy("backend.schema.activities")]
@@ -199,3 +200,14 @@ class LeadType:
     @strawberry.field(description="The salesperson who owns this lead")
     async def owner(self, info: Info) -> UserType | None:
         return await _user(info, self.owner_id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The deal it was converted into")
+    async def deal(self, info: Info) -> Annotated["DealType", strawberry.lazy("backend.schema.deals")] | None:
+        deal_id = self.deal_id  # type: ignore[attr-defined]
+        return await info.context.loaders.deal.load(deal_id) if deal_id else None
+
+    @strawberry.field(description="Statuses this lead may move to with updateLead")
+    def allowed_statuses(self) -> list[LeadStatus]:  # type: ignore[valid-type]
+        from backend.services.leads import allowed_next
+
+        return allowed_next(self)  # type: ignore[arg-type]

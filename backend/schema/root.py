@@ -14,14 +14,15 @@ from backend.resolvers.contacts import ContactMutation, ContactQuery
 from backend.resolvers.currency import CurrencyMutation, CurrencyQuery
 from backend.resolvers.customers import CustomerMutation, CustomerQuery
 from backend.resolvers.deals import DealMutation, DealQuery
+from backend.resolvers.leads import LeadMutation, LeadQuery
 from backend.resolvers.live import LiveSubscription
 from backend.resolvers.users import UserMutation, UserQuery
 from backend.schema.errors import MaskUnexpectedErrors
 from backend.schema.limits import limit_extensions
 from backend.settings import get_settings
 
-QUERIES: tuple[type, ...] = (CustomerQuery, ContactQuery, ActivityQuery, UserQuery, AuditQuery, CampaignQuery, DealQuery, CurrencyQuery)
-MUTATIONS: tuple[type, ...] = (CustomerMutation, ContactMutation, ActivityMutation, UserMutation, CampaignMutation, DealMutation, CurrencyMutation)
+QUERIES: tuple[type, ...] = (CustomerQuery, ContactQuery, ActivityQuery, UserQuery, AuditQuery, CampaignQuery, DealQuery, LeadQuery, CurrencyQuery)
+MUTATIONS: tuple[type, ...] = (CustomerMutation, ContactMutation, ActivityMutation, UserMutation, CampaignMutation, DealMutation, LeadMutation, CurrencyMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (CampaignSubscription, LiveSubscription)
 
 

@@ -1,0 +1,102 @@
+"""Lead queries and mutations: thin reads, and calls into services.leads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from backend import permissions
+from backend.errors import BadUserInput
+from backend.models import Lead, LeadStatus
+from backend.resolvers.paging import paginate
+from backend.schema.common import Connection, SortDirection, provided
+from backend.schema.contacts import LeadType
+from backend.schema.context import Info
+from backend.schema.leads import (
+    ConvertLeadInput,
+    ConvertLeadResult,
+    CreateLeadInput,
+    LeadFilter,
+    LeadOrder,
+    LeadOrderField,
+    UpdateLeadInput,
+)
+from backend.services import leads as service
+from backend.services import validate as v
+
+
+def filter_leads(query: QuerySet, where: LeadFilter | None) -> QuerySet:
+    if where is None:
+        return query
+    if where.status:
+        query = query.filter(status__in=[LeadStatus(s) for s in where.status])
+    if where.owner_id:
+        query = query.filter(owner_id__in=[v.parse_id("filter.ownerId", i) for i in where.owner_id])
+    if where.customer_id:
+        query = query.filter(customer_id__in=[v.parse_id("filter.customerId", i) for i in where.customer_id])
+    if where.source:
+        query = query.filter(source__in=[s.strip() for s in where.source])
+    if where.created_at and where.created_at.start:
+        query = query.filter(created_at__gte=v.aware("filter.createdAt.start", where.created_at.start))
+    if where.created_at and where.created_at.end:
+        query = query.filter(created_at__lte=v.aware("filter.createdAt.end", where.created_at.end))
+    return query
+
+
+def lead_search(text: str) -> Q:
+    """Leads whose title or company name contains every word."""
+    words = text.split()
+    if len(text) > 200 or len(words) > 10:
+        raise BadUserInput("search", "at most 200 characters and 10 words")
+    condition = Q()
+    for word in words:
+        condition &= Q(title__icontains=word) | Q(company_name__icontains=word)
+    return condition
+
+
+@strawberry.type
+class LeadQuery:
+    @strawberry.field(description="One lead by id (NOT_FOUND when it does not exist or is not visible)")
+    async def lead(self, info: Info, id: strawberry.ID) -> LeadType:
+        return await service.visible(info.context.actor, id)
+
+    @strawberry.field(description="Leads you may see, filtered, searched, sorted and paged")
+    async def leads(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size (default 20, at most 100)")] = None,
+        after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
+        filter: LeadFilter | None = None,
+        order_by: Annotated[LeadOrder | None, strawberry.argument(description="Default: newest first")] = None,
+        search: Annotated[str | None, strawberry.argument(description="Words of the title or company")] = None,
+    ) -> Connection[LeadType]:
+        query = filter_leads(Lead.filter(permissions.lead_rule(info.context.actor)), filter)
+        if search and search.strip():
+            query = query.filter(lead_search(search))
+        order = order_by or LeadOrder(field=LeadOrderField.CREATED_AT, direction=SortDirection.DESC)
+        return await paginate(
+            query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after
+        )
+
+
+@strawberry.type
+class LeadMutation:
+    @strawberry.mutation(description="Capture a lead")
+    async def create_lead(self, info: Info, input: CreateLeadInput) -> LeadType:
+        return await service.create_lead(info.context.actor, provided(input))
+
+    @strawberry.mutation(description="Change a lead's fields or status (send the version you read)")
+    async def update_lead(self, info: Info, input: UpdateLeadInput) -> LeadType:
+        data = provided(input)
+        return await service.update_lead(info.context.actor, data.pop("id"), data.pop("version"), data)
+
+    @strawberry.mutation(description="Convert a lead: link or create its customer and open a deal, all or nothing")
+    async def convert_lead(self, info: Info, input: ConvertLeadInput) -> ConvertLeadResult:
+        data = provided(input)
+        if input.new_customer is not None:
+            data["new_customer"] = provided(input.new_customer)
+        lead, deal, customer = await service.convert_lead(info.context.actor, data.pop("id"), data.pop("version"), data)
+        return ConvertLeadResult(lead=lead, deal=deal, customer=customer)  # type: ignore[arg-type]
