@@ -16,9 +16,11 @@ from backend import permissions, topics
 from backend.auth.actor import Actor
 from backend.events import Event
 from backend.models import Activity, Customer, Deal, Notification
+from backend.resolvers.deals import conditions, matches
 from backend.resolvers.loaders import Loaders
 from backend.schema.activities import ActivityType
 from backend.schema.context import Context, Info
+from backend.schema.deals import DealFilter
 from backend.schema.live import DealChangeEvent, DealChangeKind, NotificationType
 from backend.services import customers as customer_service
 from backend.streams import FanOut, listen, subscriber
@@ -71,9 +73,15 @@ def _change_event(event: Event, deal: Deal | None) -> DealChangeEvent:
 
 @strawberry.type
 class LiveSubscription:
-    @strawberry.subscription(description="Deals created, updated, moved or deleted, as committed; only deals you may see")
-    async def deal_changed(self, info: Info) -> AsyncGenerator[DealChangeEvent, None]:
+    @strawberry.subscription(
+        description="Deals created, updated, moved or deleted, as committed; only deals you may see. With a "
+        "filter: changes after which the deal matches it, and every deletion (the row is gone; drop the id if held)"
+    )
+    async def deal_changed(
+        self, info: Info, filter: DealFilter | None = None
+    ) -> AsyncGenerator[DealChangeEvent, None]:
         context = info.context
+        conditions(filter)  # a malformed filter is refused now, not at the first event
         async with listen(context, topics.deals()) as events:
             actor = context.actor
             audience = permissions.audience(actor)
@@ -81,7 +89,7 @@ class LiveSubscription:
                 if event.kind not in KINDS:
                     continue  # a kind this stream does not describe (yet)
                 seen = await deal_fan_out.once((event.id, audience), lambda: _deal_as_seen_by(actor, event))
-                if not seen.visible:
+                if not seen.visible or (seen.deal is not None and not matches(filter, seen.deal)):
                     continue
                 loaders = _fresh_loaders(context)
                 if seen.deal is not None:

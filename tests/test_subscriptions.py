@@ -1,0 +1,304 @@
+"""dealChanged, activityAdded and notifications in-process (schema.subscribe): events after commit,
+nothing on failure, only visible rows, shared work per audience, slow readers closed, revoked access
+ends the stream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from backend import topics
+from backend.auth.actor import Actor
+from backend.auth.requests import actor_for_token
+from backend.broadcast import hub
+from backend.errors import Conflict
+from backend.models import Activity, Deal, DealStageChange, Notification, Role, Stage, Team, User
+from backend.resolvers.live import deal_fan_out
+from backend.schema.context import Context
+from backend.schema.root import schema
+from backend.services import deals, tokens
+from tests.factories import actor, make_customer, make_team, make_user, ok
+from tests.servers import CrmServer, crm_servers, graphql_socket
+
+DEALS = """subscription { dealChanged {
+  kind dealId fromStageId deal { id title version stage { id name } customer { id name } } toStage { id }
+} }"""
+ACTIVITIES = "subscription($id: ID!) { activityAdded(customerId: $id) { id title customer { id } } }"
+NOTIFICATIONS = "subscription { notifications { id kind message entity entityId createdAt } }"
+LOG = "mutation($input: LogActivityInput!) { logActivity(input: $input) { id } }"
+TIMEOUT = 10
+
+
+class Live:
+    """One subscriber: `await live.next()` is its next result; it reads nothing until asked."""
+
+    def __init__(self, gen: Any, context: Context) -> None:
+        self.gen, self.context = gen, context
+        self.pending = asyncio.ensure_future(gen.__anext__())  # runs the resolver up to its subscription
+
+    async def next(self) -> Any:
+        result = await asyncio.wait_for(self.pending, TIMEOUT)
+        self.pending = asyncio.ensure_future(self.gen.__anext__())
+        return result
+
+    async def data(self, field: str) -> dict[str, Any]:
+        result = await self.next()
+        assert result.errors is None, result.errors
+        return result.data[field]
+
+    async def close(self) -> None:
+        self.pending.cancel()
+        await asyncio.gather(self.pending, return_exceptions=True)
+        await self.gen.aclose()
+
+
+async def subscribe(who: Actor, document: str, topic: str, **variables: Any) -> Live:
+    """Subscribed, and registered on the hub (waited for, not slept for) before it returns."""
+    before = hub.subscriber_count(topic)
+    context = Context(actor=who)
+    live = Live(await schema.subscribe(document, variable_values=variables, context_value=context), context)
+    await asyncio.wait_for(hub.wait_for_subscribers(topic, before + 1), TIMEOUT)
+    return live
+
+
+@pytest.fixture
+async def lives() -> AsyncIterator[list[Live]]:
+    opened: list[Live] = []
+    yield opened
+    for live in opened:
+        await live.close()
+
+
+async def world() -> dict[str, Any]:
+    """Teams North (head, rep) and South (rep2), an admin, a customer of each team."""
+    north, south = await make_team("North"), await make_team("South")
+    admin = await make_user(Role.ADMIN)
+    rep = await make_user(Role.SALES_REP, north)
+    head = await make_user(Role.SALES_HEAD, north)
+    rep2 = await make_user(Role.SALES_REP, south)
+    north_customer = await make_customer(admin, accountManagerId=str(rep.id))
+    south_customer = await make_customer(admin, accountManagerId=str(rep2.id))
+    return dict(admin=admin, rep=rep, head=head, rep2=rep2, north=north_customer, south=south_customer)
+
+
+async def stages() -> list[Stage]:
+    return await Stage.filter(pipeline__is_default=True).order_by("position")
+
+
+async def test_deal_events_arrive_after_commit_with_the_deal_as_it_is_now(db, lives):
+    w = await world()
+    watcher = await subscribe(actor(w["head"]), DEALS, topics.deals())
+    lives.append(watcher)
+    deal = await deals.create_deal(actor(w["rep"]), {"customer_id": w["north"]["id"], "title": "Rail upgrade"})
+    created = await watcher.data("dealChanged")
+    assert (created["kind"], created["dealId"], created["deal"]["title"]) == ("CREATED", str(deal.id), "Rail upgrade")
+    assert created["deal"]["customer"]["id"] == w["north"]["id"]
+
+    first, second = (await stages())[:2]
+    await deals.move_deal(actor(w["rep"]), deal.id, 1, second.id, None)
+    moved = await watcher.data("dealChanged")
+    assert (moved["kind"], moved["fromStageId"], moved["toStage"]["id"]) == ("MOVED", str(first.id), str(second.id))
+    assert moved["deal"]["stage"]["id"] == str(second.id) and moved["deal"]["version"] == 2
+    # The event came after the commit: the database already holds what it describes.
+    row = await Deal.get(id=deal.id)
+    assert (row.stage_id, row.version) == (second.id, 2)  # type: ignore[attr-defined]
+    assert await DealStageChange.filter(deal_id=deal.id, to_stage_id=second.id).exists()
+
+    await deals.delete_deal(actor(w["admin"]), deal.id, 2)
+    deleted = await watcher.data("dealChanged")
+    assert (deleted["kind"], deleted["dealId"], deleted["deal"]) == ("DELETED", str(deal.id), None)
+    assert not await Deal.exists(id=deal.id)
+
+
+async def test_a_failing_change_publishes_nothing(db, lives):
+    w = await world()
+    watcher = await subscribe(actor(w["admin"]), DEALS, topics.deals())
+    lives.append(watcher)
+    deal = await deals.create_deal(actor(w["rep"]), {"customer_id": w["north"]["id"], "title": "First"})
+    assert (await watcher.data("dealChanged"))["kind"] == "CREATED"
+    second = (await stages())[1]
+    with pytest.raises(Conflict):
+        await deals.move_deal(actor(w["rep"]), deal.id, 7, second.id, None)  # stale version
+    await deals.update_deal(actor(w["rep"]), deal.id, 1, {"title": "Renamed"})
+    after = await watcher.data("dealChanged")  # the next event is the successful update, nothing before it
+    assert (after["kind"], after["deal"]["title"]) == ("UPDATED", "Renamed")
+    assert (await Deal.get(id=deal.id)).stage_id != second.id  # type: ignore[attr-defined]
+
+
+async def test_a_rep_hears_nothing_about_a_deal_hidden_from_their_team(db, lives):
+    w = await world()
+    south_rep = await subscribe(actor(w["rep2"]), DEALS, topics.deals())
+    lives.append(south_rep)
+    await deals.create_deal(actor(w["rep"]), {"customer_id": w["north"]["id"], "title": "North secret"})
+    visible = await deals.create_deal(actor(w["rep2"]), {"customer_id": w["south"]["id"], "title": "South deal"})
+    event = await south_rep.data("dealChanged")  # the hidden deal's event was skipped, in order
+    assert (event["dealId"], event["deal"]["title"]) == (str(visible.id), "South deal")
+
+
+async def test_the_filter_selects_deals_by_their_state_after_the_change(db, lives):
+    w = await world()
+    document = DEALS.replace("dealChanged {", "dealChanged(filter: $filter) {").replace(
+        "subscription {", "subscription($filter: DealFilter) {"
+    )
+    theirs = await subscribe(actor(w["admin"]), document, topics.deals(), filter={"ownerId": [str(w["rep2"].id)]})
+    won = await subscribe(actor(w["admin"]), document, topics.deals(), filter={"stageKind": ["WON"]})
+    lives.extend([theirs, won])
+    await deals.create_deal(actor(w["rep"]), {"customer_id": w["north"]["id"], "title": "Not theirs"})
+    south = await deals.create_deal(actor(w["rep2"]), {"customer_id": w["south"]["id"], "title": "Theirs"})
+    assert (await theirs.data("dealChanged"))["deal"]["title"] == "Theirs"
+    won_stage = await Stage.get(pipeline__is_default=True, kind="won")
+    await deals.move_deal(actor(w["rep2"]), south.id, 1, won_stage.id, None)
+    event = await won.data("dealChanged")  # the two creations (open stages) did not match
+    assert (event["kind"], event["dealId"]) == ("MOVED", str(south.id))
+    assert (await theirs.data("dealChanged"))["kind"] == "MOVED"
+
+
+async def test_a_malformed_filter_is_refused_at_subscribe(db):
+    admin = await make_user(Role.ADMIN)
+    document = "subscription { dealChanged(filter: {ownerId: [\"x\"]}) { kind } }"
+    gen = await schema.subscribe(document, context_value=Context(actor=actor(admin)))
+    result = await asyncio.wait_for(gen.__anext__(), TIMEOUT)
+    assert result.errors[0].extensions["code"] in ("NOT_FOUND", "BAD_USER_INPUT")
+    assert hub.subscriber_count(topics.deals()) == 0
+
+
+async def test_visibility_is_checked_once_per_event_and_audience(db, lives):
+    w = await world()
+    north = await Team.get(id=w["rep"].team_id)
+    north_reps = [await make_user(Role.SALES_REP, north) for _ in range(4)]
+    watchers = [actor(u) for u in [w["rep"], w["head"], *north_reps]] + [actor(w["admin"])] * 3
+    for who in watchers:
+        lives.append(await subscribe(who, DEALS, topics.deals()))
+    before = deal_fan_out.computed
+    await deals.create_deal(actor(w["rep"]), {"customer_id": w["north"]["id"], "title": "Shared"})
+    got = [await live.data("dealChanged") for live in lives]
+    assert {e["deal"]["title"] for e in got} == {"Shared"} and len(got) == 9
+    assert deal_fan_out.computed - before == 2  # team North, and everyone who sees all
+
+
+async def test_a_stalled_subscriber_is_closed_while_another_gets_the_whole_burst(db, lives, monkeypatch):
+    w = await world()
+    monkeypatch.setattr(hub, "queue_size", 3)
+    stalled = await subscribe(actor(w["admin"]), DEALS, topics.deals())
+    monkeypatch.setattr(hub, "queue_size", 1000)
+    reader = await subscribe(actor(w["admin"]), DEALS, topics.deals())
+    lives.extend([stalled, reader])
+    burst = 12
+    for n in range(burst):
+        await deals.create_deal(actor(w["rep"]), {"customer_id": w["north"]["id"], "title": f"Burst {n}"})
+    titles = [(await reader.data("dealChanged"))["deal"]["title"] for _ in range(burst)]
+    assert titles == [f"Burst {n}" for n in range(burst)]
+    # The stalled one read its first event, then nothing: it was closed with a reason, not left to grow.
+    assert (await stalled.data("dealChanged"))["deal"]["title"] == "Burst 0"
+    closed = await stalled.next()
+    assert closed.errors[0].extensions["code"] == "STREAM_CLOSED"
+    assert "fell more than 3 events behind" in closed.errors[0].message
+
+
+async def test_activity_added_checks_the_customer_at_subscribe_and_streams_committed_rows(db, lives):
+    w = await world()
+    result = await (await schema.subscribe(ACTIVITIES, variable_values={"id": w["north"]["id"]},
+                                           context_value=Context(actor=actor(w["rep2"])))).__anext__()
+    assert result.errors[0].extensions["code"] == "NOT_FOUND" and result.errors[0].extensions["field"] == "customerId"
+
+    watcher = await subscribe(actor(w["head"]), ACTIVITIES, topics.customer_activities(int(w["north"]["id"])), id=w["north"]["id"])
+    lives.append(watcher)
+    made = await ok(w["rep"], LOG, input={"kind": "CALL", "title": "Intro", "customerId": w["north"]["id"]})
+    event = await watcher.data("activityAdded")
+    assert (event["id"], event["title"], event["customer"]["id"]) == (made["logActivity"]["id"], "Intro", w["north"]["id"])
+    assert await Activity.exists(id=int(event["id"]))
+
+
+async def test_notifications_stream_the_users_own_rows(db, lives):
+    w = await world()
+    mine = await subscribe(actor(w["rep"]), NOTIFICATIONS, topics.notifications(w["rep"].id))
+    lives.append(mine)
+    await ok(w["head"], LOG, input={
+        "kind": "TASK", "title": "Call them back", "customerId": w["north"]["id"], "assigneeId": str(w["rep"].id),
+    })
+    note = await mine.data("notifications")
+    row = await Notification.get(id=int(note["id"]))
+    assert (note["kind"], note["entity"], row.user_id) == ("task_assigned", "activity", w["rep"].id)  # type: ignore[attr-defined]
+    assert "Call them back" in note["message"]
+
+
+async def test_anonymous_subscribers_are_refused(db):
+    gen = await schema.subscribe(NOTIFICATIONS, context_value=Context(actor=Actor.anonymous()))
+    result = await asyncio.wait_for(gen.__anext__(), TIMEOUT)
+    assert result.errors[0].extensions["code"] == "UNAUTHENTICATED"
+
+
+async def test_revoking_the_token_ends_its_streams_and_the_connection_acts_as_nobody(db, lives):
+    w = await world()
+    token, secret = await tokens.create(actor(w["rep"]), "laptop")
+    as_token = await actor_for_token(secret)
+    assert as_token is not None
+    watcher = await subscribe(as_token, DEALS, topics.deals())
+    other = await subscribe(actor(w["rep"]), DEALS, topics.deals())  # same user, not that token
+    lives.extend([watcher, other])
+    await tokens.revoke(actor(w["rep"]), token.id)
+    ended = await watcher.next()
+    assert ended.errors[0].extensions["code"] == "UNAUTHENTICATED"
+    assert not watcher.context.actor.signed_in
+    with pytest.raises(StopAsyncIteration):
+        await watcher.next()
+    await deals.create_deal(actor(w["rep"]), {"customer_id": w["north"]["id"], "title": "Still live"})
+    assert (await other.data("dealChanged"))["deal"]["title"] == "Still live"
+
+
+async def test_a_role_change_ends_every_stream_of_that_user(db, lives):
+    w = await world()
+    watcher = await subscribe(actor(w["rep"]), NOTIFICATIONS, topics.notifications(w["rep"].id))
+    lives.append(watcher)
+    version = (await User.get(id=w["rep"].id)).version
+    await ok(w["admin"], "mutation($input: UpdateUserInput!) { updateUser(input: $input) { id } }",
+             input={"id": str(w["rep"].id), "version": version, "role": "SUPPORT"})
+    ended = await watcher.next()
+    assert ended.errors[0].extensions["code"] == "UNAUTHENTICATED"
+
+
+# --- Over a real websocket: uvicorn in a subprocess on the test database, graphql-transport-ws --------
+
+CREATE = "mutation($input: CreateDealInput!) { createDeal(input: $input) { id version } }"
+MOVE = "mutation($input: MoveDealInput!) { moveDeal(input: $input) { id version } }"
+REVOKE = "mutation($input: RevokeApiTokenInput!) { revokeApiToken(input: $input) { id } }"
+WS_DEALS = "subscription { dealChanged { kind dealId deal { title stage { id } } fromStageId changedBy { email } } }"
+
+
+@pytest.fixture
+async def server(db: str) -> AsyncIterator[CrmServer]:
+    async with crm_servers(1, db) as (one,):
+        yield one
+
+
+async def test_websocket_burst_moves_by_another_user_and_revocation(server, lives):
+    w = await world()
+    token, secret = await tokens.create(actor(w["head"]), "watcher")
+    _, rep_secret = await tokens.create(actor(w["rep"]), "rep's script")
+    second = (await stages())[1]
+    async with graphql_socket(server.ws_url, secret) as ws:
+        await ws.subscribe(WS_DEALS)
+        await server.wait_for_subscribers(1)
+        made = [
+            (await server.graphql(rep_secret, CREATE, input={"customerId": w["north"]["id"], "title": f"Deal {n}"}))["createDeal"]
+            for n in range(15)
+        ]
+        burst = [await ws.next_data("dealChanged") for _ in made]
+        assert [(e["kind"], e["deal"]["title"]) for e in burst] == [("CREATED", f"Deal {n}") for n in range(15)]
+
+        await server.graphql(rep_secret, MOVE, input={"id": made[0]["id"], "version": 1, "stageId": str(second.id)})
+        moved = await ws.next_data("dealChanged")
+        assert (moved["kind"], moved["dealId"], moved["deal"]["stage"]["id"]) == ("MOVED", made[0]["id"], str(second.id))
+        assert moved["changedBy"]["email"] == w["rep"].email
+
+        await server.graphql(secret, REVOKE, input={"id": str(token.id)})
+        ended = await ws.receive()
+        assert ended["type"] == "next" and ended["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert (await ws.receive())["type"] == "complete"
+        # The connection now acts as nobody: a new subscription on it is refused.
+        op = await ws.subscribe(WS_DEALS)
+        refused = await ws.receive()
+        assert refused["id"] == op and refused["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
