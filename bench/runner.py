@@ -14,6 +14,7 @@ import random
 import subprocess
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ class Plan:
     @classmethod
     def of(cls, quick: bool, customers: int | None) -> Plan:
         if quick:
-            return cls(customers or 1_000, None, 100, 4, (1, 10, 100), 100, 200, 20, True)
+            return cls(customers or 1_000, None, 30, 4, (1, 10, 100), 30, 60, 20, True)
         n = customers or 10_000
         return cls(n, LARGE if n < LARGE else None, 1_000, 8, (1, 100, 1_000), 1_000, 1_000, 100, False)
 
@@ -91,13 +92,17 @@ class Bench:
         self.column = Column(setup.title)
         self.figures = self.column.figures
 
-    def run(self) -> Column:
+    def prepare(self) -> None:
+        """A fresh database with the plan's customers, and an API token for the load generator."""
         stack.create_database(self.setup)
+        seconds = stack.seed(self.setup, self.plan.customers)
+        self.column.notes.append(f"seeded {self.plan.customers:,} customers (with demo data) in {seconds:.0f} s")
+        self.token = stack.token(self.setup)
+
+    def run(self, prepared: Future[None]) -> Column:
         server = None
         try:
-            seconds = stack.seed(self.setup, self.plan.customers)
-            self.column.notes.append(f"seeded {self.plan.customers:,} customers (with demo data) in {seconds:.0f} s")
-            self.token = stack.token(self.setup)
+            prepared.result()
             server = stack.Server(self.setup)
             server.wait_ready()
             self.server = server
@@ -105,13 +110,13 @@ class Bench:
             self.schema = self._introspect()
             self._step(self._nested)
             self._step(self._limits)
-            self._step(lambda: self._search("search.small", self.plan.customers))
+            self._step(self._search_base)
             self._step(self._moves)
             self._step(self._fanout)
             self._step(self._likes)
             self._step(self._large)
         except Exception as exc:  # a setup that cannot run still shows why in every cell it did not fill
-            self.column.notes.append(f"stopped: {exc}")
+            self.column.notes.append(f"stopped: {type(exc).__name__}: {exc}"[:400])
         finally:
             if server is not None:
                 server.stop()
@@ -119,10 +124,11 @@ class Bench:
         return self.column
 
     def _step(self, measure: Any) -> None:
+        print(f"bench: {self.setup.title}: {measure.__name__.lstrip('_')}", file=sys.stderr, flush=True)
         try:
             measure()
         except Exception as exc:
-            self.column.notes.append(f"{getattr(measure, '__name__', 'step').lstrip('_')}: {type(exc).__name__}: {exc}"[:400])
+            self.column.notes.append(f"{measure.__name__.lstrip('_')}: {type(exc).__name__}: {exc}"[:400])
 
     def _rss_note(self) -> str:
         return f" (sum of {self.setup.workers} workers)" if self.setup.workers > 1 else ""
@@ -168,6 +174,9 @@ class Bench:
         self.figures["nested.handsql"] = Figure(f"{ms(sql)} → ours {ours / sql:.1f}×{same}")
 
     # 3. search by a name fragment
+    def _search_base(self) -> None:
+        self._search("search.small", self.plan.customers)
+
     def _search(self, key: str, customers: int) -> None:
         rng = random.Random(customers)
         bodies = [{"query": SEARCH, "variables": {"q": f"{rng.randrange(1, customers):06d}"[1:5]}} for _ in range(50)]
@@ -182,16 +191,18 @@ class Bench:
         return None
 
     def _open_deals(self, count: int) -> list[list[Any]]:
-        """[id, version, [open stage ids starting at the deal's own]] of deals in open stages."""
-        query = """{ customers(first: 100) { edges { node { deals { id version stage { id kind }
-                     pipeline { stages { id kind } } } } } } }"""
+        """[id, version, [open stage ids of its pipeline, starting at its own]] of deals in open stages."""
+        pipelines = graphql(self.server, self.token, "{ pipelines { id stages { id kind } } }")["pipelines"]
+        open_stages = {p["id"]: [s["id"] for s in p["stages"] if s["kind"] == "OPEN"] for p in pipelines}
+        query = """query($first: Int) { deals(first: $first, filter: {stageKind: [OPEN]}) {
+                     edges { node { id version stage { id } pipeline { id } } } } }"""
         found = []
-        for edge in graphql(self.server, self.token, query)["customers"]["edges"]:
-            for deal in edge["node"]["deals"]:
-                stages = [s["id"] for s in deal["pipeline"]["stages"] if s["kind"] == "OPEN"]
-                if deal["stage"]["kind"] == "OPEN" and len(stages) > 1:
-                    at = stages.index(deal["stage"]["id"])
-                    found.append([deal["id"], deal["version"], stages[at:] + stages[:at]])
+        for edge in graphql(self.server, self.token, query, first=min(100, count * 2))["deals"]["edges"]:
+            deal = edge["node"]
+            stages = open_stages[deal["pipeline"]["id"]]
+            if len(stages) > 1 and deal["stage"]["id"] in stages:
+                at = stages.index(deal["stage"]["id"])
+                found.append([deal["id"], deal["version"], stages[at:] + stages[:at]])
         if not found:
             raise RuntimeError("no deal in an open stage to move")
         return found[:count]
@@ -220,7 +231,8 @@ class Bench:
             self.figures["memory.subscribers"] = Figure.missing(reason)
             return
         deal = self._open_deals(1)[0]
-        subscription = "subscription { dealChanged { deal { id version } } }"
+        # what a pipeline board asks for
+        subscription = "subscription { dealChanged { kind dealId stageId deal { id version title stage { name } } } }"
         for key, subscribers in zip(keys, self.plan.fanout):
             mutations = max(3, math.ceil(self.plan.deliveries / subscribers))
             result = load({"scenario": "fanout", "url": self.server.url, "ws_url": self.server.url.replace("http", "ws") + "/graphql",
@@ -291,10 +303,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     load_before = facts.load_average()
     chosen, skipped = setups(plan)
+    benches = [Bench(setup, plan) for setup in chosen]
     columns = []
-    for setup in chosen:
-        print(f"bench: {setup.title} …", file=sys.stderr, flush=True)
-        columns.append(Bench(setup, plan).run())
+    with ThreadPoolExecutor(len(benches)) as pool:  # seeding is mostly waiting on the databases: overlap it
+        prepared = [pool.submit(bench.prepare) for bench in benches]
+        for bench, ready in zip(benches, prepared):
+            print(f"bench: {bench.setup.title} …", file=sys.stderr, flush=True)
+            columns.append(bench.run(ready))
     report = Report(
         title=f"{'Quick run' if plan.quick else 'Full run'} of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         facts=facts.describe(plan, load_before, time.monotonic() - started, skipped, stack.service_versions()),
