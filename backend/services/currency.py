@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from datetime import datetime, timezone
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from backend import permissions
 from backend.auth.actor import Actor
@@ -19,6 +20,9 @@ async def rates() -> dict[str, Decimal]:
     found = {row.currency: row.rate for row in await ExchangeRate.all()}
     found[get_settings().base_currency] = Decimal(1)
     return found
+
+
+STEP = Decimal("0.00000001")  # the column's eight decimal places
 
 
 def plain(rate: Decimal) -> str:
@@ -40,17 +44,21 @@ async def set_exchange_rate(actor: Actor, currency: str | None, rate: str | floa
     if code == get_settings().base_currency:
         raise BadUserInput("currency", f"{code} is the base currency; its rate is always 1")
     try:
-        value = Decimal(str(rate))
-    except Exception:
+        value = Decimal(str(rate).strip())
+    except InvalidOperation:
         raise BadUserInput("rate", f"{rate!r} is not a number") from None
     if not value.is_finite() or not Decimal("0.00000001") <= value <= Decimal("1000000000"):
         raise BadUserInput("rate", "must be a positive number of base-currency units per unit")
+    value = value.quantize(STEP)  # what the column keeps, so the audit shows what was stored
     async with write(actor) as unit:
         existing = await ExchangeRate.get_or_none(currency=code)
-        old = str(existing.rate) if existing else None
         if existing:
-            await ExchangeRate.filter(currency=code).update(rate=value, updated_by_id=actor.user_id)
+            # A queryset update skips auto_now: set the time explicitly.
+            await ExchangeRate.filter(currency=code).update(
+                rate=value, updated_by_id=actor.user_id, updated_at=datetime.now(timezone.utc)
+            )
         else:
             await ExchangeRate.create(currency=code, rate=value, updated_by_id=actor.user_id)
-        await unit.audit("exchange_rate.set", "exchange_rate", code, {"rate": [old, str(value)]})
+        old = plain(existing.rate) if existing else None
+        await unit.audit("exchange_rate.set", "exchange_rate", code, {"rate": [old, plain(value)]})
     return await ExchangeRate.get(currency=code)
