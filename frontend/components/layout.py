@@ -7,6 +7,7 @@ from reactpy.types import VdomDict
 
 from backend.auth.actor import Actor
 from frontend import format as fmt
+from frontend.components.notifications import Bell
 from frontend.router import Route
 from frontend.session import use_session
 
@@ -55,7 +56,7 @@ def Frame(route: Route, content: VdomDict) -> VdomDict:
             {"className": "main"},
             html.header(
                 {"className": "topbar"},
-                html.div({"className": "live-dot", "title": "Live: screens update as others work"}, "Live"),
+                Bell(),
                 html.div(
                     {"className": "user"},
                     html.span({"className": "avatar"}, (me["name"] or me["email"])[:1].upper()),

@@ -46,22 +46,28 @@ def Editor(campaign: dict[str, Any], saved: Any) -> VdomDict:
     errors, set_errors = use_state({})
     problem, set_problem = use_state(None)
     notice, set_notice = use_state(None)
+    saved_version, set_saved_version = use_state(0)
+    conflicts, set_conflicts = use_state(0)
+    # Our own save's version counts at once, before the reload brings it back in `campaign`.
+    version = max(campaign["version"], saved_version)
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
         payload = campaign_payload(form_values(e))
         if campaign["status"] not in ("DRAFT", "NEW"):
             payload.pop("code", None)  # the public address is fixed once the campaign went live
-        payload.update(id=campaign["id"], version=campaign["version"])
+        payload.update(id=campaign["id"], version=version)
         try:
-            await gql.execute(session.actor, UPDATE_CAMPAIGN, input=payload)
+            updated = (await gql.execute(session.actor, UPDATE_CAMPAIGN, input=payload))["updateCampaign"]
         except gql.GqlError as error:
             set_errors(field_errors(error))
             set_problem(None if field_errors(error) else error)
             set_notice(None)
             if error.code == "CONFLICT":
+                set_conflicts(conflicts + 1)  # from now on a newer version remounts the form with its values
                 saved()
             return
+        set_saved_version(updated["version"])
         set_errors({})
         set_problem(None)
         set_notice("Saved.")
@@ -74,7 +80,7 @@ def Editor(campaign: dict[str, Any], saved: Any) -> VdomDict:
         error_banner(problem),
         html.div({"className": "notice notice-ok", "role": "status"}, notice) if notice else None,
         html.form(
-            {"onSubmit": submit, "className": "form-grid", "key": f"edit-{campaign['version']}", "noValidate": True},
+            {"onSubmit": submit, "className": "form-grid", "key": f"edit-{campaign['version']}" if conflicts else "edit", "noValidate": True},
             field("Title", text_input("title", campaign["title"]), errors.get("title")),
             field("Type", select("type", TYPES, campaign["type"].lower()), errors.get("type")),
             field("Visibility", select("visibility", VISIBILITIES, campaign["visibility"].lower()),

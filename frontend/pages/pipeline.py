@@ -24,7 +24,7 @@ query Board($filter: DealFilter) {
   }
   exchangeRates { currency rate }
 }"""
-DEAL_CHANGED = "subscription DealChanged($filter: DealFilter) { dealChanged(filter: $filter) { id } }"
+DEAL_CHANGED = "subscription DealChanged { dealChanged { kind dealId } }"
 MOVE_DEAL = "mutation MoveDeal($input: MoveDealInput!) { moveDeal(input: $input) { id stage { id } version } }"
 
 
@@ -72,7 +72,7 @@ def PipelinePage() -> VdomDict:
     session = use_session()
     chosen, set_chosen = use_state("")
     result = use_query(BOARD_QUERY, {"filter": {"pipelineId": chosen} if chosen else None})
-    use_live(DEAL_CHANGED, {"filter": None}, lambda _: result.reload())
+    use_live(DEAL_CHANGED, None, lambda _: result.reload())
 
     data = result.data
     if data is None:

@@ -59,7 +59,12 @@ def sign_in(browser: Browser, server: str, issuer: str, email: str) -> Session:
     return session
 
 
+# A live screen holds two subscriptions: the header's notification bell and the screen's own stream.
+LIVE_PER_PAGE = 2
+
+
 def subscribers(server: str) -> int:
+    """Live subscriptions the server holds now (all users)."""
     return int(httpx.get(f"{server}/healthz").json()["broadcast"]["subscribers"])
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, expect
 
-from tests.browser.helpers import VIEWPORT, Session, shot, subscribers, wait_for_subscribers
+from tests.browser.helpers import LIVE_PER_PAGE, VIEWPORT, Session, shot, subscribers, wait_for_subscribers
 
 OPEN_CAMPAIGN = """
 query { campaigns(first: 1, filter: {status: [ACTIVE], visibility: [PUBLIC]}) { edges { node { id code title } } } }"""
@@ -45,7 +45,7 @@ def test_dashboard_ticks_up_with_public_likes_and_enrolments(
     before = subscribers(marketing.server)
     dashboard = marketing.page(f"/campaigns/{campaign['id']}")
     expect(dashboard.locator("h1")).to_have_text(campaign["title"])
-    wait_for_subscribers(marketing.server, before + 1, dashboard)
+    wait_for_subscribers(marketing.server, before + LIVE_PER_PAGE, dashboard)
     likes = int(dashboard.locator("[data-testid=likes]").inner_text().replace(",", ""))
     enrolments = int(dashboard.locator("[data-testid=enrolments]").inner_text().replace(",", ""))
 

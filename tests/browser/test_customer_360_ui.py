@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import Session, shot, subscribers, wait_for_subscribers
+from tests.browser.helpers import LIVE_PER_PAGE, Session, shot, subscribers, wait_for_subscribers
 
 FIRST_CUSTOMER = "query { customers(first: 1, filter: {status: [ACTIVE]}) { edges { node { id name } } } }"
 
@@ -25,7 +25,7 @@ def test_logged_activity_appears_live_in_another_page(admin: Session, shots: Pat
     before = subscribers(admin.server)
     worker = admin.page(f"/customers/{customer_id}")
     expect(worker.locator("h1")).to_have_text(name)
-    wait_for_subscribers(admin.server, before + 1, worker)  # the worker's page listens too: both are live
+    wait_for_subscribers(admin.server, before + LIVE_PER_PAGE, worker)  # both pages are live now
 
     worker.click("button:has-text('Log activity')")
     form = worker.locator("[aria-label='Log activity'] form")
