@@ -61,6 +61,20 @@ def client_ip(conn: HTTPConnection) -> str:
     return nearest
 
 
+def rate_key(address: str) -> str:
+    """Whom a limit counts: an IPv4 address, or an IPv6 /64 (one subscriber's usual share, which it
+    could otherwise walk through to get a fresh allowance per address)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
 class Limiter:
     def __init__(self) -> None:
         self._counts: dict[str, tuple[int, int]] = {}  # key -> (window number, hits)
@@ -117,7 +131,7 @@ class Limiter:
         """Raise RATE_LIMITED when the connection's client is over the limit (no connection: in-process caller)."""
         if conn is None:
             return
-        retry_after = await self.hit(client_ip(conn))
+        retry_after = await self.hit(rate_key(client_ip(conn)))
         if retry_after is not None:
             raise RateLimited(retry_after)
 

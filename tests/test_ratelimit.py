@@ -13,7 +13,7 @@ from starlette.requests import Request
 from backend import ratelimit
 from backend.app import create_app
 from backend.models import Campaign, CampaignLike, Role
-from backend.ratelimit import Limiter, client_ip
+from backend.ratelimit import Limiter, client_ip, rate_key
 from tests.factories import fresh_limiter, make_user, open_campaign, setting  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("fresh_limiter")
@@ -114,3 +114,10 @@ async def test_the_limit_is_shared_through_redis(setting):
     finally:
         await first.close()
         await second.close()
+
+
+def test_ipv6_clients_are_counted_per_64_block():
+    assert rate_key("2001:db8:1:2:aaaa::1") == rate_key("2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
+    assert rate_key("2001:db8:1:3::1") != rate_key("2001:db8:1:2::1")
+    assert rate_key("::ffff:192.0.2.1") == rate_key("192.0.2.1") == "192.0.2.1"
+    assert rate_key("unknown") == "unknown"

@@ -14,6 +14,7 @@ BASE = """<!doctype html>
 <meta name="robots" content="{{ 'noindex' if embed or status != 200 else 'index' }}">
 <link rel="icon" href="data:,">
 <title>{% block title %}{% endblock %}</title>
+{% block meta %}{% endblock %}
 <style>
 :root { --ink:#1d2433; --muted:#5b6478; --line:#e3e7ef; --accent:#2456d6; --ok:#16794a; --bad:#b42318; }
 * { box-sizing: border-box; }
@@ -56,6 +57,12 @@ a { color:var(--accent); }
 
 CAMPAIGN = """{% extends "base.html" %}
 {% block title %}{{ campaign.title }}{% endblock %}
+{% block meta %}
+<meta name="description" content="{{ campaign.description | truncate(160) }}">
+<meta property="og:type" content="website">
+<meta property="og:title" content="{{ campaign.title }}">
+<meta property="og:description" content="{{ campaign.description | truncate(200) }}">
+{% endblock %}
 {% block body %}
 <div class="kicker"><span class="badge">{{ campaign.type.value }}</span>{% if period %}<span>{{ period }}</span>{% endif %}</div>
 <h1>{{ campaign.title }}</h1>
