@@ -1,31 +1,30 @@
-"""The public campaign page and its embeddable form, through the ASGI app: views, likes, enrolments,
-CSRF, Post/Redirect/Get, framing headers, 404s, and exact counts under 200 concurrent visitors."""
+"""The public campaign page and its embeddable form: views, likes, enrolments, CSRF, Post/Redirect/Get,
+framing headers, 404s; exact counts under 200 concurrent visitors (in-process) and through two server
+processes; the shared limit and live events across processes on Redis; events on a real websocket."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
-import socket
-import subprocess
-import sys
-from collections.abc import AsyncIterator
+import secrets
 
 import httpx
 import pytest
-from websockets.asyncio.client import connect
 
 from backend import topics
 from backend.app import create_app
-from backend.auth.actor import Actor
 from backend.broadcast import hub
 from backend.models import AuditEntry, Campaign, CampaignLike, EngagementEvent, Enrolment, Role
-from tests.factories import fresh_limiter, make_campaign, make_user, open_campaign, setting  # noqa: F401
+from backend.services import tokens
+from tests.factories import actor, fresh_limiter, make_campaign, make_user, open_campaign, setting  # noqa: F401
+from tests.servers import crm_servers, graphql_socket, until
 
 pytestmark = pytest.mark.usefixtures("fresh_limiter")
 APP = create_app()
 JSON = {"accept": "application/json"}
+REDIS_URL = os.environ.get("CRM_TEST_REDIS_URL")
+WATCH = "subscription($id: ID!) { campaignEngagement(campaignId: $id) { kind totals { views likes enrolments } enrolmentName } }"
 
 
 def client(address: str = "127.0.0.1") -> httpx.AsyncClient:
@@ -179,89 +178,68 @@ async def test_200_concurrent_visitors_count_exactly(db, setting):
     assert await CampaignLike.all().count() == 200 and await EngagementEvent.filter(kind="like").count() == 200
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-async def two_servers(db: str) -> AsyncIterator[list[str]]:
-    """Two uvicorn processes on the test database (and its data folder, so the same secret key)."""
-    env = {**os.environ, "CRM_DATABASE_URL": db, "CRM_PUBLIC_RATE_LIMIT": "100000", "CRM_BROADCAST_URL": "memory://"}
-    ports = [_free_port(), _free_port()]
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "backend.app:app", "--host", "127.0.0.1", "--port", str(port),
-             "--log-level", "warning"],
-            env=env,
-        )
-        for port in ports
-    ]
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
-    try:
-        async with httpx.AsyncClient() as probe:
-            for url, process in zip(urls, processes):
-                while True:  # until it answers (or died)
-                    assert process.poll() is None, "the server process exited"
-                    try:
-                        if (await probe.get(f"{url}/healthz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        await asyncio.sleep(0.05)
-        yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=20)
-
-
-async def test_likes_through_two_server_processes_count_exactly(two_servers):
+async def test_likes_through_two_server_processes_count_exactly(db):
     c = await opened()
     cookies = [f"visitor-{i:04d}-abcdefghijklmnop" for i in range(100)]
-    limits = httpx.Limits(max_connections=20)
-    async with httpx.AsyncClient(limits=limits, timeout=60) as http:
-        # Each visitor opens the page on one process and likes on the other: tokens and counters are shared.
-        pages = await asyncio.gather(
-            *(http.get(f"{two_servers[i % 2]}/c/spring", headers={"cookie": f"crm_visitor={v}"}) for i, v in enumerate(cookies))
-        )
-        likes = await asyncio.gather(
-            *(
-                http.post(
-                    f"{two_servers[(i + 1) % 2]}/c/spring/like",
-                    data={"csrf": token_of(page.text)},
-                    headers={**JSON, "cookie": f"crm_visitor={v}"},
-                )
-                for i, (v, page) in enumerate(zip(cookies, pages))
+    async with crm_servers(2, db, CRM_PUBLIC_RATE_LIMIT="100000") as servers:
+        bases = [server.base for server in servers]
+        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=20), timeout=60) as http:
+            # Each visitor opens the page on one process and likes on the other: tokens and counters are shared.
+            pages = await asyncio.gather(
+                *(http.get(f"{bases[i % 2]}/c/spring", headers={"cookie": f"crm_visitor={v}"}) for i, v in enumerate(cookies))
             )
-        )
+            likes = await asyncio.gather(
+                *(
+                    http.post(
+                        f"{bases[(i + 1) % 2]}/c/spring/like",
+                        data={"csrf": token_of(page.text)},
+                        headers={**JSON, "cookie": f"crm_visitor={v}"},
+                    )
+                    for i, (v, page) in enumerate(zip(cookies, pages))
+                )
+            )
     assert {r.status_code for r in likes} == {200} and all(r.json()["counted"] for r in likes)
     assert await counters(c["id"]) == (100, 100, 0)
     assert await CampaignLike.all().count() == 100
 
 
+@pytest.mark.skipif(not REDIS_URL, reason="CRM_TEST_REDIS_URL is not set: multi-process tests on Redis skipped")
+async def test_two_processes_share_the_limit_and_the_engagement_stream_through_redis(db):
+    c = await opened()
+    watcher = await make_user(Role.SALES_REP)
+    _, secret = await tokens.create(actor(watcher), "watcher")
+    settings = {"CRM_PUBLIC_RATE_LIMIT": "3", "CRM_TRUSTED_PROXIES": "127.0.0.1"}
+    async with crm_servers(2, db, REDIS_URL, **settings) as (a, b), graphql_socket(a.ws_url, secret) as ws:
+        await ws.subscribe(WATCH, id=c["id"])
+        await a.wait_for_subscribers(1)
+        async with httpx.AsyncClient(timeout=20) as http:
+            for _ in range(2):  # a second go only if a minute boundary fell between the requests
+                # A client address of this run alone: the Redis may be shared with other test runs.
+                proxied = {"x-forwarded-for": f"2001:db8:{secrets.token_hex(2)}:{secrets.token_hex(2)}::1"}
+                statuses = [(await http.get(f"{s.base}/c/spring", headers=proxied)).status_code for s in (b, a, b, a)]
+                if statuses == [200, 200, 200, 429]:
+                    break
+        views = (await counters(c["id"]))[0]
+        events = [await ws.next_data("campaignEngagement", timeout=20) for _ in range(views)]
+    assert statuses == [200, 200, 200, 429]  # the fourth is refused by the other process: the limit is shared
+    assert [e["totals"]["views"] for e in events] == list(range(1, views + 1))  # views made through b, heard on a
+
+
 async def test_page_actions_reach_a_websocket_subscriber_with_exact_totals(db):
-    from backend.services.tokens import create_token_for_email
     from tests.oidc import served
 
     c = await opened()
-    watcher = await make_user(Role.SALES_REP, email="watcher@example.com")  # public campaigns are visible to all
-    secret = await create_token_for_email(Actor.system(), watcher.email)
-    topic = topics.campaign_engagement(int(c["id"]))
-    document = "subscription($id: ID!) { campaignEngagement(campaignId: $id) { kind totals { views likes enrolments } enrolmentName } }"
-    async with served(APP) as host, connect(f"ws://{host}/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {secret}"}}))
-        assert json.loads(await ws.recv())["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": document, "variables": {"id": c["id"]}}}))
-        while hub.subscriber_count(topic) == 0:
-            await asyncio.sleep(0.01)
+    watcher = await make_user(Role.SALES_REP)  # public campaigns are visible to every role
+    _, secret = await tokens.create(actor(watcher), "watcher")
+    async with served(APP) as host, graphql_socket(f"ws://{host}/graphql", secret) as ws:
+        await ws.subscribe(WATCH, id=c["id"])
+        await until(lambda: hub.subscriber_count(topics.campaign_engagement(int(c["id"]))), what="the subscription")
         async with httpx.AsyncClient(base_url=f"http://{host}") as visitor:
             token = token_of((await visitor.get("/c/spring")).text)
             await visitor.post("/c/spring/like", data={"csrf": token}, headers=JSON)
             form = {"csrf": token, "name": "Grace", "email": "grace@example.com", "consent": "yes"}
             await visitor.post("/c/spring/enrol", data=form, headers=JSON)
-        events = [json.loads(await asyncio.wait_for(ws.recv(), 5))["payload"]["data"]["campaignEngagement"] for _ in range(3)]
+        events = [await ws.next_data("campaignEngagement") for _ in range(3)]
     assert events == [
         {"kind": "VIEW", "totals": {"views": 1, "likes": 0, "enrolments": 0}, "enrolmentName": None},
         {"kind": "LIKE", "totals": {"views": 1, "likes": 1, "enrolments": 0}, "enrolmentName": None},
