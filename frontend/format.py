@@ -10,7 +10,9 @@ def money(value: dict[str, Any] | None) -> str:
     if not value:
         return "–"
     major = value["amount"] / 100
-    return f"{value['currency']} {major:,.0f}" if major == int(major) else f"{value['currency']} {major:,.2f}"
+    # Cents matter on small amounts; on totals they are noise.
+    whole = major == int(major) or abs(major) >= 1000
+    return f"{value['currency']} {major:,.0f}" if whole else f"{value['currency']} {major:,.2f}"
 
 
 def _parse(value: str | None) -> datetime | None:

@@ -36,7 +36,7 @@ CREATE_CONTACT = "mutation CreateContact($input: CreateContactInput!) { createCo
 SET_PRIMARY = "mutation SetPrimary($input: SetPrimaryContactInput!) { setPrimaryContact(input: $input) { id } }"
 CREATE_NOTE = "mutation CreateNote($input: CreateNoteInput!) { createNote(input: $input) { id } }"
 UPDATE_NOTE = "mutation UpdateNote($input: UpdateNoteInput!) { updateNote(input: $input) { id } }"
-KIND_MARKS = {"CALL": "☎", "EMAIL": "✉", "MEETING": "◷", "NOTE": "✎", "TASK": "✓", "DEAL_UPDATE": "€"}
+KIND_MARKS = {"CALL": "Ca", "EMAIL": "Em", "MEETING": "Me", "NOTE": "No", "TASK": "Ta", "DEAL_UPDATE": "De"}
 
 
 def timeline(nodes: list[dict[str, Any]]) -> VdomDict:
@@ -274,7 +274,7 @@ def NotesTab(customer_id: str) -> VdomDict:
                 {"key": n["id"], "className": "note" + (" pinned" if n["pinned"] else "")},
                 n["body"],
                 html.div({"className": "note-foot"},
-                         html.span(("📌 Pinned · " if n["pinned"] else ""),
+                         html.span(("Pinned · " if n["pinned"] else ""),
                                    f"{n['author']['name'] if n['author'] else 'Someone'}, {fmt.moment(n['createdAt'])}"),
                          html.button({"className": "btn btn-link", "type": "button",
                                       "onClick": awaiting(toggle_pin, n)}, "Unpin" if n["pinned"] else "Pin")

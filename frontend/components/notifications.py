@@ -25,6 +25,16 @@ def target(note: dict[str, Any]) -> str:
     return "/tasks"
 
 
+def bell_icon() -> VdomDict:
+    """Drawn, not an emoji: headless and minimal systems have no emoji font."""
+    return html.svg(
+        {"width": 18, "height": 18, "viewBox": "0 0 24 24", "fill": "none", "stroke": "currentColor",
+         "stroke-width": 2, "stroke-linecap": "round", "stroke-linejoin": "round", "aria-hidden": "true"},
+        html.svg.path({"d": "M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9"}),
+        html.svg.path({"d": "M10.3 21a1.94 1.94 0 0 0 3.4 0"}),
+    )
+
+
 @component
 def Bell() -> VdomDict:
     notes, set_notes = use_state(())
@@ -48,7 +58,7 @@ def Bell() -> VdomDict:
         html.button(
             {"className": "btn btn-ghost", "type": "button", "onClick": toggle, "aria-expanded": open_,
              "aria-label": f"Notifications ({unseen} new)"},
-            "🔔", html.span({"className": "bell-count", "data-testid": "unseen"}, str(unseen)) if unseen else None,
+            bell_icon(), html.span({"className": "bell-count", "data-testid": "unseen"}, str(unseen)) if unseen else None,
         ),
         html.div(
             {"className": "bell-menu", "role": "menu"},

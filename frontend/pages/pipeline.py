@@ -12,27 +12,25 @@ from frontend import gql
 from frontend.components.ui import changed_value, empty, error_banner, loading, select
 from frontend.session import use_live, use_query, use_session
 
-BOARD_QUERY = """
-query Board($filter: DealFilter) {
-  pipelines { id name isDefault stages { id name probability kind } }
-  deals(first: 100, filter: $filter) {
+MONEY = "{ amount currency }"
+BOARD_QUERY = f"""
+query Board($filter: DealFilter) {{
+  pipelines {{
+    id name isDefault stages {{ id name probability kind }}
+    summary {{
+      count openAmount {MONEY} weightedForecast {MONEY} wonAmount {MONEY}
+      stages {{ stage {{ id }} count amount {MONEY} weightedAmount {MONEY} }}
+    }}
+  }}
+  deals(first: 100, filter: $filter) {{
     totalCount
-    edges { node {
-      id title version probability amount { amount currency } weightedAmount { amount currency }
-      stage { id } customer { id name } owner { id name }
-    } }
-  }
-  exchangeRates { currency rate }
-}"""
+    edges {{ node {{
+      id title version probability amount {MONEY} stage {{ id }} customer {{ id name }} owner {{ id name }}
+    }} }}
+  }}
+}}"""
 DEAL_CHANGED = "subscription DealChanged { dealChanged { kind dealId } }"
 MOVE_DEAL = "mutation MoveDeal($input: MoveDealInput!) { moveDeal(input: $input) { id stage { id } version } }"
-
-
-def base_total(deals: list[dict[str, Any]], key: str, rates: dict[str, float], base: str) -> dict[str, Any]:
-    """Column totals in the base currency (rates: units of base per unit of currency)."""
-    total = sum(d[key]["amount"] * (1.0 if d[key]["currency"] == base else rates.get(d[key]["currency"], 0.0))
-                for d in deals)
-    return {"amount": round(total), "currency": base}
 
 
 @component
@@ -86,42 +84,46 @@ def PipelinePage() -> VdomDict:
         return empty("No pipeline yet.", "An administrator sets up the sales pipeline.")
     stage_ids = {s["id"] for s in pipeline["stages"]}
     deals = [e["node"] for e in data["deals"]["edges"] if e["node"]["stage"]["id"] in stage_ids]
-    rates = {r["currency"]: r["rate"] for r in data.get("exchangeRates") or []}
-    base = next((d["amount"]["currency"] for d in deals), "EUR")
-    base = "EUR" if "EUR" in rates or not rates else base
-    may_move = session.can("moveDeal")
+    totals = {t["stage"]["id"]: t for t in pipeline["summary"]["stages"]}
+    summary = pipeline["summary"]
     me = session.me["id"]
-    open_deals = [d for d in deals if any(s["id"] == d["stage"]["id"] and s["kind"] == "OPEN" for s in pipeline["stages"])]
+
+    def movable(deal: dict[str, Any]) -> bool:
+        # What a role may not do is not offered: reps move only the deals they own.
+        if not session.can("moveDeal"):
+            return False
+        return session.me["role"] != "SALES_REP" or (deal["owner"] or {}).get("id") == me
 
     def column(stage: dict[str, Any]) -> VdomDict:
         cards = [d for d in deals if d["stage"]["id"] == stage["id"]]
+        total = totals.get(stage["id"])
         return html.section(
             {"className": "column", "key": stage["id"], "aria-label": stage["name"], "data-stage": stage["name"]},
             html.div({"className": "column-head"}, html.strong(stage["name"]),
-                     html.span({"className": "muted"}, f"{len(cards)}")),
+                     html.span({"className": "muted", "data-testid": "stage-count"},
+                               str(total["count"] if total else len(cards)))),
             html.div({"className": "column-sum"},
-                     fmt.money(base_total(cards, "amount", rates, base)),
-                     f" · weighted {fmt.money(base_total(cards, 'weightedAmount', rates, base))}"),
-            *(
-                DealCard(d, pipeline["stages"], may_move and (session.me["role"] != "SALES_REP" or
-                                                              (d["owner"] or {}).get("id") == me),
-                         result.reload, key=d["id"])
-                for d in cards
-            ),
-            html.p({"className": "muted"}, "No deals") if not cards else None,
+                     fmt.money(total["amount"]), f" · weighted {fmt.money(total['weightedAmount'])}")
+            if total else None,
+            *(DealCard(d, pipeline["stages"], movable(d), result.reload, key=d["id"]) for d in cards),
+            html.p({"className": "muted"}, "No deals here yet.") if not cards else None,
         )
 
+    shown = len(deals)
     return html.div(
         {"className": "page"},
         html.div(
             {"className": "page-head"},
-            html.div(html.h1("Pipeline"), html.p(
-                {"className": "subtle", "data-testid": "forecast"},
-                f"{len(open_deals)} open deals · {fmt.money(base_total(open_deals, 'amount', rates, base))} · "
-                f"weighted forecast {fmt.money(base_total(open_deals, 'weightedAmount', rates, base))}")),
+            html.div(
+                html.h1("Pipeline"),
+                html.p({"className": "subtle", "data-testid": "forecast"},
+                       f"{summary['count']} deals · open {fmt.money(summary['openAmount'])} · weighted forecast "
+                       f"{fmt.money(summary['weightedForecast'])} · won {fmt.money(summary['wonAmount'])}"),
+            ),
             select("pipeline", [(p["id"], p["name"]) for p in pipelines], pipeline["id"],
                    onChange=lambda e: set_chosen(changed_value(e))) if len(pipelines) > 1 else None,
         ),
-        html.div({"className": "board"}, *(column(s) for s in pipeline["stages"])) if deals or pipeline["stages"]
-        else empty("No deals yet.", "Create deals from a customer; they appear here."),
+        html.p({"className": "notice notice-info"}, f"Showing the first {shown} of {data['deals']['totalCount']} deals.")
+        if data["deals"]["totalCount"] > shown else None,
+        html.div({"className": "board"}, *(column(s) for s in pipeline["stages"])),
     )
