@@ -271,6 +271,108 @@ async def _(admin: User) -> Case:
     )
 
 
+@case("createDeal")
+async def _(admin: User) -> Case:
+    c = await make_customer(admin)
+    return Case(
+        mutation("createDeal", "CreateDealInput", "id"),
+        {"input": {"title": "Walk deal", "customerId": c["id"], "amount": 1000}},
+        {"input": {"title": "Walk deal", "customerId": c["id"], "amount": -1}},
+        events=(topics.deals(),),
+    )
+
+
+@case("updateDeal")
+async def _(admin: User) -> Case:
+    from tests.factories import make_deal
+
+    d = await make_deal(admin, (await make_customer(admin))["id"])
+    return Case(
+        mutation("updateDeal", "UpdateDealInput", "id"),
+        {"input": {"id": d["id"], "version": 1, "probability": 55}},
+        {"input": {"id": d["id"], "version": 1, "probability": 101}},
+        events=(topics.deals(),),
+    )
+
+
+@case("moveDeal")
+async def _(admin: User) -> Case:
+    from backend.models import Stage
+    from tests.factories import make_deal
+
+    from tests.factories import make_team
+
+    team = await make_team()
+    head, rep = await make_user(Role.SALES_HEAD, team), await make_user(Role.SALES_REP, team)
+    customer = await make_customer(rep)
+    d = await make_deal(rep, customer["id"])
+    stages = {s.name: str(s.id) for s in await Stage.filter(pipeline__is_default=True)}
+    return Case(
+        mutation("moveDeal", "MoveDealInput", "id"),
+        {"input": {"id": d["id"], "version": 1, "stageId": stages["Lost"], "lostReason": "price"}},
+        {"input": {"id": d["id"], "version": 1, "stageId": stages["Lost"]}},
+        who=head,
+        events=(topics.deals(), topics.customer_activities(int(customer["id"])), topics.notifications(rep.id)),
+    )
+
+
+@case("deleteDeal")
+async def _(admin: User) -> Case:
+    from tests.factories import make_deal
+
+    d = await make_deal(admin, (await make_customer(admin))["id"])
+    return Case(
+        mutation("deleteDeal", "DeleteDealInput", "id"),
+        {"input": {"id": d["id"], "version": 1}},
+        {"input": {"id": d["id"], "version": 2}},
+        events=(topics.deals(),),
+    )
+
+
+@case("createLead")
+async def _(admin: User) -> Case:
+    return Case(
+        mutation("createLead", "CreateLeadInput", "id"),
+        {"input": {"title": "Walk lead", "source": "fair"}},
+        {"input": {"title": "  ", "source": "fair"}},
+    )
+
+
+@case("updateLead")
+async def _(admin: User) -> Case:
+    from backend.services.leads import create_lead
+
+    lead = await create_lead(actor(admin), {"title": "Walk lead"})
+    return Case(
+        mutation("updateLead", "UpdateLeadInput", "id"),
+        {"input": {"id": str(lead.id), "version": 1, "status": "LOST", "lostReason": "no budget"}},
+        {"input": {"id": str(lead.id), "version": 1, "status": "LOST"}},
+    )
+
+
+@case("convertLead")
+async def _(admin: User) -> Case:
+    from backend.services.leads import create_lead
+
+    lead = await create_lead(actor(admin), {"title": "Walk lead"})
+    company = {"name": "Walk Ltd", "email": "walk@example.com"}
+    return Case(
+        mutation("convertLead", "ConvertLeadInput", "deal { id }"),
+        {"input": {"id": str(lead.id), "version": 1, "newCustomer": company}},
+        {"input": {"id": str(lead.id), "version": 1, "newCustomer": company, "currency": "XYZ"}},
+        events=(topics.deals(),),
+    )
+
+
+@case("setExchangeRate")
+async def _(admin: User) -> Case:
+    return Case(
+        mutation("setExchangeRate", "SetExchangeRateInput", "rate"),
+        {"input": {"currency": "USD", "rate": "0.92"}},
+        {"input": {"currency": "USD", "rate": "-1"}},
+    )
+
+
 def test_every_mutation_has_a_case():
     names = set(schema._schema.mutation_type.fields)
     assert names - set(CASES) == set(), "mutations without a write-path case"
