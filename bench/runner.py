@@ -11,10 +11,13 @@ import argparse
 import json
 import math
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,36 +102,47 @@ class Bench:
         self.column.notes.append(f"seeded {self.plan.customers:,} customers (with demo data) in {seconds:.0f} s")
         self.token = stack.token(self.setup)
 
-    def run(self, prepared: Future[None]) -> Column:
+    def run(self) -> Column:
         server = None
         try:
-            prepared.result()
             server = stack.Server(self.setup)
             server.wait_ready()
             self.server = server
             self.figures["memory.idle"] = Figure(mib(server.rss_bytes()) + self._rss_note())
             self.schema = self._introspect()
-            self._step(self._nested)
-            self._step(self._limits)
-            self._step(self._search_base)
-            self._step(self._moves)
-            self._step(self._fanout)
-            self._step(self._likes)
-            self._step(self._large)
-        except Exception as exc:  # a setup that cannot run still shows why in every cell it did not fill
+            self._step(self._nested, "nested.rps", "nested.latency")
+            self._step(self._limits, "nested.sql", "nested.floor", "nested.handsql")
+            self._step(self._search_base, "search.small")
+            self._step(self._moves, "writes.move")
+            self._step(self._fanout, "fanout.few", "fanout.some", "fanout.many", "memory.subscribers")
+            self._step(self._likes, "likes")
+            self._step(self._large, "search.large", "memory.large")
+        except Exception as exc:  # a setup that cannot run still says why
             self.column.notes.append(f"stopped: {type(exc).__name__}: {exc}"[:400])
         finally:
             if server is not None:
                 server.stop()
+                self._keep_log(server)
             stack.drop_database(self.setup)
         return self.column
 
-    def _step(self, measure: Any) -> None:
-        print(f"bench: {self.setup.title}: {measure.__name__.lstrip('_')}", file=sys.stderr, flush=True)
+    def _keep_log(self, server: stack.Server) -> None:
+        """The server's output outlives the run's temporary folder when something failed."""
+        if any("failed" in note or "stopped" in note for note in self.column.notes):
+            kept = Path(tempfile.gettempdir()) / f"crm-bench-{self.setup.database}-server.log"
+            shutil.copyfile(server.log, kept)
+            self.column.notes.append(f"server output kept in {kept}")
+
+    def _step(self, measure: Callable[[], None], *keys: str) -> None:
+        """One measurement; when it fails, its cells say so and the notes say why."""
+        name = measure.__name__.lstrip("_")
+        print(f"bench: {self.setup.title}: {name}", file=sys.stderr, flush=True)
         try:
             measure()
         except Exception as exc:
-            self.column.notes.append(f"{measure.__name__.lstrip('_')}: {type(exc).__name__}: {exc}"[:400])
+            self.column.notes.append(f"{name} failed: {type(exc).__name__}: {exc}"[:500])
+            for key in keys:
+                self.figures.setdefault(key, Figure.missing(f"{name} failed (see below)"))
 
     def _rss_note(self) -> str:
         return f" (sum of {self.setup.workers} workers)" if self.setup.workers > 1 else ""
@@ -242,7 +256,7 @@ class Bench:
             deal = self._open_deals(1)[0]  # its version moved on: read it again
             lost = f", {result['missing']} not delivered" if result["missing"] else ""
             met = (percentile(result["latencies"], 99) < 0.100 and not result["missing"]) if subscribers >= 1000 else None
-            self.figures[key] = Figure(f"{subscribers:,} subscribers: {p50_p99(result['latencies'])}{lost}", met)
+            self.figures[key] = Figure(f"{p50_p99(result['latencies'])}{lost}", met)
             self.figures["memory.subscribers"] = Figure(f"{mib(result['rss'])} with {subscribers:,} subscribers{self._rss_note()}")
 
     # 6. public likes with dashboards subscribed
@@ -305,11 +319,16 @@ def main(argv: list[str] | None = None) -> int:
     chosen, skipped = setups(plan)
     benches = [Bench(setup, plan) for setup in chosen]
     columns = []
-    with ThreadPoolExecutor(len(benches)) as pool:  # seeding is mostly waiting on the databases: overlap it
-        prepared = [pool.submit(bench.prepare) for bench in benches]
-        for bench, ready in zip(benches, prepared):
-            print(f"bench: {bench.setup.title} …", file=sys.stderr, flush=True)
-            columns.append(bench.run(ready))
+    with ThreadPoolExecutor(len(benches)) as pool:  # seeding overlaps; no measurement runs alongside it
+        failed = [f.exception() for f in [pool.submit(bench.prepare) for bench in benches]]
+    for bench, error in zip(benches, failed):
+        print(f"bench: {bench.setup.title} …", file=sys.stderr, flush=True)
+        if error is None:
+            columns.append(bench.run())
+        else:
+            stack.drop_database(bench.setup)
+            bench.column.notes.append(f"not measured: preparing failed: {error}"[:500])
+            columns.append(bench.column)
     report = Report(
         title=f"{'Quick run' if plan.quick else 'Full run'} of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         facts=facts.describe(plan, load_before, time.monotonic() - started, skipped, stack.service_versions()),
