@@ -164,7 +164,11 @@ async def test_move_rules_for_won_lost_and_reopen(db):
     assert fixed["field"] == "probability"
     lost = (await ok(admin, MOVE, input={"id": deal["id"], "version": 2, "stageId": str(s["Lost"].id), "lostReason": "price"}))["moveDeal"]
     assert (lost["probability"], lost["lostReason"], lost["stage"]["kind"]) == (0, "price", "LOST")
+    emptied = await error(admin, UPDATE, input={"id": deal["id"], "version": 3, "lostReason": " "})
+    assert emptied["field"] == "lostReason"
     reopened = (await ok(admin, MOVE, input={"id": deal["id"], "version": 3, "stageId": str(s["Qualified"].id)}))["moveDeal"]
+    open_reason = await error(admin, UPDATE, input={"id": deal["id"], "version": 4, "lostReason": "why not"})
+    assert open_reason["field"] == "lostReason"
     assert (reopened["probability"], reopened["closedAt"], reopened["lostReason"]) == (40, None, "")
     assert [(h["fromStage"] and h["fromStage"]["name"], h["toStage"]["name"]) for h in reopened["stageHistory"]] == [
         (None, "New"), ("New", "Won"), ("Won", "Lost"), ("Lost", "Qualified"),

@@ -27,7 +27,7 @@ from backend.permissions import Action
 from backend.services import customers
 from backend.services import validate as v
 from backend.services.currency import rates
-from backend.services.unit import diff, write
+from backend.services.unit import Unit, diff, write
 from backend.settings import get_settings
 
 # Fields that may be changed but never emptied; their GraphQL names for error messages.
@@ -186,8 +186,11 @@ async def update_deal(actor: Actor, raw_id: Any, version: int | None, data: Mapp
         stage = await Stage.get(id=deal.stage_id)  # type: ignore[attr-defined]
         if stage.kind is not StageKind.OPEN and values.get("probability", deal.probability) != deal.probability:
             raise BadUserInput("probability", f"is fixed at {deal.probability}% while the deal is {stage.kind.value}")
-        if stage.kind is StageKind.LOST and values.get("lost_reason", deal.lost_reason) == "":
+        reason = values.get("lost_reason", deal.lost_reason)
+        if stage.kind is StageKind.LOST and not reason:
             raise BadUserInput("lostReason", "a lost deal keeps a reason")
+        if stage.kind is not StageKind.LOST and reason:
+            raise BadUserInput("lostReason", "only a lost deal has a reason: move it to a lost stage")
         before = {key: getattr(deal, key) for key in values}
         await v.versioned_update(Deal, deal, expected, "Deal", **values)
         await unit.audit("deal.update", "deal", deal.id, diff(before, values))
@@ -220,7 +223,7 @@ async def move_deal(actor: Actor, raw_id: Any, version: int | None, stage_id: An
     return deal
 
 
-async def _log_move(actor: Actor, unit: Any, deal: Deal, source: Stage, target: Stage) -> None:
+async def _log_move(actor: Actor, unit: Unit, deal: Deal, source: Stage, target: Stage) -> None:
     """A move shows on the customer's timeline, and tells the owner when someone else made it."""
     customer_id = deal.customer_id  # type: ignore[attr-defined]
     activity = await Activity.create(
