@@ -34,6 +34,7 @@ from backend.models import (
 from backend.seed_bench import seed_customers
 from backend.services import activities, campaigns, contacts, currency, customers, engagement
 from backend.services import deals as deal_service
+from backend.services import leads as lead_service
 from backend.services.unit import diff, write
 from backend.settings import get_settings
 
@@ -117,6 +118,7 @@ class Demo:
         self.users = users
         self.actors = {email: Actor.for_user(user, via="seed") for email, user in users.items()}
         self.customers: list[tuple[Any, str, str, int]] = []  # (customer, manager email, currency, primary contact)
+        self.loose: list[tuple[int, str]] = []  # (contact without customer, owner email)
 
     def ago(self, days: float) -> datetime:
         return self.now - timedelta(days=days)
@@ -126,6 +128,7 @@ class Demo:
         await self.customers_and_contacts()
         await self.loose_contacts()
         await self.deals()
+        await self.leads()
         await self.activities_and_tasks()
         await self.campaigns()
 
@@ -203,7 +206,42 @@ class Demo:
         """People met at fairs or writing to support, not yet at any customer: candidates for conversion."""
         for index in range(24):
             who = ("rep@example.com", "rep2@example.com", "support@example.com")[index % 3]
-            await self._contact(self.actors[who], None, f"{_slug(self.rng.choice(PREFIXES))}-prospect.example", False)
+            contact = await self._contact(self.actors[who], None, f"{_slug(self.rng.choice(PREFIXES))}-prospect.example", False)
+            self.loose.append((contact.id, who))
+
+    async def leads(self) -> None:
+        """Leads in every status: upsell leads at customers, and new companies met at fairs (some with
+        the person the rep met); a few converted into deals, one of them creating its customer."""
+        taken = {c.name for c, _, _, _ in self.customers}
+        reps = ("rep@example.com", "head@example.com", "rep2@example.com")
+        for index in range(60):
+            at_customer = index % 3 != 0
+            if at_customer:
+                customer, owner, _, contact_id = self.rng.choice(
+                    [c for c in self.customers if c[0].status in (CustomerStatus.ACTIVE, CustomerStatus.PROSPECT)])
+                data: dict[str, Any] = {"customer_id": customer.id, "contact_id": contact_id}
+                title = f"{self.rng.choice(PRODUCTS)} – {customer.name}"
+            else:
+                owner = reps[index % len(reps)]
+                company, industry, country = self._company(taken)
+                met = [c for c, who in self.loose if who == owner]
+                data = {"company_name": company, "contact_id": self.rng.choice(met) if met else None}
+                profile = {"name": company, "email": f"info@{_slug(company)}.example", "country": country,
+                           "industry": industry, "segment": _weighted(self.rng, SEGMENTS)}
+                title = f"{self.rng.choice(PRODUCTS)} – {company}"
+            actor = self.actors[owner]
+            lead = await lead_service.create_lead(actor, {
+                **data, "title": title, "source": self.rng.choice(LEAD_SOURCES),
+                "scope_of_work": self.rng.choice(("", "Two plants, about 40 machines.", "Pilot first, then roll-out.")),
+            })
+            fate = self.rng.choice(("new", "contacted", "qualified", "qualified", "lost", "converted"))
+            if fate in ("contacted", "qualified", "lost"):
+                reason = self.rng.choice(LOST_REASONS) if fate == "lost" else None
+                lead = await lead_service.update_lead(actor, lead.id, lead.version, {"status": fate, "lost_reason": reason})
+            elif fate == "converted":
+                await lead_service.convert_lead(actor, lead.id, lead.version, {
+                    "new_customer": None if at_customer else profile, "amount": self.rng.randint(10, 200) * 100_000, "currency": "EUR",
+                })
 
     async def deals(self) -> None:
         """Deals in every stage of the default pipeline, in the customers' currencies, each moved stage by
@@ -313,8 +351,10 @@ class Demo:
                 await engagement.enrol(visitor, campaign, seen, values, source=self.rng.choice(("page", "embed")))
         # Those visits happened "now"; spread them over the days the campaign has run, so its
         # engagement chart has a history. Only the timestamps change, and only of demo rows.
-        for event in await EngagementEvent.filter(campaign_id=campaign.id):
-            await EngagementEvent.filter(id=event.id).update(occurred_at=self.ago(self.rng.uniform(until, since)))
+        events = await EngagementEvent.filter(campaign_id=campaign.id)
+        for event in events:
+            event.occurred_at = self.ago(self.rng.uniform(until, since))
+        await EngagementEvent.bulk_update(events, fields=["occurred_at"], batch_size=500)
 
 
 def _same_team(manager: str, user: str) -> bool:
@@ -337,6 +377,7 @@ PRODUCTS = (
     "Service contract", "Spare parts framework", "Line retrofit", "Maintenance package", "Pilot installation",
     "Software licences", "Training programme", "Fleet upgrade",
 )
+LEAD_SOURCES = ("Trade fair", "Website", "Referral", "Cold call", "Campaign: spring-referral", "Partner")
 LOST_REASONS = ("Price too high", "Chose a competitor", "Project cancelled", "No budget this year")
 TASK_TITLES = (
     "Send revised quote", "Call back about delivery dates", "Prepare contract draft", "Check payment status",
