@@ -358,3 +358,21 @@ async def test_amount_in_base_currency_and_nested_fields(db):
         weightedAmount { amount } pipeline { name } customer { id } owner { id } activities { id } } }""", id=deal["id"])
     assert data["deal"]["amountInBaseCurrency"] == {"amount": 500, "currency": "EUR"}
     assert data["deal"]["pipeline"]["name"] == "Sales" and data["deal"]["customer"]["id"] == customer["id"]
+
+
+async def test_nested_fields_cost_the_same_statements_for_few_or_many_deals(db):
+    admin = await make_user(Role.ADMIN)
+    query = """{ deals(first: 50) { edges { node { title stage { name } pipeline { name stages { name } }
+      customer { name } contact { name } owner { email } activities { title }
+      stageHistory { fromStage { name } toStage { name } changedBy { email } } } } } }"""
+    counts = []
+    for total in (3, 12):
+        while await Deal.all().count() < total:
+            customer = await make_customer(admin)
+            contact = await make_contact(admin, customerId=customer["id"])
+            deal = await make_deal(admin, customer["id"], contactId=contact["id"])
+            await ok(admin, MOVE, input={"id": deal["id"], "version": 1, "stageId": str((await stages())["Contacted"].id)})
+        with count_statements() as statements:
+            assert len((await ok(admin, query))["deals"]["edges"]) == total
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
