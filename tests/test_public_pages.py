@@ -1,6 +1,7 @@
 """The public campaign page and its embeddable form: views, likes, enrolments, CSRF, Post/Redirect/Get,
-framing headers, 404s; exact counts under 200 concurrent visitors (in-process) and through two server
-processes; the shared limit and live events across processes on Redis; events on a real websocket."""
+framing headers, 404s; exact counts under 200 concurrent visitors; events on a real websocket; the
+shared limit and live events across two server processes on Redis. (Likes through two processes
+without Redis: tests/test_concurrency.py.)"""
 
 from __future__ import annotations
 
@@ -176,31 +177,6 @@ async def test_200_concurrent_visitors_count_exactly(db, setting):
     assert sorted(r.json()["totals"]["likes"] for r in likes) == list(range(1, 201))  # each saw its own increment
     assert await counters(c["id"]) == (200, 200, 0)
     assert await CampaignLike.all().count() == 200 and await EngagementEvent.filter(kind="like").count() == 200
-
-
-async def test_likes_through_two_server_processes_count_exactly(db):
-    c = await opened()
-    cookies = [f"visitor-{i:04d}-abcdefghijklmnop" for i in range(100)]
-    async with crm_servers(2, db, CRM_PUBLIC_RATE_LIMIT="100000") as servers:
-        bases = [server.base for server in servers]
-        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=20), timeout=60) as http:
-            # Each visitor opens the page on one process and likes on the other: tokens and counters are shared.
-            pages = await asyncio.gather(
-                *(http.get(f"{bases[i % 2]}/c/spring", headers={"cookie": f"crm_visitor={v}"}) for i, v in enumerate(cookies))
-            )
-            likes = await asyncio.gather(
-                *(
-                    http.post(
-                        f"{bases[(i + 1) % 2]}/c/spring/like",
-                        data={"csrf": token_of(page.text)},
-                        headers={**JSON, "cookie": f"crm_visitor={v}"},
-                    )
-                    for i, (v, page) in enumerate(zip(cookies, pages))
-                )
-            )
-    assert {r.status_code for r in likes} == {200} and all(r.json()["counted"] for r in likes)
-    assert await counters(c["id"]) == (100, 100, 0)
-    assert await CampaignLike.all().count() == 100
 
 
 @pytest.mark.skipif(not REDIS_URL, reason="CRM_TEST_REDIS_URL is not set: multi-process tests on Redis skipped")
