@@ -33,6 +33,10 @@ mutation ChangeStatus($input: ChangeCustomerStatusInput!) { changeCustomerStatus
 LOG_ACTIVITY = "mutation LogActivity($input: LogActivityInput!) { logActivity(input: $input) { id } }"
 TABS = (("overview", "Overview"), ("contacts", "Contacts"), ("activities", "Activities"), ("notes", "Notes"),
         ("deals", "Deals"))
+UPDATE_CUSTOMER = "mutation UpdateCustomer($input: UpdateCustomerInput!) { updateCustomer(input: $input) { id } }"
+EDITABLE = (("name", "Company name"), ("email", "Email"), ("phone", "Phone"), ("website", "Website"),
+            ("industry", "Industry"), ("segment", "Segment"), ("street", "Street"), ("postcode", "Postcode"),
+            ("city", "City"), ("country", "Country"))
 KINDS = (("call", "Call"), ("email", "Email"), ("meeting", "Meeting"), ("note", "Note"), ("task", "Task"))
 
 
@@ -130,6 +134,46 @@ def ChangeStatus(customer: dict[str, Any], done: Any) -> VdomDict:
     )
 
 
+@component
+def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
+    session = use_session()
+    errors, set_errors = use_state({})
+    problem, set_problem = use_state(None)
+
+    @event(prevent_default=True)
+    async def submit(e: Any) -> None:
+        values = form_values(e)
+        payload: dict[str, Any] = {key: values.get(key, "").strip() for key, _ in EDITABLE}
+        payload["description"] = values.get("description", "").strip()
+        payload["tags"] = [t.strip() for t in values.get("tags", "").split(",") if t.strip()]
+        payload.update(id=customer["id"], version=customer["version"])
+        try:
+            await gql.execute(session.actor, UPDATE_CUSTOMER, input=payload)
+        except gql.GqlError as error:
+            set_errors(field_errors(error))
+            set_problem(None if field_errors(error) else error)
+            return
+        done()
+
+    return html.div(
+        {"className": "panel", "aria-label": "Edit customer"},
+        html.h2("Edit customer"),
+        error_banner(problem),
+        html.form(
+            {"onSubmit": submit, "className": "form-grid", "noValidate": True},
+            *(field(label, text_input(key, customer[key] or "", key=key), errors.get(key)) for key, label in EDITABLE),
+            field("Tags", text_input("tags", ", ".join(customer["tags"])), errors.get("tags"), hint="Comma-separated"),
+            field("Description", html.textarea({"name": "description", "rows": 3, "aria-label": "description",
+                                                "defaultValue": customer["description"]}),
+                  errors.get("description"), wide=True),
+            html.div({"className": "form-actions"},
+                     html.button({"className": "btn btn-primary", "type": "submit"}, "Save changes"),
+                     html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: done()},
+                                 "Cancel")),
+        ),
+    )
+
+
 def stat(label: str, value: Any) -> VdomDict:
     return html.div({"className": "stat"}, html.div({"className": "stat-label"}, label),
                     html.div({"className": "stat-value"}, value))
@@ -182,11 +226,16 @@ def CustomerPage(customer_id: str) -> VdomDict:
     if session.can("logActivity"):
         actions.append(html.button({"className": "btn btn-primary", "type": "button", "key": "log",
                                     "onClick": lambda e: set_panel("log")}, "+ Log activity"))
-    if session.can("changeCustomerStatus") and customer["allowedStatuses"]:
+    # Sales reps change only the customers they manage; the API would refuse the rest.
+    manages = session.me["role"] != "SALES_REP" or (customer["accountManager"] or {}).get("id") == session.me["id"]
+    if session.can("updateCustomer") and manages:
+        actions.append(html.button({"className": "btn", "type": "button", "key": "edit",
+                                    "onClick": lambda e: set_panel("edit")}, "Edit"))
+    if session.can("changeCustomerStatus") and manages and customer["allowedStatuses"]:
         actions.append(html.button({"className": "btn", "type": "button", "key": "status",
                                     "onClick": lambda e: set_panel("status")}, "Change status"))
 
-    def status_changed() -> None:
+    def saved() -> None:  # a status change or an edit: close the panel, show the saved record
         set_panel(None)
         result.reload()
 
@@ -212,7 +261,8 @@ def CustomerPage(customer_id: str) -> VdomDict:
             stat("Last activity", fmt.day(summary["lastActivityAt"])),
         ),
         LogActivity(customer["id"], lambda: set_panel(None)) if panel == "log" else None,
-        ChangeStatus(customer, status_changed) if panel == "status" else None,
+        ChangeStatus(customer, saved) if panel == "status" else None,
+        EditCustomer(customer, saved) if panel == "edit" else None,
         html.div(
             {"className": "tabs", "role": "tablist"},
             *(

@@ -90,3 +90,32 @@ def test_status_change_needs_a_reason_to_block(admin: Session) -> None:
     form.locator("button[type=submit]").click()
     expect(page.locator(".hero .badge")).to_have_text("Blocked")
     expect(page.locator(".hero")).to_contain_text("Unpaid invoices since March")
+
+
+def test_edit_customer_with_the_error_next_to_the_field(admin: Session) -> None:
+    customer_id, _ = open_customer(admin)
+    page = admin.page(f"/customers/{customer_id}")
+    page.click(".hero button:has-text('Edit')")
+    form = page.locator("[aria-label='Edit customer'] form")
+    form.locator("input[name=website]").fill("not a web site")
+    form.locator("button[type=submit]").click()
+    website = form.locator("label.field", has=page.locator("input[name=website]"))
+    expect(website.locator(".field-error")).to_be_visible()
+    form.locator("input[name=website]").fill("https://www.example.com")
+    form.locator("input[name=phone]").fill("+49 30 1234567")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("[aria-label='Edit customer']")).to_have_count(0)
+    expect(page.locator(".hero")).to_contain_text("+49 30 1234567")
+
+
+def test_sign_out_from_the_header(chromium: object, server: str, issuer: str) -> None:
+    from tests.browser.helpers import sign_in
+
+    session = sign_in(chromium, server, issuer, "rep2@example.com")  # type: ignore[arg-type]
+    page = session.page("/customers")
+    expect(page.locator(".user-name")).to_have_text("Rita Rep")
+    page.click("button:has-text('Sign out')")
+    expect(page.locator("body")).to_contain_text("signed out")
+    page.goto(f"{server}/customers")
+    expect(page).to_have_url(re.compile(f"^{re.escape(issuer)}"))
+    session.context.close()
