@@ -113,7 +113,7 @@ def restore(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _positive(raw: str) -> int:
+def _non_negative(raw: str) -> int:
     value = int(raw)
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     seeding = commands.add_parser("seed", help="add demo or benchmark data (safe to run again)")
     seeding.add_argument("--demo", action="store_true", help="demo users, teams and a realistic data set (once)")
-    seeding.add_argument("--customers", type=_positive, metavar="N",
+    seeding.add_argument("--customers", type=_non_negative, metavar="N",
                          help="benchmark data up to N customers, each with 3 contacts, 2 deals and 5 activities")
     seeding.set_defaults(run=seed)
 

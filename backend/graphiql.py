@@ -122,7 +122,7 @@ def missing_html() -> str:
     )
 
 
-def render(request: Request | None = None) -> HTMLResponse:
+def render() -> HTMLResponse:
     headers = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
     if not assets_ready():
         return HTMLResponse(missing_html(), status_code=503, headers=headers)

@@ -43,7 +43,7 @@ class CrmGraphQL(GraphQL):
         return origin_allowed(origin, request.scope)  # the CRM's own origin and CRM_ALLOWED_ORIGINS
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return graphiql.render(request)  # our own assets, never a CDN
+        return graphiql.render()  # our own assets, never a CDN
 
 
 def graphql_app() -> CrmGraphQL:
