@@ -10,11 +10,12 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import LIVE_PER_PAGE, Session, shot, subscribers, wait_for_subscribers
 
-FIRST_CUSTOMER = "query { customers(first: 1, filter: {status: [ACTIVE]}) { edges { node { id name } } } }"
+WITH_OPEN_DEAL = "query { deals(first: 1, filter: {stageKind: [OPEN]}) { edges { node { customer { id name } } } } }"
 
 
 def open_customer(admin: Session) -> tuple[str, str]:
-    node = admin.graphql(FIRST_CUSTOMER)["customers"]["edges"][0]["node"]
+    """A customer with an open deal, so the 360 view has figures to show."""
+    node = admin.graphql(WITH_OPEN_DEAL)["deals"]["edges"][0]["node"]["customer"]
     return node["id"], node["name"]
 
 
