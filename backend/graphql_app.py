@@ -15,6 +15,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from backend import graphiql
 from backend.auth.origin import origin_allowed
 from backend.auth.requests import actor_for_token, authenticate, bearer
+from backend.http_limits import decode_json_text
 from backend.schema.context import Context
 from backend.schema.root import schema
 
@@ -41,6 +42,9 @@ class CrmGraphQL(GraphQL):
 
     def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
         return origin_allowed(origin, request.scope)  # the CRM's own origin and CRM_ALLOWED_ORIGINS
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_json_text(data)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return graphiql.render()  # our own assets, never a CDN

@@ -1,6 +1,8 @@
-"""A cap on request bodies, so one client cannot make the server buffer an unbounded upload."""
+"""What the server accepts at the HTTP door: bodies up to a size, JSON whose strings are real Unicode."""
 
 from __future__ import annotations
+
+import json
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,3 +56,27 @@ class BodySizeLimit:
             status_code=413,
         )
         await response(scope, receive, send)
+
+
+def decode_json_text(data: str | bytes) -> object:
+    """JSON as the GraphQL endpoint accepts it: strings must be real Unicode. A lone surrogate
+    (`"\\ud800"`) is valid JSON but cannot be stored or encoded, so it is refused as bad JSON up front."""
+    value = json.loads(data)
+    _check_unicode(value, data)
+    return value
+
+
+def _check_unicode(value: object, document: str | bytes) -> None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            text = document.decode("utf-8", "replace") if isinstance(document, bytes) else document
+            raise json.JSONDecodeError("text contains a lone surrogate, which is not Unicode", text, 0) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_unicode(key, document)
+            _check_unicode(item, document)
+    elif isinstance(value, list):
+        for item in value:
+            _check_unicode(item, document)

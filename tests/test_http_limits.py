@@ -37,3 +37,17 @@ async def test_mutations_are_refused_over_get(db):
         response = await c.get("/graphql", params={"query": 'mutation { deleteCustomer(input: {id: "1", version: 1}) { id } }'},
                                headers={"accept": "application/json"})
     assert response.status_code in (400, 405) and "mutation" in response.text.lower()
+
+
+async def test_lone_surrogates_are_refused_as_bad_json(db):
+    body = b'{"query": "query($s: String) { customers(search: $s) { totalCount } }", "variables": {"s": "\\ud800"}}'
+    async with client() as c:
+        response = await c.post("/graphql", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+
+
+async def test_invalid_documents_carry_a_code(db):
+    async with client() as c:
+        response = await c.post("/graphql", json={"query": "{ customers(first: ) }"})
+    error = response.json()["errors"][0]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "query"}

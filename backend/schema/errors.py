@@ -27,7 +27,7 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         query = self.execution_context.query
-        return super()._process_errors([explain_token_limit(error, query) for error in errors])
+        return super()._process_errors([_with_code(explain_token_limit(error, query)) for error in errors])
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = uuid.uuid4().hex[:16]
@@ -36,3 +36,10 @@ class MaskUnexpectedErrors(MaskErrors):
         masked.message = f"Internal error (request id {request_id})"
         masked.extensions = {"code": "INTERNAL", "requestId": request_id}
         return masked
+
+
+def _with_code(error: GraphQLError) -> GraphQLError:
+    """A document that does not parse or validate is the client's mistake in the request's `query`."""
+    if error.original_error is None and not (error.extensions or {}).get("code"):
+        error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT", "field": "query"}
+    return error

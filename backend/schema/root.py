@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from backend.resolvers.activities import ActivityMutation, ActivityQuery
 from backend.resolvers.audit import AuditQuery
@@ -21,15 +25,26 @@ from backend.schema.errors import MaskUnexpectedErrors
 from backend.schema.limits import limit_extensions
 from backend.settings import get_settings
 
+log = logging.getLogger("crm.graphql")
+
 QUERIES: tuple[type, ...] = (CustomerQuery, ContactQuery, ActivityQuery, UserQuery, AuditQuery, CampaignQuery, DealQuery, LeadQuery, CurrencyQuery)
 MUTATIONS: tuple[type, ...] = (CustomerMutation, ContactMutation, ActivityMutation, UserMutation, CampaignMutation, DealMutation, LeadMutation, CurrencyMutation)
 SUBSCRIPTIONS: tuple[type, ...] = (CampaignSubscription, LiveSubscription)
 
 
+class CrmSchema(strawberry.Schema):
+    """Expected errors (the contract's codes, invalid documents) are answers, not incidents: they are not
+    logged as errors. Unexpected ones are logged once, with their request id, where they are masked."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        for error in errors:
+            log.debug("GraphQL error: %s", error.message)
+
+
 def build_schema(introspection: bool | None = None) -> strawberry.Schema:
     """The schema; CRM_INTROSPECTION=0 switches introspection off (GraphiQL then cannot list types)."""
     allow = get_settings().introspection if introspection is None else introspection
-    return strawberry.Schema(
+    return CrmSchema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
         subscription=merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None,

@@ -120,9 +120,9 @@ def parse_id(field: str, value: Any) -> int:
     try:
         number = int(str(value))
     except (TypeError, ValueError):
-        raise NotFound("Nothing", value, field=field) from None
+        number = 0
     if not 0 < number <= 2**63 - 1:
-        raise NotFound("Nothing", value, field=field)
+        raise NotFound("Record", repr(value), field=field)
     return number
 
 
