@@ -9,12 +9,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-PACKAGES = ("starlette", "strawberry-graphql", "uvicorn", "tortoise-orm", "aiosqlite", "asyncpg", "broadcaster",
-            "httpx", "websockets")
+PACKAGES = ("starlette", "strawberry-graphql", "uvicorn", "tortoise-orm", "aiosqlite", "ciso8601", "asyncpg",
+            "broadcaster", "httpx", "websockets")
 
 
 def load_average() -> str:
-    return " ".join(os.getloadavg().__repr__().strip("()").split(", ")[:3])
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def _cpu() -> str:
