@@ -21,6 +21,13 @@ BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CRM_TEST_DATABASE_URL")
 KEEP_TABLES = {"crm_migration", "pipeline", "stage"}
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in this thread for as long
+    as its session fixture lives, and every async test after it would fail to start its own."""
+    items.sort(key=lambda item: "browser" in item.path.parts)
+
+
 def _pg_url(base: str, name: str) -> str:
     return urlunparse(urlparse(base)._replace(path=f"/{name}"))
 
