@@ -106,9 +106,10 @@ async def test_role_claim_and_role_map_settings(crm_app, issuer, monkeypatch):
     assert roles == {"mapped@example.com": "SALES_REP", "multi@example.com": "ADMIN", "direct@example.com": "SUPPORT"}
 
 
-async def test_without_the_role_claim_the_admins_choice_stands(crm_app, issuer):
+@pytest.mark.parametrize("claim", [None, "crm-visitors"])
+async def test_without_a_mapped_role_claim_the_admins_choice_stands(crm_app, issuer, claim):
     await make_user(Role.SUPPORT, email="granted@example.com")
-    await put_demo_user(issuer, "granted@example.com", None)
+    await put_demo_user(issuer, "granted@example.com", claim)
     async with browser(crm_app) as client:
         await sign_in(client, "granted@example.com")
         assert (await graphql(client, ME))["data"]["me"]["role"] == "SUPPORT"

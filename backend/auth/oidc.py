@@ -55,23 +55,14 @@ def oidc_client(config: OidcConfig) -> StarletteOAuth2App:
     )
 
 
-class Unchanged:
-    """The identity provider sent no role claim: the CRM keeps whatever role it has."""
-
-
-UNCHANGED = Unchanged()
-
-
-def role_from_claims(claims: Mapping[str, Any], settings: Settings) -> Role | None | Unchanged:
+def role_from_claims(claims: Mapping[str, Any], settings: Settings) -> Role | None:
     """The role the provider grants through CRM_ROLE_CLAIM (a string or a list) and CRM_ROLE_MAP.
 
-    A claim value equal to a role name maps to it. Several mapped values grant the strongest role
-    (in the order of ROLES); values that map to nothing grant no role. Without the claim at all the
-    provider says nothing about roles, and an administrator's choice stands.
+    A claim value equal to a role name maps to it; several mapped values grant the strongest role (in
+    the order of ROLES). None when nothing maps: the provider grants no role, and the CRM keeps the one
+    an administrator gave (a new user starts without one and sees a page saying so).
     """
-    if settings.role_claim not in claims:
-        return UNCHANGED
-    raw = claims[settings.role_claim]
+    raw = claims.get(settings.role_claim)
     if isinstance(raw, str):
         values = [raw]
     else:

@@ -13,7 +13,7 @@ from tortoise.expressions import F
 from backend import permissions, topics
 from backend.auth import sessions
 from backend.auth.actor import Actor
-from backend.auth.oidc import Unchanged, role_from_claims
+from backend.auth.oidc import role_from_claims
 from backend.errors import BadUserInput, NotFound
 from backend.models import Role, Team, User
 from backend.permissions import Action
@@ -63,8 +63,9 @@ async def _account(subject: str, address: str, email_verified: bool) -> User | N
 async def sign_in(claims: Mapping[str, Any], settings: Settings, user_agent: str = "") -> tuple[User, str]:
     """Create or refresh the user the claims describe and open a session; returns (user, cookie value).
 
-    The first sign-in creates the user; later ones take name, email and (when the role claim is sent)
-    role from the provider. Raises SignInRefused for deactivated or conflicting accounts.
+    The first sign-in creates the user; later ones take name and email from the provider, and the role
+    when the role claim maps to one (otherwise an administrator's choice stands). Raises SignInRefused
+    for deactivated or conflicting accounts.
     """
     try:
         return await _sign_in(claims, settings, user_agent)
@@ -87,13 +88,12 @@ async def _sign_in(claims: Mapping[str, Any], settings: Settings, user_agent: st
     who = Actor.for_user(user, via="ui") if user else Actor(None, address, name, None, None, via="ui")
     async with write(who) as unit:
         if user is None:
-            values: dict[str, Any] = {"email": address, "name": name, "subject": subject}
-            values["role"] = None if isinstance(role, Unchanged) else role
+            values: dict[str, Any] = {"email": address, "name": name, "subject": subject, "role": role}
             user = await User.create(**values, last_login_at=at)
             await unit.audit("user.create", "user", user.id, diff({}, values))
         else:
             wanted: dict[str, Any] = {"email": address, "name": name, "subject": subject}
-            if not isinstance(role, Unchanged):
+            if role is not None:
                 wanted["role"] = role
             changes = diff({key: getattr(user, key) for key in wanted}, wanted)
             bump = {"version": F("version") + 1, "updated_at": at} if changes else {}
