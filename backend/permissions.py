@@ -8,6 +8,7 @@ is visible to its owner's team. Admin, support and marketing see every customer.
 
 from __future__ import annotations
 
+from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Any
 
@@ -218,7 +219,25 @@ def audit_rule(actor: Actor) -> Q:
     return Q(actor_id__in=_team_member_ids(actor))
 
 
-def campaign_is_public(campaign: Campaign) -> bool:
+def campaign_is_public(campaign: Campaign, today: date | None = None) -> bool:
+    """Public actions (view, like, enrol) need a public, active campaign within its period."""
     from backend.models import CampaignStatus
 
-    return campaign.visibility is Visibility.PUBLIC and campaign.status is CampaignStatus.ACTIVE
+    today = today or datetime.now(timezone.utc).date()
+    return (
+        campaign.visibility is Visibility.PUBLIC
+        and campaign.status is CampaignStatus.ACTIVE
+        and (campaign.starts_on is None or campaign.starts_on <= today)
+        and (campaign.ends_on is None or today <= campaign.ends_on)
+    )
+
+
+def public_campaign_rule(today: date) -> Q:
+    """campaign_is_public as a query condition, for updates that must re-check it atomically."""
+    from backend.models import CampaignStatus
+
+    return (
+        Q(visibility=Visibility.PUBLIC, status=CampaignStatus.ACTIVE)
+        & (Q(starts_on=None) | Q(starts_on__lte=today))
+        & (Q(ends_on=None) | Q(ends_on__gte=today))
+    )

@@ -221,3 +221,18 @@ async def test_page_actions_reach_a_websocket_subscriber_with_exact_totals(db):
         {"kind": "LIKE", "totals": {"views": 1, "likes": 1, "enrolments": 0}, "enrolmentName": None},
         {"kind": "ENROLMENT", "totals": {"views": 1, "likes": 1, "enrolments": 1}, "enrolmentName": "Grace"},
     ]
+
+
+async def test_campaign_outside_its_period_takes_nothing(db):
+    from datetime import date, timedelta
+
+    admin = await make_user(Role.ADMIN)
+    ended = await open_campaign(admin, startsOn=str(date.today() - timedelta(days=30)), endsOn=str(date.today() - timedelta(days=1)))
+    async with client() as c:
+        page = await c.get(f"/c/{ended['code']}")
+    assert page.status_code == 404
+    assert (await Campaign.get(id=int(ended["id"]))).views == 0
+    from tests.factories import error
+
+    refused = await error(admin, 'mutation($id: ID!) { likeCampaign(input: {campaignId: $id}) { __typename } }', id=ended["id"])
+    assert refused["code"] == "BAD_USER_INPUT" and "ended on" in refused["message"]

@@ -26,7 +26,7 @@ from tortoise.transactions import in_transaction
 from backend import permissions, topics
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, NotFound
-from backend.models import Campaign, CampaignLike, CampaignStatus, EngagementEvent, EngagementKind, Enrolment, Visibility
+from backend.models import Campaign, CampaignLike, EngagementEvent, EngagementKind, Enrolment
 from backend.services import validate as v
 from backend.services.unit import Unit, write
 from backend.settings import get_settings
@@ -81,10 +81,20 @@ async def open_campaign(actor: Actor, *, raw_id: Any = None, code: str | None = 
     ).exists():
         raise BadUserInput(
             "campaignId",
-            f"the campaign is {campaign.visibility.value} and {campaign.status.value}: "
-            "only public, active campaigns take views, likes and enrolments",
+            f"the campaign is {campaign.visibility.value} and {campaign.status.value}"
+            f"{_period_note(campaign)}: only public, active campaigns within their period take views, likes "
+            "and enrolments",
         )
     raise NotFound("Campaign", shown, field="campaignId")
+
+
+def _period_note(campaign: Campaign) -> str:
+    today = datetime.now(timezone.utc).date()
+    if campaign.starts_on and today < campaign.starts_on:
+        return f", and starts on {campaign.starts_on.isoformat()}"
+    if campaign.ends_on and campaign.ends_on < today:
+        return f", and ended on {campaign.ends_on.isoformat()}"
+    return ""
 
 
 async def totals(campaign_id: int) -> Totals:
@@ -111,7 +121,7 @@ async def _count(unit: Unit, campaign: Campaign, kind: EngagementKind, visitor: 
     counter = {K.VIEW: "views", K.LIKE: "likes", K.ENROLMENT: "enrolments"}[kind]
     # Last, so the row lock (PostgreSQL) is held for as short a time as possible before the commit; the
     # condition re-checks that the campaign is still open, so a pause racing this action wins cleanly.
-    still_open = Campaign.filter(id=campaign.id, visibility=Visibility.PUBLIC, status=CampaignStatus.ACTIVE)
+    still_open = Campaign.filter(permissions.public_campaign_rule(datetime.now(timezone.utc).date()), id=campaign.id)
     if not await still_open.update(**{counter: F(counter) + 1}):
         raise NotFound("Campaign", campaign.id, field="campaignId")
     new = await totals(campaign.id)
