@@ -27,10 +27,18 @@ def sqlite_path(database_url: str) -> Path:
 
 
 def backup(settings: Settings, target: Path) -> None:
-    if settings.is_sqlite:
-        _sqlite_backup(sqlite_path(settings.database_url), target)
-    else:
-        _pg("pg_dump", settings.database_url, "--format=custom", "--no-owner", f"--file={target}")
+    """Write the copy next to `target` first: an existing backup is replaced only by a complete one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        if settings.is_sqlite:
+            _sqlite_backup(sqlite_path(settings.database_url), partial)
+        else:
+            _pg("pg_dump", settings.database_url, "--format=custom", "--no-owner", f"--file={partial}")
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def restore(settings: Settings, source: Path) -> None:
@@ -45,20 +53,18 @@ def restore(settings: Settings, source: Path) -> None:
 def _sqlite_backup(database: Path, target: Path) -> None:
     if not database.is_file():
         raise BackupError(f"there is no database at {database} yet: run `crm migrate` first")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
     # The online backup API copies a consistent snapshot even while the server writes.
-    with _connect(database) as src, _connect(partial) as dst:
+    with _connect(database) as src, _connect(target) as dst:
         src.backup(dst)
-    partial.replace(target)
 
 
 def _sqlite_restore(source: Path, database: Path) -> None:
     _check_sqlite_backup(source)
     database.parent.mkdir(parents=True, exist_ok=True)
     if database.is_file():
-        _sqlite_backup(database, database.with_name(database.name + ".before-restore"))
+        kept = database.with_name(database.name + ".before-restore")
+        kept.unlink(missing_ok=True)
+        _sqlite_backup(database, kept)
     # Copying through the backup API (rather than over the file) writes the whole database in one
     # locked transaction and keeps the WAL and -shm files consistent with it.
     with _connect(source) as src, _connect(database) as dst:
