@@ -238,10 +238,6 @@ class Hub:
         self._connected.clear()
 
     @property
-    def running(self) -> bool:
-        return self._backend is not None
-
-    @property
     def connected(self) -> bool:
         return self._connected.is_set()
 

@@ -302,3 +302,23 @@ async def test_websocket_burst_moves_by_another_user_and_revocation(server, live
         op = await ws.subscribe(WS_DEALS)
         refused = await ws.receive()
         assert refused["id"] == op and refused["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_signing_out_ends_the_streams_of_that_session_only(db, lives):
+    from backend.auth import sessions
+    from backend.services import users
+    from backend.settings import get_settings
+
+    rep = await make_user(Role.SALES_REP, await make_team())
+    signed_in = []
+    for _ in range(2):
+        session = await sessions.resume(await sessions.start(rep.id, "test", get_settings()), get_settings())
+        assert session is not None
+        signed_in.append(Actor.for_user(rep, via="ui", session_id=session.id))
+    leaving = await subscribe(signed_in[0], NOTIFICATIONS, topics.notifications(rep.id))
+    staying = await subscribe(signed_in[1], NOTIFICATIONS, topics.notifications(rep.id))
+    lives.extend([leaving, staying])
+    await users.sign_out(signed_in[0])
+    ended = await leaving.next()
+    assert ended.errors[0].extensions["code"] == "UNAUTHENTICATED"
+    assert hub.subscriber_count(topics.notifications(rep.id)) == 1  # the other session's stream goes on
