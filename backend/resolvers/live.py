@@ -7,7 +7,7 @@ audience (permissions.audience) for all subscribers in this process, not once pe
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 
 import strawberry
@@ -71,6 +71,13 @@ def _change_event(event: Event, deal: Deal | None) -> DealChangeEvent:
     )
 
 
+async def _now_and_on(events: AsyncIterator[Event]) -> AsyncIterator[Event | None]:
+    """None at once (catch up), then every event."""
+    yield None
+    async for event in events:
+        yield event
+
+
 @strawberry.type
 class LiveSubscription:
     @strawberry.subscription(
@@ -88,7 +95,7 @@ class LiveSubscription:
             async for event in events:
                 if event.kind not in KINDS:
                     continue  # a kind this stream does not describe (yet)
-                seen = await deal_fan_out.once((event.id, audience), lambda: _deal_as_seen_by(actor, event))
+                seen = await deal_fan_out.once((event.id, audience), lambda event=event: _deal_as_seen_by(actor, event))
                 if not seen.visible or (seen.deal is not None and not matches(filter, seen.deal)):
                     continue
                 loaders = _fresh_loaders(context)
@@ -110,7 +117,7 @@ class LiveSubscription:
             async for event in events:
                 activity = await activity_fan_out.once(
                     (event.id, audience),
-                    lambda: Activity.filter(permissions.activity_rule(actor), id=event.payload["id"]).first(),
+                    lambda event=event: Activity.filter(permissions.activity_rule(actor), id=event.payload["id"]).first(),
                 )
                 if activity is None:
                     continue  # the customer, or this activity, is no longer visible to this audience
@@ -122,11 +129,12 @@ class LiveSubscription:
         context = info.context
         user_id = subscriber(context).user_id
         assert user_id is not None
+        # Rows are read by id, not from the events: each committed row arrives once, whatever an event
+        # carried, including rows committed while the subscription was being registered.
+        newest = await Notification.filter(user_id=user_id).order_by("-id").first()
+        seen_up_to = newest.id if newest else 0
         async with listen(context, topics.notifications(user_id)) as events:
-            # Read by id, not from the event: every committed row arrives once, whatever the event carried.
-            newest = await Notification.filter(user_id=user_id).order_by("-id").first()
-            seen_up_to = newest.id if newest else 0
-            async for _event in events:
+            async for _event in _now_and_on(events):
                 rows = await Notification.filter(user_id=user_id, id__gt=seen_up_to).order_by("id")
                 for row in rows:
                     seen_up_to = row.id
