@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
-from reactpy import component, html, use_async_effect, use_location, use_scope, use_state
+from reactpy import component, html, use_async_effect, use_location, use_ref, use_scope, use_state
 from reactpy.types import VdomDict
 
 from backend.auth.pages import login_url
 from frontend import gql
 from frontend.components.layout import Frame, NoRole
 from frontend.components.ui import error_banner, loading
+from frontend.pages import campaign, campaigns, customer, customers, pipeline, tasks
 from frontend.router import BrowserLocation, NavContext, Navigation, Route
 from frontend.session import ME_QUERY, Session, SessionContext, actor_of
 
@@ -21,14 +22,13 @@ TITLES = {
 
 
 def screen(route: Route) -> VdomDict:
-    from frontend.pages import campaign, campaigns, customer, customers, pipeline, tasks
-
-    pages: dict[str, Any] = {
+    # Keyed by id: another customer or campaign is a fresh screen, not the last one's open panels.
+    pages: dict[str, Callable[[], VdomDict]] = {
         "customers": lambda: customers.CustomersPage(route),
-        "customer": lambda: customer.CustomerPage(route.id),
+        "customer": lambda: customer.CustomerPage(route.id, key=f"customer-{route.id}"),
         "pipeline": lambda: pipeline.PipelinePage(),
         "campaigns": lambda: campaigns.CampaignsPage(),
-        "campaign": lambda: campaign.CampaignPage(route.id),
+        "campaign": lambda: campaign.CampaignPage(route.id, key=f"campaign-{route.id}"),
         "tasks": lambda: tasks.TasksPage(),
     }
     if route.screen in pages:
@@ -49,9 +49,11 @@ def Root() -> VdomDict:
     signed_in, set_signed_in = use_state(None)
     reload_to, set_reload_to = use_state(None)
     href, replace = target
+    here = use_ref(start)
+    here.current = href
 
     def signed_out() -> None:
-        set_reload_to(login_url(href))
+        set_reload_to(login_url(here.current))
 
     @use_async_effect(dependencies=[])
     async def sign_in() -> None:

@@ -80,10 +80,14 @@ def use_query(document: str, variables: dict[str, Any] | None = None, skip: bool
     return Query(data, error, loading and not skip, lambda: set_generation(lambda g: g + 1))
 
 
-def use_live(document: str, variables: dict[str, Any] | None, on_event: Callable[[dict[str, Any]], None]) -> None:
-    """Follow a subscription while the component is shown; resubscribes after a lost stream.
+RETRYABLE = ("STREAM_CLOSED", "INTERNAL")
 
-    `on_event` must be stable for the component's life (a state setter, or a reload()).
+
+def use_live(document: str, variables: dict[str, Any] | None, on_event: Callable[[dict[str, Any]], None]) -> None:
+    """Follow a subscription while the component is shown; resubscribes when the server closed the stream.
+
+    `on_event` must be stable for the component's life (a state setter, or a reload()); after a
+    resubscription it is called with {} so the screen can refetch what it may have missed.
     """
     session = use_session()
 
@@ -95,13 +99,15 @@ def use_live(document: str, variables: dict[str, Any] | None, on_event: Callable
                 async for data in gql.subscribe(session.actor, document, **(variables or {})):
                     delay = 0.5
                     on_event(data)
-                return
             except gql.GqlError as error:
-                if error.code in ("UNAUTHENTICATED", "FORBIDDEN"):
+                if error.code == "UNAUTHENTICATED":
                     session.signed_out()
                     return
-                log.warning("live updates interrupted (%s); resubscribing", error.message)
-            # A stream closed as too slow, or the broadcast backend restarted: catch up and listen again.
+                if error.code not in RETRYABLE:
+                    log.warning("live updates unavailable: %s", error.message)
+                    return
+                log.info("live updates interrupted (%s); resubscribing", error.message)
+            # The stream ended (too slow a reader, or the server restarting): listen again, then catch up.
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10.0)
             on_event({})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 from reactpy import config
@@ -44,10 +45,16 @@ def _mount_script() -> str:
     )
 
 
+@lru_cache(maxsize=1)
+def _stylesheet() -> str:
+    return STYLESHEET.read_text()
+
+
 def _stylesheet_version() -> str:
-    return hashlib.sha256(STYLESHEET.read_bytes()).hexdigest()[:12]
+    return hashlib.sha256(_stylesheet().encode()).hexdigest()[:12]
 
 
+@lru_cache(maxsize=1)
 def _page() -> tuple[str, str]:
     """The shell's HTML and its Content-Security-Policy (inline scripts allowed by hash only)."""
     import_map = default_import_map()
@@ -103,7 +110,7 @@ async def shell(request: Request) -> Response:
 
 async def stylesheet(request: Request) -> Response:
     return PlainTextResponse(
-        STYLESHEET.read_text(),
+        _stylesheet(),
         media_type="text/css",
         headers={"Cache-Control": "public, max-age=31536000, immutable"},
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from reactpy import component, event, html, use_async_effect, use_state
+from reactpy import component, event, html, use_async_effect, use_effect, use_ref, use_state
 from reactpy.types import VdomDict
 
 from frontend import format as fmt
@@ -49,12 +49,21 @@ def managers(data: dict[str, Any] | None) -> list[dict[str, Any]]:
 @component
 def SearchBox(value: str, on_search: Any) -> VdomDict:
     text, set_text = use_state(value)
+    sent = use_ref(value)
+
+    @use_effect(dependencies=[value])
+    def follow_location() -> None:
+        # The search changed from outside (back button, a shared link): show it.
+        if value != sent.current.strip():
+            sent.current = value
+            set_text(value)
 
     @use_async_effect(dependencies=[text])
     async def settle() -> None:
-        if text == value:
+        if text.strip() == sent.current.strip():
             return
         await asyncio.sleep(0.3)  # wait for a pause in typing before searching
+        sent.current = text
         on_search(text)
 
     return html.input(

@@ -47,6 +47,11 @@ def test_search_filter_sort_and_export(admin: Session, shots: Path) -> None:
 
     page.click("button:has-text('Clear filters')")
     expect(page).not_to_have_url(re.compile(r"status="))
+    rows.first.locator("a").click()
+    expect(page).to_have_url(re.compile(r"/customers/\d+$"))
+    page.go_back()  # the list comes back as it was: the view is in the URL
+    expect(page).to_have_url(re.compile(r"q=Alpine"))
+    expect(page.locator("input[aria-label='Search customers']")).to_have_value("Alpine")
     assert page.evaluate("window.__sameDocument") is True
 
 
