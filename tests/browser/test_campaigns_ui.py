@@ -64,3 +64,21 @@ def test_dashboard_ticks_up_with_public_likes_and_enrolments(
     expect(dashboard.locator("[aria-label='Latest enrolments']")).to_contain_text("Petra Public")
     shot(dashboard, shots, "campaign-dashboard", full_page=True)
     visitor.close()
+
+
+def test_create_a_campaign_and_take_it_live(marketing: Session) -> None:
+    page = marketing.page("/campaigns")
+    page.click("button:has-text('New campaign')")
+    form = page.locator("[aria-label='New campaign'] form")
+    form.locator("input[name=title]").fill("Autumn service webinar")
+    form.locator("select[name=visibility]").select_option("public")
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/campaigns/\d+$"))
+    expect(page.locator(".hero .badge")).to_have_text("Draft")
+    page.click(".hero button:has-text('Mark ready')")
+    expect(page.locator(".hero .badge")).to_have_text("New")
+    page.click(".hero button:has-text('Activate')")
+    expect(page.locator(".hero .badge")).to_have_text("Active")
+    expect(page.locator("a:has-text('Open page')")).to_be_visible()
+    expect(page.locator("textarea[aria-label='Embed snippet']")).to_have_value(re.compile(r"<iframe .*/embed"))
+    expect(page.locator("input[name=code]")).to_be_disabled()

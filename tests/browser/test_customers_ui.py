@@ -109,3 +109,18 @@ def test_a_user_without_a_role_sees_a_page_saying_so(chromium: object, server: s
     expect(page.locator("body")).to_contain_text("no CRM role")
     expect(page.locator("table")).to_have_count(0)
     session.context.close()
+
+
+def test_what_a_role_may_not_do_is_not_offered(marketing: Session) -> None:
+    page = marketing.page("/customers")
+    expect(page.locator("table[aria-label=Customers] tbody tr").first).to_be_visible()
+    expect(page.locator("button:has-text('New customer')")).to_have_count(0)
+    page.locator("table[aria-label=Customers] tbody tr a").first.click()
+    expect(page.locator(".stats")).to_be_visible()
+    for action in ("Log activity", "Change status", "Edit"):
+        expect(page.locator(f".hero button:has-text('{action}')")).to_have_count(0)
+    page.click(".tab:has-text('Notes')")
+    expect(page.locator("form[aria-label='Add note']")).to_have_count(0)
+    page.click(".sidebar >> text=Pipeline")
+    expect(page.locator(".deal").first).to_be_visible()
+    expect(page.locator(".deal select")).to_have_count(0)
