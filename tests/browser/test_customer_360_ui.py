@@ -113,10 +113,15 @@ def test_sign_out_from_the_header(chromium: object, server: str, issuer: str) ->
     from tests.browser.helpers import sign_in
 
     session = sign_in(chromium, server, issuer, "rep2@example.com")  # type: ignore[arg-type]
+    before = subscribers(server)
+    other_tab = session.page("/pipeline")
+    wait_for_subscribers(server, before + LIVE_PER_PAGE, other_tab)  # its bell hears the session end
     page = session.page("/customers")
     expect(page.locator(".user-name")).to_have_text("Rita Rep")
     page.click("button:has-text('Sign out')")
     expect(page.locator("body")).to_contain_text("signed out")
+    # The other open tab learns it at once and goes to sign in, instead of acting on a dead session.
+    expect(other_tab).to_have_url(re.compile(f"^{re.escape(issuer)}"))
     page.goto(f"{server}/customers")
     expect(page).to_have_url(re.compile(f"^{re.escape(issuer)}"))
     session.context.close()
