@@ -189,6 +189,9 @@ class RedisBackend:
         self._confirmations.clear()
 
 
+SCHEMES = ("memory", "redis", "rediss")
+
+
 def _backend(url: str, health_interval: float) -> Backend:
     scheme = urlparse(url).scheme
     if scheme in ("redis", "rediss"):
@@ -215,11 +218,19 @@ class Hub:
         self.last_error: str | None = None
 
     async def start(self, url: str, queue_size: int, health_interval: float = HEALTH_INTERVAL) -> None:
+        """Connect and listen. A Redis that is down does not stop the server: it serves, degraded
+        (/healthz says so), and the listener keeps trying to connect."""
+        if urlparse(url).scheme not in SCHEMES:
+            raise ValueError(f"CRM_BROADCAST_URL: unsupported scheme in {url!r} (use memory:// or redis://)")
         self.url, self.queue_size, self.health_interval = url, queue_size, health_interval
         self.reconnects, self.last_error = 0, None
         self._lock, self._changed, self._connected = asyncio.Lock(), asyncio.Condition(), asyncio.Event()
-        await self._connect()
-        self._listener = asyncio.create_task(self._listen(), name="crm-broadcast-listener")
+        failure: Exception | None = None
+        try:
+            await self._connect()
+        except Exception as exc:
+            failure, self.last_error = exc, f"{type(exc).__name__}: {exc}"
+        self._listener = asyncio.create_task(self._listen(failure), name="crm-broadcast-listener")
 
     async def stop(self) -> None:
         if self._listener:
@@ -272,15 +283,18 @@ class Hub:
             self._backend = backend
             self._connected.set()
 
-    async def _listen(self) -> None:
+    async def _listen(self, failure: Exception | None) -> None:
         while True:
+            if failure is not None:  # Redis went away: reconnect and re-subscribe, keep the streams
+                await self._reconnect(failure)
+                failure = None
             assert self._backend is not None
             try:
                 message = await self._backend.next_published()
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # Redis went away: reconnect and re-subscribe, keep the streams
-                await self._reconnect(exc)
+            except Exception as exc:
+                failure = exc
                 continue
             self._dispatch(message.channel, message.message)
 
@@ -318,12 +332,13 @@ class Hub:
             sub.offer(event)
 
     async def publish(self, event: Event) -> None:
-        if self._backend is None:
+        if self._listener is None:
             return  # no server running (CLI, seeding): nobody can be listening in this process
         if not self._connected.is_set():
             # Committed already; waiting for Redis would only slow the mutation down.
             log.error("broadcast down: %s on %s not published", event.kind, event.topic)
             return
+        assert self._backend is not None
         try:
             await self._backend.publish(event.topic, event.encode())
         except Exception as exc:  # the write is committed; a lost event must not turn it into an error

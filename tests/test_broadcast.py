@@ -147,3 +147,24 @@ async def test_subscribers_joining_while_redis_is_down_are_subscribed_on_reconne
             assert [e.kind for e in await receive(sub, 1)] == ["hello"]
     finally:
         await hub.stop()
+
+
+@needs_redis_server
+async def test_a_server_started_while_redis_is_down_serves_degraded_and_connects_later() -> None:
+    redis = RedisServer()  # its port is chosen, nothing listens yet
+    hub = await redis_hub(redis.url)
+    try:
+        assert hub.status()["connected"] is False and hub.last_error
+        async with hub.subscribe("deals") as sub:
+            await redis.start()
+            await until(lambda: hub.connected, what="the hub to connect")
+            await hub.publish(Event("deals", "first", {}))
+            assert [e.kind for e in await receive(sub, 1)] == ["first"]
+    finally:
+        await hub.stop()
+        redis.kill()
+
+
+async def test_an_unknown_broadcast_scheme_is_refused() -> None:
+    with pytest.raises(ValueError, match="CRM_BROADCAST_URL"):
+        await Hub().start("kafka://somewhere", queue_size=10)
