@@ -26,7 +26,7 @@ import httpx
 
 from bench import facts, stack
 from bench.documents import NESTED, SEARCH
-from bench.report import Column, Figure, Report, ms, p50_p99, percentile, write
+from bench.report import ROWS, Column, Figure, Report, ms, p50_p99, percentile, write
 
 OUTPUT = stack.ROOT / "docs" / "benchmarks.md"
 LARGE = 100_000
@@ -328,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             stack.drop_database(bench.setup)
             bench.column.notes.append(f"not measured: preparing failed: {error}"[:500])
+            bench.figures.update({row.key: Figure.missing("preparing the database failed (see below)") for row in ROWS})
             columns.append(bench.column)
     report = Report(
         title=f"{'Quick run' if plan.quick else 'Full run'} of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
