@@ -14,7 +14,7 @@ from frontend.session import use_live, use_query, use_session
 
 MONEY = "{ amount currency }"
 BOARD_QUERY = f"""
-query Board($filter: DealFilter) {{
+query Board($open: DealFilter!, $closed: DealFilter!) {{
   pipelines {{
     id name isDefault stages {{ id name probability kind }}
     summary {{
@@ -22,12 +22,15 @@ query Board($filter: DealFilter) {{
       stages {{ stage {{ id }} count amount {MONEY} weightedAmount {MONEY} }}
     }}
   }}
-  deals(first: 100, filter: $filter) {{
-    totalCount
-    edges {{ node {{
-      id title version probability amount {MONEY} stage {{ id }} customer {{ id name }} owner {{ id name }}
-    }} }}
-  }}
+  open: deals(first: 100, filter: $open, orderBy: {{field: AMOUNT, direction: DESC}}) {{ ...cards }}
+  closed: deals(first: 30, filter: $closed, orderBy: {{field: UPDATED_AT, direction: DESC}}) {{ ...cards }}
+}}
+
+fragment cards on DealConnection {{
+  totalCount
+  edges {{ node {{
+    id title version probability amount {MONEY} stage {{ id }} customer {{ id name }} owner {{ id name }}
+  }} }}
 }}"""
 DEAL_CHANGED = "subscription DealChanged { dealChanged { kind dealId } }"
 MOVE_DEAL = "mutation MoveDeal($input: MoveDealInput!) { moveDeal(input: $input) { id stage { id } version } }"
@@ -69,7 +72,10 @@ def DealCard(deal: dict[str, Any], stages: list[dict[str, Any]], movable: bool, 
 def PipelinePage() -> VdomDict:
     session = use_session()
     chosen, set_chosen = use_state("")
-    result = use_query(BOARD_QUERY, {"filter": {"pipelineId": chosen} if chosen else None})
+    # Open deals, biggest first, and the latest won and lost ones: the board's working set.
+    where = {"pipelineId": chosen} if chosen else {}
+    result = use_query(BOARD_QUERY, {"open": {**where, "stageKind": ["OPEN"]},
+                                     "closed": {**where, "stageKind": ["WON", "LOST"]}})
     use_live(DEAL_CHANGED, None, lambda _: result.reload())
 
     data = result.data
@@ -83,7 +89,7 @@ def PipelinePage() -> VdomDict:
     if pipeline is None:
         return empty("No pipeline yet.", "An administrator sets up the sales pipeline.")
     stage_ids = {s["id"] for s in pipeline["stages"]}
-    deals = [e["node"] for e in data["deals"]["edges"] if e["node"]["stage"]["id"] in stage_ids]
+    deals = [e["node"] for key in ("open", "closed") for e in data[key]["edges"] if e["node"]["stage"]["id"] in stage_ids]
     totals = {t["stage"]["id"]: t for t in pipeline["summary"]["stages"]}
     summary = pipeline["summary"]
     me = session.me["id"]
@@ -106,10 +112,11 @@ def PipelinePage() -> VdomDict:
                      fmt.money(total["amount"]), f" · weighted {fmt.money(total['weightedAmount'])}")
             if total else None,
             *(DealCard(d, pipeline["stages"], movable(d), result.reload, key=d["id"]) for d in cards),
+            html.p({"className": "muted"}, f"{len(cards)} of {total['count']} shown.")
+            if total and total["count"] > len(cards) and cards else None,
             html.p({"className": "muted"}, "No deals here yet.") if not cards else None,
         )
 
-    shown = len(deals)
     return html.div(
         {"className": "page"},
         html.div(
@@ -123,7 +130,8 @@ def PipelinePage() -> VdomDict:
             select("pipeline", [(p["id"], p["name"]) for p in pipelines], pipeline["id"],
                    onChange=lambda e: set_chosen(changed_value(e))) if len(pipelines) > 1 else None,
         ),
-        html.p({"className": "notice notice-info"}, f"Showing the first {shown} of {data['deals']['totalCount']} deals.")
-        if data["deals"]["totalCount"] > shown else None,
+        html.p({"className": "notice notice-info"}, f"Showing the {len(data['open']['edges'])} biggest of "
+               f"{data['open']['totalCount']} open deals.")
+        if data["open"]["totalCount"] > len(data["open"]["edges"]) else None,
         html.div({"className": "board"}, *(column(s) for s in pipeline["stages"])),
     )
