@@ -294,12 +294,16 @@ class Demo:
             campaign = await campaigns.create_campaign(marketing, {
                 "title": spec.title, "code": spec.code, "description": spec.description, "type": spec.type,
                 "visibility": spec.visibility,
-                "starts_on": today + timedelta(days=spec.starts), "ends_on": today + timedelta(days=spec.ends),
+                "starts_on": today + timedelta(days=spec.starts), "ends_on": today + timedelta(days=max(spec.ends, 0)),
             })
             for status in spec.path:
                 campaign = await campaigns.change_status(marketing, campaign.id, campaign.version, status)
                 if status is CampaignStatus.ACTIVE and spec.visibility is Visibility.PUBLIC:
                     await self.engagement(campaign, since=-spec.starts, until=max(0, -spec.ends))
+            if spec.ends < 0:  # a finished campaign ran until recently: its visits were taken while it was open
+                campaign = await campaigns.update_campaign(
+                    marketing, campaign.id, campaign.version, {"ends_on": today + timedelta(days=spec.ends)}
+                )
 
     async def engagement(self, campaign: Any, since: int, until: int) -> None:
         """Visitors view, like and enrol through the public actions' own service calls."""
