@@ -25,6 +25,7 @@ from backend.schema.common import Connection, SortDirection, provided
 from backend.schema.context import Info
 from backend.services import activities as service
 from backend.services import validate as v
+from backend.services.search import every_word
 
 
 def filter_query(query: QuerySet, where: ActivityFilter | None, actor: Actor) -> QuerySet:
@@ -75,7 +76,7 @@ class ActivityQuery:
         actor = info.context.actor
         query = filter_query(Activity.filter(permissions.activity_rule(actor)), filter, actor)
         if search and search.strip():
-            query = query.filter(service.search_q(search))
+            query = query.filter(every_word(search, "title", "description"))
         order = order_by or ActivityOrder(field=ActivityOrderField.OCCURRED_AT)
         if order.field is ActivityOrderField.DUE_AT:
             query = query.filter(due_at__isnull=False)  # keyset paging needs a non-null key

@@ -12,8 +12,8 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions, topics
 from backend.broadcast import StreamClosed, hub
-from backend.errors import BadUserInput
-from backend.models import Campaign, EngagementKind as EngagementKindModel
+from backend.models import Campaign
+from backend.models import EngagementKind as EngagementKindModel
 from backend.public.visitor import visitor_id
 from backend.ratelimit import limiter
 from backend.resolvers.paging import paginate
@@ -38,6 +38,7 @@ from backend.schema.context import Info
 from backend.services import campaigns as service
 from backend.services import engagement
 from backend.services import validate as v
+from backend.services.search import every_word
 
 
 def filter_query(query: QuerySet, where: CampaignFilter | None) -> QuerySet:
@@ -61,17 +62,6 @@ def filter_query(query: QuerySet, where: CampaignFilter | None) -> QuerySet:
     return query
 
 
-def search_q(text: str) -> Q:
-    """Campaigns whose title, code or description contain every word of `text`."""
-    words = text.split()
-    if len(text) > 200 or len(words) > 10:
-        raise BadUserInput("search", "at most 200 characters and 10 words")
-    condition = Q()
-    for word in words:
-        condition &= Q(title__icontains=word) | Q(code__icontains=word) | Q(description__icontains=word)
-    return condition
-
-
 @strawberry.type
 class CampaignQuery:
     @strawberry.field(description="One campaign by id (NOT_FOUND when it does not exist or is not visible)")
@@ -90,7 +80,7 @@ class CampaignQuery:
     ) -> Connection[CampaignNode]:
         query = filter_query(Campaign.filter(permissions.campaign_rule(info.context.actor)), filter)
         if search and search.strip():
-            query = query.filter(search_q(search))
+            query = query.filter(every_word(search, "title", "code", "description"))
         order = order_by or CampaignOrder(field=CampaignOrderField.CREATED_AT, direction=SortDirection.DESC)
         return await paginate(
             query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after

@@ -25,6 +25,7 @@ from backend.schema.contacts import (
 from backend.schema.context import Info
 from backend.services import contacts as service
 from backend.services import validate as v
+from backend.services.search import every_word
 
 
 def filter_query(query: QuerySet, where: ContactFilter | None) -> QuerySet:
@@ -65,7 +66,7 @@ class ContactQuery:
     ) -> Connection[ContactType]:
         query = filter_query(Contact.filter(permissions.contact_rule(info.context.actor)), filter)
         if search and search.strip():
-            query = query.filter(service.search_q(search))
+            query = query.filter(every_word(search, "name", "email", "phone"))
         order = order_by or ContactOrder(field=ContactOrderField.NAME)
         return await paginate(
             query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after

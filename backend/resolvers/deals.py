@@ -12,10 +12,17 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from backend import permissions
-from backend.errors import BadUserInput
 from backend.models import Deal, Pipeline, StageKind
 from backend.resolvers.paging import make_cursor, page_size, paginate, read_cursor
-from backend.schema.common import Connection, Deleted, Edge, Money, PageInfo, SortDirection, provided
+from backend.schema.common import (
+    Connection,
+    Deleted,
+    Edge,
+    Money,
+    PageInfo,
+    SortDirection,
+    provided,
+)
 from backend.schema.context import Info
 from backend.schema.deals import (
     CreateDealInput,
@@ -33,6 +40,7 @@ from backend.schema.deals import (
 from backend.services import deals as service
 from backend.services import validate as v
 from backend.services.currency import to_base
+from backend.services.search import every_word
 from backend.settings import get_settings
 
 Condition = tuple[str, str, Any]  # (attribute path, operator, value)
@@ -104,16 +112,6 @@ def matches(where: DealFilter | None, deal: Deal) -> bool:
 
 def visible_deals(info: Info, where: DealFilter | None = None) -> QuerySet:
     return filter_deals(Deal.filter(permissions.deal_rule(info.context.actor)), where)
-
-
-def title_search(text: str) -> Q:
-    words = text.split()
-    if len(text) > 200 or len(words) > 10:
-        raise BadUserInput("search", "at most 200 characters and 10 words")
-    condition = Q()
-    for word in words:
-        condition &= Q(title__icontains=word)
-    return condition
 
 
 async def paginate_nulls_last(
@@ -205,7 +203,7 @@ class DealQuery:
     ) -> Connection[DealType]:
         query = visible_deals(info, filter)
         if search and search.strip():
-            query = query.filter(title_search(search))
+            query = query.filter(every_word(search, "title"))
         order = order_by or DealOrder(field=DealOrderField.CREATED_AT, direction=SortDirection.DESC)
         pages = paginate_nulls_last if order.field is DealOrderField.EXPECTED_CLOSE_DATE else paginate
         return await pages(

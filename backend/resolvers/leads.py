@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from backend import permissions
-from backend.errors import BadUserInput
 from backend.models import Lead, LeadStatus
 from backend.resolvers.paging import paginate
 from backend.schema.common import Connection, SortDirection, provided
@@ -26,6 +24,7 @@ from backend.schema.leads import (
 )
 from backend.services import leads as service
 from backend.services import validate as v
+from backend.services.search import every_word
 
 
 def filter_leads(query: QuerySet, where: LeadFilter | None) -> QuerySet:
@@ -46,17 +45,6 @@ def filter_leads(query: QuerySet, where: LeadFilter | None) -> QuerySet:
     return query
 
 
-def lead_search(text: str) -> Q:
-    """Leads whose title or company name contains every word."""
-    words = text.split()
-    if len(text) > 200 or len(words) > 10:
-        raise BadUserInput("search", "at most 200 characters and 10 words")
-    condition = Q()
-    for word in words:
-        condition &= Q(title__icontains=word) | Q(company_name__icontains=word)
-    return condition
-
-
 @strawberry.type
 class LeadQuery:
     @strawberry.field(description="One lead by id (NOT_FOUND when it does not exist or is not visible)")
@@ -75,7 +63,7 @@ class LeadQuery:
     ) -> Connection[LeadType]:
         query = filter_leads(Lead.filter(permissions.lead_rule(info.context.actor)), filter)
         if search and search.strip():
-            query = query.filter(lead_search(search))
+            query = query.filter(every_word(search, "title", "company_name"))
         order = order_by or LeadOrder(field=LeadOrderField.CREATED_AT, direction=SortDirection.DESC)
         return await paginate(
             query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after

@@ -24,7 +24,6 @@ from graphql import (
     SelectionSetNode,
     ValidationRule,
     VariableNode,
-    get_named_type,
 )
 from graphql.language import Lexer, Source, TokenKind
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter

@@ -219,14 +219,3 @@ def _check_task(current: TaskStatus, due_at: datetime | None, values: Mapping[st
         raise BadUserInput("dueAt", "rescheduling needs a new due date")
     if target in (T.SCHEDULED, T.RESCHEDULED) and new_due is None:
         raise BadUserInput("dueAt", "a scheduled task needs a due date")
-
-
-def search_q(text: str) -> Q:
-    """Activities whose title or description contain every word of `text`."""
-    words = text.split()
-    if len(text) > 200 or len(words) > 10:
-        raise BadUserInput("search", "at most 200 characters and 10 words")
-    condition = Q()
-    for word in words:
-        condition &= Q(title__icontains=word) | Q(description__icontains=word)
-    return condition

@@ -9,14 +9,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput
 from backend.models import Contact, ContactStatus, Customer, CustomerStatus, User
 from backend.permissions import Action
-from backend.services import customers
+from backend.services import customers, users
 from backend.services import validate as v
 from backend.services.unit import Unit, diff, write
 
@@ -75,19 +75,6 @@ def _clean(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
     return {key: CHECKS[key](value) for key, value in data.items() if key in CHECKS}
 
 
-async def _owner(actor: Actor, raw_id: Any) -> int | None:
-    if raw_id is None:
-        return None
-    user_id = v.parse_id("ownerId", raw_id)
-    owner = await User.filter(id=user_id, active=True).first()
-    if owner is None:
-        raise BadUserInput("ownerId", f"no active user with id {raw_id}")
-    outside_team = owner.team_id != actor.team_id  # type: ignore[attr-defined]
-    if actor.role in permissions.SALES and actor.team_id is not None and outside_team:
-        raise BadUserInput("ownerId", "must be a member of your team")
-    return owner.id
-
-
 async def visible(actor: Actor, raw_id: Any, field: str = "id") -> Contact:
     contact_id = v.parse_id(field, raw_id)
     return await v.one(Contact.filter(permissions.contact_rule(actor), id=contact_id), "Contact", raw_id, field)
@@ -134,7 +121,7 @@ async def create_contact(actor: Actor, data: Mapping[str, Any]) -> Contact:
     status = v.choice("status", data.get("status") or S.NEW, ContactStatus)
     if status is S.CONVERTED:
         raise BadUserInput("status", "a contact becomes converted through convertContact")
-    owner_id = await _owner(actor, data.get("owner_id"))
+    owner_id = await users.assignable(actor, "ownerId", data.get("owner_id"))
     if owner_id is None and actor.role in permissions.SALES:
         owner_id = actor.user_id
     is_primary = bool(data.get("is_primary"))
@@ -161,7 +148,7 @@ async def update_contact(actor: Actor, raw_id: Any, version: int | None, data: M
             raise BadUserInput("status", "may not be null")
         values["status"] = v.choice("status", data["status"], ContactStatus)
     if "owner_id" in data:
-        values["owner_id"] = await _owner(actor, data["owner_id"])
+        values["owner_id"] = await users.assignable(actor, "ownerId", data["owner_id"])
     primary = data.get("is_primary")
     async with write(actor) as unit:
         contact = await visible(actor, raw_id)
@@ -246,14 +233,3 @@ async def _new_customer(actor: Actor, contact: Contact, fields: Mapping[str, Any
     if manager_id is not None and not await User.filter(id=manager_id, active=True).exists():
         manager_id = None
     return await customers.insert_customer(actor, values, CustomerStatus.PROSPECT, manager_id)
-
-
-def search_q(text: str) -> Q:
-    """Contacts whose name, email or phone contain every word of `text`."""
-    words = text.split()
-    if len(text) > 200 or len(words) > 10:
-        raise BadUserInput("search", "at most 200 characters and 10 words")
-    condition = Q()
-    for word in words:
-        condition &= Q(name__icontains=word) | Q(email__icontains=word) | Q(phone__contains=word)
-    return condition

@@ -8,8 +8,9 @@ from typing import Any
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, Conflict
-from backend.models import Contact, Customer, CustomerStatus, CustomerStatusChange, Deal, Note, Role, User
+from backend.models import Contact, Customer, CustomerStatus, CustomerStatusChange, Deal, Note, Role
 from backend.permissions import Action
+from backend.services import users
 from backend.services import validate as v
 from backend.services.unit import diff, write
 
@@ -67,18 +68,6 @@ def tag_index(tags: list[str]) -> str:
     return "|" + "".join(f"{tag.lower()}|" for tag in tags)
 
 
-async def _account_manager(actor: Actor, raw_id: Any) -> int | None:
-    if raw_id is None:
-        return None
-    user_id = v.parse_id("accountManagerId", raw_id)
-    manager = await User.filter(id=user_id, active=True).first()
-    if manager is None:
-        raise BadUserInput("accountManagerId", f"no active user with id {raw_id}")
-    if actor.role in permissions.SALES and actor.team_id is not None and manager.team_id != actor.team_id:  # type: ignore[attr-defined]
-        raise BadUserInput("accountManagerId", "must be a member of your team")
-    return manager.id
-
-
 def search_text(customer: Customer, contact_names: list[str]) -> str:
     return " ".join([customer.name, customer.email, customer.phone, *contact_names]).lower()
 
@@ -101,7 +90,7 @@ async def create_customer(actor: Actor, data: Mapping[str, Any]) -> Customer:
     status = v.choice("status", data.get("status") or S.DRAFT, CustomerStatus)
     if status not in (S.DRAFT, S.PROSPECT, S.ACTIVE):
         raise BadUserInput("status", "a new customer starts as draft, prospect or active")
-    manager_id = await _account_manager(actor, data.get("account_manager_id"))
+    manager_id = await users.assignable(actor, "accountManagerId", data.get("account_manager_id"))
     if manager_id is None and actor.role in permissions.SALES:
         manager_id = actor.user_id  # every customer has an account manager: the salesperson creating it
     async with write(actor):
@@ -132,7 +121,7 @@ async def update_customer(actor: Actor, raw_id: Any, version: int | None, data: 
     expected = v.version("version", version)
     values = _clean(data, creating=False)
     if "account_manager_id" in data:
-        values["account_manager_id"] = await _account_manager(actor, data["account_manager_id"])
+        values["account_manager_id"] = await users.assignable(actor, "accountManagerId", data["account_manager_id"])
     async with write(actor) as unit:
         customer = await visible(actor, raw_id)
         permissions.require(actor, Action.UPDATE_CUSTOMER, customer)

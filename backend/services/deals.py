@@ -21,10 +21,9 @@ from backend.models import (
     Pipeline,
     Stage,
     StageKind,
-    User,
 )
 from backend.permissions import Action
-from backend.services import customers
+from backend.services import customers, users
 from backend.services import validate as v
 from backend.services.currency import rates
 from backend.services.unit import Unit, diff, write
@@ -64,19 +63,6 @@ async def _currency(value: str | None) -> str:
     if code not in await rates():
         raise BadUserInput("currency", f"no exchange rate for {code} yet; an admin sets it with setExchangeRate")
     return code
-
-
-async def team_member(actor: Actor, field: str, raw_id: Any) -> int:
-    """An active user who may own a deal or lead of `actor`: sales roles assign within their own team."""
-    if raw_id is None:
-        raise BadUserInput(field, "may not be empty: deals and leads always have an owner")
-    user_id = v.parse_id(field, raw_id)
-    user = await User.filter(id=user_id, active=True).first()
-    if user is None:
-        raise BadUserInput(field, f"no active user with id {raw_id}")
-    if actor.role in permissions.SALES and actor.team_id is not None and user.team_id != actor.team_id:  # type: ignore[attr-defined]
-        raise BadUserInput(field, "must be a member of your team")
-    return user.id
 
 
 async def _contact(actor: Actor, raw_id: Any, customer_id: int) -> int | None:
@@ -153,7 +139,7 @@ async def insert_deal(actor: Actor, customer: Customer, data: Mapping[str, Any])
     async with write(actor) as unit:
         values["currency"] = await _currency(data.get("currency"))
         owner_raw = data.get("owner_id")
-        owner_id = actor.user_id if owner_raw is None else await team_member(actor, "ownerId", owner_raw)
+        owner_id = actor.user_id if owner_raw is None else await users.assignable(actor, "ownerId", owner_raw, required=True)
         permissions.require(actor, Action.CREATE_DEAL, SimpleNamespace(owner_id=owner_id))
         pipeline = await pipeline_or_default(data.get("pipeline_id"))
         stage = await _stage(pipeline, data.get("stage_id"))
@@ -178,7 +164,7 @@ async def update_deal(actor: Actor, raw_id: Any, version: int | None, data: Mapp
         if "currency" in data:
             values["currency"] = await _currency(data["currency"])
         if "owner_id" in data:
-            values["owner_id"] = await team_member(actor, "ownerId", data["owner_id"])
+            values["owner_id"] = await users.assignable(actor, "ownerId", data["owner_id"], required=True)
             # A rep may hand over no deal: after the change they must still own it.
             permissions.require(actor, Action.UPDATE_DEAL, SimpleNamespace(owner_id=values["owner_id"]))
         if "contact_id" in data:

@@ -11,7 +11,7 @@ from backend.auth.actor import Actor
 from backend.errors import BadUserInput, Conflict
 from backend.models import Contact, Customer, CustomerStatus, Deal, Lead, LeadStatus
 from backend.permissions import Action
-from backend.services import customers, deals
+from backend.services import customers, deals, users
 from backend.services import validate as v
 from backend.services.unit import diff, write
 
@@ -77,7 +77,7 @@ async def create_lead(actor: Actor, data: Mapping[str, Any]) -> Lead:
     async with write(actor) as unit:
         values |= await _links(actor, data, None)
         owner_raw = data.get("owner_id")
-        values["owner_id"] = actor.user_id if owner_raw is None else await deals.team_member(actor, "ownerId", owner_raw)
+        values["owner_id"] = actor.user_id if owner_raw is None else await users.assignable(actor, "ownerId", owner_raw, required=True)
         lead = await Lead.create(**values, status=L.NEW)
         await unit.audit("lead.create", "lead", lead.id, diff({}, {**values, "status": L.NEW}))
     return lead
@@ -93,7 +93,7 @@ async def update_lead(actor: Actor, raw_id: Any, version: int | None, data: Mapp
             raise BadUserInput("id", "a converted lead is final; change its deal instead")
         values |= await _links(actor, data, lead)
         if "owner_id" in data:
-            values["owner_id"] = await deals.team_member(actor, "ownerId", data["owner_id"])
+            values["owner_id"] = await users.assignable(actor, "ownerId", data["owner_id"], required=True)
         values |= _status_change(lead, data)
         before = {key: getattr(lead, key) for key in values}
         await v.versioned_update(Lead, lead, expected, "Lead", **values)

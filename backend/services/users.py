@@ -25,6 +25,21 @@ from backend.settings import Settings
 ACCESS_FIELDS = frozenset({"role", "team_id", "active"})
 
 
+async def assignable(actor: Actor, field: str, raw_id: Any, *, required: bool = False) -> int | None:
+    """An active user `actor` may make responsible for a record (owner, account manager): sales roles
+    choose within their own team, so the record stays visible to the team that manages it."""
+    if raw_id is None:
+        if required:
+            raise BadUserInput(field, "may not be empty: this record always has someone responsible")
+        return None
+    user = await User.filter(id=v.parse_id(field, raw_id), active=True).first()
+    if user is None:
+        raise BadUserInput(field, f"no active user with id {raw_id}")
+    if actor.role in permissions.SALES and actor.team_id is not None and user.team_id != actor.team_id:  # type: ignore[attr-defined]
+        raise BadUserInput(field, "must be a member of your team")
+    return user.id
+
+
 class SignInRefused(Exception):
     """The identity provider vouched for someone the CRM does not let in; `message` says why."""
 
