@@ -18,12 +18,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 NO_ROLE = "norole@example.com"
+
+# Conditions, not sleeps: a busy machine may need longer than Playwright's 5 s default to get there.
+expect.set_options(timeout=15_000)
 
 if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
@@ -125,6 +129,20 @@ def shots() -> Path:
     folder = Path(os.environ.get("CRM_SCREENSHOT_DIR") or tempfile.mkdtemp(prefix="crm-shots-"))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture(autouse=True)
+def fresh_pages(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every browser test starts with no live page of an earlier test still subscribed."""
+    from tests.browser.helpers import OPEN_PAGES, wait_for_no_subscribers
+
+    if "server" in request.fixturenames:
+        wait_for_no_subscribers(request.getfixturevalue("server"))
+    yield
+    while OPEN_PAGES:
+        page = OPEN_PAGES.pop()
+        if not page.is_closed():
+            page.close()
 
 
 def _session(chromium: object, server: str, issuer: str, email: str) -> Iterator[object]:

@@ -3,6 +3,7 @@ waiting for live subscriptions to be registered (a condition, never a fixed slee
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import httpx
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 VIEWPORT = {"width": 1360, "height": 860}
+OPEN_PAGES: list[Page] = []  # closed after each test, so no test's live pages linger into the next
 
 
 class Session:
@@ -22,6 +24,7 @@ class Session:
 
     def page(self, path: str = "/customers") -> Page:
         page = self.context.new_page()
+        OPEN_PAGES.append(page)
         page.goto(self.server + path)
         expect(page.locator(".topbar")).to_be_visible()
         return page
@@ -66,6 +69,16 @@ LIVE_PER_PAGE = 2
 def subscribers(server: str) -> int:
     """Live subscriptions the server holds now (all users)."""
     return int(httpx.get(f"{server}/healthz").json()["broadcast"]["subscribers"])
+
+
+def wait_for_no_subscribers(server: str) -> None:
+    """Wait until the pages of earlier tests have let go of their live subscriptions."""
+    with httpx.Client(timeout=2.0) as client:
+        for _ in range(300):
+            if client.get(f"{server}/healthz").json()["broadcast"]["subscribers"] == 0:
+                return
+            time.sleep(0.05)  # polling a condition, not waiting for time to pass
+    raise AssertionError("live subscriptions of closed pages were not released")
 
 
 def wait_for_subscribers(server: str, at_least: int, page: Page) -> None:
