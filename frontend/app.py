@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reactpy import component, html, use_async_effect, use_location, use_ref, use_scope, use_state
+from reactpy import (
+    component,
+    html,
+    use_async_effect,
+    use_location,
+    use_ref,
+    use_scope,
+    use_state,
+)
 from reactpy.types import VdomDict
 
 from backend.auth.pages import login_url

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -19,7 +19,7 @@ def _parse(value: str | None) -> datetime | None:
     if not value:
         return None
     parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def day(value: str | None) -> str:
@@ -39,4 +39,4 @@ def label(enum_value: str | None) -> str:
 
 def is_past(value: str | None) -> bool:
     parsed = _parse(value)
-    return bool(parsed and parsed < datetime.now(timezone.utc))
+    return bool(parsed and parsed < datetime.now(UTC))

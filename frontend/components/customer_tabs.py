@@ -11,7 +11,17 @@ from reactpy.types import VdomDict
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.ui import (
-    awaiting, badge, changed_value, empty, error_banner, field, field_errors, form_values, loading, select, text_input,
+    awaiting,
+    badge,
+    changed_value,
+    empty,
+    error_banner,
+    field,
+    field_errors,
+    form_values,
+    loading,
+    select,
+    text_input,
 )
 from frontend.session import use_query, use_session
 

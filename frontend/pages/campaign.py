@@ -11,7 +11,15 @@ from frontend import format as fmt
 from frontend import gql
 from frontend.components.chart import engagement_chart
 from frontend.components.ui import (
-    awaiting, badge, error_banner, field, field_errors, form_values, loading, select, text_input,
+    awaiting,
+    badge,
+    error_banner,
+    field,
+    field_errors,
+    form_values,
+    loading,
+    select,
+    text_input,
 )
 from frontend.pages.campaigns import TYPES, VISIBILITIES, campaign_payload
 from frontend.session import use_live, use_query, use_session

@@ -9,7 +9,17 @@ from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
-from frontend.components.ui import badge, empty, error_banner, field, field_errors, form_values, loading, select, text_input
+from frontend.components.ui import (
+    badge,
+    empty,
+    error_banner,
+    field,
+    field_errors,
+    form_values,
+    loading,
+    select,
+    text_input,
+)
 from frontend.router import use_nav
 from frontend.session import use_query, use_session
 

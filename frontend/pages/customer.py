@@ -9,9 +9,23 @@ from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
-from frontend.components.customer_tabs import ActivitiesTab, ContactsTab, DealsTab, NotesTab, OverviewTab
+from frontend.components.customer_tabs import (
+    ActivitiesTab,
+    ContactsTab,
+    DealsTab,
+    NotesTab,
+    OverviewTab,
+)
 from frontend.components.ui import (
-    badge, changed_value, error_banner, field, field_errors, form_values, loading, select, text_input,
+    badge,
+    changed_value,
+    error_banner,
+    field,
+    field_errors,
+    form_values,
+    loading,
+    select,
+    text_input,
 )
 from frontend.router import use_nav
 from frontend.session import use_live, use_query, use_session

@@ -5,15 +5,37 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from reactpy import component, event, html, use_async_effect, use_effect, use_ref, use_state
+from reactpy import (
+    component,
+    event,
+    html,
+    use_async_effect,
+    use_effect,
+    use_ref,
+    use_state,
+)
 from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.ui import (
-    badge, changed_value, empty, error_banner, field, field_errors, form_values, loading, select, text_input,
+    badge,
+    changed_value,
+    empty,
+    error_banner,
+    field,
+    field_errors,
+    form_values,
+    loading,
+    select,
+    text_input,
 )
-from frontend.customer_filters import CUSTOMERS_QUERY, FILTER_KEYS, customer_variables, view_query
+from frontend.customer_filters import (
+    CUSTOMERS_QUERY,
+    FILTER_KEYS,
+    customer_variables,
+    view_query,
+)
 from frontend.router import Route, use_nav
 from frontend.session import use_query, use_session
 

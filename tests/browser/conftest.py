@@ -79,21 +79,20 @@ def server(issuer: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     env.pop("CRM_TEST_DATABASE_URL", None)
     _crm(env, "migrate")
     _crm(env, "seed", "--demo")
-    log = open(data_dir / "server.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "backend.app:app", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
     base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base, process)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
-        if os.environ.get("CRM_SHOW_SERVER_LOG"):
-            print((data_dir / "server.log").read_text())
+    with open(data_dir / "server.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "backend.app:app", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_up(base, process)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    if os.environ.get("CRM_SHOW_SERVER_LOG"):
+        print((data_dir / "server.log").read_text())
 
 
 def _wait_until_up(base: str, process: subprocess.Popen) -> None:

@@ -8,7 +8,14 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, expect
 
-from tests.browser.helpers import LIVE_PER_PAGE, VIEWPORT, Session, shot, subscribers, wait_for_subscribers
+from tests.browser.helpers import (
+    LIVE_PER_PAGE,
+    VIEWPORT,
+    Session,
+    shot,
+    subscribers,
+    wait_for_subscribers,
+)
 
 OPEN_CAMPAIGN = """
 query { campaigns(first: 1, filter: {status: [ACTIVE], visibility: [PUBLIC]}) { edges { node { id code title } } } }"""

@@ -8,7 +8,13 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import LIVE_PER_PAGE, Session, shot, subscribers, wait_for_subscribers
+from tests.browser.helpers import (
+    LIVE_PER_PAGE,
+    Session,
+    shot,
+    subscribers,
+    wait_for_subscribers,
+)
 
 WITH_OPEN_DEAL = "query { deals(first: 1, filter: {stageKind: [OPEN]}) { edges { node { customer { id name } } } } }"
 

@@ -7,7 +7,13 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import LIVE_PER_PAGE, Session, shot, subscribers, wait_for_subscribers
+from tests.browser.helpers import (
+    LIVE_PER_PAGE,
+    Session,
+    shot,
+    subscribers,
+    wait_for_subscribers,
+)
 
 
 def test_a_moved_deal_moves_in_the_other_page_too(head: Session, shots: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import expect
@@ -26,7 +26,7 @@ def test_my_tasks_overdue_first_done_and_rescheduled(head: Session, shots: Path)
     target = rows.first
     title = target.locator("strong").first.inner_text()
     target.locator("button:has-text('Re-schedule')").click()
-    due = (datetime.now(timezone.utc) + timedelta(days=30)).replace(hour=9, minute=30)
+    due = (datetime.now(UTC) + timedelta(days=30)).replace(hour=9, minute=30)
     page.locator("input[name=dueAt]").fill(due.strftime("%Y-%m-%dT%H:%M"))
     page.locator("tr", has=page.locator("input[name=dueAt]")).locator("button:has-text('Save')").click()
     moved = rows.filter(has_text=title).filter(has_text=due.strftime("%d %b %Y, 09:30"))
