@@ -58,26 +58,29 @@ def _key(variables: dict[str, Any] | None) -> str:
 def use_query(document: str, variables: dict[str, Any] | None = None, skip: bool = False, refresh: int = 0) -> Query:
     """Run a query as the signed-in user; runs again when the variables or `refresh` change, or on reload()."""
     session = use_session()
-    result, set_result = use_state((None, None, True))
-    generation, set_generation = use_state(0)
     key = _key(variables)
+    # (variables the data is for, data, error, still loading)
+    result, set_result = use_state((None, None, None, True))
+    generation, set_generation = use_state(0)
 
     @use_async_effect(dependencies=[key, generation, skip, refresh])
     async def load() -> None:
         if skip:
             return
-        set_result(lambda old: (old[0], old[1], True))
+        set_result(lambda old: (old[0], old[1], old[2], True))
         try:
             data = await gql.execute(session.actor, document, **(variables or {}))
         except gql.GqlError as error:
             if error.code == "UNAUTHENTICATED":
                 session.signed_out()
-            set_result((None, error, False))
+            set_result((key, None, error, False))
             return
-        set_result((data, None, False))
+        set_result((key, data, None, False))
 
-    data, error, loading = result
-    return Query(data, error, loading and not skip, lambda: set_generation(lambda g: g + 1))
+    loaded_for, data, error, loading = result
+    # Data for other variables is still shown (no flicker), but counts as loading until the new answer.
+    busy = (loading or loaded_for != key) and not skip
+    return Query(data, error, busy, lambda: set_generation(lambda g: g + 1))
 
 
 RETRYABLE = ("STREAM_CLOSED", "INTERNAL")
