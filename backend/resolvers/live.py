@@ -44,7 +44,11 @@ async def _deal_as_seen_by(actor: Actor, event: Event) -> SeenDeal:
         # The row is gone: a deal is visible exactly when its customer is.
         visible = await Customer.filter(permissions.customer_rule(actor), id=payload["customer_id"]).exists()
         return SeenDeal(visible=visible)
-    deal = await Deal.filter(permissions.deal_rule(actor), id=payload["id"]).select_related("stage", "customer").first()
+    deal = (
+        await Deal.filter(permissions.deal_rule(actor), id=payload["id"])
+        .select_related("stage", "customer", "owner")
+        .first()
+    )
     return SeenDeal(visible=deal is not None, deal=deal)
 
 
@@ -104,6 +108,8 @@ class LiveSubscription:
                     loaders.deal.prime(seen.deal.id, seen.deal)
                     loaders.customer.prime(seen.deal.customer.id, seen.deal.customer)  # type: ignore[attr-defined]
                     loaders.stage.prime(seen.deal.stage.id, seen.deal.stage)  # type: ignore[attr-defined]
+                    if seen.deal.owner is not None:  # type: ignore[attr-defined]
+                        loaders.user.prime(seen.deal.owner.id, seen.deal.owner)  # type: ignore[attr-defined]
                 yield _change_event(event, seen.deal)
 
     @strawberry.subscription(description="Activities logged on a customer's timeline, as committed")
