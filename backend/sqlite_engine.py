@@ -17,9 +17,6 @@ from tortoise.exceptions import TransactionManagementError
 
 
 class ImmediateTransactionWrapper(SqliteTransactionWrapper):
-    def _in_transaction(self):  # nested transactions become savepoints, as in Tortoise
-        return super()._in_transaction()
-
     async def begin(self) -> None:
         try:
             await self._connection.commit()
@@ -29,7 +26,7 @@ class ImmediateTransactionWrapper(SqliteTransactionWrapper):
 
 
 class ImmediateSqliteClient(SqliteClient):
-    def _in_transaction(self):
+    def _in_transaction(self) -> SqliteTransactionContext:
         return SqliteTransactionContext(ImmediateTransactionWrapper(self), self._lock)
 
 
