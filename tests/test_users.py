@@ -142,3 +142,16 @@ async def test_anonymous_is_unauthenticated(db):
 
     for query in ("{ me { email } }", "{ users { totalCount } }", "{ teams { id } }"):
         assert (await error(Actor.anonymous(), query))["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_team_shows_its_head(db):
+    from backend.models import Role
+    from tests.factories import make_team, make_user, ok
+
+    north = await make_team("North")
+    head = await make_user(Role.SALES_HEAD, team=north)
+    await make_user(Role.SALES_REP, team=north)
+    await make_team("South")
+    data = await ok(head, "{ teams { name head { email } } }")
+    heads = {team["name"]: team["head"] for team in data["teams"]}
+    assert heads == {"North": {"email": head.email}, "South": None}

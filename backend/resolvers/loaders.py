@@ -32,6 +32,7 @@ from backend.models import (
     Enrolment,
     Note,
     Pipeline,
+    Role,
     Stage,
     Team,
     User,
@@ -83,6 +84,16 @@ class Loaders:
     @cached_property
     def team(self) -> DataLoader[int, Team | None]:
         return DataLoader(rows_by_id(Team))
+
+    @cached_property
+    def team_head(self) -> DataLoader[int, User | None]:
+        """A team's head: its active member with the sales_head role (the first, should there be two)."""
+
+        async def load(keys: Sequence[int]) -> list[User | None]:
+            heads = await User.filter(team_id__in=list(keys), role=Role.SALES_HEAD, active=True).order_by("-id")
+            return by_key(heads, keys, "team_id")
+
+        return DataLoader(load)
 
     @cached_property
     def stage(self) -> DataLoader[int, Stage | None]:

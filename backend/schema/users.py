@@ -22,6 +22,10 @@ class TeamType:
     id: strawberry.ID = strawberry.field(description="Team id")
     name: str = strawberry.field(description="Team name")
 
+    @strawberry.field(description="The team's head: its member with the sales_head role")
+    async def head(self, info: Info) -> UserType | None:
+        return await info.context.loaders.team_head.load(self.id)  # type: ignore[arg-type]
+
 
 @strawberry.type(name="User", description="A person who signs in to the CRM")
 class UserType:
