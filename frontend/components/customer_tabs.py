@@ -17,11 +17,11 @@ from frontend.components.ui import (
     empty,
     error_banner,
     field,
-    field_errors,
     form_values,
     loading,
     select,
     text_input,
+    use_form_errors,
 )
 from frontend.session import use_query, use_session
 
@@ -128,8 +128,7 @@ def ContactsTab(customer_id: str) -> VdomDict:
     session = use_session()
     result = use_query(CONTACTS_QUERY, {"id": customer_id})
     adding, set_adding = use_state(False)
-    errors, set_errors = use_state({})
-    problem, set_problem = use_state(None)
+    form = use_form_errors()
     editable = session.can("updateContact")
 
     @event(prevent_default=True)
@@ -141,11 +140,9 @@ def ContactsTab(customer_id: str) -> VdomDict:
         try:
             await gql.execute(session.actor, CREATE_CONTACT, input=payload)
         except gql.GqlError as error:
-            set_errors(field_errors(error))
-            set_problem(None if field_errors(error) else error)
+            form.show(error)
             return
-        set_errors({})
-        set_problem(None)
+        form.clear()
         set_adding(False)
         result.reload()
 
@@ -153,21 +150,21 @@ def ContactsTab(customer_id: str) -> VdomDict:
         try:
             await gql.execute(session.actor, SET_PRIMARY, input={"id": contact["id"], "version": contact["version"]})
         except gql.GqlError as error:
-            set_problem(error)
+            form.set_problem(error)
         result.reload()
 
     contacts = ((result.data or {}).get("customer") or {}).get("contacts")
-    form = html.div(
+    add_panel = html.div(
         {"className": "panel"},
         html.h2("Add contact"),
-        error_banner(problem),
+        error_banner(form.problem),
         html.form(
             {"onSubmit": add, "className": "form-grid", "noValidate": True},
-            field("Name", text_input("name"), errors.get("name")),
-            field("Email", text_input("email", kind="email"), errors.get("email")),
-            field("Phone", text_input("phone", kind="tel"), errors.get("phone")),
-            field("Job title", text_input("jobTitle"), errors.get("jobTitle")),
-            field("Department", text_input("department"), errors.get("department")),
+            field("Name", text_input("name"), form.errors.get("name")),
+            field("Email", text_input("email", kind="email"), form.errors.get("email")),
+            field("Phone", text_input("phone", kind="tel"), form.errors.get("phone")),
+            field("Job title", text_input("jobTitle"), form.errors.get("jobTitle")),
+            field("Department", text_input("department"), form.errors.get("department")),
             html.label({"className": "check"}, html.input({"type": "checkbox", "name": "isPrimary"}), "Primary contact"),
             html.div({"className": "form-actions"},
                      html.button({"className": "btn btn-primary", "type": "submit"}, "Save contact"),
@@ -201,8 +198,8 @@ def ContactsTab(customer_id: str) -> VdomDict:
         html.div({"className": "actions", "style": {"marginBottom": "12px"}},
                  html.button({"className": "btn", "type": "button", "onClick": lambda e: set_adding(True)},
                              "+ Add contact") if session.can("createContact") and not adding else None),
-        form,
-        error_banner(problem) if not adding else None,
+        add_panel,
+        error_banner(form.problem) if not adding else None,
         body,
     )
 

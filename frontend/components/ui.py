@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from reactpy import html
+from reactpy import html, use_state
 from reactpy.types import VdomDict
 
 from frontend import format as fmt
@@ -126,3 +127,30 @@ def field_errors(error: GqlError | None) -> dict[str, str]:
     if error and error.code == "BAD_USER_INPUT" and error.field:
         return {error.field.split(".")[-1]: error.message}
     return {}
+
+
+@dataclass(frozen=True)
+class FormErrors:
+    """A form's errors: messages under their fields, and the problem for the banner above the form."""
+
+    errors: dict[str, str]
+    problem: GqlError | None
+    set_errors: Callable[[dict[str, str]], None]
+    set_problem: Callable[[GqlError | None], None]
+
+    def show(self, error: GqlError) -> None:
+        """Next to its field if the API named one, else as the banner (never both: one error, one place)."""
+        errors = field_errors(error)
+        self.set_errors(errors)
+        self.set_problem(None if errors else error)
+
+    def clear(self) -> None:
+        self.set_errors({})
+        self.set_problem(None)
+
+
+def use_form_errors() -> FormErrors:
+    """The error state every form keeps, so each shows a failed mutation the same way."""
+    errors, set_errors = use_state({})
+    problem, set_problem = use_state(None)
+    return FormErrors(errors, problem, set_errors, set_problem)

@@ -15,11 +15,11 @@ from frontend.components.ui import (
     badge,
     error_banner,
     field,
-    field_errors,
     form_values,
     loading,
     select,
     text_input,
+    use_form_errors,
 )
 from frontend.pages.campaigns import TYPES, VISIBILITIES, campaign_payload
 from frontend.session import use_live, use_query, use_session
@@ -51,8 +51,7 @@ def counter(label: str, value: int, test_id: str) -> VdomDict:
 @component
 def Editor(campaign: dict[str, Any], saved: Any) -> VdomDict:
     session = use_session()
-    errors, set_errors = use_state({})
-    problem, set_problem = use_state(None)
+    form = use_form_errors()
     notice, set_notice = use_state(None)
     saved_version, set_saved_version = use_state(0)
     conflicts, set_conflicts = use_state(0)
@@ -68,16 +67,14 @@ def Editor(campaign: dict[str, Any], saved: Any) -> VdomDict:
         try:
             updated = (await gql.execute(session.actor, UPDATE_CAMPAIGN, input=payload))["updateCampaign"]
         except gql.GqlError as error:
-            set_errors(field_errors(error))
-            set_problem(None if field_errors(error) else error)
+            form.show(error)
             set_notice(None)
             if error.code == "CONFLICT":
                 set_conflicts(conflicts + 1)  # from now on a newer version remounts the form with its values
                 saved()
             return
         set_saved_version(updated["version"])
-        set_errors({})
-        set_problem(None)
+        form.clear()
         set_notice("Saved.")
         saved()
 
@@ -85,21 +82,22 @@ def Editor(campaign: dict[str, Any], saved: Any) -> VdomDict:
     return html.div(
         {"className": "card", "aria-label": "Edit campaign"},
         html.h2("Edit campaign"),
-        error_banner(problem),
+        error_banner(form.problem),
         html.div({"className": "notice notice-ok", "role": "status"}, notice) if notice else None,
         html.form(
             {"onSubmit": submit, "className": "form-grid", "key": f"edit-{campaign['version']}" if conflicts else "edit", "noValidate": True},
-            field("Title", text_input("title", campaign["title"]), errors.get("title")),
-            field("Type", select("type", TYPES, campaign["type"].lower()), errors.get("type")),
+            field("Title", text_input("title", campaign["title"]), form.errors.get("title")),
+            field("Type", select("type", TYPES, campaign["type"].lower()), form.errors.get("type")),
             field("Visibility", select("visibility", VISIBILITIES, campaign["visibility"].lower()),
-                  errors.get("visibility")),
-            field("Code", text_input("code", campaign["code"], disabled=code_fixed), errors.get("code"),
+                  form.errors.get("visibility")),
+            field("Code", text_input("code", campaign["code"], disabled=code_fixed), form.errors.get("code"),
                   hint="Fixed once the campaign has been active" if code_fixed else "Public address /c/<code>"),
-            field("Starts on", text_input("startsOn", campaign["startsOn"] or "", kind="date"), errors.get("startsOn")),
-            field("Ends on", text_input("endsOn", campaign["endsOn"] or "", kind="date"), errors.get("endsOn")),
+            field("Starts on", text_input("startsOn", campaign["startsOn"] or "", kind="date"),
+                  form.errors.get("startsOn")),
+            field("Ends on", text_input("endsOn", campaign["endsOn"] or "", kind="date"), form.errors.get("endsOn")),
             field("Description", html.textarea({"name": "description", "rows": 4, "aria-label": "description",
                                                 "defaultValue": campaign["description"]}),
-                  errors.get("description"), wide=True),
+                  form.errors.get("description"), wide=True),
             html.div({"className": "form-actions"},
                      html.button({"className": "btn btn-primary", "type": "submit"}, "Save changes")),
         ),

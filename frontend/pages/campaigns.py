@@ -14,11 +14,11 @@ from frontend.components.ui import (
     empty,
     error_banner,
     field,
-    field_errors,
     form_values,
     loading,
     select,
     text_input,
+    use_form_errors,
 )
 from frontend.router import use_nav
 from frontend.session import use_query, use_session
@@ -54,8 +54,7 @@ def campaign_payload(values: dict[str, str]) -> dict[str, Any]:
 def NewCampaign(close: Any) -> VdomDict:
     session = use_session()
     nav = use_nav()
-    errors, set_errors = use_state({})
-    problem, set_problem = use_state(None)
+    form = use_form_errors()
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
@@ -64,8 +63,7 @@ def NewCampaign(close: Any) -> VdomDict:
         try:
             created = (await gql.execute(session.actor, CREATE_CAMPAIGN, input=payload))["createCampaign"]
         except gql.GqlError as error:
-            set_errors(field_errors(error))
-            set_problem(None if field_errors(error) else error)
+            form.show(error)
             return
         nav.navigate(f"/campaigns/{created['id']}")
 
@@ -73,18 +71,18 @@ def NewCampaign(close: Any) -> VdomDict:
         {"className": "panel", "aria-label": "New campaign"},
         html.div({"className": "panel-head"}, html.h2("New campaign"),
                  html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: close()}, "Cancel")),
-        error_banner(problem),
+        error_banner(form.problem),
         html.form(
             {"onSubmit": submit, "className": "form-grid", "noValidate": True},
-            field("Title", text_input("title"), errors.get("title")),
-            field("Type", select("type", TYPES), errors.get("type")),
-            field("Visibility", select("visibility", VISIBILITIES), errors.get("visibility")),
-            field("Code", text_input("code", placeholder="made from the title"), errors.get("code"),
+            field("Title", text_input("title"), form.errors.get("title")),
+            field("Type", select("type", TYPES), form.errors.get("type")),
+            field("Visibility", select("visibility", VISIBILITIES), form.errors.get("visibility")),
+            field("Code", text_input("code", placeholder="made from the title"), form.errors.get("code"),
                   hint="Public address /c/<code>"),
-            field("Starts on", text_input("startsOn", kind="date"), errors.get("startsOn")),
-            field("Ends on", text_input("endsOn", kind="date"), errors.get("endsOn")),
+            field("Starts on", text_input("startsOn", kind="date"), form.errors.get("startsOn")),
+            field("Ends on", text_input("endsOn", kind="date"), form.errors.get("endsOn")),
             field("Description", html.textarea({"name": "description", "rows": 3, "aria-label": "description"}),
-                  errors.get("description"), wide=True),
+                  form.errors.get("description"), wide=True),
             html.div({"className": "form-actions"},
                      html.button({"className": "btn btn-primary", "type": "submit"}, "Create campaign")),
         ),

@@ -21,11 +21,11 @@ from frontend.components.ui import (
     changed_value,
     error_banner,
     field,
-    field_errors,
     form_values,
     loading,
     select,
     text_input,
+    use_form_errors,
 )
 from frontend.router import use_nav
 from frontend.session import use_live, use_query, use_session
@@ -57,8 +57,7 @@ KINDS = (("call", "Call"), ("email", "Email"), ("meeting", "Meeting"), ("note", 
 @component
 def LogActivity(customer_id: str, done: Any) -> VdomDict:
     session = use_session()
-    errors, set_errors = use_state({})
-    problem, set_problem = use_state(None)
+    form = use_form_errors()
     kind, set_kind = use_state("call")
     generation, set_generation = use_state(0)
 
@@ -71,7 +70,7 @@ def LogActivity(customer_id: str, done: Any) -> VdomDict:
             payload["description"] = values["description"].strip()
         if values.get("durationMinutes"):
             if not values["durationMinutes"].isdigit():
-                set_errors({"durationMinutes": "must be a whole number of minutes"})
+                form.set_errors({"durationMinutes": "must be a whole number of minutes"})
                 return
             payload["durationMinutes"] = int(values["durationMinutes"])
         if values.get("outcome"):
@@ -81,31 +80,30 @@ def LogActivity(customer_id: str, done: Any) -> VdomDict:
         try:
             await gql.execute(session.actor, LOG_ACTIVITY, input=payload)
         except gql.GqlError as error:
-            set_errors(field_errors(error))
-            set_problem(None if field_errors(error) else error)
+            form.show(error)
             return
-        set_errors({})
-        set_problem(None)
+        form.clear()
         set_generation(generation + 1)  # a fresh, empty form
         done()
 
     return html.div(
         {"className": "panel", "aria-label": "Log activity"},
         html.h2("Log an activity"),
-        error_banner(problem),
+        error_banner(form.problem),
         html.form(
             {"onSubmit": submit, "className": "form-grid", "key": f"log-{generation}", "noValidate": True},
             field("Type", select("kind", KINDS, kind, onChange=lambda e: set_kind(changed_value(e))),
-                  errors.get("kind")),
-            field("Title", text_input("title", placeholder="e.g. Discovery call with CFO"), errors.get("title")),
+                  form.errors.get("kind")),
+            field("Title", text_input("title", placeholder="e.g. Discovery call with CFO"), form.errors.get("title")),
             field("Outcome", select("outcome", [("", "—"), ("positive", "Positive"), ("neutral", "Neutral"),
-                                                ("negative", "Negative")]), errors.get("outcome"))
+                                                ("negative", "Negative")]), form.errors.get("outcome"))
             if kind != "task" else None,
             field("Duration (minutes)", text_input("durationMinutes", kind="number", min="0"),
-                  errors.get("durationMinutes")) if kind in ("call", "meeting") else None,
-            field("Due", text_input("dueAt", kind="datetime-local"), errors.get("dueAt")) if kind == "task" else None,
+                  form.errors.get("durationMinutes")) if kind in ("call", "meeting") else None,
+            field("Due", text_input("dueAt", kind="datetime-local"), form.errors.get("dueAt"))
+            if kind == "task" else None,
             field("Details", html.textarea({"name": "description", "rows": 2, "aria-label": "description"}),
-                  errors.get("description"), wide=True),
+                  form.errors.get("description"), wide=True),
             html.div({"className": "form-actions"},
                      html.button({"className": "btn btn-primary", "type": "submit"}, "Save activity"),
                      html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: done()},
@@ -117,8 +115,7 @@ def LogActivity(customer_id: str, done: Any) -> VdomDict:
 @component
 def ChangeStatus(customer: dict[str, Any], done: Any) -> VdomDict:
     session = use_session()
-    errors, set_errors = use_state({})
-    problem, set_problem = use_state(None)
+    form = use_form_errors()
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
@@ -128,8 +125,7 @@ def ChangeStatus(customer: dict[str, Any], done: Any) -> VdomDict:
         try:
             await gql.execute(session.actor, CHANGE_STATUS, input=payload)
         except gql.GqlError as error:
-            set_errors(field_errors(error))
-            set_problem(None if field_errors(error) else error)
+            form.show(error)
             return
         done()
 
@@ -137,11 +133,11 @@ def ChangeStatus(customer: dict[str, Any], done: Any) -> VdomDict:
     return html.div(
         {"className": "panel", "aria-label": "Change status"},
         html.h2(f"Change status (now {fmt.label(customer['status'])})"),
-        error_banner(problem),
+        error_banner(form.problem),
         html.form(
             {"onSubmit": submit, "className": "form-row", "noValidate": True},
-            field("New status", select("status", choices), errors.get("status")),
-            field("Reason", text_input("reason", placeholder="Required to block", size=40), errors.get("reason")),
+            field("New status", select("status", choices), form.errors.get("status")),
+            field("Reason", text_input("reason", placeholder="Required to block", size=40), form.errors.get("reason")),
             html.button({"className": "btn btn-primary", "type": "submit"}, "Change status"),
             html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: done()}, "Cancel"),
         ),
@@ -151,8 +147,7 @@ def ChangeStatus(customer: dict[str, Any], done: Any) -> VdomDict:
 @component
 def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
     session = use_session()
-    errors, set_errors = use_state({})
-    problem, set_problem = use_state(None)
+    form = use_form_errors()
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
@@ -164,22 +159,23 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
         try:
             await gql.execute(session.actor, UPDATE_CUSTOMER, input=payload)
         except gql.GqlError as error:
-            set_errors(field_errors(error))
-            set_problem(None if field_errors(error) else error)
+            form.show(error)
             return
         done()
 
     return html.div(
         {"className": "panel", "aria-label": "Edit customer"},
         html.h2("Edit customer"),
-        error_banner(problem),
+        error_banner(form.problem),
         html.form(
             {"onSubmit": submit, "className": "form-grid", "noValidate": True},
-            *(field(label, text_input(key, customer[key] or "", key=key), errors.get(key)) for key, label in EDITABLE),
-            field("Tags", text_input("tags", ", ".join(customer["tags"])), errors.get("tags"), hint="Comma-separated"),
+            *(field(label, text_input(key, customer[key] or "", key=key), form.errors.get(key))
+              for key, label in EDITABLE),
+            field("Tags", text_input("tags", ", ".join(customer["tags"])), form.errors.get("tags"),
+                  hint="Comma-separated"),
             field("Description", html.textarea({"name": "description", "rows": 3, "aria-label": "description",
                                                 "defaultValue": customer["description"]}),
-                  errors.get("description"), wide=True),
+                  form.errors.get("description"), wide=True),
             html.div({"className": "form-actions"},
                      html.button({"className": "btn btn-primary", "type": "submit"}, "Save changes"),
                      html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: done()},

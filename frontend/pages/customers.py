@@ -24,11 +24,11 @@ from frontend.components.ui import (
     empty,
     error_banner,
     field,
-    field_errors,
     form_values,
     loading,
     select,
     text_input,
+    use_form_errors,
 )
 from frontend.customer_filters import (
     CUSTOMERS_QUERY,
@@ -137,8 +137,7 @@ def Filters(params: dict[str, str], options: dict[str, list[str]], people: list[
 def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], close: Any) -> VdomDict:
     session = use_session()
     nav = use_nav()
-    errors, set_errors = use_state({})
-    problem, set_problem = use_state(None)
+    form = use_form_errors()
     busy, set_busy = use_state(False)
 
     @event(prevent_default=True)
@@ -156,19 +155,18 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
             created = (await gql.execute(session.actor, CREATE_CUSTOMER, input=payload))["createCustomer"]
         except gql.GqlError as error:
             set_busy(False)
-            set_errors(field_errors(error))
-            set_problem(None if field_errors(error) else error)
+            form.show(error)
             return
         nav.navigate(f"/customers/{created['id']}")
 
     def err(name: str) -> str | None:
-        return errors.get(name)
+        return form.errors.get(name)
 
     return html.div(
         {"className": "panel", "role": "dialog", "aria-label": "New customer"},
         html.div({"className": "panel-head"}, html.h2("New customer"),
                  html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: close()}, "Cancel")),
-        error_banner(problem),
+        error_banner(form.problem),
         html.form(
             {"onSubmit": submit, "className": "form-grid", "noValidate": True},
             field("Company name", text_input("name", required=True, autoFocus=True), err("name")),
