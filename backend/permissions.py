@@ -136,6 +136,12 @@ def audience(actor: Actor) -> tuple[object, ...]:
     return ("team", actor.team_id)
 
 
+def view(actor: Actor) -> tuple[object, ...]:
+    """Equal for two actors to whom a subscription's event resolves alike: they see the same rows
+    (audience) and have the same role, the only other thing the fields of its types depend on."""
+    return (*audience(actor), actor.role)
+
+
 def _team_member_ids(actor: Actor) -> Subquery | list[int]:
     if actor.team_id is None:
         return [actor.user_id or 0]

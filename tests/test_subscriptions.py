@@ -19,8 +19,9 @@ from backend.models import Activity, Deal, DealStageChange, Notification, Role, 
 from backend.resolvers.live import deal_fan_out
 from backend.schema.context import Context
 from backend.schema.root import schema
+from backend.schema.shared_events import event_results
 from backend.services import deals, tokens
-from tests.factories import actor, make_customer, make_team, make_user, ok
+from tests.factories import actor, make_campaign, make_customer, make_team, make_user, ok
 from tests.servers import CrmServer, crm_servers, graphql_socket
 
 DEALS = """subscription { dealChanged {
@@ -322,3 +323,39 @@ async def test_signing_out_ends_the_streams_of_that_session_only(db, lives):
     ended = await leaving.next()
     assert ended.errors[0].extensions["code"] == "UNAUTHENTICATED"
     assert hub.subscriber_count(topics.notifications(rep.id)) == 1  # the other session's stream goes on
+
+
+SMALL_DEALS = "subscription { dealChanged { kind dealId } }"
+
+
+async def test_subscribers_who_would_get_the_same_answer_share_one_execution(db, lives):
+    w = await world()
+    north = await Team.get(id=w["rep"].team_id)
+    reps = [w["rep"], *[await make_user(Role.SALES_REP, north) for _ in range(2)]]
+    watchers = [(actor(u), DEALS) for u in reps] + [(actor(w["head"]), DEALS)]
+    watchers += [(actor(w["admin"]), DEALS)] * 2 + [(actor(w["admin"]), SMALL_DEALS)]
+    for who, document in watchers:
+        lives.append(await subscribe(who, document, topics.deals()))
+    before = event_results.computed
+    deal = await deals.create_deal(actor(w["rep"]), {"customer_id": w["north"]["id"], "title": "Once"})
+    got = [await live.data("dealChanged") for live in lives]
+    assert [e["deal"]["title"] for e in got[:6]] == ["Once"] * 6
+    assert got[6] == {"kind": "CREATED", "dealId": str(deal.id)}
+    # north reps; the north head (another role); admins with the board's document; the admin's small one
+    assert event_results.computed - before == 4
+
+
+async def test_a_campaign_dashboard_stream_ends_when_its_token_is_revoked(db, lives):
+    marketing = await make_user(Role.MARKETING)
+    campaign = await make_campaign(marketing)
+    token, secret = await tokens.create(actor(marketing), "wall screen")
+    as_token = await actor_for_token(secret)
+    assert as_token is not None
+    watcher = await subscribe(
+        as_token, "subscription($id: ID!) { campaignEngagement(campaignId: $id) { kind } }",
+        topics.campaign_engagement(int(campaign["id"])), id=campaign["id"],
+    )
+    lives.append(watcher)
+    await tokens.revoke(actor(marketing), token.id)
+    ended = await watcher.next()
+    assert ended.errors[0].extensions["code"] == "UNAUTHENTICATED"

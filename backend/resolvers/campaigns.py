@@ -11,7 +11,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from backend import permissions, topics
-from backend.broadcast import StreamClosed, hub
+from backend.events import Event
 from backend.models import Campaign
 from backend.models import EngagementKind as EngagementKindModel
 from backend.public.visitor import visitor_id
@@ -39,6 +39,9 @@ from backend.services import campaigns as service
 from backend.services import engagement
 from backend.services import validate as v
 from backend.services.search import every_word
+from backend.streams import FanOut, listen, subscriber
+
+engagement_fan_out = FanOut()
 
 
 def filter_query(query: QuerySet, where: CampaignFilter | None) -> QuerySet:
@@ -134,17 +137,21 @@ class CampaignSubscription:
     async def campaign_engagement(
         self, info: Info, campaign_id: strawberry.ID
     ) -> AsyncGenerator[CampaignEngagementEvent, None]:
-        campaign = await service.visible(info.context.actor, campaign_id, "campaignId")
-        async with hub.subscribe(topics.campaign_engagement(campaign.id)) as subscription:
-            try:
-                async for event in subscription:
-                    payload = event.payload
-                    yield CampaignEngagementEvent(
-                        campaign_id=strawberry.ID(str(campaign.id)),
-                        kind=EngagementKindModel(event.kind),
-                        totals=EngagementTotals(**payload["totals"]),
-                        occurred_at=datetime.fromisoformat(payload["occurredAt"]),
-                        enrolment_name=payload.get("name"),
-                    )
-            except StreamClosed:  # too slow a reader, or the server stopping: the stream ends
-                return
+        context = info.context
+        subscriber(context)
+        campaign = await service.visible(context.actor, campaign_id, "campaignId")
+        async with listen(context, topics.campaign_engagement(campaign.id)) as events:
+            async for event in events:
+                # One object per event for every dashboard: their executions of it are shared too.
+                yield await engagement_fan_out.once(event.id, lambda event=event: _engagement_event(campaign.id, event))
+
+
+async def _engagement_event(campaign_id: int, event: Event) -> CampaignEngagementEvent:
+    payload = event.payload
+    return CampaignEngagementEvent(
+        campaign_id=strawberry.ID(str(campaign_id)),
+        kind=EngagementKindModel(event.kind),
+        totals=EngagementTotals(**payload["totals"]),
+        occurred_at=datetime.fromisoformat(payload["occurredAt"]),
+        enrolment_name=payload.get("name"),
+    )

@@ -19,7 +19,7 @@ from backend.models import Activity, Customer, Deal, Notification
 from backend.resolvers.deals import conditions, matches
 from backend.resolvers.loaders import Loaders
 from backend.schema.activities import ActivityType
-from backend.schema.context import Context, Info
+from backend.schema.context import Info
 from backend.schema.deals import DealFilter
 from backend.schema.live import DealChangeEvent, DealChangeKind, NotificationType
 from backend.services import customers as customer_service
@@ -32,30 +32,43 @@ activity_fan_out = FanOut()
 
 @dataclass(frozen=True)
 class SeenDeal:
-    """A deal event as one audience sees it: hidden, deleted (visible: True, deal None), or the deal."""
+    """A deal event as one audience sees it: hidden (change None), or the change (deal None: deleted).
+    Every subscriber of the audience yields this same change object, so their executions are shared, and
+    resolves nested fields through the same loaders, fresh for the event (a connection's own loaders would
+    serve rows cached by earlier events)."""
 
-    visible: bool
+    change: DealChangeEvent | None
+    loaders: Loaders
     deal: Deal | None = None
 
 
 async def _deal_as_seen_by(actor: Actor, event: Event) -> SeenDeal:
     payload = event.payload
+    loaders = Loaders(actor)
     if event.kind == "deleted":
         # The row is gone: a deal is visible exactly when its customer is.
         visible = await Customer.filter(permissions.customer_rule(actor), id=payload["customer_id"]).exists()
-        return SeenDeal(visible=visible)
+        return SeenDeal(change=_change_event(event, None) if visible else None, loaders=loaders)
     deal = (
         await Deal.filter(permissions.deal_rule(actor), id=payload["id"])
         .select_related("stage", "customer", "owner")
         .first()
     )
-    return SeenDeal(visible=deal is not None, deal=deal)
+    if deal is None:
+        return SeenDeal(change=None, loaders=loaders)
+    # The rows just read, for the nested fields of every subscriber's document.
+    loaders.deal.prime(deal.id, deal)
+    loaders.customer.prime(deal.customer.id, deal.customer)  # type: ignore[attr-defined]
+    loaders.stage.prime(deal.stage.id, deal.stage)  # type: ignore[attr-defined]
+    if deal.owner is not None:  # type: ignore[attr-defined]
+        loaders.user.prime(deal.owner.id, deal.owner)  # type: ignore[attr-defined]
+    return SeenDeal(change=_change_event(event, deal), loaders=loaders, deal=deal)
 
 
-def _fresh_loaders(context: Context) -> Loaders:
-    """Each event is read anew: a connection's loaders would otherwise serve rows cached by earlier events."""
-    context.loaders = Loaders(context.actor)
-    return context.loaders
+async def _activity_as_seen_by(actor: Actor, event: Event) -> tuple[Activity | None, Loaders]:
+    """The activity if this audience may see it, and fresh loaders of the audience for its nested fields."""
+    activity = await Activity.filter(permissions.activity_rule(actor), id=event.payload["id"]).first()
+    return activity, Loaders(actor)
 
 
 def _optional_id(value: object) -> strawberry.ID | None:
@@ -100,17 +113,10 @@ class LiveSubscription:
                 if event.kind not in KINDS:
                     continue  # a kind this stream does not describe (yet)
                 seen = await deal_fan_out.once((event.id, audience), lambda event=event: _deal_as_seen_by(actor, event))
-                if not seen.visible or (seen.deal is not None and not matches(filter, seen.deal)):
+                if seen.change is None or (seen.deal is not None and not matches(filter, seen.deal)):
                     continue
-                loaders = _fresh_loaders(context)
-                if seen.deal is not None:
-                    # Rows the audience may see, loaded once: nested fields of every subscriber reuse them.
-                    loaders.deal.prime(seen.deal.id, seen.deal)
-                    loaders.customer.prime(seen.deal.customer.id, seen.deal.customer)  # type: ignore[attr-defined]
-                    loaders.stage.prime(seen.deal.stage.id, seen.deal.stage)  # type: ignore[attr-defined]
-                    if seen.deal.owner is not None:  # type: ignore[attr-defined]
-                        loaders.user.prime(seen.deal.owner.id, seen.deal.owner)  # type: ignore[attr-defined]
-                yield _change_event(event, seen.deal)
+                context.loaders = seen.loaders
+                yield seen.change
 
     @strawberry.subscription(description="Activities logged on a customer's timeline, as committed")
     async def activity_added(self, info: Info, customer_id: strawberry.ID) -> AsyncGenerator[ActivityType, None]:
@@ -121,13 +127,12 @@ class LiveSubscription:
             actor = context.actor
             audience = permissions.audience(actor)
             async for event in events:
-                activity = await activity_fan_out.once(
-                    (event.id, audience),
-                    lambda event=event: Activity.filter(permissions.activity_rule(actor), id=event.payload["id"]).first(),
+                activity, loaders = await activity_fan_out.once(
+                    (event.id, audience), lambda event=event: _activity_as_seen_by(actor, event)
                 )
                 if activity is None:
                     continue  # the customer, or this activity, is no longer visible to this audience
-                _fresh_loaders(context)
+                context.loaders = loaders
                 yield activity  # type: ignore[misc]
 
     @strawberry.subscription(description="Your notifications as they are made")

@@ -23,6 +23,7 @@ from backend.resolvers.live import LiveSubscription
 from backend.resolvers.users import UserMutation, UserQuery
 from backend.schema.errors import MaskUnexpectedErrors
 from backend.schema.limits import limit_extensions
+from backend.schema.shared_events import SharedEventExecutor
 from backend.settings import get_settings
 
 log = logging.getLogger("crm.graphql")
@@ -50,6 +51,7 @@ def build_schema(introspection: bool | None = None) -> strawberry.Schema:
         subscription=merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None,
         extensions=[*limit_extensions(), MaskUnexpectedErrors, *([] if allow else [DisableIntrospection])],
         config=StrawberryConfig(disable_field_suggestions=True),
+        execution_context_class=SharedEventExecutor,
     )
 
 

@@ -1,0 +1,79 @@
+"""Subscription events executed once for every subscriber who would get the same answer.
+
+A live stream hands the same event object to every subscriber of an audience (`streams.FanOut`). What
+executing a subscription's selection on that object returns depends only on the object, the document
+and its variables, and what the subscriber may see (`permissions.view`). Subscribers who share all four
+share one execution: with 1,000 pipeline boards open, a deal move is executed once per audience and
+document instead of 1,000 times. Each subscriber still gets its own frame, errors and stream.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Hashable
+from typing import Any
+
+from graphql import ExecutionResult, OperationType
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from backend import permissions
+from backend.streams import FanOut
+
+event_results = FanOut(keep=1024)
+
+
+class Same:
+    """A key part equal only to itself: the event object, held alive while the key is kept so that its
+    id cannot be reused by another object."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.obj is self.obj
+
+
+class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Queries, mutations and a subscription's start run as usual; each event of a subscription runs once
+    per (event object, document, variables, view), unless that execution had errors: those are the
+    subscriber's own (they carry its request id), so every subscriber then executes for itself."""
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        key = self._event_key() if serially is False else None  # graphql-core executes events serially=False
+        if key is None:
+            return super().execute_operation(serially)
+        done = event_results.done(key)
+        if done is not None and done.exception() is None and not done.result().errors:
+            return done.result()  # no coroutine, no await: graphql-core takes a plain result as it is
+        return self._shared(key, serially)
+
+    async def _shared(self, key: Hashable, serially: bool | None) -> ExecutionResult:
+        computed_here = False
+
+        async def compute() -> ExecutionResult:
+            nonlocal computed_here
+            computed_here = True
+            return await self._own(serially)
+
+        result = await event_results.once(key, compute)
+        if result.errors and not computed_here:
+            return await self._own(serially)
+        return result
+
+    async def _own(self, serially: bool | None) -> ExecutionResult:
+        result = super().execute_operation(serially)
+        return await result if self.is_awaitable(result) else result
+
+    def _event_key(self) -> tuple[Hashable, ...] | None:
+        operation = self.operation
+        actor = getattr(self.context_value, "actor", None)
+        if operation.operation is not OperationType.SUBSCRIPTION or operation.loc is None or actor is None:
+            return None
+        variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=repr)
+        name = operation.name.value if operation.name else None
+        return (Same(self.root_value), operation.loc.source.body, name, variables, permissions.view(actor))
