@@ -82,11 +82,18 @@ async def _events(subscription: Subscription, context: Context, actor: Actor) ->
         raise StreamEnded(closed.reason) from None
 
 
+class _Abandoned(Exception):
+    """The subscriber computing a shared result was cancelled: one of those waiting computes it anew."""
+
+
 class FanOut:
     """Per process: work for one event done once per audience, however many subscribers share it.
 
     `await fan_out.once((event.id, audience), compute)` runs `compute` for the first subscriber and
     hands its result (or its exception) to every other; recent keys are kept, older ones forgotten.
+    The first subscriber computes in its own task, not a new one: when `compute` does not have to wait
+    (a selection over rows already loaded), its result is there before the others are even woken, and
+    each of them finds it done, so one event reaches 1,000 subscribers in one pass of the event loop.
     """
 
     def __init__(self, keep: int = 512) -> None:
@@ -94,12 +101,42 @@ class FanOut:
         self._results: OrderedDict[Hashable, asyncio.Future[Any]] = OrderedDict()
         self.computed = 0  # how often `compute` ran (tests check the sharing with it)
 
+    def done(self, key: Hashable) -> asyncio.Future[Any] | None:
+        """The finished future of `key`, if there is one: subscribers that come after it need not wait."""
+        future = self._results.get(key)
+        return future if future is not None and future.done() else None
+
     async def once(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
         future = self._results.get(key)
         if future is None:
-            future = asyncio.ensure_future(compute())
-            self.computed += 1
-            self._results[key] = future
-            while len(self._results) > self._keep:
-                self._results.popitem(last=False)
-        return await asyncio.shield(future)
+            return await self._compute(key, compute)
+        if not future.done():
+            try:
+                await asyncio.shield(future)  # a waiter cancelled must not cancel the others' result
+            except _Abandoned:
+                return await self.once(key, compute)
+        return future.result()  # type: ignore[no-any-return]
+
+    async def _compute(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._results[key] = future
+        while len(self._results) > self._keep:
+            self._results.popitem(last=False)
+        self.computed += 1
+        try:
+            result = await compute()
+        except asyncio.CancelledError:
+            if self._results.get(key) is future:
+                del self._results[key]
+            self._settle(future, _Abandoned())
+            raise
+        except Exception as error:
+            self._settle(future, error)
+            raise
+        future.set_result(result)
+        return result
+
+    @staticmethod
+    def _settle(future: asyncio.Future[Any], error: BaseException) -> None:
+        future.set_exception(error)
+        future.exception()  # retrieved here: with no one waiting, asyncio would log it as lost
