@@ -14,7 +14,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 from tortoise import connections
 
-from backend import db, graphiql
+from backend import collector, db, graphiql
 from backend.auth.origin import OriginGuard
 from backend.auth.routes import auth_mount
 from backend.broadcast import hub
@@ -45,6 +45,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     settings = get_settings()
     await db.init(settings)
     await hub.start(settings.broadcast_url, settings.subscriber_queue)
+    collector.tune()
     try:
         yield
     finally:
