@@ -125,13 +125,13 @@ class FanOut:
         self.computed += 1
         try:
             result = await compute()
-        except asyncio.CancelledError:
+        except Exception as error:
+            self._settle(future, error)
+            raise
+        except BaseException:  # cancelled (the subscriber left): the result is nobody's yet
             if self._results.get(key) is future:
                 del self._results[key]
             self._settle(future, _Abandoned())
-            raise
-        except Exception as error:
-            self._settle(future, error)
             raise
         future.set_result(result)
         return result

@@ -11,6 +11,7 @@ import strawberry
 from backend.auth.actor import Actor
 from backend.models import Role
 from backend.schema.shared_events import SharedEventExecutor, event_results
+from backend.streams import FanOut
 
 
 def watcher(user_id: int, role: Role = Role.ADMIN) -> Actor:
@@ -87,3 +88,24 @@ async def test_an_execution_with_errors_is_not_handed_to_the_others() -> None:
     assert len(failed) == 1 and "first execution fails" in failed[0].errors[0].message
     assert [r.data for r in results if not r.errors] == [{"ticks": {"value": 3}}] * 2
     assert len(calls) == 3  # the failed one, then each other subscriber for itself
+
+
+async def test_when_the_subscriber_computing_a_shared_result_leaves_a_waiting_one_computes_it() -> None:
+    fan_out = FanOut()
+    started, release = asyncio.Event(), asyncio.Event()
+    runs: list[str] = []
+
+    async def compute(who: str) -> str:
+        runs.append(who)
+        started.set()
+        await release.wait()
+        return f"computed by {who}"
+
+    first = asyncio.ensure_future(fan_out.once("event", lambda: compute("first")))
+    await started.wait()
+    second = asyncio.ensure_future(fan_out.once("event", lambda: compute("second")))
+    await asyncio.sleep(0)
+    first.cancel()
+    release.set()
+    assert await second == "computed by second"
+    assert runs == ["first", "second"] and first.cancelled()
