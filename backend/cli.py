@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -54,8 +55,30 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"CRM: {url}/   GraphiQL: {url}/graphql   Health: {url}/healthz")
     # By module path, never the app object: the UI's components are found by dotted import path.
     # proxy_headers off: X-Forwarded-For is believed only from CRM_TRUSTED_PROXIES, which the app decides.
-    uvicorn.run("backend.app:app", host=settings.host, port=settings.port, proxy_headers=False, log_level="info")
+    options = {"host": settings.host, "port": settings.port, "proxy_headers": False, "log_level": "info"}
+    if args.workers <= 1:
+        uvicorn.run("backend.app:app", **options)
+        return 0
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("backend.app:app", workers=args.workers, **options)
+    Multiprocess(config, sockets=[_tcp_listener(settings.host, settings.port)]).run()
     return 0
+
+
+def _tcp_listener(host: str, port: int) -> socket.socket:
+    """The workers' shared listening socket, created with its protocol named.
+
+    uvicorn's own (`--workers`) leaves the protocol 0; asyncio then never sets TCP_NODELAY on accepted
+    connections, and every keep-alive request after the first waits ~40 ms for the client's delayed ACK
+    (uvicorn issue #3149; docs/benchmarks.md).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
 
 
 def migrate(args: argparse.Namespace, settings: Settings) -> int:
@@ -124,7 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crm", description="The CRM's command line (settings: CRM_* variables)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("serve", help="run the server on CRM_HOST:CRM_PORT (and the dev sign-in when no CRM_OIDC_ISSUER)").set_defaults(run=serve)
+    serving = commands.add_parser("serve", help="run the server on CRM_HOST:CRM_PORT (and the dev sign-in when no CRM_OIDC_ISSUER)")
+    serving.add_argument("--workers", type=int, default=1, metavar="N",
+                         help="server processes (default 1; more need CRM_BROADCAST_URL=redis://… to share live events)")
+    serving.set_defaults(run=serve)
     commands.add_parser("migrate", help="create or update the database schema").set_defaults(run=migrate)
 
     seeding = commands.add_parser("seed", help="add demo or benchmark data (safe to run again)")

@@ -1,4 +1,4 @@
-"""What a benchmark runs against: a fresh database, seeded with the `crm` command, and uvicorn as users run it.
+"""What a benchmark runs against: a fresh database, seeded with the `crm` command, and `crm serve` as users run it.
 
 Everything stays on 127.0.0.1; every wait is bounded; the database made for a run is removed after it.
 """
@@ -132,21 +132,17 @@ def free_port() -> int:
 
 
 class Server:
-    """uvicorn serving backend.app:app, as `crm serve` does, with `workers` processes."""
+    """`crm serve --workers N`, as users run it (the access log goes to the log file)."""
 
     def __init__(self, setup: Setup) -> None:
         self.setup = setup
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = setup.data_dir / f"server-{self.port}.log"
-        command = [
-            str(BIN / "uvicorn"), "backend.app:app", "--host", "127.0.0.1", "--port", str(self.port),
-            "--no-access-log", "--log-level", "warning", "--no-proxy-headers",
-        ]
-        if setup.workers > 1:
-            command += ["--workers", str(setup.workers)]
+        command = [str(BIN / "crm"), "serve", "--workers", str(setup.workers)]
+        env = {**setup.env(), "CRM_HOST": "127.0.0.1", "CRM_PORT": str(self.port)}
         with self.log.open("w") as log:
-            self.process = subprocess.Popen(command, env=setup.env(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -163,7 +159,7 @@ class Server:
         raise RuntimeError(f"the server did not answer /healthz within {timeout:.0f} s")
 
     def pids(self) -> list[int]:
-        """The processes that serve requests: uvicorn itself, or its worker processes."""
+        """The processes that serve requests: `crm serve` itself, or its worker processes."""
         if self.setup.workers == 1:
             return [self.process.pid]
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")

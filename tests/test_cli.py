@@ -116,3 +116,24 @@ def test_serve_starts_the_dev_identity_provider_and_the_server(tmp_path: Path) -
         server.wait(timeout=30)
     with pytest.raises(httpx.TransportError):  # the provider ended with the server
         httpx.get(f"http://127.0.0.1:{idp_port}/.well-known/openid-configuration", timeout=2)
+
+
+async def test_the_workers_listener_lets_asyncio_switch_nagle_off() -> None:
+    """uvicorn's own multi-worker socket does not (uvicorn #3149): each keep-alive request then waits ~40 ms."""
+    import asyncio
+    import socket
+
+    from backend.cli import _tcp_listener
+
+    listener = _tcp_listener("127.0.0.1", 0)
+    accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+    def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.set_result(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        writer.close()
+
+    server = await asyncio.start_server(on_connection, sock=listener)
+    async with server:
+        _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+        assert await asyncio.wait_for(accepted, 5) != 0
+        writer.close()
