@@ -69,11 +69,23 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         result = super().execute_operation(serially)
         return await result if self.is_awaitable(result) else result
 
-    def _event_key(self) -> tuple[Hashable, ...] | None:
+    def build_per_event_executor(self, payload: Any) -> Any:
+        # The document, its name and variables are the subscription's: worked out once, not per event.
+        if "_operation_key" not in self.__dict__:
+            self._operation_key = self._subscription_key()
+        return super().build_per_event_executor(payload)
+
+    def _subscription_key(self) -> tuple[Hashable, ...] | None:
         operation = self.operation
-        actor = getattr(self.context_value, "actor", None)
-        if operation.operation is not OperationType.SUBSCRIPTION or operation.loc is None or actor is None:
+        if operation.operation is not OperationType.SUBSCRIPTION or operation.loc is None:
             return None
         variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=repr)
         name = operation.name.value if operation.name else None
-        return (Same(self.root_value), operation.loc.source.body, name, variables, permissions.view(actor))
+        return (operation.loc.source.body, name, variables)
+
+    def _event_key(self) -> tuple[Hashable, ...] | None:
+        operation_key = self.__dict__.get("_operation_key")
+        actor = getattr(self.context_value, "actor", None)
+        if operation_key is None or actor is None:
+            return None
+        return (Same(self.root_value), *operation_key, permissions.view(actor))
