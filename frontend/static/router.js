@@ -4,6 +4,7 @@
 // tell the ReactPy app (onNavigate(path)) instead of loading a new page; the app asks for a new
 // URL by rendering a different `path` prop, and for a full page load (sign-in) with `reload`.
 
+const LEAVING_GRACE_MS = 5000;
 const SCREENS = /^\/(customers|pipeline|campaigns|tasks)?(\/[^/]*)?$/;
 
 function here() {
@@ -14,6 +15,10 @@ export function bind() {
   let onNavigate = null;
   let shown = null; // the last `path` prop, so only changes of it move the browser
   const echoes = []; // paths we reported that the app has not rendered back yet
+  // A plain form this page submitted (Sign out) is taking the browser elsewhere. The app may ask for
+  // a reload meanwhile (its own stream hears the session end before the form's response arrives);
+  // that reload would cancel the form's navigation, so it waits and happens only if we are still here.
+  let leaving = false;
 
   function report() {
     const path = here();
@@ -41,7 +46,12 @@ export function bind() {
     report();
   }
 
+  function onSubmit(event) {
+    if (!event.defaultPrevented) leaving = true; // the app's own forms prevent it and stay on the page
+  }
+
   document.addEventListener("click", onClick);
+  document.addEventListener("submit", onSubmit);
   window.addEventListener("popstate", onPopState);
 
   return {
@@ -50,7 +60,9 @@ export function bind() {
       onNavigate = props.onNavigate || null;
       if (props.title) document.title = props.title;
       if (props.reload) {
-        window.location.assign(props.reload);
+        const reload = () => window.location.assign(props.reload);
+        if (leaving) setTimeout(reload, LEAVING_GRACE_MS);
+        else reload();
         return;
       }
       if (!props.path || props.path === shown) return;
@@ -68,6 +80,7 @@ export function bind() {
     },
     unmount: () => {
       document.removeEventListener("click", onClick);
+      document.removeEventListener("submit", onSubmit);
       window.removeEventListener("popstate", onPopState);
     },
   };
