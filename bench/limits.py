@@ -23,6 +23,7 @@ from strawberry.dataloader import DataLoader
 
 from backend.schema.common import Connection
 from backend.schema.customers import CustomerOrder, CustomerType
+from backend.schema.documents import document_caches
 from backend.schema.errors import MaskUnexpectedErrors
 from backend.schema.limits import limit_extensions
 from bench.documents import NESTED
@@ -152,7 +153,7 @@ class FloorQuery:
 
 def floor_schema() -> strawberry.Schema:
     """Every type below the root is the CRM's own, with the same extensions as the served schema."""
-    return strawberry.Schema(query=FloorQuery, extensions=[*limit_extensions(), MaskUnexpectedErrors])
+    return strawberry.Schema(query=FloorQuery, extensions=[*limit_extensions(), MaskUnexpectedErrors, *document_caches()])
 
 
 async def load_memory(actor: Any) -> MemoryData:

@@ -21,6 +21,7 @@ from backend.resolvers.deals import DealMutation, DealQuery
 from backend.resolvers.leads import LeadMutation, LeadQuery
 from backend.resolvers.live import LiveSubscription
 from backend.resolvers.users import UserMutation, UserQuery
+from backend.schema.documents import document_caches
 from backend.schema.errors import MaskUnexpectedErrors
 from backend.schema.limits import limit_extensions
 from backend.schema.shared_events import SharedEventExecutor
@@ -49,7 +50,8 @@ def build_schema(introspection: bool | None = None) -> strawberry.Schema:
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
         subscription=merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None,
-        extensions=[*limit_extensions(), MaskUnexpectedErrors, *([] if allow else [DisableIntrospection])],
+        extensions=[*limit_extensions(), MaskUnexpectedErrors, *([] if allow else [DisableIntrospection]),
+                    *document_caches()],
         config=StrawberryConfig(disable_field_suggestions=True),
         execution_context_class=SharedEventExecutor,
     )
