@@ -16,6 +16,7 @@ from backend import graphiql
 from backend.auth.origin import origin_allowed
 from backend.auth.requests import actor_for_token, authenticate, bearer
 from backend.http_limits import decode_json_text
+from backend.schema import frames
 from backend.schema.context import Context
 from backend.schema.root import schema
 
@@ -45,6 +46,9 @@ class CrmGraphQL(GraphQL):
 
     def decode_json(self, data: str | bytes) -> object:
         return decode_json_text(data)
+
+    def encode_json(self, data: object) -> str | bytes:
+        return frames.encode(data)
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return graphiql.render()  # our own assets, never a CDN

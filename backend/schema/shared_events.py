@@ -9,6 +9,7 @@ document instead of 1,000 times. Each subscriber still gets its own frame, error
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Hashable
 from typing import Any
@@ -44,13 +45,11 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
     subscriber's own (they carry its request id), so every subscriber then executes for itself."""
 
     def execute_operation(self, serially: bool | None = None) -> Any:
-        key = self._event_key() if serially is False else None  # graphql-core executes events serially=False
+        key = self._key_for(self.root_value) if serially is False else None  # events run with serially=False
         if key is None:
             return super().execute_operation(serially)
-        done = event_results.done(key)
-        if done is not None and done.exception() is None and not done.result().errors:
-            return done.result()  # no coroutine, no await: graphql-core takes a plain result as it is
-        return self._shared(key, serially)
+        shared = _shareable(event_results.done(key))
+        return shared if shared is not None else self._shared(key, serially)
 
     async def _shared(self, key: Hashable, serially: bool | None) -> ExecutionResult:
         computed_here = False
@@ -73,6 +72,10 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         # The document, its name and variables are the subscription's: worked out once, not per event.
         if "_operation_key" not in self.__dict__:
             self._operation_key = self._subscription_key()
+        key = self._key_for(payload)
+        done = _shareable(event_results.done(key)) if key is not None else None
+        if done is not None:
+            return Executed(done)  # the event's result exists: no copy of this executor to run it again
         return super().build_per_event_executor(payload)
 
     def _subscription_key(self) -> tuple[Hashable, ...] | None:
@@ -83,9 +86,28 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         name = operation.name.value if operation.name else None
         return (operation.loc.source.body, name, variables)
 
-    def _event_key(self) -> tuple[Hashable, ...] | None:
+    def _key_for(self, event: object) -> tuple[Hashable, ...] | None:
         operation_key = self.__dict__.get("_operation_key")
         actor = getattr(self.context_value, "actor", None)
         if operation_key is None or actor is None:
             return None
-        return (Same(self.root_value), *operation_key, permissions.view(actor))
+        return (Same(event), *operation_key, permissions.view(actor))
+
+
+class Executed:
+    """Stands in for a per-event executor when the event's shared result is already there."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: ExecutionResult) -> None:
+        self.result = result
+
+    def execute_operation(self, serially: bool | None = None) -> ExecutionResult:
+        return self.result
+
+
+def _shareable(done: asyncio.Future[ExecutionResult] | None) -> ExecutionResult | None:
+    """A finished shared result another subscriber may take as it is (no coroutine, no await)."""
+    if done is None or done.exception() is not None or done.result().errors:
+        return None
+    return done.result()
