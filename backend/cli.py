@@ -55,7 +55,11 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"CRM: {url}/   GraphiQL: {url}/graphql   Health: {url}/healthz")
     # By module path, never the app object: the UI's components are found by dotted import path.
     # proxy_headers off: X-Forwarded-For is believed only from CRM_TRUSTED_PROXIES, which the app decides.
-    options = {"host": settings.host, "port": settings.port, "proxy_headers": False, "log_level": "info"}
+    # Websocket compression off, as Node's `ws` and Hasura ship it: its cost is paid per subscriber and
+    # frame (the payload is shared, the compression context is not), and each connection keeps a zlib
+    # context; live events are small JSON (docs/benchmarks.md, fan-out).
+    options = {"host": settings.host, "port": settings.port, "proxy_headers": False, "log_level": "info",
+               "ws_per_message_deflate": False}
     if args.workers <= 1:
         uvicorn.run("backend.app:app", **options)
         return 0

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import websockets.sync.client
 
 from backend.cli import build_parser
 
@@ -111,6 +112,10 @@ def test_serve_starts_the_dev_identity_provider_and_the_server(tmp_path: Path) -
         assert discovery.status_code == 200
         page = httpx.get(f"http://127.0.0.1:{port}/graphql", headers={"Accept": "text/html"}, timeout=5)
         assert page.status_code == 200 and "graphiql" in page.text.lower()
+        # Offered compression is declined: live events would be compressed once per subscriber.
+        with websockets.sync.client.connect(f"ws://127.0.0.1:{port}/graphql", compression="deflate",
+                                            subprotocols=["graphql-transport-ws"], open_timeout=5) as connection:
+            assert connection.response.headers.get("Sec-WebSocket-Extensions") is None
     finally:
         server.terminate()
         server.wait(timeout=30)
