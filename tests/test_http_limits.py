@@ -51,3 +51,16 @@ async def test_invalid_documents_carry_a_code(db):
         response = await c.post("/graphql", json={"query": "{ customers(first: ) }"})
     error = response.json()["errors"][0]
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "query"}
+
+
+async def test_bad_variables_are_the_clients_mistake_naming_the_variable(db):
+    """A missing or mistyped variable is BAD_USER_INPUT naming it, never a masked INTERNAL."""
+    document = "query($q: String!, $first: Int) { customers(first: $first, search: $q) { totalCount } }"
+    async with client() as c:
+        # Variables are checked before any resolver runs, so no sign-in is needed to see the answer.
+        missing = await c.post("/graphql", json={"query": document, "variables": {"first": 5}})
+        mistyped = await c.post("/graphql", json={"query": document, "variables": {"q": "a", "first": "many"}})
+    for response, variable in ((missing, "q"), (mistyped, "first")):
+        error = response.json()["errors"][0]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": variable}
+        assert f"${variable}" in error["message"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from graphql import GraphQLError
+from graphql import GraphQLError, VariableDefinitionNode
 from strawberry.extensions import MaskErrors
 
 from backend.errors import CrmError
@@ -16,7 +16,14 @@ log = logging.getLogger("crm.errors")
 
 def is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
-    return original is not None and not isinstance(original, CrmError)
+    return original is not None and not isinstance(original, CrmError) and variable_of(error) is None
+
+
+def variable_of(error: GraphQLError) -> str | None:
+    """The variable a request's `variables` gave no or a wrong value for (graphql-core locates these errors
+    at the variable's definition and keeps the coercion error as the original)."""
+    node = error.nodes[0] if error.nodes else None
+    return node.variable.name.value if isinstance(node, VariableDefinitionNode) else None
 
 
 class MaskUnexpectedErrors(MaskErrors):
@@ -45,7 +52,11 @@ class MaskUnexpectedErrors(MaskErrors):
 
 
 def _with_code(error: GraphQLError) -> GraphQLError:
-    """A document that does not parse or validate is the client's mistake in the request's `query`."""
-    if error.original_error is None and not (error.extensions or {}).get("code"):
+    """A document that does not parse or validate is the client's mistake in the request's `query`; a bad
+    variable is the client's mistake in that variable."""
+    variable = variable_of(error)
+    if variable is not None:
+        error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT", "field": variable}
+    elif error.original_error is None and not (error.extensions or {}).get("code"):
         error.extensions = {**(error.extensions or {}), "code": "BAD_USER_INPUT", "field": "query"}
     return error
