@@ -20,13 +20,13 @@ def filter_query(query: QuerySet, where: AuditFilter | None) -> QuerySet:
     if where is None:
         return query
     if where.entity:
-        query = query.filter(entity=where.entity.strip())
+        query = query.filter(entity=v.column_text("filter.entity", AuditEntry, "entity", where.entity))
     if where.entity_id:
-        query = query.filter(entity_id=str(where.entity_id).strip())
+        query = query.filter(entity_id=v.column_text("filter.entityId", AuditEntry, "entity_id", str(where.entity_id)))
     if where.actor_id:
         query = query.filter(actor_id=v.parse_id("filter.actorId", where.actor_id))
     if where.action:
-        query = query.filter(action=where.action.strip())
+        query = query.filter(action=v.column_text("filter.action", AuditEntry, "action", where.action))
     if where.at and where.at.start:
         query = query.filter(at__gte=v.aware("filter.at.start", where.at.start))
     if where.at and where.at.end:

@@ -36,11 +36,11 @@ def filter_query(query: QuerySet, where: CustomerFilter | None) -> QuerySet:
     if where.status:
         query = query.filter(status__in=list(where.status))
     if where.industry:
-        query = query.filter(industry__in=where.industry)
+        query = query.filter(industry__in=[v.column_text("filter.industry", Customer, "industry", i) for i in where.industry])
     if where.segment:
-        query = query.filter(segment__in=where.segment)
+        query = query.filter(segment__in=[v.column_text("filter.segment", Customer, "segment", s) for s in where.segment])
     if where.country:
-        query = query.filter(country__in=[c.upper() for c in where.country])
+        query = query.filter(country__in=[v.country("filter.country", c) for c in where.country])
     if where.account_manager_id:
         query = query.filter(
             account_manager_id__in=[v.parse_id("filter.accountManagerId", i) for i in where.account_manager_id]

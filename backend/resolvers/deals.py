@@ -73,7 +73,7 @@ def conditions(where: DealFilter | None) -> list[Condition]:
     if where.customer_id:
         found.append(("customer_id", "in", _ids("filter.customerId", where.customer_id)))
     if where.currency:
-        found.append(("currency", "in", [c.strip().upper() for c in where.currency]))
+        found.append(("currency", "in", [v.currency("filter.currency", c) for c in where.currency]))
     ranges = (
         ("amount", where.amount and where.amount.min, where.amount and where.amount.max),
         ("expected_close_date", where.expected_close and where.expected_close.start,

@@ -37,7 +37,7 @@ def filter_leads(query: QuerySet, where: LeadFilter | None) -> QuerySet:
     if where.customer_id:
         query = query.filter(customer_id__in=[v.parse_id("filter.customerId", i) for i in where.customer_id])
     if where.source:
-        query = query.filter(source__in=[s.strip() for s in where.source])
+        query = query.filter(source__in=[v.column_text("filter.source", Lead, "source", s) for s in where.source])
     if where.created_at and where.created_at.start:
         query = query.filter(created_at__gte=v.aware("filter.createdAt.start", where.created_at.start))
     if where.created_at and where.created_at.end:

@@ -35,6 +35,12 @@ def text(field: str, value: str | None, *, max_length: int, required: bool = Fal
     return cleaned
 
 
+def column_text(field: str, model: type[Model], column: str, value: str | None) -> str:
+    """A filter value for a text column, cleaned as inputs are: one longer than the column holds could never
+    match (and the database layer would refuse it), so it is the client's mistake."""
+    return text(field, value, max_length=model._meta.fields_map[column].max_length)
+
+
 def email(field: str, value: str | None, *, required: bool = False) -> str:
     cleaned = text(field, value, max_length=254, required=required).lower()
     if cleaned and not EMAIL.match(cleaned):
