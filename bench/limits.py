@@ -126,15 +126,28 @@ class MemoryLoaders:
     """The loaders the nested document touches, answering from memory; new per request like the real ones."""
 
     def __init__(self, data: MemoryData) -> None:
-        self.contacts_of_customer = _memory_loader(data.contacts)
-        self.deals_of_customer = _memory_loader(data.deals)
+        self._contacts = _memory_loader(data.contacts)
+        self._deals = _memory_loader(data.deals)
         self._recent: dict[int, DataLoader] = {}
         self._activities = data.activities
+        self._once: dict[Any, Any] = {}
 
-    def recent_activities(self, owner: str, limit: int, kind: Any) -> DataLoader:
+    def contacts_of_customer(self, columns: Any = None) -> DataLoader:
+        return self._contacts
+
+    def deals_of_customer(self, columns: Any = None) -> DataLoader:
+        return self._deals
+
+    def recent_activities(self, owner: str, limit: int, kind: Any, columns: Any = None) -> DataLoader:
         if limit not in self._recent:
             self._recent[limit] = _memory_loader(self._activities, limit)
         return self._recent[limit]
+
+    def once(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """As the real loaders' (the types ask it which columns a field reads)."""
+        if key not in self._once:
+            self._once[key] = compute()
+        return self._once[key]
 
 
 @dataclass
@@ -165,8 +178,8 @@ async def load_memory(actor: Any) -> MemoryData:
     ids = [edge.node.id for edge in page.edges]
     loaders = Loaders(actor)
     contacts, deals, activities = await asyncio.gather(
-        loaders.contacts_of_customer.load_many(ids),
-        loaders.deals_of_customer.load_many(ids),
+        loaders.contacts_of_customer().load_many(ids),
+        loaders.deals_of_customer().load_many(ids),
         loaders.recent_activities("customer", 5, None).load_many(ids),
     )
     return MemoryData(page, dict(zip(ids, contacts)), dict(zip(ids, deals)), dict(zip(ids, activities)))

@@ -11,6 +11,7 @@ from tortoise.queryset import QuerySet
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.models import Activity, ActivityKind, TaskStatus
+from backend.resolvers.columns import selected_columns
 from backend.resolvers.paging import paginate
 from backend.schema.activities import (
     ActivityFilter,
@@ -84,7 +85,8 @@ class ActivityQuery:
             SortDirection.ASC if order.field is ActivityOrderField.DUE_AT else SortDirection.DESC
         )
         return await paginate(
-            query, field=order.field.value, descending=direction is SortDirection.DESC, first=first, after=after
+            query, field=order.field.value, descending=direction is SortDirection.DESC, first=first, after=after,
+            columns=selected_columns(info, ActivityType, Activity, ("edges", "node")),
         )
 
 

@@ -9,6 +9,7 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.models import Contact
+from backend.resolvers.columns import selected_columns
 from backend.resolvers.paging import paginate
 from backend.schema.common import Connection, SortDirection, provided
 from backend.schema.contacts import (
@@ -69,7 +70,8 @@ class ContactQuery:
             query = query.filter(every_word(search, "name", "email", "phone"))
         order = order_by or ContactOrder(field=ContactOrderField.NAME)
         return await paginate(
-            query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after
+            query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after,
+            columns=selected_columns(info, ContactType, Contact, ("edges", "node")),
         )
 
 

@@ -9,6 +9,7 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.models import Customer
+from backend.resolvers.columns import selected_columns
 from backend.resolvers.paging import paginate
 from backend.schema.common import Connection, Deleted, SortDirection, provided
 from backend.schema.context import Info
@@ -82,7 +83,8 @@ class CustomerQuery:
             query = query.filter(customer_search_q(search))
         order = order_by or CustomerOrder(field=CustomerOrderField.NAME)
         return await paginate(
-            query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after
+            query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after,
+            columns=selected_columns(info, CustomerType, Customer, ("edges", "node")),
         )
 
 

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 from tortoise import connections
@@ -21,6 +21,7 @@ from tortoise.models import Model
 
 from backend import permissions
 from backend.auth.actor import Actor
+from backend.resolvers.columns import Columns, converters, fetch, instances, with_columns
 from backend.models import (
     Activity,
     ActivityKind,
@@ -38,6 +39,7 @@ from backend.models import (
     User,
 )
 
+T = TypeVar("T")
 
 # Columns are qualified: a filter on the stage joins a table that has its own `probability`.
 DEAL_WEIGHT = RawSQL('"deal"."amount" * "deal"."probability"')
@@ -122,23 +124,20 @@ class Loaders:
     def deal_totals(self, key: Hashable, deals: Any) -> DataLoader[int, list[dict[str, Any]]]:
         """Count, amount and amount × probability of the `deals` query per pipeline, by stage and currency:
         one GROUP BY for every pipeline asked for (`key` names the filter that shaped `deals`)."""
-        cache = self.__dict__.setdefault("_deal_totals", {})
-        if key not in cache:
 
-            async def load(keys: Sequence[int]) -> list[list[dict[str, Any]]]:
-                rows = await (
-                    deals.filter(pipeline_id__in=list(keys))
-                    .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(DEAL_WEIGHT))
-                    .group_by("pipeline_id", "stage_id", "currency")
-                    .values("pipeline_id", "stage_id", "currency", "n", "total", "weighted")
-                )
-                groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
-                for row in rows:
-                    groups[row["pipeline_id"]].append(row)
-                return [groups.get(k, []) for k in keys]
+        async def load(keys: Sequence[int]) -> list[list[dict[str, Any]]]:
+            rows = await (
+                deals.filter(pipeline_id__in=list(keys))
+                .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(DEAL_WEIGHT))
+                .group_by("pipeline_id", "stage_id", "currency")
+                .values("pipeline_id", "stage_id", "currency", "n", "total", "weighted")
+            )
+            groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            for row in rows:
+                groups[row["pipeline_id"]].append(row)
+            return [groups.get(k, []) for k in keys]
 
-            cache[key] = DataLoader(load)
-        return cache[key]
+        return self._keyed(("deal_totals", key), load)
 
     @cached_property
     def customer(self) -> DataLoader[int, Customer | None]:
@@ -159,25 +158,32 @@ class Loaders:
 
         return load
 
-    @cached_property
-    def contacts_of_customer(self) -> DataLoader[int, list[Contact]]:
+    def contacts_of_customer(self, columns: Columns = None) -> DataLoader[int, list[Contact]]:
         async def load(keys: Sequence[int]) -> list[list[Contact]]:
-            rows = await Contact.filter(permissions.contact_rule(self.actor), customer_id__in=list(keys)).order_by(
-                "-is_primary", "name", "id"
-            )
+            query = Contact.filter(permissions.contact_rule(self.actor), customer_id__in=list(keys))
+            rows = await fetch(query.order_by("-is_primary", "name", "id"), with_columns(columns, "customer_id"))
             return grouped(rows, keys, "customer_id")
 
-        return DataLoader(load)
+        return self._keyed(("contacts_of_customer", columns), load)
 
-    @cached_property
-    def deals_of_customer(self) -> DataLoader[int, list[Deal]]:
+    def deals_of_customer(self, columns: Columns = None) -> DataLoader[int, list[Deal]]:
         async def load(keys: Sequence[int]) -> list[list[Deal]]:
-            rows = await Deal.filter(permissions.deal_rule(self.actor), customer_id__in=list(keys)).select_related(
-                "stage"
-            ).order_by("-created_at", "-id")
+            query = Deal.filter(permissions.deal_rule(self.actor), customer_id__in=list(keys))
+            rows = await fetch(query.order_by("-created_at", "-id"), with_columns(columns, "customer_id"), "stage")
             return grouped(rows, keys, "customer_id")
 
-        return DataLoader(load)
+        return self._keyed(("deals_of_customer", columns), load)
+
+    def _keyed(self, key: Hashable, load: Callable[[Sequence[Any]], Awaitable[list[Any]]]) -> DataLoader:
+        """One loader per key for the request (a key names what is loaded, and which columns)."""
+        return self.once(key, lambda: DataLoader(load))
+
+    def once(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A value worked out once for the request, as a loader or the columns a field of the document reads."""
+        memo = self.__dict__.setdefault("_once", {})
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
 
     @cached_property
     def notes_of_customer(self) -> DataLoader[int, list[Note]]:
@@ -217,16 +223,17 @@ class Loaders:
             self.__dict__["_rates"] = asyncio.ensure_future(rates())
         return self.__dict__["_rates"]
 
-    def recent_activities(self, owner: str, limit: int, kind: ActivityKind | None) -> DataLoader[int, list[Activity]]:
+    def recent_activities(
+        self, owner: str, limit: int, kind: ActivityKind | None, columns: Columns = None
+    ) -> DataLoader[int, list[Activity]]:
         """The newest `limit` activities of each customer, contact or deal (`owner`), in one statement."""
-        key = ("recent_activities", owner, limit, kind)
-        cache = self.__dict__.setdefault("_recent", {})
-        if key not in cache:
-            cache[key] = DataLoader(lambda keys: self._recent_activities(owner, limit, kind, keys))
-        return cache[key]
+        return self._keyed(
+            ("recent_activities", owner, limit, kind, columns),
+            lambda keys: self._recent_activities(owner, limit, kind, columns, keys),
+        )
 
     async def _recent_activities(
-        self, owner: str, limit: int, kind: ActivityKind | None, keys: Sequence[int]
+        self, owner: str, limit: int, kind: ActivityKind | None, columns: Columns, keys: Sequence[int]
     ) -> list[list[Activity]]:
         column = {"customer": "customer_id", "contact": "contact_id", "deal": "deal_id"}[owner]
         visible = Activity.filter(permissions.activity_rule(self.actor), **{f"{column}__in": list(keys)})
@@ -234,21 +241,25 @@ class Loaders:
             visible = visible.filter(kind=kind)
         # A window function keeps "the last N per parent" to one statement instead of one per parent.
         inner, params = parameterized(visible.values_list("id", flat=True))
+        wanted = with_columns(columns, column)
+        selected = "a.*" if wanted is None else ", ".join(f'a."{c}"' for c in wanted)
         sql = (
-            f'SELECT a.* FROM (SELECT "id", ROW_NUMBER() OVER (PARTITION BY "{column}" '
+            f'SELECT {selected} FROM (SELECT "id", ROW_NUMBER() OVER (PARTITION BY "{column}" '
             f'ORDER BY "occurred_at" DESC, "id" DESC) AS "rn" FROM "activity" WHERE "id" IN ({inner})) r '
             f'JOIN "activity" a ON a."id" = r."id" WHERE r."rn" <= {int(limit)} '
             f'ORDER BY a."occurred_at" DESC, a."id" DESC'
         )
-        rows = [Activity._init_from_db(**row) for row in await connections.get("default").execute_query_dict(sql, params)]
+        found = await connections.get("default").execute_query_dict(sql, params)
+        if wanted is None:
+            rows = [Activity._init_from_db(**row) for row in found]
+        else:
+            convert = converters(Activity, wanted)
+            rows = instances(Activity, ({c: to_python(row[c]) for c, to_python in convert} for row in found))
         return grouped(rows, keys, column)
 
     def latest_enrolments(self, limit: int) -> DataLoader[int, list[Enrolment]]:
         """The newest `limit` enrolments of each campaign (campaigns already visible to the reader)."""
-        cache = self.__dict__.setdefault("_enrolments", {})
-        if limit not in cache:
-            cache[limit] = DataLoader(lambda keys: self._latest_enrolments(limit, keys))
-        return cache[limit]
+        return self._keyed(("latest_enrolments", limit), lambda keys: self._latest_enrolments(limit, keys))
 
     async def _latest_enrolments(self, limit: int, keys: Sequence[int]) -> list[list[Enrolment]]:
         inner, params = parameterized(Enrolment.filter(campaign_id__in=list(keys)).values_list("id", flat=True))
@@ -265,13 +276,8 @@ class Loaders:
         """Engagement time series of campaigns: one GROUP BY statement for every campaign on the page."""
         from backend.services.engagement import series
 
-        key = (bucket, start, end)
-        cache = self.__dict__.setdefault("_engagement", {})
-        if key not in cache:
+        async def load(keys: Sequence[int]) -> list[list[Any]]:
+            found = await series(list(keys), bucket, start, end)
+            return [found[k] for k in keys]
 
-            async def load(keys: Sequence[int]) -> list[list[Any]]:
-                found = await series(list(keys), bucket, start, end)
-                return [found[k] for k in keys]
-
-            cache[key] = DataLoader(load)
-        return cache[key]
+        return self._keyed(("campaign_engagement", bucket, start, end), load)

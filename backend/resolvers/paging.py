@@ -11,6 +11,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from backend.errors import BadUserInput, QueryTooComplex
+from backend.resolvers.columns import Columns, fetch, with_columns
 from backend.schema.common import Connection, Edge, PageInfo
 from backend.settings import get_settings
 
@@ -69,8 +70,10 @@ async def paginate(
     descending: bool,
     first: int | None,
     after: str | None,
+    columns: Columns = None,
 ) -> Connection:
-    """One page of `query` in (field, id) order; the count query stays lazy until `totalCount` is asked."""
+    """One page of `query` in (field, id) order; the count query stays lazy until `totalCount` is asked.
+    With `columns`, the rows hold only those (and the page's key)."""
     size = page_size(first)
     page_query = query
     if after:
@@ -82,7 +85,7 @@ async def paginate(
             page_query = page_query.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
     prefix = "-" if descending else ""
     ordering = [f"{prefix}{field}", f"{prefix}id"] if field != "id" else [f"{prefix}id"]
-    rows = await page_query.order_by(*ordering).limit(size + 1) if size else []
+    rows = await fetch(page_query.order_by(*ordering).limit(size + 1), with_columns(columns, field)) if size else []
     has_next = len(rows) > size
     rows = rows[:size]
     edges = [Edge(cursor=make_cursor(field, row), node=row) for row in rows]

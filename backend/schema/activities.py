@@ -16,6 +16,7 @@ from backend.schema.common import DateTimeRange, SortDirection
 from backend.schema.customers import ActivityKindEnum
 from backend.schema.users import UserType
 from backend.schema.context import Info
+from backend.resolvers.columns import reads
 from backend.services import activities as activity_service
 
 if TYPE_CHECKING:
@@ -50,36 +51,39 @@ class ActivityType:
     version: int = strawberry.field(description="Send it back with task changes")
     created_at: datetime = strawberry.field(description="Logged at")
 
-    @strawberry.field(description="The customer")
+    @strawberry.field(description="The customer", metadata=reads("customer_id"))
     async def customer(self, info: Info) -> CustomerRef | None:
         customer_id = self.customer_id  # type: ignore[attr-defined]
         return await info.context.loaders.customer.load(customer_id) if customer_id else None
 
-    @strawberry.field(description="The contact")
+    @strawberry.field(description="The contact", metadata=reads("contact_id"))
     async def contact(self, info: Info) -> ContactRef | None:
         contact_id = self.contact_id  # type: ignore[attr-defined]
         return await info.context.loaders.contact.load(contact_id) if contact_id else None
 
-    @strawberry.field(description="The deal")
+    @strawberry.field(description="The deal", metadata=reads("deal_id"))
     async def deal(self, info: Info) -> DealRef | None:
         deal_id = self.deal_id  # type: ignore[attr-defined]
         return await info.context.loaders.deal.load(deal_id) if deal_id else None
 
-    @strawberry.field(description="Who logged it")
+    @strawberry.field(description="Who logged it", metadata=reads("author_id"))
     async def author(self, info: Info) -> UserType | None:
         user_id = self.author_id  # type: ignore[attr-defined]
         return await info.context.loaders.user.load(user_id) if user_id else None
 
-    @strawberry.field(description="Tasks: who should do it")
+    @strawberry.field(description="Tasks: who should do it", metadata=reads("assignee_id"))
     async def assignee(self, info: Info) -> UserType | None:
         user_id = self.assignee_id  # type: ignore[attr-defined]
         return await info.context.loaders.user.load(user_id) if user_id else None
 
-    @strawberry.field(description="Tasks: statuses it may move to next (empty once done or aborted)")
+    @strawberry.field(
+        description="Tasks: statuses it may move to next (empty once done or aborted)",
+        metadata=reads("task_status")
+    )
     def allowed_task_statuses(self) -> list[TaskStatus]:  # type: ignore[valid-type]
         return activity_service.allowed_next(self)  # type: ignore[arg-type]
 
-    @strawberry.field(description="Tasks: still open and past their due date")
+    @strawberry.field(description="Tasks: still open and past their due date", metadata=reads("task_status", "due_at"))
     def overdue(self) -> bool:
         return activity_service.is_overdue(self)  # type: ignore[arg-type]
 

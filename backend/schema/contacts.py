@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
+from backend.models import Activity
 from backend.models import ContactStatus as ContactStatusModel
 from backend.models import LeadStatus as LeadStatusModel
 from backend.schema.common import DateTimeRange, SortDirection
 from backend.schema.customers import ActivityKindEnum
 from backend.schema.users import UserType
 from backend.schema.context import Info
+from backend.resolvers.columns import reads, selected_columns
 from backend.services import contacts as contact_service
 
 if TYPE_CHECKING:
@@ -54,19 +56,22 @@ class ContactType:
     created_at: datetime = strawberry.field(description="Created at")
     updated_at: datetime = strawberry.field(description="Last changed at")
 
-    @strawberry.field(description="The customer this person works for")
+    @strawberry.field(description="The customer this person works for", metadata=reads("customer_id"))
     async def customer(self, info: Info) -> CustomerRef | None:
         return await _customer(info, self.customer_id)  # type: ignore[attr-defined]
 
-    @strawberry.field(description="The salesperson who owns this contact")
+    @strawberry.field(description="The salesperson who owns this contact", metadata=reads("owner_id"))
     async def owner(self, info: Info) -> UserType | None:
         return await _user(info, self.owner_id)  # type: ignore[attr-defined]
 
-    @strawberry.field(description="Statuses this contact may move to next (converted only through convertContact)")
+    @strawberry.field(
+        description="Statuses this contact may move to next (converted only through convertContact)",
+        metadata=reads("status")
+    )
     def allowed_statuses(self) -> list[ContactStatus]:  # type: ignore[valid-type]
         return contact_service.allowed_next(self)  # type: ignore[arg-type]
 
-    @strawberry.field(description="The newest activities with this person, newest first")
+    @strawberry.field(description="The newest activities with this person, newest first", metadata=reads())
     async def activities(
         self,
         info: Info,
@@ -75,8 +80,11 @@ class ContactType:
     ) -> list[ActivityRef]:
         from backend.resolvers.paging import page_size
 
+        from backend.schema.activities import ActivityType
+
         limit = min(page_size(first), 50)
-        return await info.context.loaders.recent_activities("contact", limit, kind).load(int(self.id))
+        columns = selected_columns(info, ActivityType, Activity)
+        return await info.context.loaders.recent_activities("contact", limit, kind, columns).load(int(self.id))
 
 
 @strawberry.input(description="Which contacts to list; all conditions must hold")

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
+from backend.models import Activity, Contact, Deal, StageKind
 from backend.models import ActivityKind as ActivityKindModel
 from backend.models import CustomerStatus as CustomerStatusModel
-from backend.models import StageKind
 from backend.schema.common import DateTimeRange, Money, SortDirection
 from backend.schema.users import UserType
 from backend.services import customers as service
 from backend.schema.context import Info
+from backend.resolvers.columns import reads, selected_columns, with_columns
 
 if TYPE_CHECKING:
     from backend.schema.activities import ActivityType
@@ -95,29 +96,40 @@ class CustomerType:
     created_at: datetime = strawberry.field(description="Created at")
     updated_at: datetime = strawberry.field(description="Last changed at")
 
-    @strawberry.field(description="Statuses this customer may move to next")
+    @strawberry.field(
+        description="Statuses this customer may move to next",
+        metadata=reads("status", "status_before_block")
+    )
     def allowed_statuses(self) -> list[CustomerStatus]:  # type: ignore[valid-type]
         return service.allowed_next(self)  # type: ignore[arg-type]
 
-    @strawberry.field(description="The employee responsible for the relationship")
+    @strawberry.field(description="The employee responsible for the relationship", metadata=reads("account_manager_id"))
     async def account_manager(self, info: Info) -> UserType | None:
         manager_id = self.account_manager_id  # type: ignore[attr-defined]
         return await info.context.loaders.user.load(manager_id) if manager_id else None
 
-    @strawberry.field(description="People at this customer, primary contact first")
+    @strawberry.field(description="People at this customer, primary contact first", metadata=reads())
     async def contacts(self, info: Info) -> list[ContactRef]:
-        return await info.context.loaders.contacts_of_customer.load(self.id)
+        from backend.schema.contacts import ContactType
 
-    @strawberry.field(description="The primary contact, if one is marked")
+        columns = selected_columns(info, ContactType, Contact)
+        return await info.context.loaders.contacts_of_customer(columns).load(self.id)
+
+    @strawberry.field(description="The primary contact, if one is marked", metadata=reads())
     async def primary_contact(self, info: Info) -> ContactRef | None:
-        contacts = await info.context.loaders.contacts_of_customer.load(self.id)
+        from backend.schema.contacts import ContactType
+
+        columns = with_columns(selected_columns(info, ContactType, Contact), "is_primary")
+        contacts = await info.context.loaders.contacts_of_customer(columns).load(self.id)
         return next((c for c in contacts if c.is_primary), None)
 
-    @strawberry.field(description="Deals with this customer, newest first")
+    @strawberry.field(description="Deals with this customer, newest first", metadata=reads())
     async def deals(self, info: Info) -> list[DealRef]:
-        return await info.context.loaders.deals_of_customer.load(self.id)
+        from backend.schema.deals import DealType
 
-    @strawberry.field(description="The newest activities, newest first")
+        return await info.context.loaders.deals_of_customer(selected_columns(info, DealType, Deal)).load(self.id)
+
+    @strawberry.field(description="The newest activities, newest first", metadata=reads())
     async def activities(
         self,
         info: Info,
@@ -126,18 +138,24 @@ class CustomerType:
     ) -> list[ActivityRef]:
         from backend.resolvers.paging import page_size
 
-        limit = min(page_size(first), 50)
-        return await info.context.loaders.recent_activities("customer", limit, kind).load(self.id)
+        from backend.schema.activities import ActivityType
 
-    @strawberry.field(description="Internal notes, pinned first, then newest")
+        limit = min(page_size(first), 50)
+        columns = selected_columns(info, ActivityType, Activity)
+        return await info.context.loaders.recent_activities("customer", limit, kind, columns).load(self.id)
+
+    @strawberry.field(description="Internal notes, pinned first, then newest", metadata=reads())
     async def notes(self, info: Info) -> list[NoteType]:
         return await info.context.loaders.notes_of_customer.load(self.id)
 
-    @strawberry.field(description="Every status change with who, when and why, oldest first")
+    @strawberry.field(description="Every status change with who, when and why, oldest first", metadata=reads())
     async def status_history(self, info: Info) -> list[CustomerStatusChangeType]:
         return await info.context.loaders.status_history_of_customer.load(self.id)
 
-    @strawberry.field(description="Totals, open deals, customer since, last activity (360° header)")
+    @strawberry.field(
+        description="Totals, open deals, customer since, last activity (360° header)",
+        metadata=reads("created_at")
+    )
     async def summary(self, info: Info) -> CustomerSummary:
         from backend.services.currency import to_base
         from backend.settings import get_settings
@@ -145,7 +163,7 @@ class CustomerType:
         loaders = info.context.loaders
         # Started together so that every customer's loads of a page join the same batches.
         deals, history, last_activity, table = await asyncio.gather(
-            loaders.deals_of_customer.load(self.id),
+            loaders.deals_of_customer().load(self.id),
             loaders.status_history_of_customer.load(self.id),
             loaders.last_activity_at.load(self.id),
             loaders.exchange_rates(),

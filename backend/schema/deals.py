@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
+from backend.models import Activity
 from backend.models import StageKind as StageKindModel
 from backend.schema.common import AmountRange, BigInt, DateRange, DateTimeRange, Money, SortDirection
 from backend.schema.users import UserType
 from backend.schema.context import Info
+from backend.resolvers.columns import reads, selected_columns
 
 if TYPE_CHECKING:
     from backend.schema.activities import ActivityType
@@ -95,19 +97,25 @@ class DealType:
     created_at: datetime = strawberry.field(description="Created at")
     updated_at: datetime = strawberry.field(description="Last changed at")
 
-    @strawberry.field(description="Deal value")
+    @strawberry.field(description="Deal value", metadata=reads("amount", "currency"))
     def amount(self) -> Money:
         return Money(amount=self.amount, currency=self.currency)  # type: ignore[attr-defined]
 
-    @strawberry.field(description="Amount × probability, the weighted forecast")
+    @strawberry.field(
+        description="Amount × probability, the weighted forecast",
+        metadata=reads("amount", "probability", "currency")
+    )
     def weighted_amount(self) -> Money:
         return Money(amount=self.amount * self.probability // 100, currency=self.currency)  # type: ignore[attr-defined]
 
-    @strawberry.field(description="Current stage")
+    @strawberry.field(description="Current stage", metadata=reads("stage_id"))
     async def stage(self, info: Info) -> StageType:
         return await stage_of(self, info)
 
-    @strawberry.field(description="The amount converted to the base currency (CRM_BASE_CURRENCY)")
+    @strawberry.field(
+        description="The amount converted to the base currency (CRM_BASE_CURRENCY)",
+        metadata=reads("amount", "currency")
+    )
     async def amount_in_base_currency(self, info: Info) -> Money | None:
         from backend.services.currency import to_base
         from backend.settings import get_settings
@@ -118,31 +126,35 @@ class DealType:
             return None
         return Money(amount=to_base(self.amount, currency, table), currency=get_settings().base_currency)  # type: ignore[attr-defined]
 
-    @strawberry.field(description="The pipeline")
+    @strawberry.field(description="The pipeline", metadata=reads("pipeline_id"))
     async def pipeline(self, info: Info) -> PipelineType:
         return await info.context.loaders.pipeline.load(self.pipeline_id)  # type: ignore[attr-defined]
 
-    @strawberry.field(description="The customer")
+    @strawberry.field(description="The customer", metadata=reads("customer_id"))
     async def customer(self, info: Info) -> CustomerRef:
         return await info.context.loaders.customer.load(self.customer_id)  # type: ignore[attr-defined]
 
-    @strawberry.field(description="The contact person")
+    @strawberry.field(description="The contact person", metadata=reads("contact_id"))
     async def contact(self, info: Info) -> ContactRef | None:
         contact_id = self.contact_id  # type: ignore[attr-defined]
         return await info.context.loaders.contact.load(contact_id) if contact_id else None
 
-    @strawberry.field(description="Who owns the deal")
+    @strawberry.field(description="Who owns the deal", metadata=reads("owner_id"))
     async def owner(self, info: Info) -> UserType | None:
         owner_id = self.owner_id  # type: ignore[attr-defined]
         return await info.context.loaders.user.load(owner_id) if owner_id else None
 
-    @strawberry.field(description="Newest activities on this deal")
+    @strawberry.field(description="Newest activities on this deal", metadata=reads())
     async def activities(self, info: Info, first: int = 10) -> list[ActivityRef]:
         from backend.resolvers.paging import page_size
 
-        return await info.context.loaders.recent_activities("deal", min(page_size(first), 50), None).load(self.id)
+        from backend.schema.activities import ActivityType
 
-    @strawberry.field(description="Every stage move, oldest first")
+        columns = selected_columns(info, ActivityType, Activity)
+        limit = min(page_size(first), 50)
+        return await info.context.loaders.recent_activities("deal", limit, None, columns).load(self.id)
+
+    @strawberry.field(description="Every stage move, oldest first", metadata=reads())
     async def stage_history(self, info: Info) -> list[DealStageChangeType]:
         return await info.context.loaders.stage_history_of_deal.load(self.id)
 

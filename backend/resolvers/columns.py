@@ -1,0 +1,144 @@
+"""Reading only the columns a request selects: list fields fetch and build those, not whole rows.
+
+A field of an API type reads its namesake column when it has no resolver and the model has that column;
+a resolver field says which columns it reads with `strawberry.field(metadata=reads(...))`. When a
+selection holds a field that says nothing (and is no column), the rows are read whole, so a field nobody
+declared is never served from a row that lacks what it reads.
+
+The instances built here are Tortoise's partial models (as `.only()` makes them, which refuse `save()`),
+made straight from `.values()` dicts: Tortoise's own partial path rebuilds its field sets for every row,
+which cost more than the columns saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from typing import Any, TypeVar
+
+from graphql import FieldNode, FragmentSpreadNode, GraphQLResolveInfo, InlineFragmentNode, SelectionSetNode
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+READS = "crm_reads"
+
+M = TypeVar("M", bound=Model)
+Columns = tuple[str, ...] | None  # None: whole rows
+
+
+def reads(*columns: str) -> dict[str, tuple[str, ...]]:
+    """`strawberry.field(metadata=reads(...))`: the model columns a resolver field reads from its row."""
+    return {READS: columns}
+
+
+def selected_columns(info: Any, type_: type, model: type[Model], path: Sequence[str] = ()) -> Columns:
+    """The columns of `model` that the fields of `type_` selected below the current field read (`path`
+    leads from that field to the type, as ("edges", "node") in a connection); `id` always. Worked out
+    once per field of the document, not once per parent row."""
+    # Strawberry's own `selected_fields` converts arguments too, on every call; the AST is enough here.
+    raw: GraphQLResolveInfo = info._raw_info
+    key = ("columns", *map(id, raw.field_nodes), type_, *path)  # the document's nodes outlive the request
+    return info.context.loaders.once(key, lambda: _columns(raw, info.schema.config.name_converter, type_, model, path))
+
+
+def _columns(raw: GraphQLResolveInfo, names: Any, type_: type, model: type[Model], path: Sequence[str]) -> Columns:
+    fields = _field_columns(type_, model, names)
+    needed = {"id"}
+    for name in _names(raw, _below(raw, raw.field_nodes, path)):
+        if name == "__typename":
+            continue
+        columns = fields.get(name)
+        if columns is None:
+            return None
+        needed.update(columns)
+    return tuple(sorted(needed))
+
+
+def with_columns(columns: Columns, *more: str) -> Columns:
+    """`columns` and those the caller itself reads (to group rows by parent, or to page them)."""
+    return None if columns is None else tuple(sorted({*columns, *more}))
+
+
+def _below(raw: GraphQLResolveInfo, nodes: Iterable[FieldNode], path: Sequence[str]) -> list[SelectionSetNode]:
+    sets = [node.selection_set for node in nodes if node.selection_set]
+    for step in path:
+        sets = [field.selection_set for field in _fields(raw, sets) if field.name.value == step and field.selection_set]
+    return sets
+
+
+def _fields(raw: GraphQLResolveInfo, sets: Iterable[SelectionSetNode]) -> Iterable[FieldNode]:
+    for selection_set in sets:
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                yield selection
+            elif isinstance(selection, InlineFragmentNode):
+                yield from _fields(raw, [selection.selection_set])
+            elif isinstance(selection, FragmentSpreadNode):
+                yield from _fields(raw, [raw.fragments[selection.name.value].selection_set])
+
+
+def _names(raw: GraphQLResolveInfo, sets: Iterable[SelectionSetNode]) -> set[str]:
+    return {field.name.value for field in _fields(raw, sets)}
+
+
+@cache
+def _field_columns(type_: type, model: type[Model], names: Any) -> dict[str, tuple[str, ...] | None]:
+    """GraphQL field name → the columns it reads (None: not known, the whole row)."""
+    found: dict[str, tuple[str, ...] | None] = {}
+    for field in type_.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        if READS in (field.metadata or {}):
+            columns: tuple[str, ...] | None = field.metadata[READS]
+        elif field.base_resolver is None and field.python_name in model._meta.fields_db_projection:
+            columns = (field.python_name,)
+        else:
+            columns = None
+        found[names.get_graphql_name(field)] = columns
+    return found
+
+
+async def fetch(query: QuerySet[M], columns: Columns, *joined: str) -> list[M]:
+    """The query's rows: whole (with `joined` relations) when `columns` is None, else only those columns,
+    and a joined relation's row whole when its key is among them (as `deal.stage` reads `stage_id`)."""
+    if columns is None:
+        return await (query.select_related(*joined) if joined else query)
+    model = query.model
+    fields = model._meta.fields_map
+    related = {
+        name: fields[name].related_model  # type: ignore[attr-defined]
+        for name in joined
+        if fields[name].source_field in columns  # type: ignore[attr-defined]
+    }
+    rows = await query.values(*columns, *(f"{name}__{c}" for name, other in related.items()
+                                          for c in other._meta.fields_db_projection))
+    built = instances(model, ({c: row[c] for c in columns} for row in rows) if related else rows)
+    for name, other in related.items():
+        prefix = f"{name}__"
+        for instance, row in zip(built, rows):
+            values = {key[len(prefix):]: value for key, value in row.items() if key.startswith(prefix)}
+            # Where select_related keeps a joined row: the relation's property reads it from there.
+            instance.__dict__[f"_{name}"] = instances(other, [values])[0] if values["id"] is not None else None
+    return built
+
+
+def instances(model: type[M], rows: Iterable[dict[str, Any]]) -> list[M]:
+    """Partial instances of `model` holding exactly the (already converted) values of `rows`."""
+    state = {"_partial": True, "_saved_in_db": True,
+             "_custom_generated_pk": model._meta.db_pk_column not in model._meta.generated_db_fields}
+    made = []
+    for row in rows:
+        instance = model.__new__(model)
+        instance.__dict__.update(row, **state, _await_when_save={})
+        made.append(instance)
+    return made
+
+
+@cache
+def converters(model: type[Model], columns: tuple[str, ...]) -> list[tuple[str, Callable[[Any], Any]]]:
+    """For rows read by hand-written SQL: each column's conversion from the driver's value, as `.values()`
+    does it (the driver's own types pass as they are)."""
+    native = {key for key, _, _ in model._meta.db_native_fields}
+    return [(c, _same if c in native else model._meta.fields_map[c].to_python_value) for c in columns]
+
+
+def _same(value: Any) -> Any:
+    return value
