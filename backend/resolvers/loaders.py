@@ -239,19 +239,19 @@ class Loaders:
         visible = Activity.filter(permissions.activity_rule(self.actor), **{f"{column}__in": list(keys)})
         if kind is not None:
             visible = visible.filter(kind=kind)
-        # A window function keeps "the last N per parent" to one statement instead of one per parent.
-        inner, params = parameterized(visible.values_list("id", flat=True))
-        wanted = with_columns(columns, column)
-        selected = "a.*" if wanted is None else ", ".join(f'a."{c}"' for c in wanted)
-        sql = (
-            f'SELECT {selected} FROM (SELECT "id", ROW_NUMBER() OVER (PARTITION BY "{column}" '
-            f'ORDER BY "occurred_at" DESC, "id" DESC) AS "rn" FROM "activity" WHERE "id" IN ({inner})) r '
-            f'JOIN "activity" a ON a."id" = r."id" WHERE r."rn" <= {int(limit)} '
-            f'ORDER BY a."occurred_at" DESC, a."id" DESC'
+        # A window function keeps "the last N per parent" to one statement instead of one per parent. It
+        # numbers the visible rows only (WHERE comes first), found through the parent's index.
+        numbered = visible.annotate(
+            rn=RawSQL(f'ROW_NUMBER() OVER (PARTITION BY "{column}" ORDER BY "occurred_at" DESC, "id" DESC)')
         )
+        wanted = with_columns(columns, column)
+        names = wanted or tuple(Activity._meta.fields_db_projection)
+        inner, params = parameterized(numbered.values(*names, "rn"))
+        # By rank: each parent's rows stay newest first, which is all `grouped` keeps.
+        sql = f'SELECT * FROM ({inner}) r WHERE r."rn" <= {int(limit)} ORDER BY r."rn"'
         found = await connections.get("default").execute_query_dict(sql, params)
         if wanted is None:
-            rows = [Activity._init_from_db(**row) for row in found]
+            rows = [Activity._init_from_db(**{c: row[c] for c in names}) for row in found]
         else:
             convert = converters(Activity, wanted)
             rows = instances(Activity, ({c: to_python(row[c]) for c, to_python in convert} for row in found))
