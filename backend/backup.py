@@ -123,7 +123,8 @@ def _pg_restore(database_url: str, source: Path) -> None:
         if made.returncode != 0:
             raise BackupError(f"{source} is not a readable pg_dump backup: {made.stderr.strip()}")
         _pg("psql", database_url, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction",
-            "--command=DROP SCHEMA public CASCADE", "--command=CREATE SCHEMA public", f"--file={script}")
+            "--command=DROP SCHEMA public CASCADE", "--command=CREATE SCHEMA public", f"--file={script}",
+            "--command=ANALYZE")  # a restored table is planned as empty until its statistics exist
 
 
 def _pg_environment(database_url: str) -> dict[str, str]:

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 
 from backend.settings import Settings
 
@@ -82,6 +82,15 @@ async def init(settings: Settings) -> None:
     configure_sql_log(settings.sql_log)
     # A server's lifespan runs in its own task: requests find the connections through the global fallback.
     await Tortoise.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
+
+
+async def analyze() -> None:
+    """After a bulk load. PostgreSQL plans from table statistics that autovacuum refreshes only a while
+    later: until then a freshly filled table is planned as if nearly empty, with sequential scans where
+    an index would serve. (SQLite keeps no statistics unless asked and plans by its own rules.)"""
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        await connection.execute_script("ANALYZE")
 
 
 async def close() -> None:

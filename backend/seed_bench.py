@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
+from backend import db
 from backend.auth.actor import Actor
 from backend.models import (
     Activity,
@@ -69,6 +70,8 @@ async def seed_customers(actor: Actor, total: int, progress: Progress | None = N
         added += size
         if progress:
             progress(present + added, total)
+    if added:
+        await db.analyze()
     return added
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from tortoise import connections
 
 from backend import permissions, seed_bench
 from backend.auth.actor import Actor
@@ -107,6 +108,18 @@ async def test_benchmark_customers_resume_without_duplicates(db: str) -> None:
     assert await Deal.all().count() == 60
     assert await Activity.all().count() == 150
     assert await Contact.filter(is_primary=True).count() == 30
+
+
+async def test_benchmark_customers_leave_fresh_planner_statistics(db: str) -> None:
+    """Queried straight after a bulk load, PostgreSQL would otherwise plan the tables as nearly empty."""
+    connection = connections.get("default")
+    if connection.capabilities.dialect != "postgres":
+        pytest.skip("statistics for the planner are PostgreSQL's")
+    await seed_customers(Actor.system(via="cli"), 40)
+    rows = await connection.execute_query_dict(
+        "SELECT relname, reltuples FROM pg_class WHERE relname IN ('customer', 'activity') ORDER BY relname"
+    )
+    assert [(r["relname"], r["reltuples"]) for r in rows] == [("activity", 200), ("customer", 40)]
 
 
 async def test_benchmark_seed_interrupted_keeps_finished_batches(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
