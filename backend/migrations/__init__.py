@@ -84,6 +84,22 @@ LOOKUP_INDEXES = [
     ("lead", "owner_id"), ("note", "author_id"), ("note", "customer_id"), ("notification", "user_id"),
 ]
 
+def _on_postgres(*statements: str) -> Step:
+    run_all = _sql(*statements)
+
+    async def run(conn: BaseDBAsyncClient) -> None:
+        if conn.capabilities.dialect == "postgres":
+            await run_all(conn)
+
+    return run
+
+
+# PostgreSQL estimates how many customers a search fragment matches from this column's histogram. With
+# its default 100 entries, a fragment found in one entry is taken for 1 % of all customers, and the
+# planner then walks the name index for a page of them instead of asking the trigram index: 30-50 ms at
+# 100,000 customers instead of under 1 ms (docs/benchmarks.md). 1,000 entries estimate ten times finer.
+SEARCH_STATISTICS = 'ALTER TABLE "customer" ALTER COLUMN "search_text" SET STATISTICS 1000'
+
 STEPS: list[tuple[str, Step]] = [
     ("0001_initial", _initial),
     (
@@ -99,6 +115,7 @@ STEPS: list[tuple[str, Step]] = [
     ("0003_default_pipeline", _default_pipeline),
     ("0004_search_index", _search_index),
     ("0005_lookup_indexes", _sql(*(f'CREATE INDEX "idx_{t}_{c}" ON "{t}" ("{c}")' for t, c in LOOKUP_INDEXES))),
+    ("0006_search_statistics", _on_postgres(SEARCH_STATISTICS, 'ANALYZE "customer"')),
 ]
 
 
