@@ -113,10 +113,14 @@ async def fetch(query: QuerySet[M], columns: Columns, *joined: str) -> list[M]:
     built = instances(model, ({c: row[c] for c in columns} for row in rows) if related else rows)
     for name, other in related.items():
         prefix = f"{name}__"
+        keys = [(f"{prefix}{c}", c) for c in other._meta.fields_db_projection]
+        made: dict[Any, Model | None] = {None: None}  # one instance per related row (a stage of many deals)
         for instance, row in zip(built, rows):
-            values = {key[len(prefix):]: value for key, value in row.items() if key.startswith(prefix)}
+            key = row[f"{prefix}id"]
+            if key not in made:
+                made[key] = instances(other, [{column: row[field] for field, column in keys}])[0]
             # Where select_related keeps a joined row: the relation's property reads it from there.
-            instance.__dict__[f"_{name}"] = instances(other, [values])[0] if values["id"] is not None else None
+            instance.__dict__[f"_{name}"] = made[key]
     return built
 
 
