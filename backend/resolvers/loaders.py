@@ -18,10 +18,10 @@ from tortoise import connections
 from tortoise.expressions import RawSQL
 from tortoise.functions import Count, Max, Sum
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.auth.actor import Actor
-from backend.resolvers.columns import Columns, converters, fetch, instances, with_columns
 from backend.models import (
     Activity,
     ActivityKind,
@@ -38,8 +38,10 @@ from backend.models import (
     Team,
     User,
 )
+from backend.resolvers.columns import Columns, converters, fetch, instances, with_columns
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 # Columns are qualified: a filter on the stage joins a table that has its own `probability`.
 DEAL_WEIGHT = RawSQL('"deal"."amount" * "deal"."probability"')
@@ -73,6 +75,28 @@ def parameterized(query: Any) -> tuple[str, list[Any]]:
     query._make_query()
     sql, params = query.query.get_parameterized_sql()
     return sql, list(params)
+
+
+async def newest_per_parent(
+    query: QuerySet[M], parent: str, newest: str, limit: int, columns: Columns = None
+) -> list[M]:
+    """The newest `limit` rows of `query` for each value of `parent`, in one statement instead of one per
+    parent: a window numbers the query's rows (its WHERE comes first, so row rules hold, and the parent's
+    index finds them) and the first few of each parent are kept. Each parent's rows come newest first."""
+    model = query.model
+    numbered = query.annotate(
+        rn=RawSQL(f'ROW_NUMBER() OVER (PARTITION BY "{parent}" ORDER BY "{newest}" DESC, "id" DESC)')
+    )
+    wanted = with_columns(columns, parent)
+    inner, params = parameterized(numbered.values(*(wanted or model._meta.fields_db_projection), "rn"))
+    found = await connections.get("default").execute_query_dict(
+        f'SELECT * FROM ({inner}) r WHERE r."rn" <= {int(limit)} ORDER BY r."rn"', params
+    )
+    if wanted is None:
+        projection = model._meta.fields_db_projection
+        return [model._init_from_db(**{column: row[field] for field, column in projection.items()}) for row in found]
+    convert = converters(model, wanted)
+    return instances(model, ({c: to_python(row[c]) for c, to_python in convert} for row in found))
 
 
 class Loaders:
@@ -239,22 +263,7 @@ class Loaders:
         visible = Activity.filter(permissions.activity_rule(self.actor), **{f"{column}__in": list(keys)})
         if kind is not None:
             visible = visible.filter(kind=kind)
-        # A window function keeps "the last N per parent" to one statement instead of one per parent. It
-        # numbers the visible rows only (WHERE comes first), found through the parent's index.
-        numbered = visible.annotate(
-            rn=RawSQL(f'ROW_NUMBER() OVER (PARTITION BY "{column}" ORDER BY "occurred_at" DESC, "id" DESC)')
-        )
-        wanted = with_columns(columns, column)
-        names = wanted or tuple(Activity._meta.fields_db_projection)
-        inner, params = parameterized(numbered.values(*names, "rn"))
-        # By rank: each parent's rows stay newest first, which is all `grouped` keeps.
-        sql = f'SELECT * FROM ({inner}) r WHERE r."rn" <= {int(limit)} ORDER BY r."rn"'
-        found = await connections.get("default").execute_query_dict(sql, params)
-        if wanted is None:
-            rows = [Activity._init_from_db(**{c: row[c] for c in names}) for row in found]
-        else:
-            convert = converters(Activity, wanted)
-            rows = instances(Activity, ({c: to_python(row[c]) for c, to_python in convert} for row in found))
+        rows = await newest_per_parent(visible, column, "occurred_at", limit, columns)
         return grouped(rows, keys, column)
 
     def latest_enrolments(self, limit: int) -> DataLoader[int, list[Enrolment]]:
@@ -262,14 +271,7 @@ class Loaders:
         return self._keyed(("latest_enrolments", limit), lambda keys: self._latest_enrolments(limit, keys))
 
     async def _latest_enrolments(self, limit: int, keys: Sequence[int]) -> list[list[Enrolment]]:
-        inner, params = parameterized(Enrolment.filter(campaign_id__in=list(keys)).values_list("id", flat=True))
-        sql = (
-            'SELECT e.* FROM (SELECT "id", ROW_NUMBER() OVER (PARTITION BY "campaign_id" '
-            f'ORDER BY "created_at" DESC, "id" DESC) AS "rn" FROM "enrolment" WHERE "id" IN ({inner})) r '
-            f'JOIN "enrolment" e ON e."id" = r."id" WHERE r."rn" <= {int(limit)} '
-            'ORDER BY e."created_at" DESC, e."id" DESC'
-        )
-        rows = [Enrolment._init_from_db(**row) for row in await connections.get("default").execute_query_dict(sql, params)]
+        rows = await newest_per_parent(Enrolment.filter(campaign_id__in=list(keys)), "campaign_id", "created_at", limit)
         return grouped(rows, keys, "campaign_id")
 
     def campaign_engagement(self, bucket: Any, start: datetime, end: datetime) -> DataLoader[int, list[Any]]:
