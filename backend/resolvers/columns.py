@@ -37,8 +37,13 @@ def selected_columns(info: Any, type_: type, model: type[Model], path: Sequence[
     once per field of the document, not once per parent row."""
     # Strawberry's own `selected_fields` converts arguments too, on every call; the AST is enough here.
     raw: GraphQLResolveInfo = info._raw_info
-    key = ("columns", *map(id, raw.field_nodes), type_, *path)  # the document's nodes outlive the request
-    return info.context.loaders.once(key, lambda: _columns(raw, info.schema.config.name_converter, type_, model, path))
+    nodes = tuple(raw.field_nodes)
+    key = ("columns", *map(id, nodes), type_, *path)
+    # The nodes are kept with the answer, so that their ids cannot pass to another document's nodes while
+    # the loaders live (a websocket connection's may outlive one subscription's document).
+    kept = info.context.loaders.once(key, lambda: (nodes, _columns(raw, info.schema.config.name_converter,
+                                                                   type_, model, path)))
+    return kept[1]
 
 
 def _columns(raw: GraphQLResolveInfo, names: Any, type_: type, model: type[Model], path: Sequence[str]) -> Columns:
