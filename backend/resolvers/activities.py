@@ -12,7 +12,7 @@ from backend import permissions
 from backend.auth.actor import Actor
 from backend.models import Activity, ActivityKind, TaskStatus
 from backend.resolvers.columns import selected_columns
-from backend.resolvers.paging import paginate
+from backend.resolvers.paging import page_size, paginate
 from backend.schema.activities import (
     ActivityFilter,
     ActivityOrder,
@@ -56,6 +56,15 @@ def filter_query(query: QuerySet, where: ActivityFilter | None, actor: Actor) ->
     if where.mine:
         query = query.filter(assignee_id=actor.user_id or 0)
     return query
+
+
+async def newest_activities(
+    info: Info, owner: str, owner_id: int, first: int, kind: ActivityKind | None = None
+) -> list[Activity]:
+    """A customer's, contact's or deal's (`owner`) newest `first` activities, at most 50, newest first:
+    one statement for every parent of a page, reading the columns the selection reads."""
+    columns = selected_columns(info, ActivityType, Activity)
+    return await info.context.loaders.recent_activities(owner, min(page_size(first), 50), kind, columns).load(owner_id)
 
 
 @strawberry.type

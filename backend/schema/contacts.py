@@ -9,14 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
-from backend.models import Activity
 from backend.models import ContactStatus as ContactStatusModel
 from backend.models import LeadStatus as LeadStatusModel
 from backend.schema.common import DateTimeRange, SortDirection
 from backend.schema.customers import ActivityKindEnum
 from backend.schema.users import UserType
 from backend.schema.context import Info
-from backend.resolvers.columns import reads, selected_columns
+from backend.resolvers.columns import reads
 from backend.services import contacts as contact_service
 
 if TYPE_CHECKING:
@@ -78,13 +77,9 @@ class ContactType:
         first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
         kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,  # type: ignore[valid-type]
     ) -> list[ActivityRef]:
-        from backend.resolvers.paging import page_size
+        from backend.resolvers.activities import newest_activities
 
-        from backend.schema.activities import ActivityType
-
-        limit = min(page_size(first), 50)
-        columns = selected_columns(info, ActivityType, Activity)
-        return await info.context.loaders.recent_activities("contact", limit, kind, columns).load(int(self.id))
+        return await newest_activities(info, "contact", int(self.id), first, kind)
 
 
 @strawberry.input(description="Which contacts to list; all conditions must hold")

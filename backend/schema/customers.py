@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
-from backend.models import Activity, Contact, Deal, StageKind
+from backend.models import Contact, Deal, StageKind
 from backend.models import ActivityKind as ActivityKindModel
 from backend.models import CustomerStatus as CustomerStatusModel
 from backend.schema.common import DateTimeRange, Money, SortDirection
@@ -136,13 +136,9 @@ class CustomerType:
         first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
         kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,  # type: ignore[valid-type]
     ) -> list[ActivityRef]:
-        from backend.resolvers.paging import page_size
+        from backend.resolvers.activities import newest_activities
 
-        from backend.schema.activities import ActivityType
-
-        limit = min(page_size(first), 50)
-        columns = selected_columns(info, ActivityType, Activity)
-        return await info.context.loaders.recent_activities("customer", limit, kind, columns).load(self.id)
+        return await newest_activities(info, "customer", self.id, first, kind)
 
     @strawberry.field(description="Internal notes, pinned first, then newest", metadata=reads())
     async def notes(self, info: Info) -> list[NoteType]:

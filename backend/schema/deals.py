@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
-from backend.models import Activity
 from backend.models import StageKind as StageKindModel
 from backend.schema.common import AmountRange, BigInt, DateRange, DateTimeRange, Money, SortDirection
 from backend.schema.users import UserType
 from backend.schema.context import Info
-from backend.resolvers.columns import reads, selected_columns
+from backend.resolvers.columns import reads
 
 if TYPE_CHECKING:
     from backend.schema.activities import ActivityType
@@ -146,13 +145,9 @@ class DealType:
 
     @strawberry.field(description="Newest activities on this deal", metadata=reads())
     async def activities(self, info: Info, first: int = 10) -> list[ActivityRef]:
-        from backend.resolvers.paging import page_size
+        from backend.resolvers.activities import newest_activities
 
-        from backend.schema.activities import ActivityType
-
-        columns = selected_columns(info, ActivityType, Activity)
-        limit = min(page_size(first), 50)
-        return await info.context.loaders.recent_activities("deal", limit, None, columns).load(self.id)
+        return await newest_activities(info, "deal", self.id, first)
 
     @strawberry.field(description="Every stage move, oldest first", metadata=reads())
     async def stage_history(self, info: Info) -> list[DealStageChangeType]:
