@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from backend.resolvers.loaders import Loaders
 from backend.schema.common import Connection
 from backend.schema.customers import CustomerOrder, CustomerType
 from backend.schema.documents import document_caches
@@ -122,15 +123,15 @@ def _memory_loader(rows: dict[int, list[Any]], limit: int | None = None) -> Data
     return DataLoader(load)
 
 
-class MemoryLoaders:
+class MemoryLoaders(Loaders):
     """The loaders the nested document touches, answering from memory; new per request like the real ones."""
 
-    def __init__(self, data: MemoryData) -> None:
+    def __init__(self, actor: Any, data: MemoryData) -> None:
+        super().__init__(actor)
         self._contacts = _memory_loader(data.contacts)
         self._deals = _memory_loader(data.deals)
         self._recent: dict[int, DataLoader] = {}
         self._activities = data.activities
-        self._once: dict[Any, Any] = {}
 
     def contacts_of_customer(self, columns: Any = None) -> DataLoader:
         return self._contacts
@@ -142,12 +143,6 @@ class MemoryLoaders:
         if limit not in self._recent:
             self._recent[limit] = _memory_loader(self._activities, limit)
         return self._recent[limit]
-
-    def once(self, key: Any, compute: Callable[[], Any]) -> Any:
-        """As the real loaders' (the types ask it which columns a field reads)."""
-        if key not in self._once:
-            self._once[key] = compute()
-        return self._once[key]
 
 
 @dataclass
@@ -166,12 +161,12 @@ class FloorQuery:
 
 def floor_schema() -> strawberry.Schema:
     """Every type below the root is the CRM's own, with the same extensions as the served schema."""
-    return strawberry.Schema(query=FloorQuery, extensions=[*limit_extensions(), MaskUnexpectedErrors, *document_caches()])
+    extensions = [*limit_extensions(), MaskUnexpectedErrors, *document_caches()]
+    return strawberry.Schema(query=FloorQuery, extensions=extensions)
 
 
 async def load_memory(actor: Any) -> MemoryData:
     from backend.models import Customer
-    from backend.resolvers.loaders import Loaders
     from backend.resolvers.paging import paginate
 
     page = await paginate(Customer.all(), field="name", descending=False, first=PAGE, after=None)
@@ -226,7 +221,7 @@ async def measure(spec: dict[str, Any]) -> dict[str, Any]:
 
         async def run_floor() -> None:
             result = await floor.execute(NESTED, variable_values=variables,
-                                         context_value=FloorContext(memory.page, MemoryLoaders(memory)))
+                                         context_value=FloorContext(memory.page, MemoryLoaders(actor, memory)))
             if result.errors or result.data != real.data:
                 raise RuntimeError(f"the floor answered differently: {result.errors}")
 

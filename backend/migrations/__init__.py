@@ -84,6 +84,7 @@ LOOKUP_INDEXES = [
     ("lead", "owner_id"), ("note", "author_id"), ("note", "customer_id"), ("notification", "user_id"),
 ]
 
+
 def _on_postgres(*statements: str) -> Step:
     run_all = _sql(*statements)
 
