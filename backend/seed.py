@@ -105,7 +105,7 @@ class Demo:
                 await currency.set_exchange_rate(system, code, (eur / EUR_RATES[base]).quantize(Decimal("0.00000001")))
 
     def _manager(self) -> str:
-        # North (head, rep) and South (rep2) manage different customers, so the reps see different lists.
+        # North (head, rep) and South (rep2) manage different customers; deals owned across teams make a few visible to both.
         return _weighted(self.rng, (("rep@example.com", 4), ("head@example.com", 2), ("rep2@example.com", 4)))
 
     def _company(self, taken: set[str]) -> tuple[str, str, str]:

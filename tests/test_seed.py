@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from tortoise import connections
@@ -37,6 +39,7 @@ CONTRACT_USERS = {
     "support@example.com": ("support", None),
     "marketing@example.com": ("marketing", None),
 }
+README = (Path(__file__).parent.parent / "README.md").read_text()
 MODELS = (User, Team, Customer, Contact, Deal, Activity, Campaign, ExchangeRate, AuditEntry)
 
 
@@ -73,6 +76,11 @@ async def test_demo_seed_once_with_contract_users_and_realistic_data(db: str) ->
     north, south = await _visible_customers("rep@example.com"), await _visible_customers("rep2@example.com")
     assert north and south and north != south
     assert len(north & south) < min(len(north), len(south)) / 4, "the two teams mostly see different customers"
+    stated = re.search(r"holds\s+(\d+) customers", README)
+    assert stated and int(stated.group(1)) == first["Customer"], "the README states the demo's customer count"
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"`(rep2?)@example\.com` \| sales_rep \| \w+ \| ([^|]+)\|", README)}
+    assert re.search(rf"\b{len(north)} customers", rows["rep"]), rows["rep"]
+    assert re.search(rf"\b{len(south)}, of which {len(north & south)} are also on North's list of {len(north)}\b", rows["rep2"]), rows["rep2"]
 
     kinds = set(await Activity.all().values_list("kind", flat=True))
     assert {ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING, ActivityKind.NOTE, ActivityKind.TASK} <= kinds
