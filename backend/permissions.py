@@ -263,8 +263,9 @@ def assignee_rule(actor: Actor, purpose: Assignment) -> Q:
     """Users `actor` may make responsible for something, as a User query condition shared by the services'
     checks and the UI's pickers: active users with a role; sales roles only within their team (themselves
     when in none), so a record stays with the team that manages it and a task is no message to a stranger
-    (issue 13); admins anyone. Support and marketing give tasks only to themselves and appoint no account
-    managers; they may hand a contact to anyone (routing inbound people to sales)."""
+    (issue 13); admins anyone. Support routes work to sales: contacts to anyone, tasks to salespeople and
+    themselves (not to admins, marketing or other support). Marketing gives tasks only to themselves.
+    Neither appoints account managers."""
     require_role(actor)
     usable = Q(active=True, role__isnull=False)
     if actor.role is ADMIN:
@@ -273,6 +274,8 @@ def assignee_rule(actor: Actor, purpose: Assignment) -> Q:
         return usable & Q(id__in=_team_member_ids(actor))
     if purpose is Assignment.OWNER:
         return usable
+    if purpose is Assignment.TASK and actor.role is SUPPORT:
+        return usable & (Q(id=actor.user_id or 0) | Q(role__in=list(SALES)))
     if purpose is Assignment.TASK:
         return usable & Q(id=actor.user_id or 0)
     return Q(id__in=[])
@@ -283,7 +286,7 @@ def assignee_limit(actor: Actor, purpose: Assignment) -> str:
     if actor.role in SALES:
         return "must be an active member of your team" if actor.team_id else "must be you: you are in no team"
     if purpose is Assignment.TASK:
-        return "you may give tasks only to yourself"
+        return "you may give tasks only to salespeople and yourself" if actor.role is SUPPORT else "must be you"
     if purpose is Assignment.ACCOUNT_MANAGER:
         return "your role does not appoint account managers"
     return "must be an active user with a CRM role"
