@@ -426,3 +426,13 @@ async def test_a_rep_changes_contacts_of_customers_they_manage_not_their_teammat
     moved = await ok(head, UPDATE, input={"id": at_hers["id"], "version": 1, "customerId": mine["id"]})
     assert moved["updateContact"]["customer"] == {"id": mine["id"]}
     await ok(head, UPDATE, input={"id": her_loose["id"], "version": 1, "name": "Head Edited"})
+
+
+async def test_a_rep_hands_a_loose_contact_to_a_teammate(db):
+    team = await make_team()
+    rep, mate = await make_user(Role.SALES_REP, team), await make_user(Role.SALES_REP, team)
+    mine = await make_contact(rep)
+    handed = await ok(rep, "mutation($input: UpdateContactInput!) { updateContact(input: $input) { owner { id } } }",
+                      input={"id": mine["id"], "version": 1, "ownerId": str(mate.id)})
+    assert handed["updateContact"]["owner"] == {"id": str(mate.id)}
+    assert (await error(rep, UPDATE, input={"id": mine["id"], "version": 2, "name": "Not mine now"}))["code"] == "FORBIDDEN"

@@ -156,15 +156,15 @@ async def update_contact(actor: Actor, raw_id: Any, version: int | None, data: M
         permissions.require(actor, Action.UPDATE_CONTACT, contact)
         if "status" in values:
             _check_transition(contact.status, values["status"])
-        old_customer, old_owner = contact.customer_id, contact.owner_id  # type: ignore[attr-defined]
-        await permissions.require_contacts_of(actor, old_customer, old_owner)
+        old_customer = contact.customer_id  # type: ignore[attr-defined]
+        await permissions.require_contacts_of(actor, old_customer, contact.owner_id)  # type: ignore[attr-defined]
         if "customer_id" in data:
             values["customer_id"] = await _customer_id(actor, data["customer_id"])
             if values["customer_id"] is None and contact.status is S.CONVERTED:
                 raise BadUserInput("customerId", "a converted contact stays linked to a customer")
         customer_id = values.get("customer_id", old_customer)
-        if (customer_id, values.get("owner_id", old_owner)) != (old_customer, old_owner):
-            await permissions.require_contacts_of(actor, customer_id, values.get("owner_id", old_owner))
+        if customer_id not in (None, old_customer):
+            await permissions.require_contacts_of(actor, customer_id, None)  # the other end of a move
         if primary is True:
             if customer_id is None:
                 raise BadUserInput("isPrimary", "only a contact at a customer can be its primary contact")
