@@ -239,8 +239,10 @@ async def may_change_contacts_of(actor: Actor, customer_id: int | None, owner_id
         return False
     if customer_id is not None:
         return await manages(actor, customer_id)
-    if actor.role is REP or owner_id is None:
-        return owner_id is not None and owner_id == actor.user_id
+    if owner_id is None:
+        return False
+    if actor.role is REP:
+        return owner_id == actor.user_id
     return await User.filter(Q(id__in=_team_member_ids(actor)), id=owner_id).exists()
 
 

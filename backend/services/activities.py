@@ -89,7 +89,7 @@ async def _links(actor: Actor, data: Mapping[str, Any]) -> dict[str, int | None]
 
 async def _assignee(actor: Actor, raw_id: Any) -> User:
     """Someone `actor` may give a task to (permissions.assignee_rule): an assignment notifies them."""
-    user = await users.assignable_user(actor, "assigneeId", raw_id, purpose=permissions.Assignment.TASK)
+    user = await users.assignable_user(actor, "assigneeId", raw_id, purpose=permissions.Assignment.TASK, required=True)
     assert user is not None
     return user
 
