@@ -138,7 +138,8 @@ def audience(actor: Actor) -> tuple[object, ...]:
 
 def view(actor: Actor) -> tuple[object, ...]:
     """Equal for two actors to whom a subscription's event resolves alike: they see the same rows
-    (audience) and have the same role, the only other thing the fields of its types depend on."""
+    (audience) and have the same role, the only other thing the fields of its types depend on (enrolees'
+    names among them: reads_enrolees)."""
     return (*audience(actor), actor.role)
 
 
@@ -200,6 +201,104 @@ def activity_rule(actor: Actor) -> Q:
             Q(author_id__in=_team_member_ids(actor)) | Q(assignee_id=actor.user_id or 0),
         )
     )
+
+
+def managed_customer_rule(actor: Actor) -> Q:
+    """Customers whose relationship `actor` runs, so whose own data (contacts, account manager) a salesperson
+    may change: reps those they manage, heads those a team member manages, admins all. Seeing a customer
+    through a deal is not running it (issue 13: a rep re-pointed such a customer's primary contact)."""
+    require_role(actor)
+    if actor.role is ADMIN:
+        return Q()
+    if actor.role is HEAD:
+        return Q(account_manager_id__in=_team_member_ids(actor))
+    if actor.role is REP:
+        return Q(account_manager_id=actor.user_id or 0)
+    return Q(id__in=[])
+
+
+async def manages(actor: Actor, customer_id: int) -> bool:
+    return await Customer.filter(managed_customer_rule(actor), id=customer_id).exists()
+
+
+async def require_manages(actor: Actor, customer_id: int) -> None:
+    """Reassigning a customer moves it between teams: only whoever runs it may."""
+    if not await manages(actor, customer_id):
+        raise Forbidden("Only the team that manages this customer may give it another account manager")
+
+
+async def may_change_contacts_of(actor: Actor, customer_id: int | None, owner_id: int | None) -> bool:
+    """Whether `actor` may change the contacts of a customer (`customer_id`), or a contact without one owned by
+    `owner_id`. Support keep every customer's contacts (CONTRACT.md); salespeople those of customers they run
+    and their own loose contacts (heads: their team's). A move checks both ends, so no contact leaves or
+    enters a customer another team manages."""
+    require_role(actor)
+    if actor.role in (ADMIN, SUPPORT):
+        return True
+    if actor.role not in SALES:
+        return False
+    if customer_id is not None:
+        return await manages(actor, customer_id)
+    if owner_id is None:
+        return False
+    if actor.role is REP:
+        return owner_id == actor.user_id
+    return await User.filter(Q(id__in=_team_member_ids(actor)), id=owner_id).exists()
+
+
+async def require_contacts_of(actor: Actor, customer_id: int | None, owner_id: int | None) -> None:
+    if not await may_change_contacts_of(actor, customer_id, owner_id):
+        if customer_id is not None:
+            raise Forbidden("Only the team that manages this customer may change its contacts")
+        raise Forbidden("Only the contact's owner (or their sales head) may change a contact without a customer")
+
+
+class Assignment(str, Enum):
+    """What a user is made responsible for: who may be chosen depends on it (assignee_rule)."""
+
+    ACCOUNT_MANAGER = "account_manager"
+    OWNER = "owner"
+    TASK = "task"
+
+
+def assignee_rule(actor: Actor, purpose: Assignment) -> Q:
+    """Users `actor` may make responsible for something, as a User query condition shared by the services'
+    checks and the UI's pickers: active users with a role; sales roles only within their team (themselves
+    when in none), so a record stays with the team that manages it and a task is no message to a stranger
+    (issue 13); admins anyone. Support routes work to sales: contacts to anyone, tasks to salespeople and
+    themselves (not to admins, marketing or other support). Marketing gives tasks only to themselves.
+    Neither appoints account managers."""
+    require_role(actor)
+    usable = Q(active=True, role__isnull=False)
+    if actor.role is ADMIN:
+        return usable
+    if actor.role in SALES:
+        return usable & Q(id__in=_team_member_ids(actor))
+    if purpose is Assignment.OWNER:
+        return usable
+    if purpose is Assignment.TASK and actor.role is SUPPORT:
+        return usable & (Q(id=actor.user_id or 0) | Q(role__in=list(SALES)))
+    if purpose is Assignment.TASK:
+        return usable & Q(id=actor.user_id or 0)
+    return Q(id__in=[])
+
+
+def assignee_limit(actor: Actor, purpose: Assignment) -> str:
+    """assignee_rule in words, for the error that names the refused field."""
+    if actor.role in SALES:
+        return "must be an active member of your team" if actor.team_id else "must be you: you are in no team"
+    if purpose is Assignment.TASK:
+        return "you may give tasks only to salespeople and yourself" if actor.role is SUPPORT else "must be you"
+    if purpose is Assignment.ACCOUNT_MANAGER:
+        return "your role does not appoint account managers"
+    return "must be an active user with a CRM role"
+
+
+def reads_enrolees(actor: Actor) -> bool:
+    """Names, emails and referral codes of people who enrolled in campaigns: campaign owners (marketing) and
+    admins; everyone else sees counts only. It depends on the role alone, which view() includes, so a
+    subscription result shared per view never carries them to someone who may not read them."""
+    return actor.role in (ADMIN, MARKETING)
 
 
 def campaign_rule(actor: Actor) -> Q:

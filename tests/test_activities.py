@@ -319,3 +319,30 @@ async def test_support_hands_a_loose_task_to_a_rep_who_then_sees_it(db):
     assert titles(await ok(rep, LIST, f={"mine": True})) == ["Call the new contact"]
     assert (await ok(rep, COMPLETE, input={"id": task["id"], "version": 1}))["completeTask"]["taskStatus"] == "DONE"
     assert (await ok(colleague, LIST))["activities"]["totalCount"] == 0
+
+
+async def test_tasks_go_only_to_those_the_author_may_hand_them_to(db):
+    """Issue 13: a customer-less task to any user was a phishing channel through notifications. Sales
+    hand tasks within their team, admins to anyone, support to salespeople and themselves; reassigning follows
+    the same rule."""
+    north, south = await make_team("North"), await make_team("South")
+    rep, mate, head = (await make_user(Role.SALES_REP, north), await make_user(Role.SALES_REP, north),
+                       await make_user(Role.SALES_HEAD, north))
+    rep_s, admin, support = await make_user(Role.SALES_REP, south), await make_user(Role.ADMIN), await make_user(Role.SUPPORT)
+    lone = await make_user(Role.SALES_REP)  # in no team: only themselves
+    task = await log_activity(rep, kind="TASK", title="Mine")
+    before = await counts()
+    refused = [(rep, rep_s), (rep, admin), (rep, support), (head, rep_s), (support, admin), (lone, rep)]
+    for author, assignee in refused:
+        err = await error(author, LOG, input={"kind": "TASK", "title": "Click this link", "assigneeId": str(assignee.id)})
+        assert (err["code"], err["field"]) == ("BAD_USER_INPUT", "assigneeId"), (author.role, assignee.role)
+    err = await error(rep, UPDATE, input={"id": task["id"], "version": 1, "assigneeId": str(rep_s.id)})
+    assert (err["code"], err["field"]) == ("BAD_USER_INPUT", "assigneeId")
+    assert await counts() == before
+    allowed = [(rep, mate), (rep, rep), (head, rep), (admin, rep_s), (admin, support), (support, support), (support, rep_s),
+               (lone, lone)]
+    for author, assignee in allowed:
+        made = await log_activity(author, kind="TASK", title="Fine", assigneeId=str(assignee.id))
+        assert (await Activity.get(id=int(made["id"]))).assignee_id == assignee.id
+    moved = await ok(rep, UPDATE, input={"id": task["id"], "version": 1, "assigneeId": str(mate.id)})
+    assert moved["updateTask"]["assignee"] == {"id": str(mate.id)}

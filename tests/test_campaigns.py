@@ -305,3 +305,47 @@ async def test_campaign_lists_run_a_fixed_number_of_statements(db):
     assert all(sum(p["enrolments"] for p in e["node"]["engagement"]) == 3 for e in edges)
     assert edges[0]["node"]["latestEnrolments"][0]["name"] == "P2"  # newest first
     assert many == few <= 4
+
+
+ENROLEES = "query($id: ID!) { campaign(id: $id) { enrolments latestEnrolments { id name email referrerCode source } } }"
+
+
+async def test_only_campaign_owners_and_admins_read_who_enrolled(db):
+    marketing, admin = await make_user(Role.MARKETING), await make_user(Role.ADMIN)
+    others = [await make_user(role) for role in (Role.SALES_REP, Role.SALES_HEAD, Role.SUPPORT)]
+    c = await open_campaign(marketing)
+    campaign = await Campaign.get(id=int(c["id"]))
+    await engagement.enrol(PUBLIC, campaign, "v", {"name": "Ada", "email": "ada@example.com", "referrer_code": "ref1"})
+    for who in (marketing, admin):
+        seen = (await ok(who, ENROLEES, id=c["id"]))["campaign"]
+        assert [(e["name"], e["email"], e["referrerCode"]) for e in seen["latestEnrolments"]] == [("Ada", "ada@example.com", "ref1")]
+    for who in others:
+        seen = (await ok(who, ENROLEES, id=c["id"]))["campaign"]
+        assert seen["enrolments"] == 1, who.role
+        assert [(e["name"], e["email"], e["referrerCode"], e["source"]) for e in seen["latestEnrolments"]] == [
+            (None, None, None, "page")
+        ], who.role
+
+
+async def test_live_enrolment_names_reach_only_those_who_may_read_them(db):
+    """Subscribers share one execution per view (shared_events): the view must tell PII readers apart."""
+    marketing, rep = await make_user(Role.MARKETING), await make_user(Role.SALES_REP)
+    c = await open_campaign(marketing)
+    campaign = await Campaign.get(id=int(c["id"]))
+    document = "subscription($id: ID!) { campaignEngagement(campaignId: $id) { kind enrolmentName } }"
+    streams = [
+        await schema.subscribe(document, variable_values={"id": c["id"]}, context_value=Context(actor=actor(who)))
+        for who in (rep, marketing)
+    ]
+    firsts = [asyncio.ensure_future(gen.__anext__()) for gen in streams]
+    topic = topics.campaign_engagement(campaign.id)
+    while hub.subscriber_count(topic) < 2:
+        await asyncio.sleep(0)
+    await engagement.enrol(PUBLIC, campaign, "v", {"name": "Grace", "email": "g@example.com", "referrer_code": ""})
+    got = [(await asyncio.wait_for(first, 5)) for first in firsts]
+    assert [r.errors for r in got] == [None, None]
+    assert [r.data["campaignEngagement"] for r in got] == [
+        {"kind": "ENROLMENT", "enrolmentName": None}, {"kind": "ENROLMENT", "enrolmentName": "Grace"},
+    ]
+    for gen in streams:
+        await gen.aclose()

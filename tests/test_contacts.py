@@ -5,7 +5,7 @@ import asyncio
 
 from backend.models import AuditEntry, Contact, ContactStatus, Customer, CustomerStatus, Role
 from backend.services import contacts as contact_service
-from tests.factories import error, gql, log_activity, make_contact, make_customer, make_team, make_user, ok
+from tests.factories import error, gql, log_activity, make_contact, make_customer, make_deal, make_team, make_user, ok
 
 CREATE = "mutation($input: CreateContactInput!) { createContact(input: $input) { id version name email status isPrimary owner { id } customer { id } } }"
 UPDATE = "mutation($input: UpdateContactInput!) { updateContact(input: $input) { id version name status isPrimary allowedStatuses customer { id } } }"
@@ -359,3 +359,80 @@ async def test_paging_by_status_walks_every_contact_once(db):
         after = page["pageInfo"]["endCursor"]
     statuses = [(await Contact.get(name=name)).status.value for name in seen]
     assert len(set(seen)) == 6 and statuses == sorted(statuses, reverse=True)
+
+
+async def _two_teams_sharing_a_customer():
+    """North's rep manages a customer that South sees only through a deal South's rep owns (issue 13)."""
+    north, south = await make_team("North"), await make_team("South")
+    admin = await make_user(Role.ADMIN)
+    rep_n, head_n = await make_user(Role.SALES_REP, north), await make_user(Role.SALES_HEAD, north)
+    rep_s, head_s = await make_user(Role.SALES_REP, south), await make_user(Role.SALES_HEAD, south)
+    theirs = await make_customer(rep_n, name="North Managed")
+    ours = await make_customer(rep_s, name="South Managed")
+    await make_deal(admin, theirs["id"], ownerId=str(rep_s.id))
+    primary = await make_contact(rep_n, customerId=theirs["id"], isPrimary=True)
+    other = await make_contact(rep_n, customerId=theirs["id"])
+    return admin, rep_n, head_n, rep_s, head_s, theirs, ours, primary, other
+
+
+async def test_a_customer_seen_through_a_deal_keeps_its_contacts(db):
+    admin, rep_n, head_n, rep_s, head_s, theirs, ours, primary, other = await _two_teams_sharing_a_customer()
+    assert (await ok(rep_s, "query($id: ID!) { contact(id: $id) { name } }", id=other["id"]))["contact"]
+    loose = await make_contact(rep_s)
+    at_ours = await make_contact(rep_s, customerId=ours["id"])
+    before = (await counts(), await Contact.all().order_by("id").values("id", "customer_id", "is_primary", "version"))
+    attacks = [
+        (PRIMARY, {"id": other["id"], "version": 1}),
+        (UPDATE, {"id": other["id"], "version": 1, "customerId": ours["id"]}),  # pull it out
+        (UPDATE, {"id": other["id"], "version": 1, "name": "Renamed"}),
+        (UPDATE, {"id": at_ours["id"], "version": 1, "customerId": theirs["id"]}),  # push into theirs
+        (UPDATE, {"id": loose["id"], "version": 1, "customerId": theirs["id"], "isPrimary": True}),
+        (CREATE, {"name": "Planted", "email": "planted@x.example", "customerId": theirs["id"], "isPrimary": True}),
+        (CONVERT, {"id": other["id"], "version": 1, "customerId": ours["id"]}),
+        (CONVERT, {"id": other["id"], "version": 1, "companyName": "Pulled Out Ltd"}),
+        (CONVERT, {"id": loose["id"], "version": 1, "customerId": theirs["id"]}),
+    ]
+    for who in (rep_s, head_s):
+        for document, values in attacks:
+            err = await error(who, document, input=values)
+            assert err["code"] == "FORBIDDEN", (who.role, values, err)
+    assert (await counts(), await Contact.all().order_by("id").values("id", "customer_id", "is_primary", "version")) == before
+    # The team that manages the customer still does all of it; so do admins and support.
+    done = await ok(head_n, PRIMARY, input={"id": other["id"], "version": 1})
+    assert done["setPrimaryContact"]["isPrimary"] is True and list(await primaries(theirs["id"])) == [int(other["id"])]
+    await ok(rep_n, UPDATE, input={"id": primary["id"], "version": 2, "name": "Still North"})
+    await ok(rep_n, CREATE, input={"name": "New North", "email": "nn@x.example", "customerId": theirs["id"]})
+    support = await make_user(Role.SUPPORT)
+    await ok(support, UPDATE, input={"id": primary["id"], "version": 3, "phone": "+1 555 0100"})
+    moved = await ok(admin, UPDATE, input={"id": at_ours["id"], "version": 1, "customerId": theirs["id"]})
+    assert moved["updateContact"]["customer"] == {"id": theirs["id"]}
+    # South's rep still changes what South manages.
+    await ok(rep_s, UPDATE, input={"id": loose["id"], "version": 1, "customerId": ours["id"], "isPrimary": True})
+
+
+async def test_a_rep_changes_contacts_of_customers_they_manage_not_their_teammates(db):
+    team = await make_team()
+    rep, mate, head = (await make_user(Role.SALES_REP, team), await make_user(Role.SALES_REP, team),
+                       await make_user(Role.SALES_HEAD, team))
+    mine, hers = await make_customer(rep), await make_customer(mate)
+    at_hers = await make_contact(mate, customerId=hers["id"])
+    her_loose = await make_contact(mate)
+    for values in ({"id": at_hers["id"], "version": 1, "name": "x"},
+                   {"id": at_hers["id"], "version": 1, "customerId": mine["id"]},
+                   {"id": her_loose["id"], "version": 1, "name": "x"}):
+        assert (await error(rep, UPDATE, input=values))["code"] == "FORBIDDEN", values
+    assert (await error(rep, PRIMARY, input={"id": at_hers["id"], "version": 1}))["code"] == "FORBIDDEN"
+    # Their head changes contacts of every customer the team manages, and moves them between them.
+    moved = await ok(head, UPDATE, input={"id": at_hers["id"], "version": 1, "customerId": mine["id"]})
+    assert moved["updateContact"]["customer"] == {"id": mine["id"]}
+    await ok(head, UPDATE, input={"id": her_loose["id"], "version": 1, "name": "Head Edited"})
+
+
+async def test_a_rep_hands_a_loose_contact_to_a_teammate(db):
+    team = await make_team()
+    rep, mate = await make_user(Role.SALES_REP, team), await make_user(Role.SALES_REP, team)
+    mine = await make_contact(rep)
+    handed = await ok(rep, "mutation($input: UpdateContactInput!) { updateContact(input: $input) { owner { id } } }",
+                      input={"id": mine["id"], "version": 1, "ownerId": str(mate.id)})
+    assert handed["updateContact"]["owner"] == {"id": str(mate.id)}
+    assert (await error(rep, UPDATE, input={"id": mine["id"], "version": 2, "name": "Not mine now"}))["code"] == "FORBIDDEN"

@@ -1,7 +1,7 @@
 """Customers through the schema: create, validate, update with versions, status workflow, list and page."""
 
 from backend.models import AuditEntry, Customer, CustomerStatusChange, Role
-from tests.factories import error, make_customer, make_user, ok
+from tests.factories import error, make_customer, make_deal, make_team, make_user, ok
 
 UPDATE = "mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { id version name email } }"
 STATUS = "mutation($input: ChangeCustomerStatusInput!) { changeCustomerStatus(input: $input) { status version blockedReason } }"
@@ -115,3 +115,58 @@ async def test_search_handles_quotes_short_fragments_and_renames(db):
     await ok(admin, UPDATE, input={"id": c["id"], "version": 1, "name": "Renamed Holding"})
     assert (await ok(admin, q, s="brien"))["customers"]["totalCount"] == 0
     assert (await ok(admin, q, s="holding"))["customers"]["totalCount"] == 1
+
+
+MANAGER = "mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { version accountManager { id } } }"
+SEES = "query($id: ID!) { customer(id: $id) { name } }"
+
+
+async def test_no_one_clears_an_account_manager_and_the_team_keeps_its_customer(db):
+    north = await make_team("North")
+    rep, head, admin = (await make_user(Role.SALES_REP, north), await make_user(Role.SALES_HEAD, north),
+                        await make_user(Role.ADMIN))
+    c = await make_customer(rep)
+    before = await AuditEntry.all().count()
+    for who in (rep, head, admin):
+        err = await error(who, MANAGER, input={"id": c["id"], "version": 1, "accountManagerId": None})
+        assert (err["code"], err["field"]) == ("BAD_USER_INPUT", "accountManagerId"), who.role
+    assert (await Customer.get(id=int(c["id"]))).account_manager_id == rep.id
+    assert await AuditEntry.all().count() == before
+    assert (await ok(head, SEES, id=c["id"]))["customer"]["name"] == c["name"]
+    # Reassigning within the team, or by an admin to anyone, still works.
+    mate = await make_user(Role.SALES_REP, north)
+    done = await ok(rep, MANAGER, input={"id": c["id"], "version": 1, "accountManagerId": str(mate.id)})
+    assert done["updateCustomer"]["accountManager"] == {"id": str(mate.id)}
+    outsider = await make_user(Role.SALES_REP, await make_team("South"))
+    done = await ok(admin, MANAGER, input={"id": c["id"], "version": 2, "accountManagerId": str(outsider.id)})
+    assert done["updateCustomer"]["accountManager"] == {"id": str(outsider.id)}
+
+
+async def test_every_new_customer_has_an_account_manager(db):
+    team = await make_team()
+    rep, admin = await make_user(Role.SALES_REP, team), await make_user(Role.ADMIN)
+    query = "query($id: ID!) { customer(id: $id) { accountManager { id } } }"
+    for who in (rep, admin):
+        c = await make_customer(who)
+        assert (await ok(who, query, id=c["id"]))["customer"]["accountManager"] == {"id": str(who.id)}
+    err = await error(admin, "mutation { createCustomer(input: {name: \"N\", email: \"n@x.example\", accountManagerId: null}) { id } }")
+    assert (err["code"], err["field"]) == ("BAD_USER_INPUT", "accountManagerId")
+
+
+async def test_a_head_does_not_take_over_another_teams_customer_seen_through_a_deal(db):
+    north, south = await make_team("North"), await make_team("South")
+    rep_n, rep_s, head_s, admin = (await make_user(Role.SALES_REP, north), await make_user(Role.SALES_REP, south),
+                                   await make_user(Role.SALES_HEAD, south), await make_user(Role.ADMIN))
+    c = await make_customer(rep_n)
+    await make_deal(admin, c["id"], ownerId=str(rep_s.id))
+    err = await error(head_s, MANAGER, input={"id": c["id"], "version": 1, "accountManagerId": str(rep_s.id)})
+    assert err["code"] == "FORBIDDEN"
+    assert (await Customer.get(id=int(c["id"]))).account_manager_id == rep_n.id
+
+
+async def test_an_existing_customer_without_manager_gets_one_from_an_admin(db):
+    """Rows from before the rule may lack a manager: they stay (no guess at whose they are); admins assign one."""
+    admin, rep = await make_user(Role.ADMIN), await make_user(Role.SALES_REP, await make_team())
+    row = await Customer.create(name="Orphan", email="o@x.example")
+    done = await ok(admin, MANAGER, input={"id": str(row.id), "version": 1, "accountManagerId": str(rep.id)})
+    assert done["updateCustomer"]["accountManager"] == {"id": str(rep.id)}

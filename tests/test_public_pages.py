@@ -205,7 +205,7 @@ async def test_page_actions_reach_a_websocket_subscriber_with_exact_totals(db):
     from tests.oidc import served
 
     c = await opened()
-    watcher = await make_user(Role.SALES_REP)  # public campaigns are visible to every role
+    watcher = await make_user(Role.MARKETING)  # who reads enrolees' names (permissions.reads_enrolees)
     _, secret = await tokens.create(actor(watcher), "watcher")
     async with served(APP) as host, graphql_socket(f"ws://{host}/graphql", secret) as ws:
         await ws.subscribe(WATCH, id=c["id"])

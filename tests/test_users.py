@@ -6,7 +6,7 @@ import pytest
 
 from backend.models import AuditEntry, Role, Session, User
 from backend.permissions import allowed_actions
-from tests.factories import actor, error, make_team, make_user, ok
+from tests.factories import actor, error, gql, make_team, make_user, ok
 from tests.oidc import access_revocations
 
 UPDATE = "mutation($input: UpdateUserInput!) { updateUser(input: $input) { id version role active name timeZone team { name } } }"
@@ -155,3 +155,32 @@ async def test_a_team_shows_its_head(db):
     data = await ok(head, "{ teams { name head { email } } }")
     heads = {team["name"]: team["head"] for team in data["teams"]}
     assert heads == {"North": {"email": head.email}, "South": None}
+
+
+ASSIGNABLE = "query($p: AssignmentPurpose!) { users(first: 100, filter: {assignableFor: $p}) { edges { node { id } } } }"
+
+
+async def test_assignable_users_are_exactly_those_the_write_path_accepts(db):
+    """The pickers ask users(filter: {assignableFor: …}); the services accept the same people (one rule)."""
+    north, south = await make_team("North"), await make_team("South")
+    people = [
+        await make_user(Role.ADMIN), await make_user(Role.SALES_HEAD, north), await make_user(Role.SALES_REP, north),
+        await make_user(Role.SALES_REP, north), await make_user(Role.SALES_REP, south), await make_user(Role.SUPPORT),
+        await make_user(Role.MARKETING), await make_user(Role.SALES_REP), await make_user(None, north),
+    ]
+    gone = await make_user(Role.SALES_REP, north)
+    await User.filter(id=gone.id).update(active=False)
+    create = "mutation($m: ID) { createCustomer(input: {name: \"C\", email: \"c@x.example\", accountManagerId: $m}) { id } }"
+    task = "mutation($a: ID) { logActivity(input: {kind: TASK, title: \"T\", assigneeId: $a}) { id } }"
+    checks = {"ACCOUNT_MANAGER": ("createCustomer", create, "m"), "TASK": ("logActivity", task, "a")}
+    for viewer in people[:-1]:
+        for purpose, (action, document, variable) in checks.items():
+            listed = {int(e["node"]["id"]) for e in (await ok(viewer, ASSIGNABLE, p=purpose))["users"]["edges"]}
+            if action not in allowed_actions(actor(viewer)):
+                assert listed <= {viewer.id}, (viewer.role, purpose)
+                continue
+            accepted = {p.id for p in [*people, gone] if (await gql(viewer, document, **{variable: str(p.id)})).errors is None}
+            assert listed == accepted, (viewer.role, viewer.team_id, purpose)
+    rep_north = people[2]
+    listed = {int(e["node"]["id"]) for e in (await ok(rep_north, ASSIGNABLE, p="ACCOUNT_MANAGER"))["users"]["edges"]}
+    assert listed == {people[1].id, people[2].id, people[3].id}

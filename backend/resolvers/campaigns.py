@@ -153,5 +153,5 @@ async def _engagement_event(campaign_id: int, event: Event) -> CampaignEngagemen
         kind=EngagementKindModel(event.kind),
         totals=EngagementTotals(**payload["totals"]),
         occurred_at=datetime.fromisoformat(payload["occurredAt"]),
-        enrolment_name=payload.get("name"),
+        enrolee=payload.get("name"),
     )

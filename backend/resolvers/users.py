@@ -9,6 +9,7 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from backend import permissions
+from backend.auth.actor import Actor
 from backend.models import Team, User
 from backend.resolvers.paging import paginate
 from backend.schema.common import Connection, SortDirection, provided
@@ -31,9 +32,11 @@ from backend.services import users as service
 from backend.services import validate as v
 
 
-def filter_query(query: QuerySet, where: UserFilter | None) -> QuerySet:
+def filter_query(actor: Actor, query: QuerySet, where: UserFilter | None) -> QuerySet:
     if where is None:
         return query
+    if where.assignable_for is not None:
+        query = query.filter(permissions.assignee_rule(actor, where.assignable_for))
     if where.role:
         query = query.filter(role__in=list(where.role))
     if where.team_id:
@@ -63,10 +66,11 @@ class UserQuery:
         filter: UserFilter | None = None,
         order_by: UserOrder | None = None,
     ) -> Connection[UserType]:
-        permissions.require_role(info.context.actor)
+        actor = info.context.actor
+        permissions.require_role(actor)
         order = order_by or UserOrder(field=UserOrderField.NAME)
         return await paginate(
-            filter_query(User.all(), filter),
+            filter_query(actor, User.all(), filter),
             field=order.field.value,
             descending=order.direction is SortDirection.DESC,
             first=first,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types.unset import UNSET
@@ -13,7 +13,7 @@ from backend.models import CampaignStatus as CampaignStatusModel
 from backend.models import CampaignType as CampaignTypeModel
 from backend.models import EngagementKind as EngagementKindModel
 from backend.models import Visibility as VisibilityModel
-from backend.permissions import campaign_is_public
+from backend.permissions import campaign_is_public, reads_enrolees
 from backend.schema.common import DateRange, SortDirection
 from backend.schema.context import Info
 from backend.schema.users import UserType
@@ -61,12 +61,22 @@ class EngagementPoint:
     enrolments: int = strawberry.field(description="Enrolments in the bucket")
 
 
+def _enrolee(column: str, description: str) -> Any:
+    """A field naming the person who enrolled: campaign owners (marketing) and admins read it; everyone else
+    gets null and still sees counts, times and sources (permissions.reads_enrolees)."""
+
+    def resolve(root: Any, info: Info) -> str | None:
+        return getattr(root, column) if reads_enrolees(info.context.actor) else None
+
+    return strawberry.field(resolver=resolve, description=f"{description} (null unless you own campaigns or are an admin)")
+
+
 @strawberry.type(name="Enrolment", description="Someone who signed up for a campaign")
 class EnrolmentType:
     id: strawberry.ID = strawberry.field(description="Enrolment id")
-    name: str = strawberry.field(description="Name as given")
-    email: str = strawberry.field(description="Email as given (lowercase)")
-    referrer_code: str = strawberry.field(description="Referral code from the link they came by, if any")
+    name: str | None = _enrolee("name", "Name as given")
+    email: str | None = _enrolee("email", "Email as given (lowercase)")
+    referrer_code: str | None = _enrolee("referrer_code", "Referral code from the link they came by, if any")
     source: str = strawberry.field(description="page, embed or api")
     created_at: datetime = strawberry.field(description="When they signed up")
 
@@ -145,7 +155,11 @@ class CampaignEngagementEvent:
     kind: EngagementKind = strawberry.field(description="What happened")  # type: ignore[valid-type]
     totals: EngagementTotals = strawberry.field(description="The campaign's counters right after it")
     occurred_at: datetime = strawberry.field(description="When")
-    enrolment_name: str | None = strawberry.field(description="Name of who enrolled (enrolments only)")
+    enrolee: strawberry.Private[str | None]
+
+    @strawberry.field(description="Name of who enrolled (enrolments only; null unless you own campaigns or are an admin)")
+    def enrolment_name(self, info: Info) -> str | None:
+        return self.enrolee if reads_enrolees(info.context.actor) else None
 
 
 @strawberry.type(name="LikeCampaignResult", description="What a like did")

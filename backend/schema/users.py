@@ -66,12 +66,23 @@ class MeType(UserType):
         return await rows  # type: ignore[return-value]
 
 
+AssignmentPurpose = strawberry.enum(
+    permissions.Assignment,
+    name="AssignmentPurpose",
+    description="What a user would be made responsible for: ACCOUNT_MANAGER of a customer, OWNER of a contact, "
+    "lead or deal, or assignee of a TASK",
+)
+
+
 @strawberry.input(description="Which users to list")
 class UserFilter:
     role: list[Role] | None = strawberry.field(default=None, description="Any of these roles")  # type: ignore[valid-type]
     team_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Members of any of these teams")
     active: bool | None = strawberry.field(default=None, description="Only active (true) or deactivated (false) users")
     search: str | None = strawberry.field(default=None, description="Fragment of name or email")
+    assignable_for: AssignmentPurpose | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only users you may make responsible for this (what pickers offer)"
+    )
 
 
 @strawberry.enum(description="What to sort users by")

@@ -13,7 +13,7 @@ from backend.auth.actor import Actor
 from backend.errors import BadUserInput, NotFound
 from backend.models import Activity, ActivityKind, Contact, Deal, Notification, Outcome, Priority, TaskStatus, User
 from backend.permissions import Action
-from backend.services import customers
+from backend.services import customers, users
 from backend.services import validate as v
 from backend.services.unit import Unit, diff, write
 
@@ -87,12 +87,10 @@ async def _links(actor: Actor, data: Mapping[str, Any]) -> dict[str, int | None]
     return {"customer_id": customer_id or contact_customer, "contact_id": contact_id, "deal_id": deal_id}
 
 
-async def _assignee(raw_id: Any) -> User:
-    user = await User.filter(id=v.parse_id("assigneeId", raw_id), active=True).first()
-    if user is None:
-        raise BadUserInput("assigneeId", f"no active user with id {raw_id}")
-    if user.role is None:
-        raise BadUserInput("assigneeId", f"{user.name} has no CRM role")
+async def _assignee(actor: Actor, raw_id: Any) -> User:
+    """Someone `actor` may give a task to (permissions.assignee_rule): an assignment notifies them."""
+    user = await users.assignable_user(actor, "assigneeId", raw_id, purpose=permissions.Assignment.TASK, required=True)
+    assert user is not None
     return user
 
 
@@ -138,9 +136,9 @@ async def log_activity(actor: Actor, data: Mapping[str, Any]) -> Activity:
     permissions.require(actor, Action.LOG_ACTIVITY)
     kind = v.choice("kind", data.get("kind"), ActivityKind)
     values = _clean(data, kind)
-    assignee = await _assignee(data["assignee_id"]) if data.get("assignee_id") is not None else None
+    assignee = await _assignee(actor, data["assignee_id"]) if data.get("assignee_id") is not None else None
     if kind is ActivityKind.TASK and assignee is None and actor.user_id is not None:
-        assignee = await _assignee(actor.user_id)  # a task is the author's own unless handed to someone
+        assignee = await _assignee(actor, actor.user_id)  # a task is the author's own unless handed to someone
     async with write(actor) as unit:
         links = await _links(actor, data)
         activity = await Activity.create(
@@ -179,7 +177,7 @@ async def _change_task(
     if data.get("priority") is not None:
         values["priority"] = v.choice("priority", data["priority"], Priority)
     target = v.choice("taskStatus", data["task_status"], TaskStatus) if data.get("task_status") is not None else None
-    assignee = await _assignee(data["assignee_id"]) if data.get("assignee_id") is not None else None
+    assignee = await _assignee(actor, data["assignee_id"]) if data.get("assignee_id") is not None else None
     async with write(actor) as unit:
         task = await visible(actor, raw_id)
         if task.kind is not ActivityKind.TASK:

@@ -127,6 +127,7 @@ async def create_contact(actor: Actor, data: Mapping[str, Any]) -> Contact:
     is_primary = bool(data.get("is_primary"))
     async with write(actor) as unit:
         customer_id = await _customer_id(actor, data.get("customer_id"))
+        await permissions.require_contacts_of(actor, customer_id, owner_id)
         if is_primary:
             if customer_id is None:
                 raise BadUserInput("isPrimary", "only a contact at a customer can be its primary contact")
@@ -156,11 +157,14 @@ async def update_contact(actor: Actor, raw_id: Any, version: int | None, data: M
         if "status" in values:
             _check_transition(contact.status, values["status"])
         old_customer = contact.customer_id  # type: ignore[attr-defined]
+        await permissions.require_contacts_of(actor, old_customer, contact.owner_id)  # type: ignore[attr-defined]
         if "customer_id" in data:
             values["customer_id"] = await _customer_id(actor, data["customer_id"])
             if values["customer_id"] is None and contact.status is S.CONVERTED:
                 raise BadUserInput("customerId", "a converted contact stays linked to a customer")
         customer_id = values.get("customer_id", old_customer)
+        if customer_id not in (None, old_customer):
+            await permissions.require_contacts_of(actor, customer_id, None)  # the other end of a move
         if primary is True:
             if customer_id is None:
                 raise BadUserInput("isPrimary", "only a contact at a customer can be its primary contact")
@@ -199,11 +203,13 @@ async def convert_contact(actor: Actor, raw_id: Any, version: int | None, data: 
         if S.CONVERTED not in TRANSITIONS[contact.status]:
             raise BadUserInput("status", f"a {contact.status.value} contact cannot be converted")
         old_customer = contact.customer_id  # type: ignore[attr-defined]
+        await permissions.require_contacts_of(actor, old_customer, contact.owner_id)  # type: ignore[attr-defined]
         created = bool(new_fields)
         if created:
             customer = await _new_customer(actor, contact, new_fields)
         elif data.get("customer_id") is not None:
             customer = await customers.visible(actor, data["customer_id"], "customerId")
+            await permissions.require_contacts_of(actor, customer.id, None)
         elif old_customer is not None:
             customer = await customers.visible(actor, old_customer, "customerId")
         else:
@@ -223,13 +229,14 @@ async def convert_contact(actor: Actor, raw_id: Any, version: int | None, data: 
 
 
 async def _new_customer(actor: Actor, contact: Contact, fields: Mapping[str, Any]) -> Customer:
-    """The customer a conversion creates, managed by the converting salesperson, else by the contact's owner.
+    """The customer a conversion creates, managed by the converting salesperson, else by the contact's
+    owner, else by whoever converts (every customer has an account manager; an admin may reassign it).
 
     Support may convert, so this checks the conversion's permission, not customer creation's."""
     name = v.text("companyName", fields.get("company_name"), max_length=200, required=True)
     values = {NEW_CUSTOMER_FIELDS[key]: value for key, value in fields.items()}
     values = customers.clean_new_customer({**values, "name": name, "email": values.get("email") or contact.email})
     manager_id = actor.user_id if actor.role in permissions.SALES else contact.owner_id  # type: ignore[attr-defined]
-    if manager_id is not None and not await User.filter(id=manager_id, active=True).exists():
-        manager_id = None
+    if manager_id is None or not await User.filter(id=manager_id, active=True).exists():
+        manager_id = actor.user_id
     return await customers.insert_customer(actor, values, CustomerStatus.PROSPECT, manager_id)

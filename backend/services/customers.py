@@ -84,15 +84,26 @@ async def visible(actor: Actor, raw_id: Any, field: str = "id") -> Customer:
     return await v.one(Customer.filter(permissions.customer_rule(actor), id=customer_id), "Customer", raw_id, field)
 
 
+async def _manager(actor: Actor, raw_id: Any) -> int:
+    """An account manager `actor` may appoint. Never none: a customer without one is visible to no sales
+    team (issue 13: a rep cleared it and the customer vanished for the whole team)."""
+    manager_id = await users.assignable(
+        actor, "accountManagerId", raw_id, purpose=permissions.Assignment.ACCOUNT_MANAGER, required=True
+    )
+    assert manager_id is not None
+    return manager_id
+
+
 async def create_customer(actor: Actor, data: Mapping[str, Any]) -> Customer:
     permissions.require(actor, Action.CREATE_CUSTOMER)
     values = _clean(data, creating=True)
     status = v.choice("status", data.get("status") or S.DRAFT, CustomerStatus)
     if status not in (S.DRAFT, S.PROSPECT, S.ACTIVE):
         raise BadUserInput("status", "a new customer starts as draft, prospect or active")
-    manager_id = await users.assignable(actor, "accountManagerId", data.get("account_manager_id"))
-    if manager_id is None and actor.role in permissions.SALES:
-        manager_id = actor.user_id  # every customer has an account manager: the salesperson creating it
+    if "account_manager_id" in data:
+        manager_id = await _manager(actor, data["account_manager_id"])
+    else:
+        manager_id = actor.user_id  # the creator runs the relationship until someone reassigns it
     async with write(actor):
         return await insert_customer(actor, values, status, manager_id)
 
@@ -103,6 +114,8 @@ async def insert_customer(
     """Insert validated values with their first history entry and audit, inside the caller's write.
 
     Used by create_customer and by conversions (a contact or lead may create its customer)."""
+    if manager_id is None:
+        raise BadUserInput("accountManagerId", "is required: every customer has an account manager")
     async with write(actor) as unit:
         customer = await Customer.create(**values, status=status, account_manager_id=manager_id)
         customer.search_text = search_text(customer, [])
@@ -121,10 +134,12 @@ async def update_customer(actor: Actor, raw_id: Any, version: int | None, data: 
     expected = v.version("version", version)
     values = _clean(data, creating=False)
     if "account_manager_id" in data:
-        values["account_manager_id"] = await users.assignable(actor, "accountManagerId", data["account_manager_id"])
+        values["account_manager_id"] = await _manager(actor, data["account_manager_id"])
     async with write(actor) as unit:
         customer = await visible(actor, raw_id)
         permissions.require(actor, Action.UPDATE_CUSTOMER, customer)
+        if values.get("account_manager_id", customer.account_manager_id) != customer.account_manager_id:  # type: ignore[attr-defined]
+            await permissions.require_manages(actor, customer.id)
         before = {key: getattr(customer, key) for key in values}
         await v.versioned_update(Customer, customer, expected, "Customer", **values)
         if values.keys() & {"name", "email", "phone"}:

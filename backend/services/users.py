@@ -16,7 +16,7 @@ from backend.auth.actor import Actor
 from backend.auth.oidc import role_from_claims
 from backend.errors import BadUserInput, NotFound
 from backend.models import Role, Team, User
-from backend.permissions import Action
+from backend.permissions import Action, Assignment
 from backend.services import validate as v
 from backend.services.unit import diff, write
 from backend.settings import Settings
@@ -25,9 +25,17 @@ from backend.settings import Settings
 ACCESS_FIELDS = frozenset({"role", "team_id", "active"})
 
 
-async def assignable(actor: Actor, field: str, raw_id: Any, *, required: bool = False) -> int | None:
-    """An active user `actor` may make responsible for a record (owner, account manager): sales roles
-    choose within their own team, so the record stays visible to the team that manages it."""
+async def assignable(
+    actor: Actor, field: str, raw_id: Any, *, purpose: Assignment = Assignment.OWNER, required: bool = False
+) -> int | None:
+    """The id of an active user `actor` may make responsible for a record (permissions.assignee_rule)."""
+    user = await assignable_user(actor, field, raw_id, purpose=purpose, required=required)
+    return user.id if user else None
+
+
+async def assignable_user(
+    actor: Actor, field: str, raw_id: Any, *, purpose: Assignment = Assignment.OWNER, required: bool = False
+) -> User | None:
     if raw_id is None:
         if required:
             raise BadUserInput(field, "may not be empty: this record always has someone responsible")
@@ -35,9 +43,9 @@ async def assignable(actor: Actor, field: str, raw_id: Any, *, required: bool = 
     user = await User.filter(id=v.parse_id(field, raw_id), active=True).first()
     if user is None:
         raise BadUserInput(field, f"no active user with id {raw_id}")
-    if actor.role in permissions.SALES and actor.team_id is not None and user.team_id != actor.team_id:  # type: ignore[attr-defined]
-        raise BadUserInput(field, "must be a member of your team")
-    return user.id
+    if not await User.filter(permissions.assignee_rule(actor, purpose), id=user.id).exists():
+        raise BadUserInput(field, f"{user.name}: {permissions.assignee_limit(actor, purpose)}")
+    return user
 
 
 class SignInRefused(Exception):

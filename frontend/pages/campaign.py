@@ -183,7 +183,9 @@ def CampaignPage(campaign_id: str) -> VdomDict:
                     html.h2("Latest enrolments"),
                     html.ul({"className": "timeline", "aria-label": "Latest enrolments"}, *(
                         html.li({"key": n["id"]}, html.div(
-                            html.strong(n["name"]), html.div({"className": "muted"}, n["email"]),
+                            # Names and emails reach campaign owners and admins only; others see that someone enrolled.
+                            html.strong(n["name"] or "Someone"),
+                            html.div({"className": "muted"}, n["email"]) if n["email"] else None,
                             html.div({"className": "when"}, fmt.moment(n["createdAt"]), f" · {n['source']}")))
                         for n in enrolments
                     )) if enrolments else html.p({"className": "muted"}, "No enrolments yet."),

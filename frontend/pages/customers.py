@@ -47,6 +47,7 @@ query CustomerFacets {
     edges { node { industry segment country tags } }
   }
   users(first: 100) { edges { node { id name role } } }
+  assignable: users(first: 100, filter: {assignableFor: ACCOUNT_MANAGER}) { edges { node { id name role } } }
 }"""
 CREATE_CUSTOMER = """
 mutation CreateCustomer($input: CreateCustomerInput!) { createCustomer(input: $input) { id name } }"""
@@ -64,8 +65,9 @@ def facet_options(data: dict[str, Any] | None) -> dict[str, list[str]]:
     return values
 
 
-def managers(data: dict[str, Any] | None) -> list[dict[str, Any]]:
-    return [e["node"] for e in ((data or {}).get("users") or {}).get("edges", [])]
+def managers(data: dict[str, Any] | None, key: str = "users") -> list[dict[str, Any]]:
+    """Everyone (to filter by), or under "assignable" those the user may appoint (the new customer's picker)."""
+    return [e["node"] for e in ((data or {}).get(key) or {}).get("edges", [])]
 
 
 @component
@@ -296,7 +298,7 @@ def CustomersPage(route: Route) -> VdomDict:
                             "+ New customer") if session.can("createCustomer") else None,
             ),
         ),
-        CreateCustomer(people, options, lambda: set_creating(False)) if creating else None,
+        CreateCustomer(managers(facets.data, "assignable"), options, lambda: set_creating(False)) if creating else None,
         html.div({"className": "toolbar"},
                  SearchBox(params.get("q", ""), lambda text: apply(q=text.strip() or None))),
         Filters(params, options, people, apply),
