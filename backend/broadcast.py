@@ -280,7 +280,7 @@ class Hub:
                 self._subs.setdefault(topic, set()).add(sub)
                 if first:
                     await self._backend_call("subscribe", topic)
-                else:
+                elif self._connected.is_set():
                     async with self._lock:  # the first subscriber's backend subscribe (queued before) is done
                         pass
             sub.ready.set()
@@ -298,10 +298,14 @@ class Hub:
             await self._notify()
 
     async def _backend_call(self, action: str, topic: str) -> None:
+        if not self._connected.is_set():
+            return  # not even waiting for the lock: a probe may hold it for a whole connect timeout
         async with self._lock:
             backend = self._backend
             if backend is None or not self._connected.is_set():
-                return  # the reconnect re-subscribes every topic in use
+                # The reconnect subscribes every topic in use; one added while it ran ends with the
+                # streams the reconnect ends, and is subscribed when its subscriber comes back.
+                return
             if (action == "subscribe") != (topic in self._subs):
                 return  # overtaken: the topic gained or lost its subscribers meanwhile
             try:
