@@ -14,8 +14,7 @@ import httpx
 import pytest
 
 from backend.models import Campaign, Role
-from backend.services import tokens
-from tests.factories import actor, make_customer, make_team, make_user, open_campaign
+from tests.factories import deal_watcher_and_changer, make_user, open_campaign
 from tests.servers import REDIS_SERVER, CrmServer, crm_servers, graphql_socket, redis_server, until
 
 pytestmark = pytest.mark.skipif(not Path(REDIS_SERVER).exists(), reason=f"{REDIS_SERVER} not installed")
@@ -24,17 +23,6 @@ FAST = {"CRM_REDIS_TIMEOUT": "0.5", "CRM_PUBLIC_RATE_LIMIT": "1000"}
 CREATE = "mutation($input: CreateDealInput!) { createDeal(input: $input) { id } }"
 WATCH = "subscription($filter: DealFilter) { dealChanged(filter: $filter) { kind deal { title } } }"
 JSON = {"accept": "application/json"}
-
-
-async def people() -> tuple[str, str, str]:
-    """A head watching and a rep changing deals of one customer: (watcher's token, rep's token, customer id)."""
-    team = await make_team()
-    admin = await make_user(Role.ADMIN)
-    head, rep = await make_user(Role.SALES_HEAD, team), await make_user(Role.SALES_REP, team)
-    customer = await make_customer(admin, accountManagerId=str(rep.id))
-    _, watcher = await tokens.create(actor(head), "watcher")
-    _, changer = await tokens.create(actor(rep), "changer")
-    return watcher, changer, customer["id"]
 
 
 async def visit_and_like(server: CrmServer, code: str) -> tuple[int, int]:
@@ -53,7 +41,7 @@ async def circuits(server: CrmServer) -> tuple[str, str, str]:
 
 
 async def test_a_frozen_redis_stalls_neither_public_pages_nor_likes_nor_mutations(db):
-    _, changer, customer_id = await people()
+    _, changer, customer_id = await deal_watcher_and_changer()
     campaign = await open_campaign(await make_user(Role.MARKETING), code="frozen")
     async with redis_server() as redis, crm_servers(1, db, redis.url, **FAST) as (server,):
         assert await circuits(server) == ("ok", "closed", "closed")
@@ -88,7 +76,7 @@ async def _all_closed(server: CrmServer) -> bool:
 async def test_a_subscriber_on_another_process_learns_that_events_were_dropped(db):
     """Redis froze just long enough for process A's publish to time out; B's own connection survived
     (its PING check did not fall in the freeze), so only A knows. B's subscriber still hears it."""
-    watcher, changer, customer_id = await people()
+    watcher, changer, customer_id = await deal_watcher_and_changer()
     async with (redis_server() as redis, crm_servers(2, db, redis.url, **FAST) as (a, b),
                 graphql_socket(b.ws_url, watcher) as ws):
         await ws.subscribe(WATCH, filter={"customerId": [customer_id]})
