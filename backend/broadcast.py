@@ -266,7 +266,10 @@ class Hub:
 
     def _drop(self, event: Event, why: str) -> None:
         self.dropped += 1
-        log.error("%s on %s not published: %s", event.kind, event.topic, why)
+        # Once per outage: under load an outage drops thousands; /healthz counts them all.
+        level = logging.ERROR if self.dropped == self._announced + 1 else logging.DEBUG
+        log.log(level, "%s on %s not published (%s); dropping events until Redis is back", event.kind,
+                event.topic, why)
 
     @asynccontextmanager
     async def subscribe(self, *topics: str, queue_size: int | None = None) -> AsyncIterator[Subscription]:

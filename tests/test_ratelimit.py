@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from collections.abc import Awaitable
 from pathlib import Path
 
 import httpx
@@ -157,7 +158,7 @@ async def test_a_frozen_redis_opens_the_circuit_and_the_limit_counts_in_memory_u
             await other.close()
 
 
-async def sequence(calls: list) -> list:  # type: ignore[type-arg]
+async def sequence(calls: list[Awaitable[int | None]]) -> list[int | None]:
     return [await call for call in calls]
 
 
