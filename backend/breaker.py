@@ -39,7 +39,7 @@ class Breaker:
 
     def trip(self, error: BaseException) -> None:
         """A call failed: open, and start probing unless a probe loop already runs."""
-        self.last_error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        self.last_error = _describe(error)
         if self._recovery is not None and not self._recovery.done():
             return
         self.state = OPEN
@@ -57,7 +57,7 @@ class Breaker:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                self.state, self.last_error = OPEN, f"{type(exc).__name__}: {exc}"
+                self.state, self.last_error = OPEN, _describe(exc)
                 delay = min(delay * 2, MAX_COOLDOWN)
                 continue
             self.state = CLOSED
@@ -74,3 +74,8 @@ class Breaker:
             await asyncio.gather(self._recovery, return_exceptions=True)
             self._recovery = None
         self.state = CLOSED
+
+
+def _describe(error: BaseException) -> str:
+    """"TimeoutError" rather than "TimeoutError: " (timeouts carry no message)."""
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
