@@ -17,6 +17,7 @@ from backend import ratelimit
 from backend.app import create_app
 from backend.models import Campaign, CampaignLike, Role
 from backend.ratelimit import Limiter, client_ip, rate_key
+from backend.settings import get_settings
 from tests.factories import fresh_limiter, make_user, open_campaign, setting  # noqa: F401
 from tests.servers import REDIS_SERVER, redis_server, until
 
@@ -160,6 +161,13 @@ async def test_a_frozen_redis_opens_the_circuit_and_the_limit_counts_in_memory_u
 
 async def sequence(calls: list[Awaitable[int | None]]) -> list[int | None]:
     return [await call for call in calls]
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1"])
+def test_a_redis_timeout_that_is_not_a_positive_number_of_seconds_is_refused(setting, value):
+    setting(CRM_REDIS_TIMEOUT=value)
+    with pytest.raises(ValueError, match="CRM_REDIS_TIMEOUT"):
+        get_settings()
 
 
 def test_ipv6_clients_are_counted_per_64_block():
