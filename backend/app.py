@@ -32,10 +32,12 @@ async def healthz(request: Request) -> JSONResponse:
         await connections.get("default").execute_query("SELECT 1")
     except Exception as exc:  # report, do not raise: this is what monitoring reads
         database = f"error: {type(exc).__name__}"
-    broadcast = hub.status()
-    healthy = database == "ok" and bool(broadcast["connected"])
+    broadcast, rate_limit = hub.status(), limiter.status()
+    circuits_closed = broadcast["circuit"] == rate_limit["circuit"] == "closed"
+    healthy = database == "ok" and bool(broadcast["connected"]) and circuits_closed
     return JSONResponse(
-        {"status": "ok" if healthy else "degraded", "database": database, "broadcast": broadcast},
+        {"status": "ok" if healthy else "degraded", "database": database, "broadcast": broadcast,
+         "rateLimit": rate_limit},
         status_code=200 if healthy else 503,
     )
 
@@ -44,7 +46,7 @@ async def healthz(request: Request) -> JSONResponse:
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     settings = get_settings()
     await db.init(settings)
-    await hub.start(settings.broadcast_url, settings.subscriber_queue)
+    await hub.start(settings.broadcast_url, settings.subscriber_queue, timeout=settings.redis_timeout)
     collector.tune()
     try:
         yield

@@ -2,20 +2,24 @@
 
 broadcaster supplies the memory backend; this hub adds what broadcaster lacks (STACK.md): a bounded
 queue per subscriber that closes a subscriber falling too far behind, a Redis backend that notices a
-lost or silent connection (broadcast_redis.py), and a listener that reconnects with backoff and
-re-subscribes every topic.
+lost or silent connection (broadcast_redis.py), and a circuit breaker (breaker.py): after any Redis
+failure, streams end with "events may have been missed", publishes are dropped without waiting, and a
+background probe reconnects and re-subscribes every topic.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from urllib.parse import urlparse
 
 from broadcaster._backends.memory import MemoryBackend
 
+from backend.breaker import Breaker
 from backend.broadcast_redis import CONNECT_TIMEOUT, HEALTH_INTERVAL, Backend, RedisBackend
 from backend.events import Event
 
@@ -23,7 +27,8 @@ log = logging.getLogger("crm.broadcast")
 
 
 class StreamClosed(Exception):
-    """The stream of a subscriber ended: it fell behind, or the server is stopping. `reason` says which."""
+    """The stream of a subscriber ended: it fell behind, events may have been missed (Redis failed), or
+    the server is stopping. `reason` says which."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -31,6 +36,9 @@ class StreamClosed(Exception):
 
 
 _CLOSE = object()
+REDIS_TIMEOUT = 2.0  # seconds a publish or subscribe may take (CRM_REDIS_TIMEOUT)
+GAP_TOPIC = "crm.broadcast.gap"  # the hubs' own channel: "events were dropped here, refetch"
+MISSED = "events may have been missed (the broadcast was interrupted); refetch, then subscribe again"
 
 
 class Subscription:
@@ -74,6 +82,13 @@ class Subscription:
 SCHEMES = ("memory", "redis", "rediss")
 
 
+async def _quietly(closing: Awaitable[None]) -> None:
+    try:
+        await closing
+    except Exception:  # closing a dead connection may fail; it is being dropped anyway
+        pass
+
+
 def _backend(url: str, health_interval: float) -> Backend:
     scheme = urlparse(url).scheme
     if scheme in ("redis", "rediss"):
@@ -84,48 +99,58 @@ def _backend(url: str, health_interval: float) -> Backend:
 
 
 class Hub:
-    """The process's one connection to the broadcast backend, shared by every subscriber."""
+    """The process's one connection to the broadcast backend, shared by every subscriber.
+
+    Any Redis failure (a lost or silent subscription connection, a publish or subscribe that fails or
+    times out) opens the hub's circuit: every stream here ends with "events may have been missed",
+    publishes are dropped at once instead of waiting (the write is committed already), and the
+    breaker's probe reconnects in the background. The reconnect re-subscribes every topic, ends the
+    streams opened during the outage (what others published meanwhile is gone) and, when this process
+    dropped events, tells every other process (GAP_TOPIC), whose subscribers could not know otherwise.
+    """
 
     def __init__(self) -> None:
         self.url = "memory://"
         self.queue_size = 1000
         self.health_interval = HEALTH_INTERVAL
+        self.timeout = REDIS_TIMEOUT
         self._backend: Backend | None = None
         self._subs: dict[str, set[Subscription]] = {}
         self._listener: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
         self._lock = asyncio.Lock()  # backend (un)subscriptions and reconnects, one at a time
         self._changed = asyncio.Condition()
+        self._origin = uuid.uuid4().hex  # names this process in gap notices
+        self.breaker = Breaker("broadcast", self._reconnect)
         self.reconnects = 0
-        self.last_error: str | None = None
+        self.dropped = 0  # events this process could not publish
+        self._announced = 0  # of those, how many the other processes were told about
 
-    async def start(self, url: str, queue_size: int, health_interval: float = HEALTH_INTERVAL) -> None:
+    async def start(self, url: str, queue_size: int, health_interval: float = HEALTH_INTERVAL,
+                    timeout: float = REDIS_TIMEOUT) -> None:
         """Connect and listen. A Redis that is down does not stop the server: it serves, degraded
-        (/healthz says so), and the listener keeps trying to connect."""
+        (/healthz says so), and the breaker keeps trying to connect."""
         if urlparse(url).scheme not in SCHEMES:
             raise ValueError(f"CRM_BROADCAST_URL: unsupported scheme in {url!r} (use memory:// or redis://)")
-        self.url, self.queue_size, self.health_interval = url, queue_size, health_interval
-        self.reconnects, self.last_error = 0, None
+        self.url, self.queue_size, self.health_interval, self.timeout = url, queue_size, health_interval, timeout
+        self.reconnects = self.dropped = self._announced = 0
         self._lock, self._changed, self._connected = asyncio.Lock(), asyncio.Condition(), asyncio.Event()
-        failure: Exception | None = None
+        self.breaker = Breaker("broadcast", self._reconnect)
         try:
             await self._connect()
         except Exception as exc:
-            failure, self.last_error = exc, f"{type(exc).__name__}: {exc}"
-        self._listener = asyncio.create_task(self._listen(failure), name="crm-broadcast-listener")
+            self._lose(exc)
+        self._listener = asyncio.create_task(self._listen(), name="crm-broadcast-listener")
 
     async def stop(self) -> None:
         if self._listener:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
             self._listener = None
-        for sub in self._all_subscriptions():
-            sub.close("the server is shutting down")
+        await self.breaker.stop()
+        self._end_streams("the server is shutting down")
         if self._backend:
-            try:
-                await self._backend.disconnect()
-            except Exception:  # a dead Redis connection cannot be closed cleanly
-                pass
+            await _quietly(self._backend.disconnect())
         self._backend = None
         self._subs.clear()
         self._connected.clear()
@@ -134,76 +159,85 @@ class Hub:
     def connected(self) -> bool:
         return self._connected.is_set()
 
+    @property
+    def last_error(self) -> str | None:
+        return self.breaker.last_error
+
     def status(self) -> dict[str, object]:
         """What /healthz reports."""
         return {
             "backend": urlparse(self.url).scheme,
             "connected": self._connected.is_set(),
+            **self.breaker.status(),
             "reconnects": self.reconnects,
+            "droppedEvents": self.dropped,
             "subscribers": len(self._all_subscriptions()),
             "topics": len(self._subs),
-            "lastError": self.last_error,
         }
 
     def _all_subscriptions(self) -> set[Subscription]:
         return {sub for subs in self._subs.values() for sub in subs}
 
+    def _end_streams(self, reason: str) -> None:
+        for sub in self._all_subscriptions():
+            sub.close(reason)
+
     async def _connect(self) -> None:
+        """A fresh backend subscribed to every topic in use; the old one, if any, is dropped first."""
         async with self._lock:
+            old, self._backend = self._backend, None
+            self._connected.clear()
+            if old is not None:
+                await _quietly(old.disconnect())  # its reader's last word is ignored: it is not current
             backend = _backend(self.url, self.health_interval)
             try:
-                # Bounded: a Redis that accepts TCP but never answers must not hang the reconnect loop.
-                await asyncio.wait_for(backend.connect(), timeout=CONNECT_TIMEOUT)
-                for topic in list(self._subs):
-                    await backend.subscribe(topic)
+                # Bounded: a Redis that accepts TCP but never answers must not hang the probe.
+                async with asyncio.timeout(CONNECT_TIMEOUT):
+                    await backend.connect()
+                    for topic in (GAP_TOPIC, *self._subs):
+                        await backend.subscribe(topic)
+                    if self.dropped > self._announced:
+                        await backend.publish(GAP_TOPIC, json.dumps({"origin": self._origin}))
             except BaseException:
-                try:
-                    await backend.disconnect()
-                except Exception:
-                    pass
+                await _quietly(backend.disconnect())
                 raise
+            self._announced = self.dropped
             self._backend = backend
             self._connected.set()
 
-    async def _listen(self, failure: Exception | None) -> None:
-        while True:
-            if failure is not None:  # Redis went away: reconnect and re-subscribe, keep the streams
-                await self._reconnect(failure)
-                failure = None
-            assert self._backend is not None
-            try:
-                message = await self._backend.next_published()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                failure = exc
-                continue
-            self._dispatch(message.channel, message.message)
+    async def _reconnect(self) -> None:
+        """The breaker's probe."""
+        await self._connect()
+        self.reconnects += 1
+        self._end_streams(MISSED)  # those opened during the outage
+        log.warning("broadcast backend reconnected (%d reconnects so far)", self.reconnects)
 
-    async def _reconnect(self, cause: Exception) -> None:
-        """Events published while the connection is down are lost (Redis pub/sub keeps nothing)."""
-        self._connected.clear()
-        self.last_error = f"{type(cause).__name__}: {cause}"
-        log.warning("broadcast backend lost (%s); reconnecting", self.last_error)
-        old, delay = self._backend, 0.1
-        if old is not None:
-            try:
-                await old.disconnect()
-            except Exception:
-                pass
+    def _lose(self, cause: BaseException) -> None:
+        """Redis failed: end every stream (events may be missed from now on) and reconnect in the background."""
+        if self.breaker.closed:
+            self._connected.clear()
+            log.warning("broadcast backend lost (%s: %s); reconnecting", type(cause).__name__, cause)
+            self._end_streams(MISSED)
+        self.breaker.trip(cause)
+
+    async def _listen(self) -> None:
         while True:
-            await asyncio.sleep(delay)  # backoff between attempts, not a synchronisation
+            await self._connected.wait()
+            backend = self._backend
+            assert backend is not None
             try:
-                await self._connect()
+                message = await backend.next_published()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                delay = min(delay * 2, 5.0)
+                if backend is self._backend:  # not the farewell of a backend already replaced
+                    self._lose(exc)
                 continue
-            self.reconnects += 1
-            log.warning("broadcast backend reconnected (%d reconnects so far)", self.reconnects)
-            return
+            if message.channel == GAP_TOPIC:
+                if json.loads(message.message).get("origin") != self._origin:
+                    self._end_streams(MISSED)
+            else:
+                self._dispatch(message.channel, message.message)
 
     def _dispatch(self, topic: str, message: str) -> None:
         subs = self._subs.get(topic)
@@ -214,23 +248,34 @@ class Hub:
             sub.offer(event)
 
     async def publish(self, event: Event) -> None:
+        """Never raises and never waits longer than one timeout: the write is committed already, and a
+        lost event is made known to subscribers (their streams end) rather than to the writer."""
         if self._listener is None:
             return  # no server running (CLI, seeding): nobody can be listening in this process
-        if not self._connected.is_set():
-            # Committed already; waiting for Redis would only slow the mutation down.
-            log.error("broadcast down: %s on %s not published", event.kind, event.topic)
+        backend = self._backend
+        if backend is None or not self._connected.is_set() or not self.breaker.closed:
+            self._drop(event, "the broadcast is down")
             return
-        assert self._backend is not None
         try:
-            await self._backend.publish(event.topic, event.encode())
-        except Exception as exc:  # the write is committed; a lost event must not turn it into an error
-            self.last_error = f"{type(exc).__name__}: {exc}"
-            log.error("could not publish %s on %s: %s", event.kind, event.topic, exc)
+            async with asyncio.timeout(self.timeout):
+                await backend.publish(event.topic, event.encode())
+        except Exception as exc:
+            self._drop(event, f"{type(exc).__name__}: {exc}")
+            if backend is self._backend:
+                self._lose(exc)
+
+    def _drop(self, event: Event, why: str) -> None:
+        self.dropped += 1
+        # Once per outage: under load an outage drops thousands; /healthz counts them all.
+        level = logging.ERROR if self.dropped == self._announced + 1 else logging.DEBUG
+        log.log(level, "%s on %s not published (%s); dropping events until Redis is back", event.kind,
+                event.topic, why)
 
     @asynccontextmanager
     async def subscribe(self, *topics: str, queue_size: int | None = None) -> AsyncIterator[Subscription]:
         """Registered on every topic (confirmed by Redis) before the body runs: nothing published
-        afterwards, by any process, is missed."""
+        afterwards, by any process, is missed. While Redis is away the body runs at once and the
+        stream ends when Redis is back (it cannot know what it missed)."""
         sub = Subscription(topics, queue_size or self.queue_size)
         try:
             for topic in topics:
@@ -238,7 +283,7 @@ class Hub:
                 self._subs.setdefault(topic, set()).add(sub)
                 if first:
                     await self._backend_call("subscribe", topic)
-                else:
+                elif self._connected.is_set():
                     async with self._lock:  # the first subscriber's backend subscribe (queued before) is done
                         pass
             sub.ready.set()
@@ -256,16 +301,22 @@ class Hub:
             await self._notify()
 
     async def _backend_call(self, action: str, topic: str) -> None:
+        if not self._connected.is_set():
+            return  # not even waiting for the lock: a probe may hold it for a whole connect timeout
         async with self._lock:
-            if self._backend is None or not self._connected.is_set():
-                return  # the reconnect re-subscribes every topic in use
+            backend = self._backend
+            if backend is None or not self._connected.is_set():
+                # The reconnect subscribes every topic in use; one added while it ran ends with the
+                # streams the reconnect ends, and is subscribed when its subscriber comes back.
+                return
             if (action == "subscribe") != (topic in self._subs):
                 return  # overtaken: the topic gained or lost its subscribers meanwhile
             try:
-                await getattr(self._backend, action)(topic)
-            except Exception as exc:  # the reader sees the same failure and the listener reconnects
-                self.last_error = f"{type(exc).__name__}: {exc}"
+                async with asyncio.timeout(self.timeout):
+                    await getattr(backend, action)(topic)
+            except Exception as exc:
                 log.warning("broadcast %s %s failed: %s", action, topic, exc)
+                self._lose(exc)
 
     async def _notify(self) -> None:
         async with self._changed:

@@ -71,6 +71,7 @@ class RedisBackend:
             self._reader.cancel()
             await asyncio.gather(self._reader, return_exceptions=True)
         self._fail_confirmations(ConnectionError("disconnected"))
+        self._queue.put_nowait(ConnectionError("disconnected"))  # whoever waits in next_published moves on
         for close in (self._pubsub.aclose, self._publisher.aclose):
             try:
                 await close()

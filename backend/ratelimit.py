@@ -2,11 +2,13 @@
 
 A fixed one-minute window: in this process by default, shared by every process through Redis
 (INCR + EXPIRE on one key per IP and minute) when CRM_BROADCAST_URL is redis://. If Redis is down the
-limit falls back to this process's memory rather than refusing or waving through every visitor.
+limit falls back to this process's memory rather than refusing or waving through every visitor, and
+stays there without asking Redis (a circuit breaker, breaker.py) until a probe finds Redis back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import math
@@ -14,8 +16,12 @@ import time
 from functools import lru_cache
 from urllib.parse import urlparse
 
+from redis import asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from starlette.requests import HTTPConnection
 
+from backend.breaker import Breaker
 from backend.errors import RateLimited
 from backend.settings import get_settings
 
@@ -78,19 +84,30 @@ def rate_key(address: str) -> str:
 class Limiter:
     def __init__(self) -> None:
         self._counts: dict[str, tuple[int, int]] = {}  # key -> (window number, hits)
-        self._redis = None
+        self._redis: aioredis.Redis | None = None
         self._redis_url: str | None = None
+        # While Redis fails, every process limits on its own instead of waiting for it on each request.
+        self.breaker = Breaker("rate limit", self._ping)
 
-    def _redis_client(self):  # type: ignore[no-untyped-def]
-        url = get_settings().broadcast_url
+    def _redis_client(self) -> aioredis.Redis | None:
+        settings = get_settings()
+        url = settings.broadcast_url
         if urlparse(url).scheme not in ("redis", "rediss"):
             return None
         if self._redis is None or self._redis_url != url:
-            import redis.asyncio as redis
-
-            self._redis = redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+            self._redis = aioredis.from_url(
+                url,
+                socket_timeout=settings.redis_timeout,
+                socket_connect_timeout=settings.redis_timeout,
+                retry=Retry(NoBackoff(), 0),  # one timeout, not four: the breaker decides when to try again
+            )
             self._redis_url = url
         return self._redis
+
+    async def _ping(self) -> None:
+        client = self._redis_client()
+        if client is not None:
+            await asyncio.wait_for(client.ping(), get_settings().redis_timeout)
 
     def _memory_hit(self, key: str, window: int) -> int:
         seen, hits = self._counts.get(key, (window, 0))
@@ -102,15 +119,17 @@ class Limiter:
 
     async def _shared_hit(self, key: str, window: int) -> int | None:
         client = self._redis_client()
-        if client is None:
+        if client is None or not self.breaker.closed:
             return None
         name = f"crm:ratelimit:{window}:{key}"
         try:
-            async with client.pipeline(transaction=True) as pipe:
-                hits, _ = await pipe.incr(name).expire(name, WINDOW + 5).execute()
+            async with asyncio.timeout(get_settings().redis_timeout):
+                async with client.pipeline(transaction=True) as pipe:
+                    hits, _ = await pipe.incr(name).expire(name, WINDOW + 5).execute()
             return int(hits)
         except Exception as exc:  # Redis down: limit per process rather than fail public pages
             log.warning("rate limit falls back to memory: %s: %s", type(exc).__name__, exc)
+            self.breaker.trip(exc)
             return None
 
     async def hit(self, key: str) -> int | None:
@@ -135,10 +154,16 @@ class Limiter:
         if retry_after is not None:
             raise RateLimited(retry_after)
 
+    def status(self) -> dict[str, object]:
+        """What /healthz reports: where the limit is counted, and whether Redis is skipped for now."""
+        shared = urlparse(get_settings().broadcast_url).scheme in ("redis", "rediss")
+        return {"backend": "redis" if shared else "memory", **self.breaker.status()}
+
     def reset(self) -> None:
         self._counts.clear()
 
     async def close(self) -> None:
+        await self.breaker.stop()
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None

@@ -54,6 +54,7 @@ class Settings:
     subscriber_queue: int
     base_currency: str
     introspection: bool
+    redis_timeout: float = 2.0
     max_page_size: int = 100
     session_idle_seconds: int = 8 * 3600
     session_absolute_seconds: int = 7 * 24 * 3600
@@ -78,6 +79,16 @@ def _csv(raw: str) -> tuple[str, ...]:
     return tuple(filter(None, (p.strip() for p in raw.split(","))))
 
 
+def _seconds(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name}: {raw!r} is not a number of seconds") from None
+    if not 0 < value < 3600:
+        raise ValueError(f"{name}: must be more than 0 and less than 3600 seconds, not {raw}")
+    return value
+
+
 def load_settings() -> Settings:
     env = os.environ
     data_dir = Path(env.get("CRM_DATA_DIR", "data"))
@@ -100,6 +111,7 @@ def load_settings() -> Settings:
         subscriber_queue=int(env.get("CRM_SUBSCRIBER_QUEUE", "1000")),
         base_currency=env.get("CRM_BASE_CURRENCY", "EUR").upper(),
         introspection=env.get("CRM_INTROSPECTION", "1") not in ("0", "false", "off", "no"),
+        redis_timeout=_seconds("CRM_REDIS_TIMEOUT", env.get("CRM_REDIS_TIMEOUT", "2")),
     )
 
 

@@ -57,10 +57,13 @@ async def listen(context: Context, *topic_names: str) -> AsyncIterator[AsyncIter
     session is signed out, token revoked or user deactivated (or changed role or team: clients
     reconnect with their new rights); from then on the connection acts as nobody, so a new
     subscription on it needs a new sign-in. They end with STREAM_CLOSED when the subscriber fell
-    behind.
+    behind or events may have been missed (Redis failed). `context.subscribed`, if set, is called
+    once the subscription is registered.
     """
     actor = subscriber(context)
     async with hub.subscribe(*topic_names, topics.access_revoked()) as subscription:
+        if context.subscribed is not None:
+            context.subscribed()
         events = _events(subscription, context, actor)
         try:
             yield events

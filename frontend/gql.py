@@ -6,8 +6,10 @@ signed-in user, so permissions, validation, audit and events are exactly those o
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from dataclasses import field as default
 from typing import Any
@@ -17,6 +19,8 @@ from graphql import GraphQLError
 from backend.auth.actor import Actor
 from backend.schema.context import Context
 from backend.schema.root import schema
+
+log = logging.getLogger("crm.ui")
 
 
 @dataclass
@@ -42,8 +46,8 @@ class GqlError(Exception):
         return cls(message=message, code=str(ext.get("code", "INTERNAL")), field=field_name, extensions=ext)
 
 
-def _context(actor: Actor) -> Context:
-    return Context(actor=actor, request_id=uuid.uuid4().hex[:16])
+def _context(actor: Actor, subscribed: Callable[[], None] | None = None) -> Context:
+    return Context(actor=actor, request_id=uuid.uuid4().hex[:16], subscribed=subscribed)
 
 
 async def execute(actor: Actor, document: str, **variables: Any) -> dict[str, Any]:
@@ -54,9 +58,12 @@ async def execute(actor: Actor, document: str, **variables: Any) -> dict[str, An
     return result.data or {}
 
 
-async def subscribe(actor: Actor, document: str, **variables: Any) -> AsyncIterator[dict[str, Any]]:
-    """Each event of a subscription, as data; GqlError when it cannot start or fails."""
-    stream = await schema.subscribe(document, variable_values=variables, context_value=_context(actor))
+async def subscribe(actor: Actor, document: str, *, subscribed: Callable[[], None] | None = None,
+                    **variables: Any) -> AsyncIterator[dict[str, Any]]:
+    """Each event of a subscription, as data; GqlError when it cannot start or fails. `subscribed` is
+    called once the server registered the subscription (before any event)."""
+    context = _context(actor, subscribed)
+    stream = await schema.subscribe(document, variable_values=variables, context_value=context)
     if not hasattr(stream, "__aiter__"):
         raise GqlError.from_graphql(stream.errors[0])  # type: ignore[union-attr]
     try:
@@ -66,3 +73,32 @@ async def subscribe(actor: Actor, document: str, **variables: Any) -> AsyncItera
             yield result.data or {}
     finally:
         await stream.aclose()  # type: ignore[union-attr]
+
+
+# The server ended a working stream (the subscriber fell behind, or events may have been missed while
+# Redis failed), or something unexpected broke it: subscribing again is the remedy.
+RETRYABLE = ("STREAM_CLOSED", "INTERNAL")
+FIRST_RETRY, MAX_RETRY = 0.5, 10.0  # seconds between attempts, doubling while the stream keeps ending
+
+
+async def follow(actor: Actor, document: str, variables: dict[str, Any],
+                 on_event: Callable[[dict[str, Any]], None], on_resubscribed: Callable[[], None]) -> GqlError:
+    """Follow a subscription for as long as it can be followed; the error that ends it for good.
+
+    When the server ends the stream, subscribe again with backoff, and once the new subscription is
+    registered call `on_resubscribed` so the caller refetches what it may have missed: refetching
+    before that could miss an event published in between, and refetching only on the next event
+    would leave the screen stale until then.
+    """
+    delay, resubscribed = FIRST_RETRY, None
+    while True:
+        try:
+            async for data in subscribe(actor, document, subscribed=resubscribed, **variables):
+                delay = FIRST_RETRY
+                on_event(data)
+        except GqlError as error:
+            if error.code not in RETRYABLE:
+                return error
+            log.info("live updates interrupted (%s); subscribing again in %.1f s", error.message, delay)
+        await asyncio.sleep(delay)  # backoff while the broadcast is still down, not a synchronisation
+        delay, resubscribed = min(delay * 2, MAX_RETRY), on_resubscribed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -83,34 +82,19 @@ def use_query(document: str, variables: dict[str, Any] | None = None, skip: bool
     return Query(data, error, busy, lambda: set_generation(lambda g: g + 1))
 
 
-RETRYABLE = ("STREAM_CLOSED", "INTERNAL")
-
-
 def use_live(document: str, variables: dict[str, Any] | None, on_event: Callable[[dict[str, Any]], None]) -> None:
-    """Follow a subscription while the component is shown; resubscribes when the server closed the stream.
+    """Follow a subscription while the component is shown; subscribes again when the server ended the
+    stream (gql.follow).
 
-    `on_event` must be stable for the component's life (a state setter, or a reload()); after a
-    resubscription it is called with {} so the screen can refetch what it may have missed.
+    `on_event` must be stable for the component's life (a state setter, or a reload()); once a new
+    subscription is registered it is called with {} so the screen refetches what it may have missed.
     """
     session = use_session()
 
     @use_async_effect(dependencies=[_key(variables)])
     async def listen() -> None:
-        delay = 0.5
-        while True:
-            try:
-                async for data in gql.subscribe(session.actor, document, **(variables or {})):
-                    delay = 0.5
-                    on_event(data)
-            except gql.GqlError as error:
-                if error.code == "UNAUTHENTICATED":
-                    session.signed_out()
-                    return
-                if error.code not in RETRYABLE:
-                    log.warning("live updates unavailable: %s", error.message)
-                    return
-                log.info("live updates interrupted (%s); resubscribing", error.message)
-            # The stream ended (too slow a reader, or the server restarting): listen again, then catch up.
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
-            on_event({})
+        error = await gql.follow(session.actor, document, variables or {}, on_event, lambda: on_event({}))
+        if error.code == "UNAUTHENTICATED":
+            session.signed_out()
+        else:
+            log.warning("live updates unavailable: %s", error.message)

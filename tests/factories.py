@@ -12,6 +12,7 @@ from backend.auth.actor import Actor
 from backend.models import Role, Team, User
 from backend.schema.context import Context
 from backend.schema.root import schema
+from backend.services import tokens
 
 _seq = itertools.count(1)
 
@@ -138,3 +139,15 @@ async def make_deal(who: Actor | User, customer_id: str, **fields: Any) -> dict[
         input={"title": f"Deal {next(_seq)}", "customerId": customer_id, **fields},
     )
     return data["createDeal"]
+
+
+async def deal_watcher_and_changer() -> tuple[str, str, str]:
+    """API tokens of a head watching and a rep changing deals of one customer, and its id (for tests
+    across server processes, which take tokens)."""
+    team = await make_team()
+    admin = await make_user(Role.ADMIN)
+    head, rep = await make_user(Role.SALES_HEAD, team), await make_user(Role.SALES_REP, team)
+    customer = await make_customer(admin, accountManagerId=str(rep.id))
+    _, watcher = await tokens.create(actor(head), "watcher")
+    _, changer = await tokens.create(actor(rep), "changer")
+    return watcher, changer, customer["id"]

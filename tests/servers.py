@@ -220,6 +220,16 @@ class GraphQLSocket:
         assert message["type"] == "next" and not message["payload"].get("errors"), message
         return message["payload"]["data"][field]
 
+    async def ended(self, timeout: float = 30) -> dict[str, Any]:
+        """The error that ended a subscription, read up to its `complete`; events that still arrived
+        before it are read past."""
+        error = None
+        while (message := await self.receive(timeout))["type"] != "complete":
+            assert message["type"] == "next", message
+            error = (message["payload"].get("errors") or [error])[0]
+        assert error is not None, "the stream completed without saying why"
+        return error
+
 
 @asynccontextmanager
 async def graphql_socket(url: str, token: str) -> AsyncIterator[GraphQLSocket]:

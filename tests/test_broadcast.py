@@ -98,20 +98,38 @@ async def test_redis_delivers_from_the_first_subscription_across_hubs(redis: Red
         await b.stop()
 
 
+async def ends_with_missed_events(sub: Subscription) -> None:
+    """The stream ends saying so; events before the end are read past (a publish that timed out on a
+    frozen Redis may still be delivered when it thaws: "may have been missed", not "were")."""
+    events = aiter(sub)
+    with pytest.raises(StreamClosed, match="events may have been missed"):
+        while True:
+            await asyncio.wait_for(anext(events), 20)
+
+
+async def hears(hub: Hub, publisher: Hub | None = None) -> None:
+    """A new subscription on `hub` receives what `publisher` (or `hub`) publishes: the hub works again."""
+    async with hub.subscribe("deals") as sub:
+        await (publisher or hub).publish(Event("deals", "after", {}))
+        assert [e.kind for e in await receive(sub, 1)] == ["after"]
+
+
 @needs_redis_server
-async def test_redis_restart_is_survived_and_open_streams_resume(redis: RedisServer) -> None:
+async def test_a_lost_redis_ends_open_streams_and_the_hub_reconnects(redis: RedisServer) -> None:
+    """Redis keeps nothing for a subscriber that is away: its stream ends, so it refetches."""
     hub = await redis_hub(redis.url)
     try:
         async with hub.subscribe("deals") as sub:
             redis.kill()
-            await until(lambda: not hub.connected, what="the hub to notice the lost connection")
-            await hub.publish(Event("deals", "lost", {}))  # dropped with a log line, never an error
-            await redis.start()  # same port
-            await until(lambda: hub.connected, what="the hub to reconnect")
+            await ends_with_missed_events(sub)
             status = hub.status()
-            assert status["reconnects"] == 1 and "Connection" in str(status["lastError"])
-            await hub.publish(Event("deals", "after", {"n": 1}))
-            assert [e.kind for e in await receive(sub, 1)] == ["after"]
+            assert (status["connected"], status["circuit"]) == (False, "open") and "Connection" in str(status["lastError"])
+            await hub.publish(Event("deals", "lost", {}))  # dropped with a log line, never an error
+            assert hub.status()["droppedEvents"] == 1
+        await redis.start()  # same port
+        await until(lambda: hub.connected and hub.breaker.closed, what="the hub to reconnect")
+        assert hub.status()["reconnects"] == 1
+        await hears(hub)
     finally:
         await hub.stop()
 
@@ -123,28 +141,75 @@ async def test_a_silent_redis_is_found_by_ping_and_reconnected(redis: RedisServe
     try:
         async with hub.subscribe("deals") as sub:
             redis.freeze()
-            await until(lambda: not hub.connected, what="the health check to fail")
-            assert "PING" in str(hub.last_error) or "Timeout" in str(hub.last_error)
+            await ends_with_missed_events(sub)
+            assert not hub.connected and ("PING" in str(hub.last_error) or "Timeout" in str(hub.last_error))
             redis.thaw()
-            await until(lambda: hub.connected, what="the hub to reconnect")
-            assert hub.reconnects >= 1
-            await hub.publish(Event("deals", "after", {}))
-            assert [e.kind for e in await receive(sub, 1)] == ["after"]
+        await until(lambda: hub.connected and hub.breaker.closed, what="the hub to reconnect")
+        assert hub.reconnects >= 1
+        await hears(hub)
     finally:
         await hub.stop()
 
 
 @needs_redis_server
-async def test_subscribers_joining_while_redis_is_down_are_subscribed_on_reconnect(redis: RedisServer) -> None:
+async def test_a_frozen_redis_costs_one_publish_a_timeout_and_the_rest_nothing(redis: RedisServer) -> None:
+    hub = Hub()
+    await hub.start(redis.url, queue_size=100, timeout=0.5)  # the PING check alone would take 10 s
+    try:
+        async with hub.subscribe("deals") as sub:
+            redis.freeze()
+            # The first publish times out and opens the circuit; the others are dropped at once, so all
+            # are done long before 20 publishes could each have waited for the frozen Redis.
+            await asyncio.wait_for(publish_all(hub, 20), 4)
+            await ends_with_missed_events(sub)  # this process's subscribers missed those events
+            status = hub.status()
+            assert (status["circuit"], status["connected"], status["droppedEvents"]) == ("open", False, 20)
+            redis.thaw()
+        await until(lambda: hub.breaker.closed, what="the hub to reconnect")
+        await hears(hub)
+    finally:
+        await hub.stop()
+
+
+async def publish_all(hub: Hub, count: int) -> None:
+    for n in range(count):
+        await hub.publish(Event("deals", "during", {"n": n}))
+
+
+@needs_redis_server
+async def test_events_one_process_dropped_end_the_streams_of_the_others(redis: RedisServer) -> None:
+    """The subscriber's own connection survives a short freeze (no PING fell in it), so only the
+    publisher knows events were lost: it tells every process once Redis is back."""
+    publisher, listener = Hub(), Hub()
+    await publisher.start(redis.url, queue_size=100, timeout=0.5)
+    await listener.start(redis.url, queue_size=100, health_interval=60)
+    try:
+        async with listener.subscribe("deals") as sub:
+            redis.freeze()
+            await publisher.publish(Event("deals", "dropped", {}))
+            assert publisher.status()["droppedEvents"] == 1
+            redis.thaw()
+            await ends_with_missed_events(sub)
+            assert listener.reconnects == 0 and listener.connected
+        await until(lambda: publisher.breaker.closed, what="the publisher to reconnect")
+        await hears(listener, publisher)
+    finally:
+        await publisher.stop()
+        await listener.stop()
+
+
+@needs_redis_server
+async def test_streams_opened_while_redis_is_down_end_when_it_is_back(redis: RedisServer) -> None:
+    """They could not hear what other processes published meanwhile: they end, and resubscribe."""
     hub = await redis_hub(redis.url)
     try:
         redis.kill()
         await until(lambda: not hub.connected, what="the hub to notice the lost connection")
         async with hub.subscribe("late") as sub:
             await redis.start()
-            await until(lambda: hub.connected, what="the hub to reconnect")
-            await hub.publish(Event("late", "hello", {}))
-            assert [e.kind for e in await receive(sub, 1)] == ["hello"]
+            await ends_with_missed_events(sub)
+        assert hub.connected
+        await hears(hub)
     finally:
         await hub.stop()
 
@@ -154,12 +219,13 @@ async def test_a_server_started_while_redis_is_down_serves_degraded_and_connects
     redis = RedisServer()  # its port is chosen, nothing listens yet
     hub = await redis_hub(redis.url)
     try:
-        assert hub.status()["connected"] is False and hub.last_error
+        status = hub.status()
+        assert (status["connected"], status["circuit"]) == (False, "open") and status["lastError"]
         async with hub.subscribe("deals") as sub:
             await redis.start()
-            await until(lambda: hub.connected, what="the hub to connect")
-            await hub.publish(Event("deals", "first", {}))
-            assert [e.kind for e in await receive(sub, 1)] == ["first"]
+            await ends_with_missed_events(sub)
+        await until(lambda: hub.breaker.closed, what="the hub to connect")
+        await hears(hub)
     finally:
         await hub.stop()
         redis.kill()

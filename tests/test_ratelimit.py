@@ -3,8 +3,11 @@ the limit shared through Redis."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
+from collections.abc import Awaitable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,7 +17,9 @@ from backend import ratelimit
 from backend.app import create_app
 from backend.models import Campaign, CampaignLike, Role
 from backend.ratelimit import Limiter, client_ip, rate_key
+from backend.settings import get_settings
 from tests.factories import fresh_limiter, make_user, open_campaign, setting  # noqa: F401
+from tests.servers import REDIS_SERVER, redis_server, until
 
 pytestmark = pytest.mark.usefixtures("fresh_limiter")
 APP = create_app()
@@ -129,6 +134,40 @@ async def test_the_limit_is_shared_through_redis(setting):
     finally:
         await first.close()
         await second.close()
+
+
+@pytest.mark.skipif(not Path(REDIS_SERVER).exists(), reason=f"{REDIS_SERVER} not installed")
+async def test_a_frozen_redis_opens_the_circuit_and_the_limit_counts_in_memory_until_it_is_back(setting):
+    async with redis_server() as redis:
+        setting(CRM_PUBLIC_RATE_LIMIT="3", CRM_BROADCAST_URL=redis.url, CRM_REDIS_TIMEOUT="0.5")
+        limiter, other = Limiter(), Limiter()  # two server processes
+        try:
+            assert await limiter.hit("shared") is None and limiter.status()["circuit"] == "closed"
+            redis.freeze()
+            # The first hit waits for one timeout and opens the circuit; none after it waits for Redis,
+            # so 30 hits are done long before a frozen Redis could have answered them one by one.
+            hits = await asyncio.wait_for(sequence([limiter.hit("frozen") for _ in range(30)]), 10)
+            assert hits == [None] * 3 + [40] * 27  # limited per process meanwhile, not waved through
+            status = limiter.status()
+            assert (status["backend"], status["circuit"]) == ("redis", "open") and status["lastError"]
+            redis.thaw()
+            await until(lambda: limiter.breaker.closed, what="the probe to close the circuit")
+            # Shared again: the two processes count one allowance.
+            assert [await lim.hit("after") for lim in (limiter, other, limiter, other)] == [None, None, None, 40]
+        finally:
+            await limiter.close()
+            await other.close()
+
+
+async def sequence(calls: list[Awaitable[int | None]]) -> list[int | None]:
+    return [await call for call in calls]
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1"])
+def test_a_redis_timeout_that_is_not_a_positive_number_of_seconds_is_refused(setting, value):
+    setting(CRM_REDIS_TIMEOUT=value)
+    with pytest.raises(ValueError, match="CRM_REDIS_TIMEOUT"):
+        get_settings()
 
 
 def test_ipv6_clients_are_counted_per_64_block():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,8 @@ class Context:
     response: Any = None
     request_id: str = ""
     connection_params: dict[str, Any] | None = None  # a websocket's connection_init payload
+    # Called once a subscription is registered: the UI refetches then, so nothing falls in between.
+    subscribed: Callable[[], None] | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
