@@ -1,8 +1,14 @@
 """Limits on what one operation may ask for: depth, aliases, tokens and cost (rows it may touch).
 
 Each refusal is a QUERY_TOO_COMPLEX error naming the limit and the value found, raised while the
-document is validated, so nothing runs. Fragments are expanded when counting: spreading a fragment
-full of aliases or nested lists costs what it would cost written out.
+document is validated, so nothing runs. Fragments count as if written out: spreading a fragment full of
+aliases or nested lists costs what it would cost written out (though each is measured only once).
+
+Introspection fields (`__schema`, `__type` and everything below) count like any field, lists at
+ESTIMATED_LIST rows, against ceilings of their own: their answers come from the schema in memory, not
+from rows, and GraphiQL's first query (9 levels of `ofType`, every type's fields' arguments' types)
+measures depth 15 and about 360,000, which must pass once; two of it, 115 aliases of `types`, or
+`fields` nested in `fields` do not. `__typename` is free.
 """
 
 from __future__ import annotations
