@@ -47,7 +47,11 @@ class CrmServe:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a server whose event loop is stuck cannot handle SIGTERM
+            self.process.kill()
+            self.process.wait(timeout=10)
 
 
 @asynccontextmanager
