@@ -21,6 +21,7 @@ from websockets.exceptions import ConnectionClosed
 from backend.http_limits import MAX_BODY_BYTES, MESSAGE_TOO_BIG, BodySizeLimit
 from backend.models import Role
 from backend.services import tokens
+from frontend.shell import ROOT_COMPONENT
 from tests.factories import actor, make_user
 from tests.servers import ROOT, crm_servers, free_port, until
 from tests.test_limits import fragment_bomb
@@ -158,12 +159,24 @@ async def oversized_subscribe(url: str, token: str) -> tuple[int | None, list[An
             return (closed.rcvd.code if closed.rcvd else None), received
 
 
+async def oversized_ui_message(url: str) -> int | None:
+    async with connect(url, max_size=None) as ws:
+        await ws.send("x" * (MAX_BODY_BYTES + 1))
+        try:
+            while True:
+                await asyncio.wait_for(ws.recv(), 30)  # whatever the UI renders before the close
+        except ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+
+
 async def test_a_websocket_message_over_the_limit_closes_the_socket_unexecuted(db, served):
     """In the application (any server) and in `crm serve`'s uvicorn settings."""
     _, token = await tokens.create(actor(await make_user(Role.ADMIN)), "ws")
     async with crm_servers(1, db) as (plain,):
         code, received = await oversized_subscribe(plain.ws_url, token)
+        ui_code = await oversized_ui_message(f"ws://127.0.0.1:{plain.port}/reactpy/{ROOT_COMPONENT}/")
     assert code == MESSAGE_TOO_BIG and received == []
+    assert ui_code == MESSAGE_TOO_BIG, "the UI's websocket has the same cap"
     code, received = await oversized_subscribe(f"ws://127.0.0.1:{served.port}/graphql", token)
     assert code in (MESSAGE_TOO_BIG, None) and received == []  # uvicorn may reset before its close frame arrives
 
