@@ -67,10 +67,11 @@ def create_app() -> ASGIApp:
         *public_routes(),
         *ui_routes(),
     ]
-    middleware = [Middleware(OriginGuard), Middleware(BodySizeLimit)]
+    middleware = [Middleware(OriginGuard)]
     api = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
-    # The UI's websocket (/reactpy/…) is served by ReactPy in front of Starlette, so it gets its own guard.
-    return OriginGuard(ReactPyMiddleware(api, [ROOT_COMPONENT]))
+    # The UI's websocket (/reactpy/…) is served by ReactPy in front of Starlette, so it gets its own guard;
+    # the size limit comes first for both websockets and every body.
+    return BodySizeLimit(OriginGuard(ReactPyMiddleware(api, [ROOT_COMPONENT])))
 
 
 app = create_app()

@@ -39,6 +39,8 @@ async def _with_database(settings: Settings, work: Callable[[], Awaitable[T]], *
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from backend.serving import server_options
+
     # uvicorn ends by re-raising the SIGTERM it caught; with the default handler that kills the process
     # before exit handlers run, and the dev provider (a child process) would be left behind.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -58,8 +60,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     # Websocket compression off, as Node's `ws` and Hasura ship it: its cost is paid per subscriber and
     # frame (the payload is shared, the compression context is not), and each connection keeps a zlib
     # context; live events are small JSON (docs/benchmarks.md, fan-out).
+    # Slow and greedy clients: a deadline per request, a connection cap, the websocket message size.
     options = {"host": settings.host, "port": settings.port, "proxy_headers": False, "log_level": "info",
-               "ws_per_message_deflate": False}
+               "ws_per_message_deflate": False, **server_options(settings)}
     if args.workers <= 1:
         uvicorn.run("backend.app:app", **options)
         return 0

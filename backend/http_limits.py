@@ -1,4 +1,5 @@
-"""What the server accepts at the HTTP door: bodies up to a size, JSON whose strings are real Unicode."""
+"""What the server accepts at the HTTP door: bodies and websocket messages up to a size, JSON nested
+only so deep, whose strings are real Unicode."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import json
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-MAX_BODY_BYTES = 1_000_000
+MAX_BODY_BYTES = 1_000_000  # an HTTP body, and a websocket message
+MAX_JSON_DEPTH = 64  # GraphQL variables nest a few input objects; nothing the CRM reads comes near
+MESSAGE_TOO_BIG = 1009  # the websocket close code (RFC 6455)
 
 
 class BodyTooLarge(Exception):
@@ -20,6 +23,9 @@ class BodySizeLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -50,6 +56,27 @@ class BodySizeLimit:
             if not started:
                 await self._refuse(scope, receive, send)
 
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A message over the limit closes the socket (1009) before the application sees it; the
+        application then sees the client gone, and whatever it sends after is dropped."""
+        closed = False
+
+        async def limited_receive() -> Message:
+            nonlocal closed
+            message = await receive()
+            if message["type"] == "websocket.receive" and _message_size(message) > self.max_bytes:
+                closed = True
+                await send({"type": "websocket.close", "code": MESSAGE_TOO_BIG,
+                            "reason": f"message over {self.max_bytes} bytes"})
+                return {"type": "websocket.disconnect", "code": MESSAGE_TOO_BIG}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not closed:
+                await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)
+
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = JSONResponse(
             {"errors": [{"message": f"Request body over {self.max_bytes} bytes", "extensions": {"code": "BAD_USER_INPUT", "field": "body"}}]},
@@ -58,25 +85,51 @@ class BodySizeLimit:
         await response(scope, receive, send)
 
 
+def _message_size(message: Message) -> int:
+    text = message.get("text")
+    return len(text.encode("utf-8", "surrogatepass")) if text is not None else len(message.get("bytes") or b"")
+
+
 def decode_json_text(data: str | bytes) -> object:
-    """JSON as the GraphQL endpoint accepts it: strings must be real Unicode. A lone surrogate
-    (`"\\ud800"`) is valid JSON but cannot be stored or encoded, so it is refused as bad JSON up front."""
-    value = json.loads(data)
-    _check_unicode(value, data)
+    """JSON as the GraphQL endpoint accepts it: nested at most MAX_JSON_DEPTH deep, strings real Unicode.
+    A lone surrogate (`"\\ud800"`) is valid JSON but cannot be stored or encoded; deeper nesting than any
+    request needs would exhaust the parser's recursion (a RecursionError, answered as a 500). Both are
+    refused as bad JSON (JSONDecodeError, a ValueError) whose message says what is wrong."""
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise _bad_json(f"it is nested deeper than {MAX_JSON_DEPTH} levels", data) from None
+    _check_values(value, data)
     return value
 
 
-def _check_unicode(value: object, document: str | bytes) -> None:
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            text = document.decode("utf-8", "replace") if isinstance(document, bytes) else document
-            raise json.JSONDecodeError("text contains a lone surrogate, which is not Unicode", text, 0) from None
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_unicode(key, document)
-            _check_unicode(item, document)
-    elif isinstance(value, list):
-        for item in value:
-            _check_unicode(item, document)
+def _check_values(value: object, document: str | bytes) -> None:
+    """Walks the decoded value without recursion, level by level."""
+    level, depth = [value], 0
+    while level:
+        depth += 1
+        if depth > MAX_JSON_DEPTH:
+            raise _bad_json(f"it is nested deeper than {MAX_JSON_DEPTH} levels", document)
+        below: list[object] = []
+        for item in level:
+            if isinstance(item, dict):
+                below.extend(item.keys())
+                below.extend(item.values())
+            elif isinstance(item, list):
+                below.extend(item)
+            elif isinstance(item, str) and not _is_unicode(item):
+                raise _bad_json("text contains a lone surrogate, which is not Unicode", document)
+        level = below
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _bad_json(problem: str, document: str | bytes) -> json.JSONDecodeError:
+    text = document.decode("utf-8", "replace") if isinstance(document, bytes) else document
+    return json.JSONDecodeError(problem, text, 0)

@@ -55,6 +55,8 @@ class Settings:
     base_currency: str
     introspection: bool
     redis_timeout: float = 2.0
+    read_timeout: float = 20.0  # seconds a client has to send a whole request (crm serve)
+    max_connections: int = 2000  # per server process, websockets included (crm serve); past it, 503
     max_page_size: int = 100
     session_idle_seconds: int = 8 * 3600
     session_absolute_seconds: int = 7 * 24 * 3600
@@ -112,6 +114,8 @@ def load_settings() -> Settings:
         base_currency=env.get("CRM_BASE_CURRENCY", "EUR").upper(),
         introspection=env.get("CRM_INTROSPECTION", "1") not in ("0", "false", "off", "no"),
         redis_timeout=_seconds("CRM_REDIS_TIMEOUT", env.get("CRM_REDIS_TIMEOUT", "2")),
+        read_timeout=_seconds("CRM_READ_TIMEOUT", env.get("CRM_READ_TIMEOUT", "20")),
+        max_connections=int(env.get("CRM_MAX_CONNECTIONS", "2000")),
     )
 
 

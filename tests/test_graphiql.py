@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,8 +13,10 @@ import pytest
 
 from backend import graphiql
 from backend.app import create_app
-from backend.models import Customer
-from tests.test_cli import crm, free_port, wait_for
+from backend.models import Customer, Role
+from backend.services import tokens
+from tests.factories import actor, make_user
+from tests.servers import crm_servers
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 
@@ -87,16 +86,23 @@ def test_assets_are_pinned_to_what_was_fetched(tmp_path: pytest.TempPathFactory)
     assert not graphiql.assets_ready(tmp_path)
 
 
-async def test_graphiql_introspection_is_accepted(client: httpx.AsyncClient) -> None:
+async def test_graphiql_introspection_is_accepted_once_signed_in(client: httpx.AsyncClient) -> None:
     """The first thing the IDE does is this query (GraphiQL 3 asks for input-value deprecations too):
-    query limits must let it through, or the IDE shows no docs and no completion."""
+    query limits must let it through for a signed-in user, or the IDE shows no docs and no completion."""
     from graphql import get_introspection_query
 
-    query = get_introspection_query(descriptions=True, input_value_deprecation=True)
-    response = await client.post("/graphql", json={"query": query, "operationName": "IntrospectionQuery"})
-    body = response.json()
+    query = {"query": get_introspection_query(descriptions=True, input_value_deprecation=True),
+             "operationName": "IntrospectionQuery"}
+    anonymous = (await client.post("/graphql", json=query)).json()
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    body = (await client.post("/graphql", json=query, headers=await admin_token_header())).json()
     assert body.get("errors") is None, body.get("errors")
     assert body["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+async def admin_token_header() -> dict[str, str]:
+    _, token = await tokens.create(actor(await make_user(Role.ADMIN)), "graphiql")
+    return {"Authorization": f"Bearer {token}"}
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -105,32 +111,23 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """A CRM served by uvicorn on a free port (SQLite), as a browser reaches it."""
-    assert crm(tmp_path, "migrate").returncode == 0
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
-    env.update({"CRM_DATA_DIR": str(tmp_path), "CRM_PORT": str(port), "CRM_OIDC_ISSUER": "http://127.0.0.1:9"})
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "backend.app:app", "--port", str(port)],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        wait_for(f"http://127.0.0.1:{port}/healthz", process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+async def server(db: str) -> AsyncIterator[str]:
+    """A CRM served by uvicorn on a free port, as a browser reaches it."""
+    async with crm_servers(1, db, CRM_OIDC_ISSUER="http://127.0.0.1:9") as (crm_server,):
+        yield crm_server.base
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed (apt-get install -y chromium)")
 async def test_graphiql_works_in_a_browser_without_the_internet(server: str) -> None:
-    """Every request the page makes goes to the CRM; under its CSP it loads the schema and runs a query."""
+    """Every request the page makes goes to the CRM; under its CSP it loads the schema (introspection is
+    for signed-in callers: here by API token) and runs a query."""
     from playwright.async_api import async_playwright, expect
 
     elsewhere: list[str] = []
     problems: list[str] = []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = await browser.new_page()
+        page = await browser.new_page(extra_http_headers=await admin_token_header())
 
         async def only_the_crm(route) -> None:  # type: ignore[no-untyped-def]
             if route.request.url.startswith(server):

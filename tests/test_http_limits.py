@@ -1,5 +1,7 @@
 """HTTP-level limits: body size, no batching, no mutations by GET, JSON-only POSTs."""
 
+import logging
+
 import httpx
 
 from backend.app import create_app
@@ -64,3 +66,32 @@ async def test_bad_variables_are_the_clients_mistake_naming_the_variable(db):
         error = response.json()["errors"][0]
         assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": variable}
         assert f"${variable}" in error["message"]
+
+
+NESTED = b"[" * 1000 + b"]" * 1000
+
+
+async def test_deeply_nested_json_is_bad_input_naming_the_nesting(db, caplog):
+    """~1,000 levels used to exhaust the parser's recursion: a 500 with a traceback in the log."""
+    variables = b'{"s": ' + b'{"a": ' * 1000 + b"1" + b"}" * 1000 + b"}"
+    bodies = {
+        "body": NESTED,
+        "variables": b'{"query": "query($s: String) { customers(search: $s) { totalCount } }", "variables": ' + variables + b"}",
+        "shallower than the parser's limit": b'{"query": "{ __typename }", "variables": {"v": ' + b"[" * 200 + b"]" * 200 + b"}}",
+    }
+    async with client() as c:
+        for case, body in bodies.items():
+            response = await c.post("/graphql", content=body, headers={"content-type": "application/json"})
+            assert response.status_code == 400, case
+            assert "nested deeper than" in response.text, (case, response.text)
+        query_string = await c.get("/graphql", params={"query": "{ __typename }", "variables": NESTED.decode()},
+                                   headers={"accept": "application/json"})
+    assert query_string.status_code == 400 and "nested deeper than" in query_string.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+async def test_ordinary_nesting_is_accepted(db):
+    variables = {"o": {"field": "NAME", "direction": "ASC"}, "deep": [[[[["ok"]]]]]}
+    async with client() as c:
+        response = await c.post("/graphql", json={"query": "{ __typename }", "variables": variables})
+    assert response.status_code == 200 and response.json()["data"] == {"__typename": "Query"}

@@ -1,8 +1,29 @@
 """Hostile queries are refused before they run, with QUERY_TOO_COMPLEX naming the limit."""
 
+import pytest
+from graphql import get_introspection_query
+
+from backend.auth.actor import Actor
 from backend.models import Role
-from backend.schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_TOKENS
-from tests.factories import error, make_user, ok
+from backend.schema import limits
+from backend.schema.context import Context
+from backend.schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_SCHEMA_COST, MAX_TOKENS
+from backend.schema.root import build_schema
+from tests.factories import actor, error, make_user, ok
+
+ANONYMOUS = Actor.anonymous()
+# GraphiQL's own first query (GraphiQL 3 asks for every option graphql-core knows of)
+GRAPHIQL_INTROSPECTION = get_introspection_query(
+    descriptions=True, specified_by_url=True, directive_is_repeatable=True, schema_description=True,
+    input_value_deprecation=True,
+)
+
+
+def fragment_bomb(count: int) -> str:
+    """`count` fragments, each spreading the next twice: 2^count selections once written out."""
+    fragments = [f"fragment F{i} on Customer {{ ...F{i + 1} ...F{i + 1} }}" for i in range(count - 1)]
+    fragments.append(f"fragment F{count - 1} on Customer {{ name }}")
+    return "{ customers(first: 1) { edges { node { ...F0 } } } } " + " ".join(fragments)
 
 
 async def test_hundred_by_hundred_by_hundred_is_refused(db):
@@ -56,13 +77,103 @@ async def test_unexpected_errors_are_masked_with_a_request_id(db, monkeypatch):
 
 
 async def test_introspection_can_be_switched_off(db):
-    from backend.schema.context import Context
-    from backend.schema.root import build_schema
-    from tests.factories import actor
-
     admin = await make_user(Role.ADMIN)
     closed = build_schema(introspection=False)
     result = await closed.execute("{ __schema { types { name } } }", context_value=Context(actor=actor(admin)))
     assert result.errors and "introspection" in result.errors[0].message.lower()
-    opened = await build_schema(introspection=True).execute("{ __schema { queryType { name } } }")
+    opened = await build_schema(introspection=True).execute("{ __schema { queryType { name } } }",
+                                                            context_value=Context(actor=actor(admin)))
     assert opened.data == {"__schema": {"queryType": {"name": "Query"}}}
+
+
+async def test_fragments_are_measured_once_however_often_they_spread(db, monkeypatch):
+    """30 fragments that each spread the next twice: checking takes steps in proportion to the document
+    (counted at each field the walker looks at), not to its 2^30 written-out fields."""
+    steps = 0
+    looked_at = limits._unwrap
+
+    def counted(type_):  # type: ignore[no-untyped-def]
+        nonlocal steps
+        steps += 1
+        if steps > 1_000:
+            raise AssertionError("the walker re-walks fragments: steps grow with the expansion")
+        return looked_at(type_)
+
+    monkeypatch.setattr(limits, "_unwrap", counted)
+    admin = await make_user(Role.ADMIN)
+    err = await error(admin, fragment_bomb(30))
+    assert err["code"] == "QUERY_TOO_COMPLEX" and err["limit"] == MAX_COST and err["value"] > 2**29
+    assert steps < 100
+
+
+async def test_introspection_aliases_count(db):
+    admin = await make_user(Role.ADMIN)
+    query = "{ __schema { " + " ".join(f"t{i}: types {{ name fields {{ name }} }}" for i in range(115)) + " } }"
+    err = await error(admin, query)
+    assert err["code"] == "QUERY_TOO_COMPLEX" and err["limit"] == MAX_ALIASES and err["value"] == 115
+
+
+async def test_introspection_lists_multiply_like_any_list(db):
+    admin = await make_user(Role.ADMIN)
+    nested = "{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }"
+    err = await error(admin, nested)
+    assert err["code"] == "QUERY_TOO_COMPLEX" and err["limit"] == MAX_SCHEMA_COST and err["value"] > MAX_SCHEMA_COST
+    twice = GRAPHIQL_INTROSPECTION.replace("__schema {", "again: __schema { types { ...FullType } } __schema {", 1)
+    err = await error(admin, twice)
+    assert err["code"] == "QUERY_TOO_COMPLEX" and err["limit"] == MAX_SCHEMA_COST
+
+
+@pytest.mark.parametrize("query", [
+    "{ __schema { queryType { name } } }",
+    '{ __type(name: "Customer") { fields { name } } }',
+    "query { ...Q } fragment Q on Query { ... on Query { __schema { types { name } } } }",
+])
+async def test_anonymous_callers_may_not_introspect(db, query):
+    result = await build_schema(introspection=True).execute(query, context_value=Context(actor=ANONYMOUS))
+    assert result.data is None
+    assert result.errors[0].extensions["code"] == "UNAUTHENTICATED"
+    assert "schema" in result.errors[0].message
+
+
+async def test_anyone_may_ask_for_typename(db):
+    result = await build_schema().execute("{ __typename }", context_value=Context(actor=ANONYMOUS))
+    assert result.errors is None and result.data == {"__typename": "Query"}
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.SALES_REP, Role.MARKETING])
+async def test_signed_in_graphiql_introspection_passes_the_limits(db, role):
+    user = await make_user(role)
+    data = await ok(user, GRAPHIQL_INTROSPECTION)
+    names = {t["name"] for t in data["__schema"]["types"]}
+    assert {"Customer", "CustomerConnection", "__Schema"} <= names
+
+
+SUGGESTING = {  # field names are never suggested (StrawberryConfig), introspection on or off
+    "argument": ("{ customers(frist: 1) { totalCount } }", "first"),
+    "enum value": ("{ customers(orderBy: {field: NAM}) { totalCount } }", "NAME"),
+    "type of a variable": ("query($o: CustomerOrdr) { customers(orderBy: $o) { totalCount } }", "CustomerOrder"),
+    "input field": ("{ customers(orderBy: {field: NAME, directon: ASC}) { totalCount } }", "direction"),
+}
+
+
+@pytest.mark.parametrize("kind", SUGGESTING)
+async def test_no_hints_when_introspection_is_off(db, kind):
+    query, hint = SUGGESTING[kind]
+    admin = await make_user(Role.ADMIN)
+    opened = await build_schema(introspection=True).execute(query, context_value=Context(actor=actor(admin)))
+    assert any("Did you mean" in e.message and hint in e.message for e in opened.errors), "the case suggests"
+    closed = await build_schema(introspection=False).execute(query, context_value=Context(actor=actor(admin)))
+    assert closed.errors, kind
+    for err in closed.errors:
+        assert "did you mean" not in err.message.lower(), err.message
+        assert f"'{hint}'" not in err.message, err.message
+
+
+async def test_no_hints_for_variable_values_when_introspection_is_off(db):
+    """Values given in `variables` are checked while executing: an enum value there gets no hint either."""
+    admin = await make_user(Role.ADMIN)
+    query = "query($o: CustomerOrder) { customers(orderBy: $o) { totalCount } }"
+    for allow, hinted in ((True, True), (False, False)):
+        result = await build_schema(introspection=allow).execute(
+            query, variable_values={"o": {"field": "NAM"}}, context_value=Context(actor=actor(admin)))
+        assert result.errors and ("Did you mean" in result.errors[0].message) is hinted, result.errors[0].message

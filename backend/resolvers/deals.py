@@ -124,7 +124,7 @@ async def paginate_nulls_last(
     op, prefix = ("lt", "-") if descending else ("gt", "")
     with_value, without = query.filter(**{f"{field}__isnull": False}), query.filter(**{f"{field}__isnull": True})
     if after:
-        value, pk = read_cursor(after, field)
+        value, pk = read_cursor(after, field, query.model)
         if value is None:
             with_value, without = None, without.filter(**{f"id__{op}": pk})
         else:

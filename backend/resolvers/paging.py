@@ -8,6 +8,8 @@ from datetime import date, datetime
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.fields import Field
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from backend.errors import BadUserInput, QueryTooComplex
@@ -41,15 +43,46 @@ def make_cursor(field: str, row: Any) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def read_cursor(cursor: str, field: str) -> tuple[Any, int]:
+def read_cursor(cursor: str, field: str, model: type[Model]) -> tuple[Any, int]:
+    """The (value, id) a cursor of this list holds. A forged one (wrong shape, a value its column cannot
+    hold, a key past the id column's range, a NUL byte PostgreSQL refuses in text) is the client's mistake
+    in `after`, refused before the database sees it."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         name, value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if name != field or not isinstance(pk, int):
+        value = _decode(value)
+        column = model._meta.fields_map[field]
+        if name != field or not _fits(pk, model._meta.pk) or not (_fits(value, column) or value is None and column.null):
             raise ValueError
-        return _decode(value), pk
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+        return value, pk
+    except (ValueError, TypeError, RecursionError):  # binascii.Error and JSON's errors are ValueErrors
         raise BadUserInput("after", "is not a cursor of this list in this order (cursors are per orderBy)") from None
+
+
+def _fits(value: Any, column: Field) -> bool:
+    """Whether `value` is what `column` holds, as make_cursor writes it."""
+    enum_type = getattr(column, "enum_type", None)
+    if enum_type is not None:
+        return any(value == member.value for member in enum_type)
+    kind = column.field_type
+    if kind is int:
+        bounds = column.constraints
+        return type(value) is int and bounds.get("ge", -(2**63)) <= value <= bounds.get("le", 2**63 - 1)
+    if kind is datetime:
+        return type(value) is datetime and value.tzinfo is not None
+    if kind is date:
+        return type(value) is date
+    if kind is str:
+        return isinstance(value, str) and "\x00" not in value and _is_unicode(value)
+    return False  # no list is ordered by another kind of column
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
 
 
 def page_size(first: int | None) -> int:
@@ -77,7 +110,7 @@ async def paginate(
     size = page_size(first)
     page_query = query
     if after:
-        value, pk = read_cursor(after, field)
+        value, pk = read_cursor(after, field, query.model)
         op = "lt" if descending else "gt"
         if field == "id":
             page_query = page_query.filter(**{f"id__{op}": pk})

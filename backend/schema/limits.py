@@ -1,29 +1,40 @@
 """Limits on what one operation may ask for: depth, aliases, tokens and cost (rows it may touch).
 
 Each refusal is a QUERY_TOO_COMPLEX error naming the limit and the value found, raised while the
-document is validated, so nothing runs. Fragments are expanded when counting: spreading a fragment
-full of aliases or nested lists costs what it would cost written out.
+document is validated, so nothing runs. Fragments count as if written out: spreading a fragment full of
+aliases or nested lists costs what it would cost written out (though each is measured only once).
+
+Introspection fields (`__schema`, `__type` and everything below) count like any field, lists at
+ESTIMATED_LIST rows, against ceilings of their own: their answers come from the schema in memory, not
+from rows, and GraphiQL's first query (9 levels of `ofType`, every type's fields' arguments' types)
+measures depth 15 and about 360,000, which must pass once; two of it, 115 aliases of `types`, or
+`fields` nested in `fields` do not. `__typename` is free.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     GraphQLList,
     GraphQLNonNull,
-    GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    NamedTypeNode,
     OperationDefinitionNode,
+    SchemaMetaFieldDef,
     SelectionSetNode,
+    TypeMetaFieldDef,
     ValidationRule,
-    VariableNode,
+    introspection_types,
 )
 from graphql.language import Lexer, Source, TokenKind
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
@@ -36,6 +47,8 @@ MAX_TOKENS = 3000
 MAX_COST = 25_000
 ESTIMATED_LIST = 20  # rows assumed for a list without `first` (nested lists, `edges` excluded)
 MAX_FIRST = 100
+MAX_SCHEMA_DEPTH = 16
+MAX_SCHEMA_COST = 500_000
 
 _TOKENS_MESSAGE = re.compile(r"Document contains more than (\d+) tokens")
 
@@ -48,63 +61,112 @@ def _unwrap(type_: Any) -> tuple[Any, bool]:
     return type_, is_list
 
 
+@dataclass(frozen=True)
+class Measure:
+    """What a selection set asks for per row of its parent: depth below it, rows it may touch, and the
+    aliases written in it, kept apart for data fields and for introspection (schema) fields."""
+
+    depth: int = 0
+    cost: int = 0
+    schema_depth: int = 0
+    schema_cost: int = 0
+    aliases: int = 0
+
+    def beside(self, other: Measure) -> Measure:
+        return Measure(
+            max(self.depth, other.depth),
+            self.cost + other.cost,
+            max(self.schema_depth, other.schema_depth),
+            self.schema_cost + other.schema_cost,
+            self.aliases + other.aliases,
+        )
+
+    def below(self, rows: int, alias: bool, schema: bool) -> Measure:
+        """This selection set as the selection of one field returning `rows` rows per parent row.
+        Introspection types only lead to introspection types, and data types never to them."""
+        if schema:
+            return Measure(0, 0, 1 + self.schema_depth, rows * (1 + self.schema_cost), self.aliases + alias)
+        return Measure(1 + self.depth, rows * (1 + self.cost), 0, 0, self.aliases + alias)
+
+
+NOTHING = Measure()
+
+
 class _Walker:
-    """Depth, alias count and cost of one operation, fragments expanded."""
+    """Measures one document. Each fragment is measured once and its measure reused at every spread
+    (cost is per row of the spread site, so the site multiplies it): checking costs time linear in the
+    document, however many times fragments spread each other (30 fragments each spreading the next
+    twice stand for 2^30 written-out selections)."""
 
-    def __init__(self, fragments: dict[str, FragmentDefinitionNode], variables: dict[str, Any]) -> None:
+    def __init__(self, schema: GraphQLSchema, fragments: dict[str, FragmentDefinitionNode]) -> None:
+        self.schema = schema
         self.fragments = fragments
-        self.variables = variables
-        self.aliases = 0
+        self.measured: dict[str, Measure] = {}
+        self.in_progress: set[str] = set()
 
-    def _first(self, field: FieldNode) -> int | None:
-        for argument in field.arguments or ():
-            if argument.name.value != "first":
-                continue
-            value = argument.value
-            if isinstance(value, IntValueNode):
-                return int(value.value)
-            if isinstance(value, VariableNode):
-                given = self.variables.get(value.name.value)
-                return given if isinstance(given, int) else MAX_FIRST
-        return None
-
-    def walk(self, selection_set: SelectionSetNode | None, parent: Any, rows: int, depth: int, seen: frozenset[str]) -> tuple[int, int]:
-        """Returns (max depth, cost) below `selection_set`."""
-        if selection_set is None:
-            return depth, 0
-        deepest, cost = depth, 0
-        for selection in selection_set.selections:
+    def selection_set(self, selection_set: SelectionSetNode | None, parent: Any) -> Measure:
+        total = NOTHING
+        for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
-                if selection.name.value.startswith("__"):
-                    continue  # introspection is bounded by the schema itself, and switched by a setting
-                if selection.alias:
-                    self.aliases += 1
-                field_def = parent.fields.get(selection.name.value) if isinstance(parent, GraphQLObjectType) else None
-                child_type, is_list = _unwrap(field_def.type) if field_def else (None, False)
-                multiplier = 1
-                if field_def is not None and "first" in field_def.args:
-                    first = self._first(selection)
-                    multiplier = first if first is not None else ESTIMATED_LIST
-                elif is_list and selection.name.value != "edges":
-                    multiplier = ESTIMATED_LIST
-                own = rows * max(multiplier, 1)
-                sub_depth, sub_cost = self.walk(selection.selection_set, child_type, own, depth + 1, seen)
-                deepest, cost = max(deepest, sub_depth), cost + own + sub_cost
+                total = total.beside(self.field(selection, parent))
             elif isinstance(selection, InlineFragmentNode):
-                sub_depth, sub_cost = self.walk(selection.selection_set, parent, rows, depth, seen)
-                deepest, cost = max(deepest, sub_depth), cost + sub_cost
+                condition = selection.type_condition
+                total = total.beside(self.selection_set(selection.selection_set, self._type(condition, parent)))
             elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                fragment = self.fragments.get(name)
-                if fragment is None or name in seen:  # unknown or cyclic: other rules report it
-                    continue
-                sub_depth, sub_cost = self.walk(fragment.selection_set, parent, rows, depth, seen | {name})
-                deepest, cost = max(deepest, sub_depth), cost + sub_cost
-        return deepest, cost
+                total = total.beside(self.fragment(selection.name.value, parent))
+        return total
+
+    def fragment(self, name: str, parent: Any) -> Measure:
+        if name in self.measured:
+            return self.measured[name]
+        fragment = self.fragments.get(name)
+        if fragment is None or name in self.in_progress:  # unknown or cyclic: other rules report it
+            return NOTHING
+        self.in_progress.add(name)
+        measure = self.selection_set(fragment.selection_set, self._type(fragment.type_condition, parent))
+        self.in_progress.discard(name)
+        self.measured[name] = measure
+        return measure
+
+    def field(self, field: FieldNode, parent: Any) -> Measure:
+        name = field.name.value
+        if name == "__typename":  # answered from the type at hand, touches nothing
+            return Measure(aliases=int(field.alias is not None))
+        field_def = self._field_def(name, parent)
+        child_type, is_list = _unwrap(field_def.type) if field_def else (None, False)
+        rows = 1
+        if field_def is not None and "first" in field_def.args:
+            first = _first(field)
+            rows = first if first is not None else ESTIMATED_LIST
+        elif is_list and name != "edges":
+            rows = ESTIMATED_LIST
+        schema = name in _SCHEMA_ROOTS or getattr(parent, "name", None) in introspection_types
+        return self.selection_set(field.selection_set, child_type).below(max(rows, 1), field.alias is not None, schema)
+
+    def _field_def(self, name: str, parent: Any) -> Any:
+        if parent is self.schema.query_type and name in _SCHEMA_ROOTS:
+            return _SCHEMA_ROOTS[name]
+        fields = getattr(parent, "fields", None)  # object and interface types
+        return fields.get(name) if fields else None
+
+    def _type(self, condition: NamedTypeNode | None, parent: Any) -> Any:
+        return (self.schema.get_type(condition.name.value) if condition else None) or parent
 
 
-def _root_type(context: Any, operation: OperationDefinitionNode) -> Any:
-    schema = context.schema
+_SCHEMA_ROOTS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
+
+
+def _first(field: FieldNode) -> int | None:
+    """The page a `first` argument asks for. Variable values are not known while validating (and one
+    verdict is cached per document): a `first: $n` counts as the largest page."""
+    for argument in field.arguments or ():
+        if argument.name.value == "first":
+            value = argument.value
+            return int(value.value) if isinstance(value, IntValueNode) else MAX_FIRST
+    return None
+
+
+def _root_type(schema: GraphQLSchema, operation: OperationDefinitionNode) -> Any:
     return {
         "query": schema.query_type,
         "mutation": schema.mutation_type,
@@ -112,30 +174,25 @@ def _root_type(context: Any, operation: OperationDefinitionNode) -> Any:
     }[operation.operation.value]
 
 
+def measure_operation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode) -> Measure:
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    return _Walker(schema, fragments).selection_set(operation.selection_set, _root_type(schema, operation))
+
+
 class ComplexityRule(ValidationRule):
     def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
-        document = self.context.document
-        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-        # Variable values are not known while validating: a `first: $n` counts as the largest page.
-        walker = _Walker(fragments, {})
-        depth, cost = walker.walk(node.selection_set, _root_type(self.context, node), 1, 0, frozenset())
-        for error in (
-            QueryTooComplex(f"query depth {depth} is over the limit of {MAX_DEPTH}", MAX_DEPTH, depth)
-            if depth > MAX_DEPTH
-            else None,
-            QueryTooComplex(f"{walker.aliases} aliases are over the limit of {MAX_ALIASES}", MAX_ALIASES, walker.aliases)
-            if walker.aliases > MAX_ALIASES
-            else None,
-            QueryTooComplex(
-                f"this query could touch about {cost} rows, over the limit of {MAX_COST}: ask for smaller pages",
-                MAX_COST,
-                cost,
-            )
-            if cost > MAX_COST
-            else None,
-        ):
-            if error is not None:
-                self.report_error(error)
+        measure = measure_operation(self.context.schema, self.context.document, node)
+        checks = (
+            (measure.depth, MAX_DEPTH, "query depth {value} is over the limit of {limit}"),
+            (measure.aliases, MAX_ALIASES, "{value} aliases are over the limit of {limit}"),
+            (measure.cost, MAX_COST, "this query could touch about {value} rows, over the limit of {limit}: ask for smaller pages"),
+            (measure.schema_depth, MAX_SCHEMA_DEPTH, "introspection depth {value} is over the limit of {limit}"),
+            (measure.schema_cost, MAX_SCHEMA_COST,
+             "this introspection could list about {value} schema elements, over the limit of {limit}"),
+        )
+        for value, limit, message in checks:
+            if value > limit:
+                self.report_error(QueryTooComplex(message.format(value=value, limit=limit), limit, value))
 
 
 def count_tokens(query: str, stop_after: int) -> int:

@@ -23,6 +23,7 @@ from backend.resolvers.live import LiveSubscription
 from backend.resolvers.users import UserMutation, UserQuery
 from backend.schema.documents import document_caches
 from backend.schema.errors import MaskUnexpectedErrors
+from backend.schema.introspection import SignedInIntrospection, drop_suggestions
 from backend.schema.limits import limit_extensions
 from backend.schema.shared_events import SharedEventExecutor
 from backend.settings import get_settings
@@ -38,23 +39,30 @@ class CrmSchema(strawberry.Schema):
     """Expected errors (the contract's codes, invalid documents) are answers, not incidents: they are not
     logged as errors. Unexpected ones are logged once, with their request id, where they are masked."""
 
+    hide_suggestions = False  # with introspection off, no "did you mean" hint names the schema's parts
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        if self.hide_suggestions:
+            drop_suggestions(errors)
         for error in errors:
             log.debug("GraphQL error: %s", error.message)
 
 
 def build_schema(introspection: bool | None = None) -> strawberry.Schema:
-    """The schema; CRM_INTROSPECTION=0 switches introspection off (GraphiQL then cannot list types)."""
+    """The schema; CRM_INTROSPECTION=0 switches introspection off (GraphiQL then cannot list types) and
+    with it every "did you mean" hint. Signed-in callers only may introspect in any case."""
     allow = get_settings().introspection if introspection is None else introspection
-    return CrmSchema(
+    built = CrmSchema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
         subscription=merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None,
-        extensions=[*limit_extensions(), MaskUnexpectedErrors, *([] if allow else [DisableIntrospection]),
-                    *document_caches()],
+        extensions=[*limit_extensions(), MaskUnexpectedErrors, SignedInIntrospection,
+                    *([] if allow else [DisableIntrospection]), *document_caches()],
         config=StrawberryConfig(disable_field_suggestions=True),
         execution_context_class=SharedEventExecutor,
     )
+    built.hide_suggestions = not allow
+    return built
 
 
 schema = build_schema()
