@@ -20,6 +20,11 @@ CURRENCY = re.compile(r"^[A-Z]{3}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 URL = re.compile(r"^(https?://)?[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Every way text can break a line: a value that goes into a mail header or a CSV row must stay one line.
+LINE_BREAK = re.compile("[\r\n\x85\u2028\u2029]")
+# JSON may carry "\ud800" alone; Python keeps it, but no database or encoder takes it.
+SURROGATE = re.compile("[\ud800-\udfff]")
+NOT_TEXT = "contains a lone surrogate (U+D800–U+DFFF), which is not text: send valid UTF-8"
 MAX_INT = 2**31 - 1
 MAX_MONEY = 10**15  # minor units: ten trillion in a two-decimal currency
 
@@ -30,8 +35,12 @@ def text(field: str, value: str | None, *, max_length: int, required: bool = Fal
         raise BadUserInput(field, "is required and may not be empty")
     if len(cleaned) > max_length:
         raise BadUserInput(field, f"is too long ({len(cleaned)} characters, at most {max_length})")
-    if CONTROL.search(cleaned) or (not multiline and "\n" in cleaned):
+    if not multiline and LINE_BREAK.search(cleaned):
+        raise BadUserInput(field, "must be a single line (no line breaks)")
+    if CONTROL.search(cleaned):
         raise BadUserInput(field, "contains control characters")
+    if SURROGATE.search(cleaned):
+        raise BadUserInput(field, NOT_TEXT)
     return cleaned
 
 
