@@ -158,7 +158,7 @@ def clean_enrolment(name: str | None, email: str | None, consent: bool | None, r
     values = {
         "name": v.text("name", name, max_length=200, required=True),
         "email": v.email("email", email, required=True),
-        "referrer_code": (referrer_code or "").strip(),
+        "referrer_code": v.text("referrerCode", referrer_code, max_length=64),
     }
     if consent is not True:
         raise BadUserInput("consent", "is required: agree to be contacted about this campaign")

@@ -33,14 +33,14 @@ def text(field: str, value: str | None, *, max_length: int, required: bool = Fal
     cleaned = (value or "").strip()
     if required and not cleaned:
         raise BadUserInput(field, "is required and may not be empty")
-    if len(cleaned) > max_length:
-        raise BadUserInput(field, f"is too long ({len(cleaned)} characters, at most {max_length})")
     if not multiline and LINE_BREAK.search(cleaned):
         raise BadUserInput(field, "must be a single line (no line breaks)")
     if CONTROL.search(cleaned):
         raise BadUserInput(field, "contains control characters")
     if SURROGATE.search(cleaned):
         raise BadUserInput(field, NOT_TEXT)
+    if len(cleaned) > max_length:
+        raise BadUserInput(field, f"is too long ({len(cleaned)} characters, at most {max_length})")
     return cleaned
 
 
@@ -79,7 +79,7 @@ def country(field: str, value: str | None) -> str:
 
 
 def currency(field: str, value: str | None) -> str:
-    cleaned = (value or "").strip().upper()
+    cleaned = text(field, value, max_length=40).upper()  # longer is refused below, with the format
     if not CURRENCY.match(cleaned):
         raise BadUserInput(field, f"{value!r} is not a three-letter ISO currency code")
     return cleaned
