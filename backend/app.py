@@ -8,36 +8,20 @@ from contextlib import asynccontextmanager
 from reactpy.executors.asgi import ReactPyMiddleware
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
-from tortoise import connections
 
 from backend import collector, db, graphiql
 from backend.auth.origin import OriginGuard
 from backend.auth.routes import auth_mount
 from backend.broadcast import hub
 from backend.graphql_app import graphql_app
+from backend.health import healthz
 from backend.http_limits import BodySizeLimit
 from backend.public import routes as public_routes
 from backend.ratelimit import limiter
 from backend.settings import get_settings
 from frontend.shell import ROOT_COMPONENT, ui_routes
-
-
-async def healthz(request: Request) -> JSONResponse:
-    database = "ok"
-    try:
-        await connections.get("default").execute_query("SELECT 1")
-    except Exception as exc:  # report, do not raise: this is what monitoring reads
-        database = f"error: {type(exc).__name__}"
-    broadcast = hub.status()
-    healthy = database == "ok" and bool(broadcast["connected"])
-    return JSONResponse(
-        {"status": "ok" if healthy else "degraded", "database": database, "broadcast": broadcast},
-        status_code=200 if healthy else 503,
-    )
 
 
 @asynccontextmanager

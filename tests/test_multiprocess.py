@@ -69,7 +69,7 @@ async def test_streams_resume_after_redis_restarts(db):
         redis.kill()
         for server in (a, b):
             await until(lambda s=server: _broadcast_down(s), what="both processes to notice Redis is gone")
-        health = await b.health()
+        health = await b.health(admin=True)
         assert health["status"] == "degraded" and health["broadcast"]["connected"] is False
 
         await redis.start()  # the same port
