@@ -18,6 +18,7 @@ from backend.broadcast import hub
 from backend.graphql_app import graphql_app
 from backend.health import healthz
 from backend.http_limits import BodySizeLimit
+from backend.proxies import ForwardedScheme
 from backend.public import routes as public_routes
 from backend.ratelimit import limiter
 from backend.settings import get_settings
@@ -52,7 +53,8 @@ def create_app() -> ASGIApp:
     middleware = [Middleware(OriginGuard), Middleware(BodySizeLimit)]
     api = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     # The UI's websocket (/reactpy/…) is served by ReactPy in front of Starlette, so it gets its own guard.
-    return OriginGuard(ReactPyMiddleware(api, [ROOT_COMPONENT]))
+    # Outermost, so that every part sees the scheme the client used behind a trusted proxy.
+    return ForwardedScheme(OriginGuard(ReactPyMiddleware(api, [ROOT_COMPONENT])))
 
 
 app = create_app()
