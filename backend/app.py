@@ -11,7 +11,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
-from backend import collector, db, graphiql
+from backend import collector, db, graphiql, server_lock
 from backend.auth.origin import OriginGuard
 from backend.auth.routes import auth_mount
 from backend.broadcast import hub
@@ -51,7 +51,7 @@ def create_app() -> ASGIApp:
         *ui_routes(),
     ]
     middleware = [Middleware(OriginGuard), Middleware(BodySizeLimit)]
-    api = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
+    api = Starlette(routes=routes, lifespan=server_lock.holding(lifespan), middleware=middleware)
     # The UI's websocket (/reactpy/…) is served by ReactPy in front of Starlette, so it gets its own guard.
     # Outermost, so that every part sees the scheme the client used behind a trusted proxy.
     return ForwardedScheme(OriginGuard(ReactPyMiddleware(api, [ROOT_COMPONENT])))
