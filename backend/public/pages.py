@@ -22,8 +22,7 @@ from backend.models import Campaign
 from backend.public import templates
 from backend.public.visitor import cookie_of, csrf_ok, csrf_token, new_cookie, set_cookie, visitor_id
 from backend.ratelimit import limiter
-from backend.services import engagement
-from backend.services import validate
+from backend.services import engagement, validate
 from backend.services.engagement import REFERRER, Outcome
 from backend.settings import get_settings
 
@@ -248,20 +247,22 @@ async def _refused(
         body = {"error": {"message": message, **(error.extensions or {})}}
         return _secure_headers(JSONResponse(body, status_code=400), embed=_is_embed(request))
     field = (error.extensions or {}).get("field")
-    at_field = FIELD_OF.get(field)
+    at_field = field in FORM_FIELDS
     return await _show(
         request, campaign, visitor, await engagement.totals(campaign.id),
         flash=None if at_field else {"ok": False, "message": message},
         ref=form.get("ref"),
         status=400,
-        errors={at_field: message} if at_field else {},
-        values={k: _printable(form[k]) for k in ("name", "email", "consent") if k in form},
+        errors={field: message} if at_field else {},
+        values={k: _printable(form[k]) for k in FORM_FIELDS if k in form},
     )
 
 
-LABELS = {"name": "Name", "email": "Email", "consent": "Consent", "referrerCode": "The referral code", "ref": "The referral code",
-          "csrf": "The form's security token", "form": "The form"}
-FIELD_OF = {"name": "name", "email": "email", "consent": "consent"}  # errors shown at a field of the form
+LABELS = {
+    "name": "Name", "email": "Email", "consent": "Consent", "referrerCode": "The referral code",
+    "ref": "The referral code", "csrf": "The form's security token", "form": "The form",
+}
+FORM_FIELDS = ("name", "email", "consent")  # the fields a visitor fills in: errors are shown at them
 
 
 def _explain(error: CrmError) -> str:
@@ -314,7 +315,8 @@ async def _post(request: Request, action: str) -> Response:
             outcome = await engagement.enrol(PUBLIC, campaign, visitor, values, source=source)
     except CrmError as error:
         return await _refused(request, campaign, visitor, form, error)
-    return _answer(request, code, form, _success(outcome, action), counted=outcome.counted, totals=outcome.totals.as_dict())
+    totals = outcome.totals.as_dict()
+    return _answer(request, code, form, _success(outcome, action), counted=outcome.counted, totals=totals)
 
 
 async def like(request: Request) -> Response:
