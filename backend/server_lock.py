@@ -22,13 +22,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from backend.db import tortoise_config
 from backend.settings import Settings, get_settings
 
 # pg_advisory_lock(int, int) keys: "CRM" and the purpose; locks are per database, so CRMs sharing a
 # PostgreSQL cluster do not meet.
 PG_KEY = (0x43524D, 1)
-
-
 RESTORE_RUNNING = "`crm restore` is replacing the database: start the server when it has finished"
 Lifespan = Callable[[Any], AbstractAsyncContextManager[None]]
 
@@ -56,8 +55,13 @@ def _since(moment: datetime) -> str:
     return f"since {moment.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
 
 
+def _credentials(settings: Settings) -> dict[str, Any]:
+    """Where the database is, read from CRM_DATABASE_URL as the server's own connections read it."""
+    return tortoise_config(settings.database_url)["connections"]["default"]["credentials"]
+
+
 def lock_file(settings: Settings) -> Path:
-    return Path(settings.database_url[len("sqlite://"):] + ".serving")
+    return Path(_credentials(settings)["file_path"] + ".serving")
 
 
 @asynccontextmanager
@@ -122,10 +126,15 @@ class _flock:
 
 
 async def _pg_connect(settings: Settings, application_name: str) -> Any:
+    """A connection of its own to the database the server's pool uses."""
     import asyncpg
 
-    dsn = settings.database_url.replace("postgres://", "postgresql://", 1)
-    return await asyncpg.connect(dsn, server_settings={"application_name": application_name})
+    credentials = _credentials(settings)
+    return await asyncpg.connect(
+        **{key: credentials[key] for key in ("host", "port", "user", "database")},
+        password=credentials["password"] or None,
+        server_settings={"application_name": application_name},
+    )
 
 
 async def _pg_holders(conn: Any) -> str:
