@@ -8,38 +8,21 @@ from contextlib import asynccontextmanager
 from reactpy.executors.asgi import ReactPyMiddleware
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
-from tortoise import connections
 
-from backend import collector, db, graphiql
+from backend import collector, db, graphiql, server_lock
 from backend.auth.origin import OriginGuard
 from backend.auth.routes import auth_mount
 from backend.broadcast import hub
 from backend.graphql_app import graphql_app
+from backend.health import healthz
 from backend.http_limits import BodySizeLimit
+from backend.proxies import ForwardedScheme
 from backend.public import routes as public_routes
 from backend.ratelimit import limiter
 from backend.settings import get_settings
 from frontend.shell import ROOT_COMPONENT, ui_routes
-
-
-async def healthz(request: Request) -> JSONResponse:
-    database = "ok"
-    try:
-        await connections.get("default").execute_query("SELECT 1")
-    except Exception as exc:  # report, do not raise: this is what monitoring reads
-        database = f"error: {type(exc).__name__}"
-    broadcast, rate_limit = hub.status(), limiter.status()
-    circuits_closed = broadcast["circuit"] == rate_limit["circuit"] == "closed"
-    healthy = database == "ok" and bool(broadcast["connected"]) and circuits_closed
-    return JSONResponse(
-        {"status": "ok" if healthy else "degraded", "database": database, "broadcast": broadcast,
-         "rateLimit": rate_limit},
-        status_code=200 if healthy else 503,
-    )
 
 
 @asynccontextmanager
@@ -68,10 +51,11 @@ def create_app() -> ASGIApp:
         *ui_routes(),
     ]
     middleware = [Middleware(OriginGuard)]
-    api = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
-    # The UI's websocket (/reactpy/…) is served by ReactPy in front of Starlette, so it gets its own guard;
-    # the size limit comes first for both websockets and every body.
-    return BodySizeLimit(OriginGuard(ReactPyMiddleware(api, [ROOT_COMPONENT])))
+    api = Starlette(routes=routes, lifespan=server_lock.holding(lifespan), middleware=middleware)
+    # The UI's websocket (/reactpy/…) is served by ReactPy in front of Starlette, so it gets its own guard.
+    # The size limit comes first for both websockets and every body; then the scheme the client used
+    # behind a trusted proxy, so that every part sees it.
+    return BodySizeLimit(ForwardedScheme(OriginGuard(ReactPyMiddleware(api, [ROOT_COMPONENT]))))
 
 
 app = create_app()

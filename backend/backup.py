@@ -1,6 +1,7 @@
 """Consistent copies of the database: SQLite's online backup API, or pg_dump / pg_restore on PostgreSQL.
 
-A backup may run while the server runs. A restore replaces everything: stop the server first.
+A backup may run while the server runs. A restore replaces everything: `crm restore` refuses while a
+server holds the database (backend/server_lock.py).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from backend import backup as backups
-from backend import db
+from backend import db, server_lock
 from backend.auth.actor import Actor
 from backend.errors import CrmError
 from backend.settings import Settings, get_settings
@@ -136,8 +136,13 @@ def backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def restore(args: argparse.Namespace, settings: Settings) -> int:
-    backups.restore(settings, Path(args.file))
-    applied = asyncio.run(db.migrate(settings))  # a backup from an older version gets the newer schema
+    async def work() -> list[str]:
+        # Refused while a server holds the database; a server does not start until both steps are done.
+        async with server_lock.restoring(settings):
+            backups.restore(settings, Path(args.file))
+            return await db.migrate(settings)  # a backup from an older version gets the newer schema
+
+    applied = asyncio.run(work())
     extra = f"; then applied {', '.join(applied)}" if applied else ""
     print(f"Restored from {args.file}{extra}")
     return 0
@@ -174,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, helptext, run in (
         ("backup", "write a consistent copy of the database to FILE", backup),
-        ("restore", "replace the database with the backup in FILE (stop the server first)", restore),
+        ("restore", "replace the database with the backup in FILE (refused while a server runs on it)", restore),
     ):
         command = commands.add_parser(name, help=helptext)
         command.add_argument("file", metavar="FILE")
@@ -186,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args, get_settings())
-    except (CrmError, backups.BackupError) as exc:  # expected failures: a message, no traceback
+    except (CrmError, backups.BackupError, server_lock.DatabaseBusy) as exc:  # expected: a message, no traceback
         print(f"crm {args.command}: {exc}", file=sys.stderr)
         return 1
 

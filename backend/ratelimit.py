@@ -13,7 +13,6 @@ import ipaddress
 import logging
 import math
 import time
-from functools import lru_cache
 from urllib.parse import urlparse
 
 from redis import asyncio as aioredis
@@ -23,25 +22,12 @@ from starlette.requests import HTTPConnection
 
 from backend.breaker import Breaker
 from backend.errors import RateLimited
+from backend.proxies import is_trusted, trusted_networks
 from backend.settings import get_settings
 
 log = logging.getLogger("crm.ratelimit")
 
 WINDOW = 60
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-@lru_cache(maxsize=8)
-def _networks(trusted: tuple[str, ...]) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(entry, strict=False) for entry in trusted)
-
-
-def _is_trusted(host: str, networks: tuple[Network, ...]) -> bool:
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return any(address in network for network in networks)
 
 
 def client_ip(conn: HTTPConnection) -> str:
@@ -51,8 +37,8 @@ def client_ip(conn: HTTPConnection) -> str:
     first address that is not itself a trusted proxy is the client; anything further left was written
     by the client and could be forged."""
     peer = conn.client.host if conn.client else ""
-    networks = _networks(get_settings().trusted_proxies)
-    if not networks or not _is_trusted(peer, networks):
+    networks = trusted_networks()
+    if not networks or not is_trusted(peer, networks):
         return peer or "unknown"
     hops = [h.strip() for h in ",".join(conn.headers.getlist("x-forwarded-for")).split(",") if h.strip()]
     nearest = peer
@@ -61,7 +47,7 @@ def client_ip(conn: HTTPConnection) -> str:
             ipaddress.ip_address(hop)
         except ValueError:
             return nearest  # garbage in the header: trust only what the proxies themselves vouched for
-        if not _is_trusted(hop, networks):
+        if not is_trusted(hop, networks):
             return hop
         nearest = hop
     return nearest

@@ -124,6 +124,7 @@ class CrmServer:
             **settings,
         }
         self.process: subprocess.Popen[bytes] | None = None
+        self.admin_token: str | None = None
 
     @property
     def ws_url(self) -> str:
@@ -145,12 +146,24 @@ class CrmServer:
         except httpx.TransportError:
             return False
 
-    async def health(self) -> dict[str, Any]:
+    async def health(self, admin: bool = False) -> dict[str, Any]:
+        """/healthz; `admin` adds its details (shown to admins only), asking as an admin of the database."""
+        headers = {"Authorization": f"Bearer {await self._admin_token()}"} if admin else {}
         async with httpx.AsyncClient(timeout=10) as http:
-            return (await http.get(f"{self.base}/healthz")).json()
+            return (await http.get(f"{self.base}/healthz", headers=headers)).json()
+
+    async def _admin_token(self) -> str:
+        """An admin's API token, made once through the test's own connection to the shared database."""
+        if self.admin_token is None:
+            from backend.models import Role
+            from backend.services import tokens
+            from tests.factories import actor, make_user
+
+            _, self.admin_token = await tokens.create(actor(await make_user(Role.ADMIN)), "health")
+        return self.admin_token
 
     async def broadcast(self) -> dict[str, Any]:
-        return (await self.health())["broadcast"]
+        return (await self.health(admin=True))["broadcast"]
 
     async def wait_for_subscribers(self, count: int) -> None:
         """Until the server's hub counts `count` subscriptions (each confirmed by its backend)."""

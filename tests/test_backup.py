@@ -5,14 +5,19 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
+import subprocess
+import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 import pytest
 
-from tests.test_cli import count, crm
+from tests.test_cli import count, crm, free_port, wait_for
 
 
 def test_sqlite_round_trip(tmp_path: Path) -> None:
@@ -110,3 +115,110 @@ def test_postgresql_round_trip(tmp_path: Path, pg_url: str) -> None:
     refused = crm(tmp_path, "restore", str(junk), **env)
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert asyncio.run(customers()) == 8, "a refused restore changes nothing"
+
+
+@contextmanager
+def running_server(data: Path, workers: int, **env: str) -> Iterator[str]:
+    """`crm serve --workers N` (no dev sign-in provider) until the block ends; yields its URL."""
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
+    environment.update({"CRM_DATA_DIR": str(data), "CRM_PORT": str(port), "CRM_OIDC_ISSUER": "http://127.0.0.1:9", **env})
+    server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--workers", str(workers)],
+                              env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_for(f"http://127.0.0.1:{port}/healthz", server).status_code == 200
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def until(condition: Callable[[], Any], what: str, seconds: float = 60) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.05)  # polling a condition another process must reach
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def flock_holders(path: Path) -> set[int]:
+    """Processes holding a shared flock on `path` (Linux /proc/locks: "FLOCK ADVISORY READ pid dev:inode")."""
+    inode = path.stat().st_ino
+    holders = set()
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if fields[1:4] == ["FLOCK", "ADVISORY", "READ"] and fields[5].split(":")[-1] == str(inode):
+            holders.add(int(fields[4]))
+    return holders
+
+
+def assert_refused_naming(result: subprocess.CompletedProcess[str], url: str) -> None:
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "server" in result.stderr and url in result.stderr and "pid" in result.stderr, result.stderr
+    assert "stop" in result.stderr, result.stderr
+
+
+def test_restore_refuses_while_a_server_runs_on_sqlite(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert crm(data, "seed", "--customers", "3").returncode == 0
+    backup_file = tmp_path / "crm.backup"
+    assert crm(data, "backup", str(backup_file)).returncode == 0
+    assert crm(data, "seed", "--customers", "6").returncode == 0
+    with running_server(data, 2) as url:
+        # Both worker processes of one server run: each holds the lock shared.
+        until(lambda: len(flock_holders(data / "crm.sqlite3.serving")) == 2, "both workers to hold the lock")
+        refused = crm(data, "restore", str(backup_file))
+        assert_refused_naming(refused, url)
+        assert count(data / "crm.sqlite3", "SELECT count(*) FROM customer") == 6, "a refused restore changes nothing"
+    restored = crm(data, "restore", str(backup_file))
+    assert restored.returncode == 0, restored.stderr
+    assert count(data / "crm.sqlite3", "SELECT count(*) FROM customer") == 3
+
+
+def test_restore_refuses_while_a_server_runs_on_postgresql(tmp_path: Path, pg_url: str) -> None:
+    import asyncpg
+
+    async def fetch(sql: str) -> Any:
+        conn = await asyncpg.connect(pg_url.replace("postgres://", "postgresql://", 1))
+        try:
+            return await conn.fetchval(sql)
+        finally:
+            await conn.close()
+
+    env = {"CRM_DATABASE_URL": pg_url}
+    assert crm(tmp_path, "seed", "--customers", "3", **env).returncode == 0
+    backup_file = tmp_path / "crm.dump"
+    assert crm(tmp_path, "backup", str(backup_file), **env).returncode == 0
+    assert crm(tmp_path, "seed", "--customers", "6", **env).returncode == 0
+    holders = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock' AND granted"
+    with running_server(tmp_path, 2, **env) as url:
+        until(lambda: asyncio.run(fetch(holders)) == 2, "both workers to hold the lock")
+        refused = crm(tmp_path, "restore", str(backup_file), **env)
+        assert_refused_naming(refused, url)
+        assert asyncio.run(fetch("SELECT count(*) FROM customer")) == 6, "a refused restore changes nothing"
+    restored = crm(tmp_path, "restore", str(backup_file), **env)
+    assert restored.returncode == 0, restored.stderr
+    assert asyncio.run(fetch("SELECT count(*) FROM customer")) == 3
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return f"sqlite://{tmp_path}/crm.sqlite3" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+async def test_a_server_does_not_start_while_a_restore_runs_and_servers_share_the_lock(any_database: str) -> None:
+    from dataclasses import replace
+
+    from backend import server_lock
+    from backend.settings import get_settings
+
+    settings = replace(get_settings(), database_url=any_database)
+    async with server_lock.restoring(settings):
+        with pytest.raises(server_lock.DatabaseBusy, match="crm restore` is replacing the database"):
+            async with server_lock.serving(settings):
+                pass
+    async with server_lock.serving(settings), server_lock.serving(settings):  # two processes' worth
+        with pytest.raises(server_lock.DatabaseBusy, match="stop it first"):
+            async with server_lock.restoring(settings):
+                pass

@@ -59,7 +59,7 @@ async def test_streams_end_when_redis_restarts_and_subscribing_again_resumes_the
         assert closed["code"] == "STREAM_CLOSED" and "events may have been missed" in closed["reason"]
         for server in (a, b):
             await until(lambda s=server: _broadcast_down(s), what="both processes to notice Redis is gone")
-        health = await b.health()
+        health = await b.health(admin=True)
         assert health["status"] == "degraded" and health["broadcast"]["connected"] is False
 
         await redis.start()  # the same port

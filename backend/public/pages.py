@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import unquote_to_bytes, urlencode
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
@@ -22,7 +22,7 @@ from backend.models import Campaign
 from backend.public import templates
 from backend.public.visitor import cookie_of, csrf_ok, csrf_token, new_cookie, set_cookie, visitor_id
 from backend.ratelimit import limiter
-from backend.services import engagement
+from backend.services import engagement, validate
 from backend.services.engagement import REFERRER, Outcome
 from backend.settings import get_settings
 
@@ -117,7 +117,6 @@ def _too_many(request: Request, error: RateLimited) -> Response:
 
 
 async def campaign_page(request: Request) -> Response:
-    embed = _is_embed(request)
     code = request.path_params["code"].lower()
     try:
         await limiter.check(request)
@@ -135,6 +134,25 @@ async def campaign_page(request: Request) -> Response:
         totals = await engagement.totals(campaign.id)
     else:
         totals = await engagement.record_view(PUBLIC, campaign, visitor)
+    response = await _show(request, campaign, visitor, totals, flash=flash, ref=request.query_params.get("ref"))
+    if fresh_cookie:
+        set_cookie(response, request, fresh_cookie)
+    return response
+
+
+async def _show(
+    request: Request,
+    campaign: Campaign,
+    visitor: str,
+    totals: engagement.Totals,
+    *,
+    flash: dict[str, Any] | None = None,
+    ref: str | None = None,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    embed = _is_embed(request)
     html = templates.render(
         "campaign.html",
         campaign=campaign,
@@ -142,45 +160,111 @@ async def campaign_page(request: Request) -> Response:
         period=_period(campaign),
         flash=flash,
         liked=await engagement.has_liked(campaign.id, visitor),
-        csrf=csrf_token(visitor, code),
-        ref=_ref(request.query_params.get("ref")),
+        csrf=csrf_token(visitor, campaign.code),
+        ref=_ref(ref),
         embed=embed,
+        status=status,
+        errors=errors or {},
+        values=values or {},
     )
-    response = HTMLResponse(html)
-    if fresh_cookie:
-        set_cookie(response, request, fresh_cookie)
-    return _secure_headers(response, embed=embed)
+    return _secure_headers(HTMLResponse(html, status_code=status), embed=embed)
+
+
+class UnreadableForm(BadUserInput):
+    """A form field that is not text; `values` keeps what could be read, to show the form again."""
+
+    def __init__(self, field: str, message: str, values: dict[str, str]) -> None:
+        super().__init__(field, message)
+        self.values = values
+
+
+def _printable(value: str) -> str:
+    """`value` with each lone surrogate shown as "?": it is shown back to the visitor, never stored."""
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
+def _urlencoded(body: bytes) -> dict[str, str]:
+    """Form fields decoded strictly: a field whose bytes are not UTF-8 is named, not silently mangled."""
+    form: dict[str, str] = {}
+    unreadable: str | None = None
+    for pair in filter(None, body.split(b"&")):
+        raw_name, _, raw_value = pair.partition(b"=")
+        name_bytes, value_bytes = (unquote_to_bytes(raw.replace(b"+", b" ")) for raw in (raw_name, raw_value))
+        try:
+            name = name_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            unreadable = unreadable or "form"
+            continue
+        try:
+            form[name] = value_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            unreadable = unreadable or name
+            form[name] = value_bytes.decode("utf-8", "replace")
+    if unreadable:
+        raise UnreadableForm(unreadable, "is not valid UTF-8 text", form)
+    return form
 
 
 async def _form(request: Request) -> dict[str, str]:
     body = await request.body()
     if len(body) > MAX_BODY:
         raise BadUserInput("form", "is too large")
-    if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            data = json.loads(body or b"{}")
-        except ValueError:
-            raise BadUserInput("form", "is not valid JSON") from None
-        if not isinstance(data, dict):
-            raise BadUserInput("form", "must be a JSON object")
-        return {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
-    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return _urlencoded(body)
+    try:
+        data = json.loads(body or b"{}")
+    except RecursionError:  # the parser's own stack ran out: a hostile body, not a form
+        raise BadUserInput("form", "is nested deeper than any form can be") from None
+    except ValueError:
+        raise BadUserInput("form", "is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise BadUserInput("form", "must be a JSON object")
+    form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
+    if any(validate.SURROGATE.search(name) for name in form):
+        raise UnreadableForm("form", "has a field name that is not text", {})
+    for name, value in form.items():
+        if validate.SURROGATE.search(value):
+            raise UnreadableForm(name, validate.NOT_TEXT, {k: _printable(v) for k, v in form.items()})
+    return form
 
 
-def _answer(request: Request, campaign_code: str, form: dict[str, str], ok: bool, message: str, **extra: Any) -> Response:
-    """JSON for API clients; otherwise redirect back to the page with a signed one-time message."""
+def _answer(request: Request, campaign_code: str, form: dict[str, str], message: str, **extra: Any) -> Response:
+    """Done: JSON for API clients; otherwise redirect back to the page with a signed one-time message."""
     embed = _is_embed(request)
     if _wants_json(request):
-        status = 200 if ok else 400
-        body = {"ok": True, "message": message, **extra} if ok else {"error": {"message": message, **extra}}
-        return _secure_headers(JSONResponse(body, status_code=status), embed=embed)
-    flash = _flash_signer().dumps({"campaign": campaign_code, "ok": ok, "message": message, "field": extra.get("field")})
+        return _secure_headers(JSONResponse({"ok": True, "message": message, **extra}), embed=embed)
+    flash = _flash_signer().dumps({"campaign": campaign_code, "ok": True, "message": message})
     query = {"flash": flash, **({"ref": form["ref"]} if _ref(form.get("ref")) else {})}
     target = f"/c/{campaign_code}{'/embed' if embed else ''}?{urlencode(query)}"
     return _secure_headers(RedirectResponse(target, status_code=303), embed=embed)
 
 
-LABELS = {"name": "Name", "email": "Email", "consent": "Consent", "referrerCode": "The referral code"}
+async def _refused(
+    request: Request, campaign: Campaign, visitor: str, form: dict[str, str], error: CrmError
+) -> Response:
+    """Not done: 400 with the reason; a browser gets the form again, the error at its field and what the
+    visitor typed kept (nothing was written, so there is nothing to redirect away from)."""
+    message = _explain(error)
+    if _wants_json(request):
+        body = {"error": {"message": message, **(error.extensions or {})}}
+        return _secure_headers(JSONResponse(body, status_code=400), embed=_is_embed(request))
+    field = (error.extensions or {}).get("field")
+    at_field = field in FORM_FIELDS
+    return await _show(
+        request, campaign, visitor, await engagement.totals(campaign.id),
+        flash=None if at_field else {"ok": False, "message": message},
+        ref=form.get("ref"),
+        status=400,
+        errors={field: message} if at_field else {},
+        values={k: _printable(form[k]) for k in FORM_FIELDS if k in form},
+    )
+
+
+LABELS = {
+    "name": "Name", "email": "Email", "consent": "Consent", "referrerCode": "The referral code",
+    "ref": "The referral code", "csrf": "The form's security token", "form": "The form",
+}
+FORM_FIELDS = ("name", "email", "consent")  # the fields a visitor fills in: errors are shown at them
 
 
 def _explain(error: CrmError) -> str:
@@ -205,14 +289,17 @@ async def _post(request: Request, action: str) -> Response:
     try:
         await limiter.check(request)
         campaign = await engagement.open_campaign(PUBLIC, code=code)
-        form = await _form(request)
     except RateLimited as error:
         return _too_many(request, error)
     except NotFound:
         return _not_found(request)
-    except BadUserInput as error:
-        return _message_page(request, 400, "Could not read the form", error.message, code=error.extensions["code"])
     visitor = visitor_id(request)
+    try:
+        form = await _form(request)
+    except UnreadableForm as error:
+        return await _refused(request, campaign, visitor, error.values, error)
+    except BadUserInput as error:
+        return await _refused(request, campaign, visitor, {}, error)
     if not csrf_ok(form.get("csrf"), visitor, code):
         return _message_page(
             request, 403, "Please reload the page",
@@ -229,10 +316,9 @@ async def _post(request: Request, action: str) -> Response:
             source = "embed" if _is_embed(request) else "page"
             outcome = await engagement.enrol(PUBLIC, campaign, visitor, values, source=source)
     except CrmError as error:
-        return _answer(request, code, form, False, _explain(error), **error.extensions)
-    return _answer(
-        request, code, form, True, _success(outcome, action), counted=outcome.counted, totals=outcome.totals.as_dict()
-    )
+        return await _refused(request, campaign, visitor, form, error)
+    totals = outcome.totals.as_dict()
+    return _answer(request, code, form, _success(outcome, action), counted=outcome.counted, totals=totals)
 
 
 async def like(request: Request) -> Response:

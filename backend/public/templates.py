@@ -47,6 +47,7 @@ button { font:inherit; font-weight:600; border:0; border-radius:8px; padding:.6r
          background:var(--accent); color:#fff; margin-top:1rem; }
 button.secondary { background:#fff; color:var(--accent); border:1px solid #b9ccf7; margin:0; }
 .invalid { border-color:var(--bad) !important; }
+.field-error { color:var(--bad); font-size:.85rem; margin:.25rem 0 0; }
 footer { color:var(--muted); font-size:.8rem; margin-top:1.5rem; }
 a { color:var(--accent); }
 </style>
@@ -56,6 +57,12 @@ a { color:var(--accent); }
 """
 
 CAMPAIGN = """{% extends "base.html" %}
+{% macro field(name, label, type, maxlength, autocomplete) %}
+    <label for="{{ name }}">{{ label }}</label>
+    <input id="{{ name }}" name="{{ name }}" type="{{ type }}" required maxlength="{{ maxlength }}" autocomplete="{{ autocomplete }}" value="{{ values[name] }}"
+           {%- if errors[name] %} class="invalid" aria-invalid="true" aria-describedby="{{ name }}-error"{% endif %}>
+    {% if errors[name] %}<p class="field-error" id="{{ name }}-error" role="alert">{{ errors[name] }}</p>{% endif %}
+{% endmacro %}
 {% block title %}{{ campaign.title }}{% endblock %}
 {% block meta %}
 <meta name="description" content="{{ campaign.description | truncate(160) }}">
@@ -83,14 +90,13 @@ CAMPAIGN = """{% extends "base.html" %}
     <legend>Sign up</legend>
     <input type="hidden" name="csrf" value="{{ csrf }}">
     <input type="hidden" name="ref" value="{{ ref }}">
-    <label for="name">Name</label>
-    <input id="name" name="name" type="text" required maxlength="200" autocomplete="name"
-           {% if flash and flash.field == 'name' %}class="invalid" aria-invalid="true"{% endif %}>
-    <label for="email">Email</label>
-    <input id="email" name="email" type="email" required maxlength="254" autocomplete="email"
-           {% if flash and flash.field == 'email' %}class="invalid" aria-invalid="true"{% endif %}>
-    <label class="consent"><input type="checkbox" name="consent" value="yes" required>
+    {{ field("name", "Name", "text", 200, "name") }}
+    {{ field("email", "Email", "email", 254, "email") }}
+    <label class="consent"><input type="checkbox" name="consent" value="yes" required
+      {%- if values.consent in ("yes", "on", "true", "1") %} checked{% endif %}
+      {%- if errors.consent %} aria-invalid="true" aria-describedby="consent-error"{% endif %}>
       <span>I agree to be contacted about “{{ campaign.title }}” and to have my name and email stored for it.</span></label>
+    {% if errors.consent %}<p class="field-error" id="consent-error" role="alert">{{ errors.consent }}</p>{% endif %}
     <button type="submit">Sign up</button>
   </fieldset>
 </form>
@@ -117,4 +123,6 @@ _env = Environment(
 def render(name: str, **context: Any) -> str:
     context.setdefault("embed", False)
     context.setdefault("status", 200)
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
     return _env.get_template(name).render(**context)

@@ -44,7 +44,7 @@ async def set_exchange_rate(actor: Actor, currency: str | None, rate: str | floa
     if code == get_settings().base_currency:
         raise BadUserInput("currency", f"{code} is the base currency; its rate is always 1")
     try:
-        value = Decimal(str(rate).strip())
+        value = Decimal(v.text("rate", str(rate), max_length=40))
     except InvalidOperation:
         raise BadUserInput("rate", f"{rate!r} is not a number") from None
     if not value.is_finite() or not Decimal("0.00000001") <= value <= Decimal("1000000000"):

@@ -28,6 +28,7 @@ from backend.auth.actor import Actor
 from backend.errors import BadUserInput, NotFound
 from backend.models import Campaign, CampaignLike, EngagementEvent, EngagementKind, Enrolment
 from backend.services import validate as v
+from backend.services.campaigns import CODE
 from backend.services.unit import Unit, write
 from backend.settings import get_settings
 
@@ -69,7 +70,9 @@ async def open_campaign(actor: Actor, *, raw_id: Any = None, code: str | None = 
     Anyone gets NOT_FOUND for what they cannot see; a signed-in user who can see the campaign is told
     clearly why it does not take likes or enrolments yet."""
     if code is not None:
-        campaign = await Campaign.filter(code=code.lower()).first()
+        # A code that could never have been given (too long, a NUL, not a code's letters) is simply not
+        # found: the database is not asked, and PostgreSQL never sees a value it would refuse.
+        campaign = await Campaign.filter(code=code.lower()).first() if CODE.fullmatch(code.lower()) else None
         shown: Any = code
     else:
         campaign = await Campaign.filter(id=v.parse_id("campaignId", raw_id)).first()
@@ -155,7 +158,7 @@ def clean_enrolment(name: str | None, email: str | None, consent: bool | None, r
     values = {
         "name": v.text("name", name, max_length=200, required=True),
         "email": v.email("email", email, required=True),
-        "referrer_code": (referrer_code or "").strip(),
+        "referrer_code": v.text("referrerCode", referrer_code, max_length=64),
     }
     if consent is not True:
         raise BadUserInput("consent", "is required: agree to be contacted about this campaign")

@@ -123,6 +123,7 @@ async def convert_lead(actor: Actor, raw_id: Any, version: int | None, data: Map
     """Customer (linked or created), deal in the first stage and the lead's new status: all or nothing."""
     expected = v.version("version", version)
     permissions.require(actor, Action.CONVERT_LEAD)
+    deal_title = v.text("dealTitle", data.get("deal_title"), max_length=200)  # named as the client sent it
     new_customer = data.get("new_customer")
     if new_customer is not None and data.get("customer_id") is not None:
         raise BadUserInput("newCustomer", "send either customerId or newCustomer, not both")
@@ -136,7 +137,7 @@ async def convert_lead(actor: Actor, raw_id: Any, version: int | None, data: Map
         customer = await _customer_for(actor, lead, data, new_customer)
         contact_id = lead.contact_id if await _works_for(lead.contact_id, customer.id) else None  # type: ignore[attr-defined]
         deal = await deals.insert_deal(actor, customer, {
-            "title": data.get("deal_title") or lead.title,
+            "title": deal_title or lead.title,
             "amount": data.get("amount"),
             "currency": data.get("currency"),
             "pipeline_id": data.get("pipeline_id"),

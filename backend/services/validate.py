@@ -20,6 +20,11 @@ CURRENCY = re.compile(r"^[A-Z]{3}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 URL = re.compile(r"^(https?://)?[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Every way text can break a line: a value that goes into a mail header or a CSV row must stay one line.
+LINE_BREAK = re.compile("[\r\n\x85\u2028\u2029]")
+# JSON may carry "\ud800" alone; Python keeps it, but no database or encoder takes it.
+SURROGATE = re.compile("[\ud800-\udfff]")
+NOT_TEXT = "contains a lone surrogate (U+D800–U+DFFF), which is not text: send valid UTF-8"
 MAX_INT = 2**31 - 1
 MAX_MONEY = 10**15  # minor units: ten trillion in a two-decimal currency
 
@@ -28,10 +33,14 @@ def text(field: str, value: str | None, *, max_length: int, required: bool = Fal
     cleaned = (value or "").strip()
     if required and not cleaned:
         raise BadUserInput(field, "is required and may not be empty")
+    if not multiline and LINE_BREAK.search(cleaned):
+        raise BadUserInput(field, "must be a single line (no line breaks)")
+    if CONTROL.search(cleaned):
+        raise BadUserInput(field, "contains control characters")
+    if SURROGATE.search(cleaned):
+        raise BadUserInput(field, NOT_TEXT)
     if len(cleaned) > max_length:
         raise BadUserInput(field, f"is too long ({len(cleaned)} characters, at most {max_length})")
-    if CONTROL.search(cleaned) or (not multiline and "\n" in cleaned):
-        raise BadUserInput(field, "contains control characters")
     return cleaned
 
 
@@ -70,7 +79,7 @@ def country(field: str, value: str | None) -> str:
 
 
 def currency(field: str, value: str | None) -> str:
-    cleaned = (value or "").strip().upper()
+    cleaned = text(field, value, max_length=40).upper()  # longer is refused below, with the format
     if not CURRENCY.match(cleaned):
         raise BadUserInput(field, f"{value!r} is not a three-letter ISO currency code")
     return cleaned

@@ -39,9 +39,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _crm(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+def _crm(env: dict[str, str], *args: str) -> str:
+    return subprocess.run([sys.executable, "-m", "backend.cli", *args], cwd=ROOT, env=env, check=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +80,10 @@ def server(issuer: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[st
     _crm(env, "migrate")
     _crm(env, "seed", "--demo")
     base = f"http://127.0.0.1:{port}"
+    from tests.browser.helpers import HEALTH_TOKENS
+
+    # /healthz shows its subscriber count to admins only.
+    HEALTH_TOKENS[base] = _crm(env, "token", "create", "--email", "admin@example.com", "--name", "health").strip()
     with open(data_dir / "server.log", "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "backend.app:app", "--host", "127.0.0.1", "--port", str(port)],

@@ -66,16 +66,21 @@ def sign_in(browser: Browser, server: str, issuer: str, email: str) -> Session:
 LIVE_PER_PAGE = 2
 
 
-def subscribers(server: str) -> int:
+HEALTH_TOKENS: dict[str, str] = {}  # server → an admin's API token: /healthz shows details to admins only
+
+
+def subscribers(server: str, client: httpx.Client | None = None) -> int:
     """Live subscriptions the server holds now (all users)."""
-    return int(httpx.get(f"{server}/healthz").json()["broadcast"]["subscribers"])
+    headers = {"Authorization": f"Bearer {HEALTH_TOKENS[server]}"}
+    answer = (client or httpx).get(f"{server}/healthz", headers=headers)
+    return int(answer.json()["broadcast"]["subscribers"])
 
 
 def wait_for_no_subscribers(server: str) -> None:
     """Wait until the pages of earlier tests have let go of their live subscriptions."""
     with httpx.Client(timeout=2.0) as client:
         for _ in range(300):
-            if client.get(f"{server}/healthz").json()["broadcast"]["subscribers"] == 0:
+            if subscribers(server, client) == 0:
                 return
             time.sleep(0.05)  # polling a condition, not waiting for time to pass
     raise AssertionError("live subscriptions of closed pages were not released")
