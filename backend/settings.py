@@ -57,6 +57,7 @@ class Settings:
     max_page_size: int = 100
     session_idle_seconds: int = 8 * 3600
     session_absolute_seconds: int = 7 * 24 * 3600
+    access_check_seconds: float = 1.0  # how often open websockets' sign-ins are re-checked (auth/liveness.py)
     _secret: list[str] = field(default_factory=list, repr=False)
 
     @property
@@ -76,6 +77,16 @@ class Settings:
 
 def _csv(raw: str) -> tuple[str, ...]:
     return tuple(filter(None, (p.strip() for p in raw.split(","))))
+
+
+def _seconds(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:
+        raise ValueError(f"{name}: {raw!r} is not a number of seconds between 0 and 3600")
+    return value
 
 
 def load_settings() -> Settings:
@@ -100,6 +111,7 @@ def load_settings() -> Settings:
         subscriber_queue=int(env.get("CRM_SUBSCRIBER_QUEUE", "1000")),
         base_currency=env.get("CRM_BASE_CURRENCY", "EUR").upper(),
         introspection=env.get("CRM_INTROSPECTION", "1") not in ("0", "false", "off", "no"),
+        access_check_seconds=_seconds("CRM_ACCESS_CHECK_SECONDS", env.get("CRM_ACCESS_CHECK_SECONDS", "1")),
     )
 
 
