@@ -386,13 +386,19 @@ async def test_a_customer_reassigned_to_another_team_removes_its_deals_from_the_
     assert (await admin.data("dealChanged"))["kind"] == "UPDATED"
 
 
-async def test_a_deal_handed_to_another_team_removes_what_it_made_visible(db, lives):
+async def linked_through_a_deal(lives: list[Live]) -> tuple[dict[str, Any], Deal, Deal, Live]:
+    """A South customer that North's rep sees only through the deal `link` they own; rep subscribed."""
     w = await world()
     theirs = await deals.create_deal(actor(w["rep2"]), {"customer_id": w["south"]["id"], "title": "South's own"})
     link = await deals.create_deal(actor(w["admin"]), {"customer_id": w["south"]["id"], "title": "North's link",
                                                        "owner_id": w["rep"].id})
     rep = await subscribe(actor(w["rep"]), REMOVALS, topics.deals())
     lives.append(rep)
+    return w, theirs, link, rep
+
+
+async def test_a_deal_handed_to_another_team_removes_what_it_made_visible(db, lives):
+    w, theirs, link, rep = await linked_through_a_deal(lives)
     await deals.update_deal(actor(w["admin"]), link.id, 1, {"owner_id": w["rep2"].id})
     # North saw the South customer only through its member's deal: both its deals leave North's view.
     removed = [await rep.data("dealChanged") for _ in range(2)]
@@ -400,12 +406,7 @@ async def test_a_deal_handed_to_another_team_removes_what_it_made_visible(db, li
 
 
 async def test_deleting_the_deal_that_made_a_customer_visible_tells_who_saw_it(db, lives):
-    w = await world()
-    theirs = await deals.create_deal(actor(w["rep2"]), {"customer_id": w["south"]["id"], "title": "South's own"})
-    link = await deals.create_deal(actor(w["admin"]), {"customer_id": w["south"]["id"], "title": "North's link",
-                                                       "owner_id": w["rep"].id})
-    rep = await subscribe(actor(w["rep"]), REMOVALS, topics.deals())
-    lives.append(rep)
+    w, theirs, link, rep = await linked_through_a_deal(lives)
     await ok(w["admin"], "mutation($input: DeleteDealInput!) { deleteDeal(input: $input) { id } }",
              input={"id": str(link.id), "version": 1})
     events = [await rep.data("dealChanged") for _ in range(2)]
