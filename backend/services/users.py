@@ -173,7 +173,7 @@ async def _customers_of(user_id: int) -> list[int]:
     """The customers a user makes visible to their team: those they manage and those they own deals of."""
     managed = await Customer.filter(account_manager_id=user_id).values_list("id", flat=True)
     selling = await Deal.filter(owner_id=user_id).distinct().values_list("customer_id", flat=True)
-    return sorted({*managed, *selling})  # type: ignore[misc]
+    return sorted({*managed, *selling})
 
 
 async def update_user(actor: Actor, raw_id: Any, version: int | None, data: Mapping[str, Any]) -> User:
