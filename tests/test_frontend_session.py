@@ -8,14 +8,16 @@ import asyncio
 
 import pytest
 
+from backend import topics
 from backend.auth import sessions
 from backend.auth.actor import Actor
+from backend.broadcast import hub
 from backend.models import Role, User
-from backend.services import users
+from backend.services import deals, users
 from backend.settings import get_settings
 from frontend import gql
 from frontend.session import until_access_changes
-from tests.factories import actor, make_user
+from tests.factories import actor, make_customer, make_team, make_user
 from tests.test_liveness import no_pubsub
 
 __all__ = ["no_pubsub"]
@@ -61,3 +63,21 @@ async def test_an_open_ui_learns_that_its_rights_changed_without_pubsub(db, no_p
         await users.update_user(actor(boss), rep.id, rep.version, values)
     reason = await asyncio.wait_for(waiting, 10)
     assert ("role or team" in reason) == (change == "demote")
+
+
+async def test_an_open_ui_stream_delivers_nothing_once_its_rights_are_found_ended(db, no_pubsub):
+    admin = await make_user(Role.ADMIN)
+    rep = await make_user(Role.SALES_REP, await make_team())
+    customer = await make_customer(admin, accountManagerId=str(rep.id))
+    who = await ui_actor(rep)
+    waiting = asyncio.ensure_future(until_access_changes(who))  # the open page's watch
+    stream = gql.subscribe(who, "subscription { dealChanged { kind dealId } }")
+    first = asyncio.ensure_future(anext(stream))
+    await asyncio.wait_for(hub.wait_for_subscribers(topics.deals()), 10)
+    await users.sign_out(who)
+    await asyncio.wait_for(waiting, 10)  # found by the periodic re-check (the pub/sub message was lost)
+    await deals.create_deal(actor(rep), {"customer_id": customer["id"], "title": "Not for a signed-out page"})
+    with pytest.raises(gql.GqlError) as ended:
+        await asyncio.wait_for(first, 10)
+    assert ended.value.code == "UNAUTHENTICATED"
+    await stream.aclose()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ log = logging.getLogger("crm.auth")
 Credential = tuple[str, object]  # ("session", id) | ("token", id) | ("user", id)
 # Ids per query: well under SQLite's and PostgreSQL's limits on bound parameters.
 BATCH = 500
+GONE_KEPT = 10_000
 
 ENDED = "Your sign-in ended (signed out, expired, token revoked or account deactivated); sign in again"
 CHANGED = "Your role or team changed; reconnect to continue with your new rights"
@@ -124,6 +126,9 @@ class Watcher:
     def __init__(self) -> None:
         self._watches: set[Watch] = set()
         self._now: dict[Credential, Actor | None] = {}  # what the last pass found
+        # Sessions found ended: final (and their random ids never come back), so remembered after their
+        # connections let go, while a page about to reload still holds streams (bounded).
+        self._gone: OrderedDict[Credential, None] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
 
@@ -154,6 +159,8 @@ class Watcher:
         """What the last pass found about this actor's rights (None: intact, or not watched here).
         Streams ask before each event, so no event goes out on rights found ended, at no extra query."""
         key = credential(actor)
+        if key in self._gone:
+            return ENDED
         if key is None or key not in self._now:
             return None
         return verdict(actor, self._now[key])
@@ -162,6 +169,11 @@ class Watcher:
         """One pass: every watched connection's credential looked up, those whose rights ended told."""
         watches = list(self._watches)
         self._now = await current_all(watch.actor for watch in watches)
+        for key, now in self._now.items():
+            if now is None and key[0] == "session":
+                self._gone[key] = None
+        while len(self._gone) > GONE_KEPT:
+            self._gone.popitem(last=False)
         for watch in watches:
             key = credential(watch.actor)
             reason = verdict(watch.actor, self._now.get(key)) if key in self._now else None
