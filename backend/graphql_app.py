@@ -17,6 +17,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from backend import graphiql
 from backend.auth.origin import origin_allowed
 from backend.auth.requests import actor_for_token, authenticate, bearer
+from backend.graphql_ws import RecheckingTransportWS
 from backend.http_limits import decode_json_text
 from backend.schema import frames
 from backend.schema.context import Context
@@ -24,6 +25,8 @@ from backend.schema.root import schema
 
 
 class CrmGraphQL(GraphQL):
+    graphql_transport_ws_handler_class = RecheckingTransportWS  # each operation re-checks the caller
+
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         actor = await authenticate(request, via="api")
         return Context(actor=actor, request=request, response=response, request_id=uuid.uuid4().hex[:16])

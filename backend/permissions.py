@@ -8,6 +8,7 @@ is visible to its owner's team. Admin, support and marketing see every customer.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Any
@@ -141,6 +142,24 @@ def view(actor: Actor) -> tuple[object, ...]:
     (audience) and have the same role, the only other thing the fields of its types depend on (enrolees'
     names among them: reads_enrolees)."""
     return (*audience(actor), actor.role)
+
+
+async def audiences_seeing(customer_ids: Collection[int]) -> dict[int, set[tuple[object, ...]]]:
+    """For each customer, every audience (as audience() names them) that sees it: everyone who sees all
+    customers, the account manager's team and each deal owner's team (for a member of no team, that
+    member alone) — customer_rule read the other way round. Live streams compare it before and after a
+    change to tell an audience that a customer, with its deals and activities, left its view."""
+    seen: dict[int, set[tuple[object, ...]]] = {id: {("all",)} for id in customer_ids}
+    ids = list(seen)
+    for start in range(0, len(ids), 500):  # bound parameters per query, well under every database's limit
+        chunk = ids[start:start + 500]
+        managers = Customer.filter(id__in=chunk, account_manager_id__isnull=False).values_list(
+            "id", "account_manager_id", "account_manager__team_id")
+        owners = Deal.filter(customer_id__in=chunk, owner_id__isnull=False).values_list(
+            "customer_id", "owner_id", "owner__team_id")
+        for customer_id, user_id, team_id in [*await managers, *await owners]:
+            seen[customer_id].add(("team", team_id) if team_id is not None else ("user", user_id))
+    return seen
 
 
 def _team_member_ids(actor: Actor) -> Subquery | list[int]:

@@ -60,6 +60,7 @@ class Settings:
     max_page_size: int = 100
     session_idle_seconds: int = 8 * 3600
     session_absolute_seconds: int = 7 * 24 * 3600
+    access_check_seconds: float = 1.0  # how often open websockets' sign-ins are re-checked (auth/liveness.py)
     _secret: list[str] = field(default_factory=list, repr=False)
 
     @property
@@ -116,6 +117,7 @@ def load_settings() -> Settings:
         redis_timeout=_seconds("CRM_REDIS_TIMEOUT", env.get("CRM_REDIS_TIMEOUT", "2")),
         read_timeout=_seconds("CRM_READ_TIMEOUT", env.get("CRM_READ_TIMEOUT", "20")),
         max_connections=int(env.get("CRM_MAX_CONNECTIONS", "2000")),
+        access_check_seconds=_seconds("CRM_ACCESS_CHECK_SECONDS", env.get("CRM_ACCESS_CHECK_SECONDS", "1")),
     )
 
 

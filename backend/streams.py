@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from backend import permissions, topics
 from backend.auth.actor import Actor
+from backend.auth.liveness import watcher
 from backend.broadcast import StreamClosed, Subscription, hub
 from backend.errors import CrmError, Unauthenticated
 from backend.events import Event
@@ -75,9 +76,13 @@ async def _events(subscription: Subscription, context: Context, actor: Actor) ->
     revoked_topic = topics.access_revoked()
     try:
         async for event in subscription:
+            # The periodic re-check's last finding costs nothing to ask; with pub/sub lost it is all we hear.
+            if (reason := watcher.ended(actor)) is not None:
+                raise Unauthenticated(f"{reason}; stream closed")
             if event.topic != revoked_topic:
                 yield event
             elif revokes(event, actor):
+                watcher.nudge()  # the connection itself is closed by the re-check, on every process
                 if context.actor is actor:
                     context.switch_actor(Actor.anonymous())
                 raise Unauthenticated("Your access ended (signed out, token revoked or account changed); stream closed")

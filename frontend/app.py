@@ -21,7 +21,7 @@ from frontend.components.layout import Frame, NoRole
 from frontend.components.ui import error_banner, loading
 from frontend.pages import campaign, campaigns, customer, customers, pipeline, tasks
 from frontend.router import BrowserLocation, NavContext, Navigation, Route
-from frontend.session import ME_QUERY, Session, SessionContext, actor_of
+from frontend.session import ME_QUERY, Session, SessionContext, actor_of, until_access_changes
 
 TITLES = {
     "customers": "Customers", "customer": "Customer", "pipeline": "Pipeline", "campaigns": "Campaigns",
@@ -71,13 +71,17 @@ def Root() -> VdomDict:
             return
         if actor.role is None:
             set_signed_in(("no_role", actor))
-            return
-        try:
-            me = (await gql.execute(actor, ME_QUERY))["me"]
-        except gql.GqlError as error:
-            set_signed_in(("error", error))
-            return
-        set_signed_in(("ok", Session(actor=actor, me=me, signed_out=signed_out)))
+        else:
+            try:
+                me = (await gql.execute(actor, ME_QUERY))["me"]
+            except gql.GqlError as error:
+                set_signed_in(("error", error))
+                return
+            set_signed_in(("ok", Session(actor=actor, me=me, signed_out=signed_out)))
+        # For as long as this page is open: once the sign-in ends, or the role or team changes, reload
+        # through sign-in (which comes straight back while still signed in, with the new rights).
+        await until_access_changes(actor)
+        signed_out()
 
     def on_navigate(path: str) -> None:
         set_target((path, False))

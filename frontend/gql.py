@@ -17,6 +17,7 @@ from typing import Any
 from graphql import GraphQLError
 
 from backend.auth.actor import Actor
+from backend.auth.liveness import ENDED, recheck
 from backend.schema.context import Context
 from backend.schema.root import schema
 
@@ -46,13 +47,18 @@ class GqlError(Exception):
         return cls(message=message, code=str(ext.get("code", "INTERNAL")), field=field_name, extensions=ext)
 
 
-def _context(actor: Actor, subscribed: Callable[[], None] | None = None) -> Context:
-    return Context(actor=actor, request_id=uuid.uuid4().hex[:16], subscribed=subscribed)
+async def _context(actor: Actor, subscribed: Callable[[], None] | None = None) -> Context:
+    """The UI's websocket was opened long ago: each operation re-checks its user's sign-in, so a signed-out,
+    deactivated or demoted user's open page acts with no rights they lost (auth/liveness.py)."""
+    now, reason = await recheck(actor)
+    if now is None or reason is not None:
+        raise GqlError(reason or ENDED, code="UNAUTHENTICATED")
+    return Context(actor=now, request_id=uuid.uuid4().hex[:16], subscribed=subscribed)
 
 
 async def execute(actor: Actor, document: str, **variables: Any) -> dict[str, Any]:
     """Run a query or mutation; the data, or GqlError for the first error."""
-    result = await schema.execute(document, variable_values=variables, context_value=_context(actor))
+    result = await schema.execute(document, variable_values=variables, context_value=await _context(actor))
     if result.errors:
         raise GqlError.from_graphql(result.errors[0])
     return result.data or {}
@@ -62,7 +68,7 @@ async def subscribe(actor: Actor, document: str, *, subscribed: Callable[[], Non
                     **variables: Any) -> AsyncIterator[dict[str, Any]]:
     """Each event of a subscription, as data; GqlError when it cannot start or fails. `subscribed` is
     called once the server registered the subscription (before any event)."""
-    context = _context(actor, subscribed)
+    context = await _context(actor, subscribed)
     stream = await schema.subscribe(document, variable_values=variables, context_value=context)
     if not hasattr(stream, "__aiter__"):
         raise GqlError.from_graphql(stream.errors[0])  # type: ignore[union-attr]

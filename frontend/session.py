@@ -12,6 +12,7 @@ from reactpy import create_context, use_async_effect, use_context, use_state
 from starlette.requests import HTTPConnection
 
 from backend.auth.actor import Actor
+from backend.auth.liveness import watcher
 from backend.auth.requests import authenticate
 from frontend import gql
 
@@ -40,6 +41,22 @@ def use_session() -> Session:
 async def actor_of(scope: dict[str, Any]) -> Actor:
     """The user of the websocket's cookies (the same session the HTML page was served for)."""
     return await authenticate(HTTPConnection(scope), via="ui")
+
+
+async def until_access_changes(actor: Actor) -> str:
+    """Waits while the signed-in actor's rights hold; returns why they ended or changed (sign-out, expiry,
+    deactivation, another role or team), found by the process's periodic re-check of open connections."""
+    ended: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    def end(reason: str) -> None:
+        if not ended.done():
+            ended.set_result(reason)
+
+    watch = watcher.add(actor, end)
+    try:
+        return await ended
+    finally:
+        watcher.discard(watch)
 
 
 @dataclass(frozen=True)

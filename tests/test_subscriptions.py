@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from backend import topics
 from backend.auth.actor import Actor
@@ -296,13 +297,12 @@ async def test_websocket_burst_moves_by_another_user_and_revocation(server, live
         assert moved["changedBy"]["email"] == w["rep"].email
 
         await server.graphql(secret, REVOKE, input={"id": str(token.id)})
-        ended = await ws.receive()
-        assert ended["type"] == "next" and ended["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
-        assert (await ws.receive())["type"] == "complete"
-        # The connection now acts as nobody: a new subscription on it is refused.
-        op = await ws.subscribe(WS_DEALS)
-        refused = await ws.receive()
-        assert refused["id"] == op and refused["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+        # The stream ends and the socket is closed as Forbidden: nothing more runs on it.
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                message = await ws.receive()
+                assert message["type"] != "next" or message["payload"].get("errors"), message
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
 
 
 async def test_signing_out_ends_the_streams_of_that_session_only(db, lives):
@@ -359,3 +359,77 @@ async def test_a_campaign_dashboard_stream_ends_when_its_token_is_revoked(db, li
     await tokens.revoke(actor(marketing), token.id)
     ended = await watcher.next()
     assert ended.errors[0].extensions["code"] == "UNAUTHENTICATED"
+
+
+# --- Rows that leave a subscriber's view: REMOVED (the id to drop), never a silent gap ---------------
+
+REMOVALS = "subscription { dealChanged { kind dealId deal { id } } }"
+
+
+def kinds(events: list[dict[str, Any]]) -> set[tuple[str, str, Any]]:
+    return {(e["kind"], e["dealId"], e["deal"]) for e in events}
+
+
+async def test_a_customer_reassigned_to_another_team_removes_its_deals_from_the_old_teams_view(db, lives):
+    w = await world()
+    deal = await deals.create_deal(actor(w["admin"]), {"customer_id": w["north"]["id"], "title": "Admin's"})
+    rep = await subscribe(actor(w["rep"]), REMOVALS, topics.deals())
+    rep2 = await subscribe(actor(w["rep2"]), REMOVALS, topics.deals())
+    admin = await subscribe(actor(w["admin"]), REMOVALS, topics.deals())
+    lives.extend([rep, rep2, admin])
+    await ok(w["admin"], "mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { id } }",
+             input={"id": w["north"]["id"], "version": w["north"]["version"], "accountManagerId": str(w["rep2"].id)})
+    assert await rep.data("dealChanged") == {"kind": "REMOVED", "dealId": str(deal.id), "deal": None}
+    # The others still see it: the next thing they hear is the next change, not a removal.
+    await deals.update_deal(actor(w["admin"]), deal.id, 1, {"title": "Still there"})
+    assert (await rep2.data("dealChanged"))["kind"] == "UPDATED"
+    assert (await admin.data("dealChanged"))["kind"] == "UPDATED"
+
+
+async def linked_through_a_deal(lives: list[Live]) -> tuple[dict[str, Any], Deal, Deal, Live]:
+    """A South customer that North's rep sees only through the deal `link` they own; rep subscribed."""
+    w = await world()
+    theirs = await deals.create_deal(actor(w["rep2"]), {"customer_id": w["south"]["id"], "title": "South's own"})
+    link = await deals.create_deal(actor(w["admin"]), {"customer_id": w["south"]["id"], "title": "North's link",
+                                                       "owner_id": w["rep"].id})
+    rep = await subscribe(actor(w["rep"]), REMOVALS, topics.deals())
+    lives.append(rep)
+    return w, theirs, link, rep
+
+
+async def test_a_deal_handed_to_another_team_removes_what_it_made_visible(db, lives):
+    w, theirs, link, rep = await linked_through_a_deal(lives)
+    await deals.update_deal(actor(w["admin"]), link.id, 1, {"owner_id": w["rep2"].id})
+    # North saw the South customer only through its member's deal: both its deals leave North's view.
+    removed = [await rep.data("dealChanged") for _ in range(2)]
+    assert kinds(removed) == {("REMOVED", str(link.id), None), ("REMOVED", str(theirs.id), None)}
+
+
+async def test_deleting_the_deal_that_made_a_customer_visible_tells_who_saw_it(db, lives):
+    w, theirs, link, rep = await linked_through_a_deal(lives)
+    await ok(w["admin"], "mutation($input: DeleteDealInput!) { deleteDeal(input: $input) { id } }",
+             input={"id": str(link.id), "version": 1})
+    events = [await rep.data("dealChanged") for _ in range(2)]
+    assert kinds(events) == {("DELETED", str(link.id), None), ("REMOVED", str(theirs.id), None)}
+
+
+async def test_moving_a_rep_to_another_team_removes_their_customers_from_the_old_team(db, lives):
+    w = await world()
+    deal = await deals.create_deal(actor(w["admin"]), {"customer_id": w["north"]["id"], "title": "Managed by rep"})
+    head = await subscribe(actor(w["head"]), REMOVALS, topics.deals())
+    lives.append(head)
+    rep = await User.get(id=w["rep"].id)
+    await ok(w["admin"], "mutation($input: UpdateUserInput!) { updateUser(input: $input) { id } }",
+             input={"id": str(rep.id), "version": rep.version, "teamId": str(w["rep2"].team_id)})
+    assert await head.data("dealChanged") == {"kind": "REMOVED", "dealId": str(deal.id), "deal": None}
+
+
+async def test_an_activity_stream_ends_when_its_customer_leaves_the_subscribers_view(db, lives):
+    w = await world()
+    watcher = await subscribe(actor(w["head"]), ACTIVITIES, topics.customer_activities(int(w["north"]["id"])),
+                              id=w["north"]["id"])
+    lives.append(watcher)
+    await ok(w["admin"], "mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { id } }",
+             input={"id": w["north"]["id"], "version": w["north"]["version"], "accountManagerId": str(w["rep2"].id)})
+    ended = await watcher.next()
+    assert ended.errors[0].extensions["code"] == "NOT_FOUND" and ended.errors[0].extensions["field"] == "customerId"

@@ -44,16 +44,26 @@ async def start(user_id: int, user_agent: str, settings: Settings) -> str:
     return value
 
 
+def alive(session: Session, at: datetime, settings: Settings) -> bool:
+    """Whether a session not ended (user loaded) still holds at `at`: neither idle nor past its end."""
+    idle_until = session.last_seen_at + timedelta(seconds=settings.session_idle_seconds)
+    return at < session.expires_at and at < idle_until and session.user.active
+
+
 async def resume(cookie_value: str, settings: Settings) -> Session | None:
     """The live session behind a cookie value (user loaded), or None; an expired one is ended here."""
     if not cookie_value or len(cookie_value) > 128:
         return None
-    session = await Session.filter(id=session_id(cookie_value), ended_at=None).select_related("user").first()
+    return await resume_id(session_id(cookie_value), settings)
+
+
+async def resume_id(id: str, settings: Settings) -> Session | None:
+    """resume() by the session's id: a websocket re-checks the session it was opened with on each use."""
+    session = await Session.filter(id=id, ended_at=None).select_related("user").first()
     if session is None:
         return None
     at = now()
-    idle_until = session.last_seen_at + timedelta(seconds=settings.session_idle_seconds)
-    if at >= session.expires_at or at >= idle_until or not session.user.active:
+    if not alive(session, at, settings):
         await end(session.id, at)
         return None
     if at - session.last_seen_at >= TOUCH_INTERVAL:

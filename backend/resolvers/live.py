@@ -22,7 +22,9 @@ from backend.schema.activities import ActivityType
 from backend.schema.context import Info
 from backend.schema.deals import DealFilter
 from backend.schema.live import DealChangeEvent, DealChangeKind, NotificationType
+from backend.errors import NotFound
 from backend.services import customers as customer_service
+from backend.services.removals import REMOVED
 from backend.streams import FanOut, listen, subscriber
 
 KINDS = {kind.value for kind in DealChangeKind}
@@ -32,37 +34,46 @@ activity_fan_out = FanOut()
 
 @dataclass(frozen=True)
 class SeenDeal:
-    """A deal event as one audience sees it: hidden (change None), or the change (deal None: deleted).
+    """A deal event as one audience sees it: the change (deal None: deleted, or out of its sight now).
     Every subscriber of the audience yields this same change object, so their executions are shared, and
     resolves nested fields through the same loaders, fresh for the event (a connection's own loaders would
     serve rows cached by earlier events)."""
 
-    change: DealChangeEvent | None
+    change: DealChangeEvent
     loaders: Loaders
     deal: Deal | None = None
 
 
-async def _deal_as_seen_by(actor: Actor, event: Event) -> SeenDeal:
+def saw(actor: Actor, event: Event) -> bool:
+    """Rows deleted or removed from view: the event names the audiences that saw them before (they may not now)."""
+    return list(permissions.audience(actor)) in event.payload["audiences"]
+
+
+async def _deal_as_seen_by(actor: Actor, event: Event) -> list[SeenDeal]:
     payload = event.payload
     loaders = Loaders(actor)
-    if event.kind == "deleted":
-        # The row is gone: a deal is visible exactly when its customer is.
-        visible = await Customer.filter(permissions.customer_rule(actor), id=payload["customer_id"]).exists()
-        return SeenDeal(change=_change_event(event, None) if visible else None, loaders=loaders)
+    if event.kind in ("deleted", REMOVED):
+        if not saw(actor, event):
+            return []
+        if event.kind == "deleted":
+            return [SeenDeal(change=_change_event(DealChangeKind.DELETED, payload, payload["id"], None), loaders=loaders)]
+        return [SeenDeal(change=_change_event(DealChangeKind.REMOVED, payload, id, None), loaders=loaders)
+                for id in payload["deal_ids"]]
     deal = (
         await Deal.filter(permissions.deal_rule(actor), id=payload["id"])
         .select_related("stage", "customer", "owner")
         .first()
     )
     if deal is None:
-        return SeenDeal(change=None, loaders=loaders)
+        return []  # out of this audience's sight: if it ever saw it, a removed event says so
     # The rows just read, for the nested fields of every subscriber's document.
     loaders.deal.prime(deal.id, deal)
     loaders.customer.prime(deal.customer.id, deal.customer)  # type: ignore[attr-defined]
     loaders.stage.prime(deal.stage.id, deal.stage)  # type: ignore[attr-defined]
     if deal.owner is not None:  # type: ignore[attr-defined]
         loaders.user.prime(deal.owner.id, deal.owner)  # type: ignore[attr-defined]
-    return SeenDeal(change=_change_event(event, deal), loaders=loaders, deal=deal)
+    change = _change_event(DealChangeKind(event.kind), payload, deal.id, deal)
+    return [SeenDeal(change=change, loaders=loaders, deal=deal)]
 
 
 async def _activity_as_seen_by(actor: Actor, event: Event) -> tuple[Activity | None, Loaders]:
@@ -75,12 +86,10 @@ def _optional_id(value: object) -> strawberry.ID | None:
     return strawberry.ID(str(value)) if value is not None else None
 
 
-def _change_event(event: Event, deal: Deal | None) -> DealChangeEvent:
-    payload = event.payload
-    kind = DealChangeKind(event.kind)
+def _change_event(kind: DealChangeKind, payload: dict[str, object], deal_id: object, deal: Deal | None) -> DealChangeEvent:
     return DealChangeEvent(
         kind=kind,
-        deal_id=strawberry.ID(str(payload["id"])),
+        deal_id=strawberry.ID(str(deal_id)),
         deal=deal,  # type: ignore[arg-type]  # Deal rows resolve as the Deal type
         from_stage_id=_optional_id(payload.get("from_stage_id")) if kind is DealChangeKind.MOVED else None,
         stage_id=_optional_id(deal.stage_id if deal is not None else payload.get("stage_id")),  # type: ignore[attr-defined]
@@ -99,7 +108,7 @@ async def _now_and_on(events: AsyncIterator[Event]) -> AsyncIterator[Event | Non
 class LiveSubscription:
     @strawberry.subscription(
         description="Deals created, updated, moved or deleted, as committed; only deals you may see. With a "
-        "filter: changes after which the deal matches it, and every deletion (the row is gone; drop the id if held)"
+        "filter: changes after which the deal matches it, and every deletion and removal (drop the id if held)"
     )
     async def deal_changed(
         self, info: Info, filter: DealFilter | None = None
@@ -112,11 +121,12 @@ class LiveSubscription:
             async for event in events:
                 if event.kind not in KINDS:
                     continue  # a kind this stream does not describe (yet)
-                seen = await deal_fan_out.once((event.id, audience), lambda event=event: _deal_as_seen_by(actor, event))
-                if seen.change is None or (seen.deal is not None and not matches(filter, seen.deal)):
-                    continue
-                context.loaders = seen.loaders
-                yield seen.change
+                changes = await deal_fan_out.once((event.id, audience), lambda event=event: _deal_as_seen_by(actor, event))
+                for seen in changes:
+                    if seen.deal is not None and not matches(filter, seen.deal):
+                        continue
+                    context.loaders = seen.loaders
+                    yield seen.change
 
     @strawberry.subscription(description="Activities logged on a customer's timeline, as committed")
     async def activity_added(self, info: Info, customer_id: strawberry.ID) -> AsyncGenerator[ActivityType, None]:
@@ -127,6 +137,10 @@ class LiveSubscription:
             actor = context.actor
             audience = permissions.audience(actor)
             async for event in events:
+                if event.kind == "deleted" or (event.kind == REMOVED and saw(actor, event)):
+                    raise NotFound("Customer", customer_id, field="customerId")  # deleted, or out of sight now
+                if event.kind != "added":
+                    continue
                 activity, loaders = await activity_fan_out.once(
                     (event.id, audience), lambda event=event: _activity_as_seen_by(actor, event)
                 )

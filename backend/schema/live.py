@@ -18,13 +18,19 @@ class DealChangeKind(Enum):
     UPDATED = "updated"
     MOVED = "moved"
     DELETED = "deleted"
+    REMOVED = strawberry.enum_value(
+        "removed", description="No longer visible to you (reassigned to another team, or hidden by a rule): "
+        "drop it; the deal is null"
+    )
 
 
-@strawberry.type(name="DealChangeEvent", description="A committed change of a deal the subscriber may see")
+@strawberry.type(name="DealChangeEvent", description="A committed change of a deal the subscriber may see, or saw")
 class DealChangeEvent:
-    kind: DealChangeKind = strawberry.field(description="Created, updated, moved to another stage, or deleted")
-    deal_id: strawberry.ID = strawberry.field(description="The deal's id (also for deleted deals)")
-    deal: DealType | None = strawberry.field(description="The deal as it is now; null when it was deleted")
+    kind: DealChangeKind = strawberry.field(
+        description="Created, updated, moved to another stage, deleted, or removed from your view"
+    )
+    deal_id: strawberry.ID = strawberry.field(description="The deal's id (also for deleted and removed deals)")
+    deal: DealType | None = strawberry.field(description="The deal as it is now; null when deleted or removed")
     from_stage_id: strawberry.ID | None = strawberry.field(
         description="Moves: the stage the deal left; null for other kinds"
     )

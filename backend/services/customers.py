@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from backend import permissions
+from backend import permissions, topics
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, Conflict
 from backend.models import Contact, Customer, CustomerStatus, CustomerStatusChange, Deal, Note, Role
 from backend.permissions import Action
 from backend.services import users
 from backend.services import validate as v
+from backend.services.removals import hiding
 from backend.services.unit import diff, write
 
 S = CustomerStatus
@@ -141,7 +142,9 @@ async def update_customer(actor: Actor, raw_id: Any, version: int | None, data: 
         if values.get("account_manager_id", customer.account_manager_id) != customer.account_manager_id:  # type: ignore[attr-defined]
             await permissions.require_manages(actor, customer.id)
         before = {key: getattr(customer, key) for key in values}
-        await v.versioned_update(Customer, customer, expected, "Customer", **values)
+        reassigned = [customer.id] if "account_manager_id" in values else []
+        async with hiding(unit, reassigned):
+            await v.versioned_update(Customer, customer, expected, "Customer", **values)
         if values.keys() & {"name", "email", "phone"}:
             await refresh_search_text(customer.id)
         await unit.audit("customer.update", "customer", customer.id, diff(before, values))
@@ -187,6 +190,7 @@ async def delete_customer(actor: Actor, raw_id: Any, version: int | None) -> int
             raise BadUserInput("id", "this customer has deals: close or move them first, or set it inactive")
         await customer.delete()
         await unit.audit("customer.delete", "customer", customer.id, {"name": [customer.name, None]})
+        unit.publish(topics.customer_activities(customer.id), "deleted", customer_id=customer.id)
     return customer.id
 
 

@@ -26,6 +26,7 @@ from backend.permissions import Action
 from backend.services import customers, users
 from backend.services import validate as v
 from backend.services.currency import rates
+from backend.services.removals import as_payload, hiding
 from backend.services.unit import Unit, diff, write
 from backend.settings import get_settings
 
@@ -178,9 +179,11 @@ async def update_deal(actor: Actor, raw_id: Any, version: int | None, data: Mapp
         if stage.kind is not StageKind.LOST and reason:
             raise BadUserInput("lostReason", "only a lost deal has a reason: move it to a lost stage")
         before = {key: getattr(deal, key) for key in values}
-        await v.versioned_update(Deal, deal, expected, "Deal", **values)
-        await unit.audit("deal.update", "deal", deal.id, diff(before, values))
-        unit.publish(topics.deals(), "updated", **_payload(actor, deal))
+        handed_over = [deal.customer_id] if values.get("owner_id", deal.owner_id) != deal.owner_id else []  # type: ignore[attr-defined]
+        async with hiding(unit, handed_over):
+            await v.versioned_update(Deal, deal, expected, "Deal", **values)
+            await unit.audit("deal.update", "deal", deal.id, diff(before, values))
+            unit.publish(topics.deals(), "updated", **_payload(actor, deal))
     return deal
 
 
@@ -237,8 +240,11 @@ async def delete_deal(actor: Actor, raw_id: Any, version: int | None) -> int:
     async with write(actor) as unit:
         deal = await visible(actor, raw_id)
         permissions.require(actor, Action.DELETE_DEAL, deal)
-        if deal.version != expected or not await Deal.filter(id=deal.id, version=expected).delete():
-            raise Conflict("Deal", deal.version)
-        await unit.audit("deal.delete", "deal", deal.id, {"title": [deal.title, None]})
-        unit.publish(topics.deals(), "deleted", **_payload(actor, deal))
+        async with hiding(unit, [deal.customer_id]) as saw:  # type: ignore[attr-defined]
+            if deal.version != expected or not await Deal.filter(id=deal.id, version=expected).delete():
+                raise Conflict("Deal", deal.version)
+            await unit.audit("deal.delete", "deal", deal.id, {"title": [deal.title, None]})
+            # The row is gone: who saw it is told by the event (the customer may be out of their sight now).
+            audiences = as_payload(saw[deal.customer_id])  # type: ignore[attr-defined]
+            unit.publish(topics.deals(), "deleted", **_payload(actor, deal), audiences=audiences)
     return deal.id

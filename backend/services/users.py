@@ -15,9 +15,10 @@ from backend.auth import sessions
 from backend.auth.actor import Actor
 from backend.auth.oidc import role_from_claims
 from backend.errors import BadUserInput, NotFound
-from backend.models import Role, Team, User
+from backend.models import Customer, Deal, Role, Team, User
 from backend.permissions import Action, Assignment
 from backend.services import validate as v
+from backend.services.removals import hiding
 from backend.services.unit import diff, write
 from backend.settings import Settings
 
@@ -176,6 +177,13 @@ async def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+async def _customers_of(user_id: int) -> list[int]:
+    """The customers a user makes visible to their team: those they manage and those they own deals of."""
+    managed = await Customer.filter(account_manager_id=user_id).values_list("id", flat=True)
+    selling = await Deal.filter(owner_id=user_id).distinct().values_list("customer_id", flat=True)
+    return sorted({*managed, *selling})
+
+
 async def update_user(actor: Actor, raw_id: Any, version: int | None, data: Mapping[str, Any]) -> User:
     """An admin changes a user's role, team, name, time zone or active flag (send the version read).
 
@@ -193,7 +201,9 @@ async def update_user(actor: Actor, raw_id: Any, version: int | None, data: Mapp
         raise BadUserInput("role", "you cannot take away your own admin role; ask another admin")
     before = {key: getattr(user, key) for key in values}
     async with write(actor) as unit:
-        await v.versioned_update(User, user, expected, "User", **values)
+        moved = await _customers_of(user.id) if values.get("team_id", user.team_id) != user.team_id else []  # type: ignore[attr-defined]
+        async with hiding(unit, moved):  # the old team no longer sees what the member manages or sells
+            await v.versioned_update(User, user, expected, "User", **values)
         changes = diff(before, values)
         await unit.audit("user.update", "user", user.id, changes)
         if values.get("active") is False and before.get("active"):

@@ -76,7 +76,16 @@ def PipelinePage() -> VdomDict:
     where = {"pipelineId": chosen} if chosen else {}
     result = use_query(BOARD_QUERY, {"open": {**where, "stageKind": ["OPEN"]},
                                      "closed": {**where, "stageKind": ["WON", "LOST"]}})
-    use_live(DEAL_CHANGED, None, lambda _: result.reload())
+    # Deals deleted or out of your sight now (REMOVED: reassigned to another team) leave the board at once.
+    gone, set_gone = use_state(frozenset())
+
+    def changed(event: dict[str, Any]) -> None:
+        change = event.get("dealChanged") or {}
+        if change.get("kind") in ("DELETED", "REMOVED"):
+            set_gone(lambda ids: ids | {change["dealId"]})
+        result.reload()
+
+    use_live(DEAL_CHANGED, None, changed)
 
     data = result.data
     if data is None:
@@ -89,7 +98,8 @@ def PipelinePage() -> VdomDict:
     if pipeline is None:
         return empty("No pipeline yet.", "An administrator sets up the sales pipeline.")
     stage_ids = {s["id"] for s in pipeline["stages"]}
-    deals = [e["node"] for key in ("open", "closed") for e in data[key]["edges"] if e["node"]["stage"]["id"] in stage_ids]
+    deals = [e["node"] for key in ("open", "closed") for e in data[key]["edges"]
+             if e["node"]["stage"]["id"] in stage_ids and e["node"]["id"] not in gone]
     totals = {t["stage"]["id"]: t for t in pipeline["summary"]["stages"]}
     summary = pipeline["summary"]
     me = session.me["id"]
