@@ -14,7 +14,7 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from backend.http_limits import MAX_BODY_BYTES
+from backend.http_limits import UI_MESSAGE_BYTES
 from backend.settings import Settings, get_settings
 
 _ARRIVING = (h11.IDLE, h11.SEND_BODY)  # the client's side of h11's state machine until its request is whole
@@ -70,5 +70,5 @@ def server_options(settings: Settings) -> dict[str, Any]:
     return {
         "http": ReadTimeoutH11Protocol,
         "limit_concurrency": settings.max_connections,
-        "ws_max_size": MAX_BODY_BYTES,
+        "ws_max_size": UI_MESSAGE_BYTES,  # the largest socket's; the application holds /graphql to its 1 MB
     }

@@ -87,8 +87,8 @@ def _seconds(name: str, raw: str) -> float:
         value = float(raw)
     except ValueError:
         raise ValueError(f"{name}: {raw!r} is not a number of seconds") from None
-    if not 0 < value < 3600:
-        raise ValueError(f"{name}: must be more than 0 and less than 3600 seconds, not {raw}")
+    if not 0 < value <= 3600:
+        raise ValueError(f"{name}: must be more than 0 and at most 3600 seconds, not {raw}")
     return value
 
 

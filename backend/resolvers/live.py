@@ -15,7 +15,7 @@ import strawberry
 from backend import permissions, topics
 from backend.auth.actor import Actor
 from backend.events import Event
-from backend.models import Activity, Customer, Deal, Notification
+from backend.models import Activity, Deal, Notification
 from backend.resolvers.deals import conditions, matches
 from backend.resolvers.loaders import Loaders
 from backend.schema.activities import ActivityType
