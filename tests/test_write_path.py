@@ -153,7 +153,8 @@ async def _(admin: User) -> Case:
 async def _(admin: User) -> Case:
     c = await make_customer(admin)
     assignee = await make_user(Role.SUPPORT)
-    task = {"kind": "TASK", "title": "Call back", "customerId": c["id"], "assigneeId": str(assignee.id)}
+    task = {"kind": "TASK", "title": "Call back", "customerId": c["id"], "assigneeId": str(assignee.id),
+            "dueAt": "2100-01-01T09:00:00Z"}
     return Case(
         mutation("logActivity", "LogActivityInput", "id"),
         {"input": task},
