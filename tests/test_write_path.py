@@ -61,6 +61,7 @@ async def _(admin: User) -> Case:
         mutation("updateCustomer", "UpdateCustomerInput", "id"),
         {"input": {"id": c["id"], "version": 1, "city": "Lyon"}},
         {"input": {"id": c["id"], "version": 1, "country": "France"}},
+        events=(topics.customer_changes(int(c["id"])),),
     )
 
 
@@ -71,6 +72,7 @@ async def _(admin: User) -> Case:
         mutation("changeCustomerStatus", "ChangeCustomerStatusInput", "status"),
         {"input": {"id": c["id"], "version": 1, "status": "PROSPECT"}},
         {"input": {"id": c["id"], "version": 1, "status": "CHURNED"}},
+        events=(topics.customer_changes(int(c["id"])),),
     )
 
 
@@ -81,6 +83,7 @@ async def _(admin: User) -> Case:
         mutation("deleteCustomer", "DeleteCustomerInput", "id"),
         {"input": {"id": c["id"], "version": 1}},
         {"input": {"id": c["id"], "version": 7}},
+        events=(topics.customer_changes(int(c["id"])),),
     )
 
 

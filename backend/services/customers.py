@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from backend import permissions
+from backend import permissions, topics
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, Conflict
 from backend.models import Contact, Customer, CustomerStatus, CustomerStatusChange, Deal, Note, Role
@@ -130,6 +130,7 @@ async def update_customer(actor: Actor, raw_id: Any, version: int | None, data: 
         if values.keys() & {"name", "email", "phone"}:
             await refresh_search_text(customer.id)
         await unit.audit("customer.update", "customer", customer.id, diff(before, values))
+        unit.publish(topics.customer_changes(customer.id), "updated", id=customer.id)
     return customer
 
 
@@ -158,6 +159,7 @@ async def change_status(
         await unit.audit(
             "customer.change_status", "customer", customer.id, {"status": [current.value, target.value], "reason": reason}
         )
+        unit.publish(topics.customer_changes(customer.id), "updated", id=customer.id)
     return customer
 
 
@@ -172,6 +174,7 @@ async def delete_customer(actor: Actor, raw_id: Any, version: int | None) -> int
             raise BadUserInput("id", "this customer has deals: close or move them first, or set it inactive")
         await customer.delete()
         await unit.audit("customer.delete", "customer", customer.id, {"name": [customer.name, None]})
+        unit.publish(topics.customer_changes(customer.id), "deleted", id=customer.id)
     return customer.id
 
 
