@@ -256,11 +256,14 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
     return html.div(
         {"className": "panel", "aria-label": "Edit customer"},
         html.h2("Edit customer"),
-        html.div({"className": "notice notice-warn", "role": "status"},
-                 "Someone else saved this customer while you were editing. Your entries are kept; where you both "
-                 "changed a field, theirs is shown under it. Save again to keep what the form shows.")
-        if conflicted and not form.problem else None,
-        error_banner(form.problem),
+        html.div(  # always there: notices coming and going never move (and so remount) the form
+            {"className": "form-notices"},
+            html.div({"className": "notice notice-warn", "role": "status"},
+                     "Someone else saved this customer while you were editing. Your entries are kept; where you both "
+                     "changed a field, theirs is shown under it. Save again to keep what the form shows.")
+            if conflicted and not form.problem else None,
+            error_banner(form.problem),
+        ),
         html.form(
             {"onSubmit": submit, "className": "form-grid", "noValidate": True},
             *(field(label, control(key), form.errors.get(key), notice=clash(key)) for key, label in EDITABLE),
