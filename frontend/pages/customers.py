@@ -18,7 +18,7 @@ from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
-from frontend.components.countries import NOT_A_COUNTRY, country_code, country_input, country_list
+from frontend.components.countries import NOT_A_COUNTRY, country_code, country_input, country_list, country_name
 from frontend.components.ui import (
     badge,
     changed_value,
@@ -63,6 +63,7 @@ def facet_options(data: dict[str, Any] | None) -> dict[str, list[str]]:
     nodes = [e["node"] for e in (data or {}).get("customers", {}).get("edges", [])]
     values = {key: sorted({n[key] for n in nodes if n[key]}) for key in ("industry", "segment", "country")}
     values["segment"] = sorted(set(values["segment"]) | set(SEGMENTS))
+    values["country"].sort(key=country_name)  # shown by name
     values["tag"] = sorted({t for n in nodes for t in n["tags"]})
     return values
 
@@ -108,10 +109,10 @@ def Filters(params: dict[str, str], options: dict[str, list[str]], people: list[
     def on(key: str) -> Any:
         return lambda e: apply(**{key: changed_value(e)})
 
-    def choice(key: str, label: str, values: list[str]) -> VdomDict:
+    def choice(key: str, label: str, values: list[str], name: Any = str) -> VdomDict:
         current = params.get(key, "")
         listed = values if not current or current in values else [current, *values]
-        return select(key, [("", f"Any {label}"), *((v, v) for v in listed)], current, onChange=on(key))
+        return select(key, [("", f"Any {label}"), *((v, name(v)) for v in listed)], current, onChange=on(key))
 
     active = any(params.get(k) for k in FILTER_KEYS)
     return html.div(
@@ -120,7 +121,7 @@ def Filters(params: dict[str, str], options: dict[str, list[str]], people: list[
                onChange=on("status")),
         choice("industry", "industry", options.get("industry", [])),
         choice("segment", "segment", options.get("segment", [])),
-        choice("country", "country", options.get("country", [])),
+        choice("country", "country", options.get("country", []), country_name),
         select("manager", [("", "Any manager"), *((p["id"], p["name"]) for p in people)], params.get("manager", ""),
                onChange=on("manager")),
         choice("tag", "tag", options.get("tag", [])),
