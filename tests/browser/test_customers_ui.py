@@ -8,7 +8,7 @@ import io
 import re
 from pathlib import Path
 
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.helpers import Session, shot, sign_in
 
@@ -79,12 +79,17 @@ def test_paging_and_back_button(admin: Session) -> None:
     assert page.evaluate("window.__sameDocument") is True
 
 
-def test_create_customer_shows_the_error_next_to_the_field(admin: Session, shots: Path) -> None:
-    page = admin.page("/customers")
+def new_customer_form(page: Page, name: str, email: str) -> Locator:
     page.click("button:has-text('New customer')")
     form = page.locator("[aria-label='New customer'] form")
-    form.locator("input[name=name]").fill("Zephyr Rail Systems")
-    form.locator("input[name=email]").fill("not-an-email")
+    form.locator("input[name=name]").fill(name)
+    form.locator("input[name=email]").fill(email)
+    return form
+
+
+def test_create_customer_shows_the_error_next_to_the_field(admin: Session, shots: Path) -> None:
+    page = admin.page("/customers")
+    form = new_customer_form(page, "Zephyr Rail Systems", "not-an-email")
     form.locator("input[name=country]").fill("Germany")
     form.locator("button[type=submit]").click()
     email_field = form.locator("label.field", has=page.locator("input[name=email]"))
@@ -104,10 +109,7 @@ def test_create_customer_shows_the_error_next_to_the_field(admin: Session, shots
 
 def test_a_country_is_picked_by_name_and_an_unknown_one_is_refused(admin: Session, shots: Path) -> None:
     page = admin.page("/customers")
-    page.click("button:has-text('New customer')")
-    form = page.locator("[aria-label='New customer'] form")
-    form.locator("input[name=name]").fill("Fjord Freight")
-    form.locator("input[name=email]").fill("hello@fjord-freight.example")
+    form = new_customer_form(page, "Fjord Freight", "hello@fjord-freight.example")
     country = form.locator("input[name=country]")
     offered = page.locator(f"datalist#{country.get_attribute('list')} option")
     assert "Norway" in offered.evaluate_all("options => options.map(o => o.value)")

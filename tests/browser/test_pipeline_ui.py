@@ -57,13 +57,18 @@ def test_the_card_that_takes_a_moved_cards_place_shows_its_own_stage(head: Sessi
     expect(cards.nth(0).locator("select option:checked")).to_have_text("→ New")
 
 
-def test_a_lost_deal_needs_its_reason_and_cancel_puts_the_card_back(head: Session, shots: Path) -> None:
-    page = head.page("/pipeline")
+def close_a_new_deal(page: Page, outcome: str) -> tuple[str | None, str, Locator]:
+    """Pick "→ Won" or "→ Lost" on the first movable card in New: its id, title and the dialog that opens."""
     card = movable_cards(page, "New").first
     deal_id = card.get_attribute("data-deal")
     title = card.locator(".deal-title").inner_text()
-    card.locator("select").select_option(label="→ Lost")
-    dialog = page.get_by_role("dialog", name=f"Mark {title} as lost")
+    card.locator("select").select_option(label=f"→ {outcome}")
+    return deal_id, title, page.get_by_role("dialog", name=f"Mark {title} as {outcome.lower()}")
+
+
+def test_a_lost_deal_needs_its_reason_and_cancel_puts_the_card_back(head: Session, shots: Path) -> None:
+    page = head.page("/pipeline")
+    deal_id, _, dialog = close_a_new_deal(page, "Lost")
     expect(dialog).to_be_visible()
     dialog.get_by_role("button", name="Mark as lost").click()
     reason = dialog.locator("label.field", has=page.locator("[name=lostReason]"))
@@ -84,11 +89,7 @@ def test_a_lost_deal_needs_its_reason_and_cancel_puts_the_card_back(head: Sessio
 
 def test_a_won_deal_is_confirmed_first(head: Session) -> None:
     page = head.page("/pipeline")
-    card = movable_cards(page, "New").first
-    deal_id = card.get_attribute("data-deal")
-    title = card.locator(".deal-title").inner_text()
-    card.locator("select").select_option(label="→ Won")
-    dialog = page.get_by_role("dialog", name=f"Mark {title} as won")
+    deal_id, title, dialog = close_a_new_deal(page, "Won")
     expect(dialog).to_contain_text(title)
     dialog.get_by_role("button", name="Mark as won").click()
     expect(page.locator(f"section[data-stage='Won'] [data-deal='{deal_id}']")).to_be_visible()
