@@ -59,7 +59,7 @@ def CloseDeal(deal: dict[str, Any], stage: dict[str, Any], close: Any, cancel: A
             form.show(error)
 
     return html.div(
-        {"className": "modal-backdrop"},
+        {"className": "modal-backdrop", "onKeyDown": lambda e: cancel() if e.get("key") == "Escape" else None},
         html.div(
             {"className": "modal", "role": "dialog", "aria-modal": "true", "aria-label": f"Mark {deal['title']} as {verb}"},
             html.h2(f"Mark “{deal['title']}” as {verb}"),
