@@ -97,6 +97,8 @@ def DealCard(deal: dict[str, Any], stages: list[dict[str, Any]], movable: bool, 
             await gql.execute(session.actor, MOVE_DEAL,
                               input=move if lost_reason is None else {**move, "lostReason": lost_reason})
         except gql.GqlError as error:
+            if error.code in ("CONFLICT", "NOT_FOUND"):
+                moved()  # the board missed a change: show the deal as it is now, so a retry can work
             return error
         set_problem(None)
         set_closing(None)
@@ -120,7 +122,7 @@ def DealCard(deal: dict[str, Any], stages: list[dict[str, Any]], movable: bool, 
     # own stage, not the DOM select of the card that left (which still shows the stage picked for that one).
     stage_key = f"stage-{deal['id']}-{deal['stage']['id']}-{resets}"
     return html.div(
-        {"className": "deal", "data-deal": deal["id"]},
+        {"className": "deal", "data-deal": deal["id"], "data-version": deal["version"]},
         html.div({"className": "deal-title"}, deal["title"]),
         html.div({"className": "deal-meta"},
                  html.a({"href": f"/customers/{deal['customer']['id']}"}, deal["customer"]["name"]),

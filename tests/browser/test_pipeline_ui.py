@@ -4,6 +4,7 @@ the dialogs that close a deal as won or lost."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
@@ -55,6 +56,24 @@ def test_the_card_that_takes_a_moved_cards_place_shows_its_own_stage(head: Sessi
     expect(page.locator(f"section[data-stage='Qualified'] [data-deal='{moved_id}']")).to_be_visible()
     expect(cards.nth(0)).to_have_attribute("data-deal", next_id)  # it slid into the moved card's place
     expect(cards.nth(0).locator("select option:checked")).to_have_text("→ New")
+
+
+def test_a_failed_move_puts_the_select_back_and_says_why(head: Session, data_dir: Path) -> None:
+    page = head.page("/pipeline")
+    card = movable_cards(page, "New").first
+    deal_id = card.get_attribute("data-deal")
+    # A write this board did not hear of (straight into the database): its version of the deal is stale now.
+    with sqlite3.connect(data_dir / "crm.sqlite3") as db:
+        db.execute("UPDATE deal SET version = version + 1 WHERE id = ?", (int(deal_id or 0),))
+        (version,) = db.execute("SELECT version FROM deal WHERE id = ?", (int(deal_id or 0),)).fetchone()
+    card.locator("select").select_option(label="→ Qualified")
+    here = page.locator(f"section[data-stage='New'] [data-deal='{deal_id}']")
+    expect(here.locator("[role=alert]")).to_contain_text("Someone else changed this")
+    expect(here.locator("select option:checked")).to_have_text("→ New")  # not left on the refused choice
+    expect(page.locator(f"section[data-stage='Qualified'] [data-deal='{deal_id}']")).to_have_count(0)
+    expect(here).to_have_attribute("data-version", str(version))  # the board reloaded the deal as it is now
+    here.locator("select").select_option(label="→ Qualified")  # so a retry works
+    expect(page.locator(f"section[data-stage='Qualified'] [data-deal='{deal_id}']")).to_be_visible()
 
 
 def close_a_new_deal(page: Page, outcome: str) -> tuple[str | None, str, Locator]:
