@@ -26,3 +26,8 @@ def access_revoked() -> str:
     of that user ends, and clients reconnect with their new rights).
     """
     return "crm.access.revoked"
+
+
+def customer_changes(customer_id: int) -> str:
+    """A customer's own record changed (edited, status changed, deleted): its page's header follows it."""
+    return f"crm.customer.{customer_id}.changes"

@@ -14,15 +14,18 @@ from pathlib import Path
 from reactpy import config
 from reactpy.executors.utils import default_import_map
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from backend.auth.pages import ui_gate
+from backend.auth.requests import authenticate
 from frontend.export import export_customers_csv
 
 ROOT_COMPONENT = "frontend.app.Root"
 UI_PATHS = ("/", "/customers", "/customers/{id}", "/pipeline", "/campaigns", "/campaigns/{id}", "/tasks")
 STYLESHEET = Path(__file__).parent / "static" / "crm.css"
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
+FAVICON_LINK = '<link rel="icon" type="image/svg+xml" href="/ui/favicon.svg">'
 
 
 def _sha256(source: str) -> str:
@@ -65,7 +68,7 @@ def _page() -> tuple[str, str]:
         '<meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>CRM</title>"
-        '<link rel="icon" href="data:,">'
+        f"{FAVICON_LINK}"
         f'<link rel="stylesheet" href="/ui/crm.css?v={_stylesheet_version()}">'
         f'<script type="importmap" id="reactpy-importmap">{import_map}</script>'
         "</head><body>"
@@ -91,13 +94,14 @@ def _page() -> tuple[str, str]:
     return page, policy
 
 
-async def shell(request: Request) -> Response:
+async def shell(request: Request, status_code: int = 200) -> Response:
     _, refusal = await ui_gate(request)  # signed out → sign-in; no role → a page saying so
     if refusal is not None:
         return refusal
     page, policy = _page()
     return Response(
         page,
+        status_code=status_code,
         media_type="text/html",
         headers={
             "Content-Security-Policy": policy,
@@ -106,6 +110,29 @@ async def shell(request: Request) -> Response:
             "Referrer-Policy": "same-origin",
         },
     )
+
+
+async def unknown_page(request: Request) -> Response:
+    """An address that is no screen: the app, which says "Page not found" with its navigation, as a 404.
+    Visitors who are not signed in get a plain page: an unknown address is no reason to ask them to sign in."""
+    if request.method not in ("GET", "HEAD"):
+        return PlainTextResponse("Not Found", status_code=404)
+    if not (await authenticate(request, via="ui")).signed_in:
+        return HTMLResponse(NOT_FOUND_PAGE, status_code=404, headers={"Cache-Control": "no-store"})
+    return await shell(request, status_code=404)
+
+
+NOT_FOUND_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Page not found · CRM</title>'
+    f'{FAVICON_LINK}<link rel="stylesheet" href="/ui/crm.css"></head><body><div class="page">'
+    '<h1>Page not found</h1><p>There is nothing at this address. <a href="/">Go to the CRM</a>.</p>'
+    "</div></body></html>"
+)
+
+
+async def favicon(request: Request) -> Response:
+    return Response(FAVICON.read_bytes(), media_type="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=86400"})
 
 
 async def stylesheet(request: Request) -> Response:
@@ -117,9 +144,14 @@ async def stylesheet(request: Request) -> Response:
 
 
 def ui_routes() -> list[BaseRoute]:
-    """The UI's pages, stylesheet and CSV export, to add to the app's routes."""
+    """The UI's pages, stylesheet, icon and CSV export, and the not-found page: the last of the app's routes."""
     return [
         *(Route(path, shell, methods=["GET"]) for path in UI_PATHS),
         Route("/ui/crm.css", stylesheet, methods=["GET"]),
         Route("/ui/export/customers.csv", export_customers_csv, methods=["GET"]),
+        Route("/ui/favicon.svg", favicon, methods=["GET"]),
+        # Pages that link no icon (GraphiQL, the public campaign pages) make browsers ask for this one.
+        Route("/favicon.ico", lambda request: RedirectResponse("/ui/favicon.svg", status_code=301), methods=["GET"]),
+        # Last: every other GET is an unknown address (keep it the last route of the app).
+        Route("/{path:path}", unknown_page, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
     ]

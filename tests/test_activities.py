@@ -28,6 +28,13 @@ def at(days: float) -> str:
     return (datetime.now(timezone.utc) + timedelta(days=days)).isoformat()
 
 
+async def undated_task(who, title: str, **fields):
+    """A task as they were before a due date was required: no due date, status new (rows that still exist)."""
+    task = await log_activity(who, kind="TASK", title=title, **fields)
+    await Activity.filter(id=int(task["id"])).update(due_at=None, task_status=TaskStatus.NEW)
+    return task
+
+
 async def make_deal(customer_id: str, owner_id: int | None = None) -> Deal:
     pipeline = await Pipeline.get(is_default=True)
     stage = await Stage.filter(pipeline_id=pipeline.id).order_by("position").first()
@@ -103,8 +110,9 @@ async def test_invalid_input_names_the_field_writes_nothing_and_publishes_nothin
         ({"title": "x", "occurredAt": "1800-01-01T00:00:00Z"}, "occurredAt"),
         ({"title": "x", "dueAt": at(1)}, "dueAt"),
         ({"title": "x", "priority": "HIGH"}, "priority"),
-        ({"title": "x", "kind": "TASK", "assigneeId": str(inactive.id)}, "assigneeId"),
-        ({"title": "x", "kind": "TASK", "assigneeId": "999999"}, "assigneeId"),
+        ({"title": "x", "kind": "TASK", "dueAt": at(1), "assigneeId": str(inactive.id)}, "assigneeId"),
+        ({"title": "x", "kind": "TASK", "dueAt": at(1), "assigneeId": "999999"}, "assigneeId"),
+        ({"title": "x", "kind": "TASK"}, "dueAt"),
     ]
     async with listening(topics.customer_activities(int(customer["id"]))) as sub:
         for values, field in cases:
@@ -120,8 +128,9 @@ async def test_task_defaults_and_assignment_notifies_the_assignee(db):
     team = await make_team()
     rep, rep2 = await make_user(Role.SALES_REP, team), await make_user(Role.SALES_REP, team)
     customer = await make_customer(rep)
-    own = (await ok(rep, LOG, input={"kind": "TASK", "title": "Call back", "customerId": customer["id"]}))["logActivity"]
-    assert (own["taskStatus"], own["priority"], own["assignee"]) == ("NEW", "NORMAL", {"id": str(rep.id)})
+    own = (await ok(rep, LOG, input={"kind": "TASK", "title": "Call back", "customerId": customer["id"],
+                                     "dueAt": at(1)}))["logActivity"]
+    assert (own["taskStatus"], own["priority"], own["assignee"]) == ("SCHEDULED", "NORMAL", {"id": str(rep.id)})
     assert await Notification.all().count() == 0
     async with listening(topics.notifications(rep2.id)) as sub:
         handed = (await ok(rep, LOG, input={
@@ -140,7 +149,8 @@ async def test_a_task_cannot_go_to_someone_who_cannot_see_it(db):
     rep_n, rep_s = await make_user(Role.SALES_REP, north), await make_user(Role.SALES_REP, south)
     customer = await make_customer(rep_n)
     before = await counts()
-    err = await error(rep_n, LOG, input={"kind": "TASK", "title": "x", "customerId": customer["id"], "assigneeId": str(rep_s.id)})
+    err = await error(rep_n, LOG, input={"kind": "TASK", "title": "x", "customerId": customer["id"], "assigneeId": str(rep_s.id),
+                                         "dueAt": at(1)})
     assert (err["code"], err["field"]) == ("BAD_USER_INPUT", "assigneeId")
     assert await counts() == before
 
@@ -154,7 +164,7 @@ async def test_complete_task_versions_and_final_status(db):
     assert (done["taskStatus"], done["version"], done["allowedTaskStatuses"]) == ("DONE", 2, [])
     assert done["completedAt"] is not None
     entry = await AuditEntry.get(action="task.complete", entity_id=task["id"])
-    assert entry.changes["task_status"] == ["new", "done"]
+    assert entry.changes["task_status"] == ["scheduled", "done"]
     audits = await AuditEntry.all().count()
     again = await error(admin, COMPLETE, input={"id": task["id"], "version": 2})
     assert (again["code"], again["field"]) == ("BAD_USER_INPUT", "taskStatus")
@@ -167,7 +177,7 @@ async def test_complete_task_versions_and_final_status(db):
 
 async def test_update_task_schedules_reschedules_and_aborts(db):
     admin = await make_user(Role.ADMIN)
-    task = await log_activity(admin, kind="TASK", title="Visit")
+    task = await undated_task(admin, "Visit")
     scheduled = (await ok(admin, UPDATE, input={"id": task["id"], "version": 1, "dueAt": at(3)}))["updateTask"]
     assert scheduled["taskStatus"] == "SCHEDULED"
     moved = (await ok(admin, UPDATE, input={"id": task["id"], "version": 2, "dueAt": at(5)}))["updateTask"]
@@ -178,7 +188,7 @@ async def test_update_task_schedules_reschedules_and_aborts(db):
     assert (same_date["code"], same_date["field"]) == ("BAD_USER_INPUT", "dueAt")
     no_date = await error(admin, UPDATE, input={"id": task["id"], "version": 4, "dueAt": None})
     assert (no_date["code"], no_date["field"]) == ("BAD_USER_INPUT", "dueAt")
-    unscheduled = await log_activity(admin, kind="TASK", title="Unscheduled")
+    unscheduled = await undated_task(admin, "Unscheduled")
     needs_date = await error(admin, UPDATE, input={"id": unscheduled["id"], "version": 1, "taskStatus": "SCHEDULED"})
     assert (needs_date["code"], needs_date["field"]) == ("BAD_USER_INPUT", "dueAt")
     skip = await error(admin, UPDATE, input={"id": unscheduled["id"], "version": 1, "taskStatus": "RESCHEDULED"})
@@ -215,7 +225,7 @@ async def test_a_rep_completes_only_tasks_they_were_given_or_wrote(db):
     refused = await error(rep2, COMPLETE, input={"id": for_rep["id"], "version": 1})
     assert refused["code"] == "FORBIDDEN"
     assert (await error(rep2, UPDATE, input={"id": for_rep["id"], "version": 1, "priority": "HIGH"}))["code"] == "FORBIDDEN"
-    assert (await Activity.get(id=int(for_rep["id"]))).task_status is TaskStatus.NEW
+    assert (await Activity.get(id=int(for_rep["id"]))).task_status is TaskStatus.SCHEDULED
     assert (await ok(rep, COMPLETE, input={"id": for_rep["id"], "version": 1}))["completeTask"]["taskStatus"] == "DONE"
     support = await make_user(Role.SUPPORT)
     marketing = await make_user(Role.MARKETING)
@@ -258,7 +268,7 @@ async def test_filters_search_and_orders(db):
     await log_activity(admin, kind="TASK", title="Task Soon", dueAt=at(1), occurredAt="2026-03-02T09:00:00Z")
     done = await log_activity(admin, kind="TASK", title="Task Done", dueAt=at(-2), occurredAt="2026-03-03T09:00:00Z")
     await ok(admin, COMPLETE, input={"id": done["id"], "version": 1})
-    await log_activity(rep, kind="TASK", title="Task Undated", customerId=customer["id"], occurredAt="2026-03-04T09:00:00Z")
+    await undated_task(rep, "Task Undated", customerId=customer["id"], occurredAt="2026-03-04T09:00:00Z")
     assert titles(await ok(admin, LIST)) == ["Task Undated", "Task Done", "Task Soon", "Task Late", "Meeting Beta", "Call Alpha"]
     cases = [
         ({"kind": ["CALL", "MEETING"]}, ["Meeting Beta", "Call Alpha"]),
@@ -296,7 +306,7 @@ async def test_paging_by_occurred_and_due_dates_is_complete(db):
     for i in range(12):
         same_time = (base + timedelta(hours=i // 3)).isoformat()  # ties: the id breaks them
         await log_activity(admin, kind="TASK", title=f"T{i:02d}", occurredAt=same_time, dueAt=same_time)
-    await log_activity(admin, kind="TASK", title="No due date", occurredAt=base.isoformat())
+    await undated_task(admin, "No due date", occurredAt=base.isoformat())
     for order, expected_count in (({"field": "OCCURRED_AT"}, 13), ({"field": "DUE_AT"}, 12), ({"field": "DUE_AT", "direction": "DESC"}, 12)):
         seen, after = [], None
         while True:
@@ -346,3 +356,21 @@ async def test_tasks_go_only_to_those_the_author_may_hand_them_to(db):
         assert (await Activity.get(id=int(made["id"]))).assignee_id == assignee.id
     moved = await ok(rep, UPDATE, input={"id": task["id"], "version": 1, "assigneeId": str(mate.id)})
     assert moved["updateTask"]["assignee"] == {"id": str(mate.id)}
+
+
+async def test_a_task_needs_a_due_date_and_a_duration_is_never_negative(db):
+    admin = await make_user(Role.ADMIN)
+    customer = await make_customer(admin)
+    undated = await error(admin, LOG, input={"kind": "TASK", "title": "Call back", "customerId": customer["id"]})
+    assert (undated["code"], undated["field"]) == ("BAD_USER_INPUT", "dueAt")
+    assert "required" in undated["message"]
+    negative = await error(admin, LOG, input={"kind": "CALL", "title": "x", "customerId": customer["id"],
+                                              "durationMinutes": -5})
+    assert (negative["code"], negative["field"]) == ("BAD_USER_INPUT", "durationMinutes")
+    assert negative["message"] == "durationMinutes: must not be negative"
+    assert await Activity.all().count() == 0
+    # Overdue from the start is allowed (imports, catching up), and the task says it is overdue.
+    late = (await ok(admin, LOG, input={"kind": "TASK", "title": "Late", "customerId": customer["id"],
+                                        "dueAt": at(-1)}))["logActivity"]
+    assert late["taskStatus"] == "SCHEDULED"
+    assert (await ok(admin, "query($id: ID!) { activity(id: $id) { overdue } }", id=late["id"]))["activity"]["overdue"]

@@ -170,3 +170,22 @@ async def test_an_existing_customer_without_manager_gets_one_from_an_admin(db):
     row = await Customer.create(name="Orphan", email="o@x.example")
     done = await ok(admin, MANAGER, input={"id": str(row.id), "version": 1, "accountManagerId": str(rep.id)})
     assert done["updateCustomer"]["accountManager"] == {"id": str(rep.id)}
+
+
+async def test_same_customers_finds_visible_namesakes_and_email_twins_before_a_duplicate_is_created(db):
+    from tests.factories import make_team
+
+    north, south = await make_team("North"), await make_team("South")
+    admin = await make_user(Role.ADMIN)
+    rep, rep2 = await make_user(Role.SALES_REP, north), await make_user(Role.SALES_REP, south)
+    mine = await make_customer(admin, name="Zephyr Rail", email="hello@zephyr.example", accountManagerId=str(rep.id))
+    theirs = await make_customer(admin, name="Zephyr Rail", email="info@south.example", accountManagerId=str(rep2.id))
+    q = "query($n: String, $e: String) { sameCustomers(name: $n, email: $e) { id name email } }"
+    ids = lambda data: sorted(c["id"] for c in data["sameCustomers"])  # noqa: E731
+    assert ids(await ok(admin, q, n="  zephyr RAIL ")) == sorted([mine["id"], theirs["id"]])
+    assert ids(await ok(admin, q, e="Info@South.example")) == [theirs["id"]]
+    assert ids(await ok(rep, q, n="Zephyr Rail", e="info@south.example")) == [mine["id"]]  # only what a rep may see
+    assert ids(await ok(admin, q, n="Zephyr", e="")) == []  # the same name, not a part of it
+    assert ids(await ok(admin, q)) == []
+    err = await error(admin, q, n="x" * 201)
+    assert (err["code"], err["field"]) == ("BAD_USER_INPUT", "name")

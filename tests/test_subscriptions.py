@@ -220,6 +220,7 @@ async def test_notifications_stream_the_users_own_rows(db, lives):
     lives.append(mine)
     await ok(w["head"], LOG, input={
         "kind": "TASK", "title": "Call them back", "customerId": w["north"]["id"], "assigneeId": str(w["rep"].id),
+        "dueAt": "2100-01-01T09:00:00Z",
     })
     note = await mine.data("notifications")
     row = await Notification.get(id=int(note["id"]))

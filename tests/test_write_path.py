@@ -61,6 +61,7 @@ async def _(admin: User) -> Case:
         mutation("updateCustomer", "UpdateCustomerInput", "id"),
         {"input": {"id": c["id"], "version": 1, "city": "Lyon"}},
         {"input": {"id": c["id"], "version": 1, "country": "France"}},
+        events=(topics.customer_changes(int(c["id"])),),
     )
 
 
@@ -71,6 +72,7 @@ async def _(admin: User) -> Case:
         mutation("changeCustomerStatus", "ChangeCustomerStatusInput", "status"),
         {"input": {"id": c["id"], "version": 1, "status": "PROSPECT"}},
         {"input": {"id": c["id"], "version": 1, "status": "CHURNED"}},
+        events=(topics.customer_changes(int(c["id"])),),
     )
 
 
@@ -81,6 +83,7 @@ async def _(admin: User) -> Case:
         mutation("deleteCustomer", "DeleteCustomerInput", "id"),
         {"input": {"id": c["id"], "version": 1}},
         {"input": {"id": c["id"], "version": 7}},
+        events=(topics.customer_changes(int(c["id"])),),
     )
 
 
@@ -153,7 +156,8 @@ async def _(admin: User) -> Case:
 async def _(admin: User) -> Case:
     c = await make_customer(admin)
     assignee = await make_user(Role.SUPPORT)
-    task = {"kind": "TASK", "title": "Call back", "customerId": c["id"], "assigneeId": str(assignee.id)}
+    task = {"kind": "TASK", "title": "Call back", "customerId": c["id"], "assigneeId": str(assignee.id),
+            "dueAt": "2100-01-01T09:00:00Z"}
     return Case(
         mutation("logActivity", "LogActivityInput", "id"),
         {"input": task},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from backend import permissions
@@ -29,6 +30,9 @@ from backend.schema.customers import (
 from backend.services import customers as service
 from backend.services import validate as v
 from backend.services.search import customer_search_q
+
+
+SAME_CUSTOMERS = 5
 
 
 def filter_query(query: QuerySet, where: CustomerFilter | None) -> QuerySet:
@@ -86,6 +90,25 @@ class CustomerQuery:
             query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after,
             columns=selected_columns(info, CustomerType, Customer, ("edges", "node")),
         )
+
+    @strawberry.field(
+        description="Customers you may see with exactly this name or email (ignoring case and surrounding spaces), "
+        f"at most {SAME_CUSTOMERS}: to warn before creating a duplicate"
+    )
+    async def same_customers(
+        self,
+        info: Info,
+        name: Annotated[str | None, strawberry.argument(description="Company name")] = None,
+        email: Annotated[str | None, strawberry.argument(description="Email")] = None,
+    ) -> list[CustomerType]:
+        wanted = Q()
+        if cleaned_name := v.text("name", name, max_length=200):
+            wanted |= Q(name__iexact=cleaned_name)
+        if cleaned_email := v.text("email", email, max_length=254).lower():
+            wanted |= Q(email=cleaned_email)  # stored lower-cased
+        if not (cleaned_name or cleaned_email):
+            return []
+        return await visible_customers(info).filter(wanted).order_by("name", "id").limit(SAME_CUSTOMERS)  # type: ignore[return-value]
 
 
 @strawberry.type

@@ -140,7 +140,9 @@ class LogActivityInput:
     contact_id: strawberry.ID | None = strawberry.field(default=UNSET, description="The contact")
     deal_id: strawberry.ID | None = strawberry.field(default=UNSET, description="The deal")
     assignee_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Tasks: who does it (default: you)")
-    due_at: datetime | None = strawberry.field(default=UNSET, description="Tasks: when it is due (makes it scheduled)")
+    due_at: datetime | None = strawberry.field(
+        default=UNSET, description="Tasks: when it is due (required; a past date is accepted: the task is overdue at once)"
+    )
     priority: Priority | None = strawberry.field(default=UNSET, description="Tasks: priority (default normal)")  # type: ignore[valid-type]
 
 

@@ -16,6 +16,7 @@ from backend.resolvers.audit import AuditQuery
 from backend.resolvers.campaigns import CampaignMutation, CampaignQuery, CampaignSubscription
 from backend.resolvers.contacts import ContactMutation, ContactQuery
 from backend.resolvers.currency import CurrencyMutation, CurrencyQuery
+from backend.resolvers.customer_changes import CustomerSubscription
 from backend.resolvers.customers import CustomerMutation, CustomerQuery
 from backend.resolvers.deals import DealMutation, DealQuery
 from backend.resolvers.leads import LeadMutation, LeadQuery
@@ -32,7 +33,7 @@ log = logging.getLogger("crm.graphql")
 
 QUERIES: tuple[type, ...] = (CustomerQuery, ContactQuery, ActivityQuery, UserQuery, AuditQuery, CampaignQuery, DealQuery, LeadQuery, CurrencyQuery)
 MUTATIONS: tuple[type, ...] = (CustomerMutation, ContactMutation, ActivityMutation, UserMutation, CampaignMutation, DealMutation, LeadMutation, CurrencyMutation)
-SUBSCRIPTIONS: tuple[type, ...] = (CampaignSubscription, LiveSubscription)
+SUBSCRIPTIONS: tuple[type, ...] = (CampaignSubscription, LiveSubscription, CustomerSubscription)
 
 
 class CrmSchema(strawberry.Schema):

@@ -111,6 +111,12 @@ async def _assign(unit: Unit, activity: Activity, assignee: User) -> None:
     unit.publish(topics.notifications(assignee.id), "task_assigned", activity_id=activity.id, title=activity.title)
 
 
+def _duration(minutes: int | None) -> int | None:
+    if minutes is not None and minutes < 0:
+        raise BadUserInput("durationMinutes", "must not be negative")
+    return v.integer("durationMinutes", minutes, maximum=MAX_DURATION_MINUTES)
+
+
 def _clean(data: Mapping[str, Any], kind: ActivityKind) -> dict[str, Any]:
     if kind is not ActivityKind.TASK:
         for key, field in TASK_ONLY.items():
@@ -119,14 +125,18 @@ def _clean(data: Mapping[str, Any], kind: ActivityKind) -> dict[str, Any]:
     values: dict[str, Any] = {
         "title": v.text("title", data.get("title"), max_length=200, required=True),
         "description": v.text("description", data.get("description"), max_length=10000, multiline=True),
-        "duration_minutes": v.integer("durationMinutes", data.get("duration_minutes"), maximum=MAX_DURATION_MINUTES),
+        "duration_minutes": _duration(data.get("duration_minutes")),
         "outcome": v.choice("outcome", data["outcome"], Outcome) if data.get("outcome") is not None else None,
         "occurred_at": v.aware("occurredAt", data.get("occurred_at")) or datetime.now(timezone.utc),
     }
     if kind is ActivityKind.TASK:
+        # A task without a date is one nobody gets reminded of. A date in the past is accepted: imports
+        # and catching up on paper bring tasks that are overdue already (the task then says so).
         values["due_at"] = v.aware("dueAt", data.get("due_at"))
+        if values["due_at"] is None:
+            raise BadUserInput("dueAt", "is required: when is the task due?")
         values["priority"] = v.choice("priority", data.get("priority") or Priority.NORMAL, Priority)
-        values["task_status"] = T.SCHEDULED if values["due_at"] else T.NEW
+        values["task_status"] = T.SCHEDULED
     return values
 
 

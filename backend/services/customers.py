@@ -148,6 +148,7 @@ async def update_customer(actor: Actor, raw_id: Any, version: int | None, data: 
         if values.keys() & {"name", "email", "phone"}:
             await refresh_search_text(customer.id)
         await unit.audit("customer.update", "customer", customer.id, diff(before, values))
+        unit.publish(topics.customer_changes(customer.id), "updated", id=customer.id)
     return customer
 
 
@@ -176,6 +177,7 @@ async def change_status(
         await unit.audit(
             "customer.change_status", "customer", customer.id, {"status": [current.value, target.value], "reason": reason}
         )
+        unit.publish(topics.customer_changes(customer.id), "updated", id=customer.id)
     return customer
 
 
@@ -191,6 +193,7 @@ async def delete_customer(actor: Actor, raw_id: Any, version: int | None) -> int
         await customer.delete()
         await unit.audit("customer.delete", "customer", customer.id, {"name": [customer.name, None]})
         unit.publish(topics.customer_activities(customer.id), "deleted", customer_id=customer.id)
+        unit.publish(topics.customer_changes(customer.id), "deleted", id=customer.id)
     return customer.id
 
 

@@ -10,14 +10,13 @@ from typing import Any, TypeVar
 from tortoise.models import Model
 
 from backend.errors import BadUserInput, Conflict, NotFound
+from backend.iso_codes import COUNTRIES, CURRENCIES
 
 E = TypeVar("E", bound=Enum)
 M = TypeVar("M", bound=Model)
 
 EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{4,30}$")
-CURRENCY = re.compile(r"^[A-Z]{3}$")
-COUNTRY = re.compile(r"^[A-Z]{2}$")
 URL = re.compile(r"^(https?://)?[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/\S*)?$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Every way text can break a line: a value that goes into a mail header or a CSV row must stay one line.
@@ -72,16 +71,17 @@ def website(field: str, value: str | None) -> str:
 
 
 def country(field: str, value: str | None) -> str:
-    cleaned = text(field, value, max_length=2).upper()
-    if cleaned and not COUNTRY.match(cleaned):
-        raise BadUserInput(field, f"{value!r} is not a two-letter ISO country code")
+    # The whole value is checked, never cut to size: "Germany" cut to "GE" would be Georgia.
+    cleaned = (value or "").strip().upper()
+    if cleaned and cleaned not in COUNTRIES:
+        raise BadUserInput(field, f"{value!r} is not an ISO 3166 country code (e.g. DE for Germany)")
     return cleaned
 
 
 def currency(field: str, value: str | None) -> str:
-    cleaned = text(field, value, max_length=40).upper()  # longer is refused below, with the format
-    if not CURRENCY.match(cleaned):
-        raise BadUserInput(field, f"{value!r} is not a three-letter ISO currency code")
+    cleaned = text(field, value, max_length=40).upper()  # longer is refused below, as not a code
+    if cleaned not in CURRENCIES:
+        raise BadUserInput(field, f"{value!r} is not an ISO 4217 currency code (e.g. EUR, USD)")
     return cleaned
 
 

@@ -10,6 +10,7 @@ from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
+from frontend.components.countries import country_name
 from frontend.components.ui import (
     awaiting,
     badge,
@@ -79,7 +80,7 @@ def OverviewTab(customer: dict[str, Any], activity_generation: int) -> VdomDict:
     recent = use_query(RECENT_QUERY, {"id": customer["id"]}, refresh=activity_generation)
     activities = ((recent.data or {}).get("customer") or {}).get("activities")
     address = ", ".join(p for p in (customer["street"], f"{customer['postcode']} {customer['city']}".strip(),
-                                    customer["country"]) if p)
+                                    country_name(customer["country"])) if p)
     history = customer["statusHistory"]
     return html.div(
         {"className": "grid-2"},

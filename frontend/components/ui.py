@@ -57,14 +57,17 @@ def field(
     error: str | None = None,
     hint: str | None = None,
     wide: bool = False,
+    notice: str | None = None,
 ) -> VdomDict:
-    """A labelled control; its error sits right under it (the API names the field in `field`)."""
+    """A labelled control; its error sits right under it (the API names the field in `field`), and a notice
+    (something to look at before saving, not an error) under that."""
     return html.label(
         {"className": "field" + (" field-wide" if wide else "") + (" has-error" if error else "")},
         html.span({"className": "field-label"}, label),
         control,
         html.span({"className": "field-error", "role": "alert"}, error) if error else None,
-        html.span({"className": "field-hint"}, hint) if hint and not error else None,
+        html.span({"className": "field-notice", "role": "status"}, notice) if notice else None,
+        html.span({"className": "field-hint"}, hint) if hint and not error and not notice else None,
     )
 
 

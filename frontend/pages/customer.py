@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from reactpy import component, event, html, use_state
@@ -9,6 +11,7 @@ from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
+from frontend.components.countries import NOT_A_COUNTRY, country_code, country_input, country_list, country_name
 from frontend.components.customer_tabs import (
     ActivitiesTab,
     ContactsTab,
@@ -48,10 +51,22 @@ LOG_ACTIVITY = "mutation LogActivity($input: LogActivityInput!) { logActivity(in
 TABS = (("overview", "Overview"), ("contacts", "Contacts"), ("activities", "Activities"), ("notes", "Notes"),
         ("deals", "Deals"))
 UPDATE_CUSTOMER = "mutation UpdateCustomer($input: UpdateCustomerInput!) { updateCustomer(input: $input) { id } }"
+CURRENT_CUSTOMER = """
+query CurrentCustomer($id: ID!) {
+  customer(id: $id) { id version name email phone website industry segment street postcode city country tags description }
+}"""
+CUSTOMER_CHANGED = "subscription CustomerChanged($id: ID!) { customerChanged(id: $id) { kind } }"
 EDITABLE = (("name", "Company name"), ("email", "Email"), ("phone", "Phone"), ("website", "Website"),
             ("industry", "Industry"), ("segment", "Segment"), ("street", "Street"), ("postcode", "Postcode"),
             ("city", "City"), ("country", "Country"))
 KINDS = (("call", "Call"), ("email", "Email"), ("meeting", "Meeting"), ("note", "Note"), ("task", "Task"))
+
+
+def _in_the_past(moment: str) -> bool:
+    try:
+        return datetime.fromisoformat(moment) < datetime.now(timezone.utc)
+    except ValueError:
+        return False  # not a date at all: the API names the field
 
 
 @component
@@ -60,6 +75,7 @@ def LogActivity(customer_id: str, done: Any) -> VdomDict:
     form = use_form_errors()
     kind, set_kind = use_state("call")
     generation, set_generation = use_state(0)
+    past_due, set_past_due = use_state("")  # a due date in the past the user was told of (saved if sent again)
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
@@ -69,20 +85,26 @@ def LogActivity(customer_id: str, done: Any) -> VdomDict:
         if values.get("description", "").strip():
             payload["description"] = values["description"].strip()
         if values.get("durationMinutes"):
-            if not values["durationMinutes"].isdigit():
+            try:
+                payload["durationMinutes"] = int(values["durationMinutes"])  # the API says what is wrong with it
+            except ValueError:
                 form.set_errors({"durationMinutes": "must be a whole number of minutes"})
                 return
-            payload["durationMinutes"] = int(values["durationMinutes"])
         if values.get("outcome"):
             payload["outcome"] = values["outcome"].upper()
         if values.get("dueAt"):
             payload["dueAt"] = f"{values['dueAt']}:00+00:00" if len(values["dueAt"]) == 16 else values["dueAt"]
+            if payload["kind"] == "TASK" and _in_the_past(payload["dueAt"]) and past_due != values["dueAt"]:
+                form.clear()
+                set_past_due(values["dueAt"])  # told once; the same date sent again is meant
+                return
         try:
             await gql.execute(session.actor, LOG_ACTIVITY, input=payload)
         except gql.GqlError as error:
             form.show(error)
             return
         form.clear()
+        set_past_due("")
         set_generation(generation + 1)  # a fresh, empty form
         done()
 
@@ -100,7 +122,9 @@ def LogActivity(customer_id: str, done: Any) -> VdomDict:
             if kind != "task" else None,
             field("Duration (minutes)", text_input("durationMinutes", kind="number", min="0"),
                   form.errors.get("durationMinutes")) if kind in ("call", "meeting") else None,
-            field("Due", text_input("dueAt", kind="datetime-local"), form.errors.get("dueAt"))
+            field("Due", text_input("dueAt", kind="datetime-local"), form.errors.get("dueAt"),
+                  notice="This is in the past: the task will be overdue at once. Save again to log it anyway."
+                  if past_due and not form.errors.get("dueAt") else None)
             if kind == "task" else None,
             field("Details", html.textarea({"name": "description", "rows": 2, "aria-label": "description"}),
                   form.errors.get("description"), wide=True),
@@ -144,38 +168,112 @@ def ChangeStatus(customer: dict[str, Any], done: Any) -> VdomDict:
     )
 
 
+def editable_values(customer: dict[str, Any]) -> dict[str, str]:
+    """The edit form's fields as text, the way the form shows them (and sends them back)."""
+    values = {key: customer[key] or "" for key, _ in EDITABLE}
+    values["country"] = country_name(customer["country"])
+    values["tags"] = ", ".join(customer["tags"])
+    values["description"] = customer["description"] or ""
+    return values
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the edit form is based on: the version and values last read, what its inputs start from, and,
+    after someone else saved in between, {field: (theirs, yours)} where both changed it differently."""
+
+    version: int
+    saved: dict[str, str]
+    shown: dict[str, str]
+    clashes: dict[str, tuple[str, str]]
+
+
+def merged(draft: Draft, typed: dict[str, str], current: dict[str, Any]) -> Draft:
+    """After a conflict: the current record, with what the user changed on top of it."""
+    theirs = editable_values(current)
+    mine = {key for key, value in typed.items() if value != draft.saved.get(key, "")}
+    return Draft(
+        version=current["version"],
+        saved=theirs,
+        shown={key: typed[key] if key in mine else value for key, value in theirs.items()},
+        clashes={key: (theirs[key], typed[key]) for key in mine
+                 if theirs[key] != draft.saved[key] and theirs[key] != typed[key]},
+    )
+
+
 @component
 def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
     session = use_session()
     form = use_form_errors()
+    first = editable_values(customer)
+    draft, set_draft = use_state(Draft(customer["version"], first, first, {}))
+    conflicted, set_conflicted = use_state(False)
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
         values = form_values(e)
-        payload: dict[str, Any] = {key: values.get(key, "").strip() for key, _ in EDITABLE}
-        payload["description"] = values.get("description", "").strip()
-        payload["tags"] = [t.strip() for t in values.get("tags", "").split(",") if t.strip()]
-        payload.update(id=customer["id"], version=customer["version"])
+        typed = {key: values.get(key, "").strip() for key in draft.saved}
+        code = country_code(typed["country"])
+        if code is None:
+            form.set_errors({"country": f"“{typed['country']}” {NOT_A_COUNTRY}"})
+            return
+        payload: dict[str, Any] = {key: typed[key] for key, _ in EDITABLE}
+        payload.update(country=code, description=typed["description"],
+                       tags=[t.strip() for t in typed["tags"].split(",") if t.strip()])
+        payload.update(id=customer["id"], version=draft.version)
         try:
             await gql.execute(session.actor, UPDATE_CUSTOMER, input=payload)
         except gql.GqlError as error:
-            form.show(error)
+            if error.code == "CONFLICT":
+                await reconcile(typed)
+            else:
+                form.show(error)
             return
         done()
+
+    async def reconcile(typed: dict[str, str]) -> None:
+        try:
+            current = (await gql.execute(session.actor, CURRENT_CUSTOMER, id=customer["id"]))["customer"]
+        except gql.GqlError as error:
+            form.show(error)
+            return
+        form.clear()
+        set_draft(merged(draft, typed, current))
+        set_conflicted(True)
+
+    def clash(key: str) -> str | None:
+        if key not in draft.clashes:
+            return None
+        theirs, yours = draft.clashes[key]
+        return f"Saved by someone else: {theirs or '(empty)'} — yours: {yours or '(empty)'}"
+
+    def control(key: str) -> VdomDict:
+        # Keyed by version: after a conflict the inputs start again from the merged values.
+        if key == "country":
+            return country_input(key=f"country-{draft.version}", defaultValue=draft.shown["country"])
+        return text_input(key, draft.shown[key], key=f"{key}-{draft.version}")
 
     return html.div(
         {"className": "panel", "aria-label": "Edit customer"},
         html.h2("Edit customer"),
-        error_banner(form.problem),
+        html.div(  # always there: notices coming and going never move (and so remount) the form
+            {"className": "form-notices"},
+            html.div({"className": "notice notice-warn", "role": "status"},
+                     "Someone else saved this customer while you were editing. Your entries are kept; where you both "
+                     "changed a field, theirs is shown under it. Save again to keep what the form shows.")
+            if conflicted and not form.problem else None,
+            error_banner(form.problem),
+        ),
         html.form(
             {"onSubmit": submit, "className": "form-grid", "noValidate": True},
-            *(field(label, text_input(key, customer[key] or "", key=key), form.errors.get(key))
-              for key, label in EDITABLE),
-            field("Tags", text_input("tags", ", ".join(customer["tags"])), form.errors.get("tags"),
-                  hint="Comma-separated"),
+            *(field(label, control(key), form.errors.get(key), notice=clash(key)) for key, label in EDITABLE),
+            field("Tags", text_input("tags", draft.shown["tags"], key=f"tags-{draft.version}"), form.errors.get("tags"),
+                  hint="Comma-separated", notice=clash("tags")),
             field("Description", html.textarea({"name": "description", "rows": 3, "aria-label": "description",
-                                                "defaultValue": customer["description"]}),
-                  form.errors.get("description"), wide=True),
+                                                "defaultValue": draft.shown["description"],
+                                                "key": f"description-{draft.version}"}),
+                  form.errors.get("description"), wide=True, notice=clash("description")),
+            country_list(),
             html.div({"className": "form-actions"},
                      html.button({"className": "btn btn-primary", "type": "submit"}, "Save changes"),
                      html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: done()},
@@ -190,7 +288,7 @@ def stat(label: str, value: Any) -> VdomDict:
 
 
 def hero(customer: dict[str, Any], actions: list[VdomDict]) -> VdomDict:
-    place = ", ".join(p for p in (customer["city"], customer["country"]) if p)
+    place = ", ".join(p for p in (customer["city"], country_name(customer["country"])) if p)
     facts = [x for x in (customer["industry"], customer["segment"], place) if x]
     contact_bits = [
         html.a({"href": f"mailto:{customer['email']}", "key": "e"}, customer["email"]) if customer["email"] else None,
@@ -224,6 +322,7 @@ def CustomerPage(customer_id: str) -> VdomDict:
         result.reload()
 
     use_live(ACTIVITY_ADDED, {"id": customer_id}, activity_added)
+    use_live(CUSTOMER_CHANGED, {"id": customer_id}, lambda _: result.reload())  # others' edits, in the header
 
     customer = (result.data or {}).get("customer")
     if customer is None:

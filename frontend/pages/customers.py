@@ -18,6 +18,7 @@ from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
+from frontend.components.countries import NOT_A_COUNTRY, country_code, country_input, country_list, country_name
 from frontend.components.ui import (
     badge,
     changed_value,
@@ -51,6 +52,8 @@ query CustomerFacets {
 }"""
 CREATE_CUSTOMER = """
 mutation CreateCustomer($input: CreateCustomerInput!) { createCustomer(input: $input) { id name } }"""
+SAME_CUSTOMERS = """
+query SameCustomers($name: String, $email: String) { sameCustomers(name: $name, email: $email) { id name email } }"""
 COLUMNS = (
     ("name", "Name"), ("", "Email"), ("", "Phone"), ("country", "Country"), ("industry", "Industry"),
     ("", "Segment"), ("status", "Status"), ("", "Account manager"), ("created", "Created"),
@@ -61,6 +64,7 @@ def facet_options(data: dict[str, Any] | None) -> dict[str, list[str]]:
     nodes = [e["node"] for e in (data or {}).get("customers", {}).get("edges", [])]
     values = {key: sorted({n[key] for n in nodes if n[key]}) for key in ("industry", "segment", "country")}
     values["segment"] = sorted(set(values["segment"]) | set(SEGMENTS))
+    values["country"].sort(key=country_name)  # shown by name
     values["tag"] = sorted({t for n in nodes for t in n["tags"]})
     return values
 
@@ -107,10 +111,10 @@ def Filters(params: dict[str, str], options: dict[str, list[str]], people: list[
     def on(key: str) -> Any:
         return lambda e: apply(**{key: changed_value(e)})
 
-    def choice(key: str, label: str, values: list[str]) -> VdomDict:
+    def choice(key: str, label: str, values: list[str], name: Any = str) -> VdomDict:
         current = params.get(key, "")
         listed = values if not current or current in values else [current, *values]
-        return select(key, [("", f"Any {label}"), *((v, v) for v in listed)], current, onChange=on(key))
+        return select(key, [("", f"Any {label}"), *((v, name(v)) for v in listed)], current, onChange=on(key))
 
     active = any(params.get(k) for k in FILTER_KEYS)
     return html.div(
@@ -119,7 +123,7 @@ def Filters(params: dict[str, str], options: dict[str, list[str]], people: list[
                onChange=on("status")),
         choice("industry", "industry", options.get("industry", [])),
         choice("segment", "segment", options.get("segment", [])),
-        choice("country", "country", options.get("country", [])),
+        choice("country", "country", options.get("country", []), country_name),
         select("manager", [("", "Any manager"), *((p["id"], p["name"]) for p in people)], params.get("manager", ""),
                onChange=on("manager")),
         choice("tag", "tag", options.get("tag", [])),
@@ -135,12 +139,44 @@ def Filters(params: dict[str, str], options: dict[str, list[str]], people: list[
     )
 
 
+def same_customers_notice(same: list[dict[str, Any]]) -> VdomDict | None:
+    if not same:
+        return None
+    return html.div(
+        {"className": "notice notice-warn", "role": "status", "data-testid": "same-customers"},
+        "This customer may be already in the CRM: ",
+        *(html.span({"key": c["id"]}, ", " if i else "", html.a({"href": f"/customers/{c['id']}"}, c["name"]),
+                    f" ({c['email']})") for i, c in enumerate(same)),
+        ". Open it instead, or create a new one anyway.",
+    )
+
+
 @component
 def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], close: Any) -> VdomDict:
     session = use_session()
     nav = use_nav()
     form = use_form_errors()
     busy, set_busy = use_state(False)
+    typed, set_typed = use_state(("", ""))  # name and email as typed, looked up after a pause in typing
+    same, set_same = use_state((("", ""), []))  # (name, email) → the visible customers with that name or email
+
+    async def look_up(name: str, email: str) -> list[dict[str, Any]]:
+        try:
+            found = (await gql.execute(session.actor, SAME_CUSTOMERS, name=name, email=email))["sameCustomers"]
+        except gql.GqlError:
+            found = []  # a name or email the API refuses is reported by the create itself
+        set_same(((name, email), found))
+        return found
+
+    @use_async_effect(dependencies=[typed])
+    async def settle() -> None:
+        if typed == same[0]:
+            return
+        await asyncio.sleep(0.3)  # wait for a pause in typing before asking
+        await look_up(*typed)
+
+    def on_typed(index: int) -> Any:
+        return lambda e: set_typed(lambda t: (changed_value(e).strip(), t[1]) if index == 0 else (t[0], changed_value(e).strip()))
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
@@ -152,6 +188,16 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
             payload["status"] = payload["status"].upper()
         payload.setdefault("name", "")
         payload.setdefault("email", "")
+        code = country_code(payload.get("country", ""))
+        if code is None:
+            form.set_errors({"country": f"“{payload['country']}” {NOT_A_COUNTRY}"})
+            return
+        payload["country"] = code
+        # Warned before creating: a name or email already in the CRM is shown once, then "Create anyway".
+        key = (payload["name"], payload["email"])
+        if same[0] != key and await look_up(*key):
+            form.clear()
+            return
         set_busy(True)
         try:
             created = (await gql.execute(session.actor, CREATE_CUSTOMER, input=payload))["createCustomer"]
@@ -168,19 +214,19 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
         {"className": "panel", "role": "dialog", "aria-label": "New customer"},
         html.div({"className": "panel-head"}, html.h2("New customer"),
                  html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: close()}, "Cancel")),
-        error_banner(form.problem),
+        # Always there, so notices coming and going never move (and so remount) the form and its typed values.
+        html.div({"className": "form-notices"}, error_banner(form.problem), same_customers_notice(same[1])),
         html.form(
             {"onSubmit": submit, "className": "form-grid", "noValidate": True},
-            field("Company name", text_input("name", required=True, autoFocus=True), err("name")),
-            field("Email", text_input("email", kind="email"), err("email")),
+            field("Company name", text_input("name", required=True, autoFocus=True, onChange=on_typed(0)), err("name")),
+            field("Email", text_input("email", kind="email", onChange=on_typed(1)), err("email")),
             field("Phone", text_input("phone", kind="tel"), err("phone")),
             field("Website", text_input("website", placeholder="https://"), err("website")),
             field("Industry", text_input("industry", list="industries"), err("industry")),
             field("Segment", select("segment", [("", "—"), *((s, s) for s in options.get("segment", SEGMENTS))]),
                   err("segment")),
             field("City", text_input("city"), err("city")),
-            field("Country", text_input("country", placeholder="DE", maxLength=2), err("country"),
-                  hint="Two-letter code"),
+            field("Country", country_input(), err("country")),
             field("Account manager",
                   select("accountManagerId", [("", "Me"), *((p["id"], p["name"]) for p in people)]),
                   err("accountManagerId")),
@@ -190,9 +236,10 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
             field("Description", html.textarea({"name": "description", "rows": 3, "aria-label": "description"}),
                   err("description"), wide=True),
             html.datalist({"id": "industries"}, *(html.option({"value": v, "key": v}) for v in options.get("industry", []))),
+            country_list(),
             html.div({"className": "form-actions"},
                      html.button({"className": "btn btn-primary", "type": "submit", "disabled": busy},
-                                 "Creating…" if busy else "Create customer")),
+                                 "Creating…" if busy else "Create anyway" if same[1] else "Create customer")),
         ),
     )
 

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from reactpy import component, html, use_state
+from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
-from frontend.components.ui import changed_value, empty, error_banner, loading, select
+from frontend.components.ui import (
+    changed_value,
+    empty,
+    error_banner,
+    field,
+    form_values,
+    loading,
+    select,
+    use_form_errors,
+)
 from frontend.session import use_live, use_query, use_session
 
 MONEY = "{ amount currency }"
@@ -37,34 +46,93 @@ MOVE_DEAL = "mutation MoveDeal($input: MoveDealInput!) { moveDeal(input: $input)
 
 
 @component
+def CloseDeal(deal: dict[str, Any], stage: dict[str, Any], close: Any, cancel: Any) -> VdomDict:
+    """The dialog before a deal is closed: a lost deal needs its reason; a won one is confirmed."""
+    form = use_form_errors()
+    lost = stage["kind"] == "LOST"
+    verb = "lost" if lost else "won"
+
+    @event(prevent_default=True)
+    async def submit(e: Any) -> None:
+        error = await close(stage["id"], form_values(e).get("lostReason", "") if lost else None)
+        if error is not None:
+            form.show(error)
+
+    return html.div(
+        {"className": "modal-backdrop", "onKeyDown": lambda e: cancel() if e.get("key") == "Escape" else None},
+        html.div(
+            {"className": "modal", "role": "dialog", "aria-modal": "true", "aria-label": f"Mark {deal['title']} as {verb}"},
+            html.h2(f"Mark “{deal['title']}” as {verb}"),
+            html.p({"className": "muted"}, f"{deal['customer']['name']} · {fmt.money(deal['amount'])} → {stage['name']}"),
+            error_banner(form.problem),
+            html.form(
+                {"onSubmit": submit, "noValidate": True},
+                field("Why was it lost?", html.textarea({"name": "lostReason", "rows": 3, "aria-label": "lostReason",
+                                                         "autoFocus": True, "maxLength": 500}),
+                      form.errors.get("lostReason"), hint="Required: it shows in the deal's history and reports")
+                if lost else None,
+                html.div({"className": "form-actions"},
+                         html.button({"className": "btn btn-primary", "type": "submit"}, f"Mark as {verb}"),
+                         html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: cancel()},
+                                     "Cancel")),
+            ),
+        ),
+    )
+
+
+@component
 def DealCard(deal: dict[str, Any], stages: list[dict[str, Any]], movable: bool, moved: Any) -> VdomDict:
     session = use_session()
     problem, set_problem = use_state(None)
+    closing, set_closing = use_state(None)  # the won or lost stage picked, while its dialog is open
+    resets, set_resets = use_state(0)  # a new value puts the select back on the deal's real stage
 
-    async def move(e: Any) -> None:
-        stage_id = changed_value(e)
-        if stage_id == deal["stage"]["id"]:
-            return
+    def back_to_real_stage() -> None:
+        set_closing(None)
+        set_resets(lambda n: n + 1)
+
+    async def move_to(stage_id: str, lost_reason: str | None = None) -> gql.GqlError | None:
+        move = {"id": deal["id"], "version": deal["version"], "stageId": stage_id}
         try:
             await gql.execute(session.actor, MOVE_DEAL,
-                              input={"id": deal["id"], "version": deal["version"], "stageId": stage_id})
+                              input=move if lost_reason is None else {**move, "lostReason": lost_reason})
         except gql.GqlError as error:
-            set_problem(error)
-            return
+            if error.code in ("CONFLICT", "NOT_FOUND"):
+                moved()  # the board missed a change: show the deal as it is now, so a retry can work
+            return error
         set_problem(None)
+        set_closing(None)
         moved()
+        return None
 
+    async def pick(e: Any) -> None:
+        stage = next((s for s in stages if s["id"] == changed_value(e)), None)
+        if stage is None or stage["id"] == deal["stage"]["id"]:
+            return
+        if stage["kind"] in ("WON", "LOST"):
+            set_problem(None)
+            set_closing(stage)
+            return
+        error = await move_to(stage["id"])
+        if error is not None:
+            set_problem(error)
+            back_to_real_stage()
+
+    # Keyed by deal and stage: the card that slides into a moved card's place gets its own select, on its
+    # own stage, not the DOM select of the card that left (which still shows the stage picked for that one).
+    stage_key = f"stage-{deal['id']}-{deal['stage']['id']}-{resets}"
     return html.div(
-        {"className": "deal", "data-deal": deal["id"]},
+        {"className": "deal", "data-deal": deal["id"], "data-version": deal["version"]},
         html.div({"className": "deal-title"}, deal["title"]),
         html.div({"className": "deal-meta"},
                  html.a({"href": f"/customers/{deal['customer']['id']}"}, deal["customer"]["name"]),
                  f" · {deal['owner']['name']}" if deal["owner"] else ""),
         html.div({"className": "deal-amount"}, fmt.money(deal["amount"]),
                  html.span({"className": "muted"}, f" · {deal['probability']} %")),
-        select("stage", [(s["id"], f"→ {s['name']}") for s in stages], deal["stage"]["id"],
-               onChange=move, **{"aria-label": f"Stage of {deal['title']}"}) if movable else None,
+        select("stage", [(s["id"], f"→ {s['name']}") for s in stages], deal["stage"]["id"], key=stage_key,
+               onChange=pick, **{"aria-label": f"Stage of {deal['title']}"}) if movable else None,
         error_banner(problem),
+        CloseDeal(deal, closing, move_to, back_to_real_stage, key=closing["id"]) if closing else None,
     )
 
 

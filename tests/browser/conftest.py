@@ -60,9 +60,14 @@ def issuer() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def server(issuer: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The running CRM's data folder: its SQLite database is crm.sqlite3 there."""
+    return tmp_path_factory.mktemp("crm-browser")
+
+
+@pytest.fixture(scope="session")
+def server(issuer: str, data_dir: Path) -> Iterator[str]:
     """Base URL of a running CRM with the demo data."""
-    data_dir = tmp_path_factory.mktemp("crm-browser")
     port = _free_port()
     env = {
         **os.environ,

@@ -8,7 +8,7 @@ import io
 import re
 from pathlib import Path
 
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.helpers import Session, shot, sign_in
 
@@ -79,13 +79,18 @@ def test_paging_and_back_button(admin: Session) -> None:
     assert page.evaluate("window.__sameDocument") is True
 
 
-def test_create_customer_shows_the_error_next_to_the_field(admin: Session, shots: Path) -> None:
-    page = admin.page("/customers")
+def new_customer_form(page: Page, name: str, email: str) -> Locator:
     page.click("button:has-text('New customer')")
     form = page.locator("[aria-label='New customer'] form")
-    form.locator("input[name=name]").fill("Zephyr Rail Systems")
-    form.locator("input[name=email]").fill("not-an-email")
-    form.locator("input[name=country]").fill("DE")
+    form.locator("input[name=name]").fill(name)
+    form.locator("input[name=email]").fill(email)
+    return form
+
+
+def test_create_customer_shows_the_error_next_to_the_field(admin: Session, shots: Path) -> None:
+    page = admin.page("/customers")
+    form = new_customer_form(page, "Zephyr Rail Systems", "not-an-email")
+    form.locator("input[name=country]").fill("Germany")
     form.locator("button[type=submit]").click()
     email_field = form.locator("label.field", has=page.locator("input[name=email]"))
     expect(email_field.locator(".field-error")).to_be_visible()
@@ -96,6 +101,52 @@ def test_create_customer_shows_the_error_next_to_the_field(admin: Session, shots
     form.locator("button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/customers/\d+$"))
     expect(page.locator("h1")).to_have_text("Zephyr Rail Systems")
+    expect(page.locator(".hero")).to_contain_text("Germany")
+    customer_id = page.url.rsplit("/", 1)[1]
+    assert admin.graphql("query($id: ID!) { customer(id: $id) { country } }", id=customer_id)["customer"] == {
+        "country": "DE"}  # Germany, not GE (Georgia) cut from what was typed
+
+
+def test_a_country_is_picked_by_name_and_an_unknown_one_is_refused(admin: Session, shots: Path) -> None:
+    page = admin.page("/customers")
+    form = new_customer_form(page, "Fjord Freight", "hello@fjord-freight.example")
+    country = form.locator("input[name=country]")
+    offered = page.locator(f"datalist#{country.get_attribute('list')} option")
+    assert "Norway" in offered.evaluate_all("options => options.map(o => o.value)")
+    country.fill("Norwey")
+    form.locator("button[type=submit]").click()
+    field = form.locator("label.field", has=page.locator("input[name=country]"))
+    expect(field.locator(".field-error")).to_contain_text("not a country")
+    expect(country).to_have_value("Norwey")  # nothing is cut or changed behind the user's back
+    shot(page, shots, "customer-country-unknown")
+    country.fill("norway")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("Fjord Freight")
+    expect(page.locator(".hero")).to_contain_text("Norway")
+
+
+def test_creating_a_customer_that_exists_warns_and_links_to_it(admin: Session, shots: Path) -> None:
+    existing = admin.graphql("query { customers(first: 1, search: \"Atlas\") { edges { node { id name email } } } }")[
+        "customers"]["edges"][0]["node"]
+    page = admin.page("/customers")
+    page.click("button:has-text('New customer')")
+    dialog = page.locator("[aria-label='New customer']")
+    form = dialog.locator("form")
+    form.locator("input[name=name]").fill(existing["name"].upper())
+    warning = dialog.locator("[data-testid=same-customers]")
+    expect(warning).to_contain_text("already in the CRM")
+    expect(warning.locator(f"a[href='/customers/{existing['id']}']")).to_have_text(existing["name"])
+    expect(form.locator("input[name=name]")).to_have_value(existing["name"].upper())  # the form kept its values
+    shot(page, shots, "customer-create-duplicate")
+
+    form.locator("input[name=name]").fill("Brand New Brewing")
+    expect(warning).to_have_count(0)
+    form.locator("input[name=email]").fill(existing["email"])  # another name, the same email
+    expect(warning.locator(f"a[href='/customers/{existing['id']}']")).to_be_visible()
+    expect(form.locator("button[type=submit]")).to_have_text("Create anyway")
+    warning.locator("a").first.click()
+    expect(page).to_have_url(re.compile(f"/customers/{existing['id']}$"))
+    expect(page.locator("h1")).to_have_text(existing["name"])
 
 
 def test_a_user_without_a_role_sees_a_page_saying_so(chromium: object, server: str, issuer: str) -> None:

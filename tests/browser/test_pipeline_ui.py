@@ -1,11 +1,13 @@
 """The pipeline board in a real browser: columns with totals and the weighted forecast, moving a card to
-another stage, and a second page seeing the move live without a reload."""
+another stage, a second page seeing the move live without a reload, the cards around a moved one, and
+the dialogs that close a deal as won or lost."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.helpers import (
     LIVE_PER_PAGE,
@@ -61,3 +63,75 @@ def test_a_deal_reassigned_out_of_the_teams_view_leaves_the_open_board(head: Ses
         input={"id": customer["id"], "version": customer["version"], "accountManagerId": rep2},
     )
     expect(card).to_have_count(0)  # managed by South now: gone from North's board without a reload
+
+
+def movable_cards(page: Page, stage: str) -> Locator:
+    return page.locator(f"section[data-stage='{stage}'] .deal", has=page.locator("select"))
+
+
+def test_the_card_that_takes_a_moved_cards_place_shows_its_own_stage(head: Session) -> None:
+    page = head.page("/pipeline")
+    cards = movable_cards(page, "New")
+    expect(cards.nth(1)).to_be_visible()
+    moved_id, next_id = cards.nth(0).get_attribute("data-deal"), cards.nth(1).get_attribute("data-deal")
+    cards.nth(0).locator("select").select_option(label="→ Qualified")
+    expect(page.locator(f"section[data-stage='Qualified'] [data-deal='{moved_id}']")).to_be_visible()
+    expect(cards.nth(0)).to_have_attribute("data-deal", next_id)  # it slid into the moved card's place
+    expect(cards.nth(0).locator("select option:checked")).to_have_text("→ New")
+
+
+def test_a_failed_move_puts_the_select_back_and_says_why(head: Session, data_dir: Path) -> None:
+    page = head.page("/pipeline")
+    card = movable_cards(page, "New").first
+    deal_id = card.get_attribute("data-deal")
+    # A write this board did not hear of (straight into the database): its version of the deal is stale now.
+    with sqlite3.connect(data_dir / "crm.sqlite3") as db:
+        db.execute("UPDATE deal SET version = version + 1 WHERE id = ?", (int(deal_id or 0),))
+        (version,) = db.execute("SELECT version FROM deal WHERE id = ?", (int(deal_id or 0),)).fetchone()
+    card.locator("select").select_option(label="→ Qualified")
+    here = page.locator(f"section[data-stage='New'] [data-deal='{deal_id}']")
+    expect(here.locator("[role=alert]")).to_contain_text("Someone else changed this")
+    expect(here.locator("select option:checked")).to_have_text("→ New")  # not left on the refused choice
+    expect(page.locator(f"section[data-stage='Qualified'] [data-deal='{deal_id}']")).to_have_count(0)
+    expect(here).to_have_attribute("data-version", str(version))  # the board reloaded the deal as it is now
+    here.locator("select").select_option(label="→ Qualified")  # so a retry works
+    expect(page.locator(f"section[data-stage='Qualified'] [data-deal='{deal_id}']")).to_be_visible()
+
+
+def close_a_new_deal(page: Page, outcome: str) -> tuple[str | None, str, Locator]:
+    """Pick "→ Won" or "→ Lost" on the first movable card in New: its id, title and the dialog that opens."""
+    card = movable_cards(page, "New").first
+    deal_id = card.get_attribute("data-deal")
+    title = card.locator(".deal-title").inner_text()
+    card.locator("select").select_option(label=f"→ {outcome}")
+    return deal_id, title, page.get_by_role("dialog", name=f"Mark {title} as {outcome.lower()}")
+
+
+def test_a_lost_deal_needs_its_reason_and_cancel_puts_the_card_back(head: Session, shots: Path) -> None:
+    page = head.page("/pipeline")
+    deal_id, _, dialog = close_a_new_deal(page, "Lost")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Mark as lost").click()
+    reason = dialog.locator("label.field", has=page.locator("[name=lostReason]"))
+    expect(reason.locator(".field-error")).to_contain_text("required")
+    shot(page, shots, "pipeline-lost-reason")
+    dialog.locator("[name=lostReason]").press("Escape")  # or Cancel
+    expect(dialog).to_have_count(0)
+    here = page.locator(f"section[data-stage='New'] [data-deal='{deal_id}']")
+    expect(here.locator("select option:checked")).to_have_text("→ New")  # not left on the refused choice
+
+    here.locator("select").select_option(label="→ Lost")
+    dialog.locator("[name=lostReason]").fill("Chose a cheaper competitor")
+    dialog.get_by_role("button", name="Mark as lost").click()
+    expect(page.locator(f"section[data-stage='Lost'] [data-deal='{deal_id}']")).to_be_visible()
+    deal = head.graphql("query($id: ID!) { deal(id: $id) { lostReason stage { name } } }", id=deal_id)["deal"]
+    assert deal == {"lostReason": "Chose a cheaper competitor", "stage": {"name": "Lost"}}
+
+
+def test_a_won_deal_is_confirmed_first(head: Session) -> None:
+    page = head.page("/pipeline")
+    deal_id, title, dialog = close_a_new_deal(page, "Won")
+    expect(dialog).to_contain_text(title)
+    dialog.get_by_role("button", name="Mark as won").click()
+    expect(page.locator(f"section[data-stage='Won'] [data-deal='{deal_id}']")).to_be_visible()
+    expect(dialog).to_have_count(0)

@@ -1,0 +1,67 @@
+"""The customerChanged subscription: one customer's record as committed, read back through the row rules
+once per event and audience (as the streams in live.py), so a subscriber never sees what they may not."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+
+import strawberry
+
+from backend import permissions, topics
+from backend.auth.actor import Actor
+from backend.events import Event
+from backend.models import Customer
+from backend.resolvers.loaders import Loaders
+from backend.schema.context import Info
+from backend.schema.customer_changes import CustomerChangeEvent, CustomerChangeKind
+from backend.services import customers as customer_service
+from backend.streams import FanOut, listen, subscriber
+
+customer_fan_out = FanOut()
+
+
+@dataclass(frozen=True)
+class SeenCustomer:
+    change: CustomerChangeEvent
+    loaders: Loaders
+
+
+async def _customer_as_seen_by(actor: Actor, event: Event) -> SeenCustomer:
+    customer_id = int(event.payload["id"])
+    loaders = Loaders(actor)
+    customer = None if event.kind == "deleted" else (
+        await Customer.filter(permissions.customer_rule(actor), id=customer_id).first()
+    )
+    if customer is not None:
+        loaders.customer.prime(customer.id, customer)
+        kind = CustomerChangeKind.UPDATED
+    else:
+        kind = CustomerChangeKind.DELETED if event.kind == "deleted" else CustomerChangeKind.HIDDEN
+    change = CustomerChangeEvent(
+        kind=kind, customer_id=strawberry.ID(str(customer_id)), customer=customer  # type: ignore[arg-type]
+    )
+    return SeenCustomer(change=change, loaders=loaders)
+
+
+@strawberry.type
+class CustomerSubscription:
+    @strawberry.subscription(
+        description="Changes of one customer's record (edits, status changes, deletion), as committed. The stream "
+        "ends after the customer was deleted or left your view"
+    )
+    async def customer_changed(self, info: Info, id: strawberry.ID) -> AsyncGenerator[CustomerChangeEvent, None]:
+        context = info.context
+        subscriber(context)
+        customer = await customer_service.visible(context.actor, id, "id")
+        async with listen(context, topics.customer_changes(customer.id)) as events:
+            actor = context.actor
+            audience = permissions.audience(actor)
+            async for event in events:
+                seen = await customer_fan_out.once(
+                    (event.id, audience), lambda event=event: _customer_as_seen_by(actor, event)
+                )
+                context.loaders = seen.loaders
+                yield seen.change
+                if seen.change.customer is None:
+                    return
