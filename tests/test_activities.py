@@ -344,7 +344,8 @@ async def test_tasks_go_only_to_those_the_author_may_hand_them_to(db):
     before = await counts()
     refused = [(rep, rep_s), (rep, admin), (rep, support), (head, rep_s), (support, admin), (lone, rep)]
     for author, assignee in refused:
-        err = await error(author, LOG, input={"kind": "TASK", "title": "Click this link", "assigneeId": str(assignee.id)})
+        err = await error(author, LOG, input={"kind": "TASK", "title": "Click this link", "dueAt": at(1),
+                                              "assigneeId": str(assignee.id)})
         assert (err["code"], err["field"]) == ("BAD_USER_INPUT", "assigneeId"), (author.role, assignee.role)
     err = await error(rep, UPDATE, input={"id": task["id"], "version": 1, "assigneeId": str(rep_s.id)})
     assert (err["code"], err["field"]) == ("BAD_USER_INPUT", "assigneeId")

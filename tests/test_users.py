@@ -171,7 +171,7 @@ async def test_assignable_users_are_exactly_those_the_write_path_accepts(db):
     gone = await make_user(Role.SALES_REP, north)
     await User.filter(id=gone.id).update(active=False)
     create = "mutation($m: ID) { createCustomer(input: {name: \"C\", email: \"c@x.example\", accountManagerId: $m}) { id } }"
-    task = "mutation($a: ID) { logActivity(input: {kind: TASK, title: \"T\", assigneeId: $a}) { id } }"
+    task = "mutation($a: ID) { logActivity(input: {kind: TASK, title: \"T\", dueAt: \"2030-01-01T09:00:00Z\", assigneeId: $a}) { id } }"
     checks = {"ACCOUNT_MANAGER": ("createCustomer", create, "m"), "TASK": ("logActivity", task, "a")}
     for viewer in people[:-1]:
         for purpose, (action, document, variable) in checks.items():

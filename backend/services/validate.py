@@ -72,7 +72,7 @@ def website(field: str, value: str | None) -> str:
 
 def country(field: str, value: str | None) -> str:
     # The whole value is checked, never cut to size: "Germany" cut to "GE" would be Georgia.
-    cleaned = (value or "").strip().upper()
+    cleaned = text(field, value, max_length=100).upper()  # a line break is named as such, not as a bad code
     if cleaned and cleaned not in COUNTRIES:
         raise BadUserInput(field, f"{value!r} is not an ISO 3166 country code (e.g. DE for Germany)")
     return cleaned
