@@ -20,12 +20,10 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from collections.abc import Awaitable, Callable
-
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-Step = Callable[[BaseDBAsyncClient], Awaitable[None]]
+from backend.migrations.ops import Step
 STEP_MODULE = re.compile(r"m(\d{4}_\w+)")
 
 

@@ -18,6 +18,7 @@ class Column:
     not_null: bool
     default: str | None
     primary_key: bool
+    statistics: int | None = None  # PostgreSQL's per-column statistics target, when set
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ async def _sqlite_table(query: Query, name: str) -> Table:
 
 PG_COLUMNS = """
 SELECT c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS type,
-       a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default,
+       a.attnotnull AS not_null, NULLIF(a.attstattarget, -1) AS statistics, pg_get_expr(d.adbin, d.adrelid) AS default,
        EXISTS (SELECT 1 FROM pg_index p WHERE p.indrelid = c.oid AND p.indisprimary AND a.attnum = ANY (p.indkey)) AS pk
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -105,7 +106,7 @@ async def postgres_catalogue(query: Query, schema: str) -> Catalogue:
     catalogue: Catalogue = {}
     for c in await query(PG_COLUMNS, [schema]):
         default = c["default"] and _unqualified(c["default"], schema)
-        catalogue.setdefault(c["table"], Table()).columns[c["column"]] = Column(c["type"], c["not_null"], default, c["pk"])
+        catalogue.setdefault(c["table"], Table()).columns[c["column"]] = Column(c["type"], c["not_null"], default, c["pk"], c["statistics"])
     for i in await query(PG_INDEXES, [schema]):
         definition = _unqualified(i["definition"], schema)
         catalogue[i["table"]].indexes[i["name"]] = Index(tuple(i["columns"]), i["unique"], i["where"], definition)
