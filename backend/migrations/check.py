@@ -95,6 +95,10 @@ def _table_differences(name: str, expected: Table, actual: Table, exact: bool) -
         want, have = expected.columns[column], actual.columns[column]
         # The models know no statistics target: a step sets it (m0006), so only two databases compare it.
         for attribute in ("type", "not_null", "default", "primary_key") + (("statistics",) if exact else ()):
+            # A default the models lack is how a step adds a NOT NULL column to rows that exist (SQLite cannot
+            # drop it without rebuilding the table); the ORM writes every column, so it never applies.
+            if attribute == "default" and want.default is None and not exact:
+                continue
             if getattr(want, attribute) != getattr(have, attribute):
                 found.append(f"column {name}.{column}: {attribute} {getattr(want, attribute)!r} in the models, "
                              f"{getattr(have, attribute)!r} in the database")
