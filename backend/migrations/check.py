@@ -49,7 +49,7 @@ async def live_catalogue(conn: BaseDBAsyncClient) -> Catalogue:
 async def models_catalogue(conn: BaseDBAsyncClient) -> Catalogue:
     ddl = get_schema_sql(conn, safe=False)
     if conn.capabilities.dialect == "postgres":
-        async with conn.acquire_connection() as raw:  # type: ignore[attr-defined]
+        async with conn.acquire_connection() as raw:  # asyncpg's own connection: one transaction for all of it
             transaction = raw.transaction()
             await transaction.start()
             try:
