@@ -89,8 +89,22 @@ def _tcp_listener(host: str, port: int) -> socket.socket:
 
 
 def migrate(args: argparse.Namespace, settings: Settings) -> int:
+    if args.check:
+        return migrate_check(settings)
     applied = asyncio.run(db.migrate(settings))
     print(f"Applied {', '.join(applied)}" if applied else "The database is up to date")
+    return 0
+
+
+def migrate_check(settings: Settings) -> int:
+    from backend.migrations.check import check
+
+    found = asyncio.run(_with_database(settings, check))
+    if found:
+        print("crm migrate --check: the models and the migrated database disagree (a model change needs its "
+              "step in backend/migrations/):", *found, sep="\n  ", file=sys.stderr)
+        return 1
+    print("The models and the migrated database agree")
     return 0
 
 
@@ -163,7 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     serving.add_argument("--workers", type=int, default=1, metavar="N",
                          help="server processes (default 1; more need CRM_BROADCAST_URL=redis://… to share live events)")
     serving.set_defaults(run=serve)
-    commands.add_parser("migrate", help="create or update the database schema").set_defaults(run=migrate)
+    migrating = commands.add_parser("migrate", help="create or update the database schema")
+    migrating.add_argument("--check", action="store_true",
+                           help="change nothing; exit 1 naming each difference between the models and the database")
+    migrating.set_defaults(run=migrate)
 
     seeding = commands.add_parser("seed", help="add demo or benchmark data (safe to run again)")
     seeding.add_argument("--demo", action="store_true", help="demo users, teams and a realistic data set (once)")

@@ -1,0 +1,312 @@
+CREATE TABLE "pipeline" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "name" VARCHAR(100) NOT NULL UNIQUE,
+    "is_default" BOOL NOT NULL,
+    "position" INT NOT NULL
+);
+CREATE TABLE "stage" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "name" VARCHAR(100) NOT NULL,
+    "position" INT NOT NULL,
+    "probability" INT NOT NULL,
+    "kind" VARCHAR(10) NOT NULL,
+    "pipeline_id" INT NOT NULL REFERENCES "pipeline" ("id") ON DELETE CASCADE,
+    CONSTRAINT "uid_stage_pipelin_31cb1a" UNIQUE ("pipeline_id", "position")
+);
+COMMENT ON COLUMN "stage"."probability" IS 'Default win probability in percent';
+COMMENT ON COLUMN "stage"."kind" IS 'OPEN: open\nWON: won\nLOST: lost';
+CREATE TABLE "team" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "name" VARCHAR(100) NOT NULL UNIQUE
+);
+COMMENT ON TABLE "team" IS 'A sales team; its head is the member whose role is sales_head (no cyclic key with User).';
+CREATE TABLE "crm_user" (
+    "version" INT NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "email" VARCHAR(254) NOT NULL UNIQUE,
+    "name" VARCHAR(200) NOT NULL,
+    "subject" VARCHAR(255) UNIQUE,
+    "role" VARCHAR(20),
+    "time_zone" VARCHAR(64) NOT NULL,
+    "active" BOOL NOT NULL,
+    "last_login_at" TIMESTAMPTZ,
+    "team_id" INT REFERENCES "team" ("id") ON DELETE SET NULL
+);
+CREATE INDEX "idx_crm_user_created_2e98fe" ON "crm_user" ("created_at");
+COMMENT ON COLUMN "crm_user"."version" IS 'Bumped on every change, and every update must send it';
+COMMENT ON COLUMN "crm_user"."subject" IS 'OIDC `sub`';
+COMMENT ON COLUMN "crm_user"."role" IS 'ADMIN: admin\nSALES_HEAD: sales_head\nSALES_REP: sales_rep\nSUPPORT: support\nMARKETING: marketing';
+CREATE TABLE "api_token" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "name" VARCHAR(100) NOT NULL,
+    "token_hash" VARCHAR(64) NOT NULL UNIQUE,
+    "prefix" VARCHAR(12) NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "last_used_at" TIMESTAMPTZ,
+    "revoked_at" TIMESTAMPTZ,
+    "user_id" INT NOT NULL REFERENCES "crm_user" ("id") ON DELETE CASCADE
+);
+CREATE TABLE "audit_entry" (
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "at" TIMESTAMPTZ NOT NULL,
+    "actor_label" VARCHAR(254) NOT NULL,
+    "via" VARCHAR(120) NOT NULL,
+    "action" VARCHAR(60) NOT NULL,
+    "entity" VARCHAR(40) NOT NULL,
+    "entity_id" VARCHAR(40) NOT NULL,
+    "changes" JSONB NOT NULL,
+    "actor_id" INT REFERENCES "crm_user" ("id") ON DELETE SET NULL
+);
+CREATE INDEX "idx_audit_entry_at_c3f19e" ON "audit_entry" ("at");
+CREATE INDEX "idx_audit_entry_action_a20b3a" ON "audit_entry" ("action");
+CREATE INDEX "idx_audit_entry_entity_cc7790" ON "audit_entry" ("entity", "entity_id");
+COMMENT ON COLUMN "audit_entry"."actor_label" IS 'Who, as shown then';
+COMMENT ON COLUMN "audit_entry"."via" IS 'ui, api, token:<name>, cli or public';
+COMMENT ON COLUMN "audit_entry"."changes" IS 'field -> [old, new]';
+CREATE TABLE "campaign" (
+    "version" INT NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "title" VARCHAR(200) NOT NULL,
+    "code" VARCHAR(40) NOT NULL UNIQUE,
+    "description" TEXT NOT NULL,
+    "type" VARCHAR(20) NOT NULL,
+    "visibility" VARCHAR(10) NOT NULL,
+    "status" VARCHAR(20) NOT NULL,
+    "starts_on" DATE,
+    "ends_on" DATE,
+    "views" INT NOT NULL,
+    "likes" INT NOT NULL,
+    "enrolments" INT NOT NULL,
+    "owner_id" INT REFERENCES "crm_user" ("id") ON DELETE SET NULL
+);
+CREATE INDEX "idx_campaign_created_1d9882" ON "campaign" ("created_at");
+CREATE INDEX "idx_campaign_status_635758" ON "campaign" ("status");
+COMMENT ON COLUMN "campaign"."version" IS 'Bumped on every change, and every update must send it';
+COMMENT ON COLUMN "campaign"."type" IS 'REFERRAL: referral\nPROMOTION: promotion\nGREETINGS: greetings';
+COMMENT ON COLUMN "campaign"."visibility" IS 'PRIVATE: private\nINTERNAL: internal\nPUBLIC: public';
+COMMENT ON COLUMN "campaign"."status" IS 'DRAFT: draft\nNEW: new\nACTIVE: active\nINACTIVE: inactive\nDISCARDED: discarded';
+CREATE TABLE "campaign_like" (
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "visitor" VARCHAR(64) NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "campaign_id" INT NOT NULL REFERENCES "campaign" ("id") ON DELETE CASCADE,
+    CONSTRAINT "uid_campaign_li_campaig_bcd9ad" UNIQUE ("campaign_id", "visitor")
+);
+COMMENT ON TABLE "campaign_like" IS 'One row per visitor who liked, so the unique key makes repeated likes count once.';
+CREATE TABLE "customer" (
+    "version" INT NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "name" VARCHAR(200) NOT NULL,
+    "legal_form" VARCHAR(50) NOT NULL,
+    "email" VARCHAR(254) NOT NULL,
+    "phone" VARCHAR(40) NOT NULL,
+    "website" VARCHAR(300) NOT NULL,
+    "street" VARCHAR(200) NOT NULL,
+    "city" VARCHAR(100) NOT NULL,
+    "postcode" VARCHAR(20) NOT NULL,
+    "country" VARCHAR(2) NOT NULL,
+    "industry" VARCHAR(100) NOT NULL,
+    "segment" VARCHAR(50) NOT NULL,
+    "tags" JSONB NOT NULL,
+    "tag_index" VARCHAR(1300) NOT NULL,
+    "description" TEXT NOT NULL,
+    "status" VARCHAR(20) NOT NULL,
+    "status_before_block" VARCHAR(20),
+    "blocked_reason" VARCHAR(500) NOT NULL,
+    "search_text" TEXT NOT NULL,
+    "account_manager_id" INT REFERENCES "crm_user" ("id") ON DELETE SET NULL
+);
+CREATE INDEX "idx_customer_created_d55ff5" ON "customer" ("created_at");
+CREATE INDEX "idx_customer_name_0aae8f" ON "customer" ("name");
+CREATE INDEX "idx_customer_country_9fc671" ON "customer" ("country");
+CREATE INDEX "idx_customer_industr_26f0cf" ON "customer" ("industry");
+CREATE INDEX "idx_customer_segment_791a35" ON "customer" ("segment");
+CREATE INDEX "idx_customer_status_51f8f0" ON "customer" ("status");
+COMMENT ON COLUMN "customer"."version" IS 'Bumped on every change, and every update must send it';
+COMMENT ON COLUMN "customer"."tag_index" IS 'Lower-cased tags as |a|b| for filtering';
+COMMENT ON COLUMN "customer"."status" IS 'DRAFT: draft\nPROSPECT: prospect\nACTIVE: active\nINACTIVE: inactive\nCHURNED: churned\nBLOCKED: blocked';
+COMMENT ON COLUMN "customer"."status_before_block" IS 'DRAFT: draft\nPROSPECT: prospect\nACTIVE: active\nINACTIVE: inactive\nCHURNED: churned\nBLOCKED: blocked';
+COMMENT ON COLUMN "customer"."search_text" IS 'name, email, phone and contact names, lower-cased';
+CREATE TABLE "contact" (
+    "version" INT NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "name" VARCHAR(200) NOT NULL,
+    "email" VARCHAR(254) NOT NULL,
+    "phone" VARCHAR(40) NOT NULL,
+    "job_title" VARCHAR(100) NOT NULL,
+    "department" VARCHAR(100) NOT NULL,
+    "role_at_customer" VARCHAR(100) NOT NULL,
+    "is_primary" BOOL NOT NULL,
+    "status" VARCHAR(20) NOT NULL,
+    "customer_id" INT REFERENCES "customer" ("id") ON DELETE SET NULL,
+    "owner_id" INT REFERENCES "crm_user" ("id") ON DELETE SET NULL
+);
+CREATE INDEX "idx_contact_created_edee29" ON "contact" ("created_at");
+CREATE INDEX "idx_contact_name_bbcf0f" ON "contact" ("name");
+CREATE INDEX "idx_contact_email_815930" ON "contact" ("email");
+CREATE INDEX "idx_contact_status_dc3089" ON "contact" ("status");
+COMMENT ON COLUMN "contact"."version" IS 'Bumped on every change, and every update must send it';
+COMMENT ON COLUMN "contact"."status" IS 'NEW: new\nHOT: hot\nCONVERTED: converted\nCOLD: cold\nNOT_INTERESTED: not_interested';
+CREATE TABLE "customer_status_change" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "from_status" VARCHAR(20),
+    "to_status" VARCHAR(20) NOT NULL,
+    "reason" VARCHAR(500) NOT NULL,
+    "changed_at" TIMESTAMPTZ NOT NULL,
+    "changed_by_id" INT REFERENCES "crm_user" ("id") ON DELETE SET NULL,
+    "customer_id" INT NOT NULL REFERENCES "customer" ("id") ON DELETE CASCADE
+);
+COMMENT ON COLUMN "customer_status_change"."from_status" IS 'DRAFT: draft\nPROSPECT: prospect\nACTIVE: active\nINACTIVE: inactive\nCHURNED: churned\nBLOCKED: blocked';
+COMMENT ON COLUMN "customer_status_change"."to_status" IS 'DRAFT: draft\nPROSPECT: prospect\nACTIVE: active\nINACTIVE: inactive\nCHURNED: churned\nBLOCKED: blocked';
+CREATE TABLE "deal" (
+    "version" INT NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "title" VARCHAR(200) NOT NULL,
+    "amount" BIGINT NOT NULL,
+    "currency" VARCHAR(3) NOT NULL,
+    "probability" INT NOT NULL,
+    "expected_close_date" DATE,
+    "lost_reason" VARCHAR(500) NOT NULL,
+    "closed_at" TIMESTAMPTZ,
+    "contact_id" INT REFERENCES "contact" ("id") ON DELETE SET NULL,
+    "customer_id" INT NOT NULL REFERENCES "customer" ("id") ON DELETE RESTRICT,
+    "owner_id" INT REFERENCES "crm_user" ("id") ON DELETE SET NULL,
+    "pipeline_id" INT NOT NULL REFERENCES "pipeline" ("id") ON DELETE RESTRICT,
+    "stage_id" INT NOT NULL REFERENCES "stage" ("id") ON DELETE RESTRICT
+);
+CREATE INDEX "idx_deal_created_7a13d0" ON "deal" ("created_at");
+CREATE INDEX "idx_deal_expecte_5fa159" ON "deal" ("expected_close_date");
+COMMENT ON COLUMN "deal"."version" IS 'Bumped on every change, and every update must send it';
+COMMENT ON COLUMN "deal"."amount" IS 'Minor units (cents) of `currency`';
+CREATE TABLE "activity" (
+    "version" INT NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "kind" VARCHAR(20) NOT NULL,
+    "title" VARCHAR(200) NOT NULL,
+    "description" TEXT NOT NULL,
+    "duration_minutes" INT,
+    "outcome" VARCHAR(10),
+    "occurred_at" TIMESTAMPTZ NOT NULL,
+    "due_at" TIMESTAMPTZ,
+    "priority" VARCHAR(10),
+    "task_status" VARCHAR(20),
+    "completed_at" TIMESTAMPTZ,
+    "assignee_id" INT REFERENCES "crm_user" ("id") ON DELETE SET NULL,
+    "author_id" INT REFERENCES "crm_user" ("id") ON DELETE SET NULL,
+    "contact_id" INT REFERENCES "contact" ("id") ON DELETE SET NULL,
+    "customer_id" INT REFERENCES "customer" ("id") ON DELETE CASCADE,
+    "deal_id" INT REFERENCES "deal" ("id") ON DELETE CASCADE
+);
+CREATE INDEX "idx_activity_created_5a6493" ON "activity" ("created_at");
+CREATE INDEX "idx_activity_kind_feed3e" ON "activity" ("kind");
+CREATE INDEX "idx_activity_occurre_cb5579" ON "activity" ("occurred_at");
+CREATE INDEX "idx_activity_due_at_7d7d79" ON "activity" ("due_at");
+CREATE INDEX "idx_activity_task_st_d2ae61" ON "activity" ("task_status");
+COMMENT ON COLUMN "activity"."version" IS 'Bumped on every change, and every update must send it';
+COMMENT ON COLUMN "activity"."kind" IS 'CALL: call\nEMAIL: email\nMEETING: meeting\nNOTE: note\nTASK: task\nDEAL_UPDATE: deal_update';
+COMMENT ON COLUMN "activity"."outcome" IS 'POSITIVE: positive\nNEUTRAL: neutral\nNEGATIVE: negative';
+COMMENT ON COLUMN "activity"."priority" IS 'LOW: low\nNORMAL: normal\nHIGH: high';
+COMMENT ON COLUMN "activity"."task_status" IS 'NEW: new\nSCHEDULED: scheduled\nRESCHEDULED: rescheduled\nDONE: done\nABORTED: aborted';
+CREATE TABLE "deal_stage_change" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "changed_at" TIMESTAMPTZ NOT NULL,
+    "changed_by_id" INT REFERENCES "crm_user" ("id") ON DELETE SET NULL,
+    "deal_id" INT NOT NULL REFERENCES "deal" ("id") ON DELETE CASCADE,
+    "from_stage_id" INT REFERENCES "stage" ("id") ON DELETE SET NULL,
+    "to_stage_id" INT NOT NULL REFERENCES "stage" ("id") ON DELETE CASCADE
+);
+CREATE TABLE "engagement_event" (
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "kind" VARCHAR(10) NOT NULL,
+    "visitor" VARCHAR(64) NOT NULL,
+    "occurred_at" TIMESTAMPTZ NOT NULL,
+    "campaign_id" INT NOT NULL REFERENCES "campaign" ("id") ON DELETE CASCADE
+);
+COMMENT ON COLUMN "engagement_event"."kind" IS 'VIEW: view\nLIKE: like\nENROLMENT: enrolment';
+COMMENT ON COLUMN "engagement_event"."visitor" IS 'Hash identifying an anonymous visitor';
+CREATE TABLE "enrolment" (
+    "id" BIGSERIAL NOT NULL PRIMARY KEY,
+    "name" VARCHAR(200) NOT NULL,
+    "email" VARCHAR(254) NOT NULL,
+    "consent" BOOL NOT NULL,
+    "referrer_code" VARCHAR(64) NOT NULL,
+    "source" VARCHAR(20) NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "campaign_id" INT NOT NULL REFERENCES "campaign" ("id") ON DELETE CASCADE,
+    CONSTRAINT "uid_enrolment_campaig_eca012" UNIQUE ("campaign_id", "email")
+);
+CREATE INDEX "idx_enrolment_created_535e29" ON "enrolment" ("created_at");
+COMMENT ON COLUMN "enrolment"."source" IS 'page, embed or api';
+CREATE TABLE "exchange_rate" (
+    "currency" VARCHAR(3) NOT NULL PRIMARY KEY,
+    "rate" DECIMAL(18,8) NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    "updated_by_id" INT REFERENCES "crm_user" ("id") ON DELETE SET NULL
+);
+COMMENT ON COLUMN "exchange_rate"."rate" IS 'Base-currency units per unit';
+CREATE TABLE "lead" (
+    "version" INT NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "title" VARCHAR(200) NOT NULL,
+    "source" VARCHAR(100) NOT NULL,
+    "scope_of_work" TEXT NOT NULL,
+    "company_name" VARCHAR(200) NOT NULL,
+    "status" VARCHAR(20) NOT NULL,
+    "lost_reason" VARCHAR(500) NOT NULL,
+    "contact_id" INT REFERENCES "contact" ("id") ON DELETE SET NULL,
+    "customer_id" INT REFERENCES "customer" ("id") ON DELETE SET NULL,
+    "deal_id" INT REFERENCES "deal" ("id") ON DELETE SET NULL,
+    "owner_id" INT REFERENCES "crm_user" ("id") ON DELETE SET NULL
+);
+CREATE INDEX "idx_lead_created_33103f" ON "lead" ("created_at");
+CREATE INDEX "idx_lead_status_a86c93" ON "lead" ("status");
+COMMENT ON COLUMN "lead"."version" IS 'Bumped on every change, and every update must send it';
+COMMENT ON COLUMN "lead"."status" IS 'NEW: new\nCONTACTED: contacted\nQUALIFIED: qualified\nCONVERTED: converted\nLOST: lost';
+CREATE TABLE "note" (
+    "version" INT NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "body" TEXT NOT NULL,
+    "pinned" BOOL NOT NULL,
+    "author_id" INT REFERENCES "crm_user" ("id") ON DELETE SET NULL,
+    "customer_id" INT NOT NULL REFERENCES "customer" ("id") ON DELETE CASCADE
+);
+CREATE INDEX "idx_note_created_faed43" ON "note" ("created_at");
+COMMENT ON COLUMN "note"."version" IS 'Bumped on every change, and every update must send it';
+CREATE TABLE "notification" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "kind" VARCHAR(40) NOT NULL,
+    "message" VARCHAR(500) NOT NULL,
+    "entity" VARCHAR(40),
+    "entity_id" INT,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "read_at" TIMESTAMPTZ,
+    "user_id" INT NOT NULL REFERENCES "crm_user" ("id") ON DELETE CASCADE
+);
+CREATE INDEX "idx_notificatio_created_0db009" ON "notification" ("created_at");
+CREATE TABLE "crm_session" (
+    "id" VARCHAR(64) NOT NULL PRIMARY KEY,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "last_seen_at" TIMESTAMPTZ NOT NULL,
+    "expires_at" TIMESTAMPTZ NOT NULL,
+    "ended_at" TIMESTAMPTZ,
+    "user_agent" VARCHAR(300) NOT NULL,
+    "user_id" INT NOT NULL REFERENCES "crm_user" ("id") ON DELETE CASCADE
+);
+COMMENT ON COLUMN "crm_session"."id" IS 'sha256 of the cookie value';
+COMMENT ON TABLE "crm_session" IS 'A server-side sign-in: the cookie carries only a random id whose hash is the key.';

@@ -1,0 +1,172 @@
+"""Migrations: the steps build the models' schema (`crm migrate --check`), upgrade a released database
+that holds data to the schema of a fresh one, and can back-fill a new column."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from tortoise import Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.context import TortoiseContext
+
+from backend.db import tortoise_config
+from backend.migrations import apply_all, steps
+from backend.migrations.catalogue import Catalogue
+from backend.migrations.check import check, differences, live_catalogue
+from backend.migrations.ops import per_dialect, sql
+from backend.models import Customer
+from backend.seed import seed_demo
+from tests.conftest import _pg_admin, _pg_url
+from tests.test_cli import crm
+from tests.fixtures.released_migrations import RELEASED_STEPS
+
+REFERENCES = re.compile(r'REFERENCES "?(\w+)"?')
+
+
+@asynccontextmanager
+async def other_database(session_url: str, tmp_path: Path) -> AsyncIterator[BaseDBAsyncClient]:
+    """A new, empty database of the session's kind, current for the models inside the block."""
+    name = f"crm_migrations_{uuid.uuid4().hex[:10]}"
+    postgres = session_url.startswith("postgres")
+    url = _pg_url(session_url, name) if postgres else f"sqlite://{tmp_path}/{name}.sqlite3"
+    if postgres:
+        await _pg_admin(session_url, f'CREATE DATABASE "{name}"')
+    EXECUTOR_CACHE.clear()  # cached per connection name, and this one shares "default" with the session's
+    try:
+        async with TortoiseContext() as context:
+            await context.init(config=tortoise_config(url))
+            yield connections.get("default")
+    finally:
+        EXECUTOR_CACHE.clear()
+        if postgres:
+            await _pg_admin(session_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def row_counts(conn: BaseDBAsyncClient, tables: list[str] | None = None) -> dict[str, int]:
+    counts = {}
+    for table in tables or [model._meta.db_table for model in Tortoise.apps["models"].values()]:
+        counts[table] = (await conn.execute_query_dict(f'SELECT count(*) AS n FROM "{table}"'))[0]["n"]
+    return counts
+
+
+async def reference_rows(conn: BaseDBAsyncClient) -> list[dict[str, object]]:
+    return await conn.execute_query_dict(
+        'SELECT p.name AS pipeline, p.is_default, p.position AS p_position, s.name, s.position, s.probability, s.kind '
+        'FROM "stage" s JOIN "pipeline" p ON p.id = s.pipeline_id ORDER BY p.position, s.position'
+    )
+
+
+async def test_the_migrated_database_agrees_with_the_models(db: str) -> None:
+    assert await check() == []
+
+
+@pytest.mark.parametrize(
+    ("field", "attribute", "value", "named"),
+    [
+        ("name", "max_length", 300, "column customer.name: type"),
+        ("website", "null", True, "column customer.website: not_null False in the models, True in the database"),
+        ("website", "index", True, "index idx_customer_website"),
+        ("website", "unique", True, "unique index"),
+        ("account_manager", "on_delete", "CASCADE", "foreign key on customer: FOREIGN KEY"),
+    ],
+)
+async def test_check_names_a_model_change_that_has_no_step(
+    db: str, monkeypatch: pytest.MonkeyPatch, field: str, attribute: str, value: object, named: str
+) -> None:
+    monkeypatch.setattr(Customer._meta.fields_map[field], attribute, value)
+    found = await check()
+    assert any(named in line for line in found), found
+
+
+def model_tables_in_dependency_order(catalogue: Catalogue) -> list[str]:
+    """Referenced tables first, so rows can be inserted with foreign keys checked."""
+    models = {model._meta.db_table for model in Tortoise.apps["models"].values()}
+    ordered: list[str] = []
+
+    def visit(table: str) -> None:
+        if table in ordered:
+            return
+        for key in catalogue[table].foreign_keys:
+            referenced = REFERENCES.search(key)
+            if referenced and referenced.group(1) != table:
+                visit(referenced.group(1))
+        ordered.append(table)
+
+    for table in sorted(models & catalogue.keys()):
+        visit(table)
+    return ordered
+
+
+async def copy_rows(source: BaseDBAsyncClient, target: BaseDBAsyncClient) -> None:
+    """The source's rows into the target's empty model tables, in the columns the target has: the demo
+    data seeded at head reaches a database of an older schema whatever columns were added since."""
+    catalogue = await live_catalogue(target)
+    postgres = target.capabilities.dialect == "postgres"
+    for table in model_tables_in_dependency_order(catalogue):
+        if (await row_counts(target, [table]))[table]:
+            continue  # reference data the released steps wrote (the default pipeline), compared apart
+        columns = list(catalogue[table].columns)
+        names = ", ".join(f'"{c}"' for c in columns)
+        rows = await source.execute_query_dict(f'SELECT {names} FROM "{table}"')
+        marks = ", ".join(f"${n}" if postgres else "?" for n in range(1, len(columns) + 1))
+        if rows:
+            await target.execute_many(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', [[r[c] for c in columns] for r in rows])
+
+
+async def test_a_released_database_with_data_upgrades_to_the_schema_of_a_fresh_one(database: str, tmp_path: Path) -> None:
+    async with other_database(database, tmp_path) as fresh:
+        await apply_all()
+        fresh_schema = await live_catalogue(fresh)
+        assert sum(len(table.indexes) + len(table.triggers) for table in fresh_schema.values()) > 70
+        fresh_reference = await reference_rows(fresh)
+        assert await seed_demo()
+        demo = await row_counts(fresh)
+        assert sum(demo.values()) > 100, demo
+        async with other_database(database, tmp_path) as old:
+            assert await apply_all(RELEASED_STEPS) == [name for name, _ in RELEASED_STEPS]
+            assert await reference_rows(old) == fresh_reference, "the SQL step writes what the released ORM step wrote"
+            await copy_rows(fresh, old)
+            assert await row_counts(old) == demo
+
+            upgraded = await apply_all()
+
+            assert upgraded == [name for name, _ in steps()[len(RELEASED_STEPS):]]
+            assert await row_counts(old) == demo
+            assert differences(fresh_schema, await live_catalogue(old), exact=True) == []
+            assert await check() == []
+
+
+async def test_a_data_step_back_fills_a_new_column_from_existing_rows(database: str, tmp_path: Path) -> None:
+    later_steps = [
+        ("9001_customer_initial", per_dialect(
+            sqlite=['ALTER TABLE "customer" ADD COLUMN "initial" VARCHAR(1)'],
+            postgres=['ALTER TABLE "customer" ADD COLUMN "initial" VARCHAR(1)'],
+        )),
+        ("9002_customer_initial_fill", sql('UPDATE "customer" SET "initial" = upper(substr("name", 1, 1))')),
+    ]
+    async with other_database(database, tmp_path) as conn:
+        await apply_all()
+        assert await seed_demo()
+        assert await apply_all(later_steps) == ["9001_customer_initial", "9002_customer_initial_fill"]
+        rows = await conn.execute_query_dict('SELECT "name", "initial" FROM "customer"')
+        assert rows and all(row["initial"] == row["name"][0].upper() for row in rows)
+        assert await apply_all(later_steps) == [], "recorded: a second run changes nothing"
+
+
+def test_crm_migrate_check_exits_non_zero_naming_the_difference(tmp_path: Path) -> None:
+    assert crm(tmp_path, "migrate").returncode == 0
+    agreed = crm(tmp_path, "migrate", "--check")
+    assert agreed.returncode == 0, agreed.stderr
+    with sqlite3.connect(tmp_path / "crm.sqlite3") as conn:  # as if a step had been written without its model field
+        conn.execute('ALTER TABLE "deal" ADD COLUMN "score" INT')
+    disagreed = crm(tmp_path, "migrate", "--check")
+    assert disagreed.returncode == 1
+    assert "column deal.score: in the database, not in the models" in disagreed.stderr
+    assert "Traceback" not in disagreed.stderr
