@@ -7,12 +7,16 @@ import uuid
 from typing import Any
 
 from cross_web import HTTPException
+from graphql import GraphQLError, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.graphql import OperationType
+from strawberry.utils.operation import get_operation_type
 
 from backend import graphiql
 from backend.auth.origin import origin_allowed
@@ -21,6 +25,7 @@ from backend.graphql_ws import RecheckingTransportWS
 from backend.http_limits import decode_json_text
 from backend.schema import frames
 from backend.schema.context import Context
+from backend.schema.limits import MAX_TOKENS
 from backend.schema.root import schema
 
 
@@ -64,6 +69,25 @@ class CrmGraphQL(GraphQL):
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return graphiql.render()  # our own assets, never a CDN
+
+    async def execute_single(self, request: Request, request_adapter: Any, sub_response: Any, context: Context,
+                             root_value: Any, request_data: GraphQLRequestData) -> Any:
+        """Strawberry would run a subscription sent over HTTP as one query and fail inside it (a masked
+        INTERNAL); it is the client's mistake, so it is answered 400 saying where subscriptions run."""
+        if _asks_for_subscription(request_data):
+            raise HTTPException(400, "Subscriptions run over the websocket at /graphql (graphql-transport-ws), not over HTTP")
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+
+
+def _asks_for_subscription(request_data: GraphQLRequestData) -> bool:
+    query = request_data.query
+    if not query or "subscription" not in query:  # the common case costs no second parse
+        return False
+    try:
+        document = parse(query, no_location=True, max_tokens=MAX_TOKENS)
+        return get_operation_type(document, request_data.operation_name) is OperationType.SUBSCRIPTION
+    except (GraphQLError, RuntimeError):
+        return False  # not a document, or no such operation: Strawberry's own answer says so
 
 
 def graphql_app() -> CrmGraphQL:

@@ -72,6 +72,22 @@ async def test_get_refuses_mutations_and_writes_nothing(client: httpx.AsyncClien
     assert await Customer.filter(name="Via GET").count() == 0
 
 
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_a_subscription_over_http_is_400_saying_where_subscriptions_run(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, method: str
+) -> None:
+    query = "query Q { __typename } subscription S { dealChanged { kind } }"
+    sent = {"query": query, "operationName": "S"}
+    if method == "GET":
+        response = await client.get("/graphql", params=sent, headers={"Accept": "application/json"})
+    else:
+        response = await client.post("/graphql", json=sent)
+    assert response.status_code == 400 and "websocket" in response.text
+    assert not [r for r in caplog.records if r.exc_info], "the client's mistake logs no traceback"
+    the_query = await client.post("/graphql", json={**sent, "operationName": "Q"})
+    assert the_query.json()["data"] == {"__typename": "Query"}, "other operations of the document still run"
+
+
 async def test_missing_assets_explain_how_to_install(
     client: httpx.AsyncClient, tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
