@@ -19,6 +19,9 @@ from tests.factories import error, make_customer, make_deal, make_user, ok
     ("auditLog", "AuditFilter", {"entity": "x" * 41}, "filter.entity"),
     ("auditLog", "AuditFilter", {"entityId": "9" * 41}, "filter.entityId"),
     ("auditLog", "AuditFilter", {"action": "x" * 61}, "filter.action"),
+    ("customers", "CustomerFilter", {"tag": "x" * 41}, "filter.tag"),
+    ("customers", "CustomerFilter", {"tag": "rail\ud800"}, "filter.tag"),
+    ("customers", "CustomerFilter", {"tag": "a\x00b"}, "filter.tag"),
 ])
 async def test_impossible_filter_values_name_their_field(db, root: str, filter_type: str, where: dict, field: str) -> None:
     admin = await make_user(Role.ADMIN)

@@ -52,7 +52,8 @@ def filter_query(query: QuerySet, where: CustomerFilter | None) -> QuerySet:
         )
     if where.tag:
         # Tags are a JSON list; match the quoted element so "rail" does not match "railways".
-        query = query.filter(tag_index__contains=f"|{where.tag.strip().lower()}|")
+        tag = v.text("filter.tag", where.tag, max_length=40)  # as tags are stored (validate.tags)
+        query = query.filter(tag_index__contains=f"|{tag.lower()}|")
     if where.created and where.created.start:
         query = query.filter(created_at__gte=v.aware("filter.created.start", where.created.start))
     if where.created and where.created.end:
