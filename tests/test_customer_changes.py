@@ -9,7 +9,7 @@ from backend import topics
 from backend.models import Customer, Role
 from backend.schema.context import Context
 from backend.schema.root import schema
-from tests.factories import actor, error, make_customer, make_user, ok
+from tests.factories import actor, error, make_customer, make_deal, make_team, make_user, ok
 from tests.test_subscriptions import lives, subscribe, world  # noqa: F401  (lives is a fixture)
 
 CHANGED = """subscription($id: ID!) { customerChanged(id: $id) {
@@ -63,3 +63,22 @@ async def test_deletion_is_the_last_event(db, lives):  # noqa: F811
     assert not await Customer.filter(id=int(customer["id"])).exists()
     with pytest.raises(StopAsyncIteration):
         await watcher.next()
+
+
+async def test_a_customer_that_leaves_the_view_through_its_deal_is_hidden_live(db, lives):  # noqa: F811
+    """Seen only through a deal of the team's: handing the deal over hides the customer, and its page hears so."""
+    north, south = await make_team("North"), await make_team("South")
+    admin = await make_user(Role.ADMIN)
+    rep, rep2 = await make_user(Role.SALES_REP, north), await make_user(Role.SALES_REP, south)
+    customer = await make_customer(admin, accountManagerId=str(rep.id))
+    deal = await make_deal(admin, customer["id"], ownerId=str(rep2.id))
+    topic = topics.customer_changes(int(customer["id"]))
+    south_page = await subscribe(actor(rep2), CHANGED, topic, id=customer["id"])
+    north_page = await subscribe(actor(rep), CHANGED, topic, id=customer["id"])
+    lives.extend([south_page, north_page])
+    await ok(admin, "mutation($i: UpdateDealInput!) { updateDeal(input: $i) { id } }",
+             i={"id": deal["id"], "version": deal["version"], "ownerId": str(rep.id)})
+    assert await south_page.data("customerChanged") == {"kind": "HIDDEN", "customerId": customer["id"], "customer": None}
+    await ok(admin, UPDATE, input={"id": customer["id"], "version": 1, "name": "Still North's"})
+    renamed = await north_page.data("customerChanged")  # North kept it: nothing of the handover, then the edit
+    assert (renamed["kind"], renamed["customer"]["name"]) == ("UPDATED", "Still North's")

@@ -16,6 +16,7 @@ from backend.resolvers.loaders import Loaders
 from backend.schema.context import Info
 from backend.schema.customer_changes import CustomerChangeEvent, CustomerChangeKind
 from backend.services import customers as customer_service
+from backend.services.removals import REMOVED, saw
 from backend.streams import FanOut, listen, subscriber
 
 customer_fan_out = FanOut()
@@ -58,6 +59,8 @@ class CustomerSubscription:
             actor = context.actor
             audience = permissions.audience(actor)
             async for event in events:
+                if event.kind == REMOVED and not saw(actor, event):
+                    continue  # the change hid the customer from other teams, not from this subscriber
                 seen = await customer_fan_out.once(
                     (event.id, audience), lambda event=event: _customer_as_seen_by(actor, event)
                 )

@@ -24,7 +24,7 @@ from backend.schema.deals import DealFilter
 from backend.schema.live import DealChangeEvent, DealChangeKind, NotificationType
 from backend.errors import NotFound
 from backend.services import customers as customer_service
-from backend.services.removals import REMOVED
+from backend.services.removals import REMOVED, saw
 from backend.streams import FanOut, listen, subscriber
 
 KINDS = {kind.value for kind in DealChangeKind}
@@ -42,11 +42,6 @@ class SeenDeal:
     change: DealChangeEvent
     loaders: Loaders
     deal: Deal | None = None
-
-
-def saw(actor: Actor, event: Event) -> bool:
-    """Rows deleted or removed from view: the event names the audiences that saw them before (they may not now)."""
-    return list(permissions.audience(actor)) in event.payload["audiences"]
 
 
 async def _deal_as_seen_by(actor: Actor, event: Event) -> list[SeenDeal]:

@@ -4,7 +4,8 @@ its live subscribers must hear of it, or their boards keep showing what they may
 
 `async with hiding(unit, customer_ids) as before:` around such a change, inside its write: the audiences
 that saw each customer are read before it and again after it, and each audience that lost a customer
-gets a `removed` event naming it and its deals (dealChanged sends REMOVED for each, activityAdded ends).
+gets a `removed` event naming it and its deals (dealChanged sends REMOVED for each, activityAdded ends,
+customerChanged sends HIDDEN).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 
 from backend import permissions, topics
+from backend.auth.actor import Actor
+from backend.events import Event
 from backend.models import Deal
 from backend.services.unit import Unit
 
@@ -23,6 +26,11 @@ Seen = dict[int, set[tuple[object, ...]]]
 def as_payload(audiences: set[tuple[object, ...]]) -> list[list[object]]:
     """Audiences as events carry them (JSON has no tuples); sorted, so equal sets make equal payloads."""
     return sorted((list(audience) for audience in audiences), key=str)
+
+
+def saw(actor: Actor, event: Event) -> bool:
+    """Rows deleted or removed from view: the event names the audiences that saw them before (they may not now)."""
+    return list(permissions.audience(actor)) in event.payload["audiences"]
 
 
 @asynccontextmanager
@@ -44,3 +52,4 @@ async def hiding(unit: Unit, customer_ids: Collection[int]) -> AsyncIterator[See
         unit.publish(topics.deals(), REMOVED, customer_id=customer_id, deal_ids=deal_ids[customer_id],
                      audiences=shown, actor_id=unit.actor.user_id)
         unit.publish(topics.customer_activities(customer_id), REMOVED, customer_id=customer_id, audiences=shown)
+        unit.publish(topics.customer_changes(customer_id), REMOVED, id=customer_id, audiences=shown)
