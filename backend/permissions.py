@@ -240,10 +240,12 @@ async def manages(actor: Actor, customer_id: int) -> bool:
     return await Customer.filter(managed_customer_rule(actor), id=customer_id).exists()
 
 
-async def require_manages(actor: Actor, customer_id: int) -> None:
-    """Reassigning a customer moves it between teams: only whoever runs it may."""
-    if not await manages(actor, customer_id):
-        raise Forbidden("Only the team that manages this customer may give it another account manager")
+async def require_runs(actor: Actor, customer_id: int) -> None:
+    """A customer's own record (fields, status, account manager, notes) is changed by the salespeople who run
+    it; another team that sees it through a deal works on that deal and logs activities, but reads the record
+    only (a head reassigning it would take it over)."""
+    if actor.role in SALES and not await manages(actor, customer_id):
+        raise Forbidden("This customer is managed by another team: you see it through a deal, and may not change it")
 
 
 async def may_change_contacts_of(actor: Actor, customer_id: int | None, owner_id: int | None) -> bool:

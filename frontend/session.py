@@ -19,7 +19,7 @@ from frontend import gql
 
 log = logging.getLogger("crm.ui")
 
-ME_QUERY = "query Me { me { id name email role allowedActions team { name } } }"
+ME_QUERY = "query Me { me { id name email role allowedActions team { id name } } }"
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,8 @@ async def test_search_handles_quotes_short_fragments_and_renames(db):
 
 MANAGER = "mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { version accountManager { id } } }"
 SEES = "query($id: ID!) { customer(id: $id) { name } }"
+NOTE = "mutation($input: CreateNoteInput!) { createNote(input: $input) { id } }"
+EDIT_NOTE = "mutation($input: UpdateNoteInput!) { updateNote(input: $input) { id } }"
 
 
 async def test_no_one_clears_an_account_manager_and_the_team_keeps_its_customer(db):
@@ -162,6 +164,30 @@ async def test_a_head_does_not_take_over_another_teams_customer_seen_through_a_d
     err = await error(head_s, MANAGER, input={"id": c["id"], "version": 1, "accountManagerId": str(rep_s.id)})
     assert err["code"] == "FORBIDDEN"
     assert (await Customer.get(id=int(c["id"]))).account_manager_id == rep_n.id
+
+
+async def test_a_customer_seen_through_a_deal_is_read_only_for_that_team(db):
+    """The review found a head renaming, blocking and rewriting the notes of another team's customer that
+    they see only through a deal. The deal's team works the deal and logs activities; the record is not theirs."""
+    north, south = await make_team("North"), await make_team("South")
+    rep_n, head_n = await make_user(Role.SALES_REP, north), await make_user(Role.SALES_HEAD, north)
+    rep_s, head_s, admin = (await make_user(Role.SALES_REP, south), await make_user(Role.SALES_HEAD, south),
+                            await make_user(Role.ADMIN))
+    c = await make_customer(rep_n)
+    await make_deal(admin, c["id"], ownerId=str(rep_s.id))
+    note = (await ok(rep_n, NOTE, input={"customerId": c["id"], "body": "Call before 10"}))["createNote"]
+    before = await AuditEntry.all().count()
+    for who in (head_s, rep_s):
+        assert (await ok(who, SEES, id=c["id"]))["customer"]["name"] == c["name"]  # still visible
+        for document, given in ((UPDATE, {"id": c["id"], "version": 1, "name": "Taken over"}),
+                                (STATUS, {"id": c["id"], "version": 1, "status": "BLOCKED", "reason": "Mine now"}),
+                                (NOTE, {"customerId": c["id"], "body": "Pinned by South", "pinned": True}),
+                                (EDIT_NOTE, {"id": note["id"], "version": 1, "body": "Rewritten"})):
+            err = await error(who, document, input=given)
+            assert err["code"] == "FORBIDDEN", (who.role, document[:30])
+    assert await AuditEntry.all().count() == before, "nothing written"
+    done = await ok(head_n, UPDATE, input={"id": c["id"], "version": 1, "name": "Renamed by North"})
+    assert done["updateCustomer"]["name"] == "Renamed by North"
 
 
 async def test_an_existing_customer_without_manager_gets_one_from_an_admin(db):

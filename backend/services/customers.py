@@ -139,8 +139,7 @@ async def update_customer(actor: Actor, raw_id: Any, version: int | None, data: 
     async with write(actor) as unit:
         customer = await visible(actor, raw_id)
         permissions.require(actor, Action.UPDATE_CUSTOMER, customer)
-        if values.get("account_manager_id", customer.account_manager_id) != customer.account_manager_id:  # type: ignore[attr-defined]
-            await permissions.require_manages(actor, customer.id)
+        await permissions.require_runs(actor, customer.id)
         before = {key: getattr(customer, key) for key in values}
         reassigned = [customer.id] if "account_manager_id" in values else []
         async with hiding(unit, reassigned):
@@ -161,6 +160,7 @@ async def change_status(
     async with write(actor) as unit:
         customer = await visible(actor, raw_id)
         permissions.require(actor, Action.CHANGE_CUSTOMER_STATUS, customer)
+        await permissions.require_runs(actor, customer.id)
         current = customer.status
         if target not in allowed_next(customer) or target == current:
             allowed = ", ".join(s.value for s in allowed_next(customer))
@@ -202,6 +202,7 @@ async def delete_customer(actor: Actor, raw_id: Any, version: int | None) -> int
 async def _writable_customer_for_note(actor: Actor, raw_id: Any) -> Customer:
     customer = await visible(actor, raw_id, "customerId")
     permissions.require(actor, Action.WRITE_NOTE, customer)
+    await permissions.require_runs(actor, customer.id)
     return customer
 
 
@@ -227,6 +228,7 @@ async def update_note(actor: Actor, raw_id: Any, version: int | None, data: Mapp
             Note.filter(id=note_id, customer_id__in=permissions.visible_customer_ids(actor)), "Note", raw_id, "id"
         )
         permissions.require(actor, Action.WRITE_NOTE, note)
+        await permissions.require_runs(actor, note.customer_id)  # type: ignore[attr-defined]
         if actor.role is Role.SALES_REP and note.author_id not in (None, actor.user_id) and "body" in values:  # type: ignore[attr-defined]
             raise BadUserInput("body", "only the author can edit the text of a note")
         before = {key: getattr(note, key) for key in values}

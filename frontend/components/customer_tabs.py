@@ -125,12 +125,12 @@ def OverviewTab(customer: dict[str, Any], activity_generation: int) -> VdomDict:
 
 
 @component
-def ContactsTab(customer_id: str) -> VdomDict:
+def ContactsTab(customer_id: str, runs_customer: bool) -> VdomDict:
     session = use_session()
     result = use_query(CONTACTS_QUERY, {"id": customer_id})
     adding, set_adding = use_state(False)
     form = use_form_errors()
-    editable = session.can("updateContact")
+    editable = session.can("updateContact") and runs_customer
 
     @event(prevent_default=True)
     async def add(e: Any) -> None:
@@ -243,12 +243,12 @@ def ActivitiesTab(customer_id: str, activity_generation: int) -> VdomDict:
 
 
 @component
-def NotesTab(customer_id: str) -> VdomDict:
+def NotesTab(customer_id: str, runs_customer: bool) -> VdomDict:
     session = use_session()
     result = use_query(NOTES_QUERY, {"id": customer_id})
     problem, set_problem = use_state(None)
     generation, set_generation = use_state(0)
-    writable = session.can("writeNote")
+    writable = session.can("writeNote") and runs_customer
 
     @event(prevent_default=True)
     async def add(e: Any) -> None:

@@ -38,7 +38,7 @@ query Customer360($id: ID!) {
   customer(id: $id) {
     id name legalForm email phone website street city postcode country industry segment tags description
     status blockedReason version createdAt allowedStatuses
-    accountManager { id name }
+    accountManager { id name team { id } }
     summary { totalDealAmount { amount currency } openDeals openAmount { amount currency }
               wonAmount { amount currency } customerSince lastActivityAt }
     statusHistory { fromStatus toStatus reason changedAt changedBy { name } }
@@ -282,6 +282,18 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
     )
 
 
+def runs(me: dict[str, Any], customer: dict[str, Any]) -> bool:
+    """Whether the signed-in user may change this customer's own record, contacts and notes, as
+    permissions.managed_customer_rule decides (the API refuses the rest): reps the customers they manage,
+    heads those their team manages; a customer seen through a deal is read-only for that team."""
+    manager = customer["accountManager"] or {}
+    if me["role"] == "SALES_REP":
+        return manager.get("id") == me["id"]
+    if me["role"] == "SALES_HEAD":
+        return me["team"] is not None and (manager.get("team") or {}).get("id") == me["team"]["id"]
+    return True
+
+
 def stat(label: str, value: Any) -> VdomDict:
     return html.div({"className": "stat"}, html.div({"className": "stat-label"}, label),
                     html.div({"className": "stat-value"}, value))
@@ -335,8 +347,7 @@ def CustomerPage(customer_id: str) -> VdomDict:
     if session.can("logActivity"):
         actions.append(html.button({"className": "btn btn-primary", "type": "button", "key": "log",
                                     "onClick": lambda e: set_panel("log")}, "+ Log activity"))
-    # Sales reps change only the customers they manage; the API would refuse the rest.
-    manages = session.me["role"] != "SALES_REP" or (customer["accountManager"] or {}).get("id") == session.me["id"]
+    manages = runs(session.me, customer)
     if session.can("updateCustomer") and manages:
         actions.append(html.button({"className": "btn", "type": "button", "key": "edit",
                                     "onClick": lambda e: set_panel("edit")}, "Edit"))
@@ -352,9 +363,9 @@ def CustomerPage(customer_id: str) -> VdomDict:
     manager = customer["accountManager"]
     tabs = {
         "overview": lambda: OverviewTab(customer, activity_generation),
-        "contacts": lambda: ContactsTab(customer["id"]),
+        "contacts": lambda: ContactsTab(customer["id"], manages),
         "activities": lambda: ActivitiesTab(customer["id"], activity_generation),
-        "notes": lambda: NotesTab(customer["id"]),
+        "notes": lambda: NotesTab(customer["id"], manages),
         "deals": lambda: DealsTab(customer["id"]),
     }
     return html.div(
