@@ -177,3 +177,31 @@ async def test_no_hints_for_variable_values_when_introspection_is_off(db):
         result = await build_schema(introspection=allow).execute(
             query, variable_values={"o": {"field": "NAM"}}, context_value=Context(actor=actor(admin)))
         assert result.errors and ("Did you mean" in result.errors[0].message) is hinted, result.errors[0].message
+
+
+async def test_fields_merged_under_one_name_are_counted_before_any_pair_is_compared(db, monkeypatch):
+    """graphql-core compares every pair of fields answering under one name: 740 `me { id }` (7 KB,
+    anonymous) held the event loop 1.4 s. Over the limit, the document is refused and no pair compared."""
+    from graphql import OverlappingFieldsCanBeMergedRule
+
+    from backend.schema.overlap import MAX_SAME_NAME
+
+    compared = 0
+    compare = OverlappingFieldsCanBeMergedRule.enter_selection_set
+
+    def counting(self, *args):  # type: ignore[no-untyped-def]
+        nonlocal compared
+        compared += 1
+        return compare(self, *args)
+
+    monkeypatch.setattr(OverlappingFieldsCanBeMergedRule, "enter_selection_set", counting)
+    result = await build_schema().execute("{ " + "me { id } " * 740 + "}", context_value=Context(actor=ANONYMOUS))
+    codes = {(e.extensions["code"], e.extensions.get("limit"), e.extensions.get("value")) for e in result.errors}
+    assert ("QUERY_TOO_COMPLEX", MAX_SAME_NAME, 740) in codes and compared == 0
+    nested = "{ me { " + "team { name } " * 20 + "} me { " + "team { name } " * 20 + "} }"  # 40 `team`s merge
+    deep = await build_schema().execute(nested, context_value=Context(actor=ANONYMOUS))
+    assert any(e.extensions.get("value") == 40 for e in deep.errors)
+    admin = await make_user(Role.ADMIN)
+    conflict = await error(admin, "{ me { id } me: users(first: 1) { totalCount } }")
+    assert conflict["code"] == "BAD_USER_INPUT" and compared > 0, "within the limit, conflicts are still found"
+    assert (await ok(admin, "{ " + "me { id } " * MAX_SAME_NAME + "}"))["me"]["id"]

@@ -40,6 +40,7 @@ from graphql.language import Lexer, Source, TokenKind
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 
 from backend.errors import QueryTooComplex
+from backend.schema.overlap import BoundOverlapCheck
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -214,4 +215,4 @@ def explain_token_limit(error: GraphQLError, query: str | None) -> GraphQLError:
 
 
 def limit_extensions() -> list[Any]:
-    return [MaxTokensLimiter(max_token_count=MAX_TOKENS), AddValidationRules([ComplexityRule])]
+    return [MaxTokensLimiter(max_token_count=MAX_TOKENS), AddValidationRules([ComplexityRule]), BoundOverlapCheck]
