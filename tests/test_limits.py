@@ -59,7 +59,9 @@ async def test_token_limit(db):
 
 async def test_ordinary_nested_query_passes(db):
     admin = await make_user(Role.ADMIN)
-    data = await ok(admin, "{ customers(first: 100) { edges { node { contacts { name } deals { title } activities(first: 5) { title } } } } }")
+    data = await ok(
+        admin, "{ customers(first: 100) { edges { node { contacts { name } deals { title } activities(first: 5) { title } } } } }"
+    )
     assert data["customers"]["edges"] == []
 
 

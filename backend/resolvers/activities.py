@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 import strawberry
@@ -32,7 +32,7 @@ from backend.services.search import every_word
 def filter_query(query: QuerySet, where: ActivityFilter | None, actor: Actor) -> QuerySet:
     if where is None:
         return query
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if where.kind:
         query = query.filter(kind__in=list(where.kind))
     links = {"customer_id": "customerId", "contact_id": "contactId", "deal_id": "dealId", "author_id": "authorId",

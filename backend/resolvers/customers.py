@@ -31,7 +31,6 @@ from backend.services import customers as service
 from backend.services import validate as v
 from backend.services.search import customer_search_q
 
-
 SAME_CUSTOMERS = 5
 
 
