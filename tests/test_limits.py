@@ -4,11 +4,13 @@ import pytest
 from graphql import get_introspection_query
 
 from backend.auth.actor import Actor
+from backend.errors import QueryTooComplex
 from backend.models import Role
+from backend.resolvers.paging import page_size
 from backend.schema import limits
 from backend.schema.context import Context
-from backend.schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_SCHEMA_COST, MAX_TOKENS
-from backend.schema.root import build_schema
+from backend.schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_FIRST, MAX_SCHEMA_COST, MAX_TOKENS
+from backend.schema.root import build_schema, schema
 from tests.factories import actor, error, make_user, ok
 
 ANONYMOUS = Actor.anonymous()
@@ -179,3 +181,12 @@ async def test_no_hints_for_variable_values_when_introspection_is_off(db):
         result = await build_schema(introspection=allow).execute(
             query, variable_values={"o": {"field": "NAM"}}, context_value=Context(actor=actor(admin)))
         assert result.errors and ("Did you mean" in result.errors[0].message) is hinted, result.errors[0].message
+
+
+def test_the_page_cap_has_one_source():
+    """MAX_FIRST is the cap paging enforces and every paged root list states (nested short lists have their own)."""
+    assert page_size(MAX_FIRST) == MAX_FIRST
+    with pytest.raises(QueryTooComplex):
+        page_size(MAX_FIRST + 1)
+    firsts = [field.args["first"] for field in schema._schema.query_type.fields.values() if "first" in field.args]
+    assert firsts and all(f"at most {MAX_FIRST}" in (arg.description or "") for arg in firsts)

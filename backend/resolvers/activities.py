@@ -12,7 +12,7 @@ from backend import permissions
 from backend.auth.actor import Actor
 from backend.models import Activity, ActivityKind, TaskStatus
 from backend.resolvers.columns import selected_columns
-from backend.resolvers.paging import page_size, paginate
+from backend.resolvers.paging import FIRST_DESCRIPTION, page_size, paginate
 from backend.schema.activities import (
     ActivityFilter,
     ActivityOrder,
@@ -77,7 +77,7 @@ class ActivityQuery:
     async def activities(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size (default 20, at most 100)")] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
         after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
         filter: ActivityFilter | None = None,
         order_by: ActivityOrder | None = None,
