@@ -21,6 +21,7 @@ from backend.http_limits import BodySizeLimit
 from backend.proxies import ForwardedScheme
 from backend.public import routes as public_routes
 from backend.ratelimit import limiter
+from backend.security_headers import NoSniff
 from backend.settings import get_settings
 from frontend.shell import ROOT_COMPONENT, ui_routes
 
@@ -54,8 +55,8 @@ def create_app() -> ASGIApp:
     api = Starlette(routes=routes, lifespan=server_lock.holding(lifespan), middleware=middleware)
     # The UI's websocket (/reactpy/…) is served by ReactPy in front of Starlette, so it gets its own guard.
     # The size limit comes first for both websockets and every body; then the scheme the client used
-    # behind a trusted proxy, so that every part sees it.
-    return BodySizeLimit(ForwardedScheme(OriginGuard(ReactPyMiddleware(api, [ROOT_COMPONENT]))))
+    # behind a trusted proxy, so that every part sees it. NoSniff wraps all, refusals of the others included.
+    return NoSniff(BodySizeLimit(ForwardedScheme(OriginGuard(ReactPyMiddleware(api, [ROOT_COMPONENT])))))
 
 
 app = create_app()

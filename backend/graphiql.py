@@ -23,6 +23,8 @@ from starlette.responses import FileResponse, HTMLResponse
 from starlette.routing import Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 
+from backend import security_headers
+
 STATIC_DIR = Path(__file__).parent / "static"
 ASSET_DIR = STATIC_DIR / "graphiql"
 OWN_FILES = ("crm-graphiql.js", "crm-graphiql.css")  # committed next to the fetched ones
@@ -41,11 +43,6 @@ PACKAGES: dict[str, dict[str, str]] = {
 }
 SCRIPTS = ("react.production.min.js", "react-dom.production.min.js", "graphiql.min.js", "plugin-explorer.umd.js")
 STYLES = ("graphiql.min.css", "plugin-explorer.css")
-# Everything the page needs comes from this server; GraphiQL's fonts and icons are data: URLs.
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-    "font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
 
 
 def assets_ready(directory: Path | None = None) -> bool:
@@ -123,7 +120,7 @@ def missing_html() -> str:
 
 
 def render() -> HTMLResponse:
-    headers = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
+    headers = security_headers.graphiql()
     if not assets_ready():
         return HTMLResponse(missing_html(), status_code=503, headers=headers)
     return HTMLResponse(page_html(), headers=headers)

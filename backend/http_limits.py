@@ -84,7 +84,14 @@ class BodySizeLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = JSONResponse(
-            {"errors": [{"message": f"Request body over {self.max_bytes} bytes", "extensions": {"code": "BAD_USER_INPUT", "field": "body"}}]},
+            {
+                "errors": [
+                    {
+                        "message": f"Request body over {self.max_bytes} bytes",
+                        "extensions": {"code": "BAD_USER_INPUT", "field": "body"},
+                    }
+                ]
+            },
             status_code=413,
         )
         await response(scope, receive, send)

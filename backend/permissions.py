@@ -9,7 +9,7 @@ is visible to its owner's team. Admin, support and marketing see every customer.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
@@ -349,7 +349,7 @@ def campaign_is_public(campaign: Campaign, today: date | None = None) -> bool:
     """Public actions (view, like, enrol) need a public, active campaign within its period."""
     from backend.models import CampaignStatus
 
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     return (
         campaign.visibility is Visibility.PUBLIC
         and campaign.status is CampaignStatus.ACTIVE

@@ -10,7 +10,7 @@ the audit log records the seed's own actor (the CLI's), which is who really made
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -79,7 +79,7 @@ class Demo:
 
     def __init__(self, users: dict[str, User]) -> None:
         self.rng = random.Random(42)
-        self.now = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+        self.now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         self.users = users
         self.actors = {email: Actor.for_user(user, via="seed") for email, user in users.items()}
         self.customers: list[tuple[Any, str, str, int]] = []  # (customer, manager email, currency, primary contact)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from backend import db
 from backend.auth.actor import Actor
@@ -77,7 +77,7 @@ async def seed_customers(actor: Actor, total: int, progress: Progress | None = N
 
 async def _insert_batch(actor: Actor, numbers: range, managers: list[int | None], pipeline_id: int, stages: list[Stage]) -> None:
     rng = random.Random(numbers.start)  # deterministic per batch, whatever was seeded before
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     async with write(actor) as unit:
         rows = [_customer(rng, n, managers) for n in numbers]
         await Customer.bulk_create(rows, batch_size=500)

@@ -18,7 +18,7 @@ import fcntl
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ def _who(settings: Settings) -> str:
 
 
 def _since(moment: datetime) -> str:
-    return f"since {moment.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
+    return f"since {moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def _credentials(settings: Settings) -> dict[str, Any]:
@@ -70,7 +70,7 @@ async def serving(settings: Settings) -> AsyncIterator[None]:
     if settings.is_sqlite:
         with _flock(settings, fcntl.LOCK_SH) as fd:
             os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{_who(settings)} {_since(datetime.now(timezone.utc))}\n".encode(), 0)
+            os.pwrite(fd, f"{_who(settings)} {_since(datetime.now(UTC))}\n".encode(), 0)
             yield
         return
     conn = await _pg_connect(settings, application_name=_who(settings)[:63])  # PostgreSQL keeps 63 bytes

@@ -57,7 +57,6 @@ class Settings:
     redis_timeout: float = 2.0
     read_timeout: float = 20.0  # seconds a client has to send a whole request (crm serve)
     max_connections: int = 2000  # per server process, websockets included (crm serve); past it, 503
-    max_page_size: int = 100
     session_idle_seconds: int = 8 * 3600
     session_absolute_seconds: int = 7 * 24 * 3600
     access_check_seconds: float = 1.0  # how often open websockets' sign-ins are re-checked (auth/liveness.py)

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from backend.auth.requests import authenticate
+from backend.schema.limits import MAX_FIRST
 from frontend import gql
 from frontend.customer_filters import CUSTOMERS_QUERY, customer_variables
 
@@ -37,7 +38,7 @@ async def export_customers_csv(request: Request) -> Response:
     if not actor.signed_in:
         return PlainTextResponse("Sign in to export customers.", status_code=401)
     params = {k: v for k, v in request.query_params.items() if k != "after"}
-    variables = customer_variables(params, first=100)
+    variables = customer_variables(params, first=MAX_FIRST)
     try:
         first_page = await gql.execute(actor, CUSTOMERS_QUERY, **variables)
     except gql.GqlError as error:

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from backend import security_headers
 from backend.auth.pages import ui_gate
 from backend.auth.requests import authenticate
 from frontend.export import export_customers_csv
@@ -58,8 +59,8 @@ def _stylesheet_version() -> str:
 
 
 @lru_cache(maxsize=1)
-def _page() -> tuple[str, str]:
-    """The shell's HTML and its Content-Security-Policy (inline scripts allowed by hash only)."""
+def _page() -> tuple[str, dict[str, str]]:
+    """The shell's HTML and its security headers (inline scripts allowed by hash only); callers copy the dict."""
     import_map = default_import_map()
     mount = _mount_script()
     page = (
@@ -78,38 +79,15 @@ def _page() -> tuple[str, str]:
         f'<script type="module">{mount}</script>'
         "</body></html>"
     )
-    policy = "; ".join(
-        (
-            "default-src 'self'",
-            f"script-src 'self' {_sha256(import_map)} {_sha256(mount)}",
-            "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data:",
-            "connect-src 'self'",
-            "frame-src 'self'",
-            "base-uri 'none'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        )
-    )
-    return page, policy
+    return page, security_headers.ui_shell((_sha256(import_map), _sha256(mount)))
 
 
 async def shell(request: Request, status_code: int = 200) -> Response:
     _, refusal = await ui_gate(request)  # signed out → sign-in; no role → a page saying so
     if refusal is not None:
         return refusal
-    page, policy = _page()
-    return Response(
-        page,
-        status_code=status_code,
-        media_type="text/html",
-        headers={
-            "Content-Security-Policy": policy,
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "same-origin",
-        },
-    )
+    page, headers = _page()
+    return Response(page, status_code=status_code, media_type="text/html", headers={**headers, "Cache-Control": "no-store"})
 
 
 async def unknown_page(request: Request) -> Response:

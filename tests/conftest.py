@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from urllib.parse import urlparse, urlunparse
 
+import authlib.deprecate  # noqa: F401  (see the comment below the imports)
 import pytest
 from tortoise import Tortoise, connections
 from tortoise.backends.base.executor import EXECUTOR_CACHE
@@ -16,6 +17,10 @@ from backend import db as database_module
 from backend.broadcast import hub
 from backend.migrations import apply_all
 from backend.settings import get_settings, reset_settings
+
+# Authlib, on its first import, puts an "always" filter for its own deprecation warnings in front of every filter
+# in force; imported while this conftest loads, that filter is gone by the time tests are collected and run,
+# so pyproject.toml's filterwarnings decide about Authlib's warnings like about any other.
 
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CRM_TEST_DATABASE_URL") else [])
 KEEP_TABLES = {"crm_migration", "pipeline", "stage"}

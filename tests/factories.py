@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -79,7 +79,7 @@ async def make_contact(who: Actor | User, **fields: Any) -> dict[str, Any]:
 async def log_activity(who: Actor | User, **fields: Any) -> dict[str, Any]:
     values = {"kind": "NOTE", "title": f"Activity {next(_seq)}", **fields}
     if values["kind"] == "TASK":  # every task has a due date; tomorrow unless the test picks one
-        values.setdefault("dueAt", (datetime.now(timezone.utc) + timedelta(days=1)).isoformat())
+        values.setdefault("dueAt", (datetime.now(UTC) + timedelta(days=1)).isoformat())
     data = await ok(
         who,
         "mutation($input: LogActivityInput!) { logActivity(input: $input) { id version kind title taskStatus } }",

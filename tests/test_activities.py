@@ -3,7 +3,7 @@ task workflow with versions and permissions, notifications to assignees, visibil
 
 import asyncio
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from backend import topics
 from backend.broadcast import hub
@@ -25,7 +25,7 @@ def titles(data):
 
 
 def at(days: float) -> str:
-    return (datetime.now(timezone.utc) + timedelta(days=days)).isoformat()
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
 
 
 async def undated_task(who, title: str, **fields):
@@ -262,9 +262,11 @@ async def test_filters_search_and_orders(db):
     customer = await make_customer(admin, accountManagerId=str(rep.id))
     contact = await make_contact(admin, customerId=customer["id"])
     deal = await make_deal(customer["id"], rep.id)
-    await log_activity(admin, kind="CALL", title="Call Alpha", description="pricing talk", contactId=contact["id"], occurredAt="2026-01-01T09:00:00Z")
+    await log_activity(admin, kind="CALL", title="Call Alpha", description="pricing talk", contactId=contact["id"],
+                       occurredAt="2026-01-01T09:00:00Z")
     await log_activity(admin, kind="MEETING", title="Meeting Beta", dealId=str(deal.id), occurredAt="2026-02-01T09:00:00Z")
-    late = await log_activity(admin, kind="TASK", title="Task Late", customerId=customer["id"], dueAt=at(-1), assigneeId=str(rep.id), occurredAt="2026-03-01T09:00:00Z")
+    late = await log_activity(admin, kind="TASK", title="Task Late", customerId=customer["id"], dueAt=at(-1),
+                              assigneeId=str(rep.id), occurredAt="2026-03-01T09:00:00Z")
     await log_activity(admin, kind="TASK", title="Task Soon", dueAt=at(1), occurredAt="2026-03-02T09:00:00Z")
     done = await log_activity(admin, kind="TASK", title="Task Done", dueAt=at(-2), occurredAt="2026-03-03T09:00:00Z")
     await ok(admin, COMPLETE, input={"id": done["id"], "version": 1})
@@ -302,12 +304,13 @@ async def test_filters_search_and_orders(db):
 
 async def test_paging_by_occurred_and_due_dates_is_complete(db):
     admin = await make_user(Role.ADMIN)
-    base = datetime(2026, 5, 1, tzinfo=timezone.utc)
+    base = datetime(2026, 5, 1, tzinfo=UTC)
     for i in range(12):
         same_time = (base + timedelta(hours=i // 3)).isoformat()  # ties: the id breaks them
         await log_activity(admin, kind="TASK", title=f"T{i:02d}", occurredAt=same_time, dueAt=same_time)
     await undated_task(admin, "No due date", occurredAt=base.isoformat())
-    for order, expected_count in (({"field": "OCCURRED_AT"}, 13), ({"field": "DUE_AT"}, 12), ({"field": "DUE_AT", "direction": "DESC"}, 12)):
+    orders = (({"field": "OCCURRED_AT"}, 13), ({"field": "DUE_AT"}, 12), ({"field": "DUE_AT", "direction": "DESC"}, 12))
+    for order, expected_count in orders:
         seen, after = [], None
         while True:
             page = (await ok(admin, LIST, o=order, first=5, after=after))["activities"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from backend.auth.actor import Actor
 from backend.models import Role
@@ -33,7 +33,7 @@ async def test_writes_appear_with_who_when_via_and_changes(db):
     update = entries[0]
     assert update["changes"] == {"name": ["Audited Co", "Audited Co 2"]}
     assert (update["via"], update["actorLabel"], update["actor"]) == ("ui", "boss@example.com", {"email": "boss@example.com"})
-    assert datetime.fromisoformat(update["at"]) > datetime.now(timezone.utc) - timedelta(minutes=1)
+    assert datetime.fromisoformat(update["at"]) > datetime.now(UTC) - timedelta(minutes=1)
 
 
 async def test_filters_and_pages(db):
@@ -46,7 +46,7 @@ async def test_filters_and_pages(db):
     assert [e["changes"]["name"][1] for e in by_other] == ["B"]
     assert len(nodes(await ok(admin, LOG, filter={"action": "customer.create"}))) == 4
     assert nodes(await ok(admin, LOG, filter={"action": "customer.delete"})) == []
-    future = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     assert nodes(await ok(admin, LOG, filter={"at": {"start": future}})) == []
     assert len(nodes(await ok(admin, LOG, filter={"at": {"end": future}}))) == 4
     page = (await ok(admin, LOG, first=3))["auditLog"]

@@ -4,7 +4,7 @@ notifications, visibility, lists, public likes and enrolments, engagement series
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -204,7 +204,7 @@ async def test_engagement_series_buckets_by_hour_and_day(db):
     await engagement.record_view(PUBLIC, campaign, "v1")
     await engagement.record_view(PUBLIC, campaign, "v2")
     await engagement.like(PUBLIC, campaign, "v1")
-    two_days_ago = datetime.now(timezone.utc) - timedelta(days=2)
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
     await EngagementEvent.filter(visitor="v2").update(occurred_at=two_days_ago)
     q = (
         "query($id: ID!, $b: EngagementBucket!, $since: DateTime) { campaign(id: $id) "
@@ -214,7 +214,7 @@ async def test_engagement_series_buckets_by_hour_and_day(db):
     series = days["campaign"]["engagement"]
     assert len(series) == 4 and [p["views"] for p in series] == [0, 1, 0, 1]
     assert [p["likes"] for p in series] == [0, 0, 0, 1]
-    assert series[-1]["start"].startswith(datetime.now(timezone.utc).date().isoformat())
+    assert series[-1]["start"].startswith(datetime.now(UTC).date().isoformat())
     hours = (await ok(marketing, q, id=c["id"], b="HOUR"))["campaign"]["engagement"]
     assert len(hours) == 48 and sum(p["views"] for p in hours) == 1 and hours[-1]["likes"] == 1
     too_long = await error(marketing, q, id=c["id"], b="HOUR", since="2000-01-01T00:00:00Z")

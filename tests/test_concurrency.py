@@ -67,14 +67,13 @@ async def test_fifty_clients_on_two_processes_lose_nothing(db):
         status=CampaignStatus.ACTIVE, starts_on=date.today() - timedelta(days=1), ends_on=date.today() + timedelta(days=9),
     )
 
-    async with crm_servers(2, db, CRM_PUBLIC_RATE_LIMIT="100000") as servers:
-        async with httpx.AsyncClient(timeout=60) as http:
-            work = []
-            for i in range(CLIENTS):
-                server = servers[i % 2]
-                work.append(_add_one(http, server, token, deal.id))
-                work.append(_like(http, servers[(i + 1) % 2], campaign.code))
-            results = await asyncio.gather(*work)
+    async with crm_servers(2, db, CRM_PUBLIC_RATE_LIMIT="100000") as servers, httpx.AsyncClient(timeout=60) as http:
+        work = []
+        for i in range(CLIENTS):
+            server = servers[i % 2]
+            work.append(_add_one(http, server, token, deal.id))
+            work.append(_like(http, servers[(i + 1) % 2], campaign.code))
+        results = await asyncio.gather(*work)
 
     attempts = [r for r in results if isinstance(r, int)]
     final = await Deal.get(id=deal.id)

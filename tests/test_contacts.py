@@ -7,8 +7,14 @@ from backend.models import AuditEntry, Contact, ContactStatus, Customer, Custome
 from backend.services import contacts as contact_service
 from tests.factories import error, gql, log_activity, make_contact, make_customer, make_deal, make_team, make_user, ok
 
-CREATE = "mutation($input: CreateContactInput!) { createContact(input: $input) { id version name email status isPrimary owner { id } customer { id } } }"
-UPDATE = "mutation($input: UpdateContactInput!) { updateContact(input: $input) { id version name status isPrimary allowedStatuses customer { id } } }"
+CREATE = (
+    "mutation($input: CreateContactInput!) { createContact(input: $input) "
+    "{ id version name email status isPrimary owner { id } customer { id } } }"
+)
+UPDATE = (
+    "mutation($input: UpdateContactInput!) { updateContact(input: $input) "
+    "{ id version name status isPrimary allowedStatuses customer { id } } }"
+)
 PRIMARY = "mutation($input: SetPrimaryContactInput!) { setPrimaryContact(input: $input) { id version isPrimary } }"
 CONVERT = """mutation($input: ConvertContactInput!) { convertContact(input: $input) {
   customerCreated contact { id version status isPrimary } customer { id name email status accountManager { id } } } }"""
@@ -148,7 +154,9 @@ async def test_one_primary_contact_per_customer_and_switching(db):
     assert await AuditEntry.filter(entity_id=a["id"], action="contact.update").count() == 1
     switched = (await ok(admin, PRIMARY, input={"id": a["id"], "version": 2}))["setPrimaryContact"]
     assert switched["isPrimary"] is True and list(await primaries(customer["id"])) == [int(a["id"])]
-    shown = await ok(admin, "query($id: ID!) { customer(id: $id) { primaryContact { name } contacts { name isPrimary } } }", id=customer["id"])
+    shown = await ok(
+        admin, "query($id: ID!) { customer(id: $id) { primaryContact { name } contacts { name isPrimary } } }", id=customer["id"]
+    )
     assert shown["customer"]["primaryContact"] == {"name": "Anna"}
     assert shown["customer"]["contacts"] == [{"name": "Anna", "isPrimary": True}, {"name": "Ben", "isPrimary": False}]
     unset = (await ok(admin, UPDATE, input={"id": a["id"], "version": 3, "isPrimary": False}))["updateContact"]
@@ -266,7 +274,8 @@ async def test_support_converts_but_may_not_create_customers_and_marketing_may_n
     assert done["customerCreated"] is True
     # Managed by the contact's owner, so the rep's team still sees the customer and the contact.
     assert done["customer"]["accountManager"] == {"id": str(rep.id)}
-    assert (await ok(rep, "query($id: ID!) { customer(id: $id) { name } }", id=done["customer"]["id"]))["customer"]["name"] == "Support Made"
+    named = await ok(rep, "query($id: ID!) { customer(id: $id) { name } }", id=done["customer"]["id"])
+    assert named["customer"]["name"] == "Support Made"
     edited = await ok(support, UPDATE, input={"id": c["id"], "version": 2, "phone": "+1 555 0100"})
     assert edited["updateContact"]["version"] == 3
 

@@ -70,7 +70,10 @@ async def test_pages_do_not_lose_or_repeat_rows_while_rows_are_inserted(db):
     admin = await make_user(Role.ADMIN)
     for i in range(25):
         await make_customer(admin, name=f"Co {i:02d}")
-    query = "query($after: String) { customers(first: 10, after: $after) { totalCount edges { node { name } } pageInfo { hasNextPage endCursor } } }"
+    query = (
+        "query($after: String) { customers(first: 10, after: $after) "
+        "{ totalCount edges { node { name } } pageInfo { hasNextPage endCursor } } }"
+    )
     seen, after = [], None
     while True:
         page = (await ok(admin, query, after=after))["customers"]
@@ -88,7 +91,10 @@ async def test_filters_search_and_order(db):
     await make_customer(admin, name="Berlin Rail", country="DE", industry="Rail", segment="Enterprise", tags=["key"])
     await make_customer(admin, name="Paris Food", country="FR", industry="Food & Beverage", phone="+33 1 23 45")
     await make_customer(admin, name="Munich Food", country="DE", industry="Food & Beverage")
-    q = "query($f: CustomerFilter, $s: String, $o: CustomerOrder) { customers(filter: $f, search: $s, orderBy: $o) { totalCount edges { node { name } } } }"
+    q = (
+        "query($f: CustomerFilter, $s: String, $o: CustomerOrder) "
+        "{ customers(filter: $f, search: $s, orderBy: $o) { totalCount edges { node { name } } } }"
+    )
     names = lambda d: [e["node"]["name"] for e in d["customers"]["edges"]]  # noqa: E731
     de = await ok(admin, q, f={"country": ["de"]}, o={"field": "NAME", "direction": "DESC"})
     assert names(de) == ["Munich Food", "Berlin Rail"] and de["customers"]["totalCount"] == 2

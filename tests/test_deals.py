@@ -2,7 +2,7 @@
 permissions, events, filters, ordering, paging and the pipeline board's totals."""
 
 import asyncio
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from backend import topics
@@ -28,8 +28,14 @@ from tests.factories import error, make_contact, make_customer, make_deal, make_
 from tests.sqlcount import count_statements
 
 CREATE = "mutation($input: CreateDealInput!) { createDeal(input: $input) { id version title } }"
-UPDATE = "mutation($input: UpdateDealInput!) { updateDeal(input: $input) { id version title probability amount { amount currency } owner { id } contact { id } } }"
-MOVE = "mutation($input: MoveDealInput!) { moveDeal(input: $input) { id version probability closedAt lostReason stage { name kind } stageHistory { fromStage { name } toStage { name } changedBy { id } } } }"
+UPDATE = (
+    "mutation($input: UpdateDealInput!) { updateDeal(input: $input) "
+    "{ id version title probability amount { amount currency } owner { id } contact { id } } }"
+)
+MOVE = (
+    "mutation($input: MoveDealInput!) { moveDeal(input: $input) { id version probability closedAt lostReason "
+    "stage { name kind } stageHistory { fromStage { name } toStage { name } changedBy { id } } } }"
+)
 DELETE = "mutation($input: DeleteDealInput!) { deleteDeal(input: $input) { id } }"
 LIST = """query($first: Int, $after: String, $f: DealFilter, $o: DealOrder, $s: String) {
   deals(first: $first, after: $after, filter: $f, orderBy: $o, search: $s) {
@@ -273,7 +279,7 @@ async def test_filters_search_and_order(db):
     assert await titles(f={"ownerId": [str(admin.id)], "pipelineId": str(s["New"].pipeline_id)}, o={"field": "TITLE"}) == [
         "Alpha rail", "Beta food", "Gamma rail",
     ]
-    future = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
+    future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     assert await titles(f={"createdAt": {"start": future}}) == []
     assert await titles(s="RAIL", o={"field": "TITLE"}) == ["Alpha rail", "Gamma rail"]
     assert await titles(o={"field": "EXPECTED_CLOSE_DATE"}) == ["Alpha rail", "Gamma rail", "Beta food"]
@@ -293,7 +299,7 @@ async def test_matches_agrees_with_the_sql_filter(db):
         DealFilter(amount=AmountRange(max=999), currency=["eur"]),
         DealFilter(expected_close=DateRange(start=date(2030, 1, 1), end=date(2030, 2, 1))),
         DealFilter(stage_id=[str(s["Qualified"].id)], owner_id=[str(admin.id)]),
-        DealFilter(created_at=DateTimeRange(end=datetime.now(timezone.utc) - timedelta(days=1))),
+        DealFilter(created_at=DateTimeRange(end=datetime.now(UTC) - timedelta(days=1))),
     ]
     rows = await Deal.all().select_related("stage")
     for where in filters:
@@ -342,7 +348,8 @@ async def test_pipelines_and_board_totals_in_base_currency(db):
     assert columns["Qualified"]["amount"]["amount"] == 2500 and columns["Qualified"]["weightedAmount"]["amount"] == 1000
     assert columns["Contacted"]["count"] == 0
     summary = sales["summary"]
-    assert (summary["count"], summary["openAmount"]["amount"], summary["weightedForecast"]["amount"], summary["wonAmount"]["amount"]) == (3, 3500, 1100, 300)
+    amounts = (summary["openAmount"]["amount"], summary["weightedForecast"]["amount"], summary["wonAmount"]["amount"])
+    assert (summary["count"], *amounts) == (3, 3500, 1100, 300)
     only_open = (await ok(admin, query, f={"stageKind": ["OPEN"], "currency": ["USD"]}))["pipelines"][0]["summary"]
     assert only_open["count"] == 1 and only_open["openAmount"]["amount"] == 2500
     hidden = (await ok(team["rep2"], query))["pipelines"][0]["summary"]

@@ -78,7 +78,7 @@ def test_generated_operations_find_no_server_error(running: tuple[CrmServer, str
             nonlocal calls
             calls += 1
             response = case.call(headers=headers, timeout=30)
-            assert_contract_answer(operation.label, response)
+            assert_contract_answer(case.operation.label, response)
 
         run()
     assert calls >= MIN_OPERATIONS, f"only {calls} operations were generated"

@@ -126,7 +126,9 @@ async def test_convert_with_a_new_customer_opens_a_deal_in_the_first_stage(db):
     assert (customer["name"], customer["status"]) == ("Tram Co", "PROSPECT")
     assert deal["title"] == "Tram sensors" and deal["stage"]["name"] == "New" and deal["owner"] == {"id": str(rep.id)}
     assert deal["amount"] == {"amount": 990_000, "currency": "EUR"}
-    assert result["lead"] == {"id": lead["id"], "status": "CONVERTED", "version": 2, "deal": {"id": deal["id"]}, "customer": {"id": customer["id"]}}
+    assert result["lead"] == {
+        "id": lead["id"], "status": "CONVERTED", "version": 2, "deal": {"id": deal["id"]}, "customer": {"id": customer["id"]}
+    }
     assert event.kind == "created" and event.payload["id"] == int(deal["id"])
     actions = set(await AuditEntry.all().values_list("action", flat=True))
     assert {"lead.create", "customer.create", "deal.create", "lead.convert"} <= actions

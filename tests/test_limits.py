@@ -4,11 +4,13 @@ import pytest
 from graphql import get_introspection_query
 
 from backend.auth.actor import Actor
+from backend.errors import QueryTooComplex
 from backend.models import Role
+from backend.resolvers.paging import page_size
 from backend.schema import limits
 from backend.schema.context import Context
-from backend.schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_SCHEMA_COST, MAX_TOKENS
-from backend.schema.root import build_schema
+from backend.schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_FIRST, MAX_SCHEMA_COST, MAX_TOKENS
+from backend.schema.root import build_schema, schema
 from tests.factories import actor, error, make_user, ok
 
 ANONYMOUS = Actor.anonymous()
@@ -59,7 +61,9 @@ async def test_token_limit(db):
 
 async def test_ordinary_nested_query_passes(db):
     admin = await make_user(Role.ADMIN)
-    data = await ok(admin, "{ customers(first: 100) { edges { node { contacts { name } deals { title } activities(first: 5) { title } } } } }")
+    data = await ok(
+        admin, "{ customers(first: 100) { edges { node { contacts { name } deals { title } activities(first: 5) { title } } } } }"
+    )
     assert data["customers"]["edges"] == []
 
 
@@ -205,3 +209,12 @@ async def test_fields_merged_under_one_name_are_counted_before_any_pair_is_compa
     conflict = await error(admin, "{ me { id } me: users(first: 1) { totalCount } }")
     assert conflict["code"] == "BAD_USER_INPUT" and compared > 0, "within the limit, conflicts are still found"
     assert (await ok(admin, "{ " + "me { id } " * MAX_SAME_NAME + "}"))["me"]["id"]
+
+
+def test_the_page_cap_has_one_source():
+    """MAX_FIRST is the cap paging enforces and every paged root list states (nested short lists have their own)."""
+    assert page_size(MAX_FIRST) == MAX_FIRST
+    with pytest.raises(QueryTooComplex):
+        page_size(MAX_FIRST + 1)
+    firsts = [field.args["first"] for field in schema._schema.query_type.fields.values() if "first" in field.args]
+    assert firsts and all(f"at most {MAX_FIRST}" in (arg.description or "") for arg in firsts)

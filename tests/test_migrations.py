@@ -24,8 +24,8 @@ from backend.migrations.ops import per_dialect, sql
 from backend.models import Customer
 from backend.seed import seed_demo
 from tests.conftest import _pg_admin, _pg_url
-from tests.test_cli import crm
 from tests.fixtures.released_migrations import RELEASED_STEPS
+from tests.test_cli import crm
 
 REFERENCES = re.compile(r'REFERENCES "?(\w+)"?')
 

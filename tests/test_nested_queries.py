@@ -1,6 +1,6 @@
 """No N+1: a nested list query costs the same number of SQL statements for 5 or 50 customers."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from backend.models import Activity, ActivityKind, Contact, Customer, Deal, Pipeline, Role, Stage
 from tests.factories import make_team, make_user, ok
@@ -23,7 +23,7 @@ query($first: Int) {
 async def _populate(n: int) -> None:
     pipeline = await Pipeline.get(is_default=True)
     stage = await Stage.filter(pipeline=pipeline).order_by("position").first()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for i in range(n):
         customer = await Customer.create(name=f"Nested {i:03d}", email=f"n{i}@example.com")
         for j in range(3):

@@ -58,7 +58,7 @@ async def signed_in(client: httpx.AsyncClient, email: str) -> tuple[str, httpx.R
     return redirect_uri, await client.get(await approve(client, login.headers["location"], email))
 
 
-async def test_a_trusted_proxy_makes_cookies_secure_origins_https_and_redirects_https(crm_app, issuer, behind_proxy):
+async def test_a_trusted_proxy_makes_cookies_secure_origins_https_and_redirects_https(crm_app, issuer, behind_proxy):  # noqa: F811
     await put_demo_user(issuer, "proxied@example.com", "admin")
     async with via(crm_app, PROXY) as client:
         redirect_uri, callback = await signed_in(client, "proxied@example.com")
@@ -80,7 +80,7 @@ async def claiming_https(app, peer: str) -> AsyncIterator[httpx.AsyncClient]:  #
         yield client
 
 
-async def test_an_untrusted_peer_cannot_claim_https(crm_app, issuer, behind_proxy):
+async def test_an_untrusted_peer_cannot_claim_https(crm_app, issuer, behind_proxy):  # noqa: F811
     await put_demo_user(issuer, "direct@example.com", "admin")
     async with claiming_https(crm_app, STRANGER) as client:
         login = await client.get(f"http://{SITE}/auth/login")
@@ -95,7 +95,7 @@ async def test_an_untrusted_peer_cannot_claim_https(crm_app, issuer, behind_prox
     assert actual.status_code == 200 and actual.json()["data"]["me"]["email"] == "direct@example.com"
 
 
-async def test_without_trusted_proxies_the_header_is_ignored(crm_app, issuer):
+async def test_without_trusted_proxies_the_header_is_ignored(crm_app, issuer):  # noqa: F811
     async with claiming_https(crm_app, PROXY) as client:
         login = await client.get(f"http://{SITE}/auth/login")
     assert query_params(login.headers["location"])["redirect_uri"] == f"http://{SITE}/auth/callback"

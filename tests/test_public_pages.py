@@ -159,7 +159,7 @@ async def test_unknown_private_and_inactive_campaigns_are_404(db):
     assert await EngagementEvent.all().count() == 0
 
 
-async def test_200_concurrent_visitors_count_exactly(db, setting):
+async def test_200_concurrent_visitors_count_exactly(db, setting):  # noqa: F811
     setting(CRM_PUBLIC_RATE_LIMIT="100000")
     c = await opened()
     cookies = [f"visitor-{i:04d}-abcdefghijklmnop" for i in range(200)]
@@ -169,7 +169,7 @@ async def test_200_concurrent_visitors_count_exactly(db, setting):
         likes = await asyncio.gather(
             *(
                 browser.post("/c/spring/like", data={"csrf": t}, headers={**JSON, "cookie": f"crm_visitor={v}"})
-                for v, t in zip(cookies, tokens)
+                for v, t in zip(cookies, tokens, strict=True)
             )
         )
     assert {r.status_code for r in likes} == {200} and all(r.json()["counted"] for r in likes)

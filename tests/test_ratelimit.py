@@ -52,7 +52,7 @@ def request_from(peer: str, forwarded: str | None = None) -> Request:
     return Request({"type": "http", "method": "GET", "path": "/", "headers": headers, "client": (peer, 1234)})
 
 
-async def test_over_the_limit_answers_429_and_counts_nothing(db, setting):
+async def test_over_the_limit_answers_429_and_counts_nothing(db, setting):  # noqa: F811
     setting(CRM_PUBLIC_RATE_LIMIT="3")
     marketing = await make_user(Role.MARKETING)
     c = await open_campaign(marketing, code="limited")
@@ -75,7 +75,7 @@ async def test_over_the_limit_answers_429_and_counts_nothing(db, setting):
     assert (row.views, row.likes, row.enrolments) == (3, 1, 0)
 
 
-async def test_graphql_like_over_the_limit_is_rate_limited(db, setting):
+async def test_graphql_like_over_the_limit_is_rate_limited(db, setting):  # noqa: F811
     setting(CRM_PUBLIC_RATE_LIMIT="1")
     marketing = await make_user(Role.MARKETING)
     c = await open_campaign(marketing)
@@ -92,7 +92,7 @@ async def test_graphql_like_over_the_limit_is_rate_limited(db, setting):
     assert await CampaignLike.all().count() == 1
 
 
-async def test_the_window_resets_after_a_minute(setting, clock):
+async def test_the_window_resets_after_a_minute(setting, clock):  # noqa: F811
     setting(CRM_PUBLIC_RATE_LIMIT="2")
     limiter = Limiter()
     assert [await limiter.hit("a") for _ in range(3)] == [None, None, 40]
@@ -101,7 +101,7 @@ async def test_the_window_resets_after_a_minute(setting, clock):
     assert await limiter.hit("a") is None
 
 
-async def test_forwarded_for_is_believed_only_from_trusted_proxies(setting):
+async def test_forwarded_for_is_believed_only_from_trusted_proxies(setting):  # noqa: F811
     assert client_ip(request_from("203.0.113.7", "1.2.3.4")) == "203.0.113.7"  # no proxies configured
     setting(CRM_TRUSTED_PROXIES="10.0.0.0/8, 192.168.1.5")
     assert client_ip(request_from("203.0.113.7", "1.2.3.4")) == "203.0.113.7"  # peer is not a proxy
@@ -112,7 +112,7 @@ async def test_forwarded_for_is_believed_only_from_trusted_proxies(setting):
     assert client_ip(request_from("10.0.0.2")) == "10.0.0.2"
 
 
-async def test_clients_behind_a_trusted_proxy_are_limited_separately(db, setting):
+async def test_clients_behind_a_trusted_proxy_are_limited_separately(db, setting):  # noqa: F811
     setting(CRM_PUBLIC_RATE_LIMIT="1", CRM_TRUSTED_PROXIES="10.0.0.1")
     marketing = await make_user(Role.MARKETING)
     await open_campaign(marketing, code="proxied")
@@ -124,7 +124,7 @@ async def test_clients_behind_a_trusted_proxy_are_limited_separately(db, setting
 
 
 @pytest.mark.skipif(not os.environ.get("CRM_TEST_REDIS_URL"), reason="CRM_TEST_REDIS_URL not set")
-async def test_the_limit_is_shared_through_redis(setting):
+async def test_the_limit_is_shared_through_redis(setting):  # noqa: F811
     setting(CRM_PUBLIC_RATE_LIMIT="2", CRM_BROADCAST_URL=os.environ["CRM_TEST_REDIS_URL"])
     first, second = Limiter(), Limiter()  # two server processes
     key = f"test-{uuid.uuid4().hex}"
@@ -137,7 +137,7 @@ async def test_the_limit_is_shared_through_redis(setting):
 
 
 @pytest.mark.skipif(not Path(REDIS_SERVER).exists(), reason=f"{REDIS_SERVER} not installed")
-async def test_a_frozen_redis_opens_the_circuit_and_the_limit_counts_in_memory_until_it_is_back(setting):
+async def test_a_frozen_redis_opens_the_circuit_and_the_limit_counts_in_memory_until_it_is_back(setting):  # noqa: F811
     async with redis_server() as redis:
         setting(CRM_PUBLIC_RATE_LIMIT="3", CRM_BROADCAST_URL=redis.url, CRM_REDIS_TIMEOUT="0.5")
         limiter, other = Limiter(), Limiter()  # two server processes
@@ -164,7 +164,7 @@ async def sequence(calls: list[Awaitable[int | None]]) -> list[int | None]:
 
 
 @pytest.mark.parametrize("value", ["soon", "0", "-1"])
-def test_a_redis_timeout_that_is_not_a_positive_number_of_seconds_is_refused(setting, value):
+def test_a_redis_timeout_that_is_not_a_positive_number_of_seconds_is_refused(setting, value):  # noqa: F811
     setting(CRM_REDIS_TIMEOUT=value)
     with pytest.raises(ValueError, match="CRM_REDIS_TIMEOUT"):
         get_settings()

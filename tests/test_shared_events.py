@@ -72,7 +72,9 @@ async def test_equal_subscribers_share_an_execution_and_others_do_not() -> None:
     schema = tiny_schema([Tick(n=7, calls=calls)], gate)
     before = event_results.computed
     subscribers = [(watcher(1), DOC, {}), (watcher(2), DOC, {}), (watcher(3), DOC, {})]  # admins see the same
-    subscribers += [(watcher(4, Role.SUPPORT), DOC, {}), (watcher(5), DOC, {"scale": 2}), (watcher(6), "subscription { ticks { value } }", {})]
+    subscribers += [
+        (watcher(4, Role.SUPPORT), DOC, {}), (watcher(5), DOC, {"scale": 2}), (watcher(6), "subscription { ticks { value } }", {})
+    ]
     results = await first_results(schema, subscribers, gate)
     assert [r.data for r in results] == [{"ticks": {"value": 7}}] * 6
     assert event_results.computed - before == 4  # three admins alike; another role; other variables; another document

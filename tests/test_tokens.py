@@ -31,7 +31,10 @@ from tests.oidc import (
 
 __all__ = ["crm_app", "issuer"]
 
-CREATE = "mutation($input: CreateApiTokenInput!) { createApiToken(input: $input) { token apiToken { id name prefix createdAt lastUsedAt } } }"
+CREATE = (
+    "mutation($input: CreateApiTokenInput!) "
+    "{ createApiToken(input: $input) { token apiToken { id name prefix createdAt lastUsedAt } } }"
+)
 REVOKE = "mutation($input: RevokeApiTokenInput!) { revokeApiToken(input: $input) { id revokedAt } }"
 ME = "{ me { email apiTokens { id name prefix lastUsedAt } } }"
 

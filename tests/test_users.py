@@ -10,7 +10,11 @@ from tests.factories import actor, error, gql, make_team, make_user, ok
 from tests.oidc import access_revocations
 
 UPDATE = "mutation($input: UpdateUserInput!) { updateUser(input: $input) { id version role active name timeZone team { name } } }"
-USERS = "query($filter: UserFilter, $first: Int, $after: String, $orderBy: UserOrder) { users(filter: $filter, first: $first, after: $after, orderBy: $orderBy) { totalCount edges { node { email } } pageInfo { hasNextPage endCursor } } }"
+USERS = (
+    "query($filter: UserFilter, $first: Int, $after: String, $orderBy: UserOrder) "
+    "{ users(filter: $filter, first: $first, after: $after, orderBy: $orderBy) "
+    "{ totalCount edges { node { email } } pageInfo { hasNextPage endCursor } } }"
+)
 
 
 async def test_me_shows_role_team_and_allowed_actions(db):

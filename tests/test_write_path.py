@@ -16,7 +16,14 @@ from backend import broadcast, topics
 from backend.models import AuditEntry, Role, User
 from backend.schema.root import schema
 from tests.factories import (
-    actor, gql, log_activity, make_campaign, make_contact, make_customer, make_user, open_campaign,
+    actor,
+    gql,
+    log_activity,
+    make_campaign,
+    make_contact,
+    make_customer,
+    make_user,
+    open_campaign,
 )
 
 
@@ -302,9 +309,7 @@ async def _(admin: User) -> Case:
 @case("moveDeal")
 async def _(admin: User) -> Case:
     from backend.models import Stage
-    from tests.factories import make_deal
-
-    from tests.factories import make_team
+    from tests.factories import make_deal, make_team
 
     team = await make_team()
     head, rep = await make_user(Role.SALES_HEAD, team), await make_user(Role.SALES_REP, team)

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from backend import security_headers
 from backend.auth.actor import Actor
 from backend.auth.requests import authenticate
 
@@ -17,15 +18,7 @@ _STYLE = (
     "border:1px solid #3e4c59;background:#3e4c59;color:#fff;text-decoration:none;cursor:pointer}"
 )
 
-_HEADERS = {
-    "Cache-Control": "no-store",
-    # No scripts at all; the sign-out button may not be framed by another site (clickjacking).
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
+_HEADERS = {"Cache-Control": "no-store", **security_headers.auth_page()}
 
 
 def page(title: str, body: str, status_code: int = 200) -> HTMLResponse:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
@@ -23,7 +23,7 @@ TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def session_id(cookie_value: str) -> str:

@@ -20,10 +20,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from backend.migrations.ops import Step
+
 STEP_MODULE = re.compile(r"m(\d{4}_\w+)")
 
 

@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from backend import security_headers
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, CrmError, NotFound, RateLimited
 from backend.models import Campaign
@@ -28,10 +29,6 @@ from backend.settings import get_settings
 
 MAX_BODY = 16 * 1024
 FLASH_MAX_AGE = 120
-PAGE_POLICY = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; "
-    "frame-ancestors {ancestors}"
-)
 
 
 PUBLIC = Actor.anonymous()  # every public action is audited as via="public", without a user
@@ -43,12 +40,7 @@ def _is_embed(request: Request) -> bool:
 
 
 def _secure_headers(response: Response, *, embed: bool) -> Response:
-    """The page may be framed only by the CRM itself; the embed form by any site (that is its purpose)."""
-    response.headers["Content-Security-Policy"] = PAGE_POLICY.format(ancestors="*" if embed else "'self'")
-    if not embed:
-        response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.headers.update(security_headers.public_page(embed=embed))
     response.headers["Cache-Control"] = "no-store"  # every page carries its visitor's own CSRF token
     return response
 

@@ -59,7 +59,8 @@ a { color:var(--accent); }
 CAMPAIGN = """{% extends "base.html" %}
 {% macro field(name, label, type, maxlength, autocomplete) %}
     <label for="{{ name }}">{{ label }}</label>
-    <input id="{{ name }}" name="{{ name }}" type="{{ type }}" required maxlength="{{ maxlength }}" autocomplete="{{ autocomplete }}" value="{{ values[name] }}"
+    <input id="{{ name }}" name="{{ name }}" type="{{ type }}" required maxlength="{{ maxlength }}"
+           autocomplete="{{ autocomplete }}" value="{{ values[name] }}"
            {%- if errors[name] %} class="invalid" aria-invalid="true" aria-describedby="{{ name }}-error"{% endif %}>
     {% if errors[name] %}<p class="field-error" id="{{ name }}-error" role="alert">{{ errors[name] }}</p>{% endif %}
 {% endmacro %}
@@ -73,7 +74,8 @@ CAMPAIGN = """{% extends "base.html" %}
 {% block body %}
 <div class="kicker"><span class="badge">{{ campaign.type.value }}</span>{% if period %}<span>{{ period }}</span>{% endif %}</div>
 <h1>{{ campaign.title }}</h1>
-{% if flash %}<p class="flash {{ 'ok' if flash.ok else 'error' }}" role="{{ 'status' if flash.ok else 'alert' }}">{{ flash.message }}</p>{% endif %}
+{% if flash %}<p class="flash {{ 'ok' if flash.ok else 'error' }}"
+   role="{{ 'status' if flash.ok else 'alert' }}">{{ flash.message }}</p>{% endif %}
 {% if not embed and campaign.description %}<div class="description">{{ campaign.description }}</div>{% endif %}
 <ul class="stats" aria-label="Engagement">
   {% if not embed %}<li><b>{{ totals.views }}</b><span>views</span></li>{% endif %}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 import strawberry
@@ -12,7 +12,7 @@ from backend import permissions
 from backend.auth.actor import Actor
 from backend.models import Activity, ActivityKind, TaskStatus
 from backend.resolvers.columns import selected_columns
-from backend.resolvers.paging import page_size, paginate
+from backend.resolvers.paging import FIRST_DESCRIPTION, page_size, paginate
 from backend.schema.activities import (
     ActivityFilter,
     ActivityOrder,
@@ -32,7 +32,7 @@ from backend.services.search import every_word
 def filter_query(query: QuerySet, where: ActivityFilter | None, actor: Actor) -> QuerySet:
     if where is None:
         return query
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if where.kind:
         query = query.filter(kind__in=list(where.kind))
     links = {"customer_id": "customerId", "contact_id": "contactId", "deal_id": "dealId", "author_id": "authorId",
@@ -77,7 +77,7 @@ class ActivityQuery:
     async def activities(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size (default 20, at most 100)")] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
         after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
         filter: ActivityFilter | None = None,
         order_by: ActivityOrder | None = None,

@@ -9,7 +9,7 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.models import AuditEntry
-from backend.resolvers.paging import paginate
+from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
 from backend.schema.audit import AuditEntryType, AuditFilter
 from backend.schema.common import Connection
 from backend.schema.context import Info
@@ -40,7 +40,7 @@ class AuditQuery:
     async def audit_log(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size (default 20, at most 100)")] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
         after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
         filter: AuditFilter | None = None,
     ) -> Connection[AuditEntryType]:

@@ -16,7 +16,7 @@ from backend.models import Campaign
 from backend.models import EngagementKind as EngagementKindModel
 from backend.public.visitor import visitor_id
 from backend.ratelimit import limiter
-from backend.resolvers.paging import paginate
+from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
 from backend.schema.campaigns import (
     CampaignEngagementEvent,
     CampaignFilter,
@@ -75,7 +75,7 @@ class CampaignQuery:
     async def campaigns(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size (default 20, at most 100)")] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
         after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
         filter: CampaignFilter | None = None,
         order_by: CampaignOrder | None = None,

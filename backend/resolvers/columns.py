@@ -120,7 +120,7 @@ async def fetch(query: QuerySet[M], columns: Columns, *joined: str) -> list[M]:
         prefix = f"{name}__"
         keys = [(f"{prefix}{c}", c) for c in other._meta.fields_db_projection]
         made: dict[Any, Model | None] = {None: None}  # one instance per related row (a stage of many deals)
-        for instance, row in zip(built, rows):
+        for instance, row in zip(built, rows, strict=True):
             key = row[f"{prefix}id"]
             if key not in made:
                 made[key] = instances(other, [{column: row[field] for field, column in keys}])[0]

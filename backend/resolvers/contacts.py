@@ -10,7 +10,7 @@ from tortoise.queryset import QuerySet
 from backend import permissions
 from backend.models import Contact
 from backend.resolvers.columns import selected_columns
-from backend.resolvers.paging import paginate
+from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
 from backend.schema.common import Connection, SortDirection, provided
 from backend.schema.contacts import (
     ContactFilter,
@@ -59,7 +59,7 @@ class ContactQuery:
     async def contacts(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size (default 20, at most 100)")] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
         after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
         filter: ContactFilter | None = None,
         order_by: ContactOrder | None = None,

@@ -11,7 +11,7 @@ from tortoise.queryset import QuerySet
 from backend import permissions
 from backend.models import Customer
 from backend.resolvers.columns import selected_columns
-from backend.resolvers.paging import paginate
+from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
 from backend.schema.common import Connection, Deleted, SortDirection, provided
 from backend.schema.context import Info
 from backend.schema.customers import (
@@ -30,7 +30,6 @@ from backend.schema.customers import (
 from backend.services import customers as service
 from backend.services import validate as v
 from backend.services.search import customer_search_q
-
 
 SAME_CUSTOMERS = 5
 
@@ -75,7 +74,7 @@ class CustomerQuery:
     async def customers(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size (default 20, at most 100)")] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
         after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
         filter: CustomerFilter | None = None,
         order_by: CustomerOrder | None = None,

@@ -13,7 +13,7 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.models import Deal, Pipeline, StageKind
-from backend.resolvers.paging import make_cursor, page_size, paginate, read_cursor
+from backend.resolvers.paging import FIRST_DESCRIPTION, make_cursor, page_size, paginate, read_cursor
 from backend.schema.common import (
     Connection,
     Deleted,
@@ -195,7 +195,7 @@ class DealQuery:
     async def deals(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size (default 20, at most 100)")] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
         after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
         filter: DealFilter | None = None,
         order_by: Annotated[DealOrder | None, strawberry.argument(description="Default: newest first")] = None,

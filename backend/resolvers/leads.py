@@ -9,7 +9,7 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.models import Lead, LeadStatus
-from backend.resolvers.paging import paginate
+from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
 from backend.schema.common import Connection, SortDirection, provided
 from backend.schema.contacts import LeadType
 from backend.schema.context import Info
@@ -55,7 +55,7 @@ class LeadQuery:
     async def leads(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size (default 20, at most 100)")] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
         after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
         filter: LeadFilter | None = None,
         order_by: Annotated[LeadOrder | None, strawberry.argument(description="Default: newest first")] = None,

@@ -14,6 +14,7 @@ import strawberry
 
 from backend import permissions, topics
 from backend.auth.actor import Actor
+from backend.errors import NotFound
 from backend.events import Event
 from backend.models import Activity, Deal, Notification
 from backend.resolvers.deals import conditions, matches
@@ -22,7 +23,6 @@ from backend.schema.activities import ActivityType
 from backend.schema.context import Info
 from backend.schema.deals import DealFilter
 from backend.schema.live import DealChangeEvent, DealChangeKind, NotificationType
-from backend.errors import NotFound
 from backend.services import customers as customer_service
 from backend.services.removals import REMOVED, saw
 from backend.streams import FanOut, listen, subscriber

@@ -15,9 +15,10 @@ from tortoise.queryset import QuerySet
 from backend.errors import BadUserInput, QueryTooComplex
 from backend.resolvers.columns import Columns, fetch, with_columns
 from backend.schema.common import Connection, Edge, PageInfo
-from backend.settings import get_settings
+from backend.schema.limits import MAX_FIRST
 
 DEFAULT_PAGE = 20
+FIRST_DESCRIPTION = f"Page size (default {DEFAULT_PAGE}, at most {MAX_FIRST})"
 
 
 def _encode(value: Any) -> Any:
@@ -86,13 +87,12 @@ def _is_unicode(text: str) -> bool:
 
 
 def page_size(first: int | None) -> int:
-    limit = get_settings().max_page_size
     if first is None:
         return DEFAULT_PAGE
     if first < 0:
         raise BadUserInput("first", "must not be negative")
-    if first > limit:
-        raise QueryTooComplex(f"first may be at most {limit}", limit=limit, value=first)
+    if first > MAX_FIRST:
+        raise QueryTooComplex(f"first may be at most {MAX_FIRST}", limit=MAX_FIRST, value=first)
     return first
 
 

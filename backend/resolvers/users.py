@@ -11,7 +11,7 @@ from tortoise.queryset import QuerySet
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.models import Team, User
-from backend.resolvers.paging import paginate
+from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
 from backend.schema.common import Connection, SortDirection, provided
 from backend.schema.context import Info
 from backend.schema.users import (
@@ -61,7 +61,7 @@ class UserQuery:
     async def users(
         self,
         info: Info,
-        first: Annotated[int | None, strawberry.argument(description="Page size (default 20, at most 100)")] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
         after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
         filter: UserFilter | None = None,
         order_by: UserOrder | None = None,

@@ -11,11 +11,11 @@ from strawberry.types.unset import UNSET
 
 from backend.models import ContactStatus as ContactStatusModel
 from backend.models import LeadStatus as LeadStatusModel
+from backend.resolvers.columns import reads
 from backend.schema.common import DateTimeRange, SortDirection
+from backend.schema.context import Info
 from backend.schema.customers import ActivityKindEnum
 from backend.schema.users import UserType
-from backend.schema.context import Info
-from backend.resolvers.columns import reads
 from backend.services import contacts as contact_service
 
 if TYPE_CHECKING:
@@ -205,7 +205,7 @@ class LeadType:
         return await _user(info, self.owner_id)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The deal it was converted into")
-    async def deal(self, info: Info) -> Annotated["DealType", strawberry.lazy("backend.schema.deals")] | None:
+    async def deal(self, info: Info) -> Annotated[DealType, strawberry.lazy("backend.schema.deals")] | None:
         deal_id = self.deal_id  # type: ignore[attr-defined]
         return await info.context.loaders.deal.load(deal_id) if deal_id else None
 

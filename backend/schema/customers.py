@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
-from backend.models import Contact, Deal, StageKind
 from backend.models import ActivityKind as ActivityKindModel
+from backend.models import Contact, Deal, StageKind
 from backend.models import CustomerStatus as CustomerStatusModel
+from backend.resolvers.columns import reads, selected_columns, with_columns
 from backend.schema.common import DateTimeRange, Money, SortDirection
+from backend.schema.context import Info
 from backend.schema.users import UserType
 from backend.services import customers as service
-from backend.schema.context import Info
-from backend.resolvers.columns import reads, selected_columns, with_columns
 
 if TYPE_CHECKING:
     from backend.schema.activities import ActivityType

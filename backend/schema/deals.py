@@ -10,10 +10,10 @@ import strawberry
 from strawberry.types.unset import UNSET
 
 from backend.models import StageKind as StageKindModel
-from backend.schema.common import AmountRange, BigInt, DateRange, DateTimeRange, Money, SortDirection
-from backend.schema.users import UserType
-from backend.schema.context import Info
 from backend.resolvers.columns import reads
+from backend.schema.common import AmountRange, BigInt, DateRange, DateTimeRange, Money, SortDirection
+from backend.schema.context import Info
+from backend.schema.users import UserType
 
 if TYPE_CHECKING:
     from backend.schema.activities import ActivityType

@@ -31,8 +31,13 @@ from backend.settings import get_settings
 
 log = logging.getLogger("crm.graphql")
 
-QUERIES: tuple[type, ...] = (CustomerQuery, ContactQuery, ActivityQuery, UserQuery, AuditQuery, CampaignQuery, DealQuery, LeadQuery, CurrencyQuery)
-MUTATIONS: tuple[type, ...] = (CustomerMutation, ContactMutation, ActivityMutation, UserMutation, CampaignMutation, DealMutation, LeadMutation, CurrencyMutation)
+QUERIES: tuple[type, ...] = (
+    CustomerQuery, ContactQuery, ActivityQuery, UserQuery, AuditQuery, CampaignQuery, DealQuery, LeadQuery, CurrencyQuery
+)
+MUTATIONS: tuple[type, ...] = (
+    CustomerMutation, ContactMutation, ActivityMutation, UserMutation,
+    CampaignMutation, DealMutation, LeadMutation, CurrencyMutation,
+)
 SUBSCRIPTIONS: tuple[type, ...] = (CampaignSubscription, LiveSubscription, CustomerSubscription)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.expressions import Q
@@ -43,7 +43,7 @@ def is_overdue(activity: Activity, now: datetime | None = None) -> bool:
     return (
         activity.task_status in OPEN_TASK
         and activity.due_at is not None
-        and activity.due_at < (now or datetime.now(timezone.utc))
+        and activity.due_at < (now or datetime.now(UTC))
     )
 
 
@@ -127,7 +127,7 @@ def _clean(data: Mapping[str, Any], kind: ActivityKind) -> dict[str, Any]:
         "description": v.text("description", data.get("description"), max_length=10000, multiline=True),
         "duration_minutes": _duration(data.get("duration_minutes")),
         "outcome": v.choice("outcome", data["outcome"], Outcome) if data.get("outcome") is not None else None,
-        "occurred_at": v.aware("occurredAt", data.get("occurred_at")) or datetime.now(timezone.utc),
+        "occurred_at": v.aware("occurredAt", data.get("occurred_at")) or datetime.now(UTC),
     }
     if kind is ActivityKind.TASK:
         # A task without a date is one nobody gets reminded of. A date in the past is accepted: imports
@@ -199,7 +199,7 @@ async def _change_task(
         values["task_status"] = target or _implied_status(current, task.due_at, values)
         _check_task(current, task.due_at, values, asked=target is not None)
         if values["task_status"] is T.DONE and current is not T.DONE:
-            values["completed_at"] = datetime.now(timezone.utc)
+            values["completed_at"] = datetime.now(UTC)
         if assignee is not None and assignee.id != task.assignee_id:  # type: ignore[attr-defined]
             values["assignee_id"] = assignee.id
         before = {key: getattr(task, key) for key in values}

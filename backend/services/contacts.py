@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -104,7 +104,7 @@ async def _clear_primary(unit: Unit, customer_id: int, keep: int | None) -> None
     if not previous:
         return
     await Contact.filter(id__in=list(previous)).update(
-        is_primary=False, version=F("version") + 1, updated_at=datetime.now(timezone.utc)
+        is_primary=False, version=F("version") + 1, updated_at=datetime.now(UTC)
     )
     for contact_id in previous:
         await unit.audit("contact.update", "contact", contact_id, {"is_primary": [True, False]})

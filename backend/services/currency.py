@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from backend import permissions
@@ -55,7 +55,7 @@ async def set_exchange_rate(actor: Actor, currency: str | None, rate: str | floa
         if existing:
             # A queryset update skips auto_now: set the time explicitly.
             await ExchangeRate.filter(currency=code).update(
-                rate=value, updated_by_id=actor.user_id, updated_at=datetime.now(timezone.utc)
+                rate=value, updated_by_id=actor.user_id, updated_at=datetime.now(UTC)
             )
         else:
             await ExchangeRate.create(currency=code, rate=value, updated_by_id=actor.user_id)

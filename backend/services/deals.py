@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -96,7 +96,7 @@ async def _stage(pipeline: Pipeline, raw_id: Any) -> Stage:
 
 def _entering(stage: Stage, lost_reason: str, probability: int | None) -> dict[str, Any]:
     """What a deal entering `stage` becomes: closing stages fix the probability and the close time."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if stage.kind is StageKind.WON:
         return {"stage_id": stage.id, "probability": 100, "closed_at": now, "lost_reason": ""}
     if stage.kind is StageKind.LOST:
@@ -219,7 +219,7 @@ async def _log_move(actor: Actor, unit: Unit, deal: Deal, source: Stage, target:
         kind=ActivityKind.DEAL_UPDATE,
         title=f"{deal.title}: {source.name} → {target.name}",
         description=deal.lost_reason if target.kind is StageKind.LOST else "",
-        occurred_at=datetime.now(timezone.utc),
+        occurred_at=datetime.now(UTC),
         customer_id=customer_id,
         contact_id=deal.contact_id,  # type: ignore[attr-defined]
         deal_id=deal.id,

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -92,7 +92,7 @@ async def open_campaign(actor: Actor, *, raw_id: Any = None, code: str | None = 
 
 
 def _period_note(campaign: Campaign) -> str:
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     if campaign.starts_on and today < campaign.starts_on:
         return f", and starts on {campaign.starts_on.isoformat()}"
     if campaign.ends_on and campaign.ends_on < today:
@@ -124,7 +124,7 @@ async def _count(unit: Unit, campaign: Campaign, kind: EngagementKind, visitor: 
     counter = {K.VIEW: "views", K.LIKE: "likes", K.ENROLMENT: "enrolments"}[kind]
     # Last, so the row lock (PostgreSQL) is held for as short a time as possible before the commit; the
     # condition re-checks that the campaign is still open, so a pause racing this action wins cleanly.
-    still_open = Campaign.filter(permissions.public_campaign_rule(datetime.now(timezone.utc).date()), id=campaign.id)
+    still_open = Campaign.filter(permissions.public_campaign_rule(datetime.now(UTC).date()), id=campaign.id)
     if not await still_open.update(**{counter: F(counter) + 1}):
         raise NotFound("Campaign", campaign.id, field="campaignId")
     new = await totals(campaign.id)
@@ -210,13 +210,13 @@ class Point:
 
 
 def _floor(moment: datetime, bucket: Bucket) -> datetime:
-    moment = moment.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    moment = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
     return moment.replace(hour=0) if bucket is Bucket.DAY else moment
 
 
 def window(bucket: Bucket, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
     """The first and last bucket start (UTC) of a series; by default the last 48 hours or 30 days."""
-    end = _floor(v.aware("until", until) or datetime.now(timezone.utc), bucket)
+    end = _floor(v.aware("until", until) or datetime.now(UTC), bucket)
     start = _floor(v.aware("since", since) or end - DEFAULT_SPAN[bucket] + STEP[bucket], bucket)
     if start > end:
         raise BadUserInput("since", "must not be after until")
@@ -252,7 +252,7 @@ async def series(
     for row in rows:
         at = row["bucket"]
         at = datetime.fromisoformat(at) if isinstance(at, str) else at
-        key = (row["campaign_id"], at.replace(tzinfo=timezone.utc))
+        key = (row["campaign_id"], at.replace(tzinfo=UTC))
         counts.setdefault(key, {})[EngagementKind(row["kind"]).value] = row["n"]
     steps = int((end - start) / STEP[bucket]) + 1
     result: dict[int, list[Point]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backend import permissions, topics
@@ -52,7 +52,7 @@ async def revoke(actor: Actor, raw_id: Any) -> ApiToken:
     if token.revoked_at is not None:
         return token
     async with write(actor) as unit:
-        token.revoked_at = datetime.now(timezone.utc)
+        token.revoked_at = datetime.now(UTC)
         await ApiToken.filter(id=token.id).update(revoked_at=token.revoked_at)
         await unit.audit("api_token.revoke", "api_token", token.id, {"revokedAt": [None, token.revoked_at]})
         unit.publish(topics.access_revoked(), "token.revoked", token_id=token.id)
@@ -66,7 +66,7 @@ async def authenticate(raw: str) -> ApiToken | None:
     token = await ApiToken.filter(token_hash=_hash(raw), revoked_at=None).select_related("user").first()
     if token is None or not token.user.active:
         return None
-    at = datetime.now(timezone.utc)
+    at = datetime.now(UTC)
     if token.last_used_at is None or at - token.last_used_at >= TOUCH_INTERVAL:
         await ApiToken.filter(id=token.id).update(last_used_at=at)
         token.last_used_at = at

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -108,7 +108,7 @@ async def _sign_in(claims: Mapping[str, Any], settings: Settings, user_agent: st
     name = _name(claims, address)
     role = role_from_claims(claims, settings)
     user = await _account(subject, address, claims.get("email_verified") is not False)
-    at = datetime.now(timezone.utc)
+    at = datetime.now(UTC)
     who = Actor.for_user(user, via="ui") if user else Actor(None, address, name, None, None, via="ui")
     async with write(who) as unit:
         if user is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -125,7 +125,7 @@ def aware(field: str, value: datetime | None) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     if not 1900 <= value.year <= 2200:
         raise BadUserInput(field, "is not a plausible date")
     return value
@@ -159,7 +159,7 @@ async def versioned_update(model: type[M], row: M, expected_version: int, what: 
     """Write `values` only if nobody changed the row since `expected_version`: one conditional UPDATE."""
     from tortoise.expressions import F
 
-    values["updated_at"] = datetime.now(timezone.utc)
+    values["updated_at"] = datetime.now(UTC)
     changed = await model.filter(pk=row.pk, version=expected_version).update(version=F("version") + 1, **values)
     if not changed:
         current = await model.filter(pk=row.pk).values_list("version", flat=True)

@@ -15,6 +15,11 @@ svg_text = Vdom("text")
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 200, 34, 22, 10
 
 
+def _anchor(i: int, count: int) -> str:
+    """The first date label hangs right of its point and the last one left, so neither is cut off."""
+    return "start" if i == 0 else "end" if i == count - 1 else "middle"
+
+
 def engagement_chart(points: list[dict[str, Any]]) -> VdomDict:
     if not points:
         return html.p({"className": "muted"}, "No engagement yet. Share the public page to start collecting views.")
@@ -35,7 +40,8 @@ def engagement_chart(points: list[dict[str, Any]]) -> VdomDict:
         for key, colour, _ in SERIES
     ]
     ticks = [
-        svg_text({"key": f"t{i}", "x": x(i), "y": HEIGHT - 6, "text-anchor": "start" if i == 0 else "end" if i == len(points) - 1 else "middle"}, fmt.day(points[i]["start"])[:6])
+        svg_text({"key": f"t{i}", "x": x(i), "y": HEIGHT - 6, "text-anchor": _anchor(i, len(points))},
+                 fmt.day(points[i]["start"])[:6])
         for i in sorted({0, len(points) // 2, len(points) - 1})
     ]
     return html.div(

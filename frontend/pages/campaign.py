@@ -85,7 +85,12 @@ def Editor(campaign: dict[str, Any], saved: Any) -> VdomDict:
         error_banner(form.problem),
         html.div({"className": "notice notice-ok", "role": "status"}, notice) if notice else None,
         html.form(
-            {"onSubmit": submit, "className": "form-grid", "key": f"edit-{campaign['version']}" if conflicts else "edit", "noValidate": True},
+            {
+                "onSubmit": submit,
+                "className": "form-grid",
+                "key": f"edit-{campaign['version']}" if conflicts else "edit",
+                "noValidate": True,
+            },
             field("Title", text_input("title", campaign["title"]), form.errors.get("title")),
             field("Type", select("type", TYPES, campaign["type"].lower()), form.errors.get("type")),
             field("Visibility", select("visibility", VISIBILITIES, campaign["visibility"].lower()),

@@ -7,6 +7,7 @@ from typing import Any
 from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
 
+from backend.schema.limits import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.ui import (
@@ -23,13 +24,13 @@ from frontend.components.ui import (
 from frontend.router import use_nav
 from frontend.session import use_query, use_session
 
-CAMPAIGNS_QUERY = """
-query Campaigns {
-  campaigns(first: 100, orderBy: {field: CREATED_AT, direction: DESC}) {
+CAMPAIGNS_QUERY = f"""
+query Campaigns {{
+  campaigns(first: {MAX_FIRST}, orderBy: {{field: CREATED_AT, direction: DESC}}) {{
     totalCount
-    edges { node { id title code type visibility status startsOn endsOn views likes enrolments owner { name } } }
-  }
-}"""
+    edges {{ node {{ id title code type visibility status startsOn endsOn views likes enrolments owner {{ name }} }} }}
+  }}
+}}"""
 CREATE_CAMPAIGN = "mutation CreateCampaign($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }"
 TYPES = (("promotion", "Promotion"), ("referral", "Referral"), ("greetings", "Greetings"))
 VISIBILITIES = (("private", "Private (owners only)"), ("internal", "Internal (all staff)"), ("public", "Public page"))

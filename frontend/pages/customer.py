@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from reactpy import component, event, html, use_state
@@ -64,7 +64,7 @@ KINDS = (("call", "Call"), ("email", "Email"), ("meeting", "Meeting"), ("note", 
 
 def _in_the_past(moment: str) -> bool:
     try:
-        return datetime.fromisoformat(moment) < datetime.now(timezone.utc)
+        return datetime.fromisoformat(moment) < datetime.now(UTC)
     except ValueError:
         return False  # not a date at all: the API names the field
 

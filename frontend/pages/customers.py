@@ -16,6 +16,7 @@ from reactpy import (
 )
 from reactpy.types import VdomDict
 
+from backend.schema.limits import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.countries import NOT_A_COUNTRY, country_code, country_input, country_list, country_name
@@ -42,14 +43,14 @@ from frontend.session import use_query, use_session
 
 STATUSES = ("draft", "prospect", "active", "inactive", "churned", "blocked")
 SEGMENTS = ("Enterprise", "Mid-market", "SMB")
-FACETS_QUERY = """
-query CustomerFacets {
-  customers(first: 100, orderBy: {field: UPDATED_AT, direction: DESC}) {
-    edges { node { industry segment country tags } }
-  }
-  users(first: 100) { edges { node { id name role } } }
-  assignable: users(first: 100, filter: {assignableFor: ACCOUNT_MANAGER}) { edges { node { id name role } } }
-}"""
+FACETS_QUERY = f"""
+query CustomerFacets {{
+  customers(first: {MAX_FIRST}, orderBy: {{field: UPDATED_AT, direction: DESC}}) {{
+    edges {{ node {{ industry segment country tags }} }}
+  }}
+  users(first: {MAX_FIRST}) {{ edges {{ node {{ id name role }} }} }}
+  assignable: users(first: {MAX_FIRST}, filter: {{assignableFor: ACCOUNT_MANAGER}}) {{ edges {{ node {{ id name role }} }} }}
+}}"""
 CREATE_CUSTOMER = """
 mutation CreateCustomer($input: CreateCustomerInput!) { createCustomer(input: $input) { id name } }"""
 SAME_CUSTOMERS = """

@@ -7,6 +7,7 @@ from typing import Any
 from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
 
+from backend.schema.limits import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.ui import (
@@ -31,7 +32,7 @@ query Board($open: DealFilter!, $closed: DealFilter!) {{
       stages {{ stage {{ id }} count amount {MONEY} weightedAmount {MONEY} }}
     }}
   }}
-  open: deals(first: 100, filter: $open, orderBy: {{field: AMOUNT, direction: DESC}}) {{ ...cards }}
+  open: deals(first: {MAX_FIRST}, filter: $open, orderBy: {{field: AMOUNT, direction: DESC}}) {{ ...cards }}
   closed: deals(first: 30, filter: $closed, orderBy: {{field: UPDATED_AT, direction: DESC}}) {{ ...cards }}
 }}
 
