@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import orjson
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -14,7 +15,8 @@ MAX_BODY_BYTES = 1_000_000  # an HTTP body, and a websocket message
 UI_MESSAGE_BYTES = 16 * 1024 * 1024
 UI_SOCKET_PREFIX = "/reactpy/"
 MAX_JSON_DEPTH = 64  # GraphQL variables nest a few input objects; nothing the CRM reads comes near
-MESSAGE_TOO_BIG = 1009  # the websocket close code (RFC 6455)
+MESSAGE_TOO_BIG = 1009  # the websocket close codes (RFC 6455)
+INVALID_PAYLOAD = 1007
 
 
 class BodyTooLarge(Exception):
@@ -64,16 +66,24 @@ class BodySizeLimit:
         """A message over the limit closes the socket (1009) before the application sees it; the
         application then sees the client gone, and whatever it sends after is dropped."""
         closed = False
-        limit = UI_MESSAGE_BYTES if scope.get("path", "").startswith(UI_SOCKET_PREFIX) else self.max_bytes
+        ui = scope.get("path", "").startswith(UI_SOCKET_PREFIX)
+        limit = UI_MESSAGE_BYTES if ui else self.max_bytes
+
+        async def close(code: int, reason: str) -> Message:
+            nonlocal closed
+            closed = True
+            await send({"type": "websocket.close", "code": code, "reason": reason})
+            return {"type": "websocket.disconnect", "code": code}
 
         async def limited_receive() -> Message:
-            nonlocal closed
             message = await receive()
-            if message["type"] == "websocket.receive" and _message_size(message) > limit:
-                closed = True
-                await send({"type": "websocket.close", "code": MESSAGE_TOO_BIG,
-                            "reason": f"message over {limit} bytes"})
-                return {"type": "websocket.disconnect", "code": MESSAGE_TOO_BIG}
+            if message["type"] != "websocket.receive":
+                return message
+            if _message_size(message) > limit:
+                return await close(MESSAGE_TOO_BIG, f"message over {limit} bytes")
+            if ui and not _is_json_object(message.get("text")):
+                # ReactPy parses each message unguarded: anything else would end in a logged traceback.
+                return await close(INVALID_PAYLOAD, "the UI sends JSON objects as text")
             return message
 
         async def guarded_send(message: Message) -> None:
@@ -95,6 +105,13 @@ class BodySizeLimit:
             status_code=413,
         )
         await response(scope, receive, send)
+
+
+def _is_json_object(text: str | None) -> bool:
+    try:
+        return text is not None and isinstance(orjson.loads(text), dict)  # ReactPy's own parser and its depth limit
+    except orjson.JSONDecodeError:
+        return False
 
 
 def _message_size(message: Message) -> int:

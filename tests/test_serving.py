@@ -18,7 +18,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from backend.http_limits import MAX_BODY_BYTES, MESSAGE_TOO_BIG, UI_MESSAGE_BYTES, BodySizeLimit
+from backend.http_limits import INVALID_PAYLOAD, MAX_BODY_BYTES, MESSAGE_TOO_BIG, UI_MESSAGE_BYTES, BodySizeLimit
 from backend.models import Role
 from backend.services import tokens
 from frontend.shell import ROOT_COMPONENT
@@ -181,28 +181,6 @@ async def test_a_websocket_message_over_the_limit_closes_the_socket_unexecuted(d
     assert code in (MESSAGE_TOO_BIG, None) and received == []  # uvicorn may reset before its close frame arrives
 
 
-async def test_the_websocket_guard_closes_1009_and_hides_the_message():
-    """The guard at the ASGI level, as ASGI transports in tests see it."""
-    incoming = [{"type": "websocket.connect"}, {"type": "websocket.receive", "text": "x" * (MAX_BODY_BYTES + 1)}]
-    seen_by_app: list[dict[str, Any]] = []
-    sent: list[dict[str, Any]] = []
-
-    async def app(scope: Any, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]) -> None:
-        for _ in range(2):
-            seen_by_app.append(await receive())
-        await send({"type": "websocket.send", "text": "too late"})
-
-    async def receive() -> dict[str, Any]:
-        return incoming.pop(0)
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    await BodySizeLimit(app)({"type": "websocket", "path": "/graphql"}, receive, send)
-    assert seen_by_app == [{"type": "websocket.connect"}, {"type": "websocket.disconnect", "code": MESSAGE_TOO_BIG}]
-    assert sent == [{"type": "websocket.close", "code": MESSAGE_TOO_BIG, "reason": f"message over {MAX_BODY_BYTES} bytes"}]
-
-
 async def test_a_fragment_bomb_leaves_healthz_answering(served):
     """Several anonymous bombs in flight at once; /healthz answers meanwhile and each bomb is refused."""
     async with httpx.AsyncClient(timeout=120) as http:
@@ -213,23 +191,47 @@ async def test_a_fragment_bomb_leaves_healthz_answering(served):
             assert response.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
 
 
-
-async def test_the_uis_socket_takes_the_large_events_reactpy_sends():
-    """ReactPy serialises the clicked element with each event (1.48 MB measured for a tab click on a
-    customer with a contacts table): over the API's 1 MB, under the UI socket's cap, so it passes."""
-    event = {"type": "websocket.receive", "text": "x" * (MAX_BODY_BYTES + 1)}
-    incoming = [{"type": "websocket.connect"}, event]
+async def through_guard(path: str, message: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One websocket message through the guard, as ASGI transports in tests see it: what the application
+    received (after the connect) and what was sent to the client."""
+    incoming = [{"type": "websocket.connect"}, {"type": "websocket.receive", **message}]
     seen_by_app: list[dict[str, Any]] = []
+    sent: list[dict[str, Any]] = []
 
     async def app(scope: Any, receive: Callable[[], Awaitable[Any]], send: Callable[[Any], Awaitable[None]]) -> None:
         for _ in range(2):
             seen_by_app.append(await receive())
+        await send({"type": "websocket.send", "text": "after"})
 
     async def receive() -> dict[str, Any]:
         return incoming.pop(0)
 
-    async def send(message: dict[str, Any]) -> None:
-        raise AssertionError(f"nothing is sent for a message under the cap: {message['type']}")
+    async def send(sent_message: dict[str, Any]) -> None:
+        sent.append(sent_message)
 
-    await BodySizeLimit(app)({"type": "websocket", "path": f"/reactpy/{ROOT_COMPONENT}/"}, receive, send)
-    assert seen_by_app == [{"type": "websocket.connect"}, event]
+    await BodySizeLimit(app)({"type": "websocket", "path": path}, receive, send)
+    return seen_by_app[1:], sent
+
+
+async def test_the_websocket_guard_closes_1009_and_hides_the_message():
+    seen, sent = await through_guard("/graphql", {"text": "x" * (MAX_BODY_BYTES + 1)})
+    assert seen == [{"type": "websocket.disconnect", "code": MESSAGE_TOO_BIG}]
+    assert sent == [{"type": "websocket.close", "code": MESSAGE_TOO_BIG, "reason": f"message over {MAX_BODY_BYTES} bytes"}]
+
+
+async def test_the_uis_socket_takes_the_large_events_reactpy_sends():
+    """ReactPy serialises the clicked element with each event (1.48 MB measured for a tab click on a
+    customer with a contacts table): over the API's 1 MB, under the UI socket's cap, so it passes."""
+    event = {"text": '{"type": "layout-event", "data": "' + "x" * MAX_BODY_BYTES + '"}'}
+    seen, sent = await through_guard(f"/reactpy/{ROOT_COMPONENT}/", event)
+    assert seen == [{"type": "websocket.receive", **event}] and sent == [{"type": "websocket.send", "text": "after"}]
+
+
+@pytest.mark.parametrize("message", [{"text": "not json"}, {"text": "[" * 2000 + "]" * 2000}, {"text": "[1]"},
+                                     {"bytes": b"{}"}])
+async def test_the_uis_socket_closes_1007_on_what_reactpy_cannot_read(message):
+    """ReactPy parses each UI message unguarded: text that is not a JSON object (or bytes) would end in a
+    logged traceback. The guard closes the socket first and the UI never sees it."""
+    seen, sent = await through_guard(f"/reactpy/{ROOT_COMPONENT}/", message)
+    assert seen == [{"type": "websocket.disconnect", "code": INVALID_PAYLOAD}]
+    assert [m["code"] for m in sent] == [INVALID_PAYLOAD]
