@@ -87,8 +87,15 @@ class BodySizeLimit:
             return message
 
         async def guarded_send(message: Message) -> None:
-            if not closed:
+            nonlocal closed
+            if closed:
+                return
+            try:
                 await send(message)
+            except OSError:  # uvicorn's ClientDisconnected: the tab was closed while the UI rendered
+                if not ui:
+                    raise
+                closed = True  # ReactPy would log its render loop's end as a crash, with a traceback
 
         await self.app(scope, limited_receive, guarded_send)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from uvicorn.protocols.utils import ClientDisconnected
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -191,9 +192,11 @@ async def test_a_fragment_bomb_leaves_healthz_answering(served):
             assert response.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
 
 
-async def through_guard(path: str, message: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+async def through_guard(path: str, message: dict[str, Any], client_gone: bool = False,
+                        ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """One websocket message through the guard, as ASGI transports in tests see it: what the application
-    received (after the connect) and what was sent to the client."""
+    received (after the connect) and what was sent to the client (`client_gone`: sending fails as uvicorn's
+    does once the client left)."""
     incoming = [{"type": "websocket.connect"}, {"type": "websocket.receive", **message}]
     seen_by_app: list[dict[str, Any]] = []
     sent: list[dict[str, Any]] = []
@@ -207,6 +210,8 @@ async def through_guard(path: str, message: dict[str, Any]) -> tuple[list[dict[s
         return incoming.pop(0)
 
     async def send(sent_message: dict[str, Any]) -> None:
+        if client_gone:
+            raise ClientDisconnected
         sent.append(sent_message)
 
     await BodySizeLimit(app)({"type": "websocket", "path": path}, receive, send)
@@ -235,3 +240,13 @@ async def test_the_uis_socket_closes_1007_on_what_reactpy_cannot_read(message):
     seen, sent = await through_guard(f"/reactpy/{ROOT_COMPONENT}/", message)
     assert seen == [{"type": "websocket.disconnect", "code": INVALID_PAYLOAD}]
     assert [m["code"] for m in sent] == [INVALID_PAYLOAD]
+
+
+async def test_a_ui_that_renders_for_a_closed_tab_ends_quietly():
+    """ReactPy's render loop sends to a client that already left; uvicorn raises ClientDisconnected, which
+    ReactPy logs as a crash with a traceback. The guard drops the send instead; the API's socket is left as is."""
+    event = {"text": '{"type": "layout-event"}'}
+    seen, sent = await through_guard(f"/reactpy/{ROOT_COMPONENT}/", event, client_gone=True)
+    assert seen == [{"type": "websocket.receive", **event}] and sent == []
+    with pytest.raises(ClientDisconnected):
+        await through_guard("/graphql", event, client_gone=True)
