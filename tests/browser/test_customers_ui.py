@@ -173,3 +173,27 @@ def test_what_a_role_may_not_do_is_not_offered(marketing: Session) -> None:
     page.click(".sidebar >> text=Pipeline")
     expect(page.locator(".deal").first).to_be_visible()
     expect(page.locator(".deal select")).to_have_count(0)
+
+
+def test_a_typed_country_resolves_by_name_first_and_is_shown_before_saving(admin: Session, shots: Path) -> None:
+    page = admin.page("/customers")
+    form = new_customer_form(page, "Tbilisi Trams", "hello@tbilisi-trams.example")
+    country = form.locator("input[name=country]")
+    resolved = form.locator("[data-testid=country-resolved]")
+    for typed, name in (("Deutschland", "Germany"), ("USA", "United States"), ("UK", "United Kingdom"),
+                        ("Turkey", "Türkiye"), ("Holland", "Netherlands"), ("GE", "Georgia")):
+        country.fill(typed)
+        expect(resolved).to_have_text(f"→ {name}")
+    country.fill("Ge")  # the start of a name, not the code of Georgia
+    expect(resolved).to_have_text("")
+    form.locator("button[type=submit]").click()
+    field = form.locator("label.field", has=page.locator("input[name=country]"))
+    expect(field.locator(".field-error")).to_contain_text("not a country")
+    country.fill("GE")
+    expect(resolved).to_have_text("→ Georgia")
+    shot(page, shots, "customer-country-resolved")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("Tbilisi Trams")
+    customer_id = page.url.rsplit("/", 1)[1]
+    assert admin.graphql("query($id: ID!) { customer(id: $id) { country } }", id=customer_id)["customer"] == {
+        "country": "GE"}
