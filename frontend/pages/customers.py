@@ -19,7 +19,8 @@ from reactpy.types import VdomDict
 from backend.schema.limits import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
-from frontend.components.countries import NOT_A_COUNTRY, country_code, country_input, country_list, country_name
+from frontend.components.countries import country_code, country_input, country_list, country_name
+from frontend.components.customer_checks import customer_form_errors
 from frontend.components.ui import (
     badge,
     changed_value,
@@ -189,11 +190,11 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
             payload["status"] = payload["status"].upper()
         payload.setdefault("name", "")
         payload.setdefault("email", "")
-        code = country_code(payload.get("country", ""))
-        if code is None:
-            form.set_errors({"country": f"“{payload['country']}” {NOT_A_COUNTRY}"})
+        errors = customer_form_errors(values)
+        if errors:
+            form.set_errors(errors)
             return
-        payload["country"] = code
+        payload["country"] = country_code(payload.get("country", ""))
         # Warned before creating: a name or email already in the CRM is shown once, then "Create anyway".
         key = (payload["name"], payload["email"])
         if same[0] != key and await look_up(*key):
@@ -218,9 +219,11 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
         # Always there, so notices coming and going never move (and so remount) the form and its typed values.
         html.div({"className": "form-notices"}, error_banner(form.problem), same_customers_notice(same[1])),
         html.form(
-            {"onSubmit": submit, "className": "form-grid", "noValidate": True},
-            field("Company name", text_input("name", required=True, autoFocus=True, onChange=on_typed(0)), err("name")),
-            field("Email", text_input("email", kind="email", onChange=on_typed(1)), err("email")),
+            {"onSubmit": submit, "onInput": form.edited, "className": "form-grid", "noValidate": True},
+            field("Company name", text_input("name", required=True, autoFocus=True, onChange=on_typed(0)), err("name"),
+                  required=True),
+            field("Email", text_input("email", kind="email", required=True, onChange=on_typed(1)), err("email"),
+                  required=True),
             field("Phone", text_input("phone", kind="tel"), err("phone")),
             field("Website", text_input("website", placeholder="https://"), err("website")),
             field("Industry", text_input("industry", list="industries"), err("industry")),

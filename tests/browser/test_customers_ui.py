@@ -197,3 +197,23 @@ def test_a_typed_country_resolves_by_name_first_and_is_shown_before_saving(admin
     customer_id = page.url.rsplit("/", 1)[1]
     assert admin.graphql("query($id: ID!) { customer(id: $id) { country } }", id=customer_id)["customer"] == {
         "country": "GE"}
+
+
+def test_required_fields_are_marked_all_missing_show_at_once_and_an_edit_clears_its_error(
+        admin: Session, shots: Path) -> None:
+    page = admin.page("/customers")
+    page.click("button:has-text('New customer')")
+    form = page.locator("[aria-label='New customer'] form")
+    email = form.locator("input[name=email]")
+    for key in ("name", "email"):
+        expect(form.locator(f"input[name={key}]")).to_have_attribute("required", "")
+        label = form.locator("label.field", has=page.locator(f"input[name={key}]"))
+        expect(label.locator(".field-required")).to_have_text(" *")
+    form.locator("input[name=country]").fill("Atlantis")
+    form.locator("button[type=submit]").click()
+    errors = form.locator(".field-error")
+    expect(errors).to_have_count(3)  # name, email and country in one submit, not one per submit
+    shot(page, shots, "customer-create-required")
+    email.fill("hello@atlantis.example")
+    expect(form.locator("label.field", has=page.locator("input[name=email]")).locator(".field-error")).to_have_count(0)
+    expect(errors).to_have_count(2)  # the others stay until their fields are edited
