@@ -153,6 +153,14 @@ def same_customers_notice(same: list[dict[str, Any]]) -> VdomDict | None:
     )
 
 
+def handover_notice(role: str, me: str, manager: str, people: list[dict[str, Any]]) -> str | None:
+    """A rep edits only the customers they manage: say so before they hand a new one to someone else."""
+    if role != "SALES_REP" or manager == me:
+        return None
+    name = next((p["name"] for p in people if p["id"] == manager), "them")
+    return f"Once created, this customer is {name}'s: you will not be able to edit it."
+
+
 @component
 def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], close: Any) -> VdomDict:
     session = use_session()
@@ -161,6 +169,10 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
     busy, set_busy = use_state(False)
     typed, set_typed = use_state(("", ""))  # name and email as typed, looked up after a pause in typing
     same, set_same = use_state((("", ""), []))  # (name, email) → the visible customers with that name or email
+    me = session.me["id"]
+    # The API offers only those the user may appoint, the user among them (listed once, as "Me").
+    first = me if any(p["id"] == me for p in people) else (people[0]["id"] if people else "")
+    manager, set_manager = use_state(first)
 
     async def look_up(name: str, email: str) -> list[dict[str, Any]]:
         try:
@@ -232,8 +244,9 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
             field("City", text_input("city"), err("city")),
             field("Country", country_input(), err("country")),
             field("Account manager",
-                  select("accountManagerId", [("", "Me"), *((p["id"], p["name"]) for p in people)]),
-                  err("accountManagerId")),
+                  select("accountManagerId", [(p["id"], "Me" if p["id"] == me else p["name"]) for p in people],
+                         manager or first, onChange=lambda e: set_manager(changed_value(e))),
+                  err("accountManagerId"), notice=handover_notice(session.me["role"], me, manager or first, people)),
             field("Status", select("status", [("draft", "Draft"), ("prospect", "Prospect"), ("active", "Active")]),
                   err("status")),
             field("Tags", text_input("tags", placeholder="rail, key account"), err("tags"), hint="Comma-separated"),
