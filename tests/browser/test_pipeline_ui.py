@@ -128,6 +128,27 @@ def test_a_lost_deal_needs_its_reason_and_cancel_puts_the_card_back(head: Sessio
     assert deal == {"lostReason": "Chose a cheaper competitor", "stage": {"name": "Lost"}}
 
 
+def test_the_close_dialogs_take_focus_and_close_with_escape_or_a_click_outside(head: Session, shots: Path) -> None:
+    page = head.page("/pipeline")
+    for outcome in ("Won", "Lost"):
+        deal_id, _, dialog = close_a_new_deal(page, outcome)
+        expect(dialog).to_be_visible()
+        focused = dialog.locator(":focus")
+        expect(focused).to_have_count(1)  # focus is in the dialog, not on the board behind it
+        expect(focused).to_have_text(f"Mark as {outcome.lower()}")
+        if outcome == "Won":
+            shot(page, shots, "pipeline-won-dialog")
+        page.keyboard.press("Escape")
+        expect(dialog).to_have_count(0)
+        here = page.locator(f"section[data-stage='New'] [data-deal='{deal_id}']")
+        expect(here.locator("select option:checked")).to_have_text("→ New")
+        here.locator("select").select_option(label=f"→ {outcome}")
+        expect(dialog).to_be_visible()
+        page.mouse.click(5, 5)  # the backdrop, outside the dialog
+        expect(dialog).to_have_count(0)
+        expect(here.locator("select option:checked")).to_have_text("→ New")
+
+
 def test_a_won_deal_is_confirmed_first(head: Session) -> None:
     page = head.page("/pipeline")
     deal_id, title, dialog = close_a_new_deal(page, "Won")
