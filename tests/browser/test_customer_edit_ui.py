@@ -99,3 +99,6 @@ def test_the_activity_form_says_what_is_wrong_with_a_duration_or_a_due_date(admi
     tasks = admin.graphql("query($id: ID!) { customer(id: $id) { activities(first: 1) { title overdue } } }",
                           id=customer["id"])
     assert tasks["customer"]["activities"][0] == {"title": "Send the offer", "overdue": True}
+    entry = page.locator(".activity", has=page.locator(".activity-title", has_text="Send the offer")).first
+    expect(entry.locator(".badge")).to_have_text("Overdue")  # as /tasks says, not "Scheduled"
+    shot(page, shots, "task-overdue-on-the-timeline")
