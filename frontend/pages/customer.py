@@ -89,7 +89,8 @@ def LogActivity(customer_id: str, done: Any) -> VdomDict:
             try:
                 payload["durationMinutes"] = int(values["durationMinutes"])  # the API says what is wrong with it
             except ValueError:
-                form.set_errors({"durationMinutes": "must be a whole number of minutes"})
+                # The API's words for any wrong duration (services/activities.py DURATION_RULE), so all read alike.
+                form.set_errors({"durationMinutes": "must be a whole number of minutes from 0 to 1440"})
                 return
         if values.get("outcome"):
             payload["outcome"] = values["outcome"].upper()

@@ -146,7 +146,7 @@ def same_customers_notice(same: list[dict[str, Any]]) -> VdomDict | None:
         return None
     return html.div(
         {"className": "notice notice-warn", "role": "status", "data-testid": "same-customers"},
-        "This customer may be already in the CRM: ",
+        "This customer may already be in the CRM: ",
         *(html.span({"key": c["id"]}, ", " if i else "", html.a({"href": f"/customers/{c['id']}"}, c["name"]),
                     f" ({c['email']})") for i, c in enumerate(same)),
         ". Open it instead, or create a new one anyway.",

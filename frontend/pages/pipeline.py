@@ -55,7 +55,12 @@ def CloseDeal(deal: dict[str, Any], stage: dict[str, Any], close: Any, cancel: A
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
-        error = await close(stage["id"], form_values(e).get("lostReason", "") if lost else None)
+        reason = form_values(e).get("lostReason", "").strip() if lost else None
+        if lost and not reason:
+            # A sentence of its own: the API's "is required to close a deal as 'Lost'" reads as a fragment here.
+            form.set_errors({"lostReason": "A reason is required to mark the deal lost."})
+            return
+        error = await close(stage["id"], reason)
         if error is not None:
             form.show(error)
 

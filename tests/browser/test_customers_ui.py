@@ -134,7 +134,7 @@ def test_creating_a_customer_that_exists_warns_and_links_to_it(admin: Session, s
     form = dialog.locator("form")
     form.locator("input[name=name]").fill(existing["name"].upper())
     warning = dialog.locator("[data-testid=same-customers]")
-    expect(warning).to_contain_text("already in the CRM")
+    expect(warning).to_contain_text("This customer may already be in the CRM")
     expect(warning.locator(f"a[href='/customers/{existing['id']}']")).to_have_text(existing["name"])
     expect(form.locator("input[name=name]")).to_have_value(existing["name"].upper())  # the form kept its values
     shot(page, shots, "customer-create-duplicate")

@@ -113,7 +113,7 @@ def test_a_lost_deal_needs_its_reason_and_cancel_puts_the_card_back(head: Sessio
     expect(dialog).to_be_visible()
     dialog.get_by_role("button", name="Mark as lost").click()
     reason = dialog.locator("label.field", has=page.locator("[name=lostReason]"))
-    expect(reason.locator(".field-error")).to_contain_text("required")
+    expect(reason.locator(".field-error")).to_have_text("A reason is required to mark the deal lost.")
     shot(page, shots, "pipeline-lost-reason")
     dialog.locator("[name=lostReason]").press("Escape")  # or Cancel
     expect(dialog).to_have_count(0)
