@@ -288,9 +288,12 @@ def assignee_rule(actor: Actor, purpose: Assignment) -> Q:
     when in none), so a record stays with the team that manages it and a task is no message to a stranger
     (issue 13); admins anyone. Support routes work to sales: contacts to anyone, tasks to salespeople and
     themselves (not to admins, marketing or other support). Marketing gives tasks only to themselves.
-    Neither appoints account managers."""
+    Neither appoints account managers, and an account manager is always a salesperson: the relationship is a
+    sales team's, and only sales teams see customers by their account manager (issue 13)."""
     require_role(actor)
     usable = Q(active=True, role__isnull=False)
+    if purpose is Assignment.ACCOUNT_MANAGER:
+        usable &= Q(role__in=list(SALES))
     if actor.role is ADMIN:
         return usable
     if actor.role in SALES:
@@ -306,6 +309,8 @@ def assignee_rule(actor: Actor, purpose: Assignment) -> Q:
 
 def assignee_limit(actor: Actor, purpose: Assignment) -> str:
     """assignee_rule in words, for the error that names the refused field."""
+    if purpose is Assignment.ACCOUNT_MANAGER and actor.role is ADMIN:
+        return "an account manager must be a salesperson (sales rep or sales head)"
     if actor.role in SALES:
         return "must be an active member of your team" if actor.team_id else "must be you: you are in no team"
     if purpose is Assignment.TASK:

@@ -371,7 +371,10 @@ async def test_a_task_needs_a_due_date_and_a_duration_is_never_negative(db):
     negative = await error(admin, LOG, input={"kind": "CALL", "title": "x", "customerId": customer["id"],
                                               "durationMinutes": -5})
     assert (negative["code"], negative["field"]) == ("BAD_USER_INPUT", "durationMinutes")
-    assert negative["message"] == "durationMinutes: must not be negative"
+    assert negative["message"] == "durationMinutes: must be a whole number of minutes from 0 to 1440"
+    too_long = await error(admin, LOG, input={"kind": "CALL", "title": "x", "customerId": customer["id"],
+                                              "durationMinutes": 1441})
+    assert too_long["message"] == negative["message"]  # one wording for every wrong duration
     assert await Activity.all().count() == 0
     # Overdue from the start is allowed (imports, catching up), and the task says it is overdue.
     late = (await ok(admin, LOG, input={"kind": "TASK", "title": "Late", "customerId": customer["id"],

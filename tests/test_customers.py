@@ -221,3 +221,19 @@ async def test_same_customers_finds_visible_namesakes_and_email_twins_before_a_d
     assert ids(await ok(admin, q)) == []
     err = await error(admin, q, n="x" * 201)
     assert (err["code"], err["field"]) == ("BAD_USER_INPUT", "name")
+
+
+async def test_an_account_manager_is_a_salesperson(db):
+    team = await make_team()
+    admin = await make_user(Role.ADMIN)
+    rep = await make_user(Role.SALES_REP, team)
+    create = "mutation($m: ID) { createCustomer(input: {name: \"N\", email: \"n@x.example\", accountManagerId: $m}) { id } }"
+    for role in (Role.MARKETING, Role.SUPPORT, Role.ADMIN):
+        other = await make_user(role)
+        err = await error(admin, create, m=str(other.id))
+        assert (err["code"], err["field"]) == ("BAD_USER_INPUT", "accountManagerId"), role
+        assert "salesperson" in err["message"]
+    picker = "query { users(first: 100, filter: {assignableFor: ACCOUNT_MANAGER}) { edges { node { role } } } }"
+    roles = {e["node"]["role"] for e in (await ok(admin, picker))["users"]["edges"]}
+    assert roles == {"SALES_REP"}  # only rep is a salesperson here
+    assert (await ok(admin, create, m=str(rep.id)))["createCustomer"]["id"]

@@ -30,6 +30,7 @@ TASK_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
 }
 OPEN_TASK = (T.NEW, T.SCHEDULED, T.RESCHEDULED)
 MAX_DURATION_MINUTES = 24 * 60
+DURATION_RULE = f"must be a whole number of minutes from 0 to {MAX_DURATION_MINUTES}"  # one wording for every wrong value
 TASK_ONLY = {"assignee_id": "assigneeId", "due_at": "dueAt", "priority": "priority"}
 
 
@@ -112,9 +113,9 @@ async def _assign(unit: Unit, activity: Activity, assignee: User) -> None:
 
 
 def _duration(minutes: int | None) -> int | None:
-    if minutes is not None and minutes < 0:
-        raise BadUserInput("durationMinutes", "must not be negative")
-    return v.integer("durationMinutes", minutes, maximum=MAX_DURATION_MINUTES)
+    if minutes is not None and not 0 <= minutes <= MAX_DURATION_MINUTES:
+        raise BadUserInput("durationMinutes", DURATION_RULE)
+    return minutes
 
 
 def _clean(data: Mapping[str, Any], kind: ActivityKind) -> dict[str, Any]:

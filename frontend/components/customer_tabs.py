@@ -26,7 +26,7 @@ from frontend.components.ui import (
 )
 from frontend.session import use_query, use_session
 
-ACTIVITY_FIELDS = "id kind title description occurredAt outcome durationMinutes dueAt taskStatus author { name }"
+ACTIVITY_FIELDS = "id kind title description occurredAt outcome durationMinutes dueAt taskStatus overdue author { name }"
 RECENT_QUERY = f"query Recent($id: ID!) {{ customer(id: $id) {{ id activities(first: 5) {{ {ACTIVITY_FIELDS} }} }} }}"
 ACTIVITIES_QUERY = f"""
 query CustomerActivities($filter: ActivityFilter, $search: String) {{
@@ -50,6 +50,13 @@ UPDATE_NOTE = "mutation UpdateNote($input: UpdateNoteInput!) { updateNote(input:
 KIND_MARKS = {"CALL": "Ca", "EMAIL": "Em", "MEETING": "Me", "NOTE": "No", "TASK": "Ta", "DEAL_UPDATE": "De"}
 
 
+def task_badge(node: dict[str, Any]) -> VdomDict | None:
+    """A task's state; an open one past its due date is Overdue (the API's `overdue`), as /tasks shows it."""
+    if node.get("overdue"):
+        return badge("Overdue", "overdue")
+    return badge(node["taskStatus"]) if node["taskStatus"] else None
+
+
 def timeline(nodes: list[dict[str, Any]]) -> VdomDict:
     def item(node: dict[str, Any]) -> VdomDict:
         details = [fmt.label(node["kind"])]
@@ -66,7 +73,7 @@ def timeline(nodes: list[dict[str, Any]]) -> VdomDict:
                 {"style": {"flex": "1"}},
                 html.div(html.strong({"className": "activity-title"}, node["title"]), " ",
                          badge(node["outcome"]) if node["outcome"] else None,
-                         badge(node["taskStatus"]) if node["taskStatus"] else None),
+                         task_badge(node)),
                 html.div({"className": "muted"}, node["description"]) if node["description"] else None,
                 html.div({"className": "when"}, fmt.moment(node["occurredAt"]), " · ", " · ".join(details)),
             ),

@@ -58,12 +58,14 @@ def field(
     hint: str | None = None,
     wide: bool = False,
     notice: str | None = None,
+    required: bool = False,
 ) -> VdomDict:
     """A labelled control; its error sits right under it (the API names the field in `field`), and a notice
     (something to look at before saving, not an error) under that."""
     return html.label(
         {"className": "field" + (" field-wide" if wide else "") + (" has-error" if error else "")},
-        html.span({"className": "field-label"}, label),
+        html.span({"className": "field-label"}, label,
+                  html.span({"className": "field-required", "aria-hidden": "true"}, " *") if required else None),
         control,
         html.span({"className": "field-error", "role": "alert"}, error) if error else None,
         html.span({"className": "field-notice", "role": "status"}, notice) if notice else None,
@@ -150,6 +152,13 @@ class FormErrors:
     def clear(self) -> None:
         self.set_errors({})
         self.set_problem(None)
+
+    def edited(self, event: Any) -> None:
+        """A form's onInput (input events bubble up from its fields): a field's error goes once the user edits
+        that field, as the message was about the value they have just replaced."""
+        name = _control(event.get("target"))[0]
+        if name in self.errors:
+            self.set_errors(lambda errors: {key: text for key, text in errors.items() if key != name})
 
 
 def use_form_errors() -> FormErrors:

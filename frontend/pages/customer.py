@@ -11,7 +11,8 @@ from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
-from frontend.components.countries import NOT_A_COUNTRY, country_code, country_input, country_list, country_name
+from frontend.components.countries import country_code, country_input, country_list, country_name
+from frontend.components.customer_checks import REQUIRED, customer_form_errors
 from frontend.components.customer_tabs import (
     ActivitiesTab,
     ContactsTab,
@@ -88,7 +89,8 @@ def LogActivity(customer_id: str, done: Any) -> VdomDict:
             try:
                 payload["durationMinutes"] = int(values["durationMinutes"])  # the API says what is wrong with it
             except ValueError:
-                form.set_errors({"durationMinutes": "must be a whole number of minutes"})
+                # The API's words for any wrong duration (services/activities.py DURATION_RULE), so all read alike.
+                form.set_errors({"durationMinutes": "must be a whole number of minutes from 0 to 1440"})
                 return
         if values.get("outcome"):
             payload["outcome"] = values["outcome"].upper()
@@ -213,12 +215,12 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
     async def submit(e: Any) -> None:
         values = form_values(e)
         typed = {key: values.get(key, "").strip() for key in draft.saved}
-        code = country_code(typed["country"])
-        if code is None:
-            form.set_errors({"country": f"“{typed['country']}” {NOT_A_COUNTRY}"})
+        errors = customer_form_errors(typed)
+        if errors:
+            form.set_errors(errors)
             return
         payload: dict[str, Any] = {key: typed[key] for key, _ in EDITABLE}
-        payload.update(country=code, description=typed["description"],
+        payload.update(country=country_code(typed["country"]), description=typed["description"],
                        tags=[t.strip() for t in typed["tags"].split(",") if t.strip()])
         payload.update(id=customer["id"], version=draft.version)
         try:
@@ -251,7 +253,7 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
         # Keyed by version: after a conflict the inputs start again from the merged values.
         if key == "country":
             return country_input(key=f"country-{draft.version}", defaultValue=draft.shown["country"])
-        return text_input(key, draft.shown[key], key=f"{key}-{draft.version}")
+        return text_input(key, draft.shown[key], key=f"{key}-{draft.version}", required=key in REQUIRED)
 
     return html.div(
         {"className": "panel", "aria-label": "Edit customer"},
@@ -265,8 +267,9 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
             error_banner(form.problem),
         ),
         html.form(
-            {"onSubmit": submit, "className": "form-grid", "noValidate": True},
-            *(field(label, control(key), form.errors.get(key), notice=clash(key)) for key, label in EDITABLE),
+            {"onSubmit": submit, "onInput": form.edited, "className": "form-grid", "noValidate": True},
+            *(field(label, control(key), form.errors.get(key), notice=clash(key), required=key in REQUIRED)
+              for key, label in EDITABLE),
             field("Tags", text_input("tags", draft.shown["tags"], key=f"tags-{draft.version}"), form.errors.get("tags"),
                   hint="Comma-separated", notice=clash("tags")),
             field("Description", html.textarea({"name": "description", "rows": 3, "aria-label": "description",

@@ -19,7 +19,8 @@ from reactpy.types import VdomDict
 from backend.schema.limits import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
-from frontend.components.countries import NOT_A_COUNTRY, country_code, country_input, country_list, country_name
+from frontend.components.countries import country_code, country_input, country_list, country_name
+from frontend.components.customer_checks import customer_form_errors
 from frontend.components.ui import (
     badge,
     changed_value,
@@ -145,11 +146,19 @@ def same_customers_notice(same: list[dict[str, Any]]) -> VdomDict | None:
         return None
     return html.div(
         {"className": "notice notice-warn", "role": "status", "data-testid": "same-customers"},
-        "This customer may be already in the CRM: ",
+        "This customer may already be in the CRM: ",
         *(html.span({"key": c["id"]}, ", " if i else "", html.a({"href": f"/customers/{c['id']}"}, c["name"]),
                     f" ({c['email']})") for i, c in enumerate(same)),
         ". Open it instead, or create a new one anyway.",
     )
+
+
+def handover_notice(role: str, me: str, manager: str, people: list[dict[str, Any]]) -> str | None:
+    """A rep edits only the customers they manage: say so before they hand a new one to someone else."""
+    if role != "SALES_REP" or manager == me:
+        return None
+    name = next((p["name"] for p in people if p["id"] == manager), "them")
+    return f"Once created, this customer is {name}'s: you will not be able to edit it."
 
 
 @component
@@ -160,6 +169,10 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
     busy, set_busy = use_state(False)
     typed, set_typed = use_state(("", ""))  # name and email as typed, looked up after a pause in typing
     same, set_same = use_state((("", ""), []))  # (name, email) → the visible customers with that name or email
+    me = session.me["id"]
+    # The API offers only those the user may appoint, the user among them (listed once, as "Me").
+    first = me if any(p["id"] == me for p in people) else (people[0]["id"] if people else "")
+    manager, set_manager = use_state(first)
 
     async def look_up(name: str, email: str) -> list[dict[str, Any]]:
         try:
@@ -189,11 +202,11 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
             payload["status"] = payload["status"].upper()
         payload.setdefault("name", "")
         payload.setdefault("email", "")
-        code = country_code(payload.get("country", ""))
-        if code is None:
-            form.set_errors({"country": f"“{payload['country']}” {NOT_A_COUNTRY}"})
+        errors = customer_form_errors(values)
+        if errors:
+            form.set_errors(errors)
             return
-        payload["country"] = code
+        payload["country"] = country_code(payload.get("country", ""))
         # Warned before creating: a name or email already in the CRM is shown once, then "Create anyway".
         key = (payload["name"], payload["email"])
         if same[0] != key and await look_up(*key):
@@ -218,9 +231,11 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
         # Always there, so notices coming and going never move (and so remount) the form and its typed values.
         html.div({"className": "form-notices"}, error_banner(form.problem), same_customers_notice(same[1])),
         html.form(
-            {"onSubmit": submit, "className": "form-grid", "noValidate": True},
-            field("Company name", text_input("name", required=True, autoFocus=True, onChange=on_typed(0)), err("name")),
-            field("Email", text_input("email", kind="email", onChange=on_typed(1)), err("email")),
+            {"onSubmit": submit, "onInput": form.edited, "className": "form-grid", "noValidate": True},
+            field("Company name", text_input("name", required=True, autoFocus=True, onChange=on_typed(0)), err("name"),
+                  required=True),
+            field("Email", text_input("email", kind="email", required=True, onChange=on_typed(1)), err("email"),
+                  required=True),
             field("Phone", text_input("phone", kind="tel"), err("phone")),
             field("Website", text_input("website", placeholder="https://"), err("website")),
             field("Industry", text_input("industry", list="industries"), err("industry")),
@@ -229,8 +244,9 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
             field("City", text_input("city"), err("city")),
             field("Country", country_input(), err("country")),
             field("Account manager",
-                  select("accountManagerId", [("", "Me"), *((p["id"], p["name"]) for p in people)]),
-                  err("accountManagerId")),
+                  select("accountManagerId", [(p["id"], "Me" if p["id"] == me else p["name"]) for p in people],
+                         manager or first, onChange=lambda e: set_manager(changed_value(e))),
+                  err("accountManagerId"), notice=handover_notice(session.me["role"], me, manager or first, people)),
             field("Status", select("status", [("draft", "Draft"), ("prospect", "Prospect"), ("active", "Active")]),
                   err("status")),
             field("Tags", text_input("tags", placeholder="rail, key account"), err("tags"), hint="Comma-separated"),

@@ -55,12 +55,20 @@ def CloseDeal(deal: dict[str, Any], stage: dict[str, Any], close: Any, cancel: A
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
-        error = await close(stage["id"], form_values(e).get("lostReason", "") if lost else None)
+        reason = form_values(e).get("lostReason", "").strip() if lost else None
+        if lost and not reason:
+            # A sentence of its own: the API's "is required to close a deal as 'Lost'" reads as a fragment here.
+            form.set_errors({"lostReason": "A reason is required to mark the deal lost."})
+            return
+        error = await close(stage["id"], reason)
         if error is not None:
             form.show(error)
 
+    # Focus starts in the dialog, on its confirm button, so Escape reaches it from the keyboard;
+    # the scrim is a sibling under the dialog, so only a click outside the dialog lands on it and cancels.
     return html.div(
         {"className": "modal-backdrop", "onKeyDown": lambda e: cancel() if e.get("key") == "Escape" else None},
+        html.div({"className": "modal-scrim", "data-testid": "modal-scrim", "onClick": lambda e: cancel()}),
         html.div(
             {"className": "modal", "role": "dialog", "aria-modal": "true", "aria-label": f"Mark {deal['title']} as {verb}"},
             html.h2(f"Mark “{deal['title']}” as {verb}"),
@@ -69,11 +77,12 @@ def CloseDeal(deal: dict[str, Any], stage: dict[str, Any], close: Any, cancel: A
             html.form(
                 {"onSubmit": submit, "noValidate": True},
                 field("Why was it lost?", html.textarea({"name": "lostReason", "rows": 3, "aria-label": "lostReason",
-                                                         "autoFocus": True, "maxLength": 500}),
+                                                         "maxLength": 500}),
                       form.errors.get("lostReason"), hint="Required: it shows in the deal's history and reports")
                 if lost else None,
                 html.div({"className": "form-actions"},
-                         html.button({"className": "btn btn-primary", "type": "submit"}, f"Mark as {verb}"),
+                         html.button({"className": "btn btn-primary", "type": "submit", "autoFocus": True},
+                                     f"Mark as {verb}"),
                          html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: cancel()},
                                      "Cancel")),
             ),

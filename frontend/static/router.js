@@ -50,6 +50,22 @@ export function bind() {
     if (!event.defaultPrevented) leaving = true; // the app's own forms prevent it and stay on the page
   }
 
+  // Native autofocus acts once per document, and this single page mounts its dialogs and forms later:
+  // an element added with autofocus is focused here, so the keyboard starts inside a dialog, not behind it.
+  const focuser = new MutationObserver((records) => {
+    for (const record of records) {
+      for (const node of record.addedNodes) {
+        if (!(node instanceof Element)) continue;
+        const target = node.matches("[autofocus]") ? node : node.querySelector("[autofocus]");
+        if (target) {
+          target.focus();
+          return;
+        }
+      }
+    }
+  });
+  focuser.observe(document.body, { childList: true, subtree: true });
+
   document.addEventListener("click", onClick);
   document.addEventListener("submit", onSubmit);
   window.addEventListener("popstate", onPopState);
@@ -79,6 +95,7 @@ export function bind() {
       }
     },
     unmount: () => {
+      focuser.disconnect();
       document.removeEventListener("click", onClick);
       document.removeEventListener("submit", onSubmit);
       window.removeEventListener("popstate", onPopState);

@@ -81,7 +81,10 @@ def test_the_activity_form_says_what_is_wrong_with_a_duration_or_a_due_date(admi
     form.locator("input[name=durationMinutes]").fill("-5")
     form.locator("button[type=submit]").click()
     duration = form.locator("label.field", has=page.locator("input[name=durationMinutes]"))
-    expect(duration.locator(".field-error")).to_have_text("must not be negative")
+    expect(duration.locator(".field-error")).to_have_text("must be a whole number of minutes from 0 to 1440")
+    form.locator("input[name=durationMinutes]").fill("1.5")
+    form.locator("button[type=submit]").click()
+    expect(duration.locator(".field-error")).to_have_text("must be a whole number of minutes from 0 to 1440")
 
     form.locator("select[name=kind]").select_option("task")
     form.locator("input[name=title]").fill("Send the offer")
@@ -99,3 +102,6 @@ def test_the_activity_form_says_what_is_wrong_with_a_duration_or_a_due_date(admi
     tasks = admin.graphql("query($id: ID!) { customer(id: $id) { activities(first: 1) { title overdue } } }",
                           id=customer["id"])
     assert tasks["customer"]["activities"][0] == {"title": "Send the offer", "overdue": True}
+    entry = page.locator(".activity", has=page.locator(".activity-title", has_text="Send the offer")).first
+    expect(entry.locator(".badge")).to_have_text("Overdue")  # as /tasks says, not "Scheduled"
+    shot(page, shots, "task-overdue-on-the-timeline")

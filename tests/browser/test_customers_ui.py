@@ -134,7 +134,7 @@ def test_creating_a_customer_that_exists_warns_and_links_to_it(admin: Session, s
     form = dialog.locator("form")
     form.locator("input[name=name]").fill(existing["name"].upper())
     warning = dialog.locator("[data-testid=same-customers]")
-    expect(warning).to_contain_text("already in the CRM")
+    expect(warning).to_contain_text("This customer may already be in the CRM")
     expect(warning.locator(f"a[href='/customers/{existing['id']}']")).to_have_text(existing["name"])
     expect(form.locator("input[name=name]")).to_have_value(existing["name"].upper())  # the form kept its values
     shot(page, shots, "customer-create-duplicate")
@@ -173,3 +173,47 @@ def test_what_a_role_may_not_do_is_not_offered(marketing: Session) -> None:
     page.click(".sidebar >> text=Pipeline")
     expect(page.locator(".deal").first).to_be_visible()
     expect(page.locator(".deal select")).to_have_count(0)
+
+
+def test_a_typed_country_resolves_by_name_first_and_is_shown_before_saving(admin: Session, shots: Path) -> None:
+    page = admin.page("/customers")
+    form = new_customer_form(page, "Tbilisi Trams", "hello@tbilisi-trams.example")
+    country = form.locator("input[name=country]")
+    resolved = form.locator("[data-testid=country-resolved]")
+    for typed, name in (("Deutschland", "Germany"), ("USA", "United States"), ("UK", "United Kingdom"),
+                        ("Turkey", "Türkiye"), ("Holland", "Netherlands"), ("GE", "Georgia")):
+        country.fill(typed)
+        expect(resolved).to_have_text(f"→ {name}")
+    country.fill("Ge")  # the start of a name, not the code of Georgia
+    expect(resolved).to_have_text("")
+    form.locator("button[type=submit]").click()
+    field = form.locator("label.field", has=page.locator("input[name=country]"))
+    expect(field.locator(".field-error")).to_contain_text("not a country")
+    country.fill("GE")
+    expect(resolved).to_have_text("→ Georgia")
+    shot(page, shots, "customer-country-resolved")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("Tbilisi Trams")
+    customer_id = page.url.rsplit("/", 1)[1]
+    assert admin.graphql("query($id: ID!) { customer(id: $id) { country } }", id=customer_id)["customer"] == {
+        "country": "GE"}
+
+
+def test_required_fields_are_marked_all_missing_show_at_once_and_an_edit_clears_its_error(
+        admin: Session, shots: Path) -> None:
+    page = admin.page("/customers")
+    page.click("button:has-text('New customer')")
+    form = page.locator("[aria-label='New customer'] form")
+    email = form.locator("input[name=email]")
+    for key in ("name", "email"):
+        expect(form.locator(f"input[name={key}]")).to_have_attribute("required", "")
+        label = form.locator("label.field", has=page.locator(f"input[name={key}]"))
+        expect(label.locator(".field-required")).to_have_text(" *")
+    form.locator("input[name=country]").fill("Atlantis")
+    form.locator("button[type=submit]").click()
+    errors = form.locator(".field-error")
+    expect(errors).to_have_count(3)  # name, email and country in one submit, not one per submit
+    shot(page, shots, "customer-create-required")
+    email.fill("hello@atlantis.example")
+    expect(form.locator("label.field", has=page.locator("input[name=email]")).locator(".field-error")).to_have_count(0)
+    expect(errors).to_have_count(2)  # the others stay until their fields are edited

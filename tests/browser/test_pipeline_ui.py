@@ -113,7 +113,7 @@ def test_a_lost_deal_needs_its_reason_and_cancel_puts_the_card_back(head: Sessio
     expect(dialog).to_be_visible()
     dialog.get_by_role("button", name="Mark as lost").click()
     reason = dialog.locator("label.field", has=page.locator("[name=lostReason]"))
-    expect(reason.locator(".field-error")).to_contain_text("required")
+    expect(reason.locator(".field-error")).to_have_text("A reason is required to mark the deal lost.")
     shot(page, shots, "pipeline-lost-reason")
     dialog.locator("[name=lostReason]").press("Escape")  # or Cancel
     expect(dialog).to_have_count(0)
@@ -126,6 +126,27 @@ def test_a_lost_deal_needs_its_reason_and_cancel_puts_the_card_back(head: Sessio
     expect(page.locator(f"section[data-stage='Lost'] [data-deal='{deal_id}']")).to_be_visible()
     deal = head.graphql("query($id: ID!) { deal(id: $id) { lostReason stage { name } } }", id=deal_id)["deal"]
     assert deal == {"lostReason": "Chose a cheaper competitor", "stage": {"name": "Lost"}}
+
+
+def test_the_close_dialogs_take_focus_and_close_with_escape_or_a_click_outside(head: Session, shots: Path) -> None:
+    page = head.page("/pipeline")
+    for outcome in ("Won", "Lost"):
+        deal_id, _, dialog = close_a_new_deal(page, outcome)
+        expect(dialog).to_be_visible()
+        focused = dialog.locator(":focus")
+        expect(focused).to_have_count(1)  # focus is in the dialog, not on the board behind it
+        expect(focused).to_have_text(f"Mark as {outcome.lower()}")
+        if outcome == "Won":
+            shot(page, shots, "pipeline-won-dialog")
+        page.keyboard.press("Escape")
+        expect(dialog).to_have_count(0)
+        here = page.locator(f"section[data-stage='New'] [data-deal='{deal_id}']")
+        expect(here.locator("select option:checked")).to_have_text("→ New")
+        here.locator("select").select_option(label=f"→ {outcome}")
+        expect(dialog).to_be_visible()
+        page.mouse.click(5, 5)  # the backdrop, outside the dialog
+        expect(dialog).to_have_count(0)
+        expect(here.locator("select option:checked")).to_have_text("→ New")
 
 
 def test_a_won_deal_is_confirmed_first(head: Session) -> None:
