@@ -33,6 +33,7 @@ class Action(str, Enum):
     CREATE_CONTACT = "createContact"
     UPDATE_CONTACT = "updateContact"
     CONVERT_CONTACT = "convertContact"
+    DELETE_CONTACT = "deleteContact"
     CREATE_LEAD = "createLead"
     UPDATE_LEAD = "updateLead"
     CONVERT_LEAD = "convertLead"
@@ -62,6 +63,7 @@ ROLE_ACTIONS: dict[Action, tuple[Role, ...]] = {
     Action.CREATE_CONTACT: (ADMIN, HEAD, REP, SUPPORT),
     Action.UPDATE_CONTACT: (ADMIN, HEAD, REP, SUPPORT),
     Action.CONVERT_CONTACT: (ADMIN, HEAD, REP, SUPPORT),
+    Action.DELETE_CONTACT: (ADMIN, HEAD),  # as customers and deals: reps and support mark them not interested
     Action.CREATE_LEAD: (ADMIN, HEAD, REP),
     Action.UPDATE_LEAD: (ADMIN, HEAD, REP),
     Action.CONVERT_LEAD: (ADMIN, HEAD, REP),

@@ -11,7 +11,7 @@ from backend import permissions
 from backend.models import Contact
 from backend.resolvers.columns import selected_columns
 from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
-from backend.schema.common import Connection, SortDirection, provided
+from backend.schema.common import Connection, Deleted, SortDirection, provided
 from backend.schema.contacts import (
     ContactFilter,
     ContactOrder,
@@ -20,6 +20,7 @@ from backend.schema.contacts import (
     ConvertContactInput,
     ConvertContactResult,
     CreateContactInput,
+    DeleteContactInput,
     SetPrimaryContactInput,
     UpdateContactInput,
 )
@@ -97,3 +98,8 @@ class ContactMutation:
         return ConvertContactResult(
             contact=done.contact, customer=done.customer, customer_created=done.customer_created  # type: ignore[arg-type]
         )
+
+    @strawberry.mutation(description="Delete a contact without history (refused for one with activities, deals or leads)")
+    async def delete_contact(self, info: Info, input: DeleteContactInput) -> Deleted:
+        deleted = await service.delete_contact(info.context.actor, input.id, input.version)
+        return Deleted(id=strawberry.ID(str(deleted)))

@@ -43,7 +43,9 @@ class ActivityType:
     description: str = strawberry.field(description="Details")
     duration_minutes: int | None = strawberry.field(description="For calls and meetings")
     outcome: Outcome | None = strawberry.field(description="positive, neutral or negative")  # type: ignore[valid-type]
-    occurred_at: datetime = strawberry.field(description="When it happened (tasks: when logged)")
+    occurred_at: datetime = strawberry.field(description="When it happened (meetings: when they start; tasks: when logged)")
+    ends_at: datetime | None = strawberry.field(description="Meetings: when they end")
+    attendees: list[str] = strawberry.field(description="Meetings: who took part (names or emails)")
     due_at: datetime | None = strawberry.field(description="Tasks: due")
     priority: Priority | None = strawberry.field(description="Tasks: priority")  # type: ignore[valid-type]
     task_status: TaskStatus | None = strawberry.field(description="Tasks: status")  # type: ignore[valid-type]
@@ -133,7 +135,15 @@ class LogActivityInput:
     description: str | None = strawberry.field(default=UNSET, description="Details")
     duration_minutes: int | None = strawberry.field(default=UNSET, description="Minutes, 0 to 1440")
     outcome: Outcome | None = strawberry.field(default=UNSET, description="positive, neutral or negative")  # type: ignore[valid-type]
-    occurred_at: datetime | None = strawberry.field(default=UNSET, description="When it happened (default: now)")
+    occurred_at: datetime | None = strawberry.field(
+        default=UNSET, description="When it happened, or when a meeting starts (default: now)"
+    )
+    ends_at: datetime | None = strawberry.field(
+        default=UNSET, description="Meetings: when it ends (after the start; sets durationMinutes)"
+    )
+    attendees: list[str] | None = strawberry.field(
+        default=UNSET, description="Meetings: who took part, names or emails (at most 50)"
+    )
     customer_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="The customer (default: the deal's or contact's customer)"
     )

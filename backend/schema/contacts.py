@@ -70,6 +70,14 @@ class ContactType:
     def allowed_statuses(self) -> list[ContactStatus]:  # type: ignore[valid-type]
         return contact_service.allowed_next(self)  # type: ignore[arg-type]
 
+    @strawberry.field(
+        description="What you may do with this contact (updateContact, convertContact, deleteContact): your "
+        "role's actions narrowed by who runs its customer. One lookup per contact: for a contact's page, not lists",
+        metadata=reads("customer_id", "owner_id", "status"),
+    )
+    async def allowed_actions(self, info: Info) -> list[str]:
+        return await contact_service.row_actions(info.context.actor, self)  # type: ignore[arg-type]
+
     @strawberry.field(description="The newest activities with this person, newest first", metadata=reads())
     async def activities(
         self,
@@ -169,6 +177,15 @@ class ConvertContactInput:
     industry: str | None = strawberry.field(default=UNSET, description="New customer: industry")
     segment: str | None = strawberry.field(default=UNSET, description="New customer: segment")
     description: str | None = strawberry.field(default=UNSET, description="New customer: brief")
+
+
+@strawberry.input(
+    description="Delete a contact entered by mistake. One with history (activities, deals or leads naming them) "
+    "is refused: mark it not interested instead"
+)
+class DeleteContactInput:
+    id: strawberry.ID = strawberry.field(description="Contact id")
+    version: int = strawberry.field(description="The version you read")
 
 
 @strawberry.type(description="What a conversion did")
