@@ -26,11 +26,14 @@ async def test_a_contact_with_history_is_refused_naming_it_and_nothing_is_writte
     c = await make_contact(admin, name="Hans Kept", customerId=customer["id"])
     await log_activity(admin, contactId=c["id"], kind="CALL")
     await log_activity(admin, contactId=c["id"])
+    lead = (await ok(admin, "mutation($input: CreateLeadInput!) { createLead(input: $input) { id } }",
+                     input={"title": "Upsell", "contactId": c["id"]}))["createLead"]
+    assert lead["id"]
     await make_deal(admin, customer["id"], contactId=c["id"])
     audits = await AuditEntry.all().count()
     refused = await error(admin, DELETE, input={"id": c["id"], "version": 1})
     assert refused["code"] == "BAD_USER_INPUT" and refused["field"] == "id"
-    assert "2 activities, 1 deal" in refused["message"] and "Not interested" in refused["message"]
+    assert "(2 activities, 1 deal, 1 lead)" in refused["message"] and "Not interested" in refused["message"]
     assert await Contact.filter(id=int(c["id"])).exists() and await AuditEntry.all().count() == audits
 
 

@@ -269,8 +269,11 @@ async def history(contact_id: int) -> dict[str, int]:
     }
 
 
+ONE = {"activities": "activity", "deals": "deal", "leads": "lead"}
+
+
 def _history_words(counts: Mapping[str, int]) -> str:
-    return ", ".join(f"{n} {kind[:-1] if n == 1 else kind}" for kind, n in counts.items() if n)
+    return ", ".join(f"{n} {ONE[kind] if n == 1 else kind}" for kind, n in counts.items() if n)
 
 
 async def delete_contact(actor: Actor, raw_id: Any, version: int | None) -> int:
@@ -290,8 +293,8 @@ async def delete_contact(actor: Actor, raw_id: Any, version: int | None) -> int:
         if any(on_record.values()):
             raise BadUserInput(
                 "id",
-                f"{contact.name} has history ({_history_words(on_record)}): deleting would leave it without its "
-                "person. Mark the contact Not interested instead; it keeps the history",
+                f"{contact.name} has history ({_history_words(on_record)}): deleting would leave that history "
+                "without its person. Mark the contact Not interested instead, which keeps it",
             )
         await contact.delete()
         await _refresh_search(customer_id)

@@ -26,7 +26,8 @@ from frontend.components.ui import (
 )
 from frontend.session import use_query, use_session
 
-ACTIVITY_FIELDS = "id kind title description occurredAt outcome durationMinutes dueAt taskStatus overdue author { name }"
+ACTIVITY_FIELDS = ("id kind title description occurredAt endsAt attendees outcome durationMinutes dueAt taskStatus overdue "
+                   "author { name } contact { id name } deal { id title }")
 RECENT_QUERY = f"query Recent($id: ID!) {{ customer(id: $id) {{ id activities(first: 5) {{ {ACTIVITY_FIELDS} }} }} }}"
 ACTIVITIES_QUERY = f"""
 query CustomerActivities($filter: ActivityFilter, $search: String) {{
@@ -66,6 +67,13 @@ def timeline(nodes: list[dict[str, Any]]) -> VdomDict:
             details.append(f"by {node['author']['name']}")
         if node["dueAt"]:
             details.append(f"due {fmt.moment(node['dueAt'])}")
+        if node["attendees"]:
+            details.append("with " + ", ".join(node["attendees"]))
+        links = [html.a({"href": f"/contacts/{node['contact']['id']}", "key": "c"}, node["contact"]["name"])
+                 if node["contact"] else None,
+                 html.a({"href": f"/deals/{node['deal']['id']}", "key": "d"}, node["deal"]["title"])
+                 if node["deal"] else None]
+        when = fmt.moment(node["occurredAt"]) + (f"–{fmt.moment(node['endsAt'])[-5:]}" if node["endsAt"] else "")
         return html.li(
             {"key": node["id"], "className": "activity"},
             html.span({"className": "kind", "title": fmt.label(node["kind"])}, KIND_MARKS.get(node["kind"], "•")),
@@ -75,7 +83,8 @@ def timeline(nodes: list[dict[str, Any]]) -> VdomDict:
                          badge(node["outcome"]) if node["outcome"] else None,
                          task_badge(node)),
                 html.div({"className": "muted"}, node["description"]) if node["description"] else None,
-                html.div({"className": "when"}, fmt.moment(node["occurredAt"]), " · ", " · ".join(details)),
+                html.div({"className": "when"}, when, " · ", " · ".join(details),
+                         *[part for link in links if link for part in (" · ", link)]),
             ),
         )
 
