@@ -58,7 +58,9 @@ def task_badge(node: dict[str, Any]) -> VdomDict | None:
     return badge(node["taskStatus"]) if node["taskStatus"] else None
 
 
-def timeline(nodes: list[dict[str, Any]]) -> VdomDict:
+def timeline(nodes: list[dict[str, Any]], on_contact_page: bool = False) -> VdomDict:
+    """Activities newest first; each links its contact (not on that contact's own page) and its deal."""
+
     def item(node: dict[str, Any]) -> VdomDict:
         details = [fmt.label(node["kind"])]
         if node["durationMinutes"]:
@@ -70,7 +72,7 @@ def timeline(nodes: list[dict[str, Any]]) -> VdomDict:
         if node["attendees"]:
             details.append("with " + ", ".join(node["attendees"]))
         links = [html.a({"href": f"/contacts/{node['contact']['id']}", "key": "c"}, node["contact"]["name"])
-                 if node["contact"] else None,
+                 if node["contact"] and not on_contact_page else None,
                  html.a({"href": f"/deals/{node['deal']['id']}", "key": "d"}, node["deal"]["title"])
                  if node["deal"] else None]
         when = fmt.moment(node["occurredAt"]) + (f"–{fmt.moment(node['endsAt'])[-5:]}" if node["endsAt"] else "")
@@ -201,7 +203,8 @@ def ContactsTab(customer_id: str, runs_customer: bool) -> VdomDict:
             html.tbody(*(
                 html.tr(
                     {"key": c["id"]},
-                    html.td(html.strong(c["name"]), " ", badge("Primary", "primary") if c["isPrimary"] else None),
+                    html.td(html.a({"href": f"/contacts/{c['id']}", "className": "row-link"}, c["name"]), " ",
+                            badge("Primary", "primary") if c["isPrimary"] else None),
                     html.td(c["jobTitle"]), html.td(c["department"]),
                     html.td(html.a({"href": f"mailto:{c['email']}"}, c["email"])), html.td(c["phone"]),
                     html.td(html.button({"className": "btn btn-small", "type": "button",

@@ -281,9 +281,10 @@ def ContactPage(contact_id: str) -> VdomDict:
         DeleteContact(contact, lambda: set_panel(None), lambda: move("NOT_INTERESTED")) if panel == "delete" else None,
         html.div(
             {"className": "grid-2"},
-            html.div({"className": "card"}, html.h2("Timeline"),
-                     timeline(activities) if activities else empty(
-                         "Nothing logged with this person yet.", "Use “Log activity” to record a call or a meeting.")),
-            html.div({"className": "card"}, html.h2("Details"), facts(contact)),
+            html.div(html.div({"className": "card"}, html.h2("Timeline"),
+                              timeline(activities, on_contact_page=True) if activities else empty(
+                                  "Nothing logged with this person yet.",
+                                  "Use “Log activity” to record a call or a meeting."))),
+            html.div(html.div({"className": "card"}, html.h2("Details"), facts(contact))),
         ),
     )

@@ -105,8 +105,8 @@ def contact_row(node: dict[str, Any]) -> list[Any]:
                   " ", badge("Primary", "primary") if node["isPrimary"] else None)
         if customer else html.span({"className": "muted"}, "No customer"),
         node["jobTitle"] or "–",
-        html.a({"href": f"mailto:{node['email']}"}, node["email"]) if node["email"] else "–",
-        node["phone"] or "–",
+        html.div(html.a({"href": f"mailto:{node['email']}"}, node["email"]),
+                 html.div({"className": "muted"}, node["phone"]) if node["phone"] else None),
         badge(node["status"]),
         node["owner"]["name"] if node["owner"] else html.span({"className": "muted"}, "Nobody"),
     ]
@@ -130,7 +130,7 @@ def ContactsPage() -> VdomDict:
         body = (empty("No contacts match this view.", "Change the search or clear the filters.") if filtered
                 else empty("No contacts yet.", "Add a person with “New contact”, or on a customer's Contacts tab."))
     else:
-        body = card_table("Contacts", ("Name", "Customer", "Job title", "Email", "Phone", "Status", "Owner"),
+        body = card_table("Contacts", ("Name", "Customer", "Job title", "Email and phone", "Status", "Owner"),
                           [contact_row(n) for n in nodes], [n["id"] for n in nodes], stale=listing.loading)
     return html.div(
         {"className": "page"},
@@ -155,7 +155,7 @@ def ContactsPage() -> VdomDict:
                    onChange=lambda e: view.apply(status=changed_value(e))),
             select("owner", owner_options(people(who.data, "users"), session.me["id"], "Any owner"),
                    params.get("owner", ""), onChange=lambda e: view.apply(owner=changed_value(e))),
-            select("customer", [("", "With or without customer"), ("yes", "At a customer"), ("no", "No customer yet")],
+            select("customer", [("", "Any customer"), ("yes", "At a customer"), ("no", "No customer yet")],
                    params.get("customer", ""), onChange=lambda e: view.apply(customer=changed_value(e))),
             html.button({"className": "btn btn-link", "type": "button",
                          "onClick": lambda e: view.apply(**{k: None for k in keys})}, "Clear filters")

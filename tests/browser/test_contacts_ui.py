@@ -18,6 +18,8 @@ LOG = "mutation($input: LogActivityInput!) { logActivity(input: $input) { id } }
 CONTACT = "query($id: ID!) { contact(id: $id) { name phone status customer { name } } }"
 MANAGED = """query($me: ID!) { customers(first: 1, filter: {accountManagerId: [$me]}) {
   edges { node { id name contacts { id name } } } } }"""
+WITH_DEALS = """{ deals(first: 1, filter: {stageKind: [OPEN]}) {
+  edges { node { id title customer { id contacts { id name } } } } } }"""
 ACTIVE = '{ customers(first: 1, filter: {status: [ACTIVE]}) { edges { node { contacts { id name } } } } }'
 
 
@@ -148,3 +150,20 @@ def test_a_meeting_with_start_end_and_attendees_and_a_live_call_reach_the_timeli
     admin.graphql(LOG, input={"kind": "CALL", "title": "Follow-up call from the office", "contactId": contact["id"]})
     expect(page.locator(".timeline")).to_contain_text("Follow-up call from the office")
     shot_sizes(page, shots, "contact-timeline")
+
+
+def test_the_customer_log_form_links_a_contact_and_a_deal(admin: Session) -> None:
+    found = admin.graphql(WITH_DEALS)["deals"]["edges"][0]["node"]
+    customer = found["customer"]
+    page = admin.page(f"/customers/{customer['id']}?tab=activities")
+    page.click("button:has-text('Log activity')")
+    form = page.locator("[aria-label='Log activity'] form")
+    form.locator("select[name=kind]").select_option("email")
+    form.locator("input[name=title]").fill("Sent the revised offer")
+    form.locator("select[name=contactId]").select_option(label=customer["contacts"][0]["name"])
+    form.locator("select[name=dealId]").select_option(label=found["title"])
+    form.locator("button[type=submit]").click()
+    item = page.locator(".timeline li").filter(has_text="Sent the revised offer")
+    expect(item.get_by_role("link", name=customer["contacts"][0]["name"])).to_have_attribute(
+        "href", f"/contacts/{customer['contacts'][0]['id']}")
+    expect(item.get_by_role("link", name=found["title"])).to_have_attribute("href", f"/deals/{found['id']}")
