@@ -45,6 +45,7 @@ query LeadPeople {{
   users(first: {MAX_FIRST}) {{ edges {{ node {{ id name }} }} }}
   assignable: users(first: {MAX_FIRST}, filter: {{assignableFor: OWNER}}) {{ edges {{ node {{ id name }} }} }}
 }}"""
+LEAD_QUERY = f"query OneLead($id: ID!) {{ lead(id: $id) {{ {LEAD_FIELDS} }} }}"
 CREATE_LEAD = "mutation CreateLead($input: CreateLeadInput!) { createLead(input: $input) { id } }"
 UPDATE_LEAD = f"mutation UpdateLead($input: UpdateLeadInput!) {{ updateLead(input: $input) {{ {LEAD_FIELDS} }} }}"
 CONVERT_LEAD = """
@@ -327,21 +328,27 @@ def LeadsPage() -> VdomDict:
     view = use_list_view("/leads")
     params = view.params
     creating, set_creating = use_state(False)
-    open_id, set_open_id = use_state(None)
     message, set_message = use_state("")
+    open_id = params.get("lead", "")  # the open lead is part of the address, so a link can open it
     listing = use_query(LEADS_QUERY, lead_variables(params))
+    opened = use_query(LEAD_QUERY, {"id": open_id}, skip=not open_id)
     who = use_query(PEOPLE_QUERY)
     assignable = people(who.data, "assignable")
     me = session.me["id"]
 
+    def show(lead_id: str | None) -> None:
+        set_message("")
+        view.apply(lead=lead_id, after=params.get("after"))  # the list stays on its page
+
     def saved(text: str) -> None:
         set_message(text)
         listing.reload()
+        opened.reload()
 
     def created(lead_id: str) -> None:
         set_creating(False)
-        set_open_id(lead_id)
-        saved("Lead created.")
+        show(lead_id)
+        set_message("Lead created.")
 
     data = (listing.data or {}).get("leads")
     nodes = [e["node"] for e in data["edges"]] if data else []
@@ -356,13 +363,15 @@ def LeadsPage() -> VdomDict:
         body = card_table(
             "Leads", ("Lead", "Company", "Contact", "Source", "Status", "Owner", "Created"),
             [(html.button({"className": "btn-link row-link", "type": "button",
-                           "onClick": lambda e, i=n["id"]: set_open_id(i)}, n["title"]),
-              company(n), n["contact"]["name"] if n["contact"] else "–", n["source"] or "–", badge(n["status"]),
+                           "onClick": lambda e, i=n["id"]: show(i)}, n["title"]),
+              company(n),
+              html.a({"href": f"/contacts/{n['contact']['id']}"}, n["contact"]["name"]) if n["contact"] else "–",
+              n["source"] or "–", badge(n["status"]),
               n["owner"]["name"] if n["owner"] else html.span({"className": "muted"}, "Nobody"),
               fmt.day(n["createdAt"])) for n in nodes],
             [n["id"] for n in nodes], stale=listing.loading,
         )
-    selected = next((n for n in nodes if n["id"] == open_id), None)
+    selected = (opened.data or {}).get("lead") if open_id else None
     return html.div(
         {"className": "page"},
         html.div(
@@ -377,8 +386,8 @@ def LeadsPage() -> VdomDict:
         ),
         html.div({"className": "notice notice-ok", "role": "status"}, message) if message else None,
         CreateLead(assignable, created, lambda: set_creating(False)) if creating else None,
-        LeadPanel(selected, assignable, saved, lambda: set_open_id(None), key=f"lead-{selected['id']}")
-        if selected else None,
+        LeadPanel(selected, assignable, saved, lambda: show(None), key=f"lead-{selected['id']}")
+        if selected and selected["id"] == open_id else error_banner(opened.error) if open_id else None,
         html.div({"className": "toolbar"},
                  SearchInput(params.get("q", ""), lambda text: view.apply(q=text or None), "Search leads",
                              "Search title or company…")),

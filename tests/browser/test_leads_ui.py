@@ -1,6 +1,7 @@
 """/leads in Chromium: a rep captures a lead, qualifies it, edits it and converts it into a customer and a deal
 in one step; lost asks why; search and filters narrow the list and say what to do when nothing matches;
-marketing reads leads but is offered no control, and the API refuses them too."""
+marketing reads leads but is offered no control, and the API refuses them too. The open lead is in the
+address (?lead=ID), so a link opens it."""
 
 from __future__ import annotations
 
@@ -75,6 +76,9 @@ def test_marking_a_lead_lost_asks_why(rep: Session) -> None:
     page.get_by_role("dialog", name="New lead").locator("input[name=title]").fill("Dock doors – Harbor Eleven")
     page.get_by_role("dialog", name="New lead").locator("button[type=submit]").click()
     panel = page.get_by_role("dialog", name="Lead Dock doors – Harbor Eleven")
+    expect(page).to_have_url(re.compile(r"/leads\?lead=\d+$"))  # a link to the open lead
+    page.reload()
+    expect(panel).to_be_visible()
     panel.get_by_role("button", name="Mark lost").click()
     why = panel.locator("form[aria-label='Why lost']")
     why.locator("button[type=submit]").click()
