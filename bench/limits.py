@@ -25,7 +25,7 @@ from backend.graphql.documents import document_caches
 from backend.graphql.errors import MaskUnexpectedErrors
 from backend.graphql.limits import limit_extensions
 from backend.reads.loaders import Loaders
-from backend.schema.common import Connection
+from backend.reads.paging import Connection
 from backend.schema.customers import CustomerOrder, CustomerType
 from bench.documents import NESTED
 
