@@ -7,7 +7,7 @@ from typing import Any
 from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
 
-from backend.schema.limits import MAX_FIRST
+from backend.reads.paging import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.listing import SearchInput, card_table, owner_options, pager, people, use_list_view
