@@ -128,7 +128,9 @@ def ContactsPage() -> VdomDict:
         body: VdomDict = error_banner(listing.error) if listing.error else loading("Loading contacts…")
     elif not nodes:
         body = (empty("No contacts match this view.", "Change the search or clear the filters.") if filtered
-                else empty("No contacts yet.", "Add a person with “New contact”, or on a customer's Contacts tab."))
+                else empty("No contacts yet.", "Add a person with “New contact”, or on a customer's Contacts tab."
+                           if session.can("createContact") else "People at customers appear here once sales or "
+                           "support add them."))
     else:
         body = card_table("Contacts", ("Name", "Customer", "Job title", "Email and phone", "Status", "Owner"),
                           [contact_row(n) for n in nodes], [n["id"] for n in nodes], stale=listing.loading)

@@ -358,7 +358,8 @@ def LeadsPage() -> VdomDict:
     elif not nodes:
         body = (empty("No leads match this view.", "Change the search or clear the filters.") if filtered
                 else empty("No leads yet.", "Capture the first one with “New lead”: a name from a call, a fair or a "
-                           "web form is enough."))
+                           "web form is enough." if session.can("createLead") else "Leads the sales team captures "
+                           "appear here."))
     else:
         body = card_table(
             "Leads", ("Lead", "Company", "Contact", "Source", "Status", "Owner", "Created"),
