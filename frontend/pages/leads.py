@@ -74,12 +74,15 @@ def company(lead: dict[str, Any]) -> Any:
 def CreateLead(assignable: list[dict[str, Any]], done: Any, close: Any) -> VdomDict:
     session = use_session()
     form = use_form_errors()
+    customer, set_customer = use_state(None)  # an existing customer, for more business with them
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
         values = form_values(e)
         payload = {k: v.strip() for k, v in values.items() if v.strip()}
         payload.setdefault("title", "")
+        if customer:
+            payload["customerId"] = customer["id"]
         try:
             created = (await gql.execute(session.actor, CREATE_LEAD, input=payload))["createLead"]
         except gql.GqlError as error:
@@ -97,7 +100,9 @@ def CreateLead(assignable: list[dict[str, Any]], done: Any, close: Any) -> VdomD
             {"onSubmit": submit, "onInput": form.edited, "className": "form-grid", "noValidate": True},
             field("Title", text_input("title", autoFocus=True, placeholder="e.g. Fleet maintenance for 40 trucks"),
                   form.errors.get("title"), required=True),
-            field("Company", text_input("companyName"), form.errors.get("companyName")),
+            field("Company", text_input("companyName"), form.errors.get("companyName"), hint="A company not in the CRM yet")
+            if not customer else None,
+            field("Or an existing customer", CustomerPicker(customer, set_customer), form.errors.get("customerId")),
             field("Source", text_input("source", placeholder="Web form, referral, fair…"), form.errors.get("source")),
             field("Owner", select("ownerId", owner_options(assignable, me), me), form.errors.get("ownerId"))
             if assignable else None,
@@ -349,6 +354,7 @@ def LeadsPage() -> VdomDict:
         set_creating(False)
         show(lead_id)
         set_message("Lead created.")
+        listing.reload()
 
     data = (listing.data or {}).get("leads")
     nodes = [e["node"] for e in data["edges"]] if data else []

@@ -119,3 +119,21 @@ def test_marketing_reads_leads_without_controls_and_the_api_refuses_them(marketi
     answer = marketing.context.request.post(f"{marketing.server}/graphql", data={
         "query": "mutation { createLead(input: {title: \"Sneaky\"}) { id } }"}).json()
     assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_an_upsell_lead_is_linked_to_an_existing_customer(rep: Session) -> None:
+    customer = rep.graphql('{ customers(first: 1, search: "Atlas") { edges { node { id name } } } }')[
+        "customers"]["edges"][0]["node"]
+    page = rep.page("/leads")
+    page.click("button:has-text('+ New lead')")
+    form = page.get_by_role("dialog", name="New lead")
+    form.locator("input[name=title]").fill(f"Second plant – {customer['name']}")
+    form.locator("input[aria-label='Find customer']").fill(customer["name"])
+    form.get_by_role("button", name=re.compile(re.escape(customer["name"]))).first.click()
+    expect(form.locator(".picked")).to_contain_text(customer["name"])
+    expect(form.locator("input[name=companyName]")).to_have_count(0)
+    form.locator("button[type=submit]").click()
+    panel = page.get_by_role("dialog", name=f"Lead Second plant – {customer['name']}")
+    expect(panel).to_be_visible()
+    row = page.locator("table[aria-label=Leads] tbody tr").filter(has_text=f"Second plant – {customer['name']}")
+    expect(row.get_by_role("link", name=customer["name"])).to_have_attribute("href", f"/customers/{customer['id']}")
