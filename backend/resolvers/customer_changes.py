@@ -10,13 +10,13 @@ import strawberry
 
 from backend import permissions, topics
 from backend.auth.actor import Actor
-from backend.events import Event
+from backend.events import CustomerDeleted, CustomerRemoved, CustomerUpdated
 from backend.models import Customer
 from backend.resolvers.loaders import Loaders
 from backend.schema.context import Info
 from backend.schema.customer_changes import CustomerChangeEvent, CustomerChangeKind
 from backend.services import customers as customer_service
-from backend.services.removals import REMOVED, saw
+from backend.services.removals import saw
 from backend.streams import FanOut, listen, subscriber
 
 customer_fan_out = FanOut()
@@ -28,17 +28,16 @@ class SeenCustomer:
     loaders: Loaders
 
 
-async def _customer_as_seen_by(actor: Actor, event: Event) -> SeenCustomer:
-    customer_id = int(event.payload["id"])
+async def _customer_as_seen_by(actor: Actor, change: CustomerUpdated | CustomerDeleted | CustomerRemoved) -> SeenCustomer:
+    customer_id = change.id
     loaders = Loaders(actor)
-    customer = None if event.kind == "deleted" else (
-        await Customer.filter(permissions.customer_rule(actor), id=customer_id).first()
-    )
+    deleted = isinstance(change, CustomerDeleted)
+    customer = None if deleted else await Customer.filter(permissions.customer_rule(actor), id=customer_id).first()
     if customer is not None:
         loaders.customer.prime(customer.id, customer)
         kind = CustomerChangeKind.UPDATED
     else:
-        kind = CustomerChangeKind.DELETED if event.kind == "deleted" else CustomerChangeKind.HIDDEN
+        kind = CustomerChangeKind.DELETED if deleted else CustomerChangeKind.HIDDEN
     change = CustomerChangeEvent(
         kind=kind, customer_id=strawberry.ID(str(customer_id)), customer=customer  # type: ignore[arg-type]
     )
@@ -59,10 +58,13 @@ class CustomerSubscription:
             actor = context.actor
             audience = permissions.audience(actor)
             async for event in events:
-                if event.kind == REMOVED and not saw(actor, event):
+                change = event.data
+                if not isinstance(change, CustomerUpdated | CustomerDeleted | CustomerRemoved):
+                    continue
+                if isinstance(change, CustomerRemoved) and not saw(actor, change):
                     continue  # the change hid the customer from other teams, not from this subscriber
                 seen = await customer_fan_out.once(
-                    (event.id, audience), lambda event=event: _customer_as_seen_by(actor, event)
+                    (event.id, audience), lambda change=change: _customer_as_seen_by(actor, change)
                 )
                 context.loaders = seen.loaders
                 yield seen.change
