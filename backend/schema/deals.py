@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
+from backend.interop.tortoise import joined
 from backend.models import StageKind as StageKindModel
 from backend.resolvers.columns import reads
 from backend.schema.common import AmountRange, BigInt, DateRange, DateTimeRange, Money, SortDirection
@@ -81,7 +82,7 @@ class DealStageChangeType:
 
 async def stage_of(deal: object, info: Info) -> StageType:
     """The deal's stage: already joined when the deal came through a loader, else batched."""
-    return deal.__dict__.get("_stage") or await info.context.loaders.stage.load(deal.stage_id)  # type: ignore[attr-defined]
+    return joined(deal, "stage") or await info.context.loaders.stage.load(deal.stage_id)  # type: ignore[attr-defined]
 
 
 @strawberry.type(name="Deal", description="An opportunity with a customer, moving through a pipeline")

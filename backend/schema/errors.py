@@ -6,9 +6,9 @@ import logging
 import uuid
 
 from graphql import GraphQLError, VariableDefinitionNode
-from strawberry.extensions import MaskErrors
 
 from backend.errors import CrmError
+from backend.interop.strawberry import MaskErrorsWithHooks
 from backend.schema.limits import explain_token_limit
 
 log = logging.getLogger("crm.errors")
@@ -26,21 +26,15 @@ def variable_of(error: GraphQLError) -> str | None:
     return node.variable.name.value if isinstance(node, VariableDefinitionNode) else None
 
 
-class MaskUnexpectedErrors(MaskErrors):
+class MaskUnexpectedErrors(MaskErrorsWithHooks):
     """Masks unexpected errors; also states graphql-core's token-limit refusal in the contract's terms."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message="Internal error")
 
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+    def prepare(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         query = self.execution_context.query
-        return super()._process_errors([_with_code(explain_token_limit(error, query)) for error in errors])
-
-    def _process_result(self, result: object) -> None:
-        # Strawberry checks against a runtime Protocol first (about 15 µs); every live event of every
-        # subscriber passes here, nearly always without errors.
-        if getattr(result, "errors", None):
-            super()._process_result(result)
+        return [_with_code(explain_token_limit(error, query)) for error in errors]
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = uuid.uuid4().hex[:16]
