@@ -133,6 +133,10 @@ class Query:
         return "ok"
 
     @strawberry.field
+    def twice(self, n: int) -> int:
+        return 2 * n
+
+    @strawberry.field
     def broken(self) -> str:
         raise ValueError("secret detail")
 
@@ -210,3 +214,13 @@ def test_the_token_limit_is_told_only_by_its_message() -> None:
     with pytest.raises(GraphQLSyntaxError) as other:
         parse("{ a b ")
     assert graphql_core.token_limit(other.value) is None
+
+
+async def test_a_bad_variable_is_located_at_its_definition() -> None:
+    schema = strawberry.Schema(query=Query)
+    for variables in ({}, {"n": "seven"}):
+        result = await schema.execute("query($n: Int!) { twice(n: $n) }", variable_values=variables)
+        (error,) = result.errors or []
+        assert graphql_core.variable_of(error) == "n" and error.original_error is not None
+    (other,) = (await schema.execute("{ broken }")).errors or []
+    assert graphql_core.variable_of(other) is None

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import uuid
 
-from graphql import GraphQLError, VariableDefinitionNode
+from graphql import GraphQLError
 
 from backend.errors import CrmError
+from backend.interop.graphql_core import variable_of
 from backend.interop.strawberry import MaskErrorsWithHooks
 from backend.schema.limits import explain_token_limit
 
@@ -17,13 +18,6 @@ log = logging.getLogger("crm.errors")
 def is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
     return original is not None and not isinstance(original, CrmError) and variable_of(error) is None
-
-
-def variable_of(error: GraphQLError) -> str | None:
-    """The variable a request's `variables` gave no or a wrong value for (graphql-core locates these errors
-    at the variable's definition and keeps the coercion error as the original)."""
-    node = error.nodes[0] if error.nodes else None
-    return node.variable.name.value if isinstance(node, VariableDefinitionNode) else None
 
 
 class MaskUnexpectedErrors(MaskErrorsWithHooks):
