@@ -7,10 +7,11 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, Conflict
-from backend.events import (
+from backend.live import topics
+from backend.live.events import (
     ActivityAdded,
     DealCreated,
     DealDeleted,

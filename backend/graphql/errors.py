@@ -8,9 +8,9 @@ import uuid
 from graphql import GraphQLError
 
 from backend.errors import CrmError
+from backend.graphql.limits import explain_token_limit
 from backend.interop.graphql_core import variable_of
 from backend.interop.strawberry import MaskErrorsWithHooks
-from backend.schema.limits import explain_token_limit
 
 log = logging.getLogger("crm.errors")
 

@@ -18,8 +18,8 @@ from contextlib import asynccontextmanager
 from urllib.parse import urlparse
 
 from backend.breaker import Breaker
-from backend.broadcast_redis import CONNECT_TIMEOUT, HEALTH_INTERVAL, Backend, MemoryBackend, RedisBackend
-from backend.events import Event
+from backend.live.broadcast_redis import CONNECT_TIMEOUT, HEALTH_INTERVAL, Backend, MemoryBackend, RedisBackend
+from backend.live.events import Event
 
 log = logging.getLogger("crm.broadcast")
 

@@ -19,8 +19,8 @@ from enum import Enum, StrEnum
 from functools import cache, cached_property
 from typing import Any, ClassVar, Protocol, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from backend import topics
-from backend.topics import Family
+from backend.live import topics
+from backend.live.topics import Family
 
 Audiences = list[list[object]]  # permissions.audience() tuples, as JSON carries them (sorted lists)
 

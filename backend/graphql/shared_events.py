@@ -18,7 +18,7 @@ from graphql import ExecutionResult, OperationType
 
 from backend import permissions
 from backend.interop.strawberry import CoreExecutionContext
-from backend.streams import FanOut
+from backend.resolvers.streams import FanOut
 
 event_results = FanOut(keep=1024)
 
