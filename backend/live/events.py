@@ -16,7 +16,7 @@ import uuid
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
 from enum import Enum, StrEnum
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any, ClassVar, Protocol, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from backend.live import topics
@@ -285,9 +285,14 @@ class Event:
         return cls(topic=topic, kind=data["kind"], payload=data["payload"], id=data.get("id") or uuid.uuid4().hex)
 
 
-@cache
+_HINTS: dict[type[Payload], dict[str, Any]] = {}
+
+
 def _hints(cls: type[Payload]) -> dict[str, Any]:
-    return {f.name: get_type_hints(cls)[f.name] for f in fields(cls)}  # type: ignore[arg-type]
+    """Each field's type, worked out once per class (annotations are strings until resolved)."""
+    if cls not in _HINTS:
+        _HINTS[cls] = {f.name: get_type_hints(cls)[f.name] for f in fields(cls)}  # type: ignore[arg-type]
+    return _HINTS[cls]
 
 
 def _encode(data: Payload) -> dict[str, Any]:

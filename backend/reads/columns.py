@@ -113,7 +113,7 @@ async def fetch(query: QuerySet[M], columns: Columns, *joined: str) -> list[M]:
     related = {
         name: field_of(model, name).related_model  # type: ignore[attr-defined]
         for name in joined
-        if field_of(model, name).source_field in columns  # type: ignore[attr-defined]
+        if field_of(model, name).source_field in columns
     }
     rows = await query.values(*columns, *(f"{name}__{c}" for name, other in related.items()
                                           for c in columns_of(other)))

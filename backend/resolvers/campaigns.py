@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -145,9 +146,7 @@ class CampaignSubscription:
                 if not isinstance(engaged := event.data, Engaged):
                     continue
                 # One object per event for every dashboard: their executions of it are shared too.
-                yield await engagement_fan_out.once(
-                    event.id, lambda engaged=engaged: _engagement_event(campaign.id, engaged)
-                )
+                yield await engagement_fan_out.once(event.id, partial(_engagement_event, campaign.id, engaged))
 
 
 async def _engagement_event(campaign_id: int, engaged: Engaged) -> CampaignEngagementEvent:

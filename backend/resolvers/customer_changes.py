@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from functools import partial
 
 import strawberry
 
@@ -29,10 +30,10 @@ class SeenCustomer:
     loaders: Loaders
 
 
-async def _customer_as_seen_by(actor: Actor, change: CustomerUpdated | CustomerDeleted | CustomerRemoved) -> SeenCustomer:
-    customer_id = change.id
+async def _customer_as_seen_by(actor: Actor, heard: CustomerUpdated | CustomerDeleted | CustomerRemoved) -> SeenCustomer:
+    customer_id = heard.id
     loaders = Loaders(actor)
-    deleted = isinstance(change, CustomerDeleted)
+    deleted = isinstance(heard, CustomerDeleted)
     customer = None if deleted else await Customer.filter(permissions.customer_rule(actor), id=customer_id).first()
     if customer is not None:
         loaders.customer.prime(customer.id, customer)
@@ -64,9 +65,7 @@ class CustomerSubscription:
                     continue
                 if isinstance(change, CustomerRemoved) and not saw(actor, change):
                     continue  # the change hid the customer from other teams, not from this subscriber
-                seen = await customer_fan_out.once(
-                    (event.id, audience), lambda change=change: _customer_as_seen_by(actor, change)
-                )
+                seen = await customer_fan_out.once((event.id, audience), partial(_customer_as_seen_by, actor, change))
                 context.loaders = seen.loaders
                 yield seen.change
                 if seen.change.customer is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 
 import strawberry
 
@@ -127,7 +128,7 @@ class LiveSubscription:
             async for event in events:
                 if not isinstance(change := event.data, DealEvent):
                     continue
-                changes = await deal_fan_out.once((event.id, audience), lambda change=change: _deal_as_seen_by(actor, change))
+                changes = await deal_fan_out.once((event.id, audience), partial(_deal_as_seen_by, actor, change))
                 for seen in changes:
                     if seen.deal is not None and not matches(filter, seen.deal):
                         continue
@@ -149,7 +150,7 @@ class LiveSubscription:
                 if not isinstance(timeline, ActivityAdded):
                     continue
                 activity, loaders = await activity_fan_out.once(
-                    (event.id, audience), lambda added=timeline: _activity_as_seen_by(actor, added)
+                    (event.id, audience), partial(_activity_as_seen_by, actor, timeline)
                 )
                 if activity is None:
                     continue  # the customer, or this activity, is no longer visible to this audience
