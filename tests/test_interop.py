@@ -20,6 +20,7 @@ from graphql import (
 )
 from strawberry.types import Info
 from tortoise import connections
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import IncompleteInstanceError
 from tortoise.transactions import in_transaction
 
@@ -87,6 +88,14 @@ async def test_rows_from_hand_written_sql_convert_as_queries_do(db: str) -> None
     whole = await connections.get("default").execute_query_dict('SELECT * FROM "stage" WHERE "id" = ' + str(stage.id))
     built = tortoise.from_db_row(Stage, whole[0])
     assert (built.id, built.kind, built.name, built.__dict__["_partial"]) == (stage.id, StageKind.LOST, stage.name, False)
+
+
+async def test_compiled_statements_are_kept_per_connection_name_and_table(db: str) -> None:
+    stage = await a_stage()
+    await stage.save(update_fields=["name"])  # through the executor, which compiles and keeps its statements
+    assert ("default", None, "stage") in EXECUTOR_CACHE
+    tortoise.forget_compiled_statements()
+    assert EXECUTOR_CACHE == {}
 
 
 async def test_sqlite_transactions_take_the_write_lock_when_they_begin(db: str) -> None:

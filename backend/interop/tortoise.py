@@ -8,6 +8,9 @@
 - `Model._init_from_db`: whole rows from hand-written SQL, converted as a query would convert them.
 - `QuerySet._choose_db_if_not_chosen` / `_make_query`: a query's SQL and parameters, to embed in a
   statement Tortoise cannot express (a window function over the rows a row rule allows).
+- The executor's statement cache (`EXECUTOR_CACHE`): INSERT/UPDATE/DELETE SQL compiled per connection
+  name and table, not per dialect; a process that reopens "default" on another database (the tests run on
+  SQLite and PostgreSQL in turn) must forget it.
 - SQLite transactions: `SqliteClient._in_transaction` and the wrapper's `_connection`, to begin with
   BEGIN IMMEDIATE (upstream: https://github.com/tortoise/tortoise-orm/issues/1675, no option for it).
 """
@@ -19,6 +22,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any, TypeVar
 
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionContext, SqliteTransactionWrapper
 from tortoise.exceptions import TransactionManagementError
 from tortoise.fields import Field
@@ -87,6 +91,12 @@ def parameterized(query: Any) -> tuple[str, list[Any]]:
     query._make_query()
     sql, params = query.query.get_parameterized_sql()
     return sql, list(params)
+
+
+def forget_compiled_statements() -> None:
+    """Drop the executor's compiled statements: the next write of each model compiles them for the
+    database its connection now points at."""
+    EXECUTOR_CACHE.clear()
 
 
 class ImmediateTransactionWrapper(SqliteTransactionWrapper):
