@@ -76,3 +76,21 @@ async def test_allowed_actions_follow_role_and_who_runs_the_customer(db):
     await ok(rep, "mutation($input: ConvertContactInput!) { convertContact(input: $input) { customerCreated } }",
              input={"id": at_mine["id"], "version": 1})
     assert await actions(rep, at_mine) == ["updateContact"]  # converted is final
+
+
+async def test_allowed_actions_of_a_page_of_contacts_take_a_fixed_number_of_statements(db):
+    from tests.sqlcount import count_statements
+
+    north = await make_team("North")
+    head = await make_user(Role.SALES_HEAD, north)
+    page = "query($n: Int) { contacts(first: $n) { edges { node { allowedActions } } } }"
+
+    async def statements(n: int) -> int:
+        with count_statements() as sent:
+            await ok(head, page, n=n)
+        return len(sent)
+
+    for _ in range(3):
+        await make_contact(head, customerId=(await make_customer(head))["id"])
+        await make_contact(head)  # a loose one, owned by the head
+    assert await statements(2) == await statements(6)

@@ -246,16 +246,14 @@ async def _new_customer(actor: Actor, contact: Contact, fields: Mapping[str, Any
 ROW_ACTIONS = (Action.UPDATE_CONTACT, Action.CONVERT_CONTACT, Action.DELETE_CONTACT)
 
 
-async def row_actions(actor: Actor, contact: Contact) -> list[str]:
+def row_actions(actor: Actor, contact: Contact, may_change: bool) -> list[str]:
     """The actions `actor` may take on this (visible) contact, as the services decide them: the role's
-    actions, and changing the contacts of its customer (or of its owner, for a loose contact). One query,
-    so meant for one contact's page, not for every row of a list."""
-    offered = [action for action in ROW_ACTIONS if permissions.may(actor, action, contact)]
-    if not offered or not await permissions.may_change_contacts_of(
-        actor, contact.customer_id, contact.owner_id  # type: ignore[attr-defined]
-    ):
+    actions, and changing the contacts of its customer (or of its owner, for a loose contact): `may_change`,
+    from permissions.may_change_contacts (batched per request by the contact type's loader)."""
+    if not may_change:
         return []
-    if contact.status is S.CONVERTED or S.CONVERTED not in TRANSITIONS[contact.status]:
+    offered = [action for action in ROW_ACTIONS if permissions.may(actor, action, contact)]
+    if S.CONVERTED not in TRANSITIONS[contact.status]:
         offered = [action for action in offered if action is not Action.CONVERT_CONTACT]
     return [action.value for action in offered]
 
