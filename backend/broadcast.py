@@ -94,7 +94,7 @@ def _backend(url: str, health_interval: float) -> Backend:
     if scheme in ("redis", "rediss"):
         return RedisBackend(url, health_interval)
     if scheme == "memory":
-        return MemoryBackend(url)  # type: ignore[return-value]
+        return MemoryBackend(url)
     raise ValueError(f"CRM_BROADCAST_URL: unsupported scheme {scheme!r} (use memory:// or redis://)")
 
 

@@ -71,14 +71,14 @@ async def subscribe(actor: Actor, document: str, *, subscribed: Callable[[], Non
     context = await _context(actor, subscribed)
     stream = await schema.subscribe(document, variable_values=variables, context_value=context)
     if not hasattr(stream, "__aiter__"):
-        raise GqlError.from_graphql(stream.errors[0])  # type: ignore[union-attr]
+        raise GqlError.from_graphql(stream.errors[0])
     try:
-        async for result in stream:  # type: ignore[union-attr]
+        async for result in stream:
             if result.errors:
                 raise GqlError.from_graphql(result.errors[0])
             yield result.data or {}
     finally:
-        await stream.aclose()  # type: ignore[union-attr]
+        await stream.aclose()
 
 
 # The server ended a working stream (the subscriber fell behind, or events may have been missed while

@@ -111,7 +111,7 @@ async def fetch(query: QuerySet[M], columns: Columns, *joined: str) -> list[M]:
     related = {
         name: fields[name].related_model  # type: ignore[attr-defined]
         for name in joined
-        if fields[name].source_field in columns  # type: ignore[attr-defined]
+        if fields[name].source_field in columns
     }
     rows = await query.values(*columns, *(f"{name}__{c}" for name, other in related.items()
                                           for c in other._meta.fields_db_projection))

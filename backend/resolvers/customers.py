@@ -108,7 +108,7 @@ class CustomerQuery:
             wanted |= Q(email=cleaned_email)  # stored lower-cased
         if not (cleaned_name or cleaned_email):
             return []
-        return await visible_customers(info).filter(wanted).order_by("name", "id").limit(SAME_CUSTOMERS)  # type: ignore[return-value]
+        return await visible_customers(info).filter(wanted).order_by("name", "id").limit(SAME_CUSTOMERS)
 
 
 @strawberry.type

@@ -63,10 +63,10 @@ async def _deal_as_seen_by(actor: Actor, event: Event) -> list[SeenDeal]:
         return []  # out of this audience's sight: if it ever saw it, a removed event says so
     # The rows just read, for the nested fields of every subscriber's document.
     loaders.deal.prime(deal.id, deal)
-    loaders.customer.prime(deal.customer.id, deal.customer)  # type: ignore[attr-defined]
-    loaders.stage.prime(deal.stage.id, deal.stage)  # type: ignore[attr-defined]
-    if deal.owner is not None:  # type: ignore[attr-defined]
-        loaders.user.prime(deal.owner.id, deal.owner)  # type: ignore[attr-defined]
+    loaders.customer.prime(deal.customer.id, deal.customer)
+    loaders.stage.prime(deal.stage.id, deal.stage)
+    if deal.owner is not None:
+        loaders.user.prime(deal.owner.id, deal.owner)
     change = _change_event(DealChangeKind(event.kind), payload, deal.id, deal)
     return [SeenDeal(change=change, loaders=loaders, deal=deal)]
 
@@ -87,7 +87,7 @@ def _change_event(kind: DealChangeKind, payload: dict[str, object], deal_id: obj
         deal_id=strawberry.ID(str(deal_id)),
         deal=deal,  # type: ignore[arg-type]  # Deal rows resolve as the Deal type
         from_stage_id=_optional_id(payload.get("from_stage_id")) if kind is DealChangeKind.MOVED else None,
-        stage_id=_optional_id(deal.stage_id if deal is not None else payload.get("stage_id")),  # type: ignore[attr-defined]
+        stage_id=_optional_id(deal.stage_id if deal is not None else payload.get("stage_id")),
         actor_id=_optional_id(payload.get("actor_id")),
     )
 

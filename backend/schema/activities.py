@@ -28,25 +28,29 @@ CustomerRef = Annotated["CustomerType", strawberry.lazy("backend.schema.customer
 ContactRef = Annotated["ContactType", strawberry.lazy("backend.schema.contacts")]
 DealRef = Annotated["DealType", strawberry.lazy("backend.schema.deals")]
 
-Outcome = strawberry.enum(OutcomeModel, name="Outcome", description="How an interaction went")
-Priority = strawberry.enum(PriorityModel, name="Priority", description="Task priority")
-TaskStatus = strawberry.enum(
-    TaskStatusModel, name="TaskStatus", description="new, scheduled, rescheduled, done or aborted"
+# The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
+# it registers); the names are aliases, so the type checker sees the Enum.
+Outcome = OutcomeModel
+strawberry.enum(Outcome, name="Outcome", description="How an interaction went")
+Priority = PriorityModel
+strawberry.enum(Priority, name="Priority", description="Task priority")
+TaskStatus = TaskStatusModel
+strawberry.enum(TaskStatus, name="TaskStatus", description="new, scheduled, rescheduled, done or aborted"
 )
 
 
 @strawberry.type(name="Activity", description="An interaction or task, on a customer's timeline")
 class ActivityType:
     id: strawberry.ID = strawberry.field(description="Activity id")
-    kind: ActivityKindEnum = strawberry.field(description="call, email, meeting, note, task or deal update")  # type: ignore[valid-type]
+    kind: ActivityKindEnum = strawberry.field(description="call, email, meeting, note, task or deal update")
     title: str = strawberry.field(description="Brief description")
     description: str = strawberry.field(description="Details")
     duration_minutes: int | None = strawberry.field(description="For calls and meetings")
-    outcome: Outcome | None = strawberry.field(description="positive, neutral or negative")  # type: ignore[valid-type]
+    outcome: Outcome | None = strawberry.field(description="positive, neutral or negative")
     occurred_at: datetime = strawberry.field(description="When it happened (tasks: when logged)")
     due_at: datetime | None = strawberry.field(description="Tasks: due")
-    priority: Priority | None = strawberry.field(description="Tasks: priority")  # type: ignore[valid-type]
-    task_status: TaskStatus | None = strawberry.field(description="Tasks: status")  # type: ignore[valid-type]
+    priority: Priority | None = strawberry.field(description="Tasks: priority")
+    task_status: TaskStatus | None = strawberry.field(description="Tasks: status")
     completed_at: datetime | None = strawberry.field(description="Tasks: when done")
     version: int = strawberry.field(description="Send it back with task changes")
     created_at: datetime = strawberry.field(description="Logged at")
@@ -80,7 +84,7 @@ class ActivityType:
         description="Tasks: statuses it may move to next (empty once done or aborted)",
         metadata=reads("task_status")
     )
-    def allowed_task_statuses(self) -> list[TaskStatus]:  # type: ignore[valid-type]
+    def allowed_task_statuses(self) -> list[TaskStatus]:
         return activity_service.allowed_next(self)  # type: ignore[arg-type]
 
     @strawberry.field(description="Tasks: still open and past their due date", metadata=reads("task_status", "due_at"))
@@ -90,13 +94,13 @@ class ActivityType:
 
 @strawberry.input(description="Which activities to list; all conditions must hold")
 class ActivityFilter:
-    kind: list[ActivityKindEnum] | None = strawberry.field(default=None, description="Any of these kinds")  # type: ignore[valid-type]
+    kind: list[ActivityKindEnum] | None = strawberry.field(default=None, description="Any of these kinds")
     customer_id: strawberry.ID | None = strawberry.field(default=None, description="About this customer")
     contact_id: strawberry.ID | None = strawberry.field(default=None, description="With this contact")
     deal_id: strawberry.ID | None = strawberry.field(default=None, description="About this deal")
     author_id: strawberry.ID | None = strawberry.field(default=None, description="Logged by this user")
     assignee_id: strawberry.ID | None = strawberry.field(default=None, description="Tasks assigned to this user")
-    task_status: list[TaskStatus] | None = strawberry.field(default=None, description="Tasks in any of these statuses")  # type: ignore[valid-type]
+    task_status: list[TaskStatus] | None = strawberry.field(default=None, description="Tasks in any of these statuses")
     open: bool | None = strawberry.field(
         default=None, description="true: tasks not yet done or aborted; false: tasks done or aborted"
     )
@@ -128,11 +132,11 @@ class ActivityOrder:
 
 @strawberry.input(description="An interaction to log, or a task to create")
 class LogActivityInput:
-    kind: ActivityKindEnum = strawberry.field(description="call, email, meeting, note, task or deal update")  # type: ignore[valid-type]
+    kind: ActivityKindEnum = strawberry.field(description="call, email, meeting, note, task or deal update")
     title: str = strawberry.field(description="Brief description (required)")
     description: str | None = strawberry.field(default=UNSET, description="Details")
     duration_minutes: int | None = strawberry.field(default=UNSET, description="Minutes, 0 to 1440")
-    outcome: Outcome | None = strawberry.field(default=UNSET, description="positive, neutral or negative")  # type: ignore[valid-type]
+    outcome: Outcome | None = strawberry.field(default=UNSET, description="positive, neutral or negative")
     occurred_at: datetime | None = strawberry.field(default=UNSET, description="When it happened (default: now)")
     customer_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="The customer (default: the deal's or contact's customer)"
@@ -143,7 +147,7 @@ class LogActivityInput:
     due_at: datetime | None = strawberry.field(
         default=UNSET, description="Tasks: when it is due (required; a past date is accepted: the task is overdue at once)"
     )
-    priority: Priority | None = strawberry.field(default=UNSET, description="Tasks: priority (default normal)")  # type: ignore[valid-type]
+    priority: Priority | None = strawberry.field(default=UNSET, description="Tasks: priority (default normal)")
 
 
 @strawberry.input(description="Mark a task done")
@@ -159,6 +163,6 @@ class UpdateTaskInput:
     due_at: datetime | None = strawberry.field(
         default=UNSET, description="New due date: schedules a new task, reschedules a scheduled one"
     )
-    priority: Priority | None = strawberry.field(default=UNSET, description="Priority")  # type: ignore[valid-type]
+    priority: Priority | None = strawberry.field(default=UNSET, description="Priority")
     assignee_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Hand the task to this user")
-    task_status: TaskStatus | None = strawberry.field(default=UNSET, description="Next status (see allowedTaskStatuses)")  # type: ignore[valid-type]
+    task_status: TaskStatus | None = strawberry.field(default=UNSET, description="Next status (see allowedTaskStatuses)")

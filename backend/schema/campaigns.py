@@ -21,19 +21,26 @@ from backend.services import campaigns as service
 from backend.services import engagement as engagement_service
 from backend.settings import get_settings
 
-CampaignStatus = strawberry.enum(
-    CampaignStatusModel,
+# The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
+# it registers); the names are aliases, so the type checker sees the Enum.
+CampaignStatus = CampaignStatusModel
+strawberry.enum(
+    CampaignStatus,
     name="CampaignStatus",
     description="Workflow: draft → new → active ↔ inactive; anything not active may be discarded (final)",
 )
-CampaignTypeEnum = strawberry.enum(CampaignTypeModel, name="CampaignType", description="What the campaign is for")
-CampaignVisibility = strawberry.enum(
-    VisibilityModel,
+CampaignTypeEnum = CampaignTypeModel
+strawberry.enum(CampaignTypeEnum, name="CampaignType", description="What the campaign is for")
+CampaignVisibility = VisibilityModel
+strawberry.enum(
+    CampaignVisibility,
     name="CampaignVisibility",
     description="private: owners and admins; internal: every CRM user; public: also a public page while active",
 )
-EngagementKind = strawberry.enum(EngagementKindModel, name="EngagementKind", description="A view, like or enrolment")
-EngagementBucket = strawberry.enum(engagement_service.Bucket, name="EngagementBucket", description="Width of a time bucket (UTC)")
+EngagementKind = EngagementKindModel
+strawberry.enum(EngagementKind, name="EngagementKind", description="A view, like or enrolment")
+EngagementBucket = engagement_service.Bucket
+strawberry.enum(EngagementBucket, name="EngagementBucket", description="Width of a time bucket (UTC)")
 
 
 def _origin(info: Info) -> str:
@@ -87,9 +94,9 @@ class CampaignNode:
     title: str = strawberry.field(description="Title shown on the public page")
     code: str = strawberry.field(description="Short code in the public address /c/{code}")
     description: str = strawberry.field(description="Text of the public page")
-    type: CampaignTypeEnum = strawberry.field(description="referral, promotion or greetings")  # type: ignore[valid-type]
-    visibility: CampaignVisibility = strawberry.field(description="Who can see it")  # type: ignore[valid-type]
-    status: CampaignStatus = strawberry.field(description="Workflow status")  # type: ignore[valid-type]
+    type: CampaignTypeEnum = strawberry.field(description="referral, promotion or greetings")
+    visibility: CampaignVisibility = strawberry.field(description="Who can see it")
+    status: CampaignStatus = strawberry.field(description="Workflow status")
     starts_on: date | None = strawberry.field(description="Period: first day")
     ends_on: date | None = strawberry.field(description="Period: last day")
     views: int = strawberry.field(description="Page views so far")
@@ -100,7 +107,7 @@ class CampaignNode:
     updated_at: datetime = strawberry.field(description="Last changed at")
 
     @strawberry.field(description="Statuses this campaign may move to next")
-    def allowed_statuses(self) -> list[CampaignStatus]:  # type: ignore[valid-type]
+    def allowed_statuses(self) -> list[CampaignStatus]:
         return service.allowed_next(self)  # type: ignore[arg-type]
 
     @strawberry.field(description="True while the public page is open: public and active")
@@ -132,7 +139,7 @@ class CampaignNode:
     async def engagement(
         self,
         info: Info,
-        bucket: Annotated[EngagementBucket, strawberry.argument(description="HOUR or DAY")] = engagement_service.Bucket.DAY,  # type: ignore[valid-type]
+        bucket: Annotated[EngagementBucket, strawberry.argument(description="HOUR or DAY")] = engagement_service.Bucket.DAY,
         since: Annotated[datetime | None, strawberry.argument(description="From (default: 48 h or 30 days ago)")] = None,
         until: Annotated[datetime | None, strawberry.argument(description="Until (default: now)")] = None,
     ) -> list[EngagementPoint]:
@@ -152,7 +159,7 @@ class CampaignNode:
 @strawberry.type(name="CampaignEngagementEvent", description="A view, like or enrolment that just happened")
 class CampaignEngagementEvent:
     campaign_id: strawberry.ID = strawberry.field(description="Campaign id")
-    kind: EngagementKind = strawberry.field(description="What happened")  # type: ignore[valid-type]
+    kind: EngagementKind = strawberry.field(description="What happened")
     totals: EngagementTotals = strawberry.field(description="The campaign's counters right after it")
     occurred_at: datetime = strawberry.field(description="When")
     enrolee: strawberry.Private[str | None]
@@ -179,9 +186,9 @@ class EnrolInCampaignResult:
 
 @strawberry.input(description="Which campaigns to list; all conditions must hold")
 class CampaignFilter:
-    status: list[CampaignStatus] | None = strawberry.field(default=None, description="Any of these statuses")  # type: ignore[valid-type]
-    type: list[CampaignTypeEnum] | None = strawberry.field(default=None, description="Any of these types")  # type: ignore[valid-type]
-    visibility: list[CampaignVisibility] | None = strawberry.field(default=None, description="Any of these")  # type: ignore[valid-type]
+    status: list[CampaignStatus] | None = strawberry.field(default=None, description="Any of these statuses")
+    type: list[CampaignTypeEnum] | None = strawberry.field(default=None, description="Any of these types")
+    visibility: list[CampaignVisibility] | None = strawberry.field(default=None, description="Any of these")
     owner_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Owned by any of")
     active_on: date | None = strawberry.field(default=None, description="Whose period includes this day (open ends count)")
     period: DateRange | None = strawberry.field(default=None, description="Whose period overlaps this range")
@@ -208,10 +215,10 @@ class CampaignOrder:
 @strawberry.input(description="A new campaign; it starts as a draft")
 class CreateCampaignInput:
     title: str = strawberry.field(description="Title (required)")
-    type: CampaignTypeEnum = strawberry.field(description="referral, promotion or greetings")  # type: ignore[valid-type]
+    type: CampaignTypeEnum = strawberry.field(description="referral, promotion or greetings")
     code: str | None = strawberry.field(default=UNSET, description="Code for /c/{code}: a-z, 0-9, hyphens (default: made from the title)")
     description: str | None = strawberry.field(default=UNSET, description="Text of the public page")
-    visibility: CampaignVisibility | None = strawberry.field(default=UNSET, description="Default: PRIVATE")  # type: ignore[valid-type]
+    visibility: CampaignVisibility | None = strawberry.field(default=UNSET, description="Default: PRIVATE")
     starts_on: date | None = strawberry.field(default=UNSET, description="Period: first day")
     ends_on: date | None = strawberry.field(default=UNSET, description="Period: last day (not before startsOn)")
     owner_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Owner (default: you)")
@@ -222,10 +229,10 @@ class UpdateCampaignInput:
     id: strawberry.ID = strawberry.field(description="Campaign id")
     version: int = strawberry.field(description="The version you read; a stale one is refused with CONFLICT")
     title: str | None = strawberry.field(default=UNSET, description="Title")
-    type: CampaignTypeEnum | None = strawberry.field(default=UNSET, description="Type")  # type: ignore[valid-type]
+    type: CampaignTypeEnum | None = strawberry.field(default=UNSET, description="Type")
     code: str | None = strawberry.field(default=UNSET, description="Code (only while draft or new)")
     description: str | None = strawberry.field(default=UNSET, description="Text of the public page")
-    visibility: CampaignVisibility | None = strawberry.field(default=UNSET, description="Visibility")  # type: ignore[valid-type]
+    visibility: CampaignVisibility | None = strawberry.field(default=UNSET, description="Visibility")
     starts_on: date | None = strawberry.field(default=UNSET, description="Period: first day (null: open)")
     ends_on: date | None = strawberry.field(default=UNSET, description="Period: last day (null: open)")
     owner_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Owner")
@@ -235,7 +242,7 @@ class UpdateCampaignInput:
 class ChangeCampaignStatusInput:
     id: strawberry.ID = strawberry.field(description="Campaign id")
     version: int = strawberry.field(description="The version you read")
-    status: CampaignStatus = strawberry.field(description="The new status")  # type: ignore[valid-type]
+    status: CampaignStatus = strawberry.field(description="The new status")
 
 
 @strawberry.input(description="Like a public, active campaign (once per visitor)")

@@ -26,10 +26,13 @@ if TYPE_CHECKING:
 CustomerRef = Annotated["CustomerType", strawberry.lazy("backend.schema.customers")]
 ActivityRef = Annotated["ActivityType", strawberry.lazy("backend.schema.activities")]
 
-ContactStatus = strawberry.enum(
-    ContactStatusModel, name="ContactStatus", description="new, hot, cold, not interested, or converted (final)"
+# The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
+# it registers); the names are aliases, so the type checker sees the Enum.
+ContactStatus = ContactStatusModel
+strawberry.enum(ContactStatus, name="ContactStatus", description="new, hot, cold, not interested, or converted (final)"
 )
-LeadStatus = strawberry.enum(LeadStatusModel, name="LeadStatus", description="new → contacted → qualified → converted, or lost")
+LeadStatus = LeadStatusModel
+strawberry.enum(LeadStatus, name="LeadStatus", description="new → contacted → qualified → converted, or lost")
 
 
 async def _customer(info: Info, customer_id: int | None) -> CustomerType | None:
@@ -50,7 +53,7 @@ class ContactType:
     department: str = strawberry.field(description="Team or department")
     role_at_customer: str = strawberry.field(description="Role in the relationship, e.g. decision maker")
     is_primary: bool = strawberry.field(description="The customer's main contact (at most one per customer)")
-    status: ContactStatus = strawberry.field(description="Contact status")  # type: ignore[valid-type]
+    status: ContactStatus = strawberry.field(description="Contact status")
     version: int = strawberry.field(description="Send it back with updateContact")
     created_at: datetime = strawberry.field(description="Created at")
     updated_at: datetime = strawberry.field(description="Last changed at")
@@ -67,7 +70,7 @@ class ContactType:
         description="Statuses this contact may move to next (converted only through convertContact)",
         metadata=reads("status")
     )
-    def allowed_statuses(self) -> list[ContactStatus]:  # type: ignore[valid-type]
+    def allowed_statuses(self) -> list[ContactStatus]:
         return contact_service.allowed_next(self)  # type: ignore[arg-type]
 
     @strawberry.field(description="The newest activities with this person, newest first", metadata=reads())
@@ -75,7 +78,7 @@ class ContactType:
         self,
         info: Info,
         first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
-        kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,  # type: ignore[valid-type]
+        kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,
     ) -> list[ActivityRef]:
         from backend.resolvers.activities import newest_activities
 
@@ -84,7 +87,7 @@ class ContactType:
 
 @strawberry.input(description="Which contacts to list; all conditions must hold")
 class ContactFilter:
-    status: list[ContactStatus] | None = strawberry.field(default=None, description="Any of these statuses")  # type: ignore[valid-type]
+    status: list[ContactStatus] | None = strawberry.field(default=None, description="Any of these statuses")
     customer_id: list[strawberry.ID] | None = strawberry.field(default=None, description="At any of these customers")
     owner_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Owned by any of these users")
     has_customer: bool | None = strawberry.field(default=None, description="Linked to a customer (true) or not (false)")
@@ -119,7 +122,7 @@ class CreateContactInput:
     owner_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="Owning salesperson (default: you, when you are in sales)"
     )
-    status: ContactStatus | None = strawberry.field(default=UNSET, description="new (default), hot, cold or not interested")  # type: ignore[valid-type]
+    status: ContactStatus | None = strawberry.field(default=UNSET, description="new (default), hot, cold or not interested")
     is_primary: bool | None = strawberry.field(
         default=UNSET, description="Make this the customer's primary contact (unmarks the previous one)"
     )
@@ -137,7 +140,7 @@ class UpdateContactInput:
     role_at_customer: str | None = strawberry.field(default=UNSET, description="Role in the relationship")
     customer_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Move to this customer (null: none)")
     owner_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Owning salesperson (null: none)")
-    status: ContactStatus | None = strawberry.field(default=UNSET, description="Next status (see allowedStatuses)")  # type: ignore[valid-type]
+    status: ContactStatus | None = strawberry.field(default=UNSET, description="Next status (see allowedStatuses)")
     is_primary: bool | None = strawberry.field(
         default=UNSET, description="true: become the customer's primary contact (unmarks the previous one)"
     )
@@ -185,7 +188,7 @@ class LeadType:
     source: str = strawberry.field(description="Where it came from: web form, referral, fair, import...")
     scope_of_work: str = strawberry.field(description="Services the prospect is interested in")
     company_name: str = strawberry.field(description="Company, when no customer is linked yet")
-    status: LeadStatus = strawberry.field(description="Lead status")  # type: ignore[valid-type]
+    status: LeadStatus = strawberry.field(description="Lead status")
     lost_reason: str = strawberry.field(description="Why it was lost")
     version: int = strawberry.field(description="Send it back with updates")
     created_at: datetime = strawberry.field(description="Created at")
@@ -210,7 +213,7 @@ class LeadType:
         return await info.context.loaders.deal.load(deal_id) if deal_id else None
 
     @strawberry.field(description="Statuses this lead may move to with updateLead")
-    def allowed_statuses(self) -> list[LeadStatus]:  # type: ignore[valid-type]
+    def allowed_statuses(self) -> list[LeadStatus]:
         from backend.services.leads import allowed_next
 
         return allowed_next(self)  # type: ignore[arg-type]

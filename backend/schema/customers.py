@@ -24,12 +24,16 @@ if TYPE_CHECKING:
     from backend.schema.contacts import ContactType
     from backend.schema.deals import DealType
 
-CustomerStatus = strawberry.enum(
-    CustomerStatusModel,
+# The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
+# it registers); the names are aliases, so the type checker sees the Enum.
+CustomerStatus = CustomerStatusModel
+strawberry.enum(
+    CustomerStatus,
     name="CustomerStatus",
     description="Lifecycle: draft → prospect → active → inactive → churned; blocked from any, with a reason",
 )
-ActivityKindEnum = strawberry.enum(ActivityKindModel, name="ActivityKind", description="What kind of interaction")
+ActivityKindEnum = ActivityKindModel
+strawberry.enum(ActivityKindEnum, name="ActivityKind", description="What kind of interaction")
 
 ContactRef = Annotated["ContactType", strawberry.lazy("backend.schema.contacts")]
 DealRef = Annotated["DealType", strawberry.lazy("backend.schema.deals")]
@@ -38,8 +42,8 @@ ActivityRef = Annotated["ActivityType", strawberry.lazy("backend.schema.activiti
 
 @strawberry.type(name="CustomerStatusChange", description="One step of a customer's status history")
 class CustomerStatusChangeType:
-    from_status: CustomerStatus | None = strawberry.field(description="Status before")  # type: ignore[valid-type]
-    to_status: CustomerStatus = strawberry.field(description="Status after")  # type: ignore[valid-type]
+    from_status: CustomerStatus | None = strawberry.field(description="Status before")
+    to_status: CustomerStatus = strawberry.field(description="Status after")
     reason: str = strawberry.field(description="Why, as given")
     changed_at: datetime = strawberry.field(description="When")
 
@@ -90,7 +94,7 @@ class CustomerType:
     segment: str = strawberry.field(description="e.g. Enterprise, Mid-market, SMB")
     tags: list[str] = strawberry.field(description="Free tags")
     description: str = strawberry.field(description="Brief: who they are, what they do, why they matter")
-    status: CustomerStatus = strawberry.field(description="Lifecycle status")  # type: ignore[valid-type]
+    status: CustomerStatus = strawberry.field(description="Lifecycle status")
     blocked_reason: str = strawberry.field(description="Why it is blocked (empty unless blocked)")
     version: int = strawberry.field(description="Send it back with updates")
     created_at: datetime = strawberry.field(description="Created at")
@@ -100,7 +104,7 @@ class CustomerType:
         description="Statuses this customer may move to next",
         metadata=reads("status", "status_before_block")
     )
-    def allowed_statuses(self) -> list[CustomerStatus]:  # type: ignore[valid-type]
+    def allowed_statuses(self) -> list[CustomerStatus]:
         return service.allowed_next(self)  # type: ignore[arg-type]
 
     @strawberry.field(description="The employee responsible for the relationship", metadata=reads("account_manager_id"))
@@ -134,7 +138,7 @@ class CustomerType:
         self,
         info: Info,
         first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
-        kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,  # type: ignore[valid-type]
+        kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,
     ) -> list[ActivityRef]:
         from backend.resolvers.activities import newest_activities
 
@@ -187,7 +191,7 @@ class CustomerType:
 
 @strawberry.input(description="Which customers to list; all conditions must hold")
 class CustomerFilter:
-    status: list[CustomerStatus] | None = strawberry.field(default=None, description="Any of these statuses")  # type: ignore[valid-type]
+    status: list[CustomerStatus] | None = strawberry.field(default=None, description="Any of these statuses")
     industry: list[str] | None = strawberry.field(default=None, description="Any of these industries")
     segment: list[str] | None = strawberry.field(default=None, description="Any of these segments")
     country: list[str] | None = strawberry.field(default=None, description="Any of these ISO country codes")
@@ -228,7 +232,7 @@ class CreateCustomerInput:
     tags: list[str] | None = strawberry.field(default=UNSET, description="Tags")
     description: str | None = strawberry.field(default=UNSET, description="Brief")
     account_manager_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Account manager")
-    status: CustomerStatus | None = strawberry.field(default=UNSET, description="draft (default), prospect or active")  # type: ignore[valid-type]
+    status: CustomerStatus | None = strawberry.field(default=UNSET, description="draft (default), prospect or active")
 
 
 @strawberry.input(description="Changes to a customer; fields left out stay as they are")
@@ -255,7 +259,7 @@ class UpdateCustomerInput:
 class ChangeCustomerStatusInput:
     id: strawberry.ID = strawberry.field(description="Customer id")
     version: int = strawberry.field(description="The version you read")
-    status: CustomerStatus = strawberry.field(description="The new status; a blocked customer can only go back")  # type: ignore[valid-type]
+    status: CustomerStatus = strawberry.field(description="The new status; a blocked customer can only go back")
     reason: str | None = strawberry.field(default=None, description="Why (required to block)")
 
 

@@ -24,7 +24,10 @@ CustomerRef = Annotated["CustomerType", strawberry.lazy("backend.schema.customer
 ContactRef = Annotated["ContactType", strawberry.lazy("backend.schema.contacts")]
 ActivityRef = Annotated["ActivityType", strawberry.lazy("backend.schema.activities")]
 
-StageKind = strawberry.enum(StageKindModel, name="StageKind", description="open, or a closing stage: won or lost")
+# The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
+# it registers); the names are aliases, so the type checker sees the Enum.
+StageKind = StageKindModel
+strawberry.enum(StageKind, name="StageKind", description="open, or a closing stage: won or lost")
 
 
 @strawberry.type(name="Stage", description="A step of a pipeline")
@@ -33,7 +36,7 @@ class StageType:
     name: str = strawberry.field(description="Stage name")
     position: int = strawberry.field(description="Order within the pipeline, from 0")
     probability: int = strawberry.field(description="Default win probability in percent")
-    kind: StageKind = strawberry.field(description="open, won or lost")  # type: ignore[valid-type]
+    kind: StageKind = strawberry.field(description="open, won or lost")
 
 
 @strawberry.type(name="Pipeline", description="A sales process: ordered stages deals move through")
@@ -123,7 +126,7 @@ class DealType:
         currency = self.currency  # type: ignore[attr-defined]
         if currency not in table:
             return None
-        return Money(amount=to_base(self.amount, currency, table), currency=get_settings().base_currency)  # type: ignore[attr-defined]
+        return Money(amount=to_base(self.amount, currency, table), currency=get_settings().base_currency)
 
     @strawberry.field(description="The pipeline", metadata=reads("pipeline_id"))
     async def pipeline(self, info: Info) -> PipelineType:
@@ -175,7 +178,7 @@ class PipelineSummary:
 class DealFilter:
     pipeline_id: strawberry.ID | None = strawberry.field(default=None, description="In this pipeline")
     stage_id: list[strawberry.ID] | None = strawberry.field(default=None, description="In any of these stages")
-    stage_kind: list[StageKind] | None = strawberry.field(  # type: ignore[valid-type]
+    stage_kind: list[StageKind] | None = strawberry.field(
         default=None, description="In a stage of any of these kinds (open, won, lost)"
     )
     owner_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Owned by any of")
@@ -211,7 +214,7 @@ class CreateDealInput:
     )
     pipeline_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Pipeline (default: the default)")
     stage_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Stage (default: the first)")
-    amount: BigInt | None = strawberry.field(default=UNSET, description="Value in minor units (default 0)")  # type: ignore[valid-type]
+    amount: BigInt | None = strawberry.field(default=UNSET, description="Value in minor units (default 0)")
     currency: str | None = strawberry.field(default=UNSET, description="ISO code (default: the base currency)")
     probability: int | None = strawberry.field(default=UNSET, description="0..100 (default: the stage's)")
     expected_close_date: date | None = strawberry.field(default=UNSET, description="When it should close")
@@ -223,7 +226,7 @@ class UpdateDealInput:
     id: strawberry.ID = strawberry.field(description="Deal id")
     version: int = strawberry.field(description="The version you read; a stale one is refused with CONFLICT")
     title: str | None = strawberry.field(default=UNSET, description="Title")
-    amount: BigInt | None = strawberry.field(default=UNSET, description="Value in minor units")  # type: ignore[valid-type]
+    amount: BigInt | None = strawberry.field(default=UNSET, description="Value in minor units")
     currency: str | None = strawberry.field(default=UNSET, description="ISO currency code")
     probability: int | None = strawberry.field(default=UNSET, description="0..100 (fixed while won or lost)")
     expected_close_date: date | None = strawberry.field(default=UNSET, description="When it should close")

@@ -14,7 +14,10 @@ from backend.models import Role as RoleModel
 from backend.schema.common import SortDirection
 from backend.schema.context import Info
 
-Role = strawberry.enum(RoleModel, name="Role", description="What a user may see and do")
+# The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
+# it registers); the names are aliases, so the type checker sees the Enum.
+Role = RoleModel
+strawberry.enum(Role, name="Role", description="What a user may see and do")
 
 
 @strawberry.type(name="Team", description="A sales team; visibility of customers follows teams")
@@ -32,7 +35,7 @@ class UserType:
     id: strawberry.ID = strawberry.field(description="User id")
     email: str = strawberry.field(description="Sign-in email")
     name: str = strawberry.field(description="Display name")
-    role: Role | None = strawberry.field(description="Role, or null when the identity provider maps none")  # type: ignore[valid-type]
+    role: Role | None = strawberry.field(description="Role, or null when the identity provider maps none")
     time_zone: str = strawberry.field(description="IANA time zone, e.g. Europe/Berlin")
     active: bool = strawberry.field(description="Deactivated users cannot sign in")
     version: int = strawberry.field(description="Send it back with updateUser")
@@ -66,8 +69,9 @@ class MeType(UserType):
         return await rows  # type: ignore[return-value]
 
 
-AssignmentPurpose = strawberry.enum(
-    permissions.Assignment,
+AssignmentPurpose = permissions.Assignment
+strawberry.enum(
+    AssignmentPurpose,
     name="AssignmentPurpose",
     description="What a user would be made responsible for: ACCOUNT_MANAGER of a customer, OWNER of a contact, "
     "lead or deal, or assignee of a TASK",
@@ -76,11 +80,11 @@ AssignmentPurpose = strawberry.enum(
 
 @strawberry.input(description="Which users to list")
 class UserFilter:
-    role: list[Role] | None = strawberry.field(default=None, description="Any of these roles")  # type: ignore[valid-type]
+    role: list[Role] | None = strawberry.field(default=None, description="Any of these roles")
     team_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Members of any of these teams")
     active: bool | None = strawberry.field(default=None, description="Only active (true) or deactivated (false) users")
     search: str | None = strawberry.field(default=None, description="Fragment of name or email")
-    assignable_for: AssignmentPurpose | None = strawberry.field(  # type: ignore[valid-type]
+    assignable_for: AssignmentPurpose | None = strawberry.field(
         default=None, description="Only users you may make responsible for this (what pickers offer)"
     )
 
@@ -102,7 +106,7 @@ class UserOrder:
 class UpdateUserInput:
     id: strawberry.ID = strawberry.field(description="The user")
     version: int = strawberry.field(description="The version you read (CONFLICT when it changed since)")
-    role: Role | None = strawberry.field(default=UNSET, description="New role; null removes every right")  # type: ignore[valid-type]
+    role: Role | None = strawberry.field(default=UNSET, description="New role; null removes every right")
     team_id: strawberry.ID | None = strawberry.field(default=UNSET, description="New team; null for none")
     active: bool | None = strawberry.field(
         default=UNSET, description="false deactivates: sessions and live streams end at once"

@@ -228,8 +228,8 @@ async def update_note(actor: Actor, raw_id: Any, version: int | None, data: Mapp
             Note.filter(id=note_id, customer_id__in=permissions.visible_customer_ids(actor)), "Note", raw_id, "id"
         )
         permissions.require(actor, Action.WRITE_NOTE, note)
-        await permissions.require_runs(actor, note.customer_id)  # type: ignore[attr-defined]
-        if actor.role is Role.SALES_REP and note.author_id not in (None, actor.user_id) and "body" in values:  # type: ignore[attr-defined]
+        await permissions.require_runs(actor, note.customer_id)
+        if actor.role is Role.SALES_REP and note.author_id not in (None, actor.user_id) and "body" in values:
             raise BadUserInput("body", "only the author can edit the text of a note")
         before = {key: getattr(note, key) for key in values}
         await v.versioned_update(Note, note, expected, "Note", **values)

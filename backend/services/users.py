@@ -201,7 +201,7 @@ async def update_user(actor: Actor, raw_id: Any, version: int | None, data: Mapp
         raise BadUserInput("role", "you cannot take away your own admin role; ask another admin")
     before = {key: getattr(user, key) for key in values}
     async with write(actor) as unit:
-        moved = await _customers_of(user.id) if values.get("team_id", user.team_id) != user.team_id else []  # type: ignore[attr-defined]
+        moved = await _customers_of(user.id) if values.get("team_id", user.team_id) != user.team_id else []
         async with hiding(unit, moved):  # the old team no longer sees what the member manages or sells
             await v.versioned_update(User, user, expected, "User", **values)
         changes = diff(before, values)

@@ -168,5 +168,5 @@ async def versioned_update(model: type[M], row: M, expected_version: int, what: 
         raise Conflict(what, current[0])
     for key, value in values.items():
         setattr(row, key, value)
-    row.version = expected_version + 1  # type: ignore[attr-defined]
+    row.version = expected_version + 1
     return row.version  # type: ignore[attr-defined]
