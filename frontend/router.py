@@ -64,5 +64,5 @@ NavContext = create_context(None)
 
 
 def use_nav() -> Navigation:
-    return use_context(NavContext)
+    return Navigation.of(use_context(NavContext))
 

@@ -36,7 +36,7 @@ SessionContext = create_context(None)
 
 
 def use_session() -> Session:
-    return use_context(SessionContext)
+    return Session.of(use_context(SessionContext))
 
 
 async def actor_of(scope: dict[str, Any]) -> Actor:

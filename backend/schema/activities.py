@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
+from backend.models import Activity
 from backend.models import Outcome as OutcomeModel
 from backend.models import Priority as PriorityModel
 from backend.models import TaskStatus as TaskStatusModel
@@ -16,6 +17,7 @@ from backend.resolvers.columns import reads
 from backend.schema.common import DateTimeRange, SortDirection
 from backend.schema.context import Info
 from backend.schema.customers import ActivityKindEnum
+from backend.schema.rows import Shows
 from backend.schema.users import UserType
 from backend.services import activities as activity_service
 
@@ -40,7 +42,7 @@ strawberry.enum(TaskStatus, name="TaskStatus", description="new, scheduled, resc
 
 
 @strawberry.type(name="Activity", description="An interaction or task, on a customer's timeline")
-class ActivityType:
+class ActivityType(Shows[Activity]):
     id: strawberry.ID = strawberry.field(description="Activity id")
     kind: ActivityKindEnum = strawberry.field(description="call, email, meeting, note, task or deal update")
     title: str = strawberry.field(description="Brief description")
@@ -56,40 +58,53 @@ class ActivityType:
     created_at: datetime = strawberry.field(description="Logged at")
 
     @strawberry.field(description="The customer", metadata=reads("customer_id"))
-    async def customer(self, info: Info) -> CustomerRef | None:
-        customer_id = self.customer_id  # type: ignore[attr-defined]
-        return await info.context.loaders.customer.load(customer_id) if customer_id else None
+    @staticmethod
+    async def customer(activity: strawberry.Parent[Activity], info: Info) -> CustomerRef | None:
+        from backend.schema.customers import CustomerType
+
+        customer_id = activity.customer_id
+        return CustomerType.of_maybe(await info.context.loaders.customer.load(customer_id)) if customer_id else None
 
     @strawberry.field(description="The contact", metadata=reads("contact_id"))
-    async def contact(self, info: Info) -> ContactRef | None:
-        contact_id = self.contact_id  # type: ignore[attr-defined]
-        return await info.context.loaders.contact.load(contact_id) if contact_id else None
+    @staticmethod
+    async def contact(activity: strawberry.Parent[Activity], info: Info) -> ContactRef | None:
+        from backend.schema.contacts import ContactType
+
+        contact_id = activity.contact_id
+        return ContactType.of_maybe(await info.context.loaders.contact.load(contact_id)) if contact_id else None
 
     @strawberry.field(description="The deal", metadata=reads("deal_id"))
-    async def deal(self, info: Info) -> DealRef | None:
-        deal_id = self.deal_id  # type: ignore[attr-defined]
-        return await info.context.loaders.deal.load(deal_id) if deal_id else None
+    @staticmethod
+    async def deal(activity: strawberry.Parent[Activity], info: Info) -> DealRef | None:
+        from backend.schema.deals import DealType
+
+        deal_id = activity.deal_id
+        return DealType.of_maybe(await info.context.loaders.deal.load(deal_id)) if deal_id else None
 
     @strawberry.field(description="Who logged it", metadata=reads("author_id"))
-    async def author(self, info: Info) -> UserType | None:
-        user_id = self.author_id  # type: ignore[attr-defined]
-        return await info.context.loaders.user.load(user_id) if user_id else None
+    @staticmethod
+    async def author(activity: strawberry.Parent[Activity], info: Info) -> UserType | None:
+        user_id = activity.author_id
+        return UserType.of_maybe(await info.context.loaders.user.load(user_id)) if user_id else None
 
     @strawberry.field(description="Tasks: who should do it", metadata=reads("assignee_id"))
-    async def assignee(self, info: Info) -> UserType | None:
-        user_id = self.assignee_id  # type: ignore[attr-defined]
-        return await info.context.loaders.user.load(user_id) if user_id else None
+    @staticmethod
+    async def assignee(activity: strawberry.Parent[Activity], info: Info) -> UserType | None:
+        user_id = activity.assignee_id
+        return UserType.of_maybe(await info.context.loaders.user.load(user_id)) if user_id else None
 
     @strawberry.field(
         description="Tasks: statuses it may move to next (empty once done or aborted)",
         metadata=reads("task_status")
     )
-    def allowed_task_statuses(self) -> list[TaskStatus]:
-        return activity_service.allowed_next(self)  # type: ignore[arg-type]
+    @staticmethod
+    def allowed_task_statuses(activity: strawberry.Parent[Activity]) -> list[TaskStatus]:
+        return activity_service.allowed_next(activity)
 
     @strawberry.field(description="Tasks: still open and past their due date", metadata=reads("task_status", "due_at"))
-    def overdue(self) -> bool:
-        return activity_service.is_overdue(self)  # type: ignore[arg-type]
+    @staticmethod
+    def overdue(activity: strawberry.Parent[Activity]) -> bool:
+        return activity_service.is_overdue(activity)
 
 
 @strawberry.input(description="Which activities to list; all conditions must hold")

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types.unset import UNSET
 
+from backend.models import Campaign, Enrolment
 from backend.models import CampaignStatus as CampaignStatusModel
 from backend.models import CampaignType as CampaignTypeModel
 from backend.models import EngagementKind as EngagementKindModel
@@ -16,6 +17,7 @@ from backend.models import Visibility as VisibilityModel
 from backend.permissions import campaign_is_public, reads_enrolees
 from backend.schema.common import DateRange, SortDirection
 from backend.schema.context import Info
+from backend.schema.rows import Shows
 from backend.schema.users import UserType
 from backend.services import campaigns as service
 from backend.services import engagement as engagement_service
@@ -79,7 +81,7 @@ def _enrolee(column: str, description: str) -> Any:
 
 
 @strawberry.type(name="Enrolment", description="Someone who signed up for a campaign")
-class EnrolmentType:
+class EnrolmentType(Shows[Enrolment]):
     id: strawberry.ID = strawberry.field(description="Enrolment id")
     name: str | None = _enrolee("name", "Name as given")
     email: str | None = _enrolee("email", "Email as given (lowercase)")
@@ -89,7 +91,7 @@ class EnrolmentType:
 
 
 @strawberry.type(name="Campaign", description="A marketing campaign with its public page and engagement counters")
-class CampaignNode:
+class CampaignNode(Shows[Campaign]):
     id: strawberry.ID = strawberry.field(description="Campaign id")
     title: str = strawberry.field(description="Title shown on the public page")
     code: str = strawberry.field(description="Short code in the public address /c/{code}")
@@ -107,53 +109,62 @@ class CampaignNode:
     updated_at: datetime = strawberry.field(description="Last changed at")
 
     @strawberry.field(description="Statuses this campaign may move to next")
-    def allowed_statuses(self) -> list[CampaignStatus]:
-        return service.allowed_next(self)  # type: ignore[arg-type]
+    @staticmethod
+    def allowed_statuses(campaign: strawberry.Parent[Campaign]) -> list[CampaignStatus]:
+        return service.allowed_next(campaign)
 
     @strawberry.field(description="True while the public page is open: public and active")
-    def is_open(self) -> bool:
-        return campaign_is_public(self)  # type: ignore[arg-type]
+    @staticmethod
+    def is_open(campaign: strawberry.Parent[Campaign]) -> bool:
+        return campaign_is_public(campaign)
 
     @strawberry.field(description="The campaign owner")
-    async def owner(self, info: Info) -> UserType | None:
-        owner_id = self.owner_id  # type: ignore[attr-defined]
-        return await info.context.loaders.user.load(owner_id) if owner_id else None
+    @staticmethod
+    async def owner(campaign: strawberry.Parent[Campaign], info: Info) -> UserType | None:
+        owner_id = campaign.owner_id
+        return UserType.of_maybe(await info.context.loaders.user.load(owner_id)) if owner_id else None
 
     @strawberry.field(description="Address of the public page (public campaigns; it opens while active)")
-    def public_url(self, info: Info) -> str | None:
-        if self.visibility is not VisibilityModel.PUBLIC:
+    @staticmethod
+    def public_url(campaign: strawberry.Parent[Campaign], info: Info) -> str | None:
+        if campaign.visibility is not VisibilityModel.PUBLIC:
             return None
-        return f"{_origin(info)}/c/{self.code}"
+        return f"{_origin(info)}/c/{campaign.code}"
 
     @strawberry.field(description="HTML to paste into another site: an <iframe> with the sign-up form (public campaigns)")
-    def embed_snippet(self, info: Info) -> str | None:
-        if self.visibility is not VisibilityModel.PUBLIC:
+    @staticmethod
+    def embed_snippet(campaign: strawberry.Parent[Campaign], info: Info) -> str | None:
+        if campaign.visibility is not VisibilityModel.PUBLIC:
             return None
-        title = self.title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+        title = campaign.title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
         return (
-            f'<iframe src="{_origin(info)}/c/{self.code}/embed" title="{title}" width="100%" height="560" '
+            f'<iframe src="{_origin(info)}/c/{campaign.code}/embed" title="{title}" width="100%" height="560" '
             'style="border:0;max-width:480px" loading="lazy"></iframe>'
         )
 
     @strawberry.field(description="Views, likes and enrolments per hour or day (UTC), gaps filled with zeros")
+    @staticmethod
     async def engagement(
-        self,
+        campaign: strawberry.Parent[Campaign],
         info: Info,
         bucket: Annotated[EngagementBucket, strawberry.argument(description="HOUR or DAY")] = engagement_service.Bucket.DAY,
         since: Annotated[datetime | None, strawberry.argument(description="From (default: 48 h or 30 days ago)")] = None,
         until: Annotated[datetime | None, strawberry.argument(description="Until (default: now)")] = None,
     ) -> list[EngagementPoint]:
         start, end = engagement_service.window(bucket, since, until)
-        points = await info.context.loaders.campaign_engagement(bucket, start, end).load(int(self.id))
+        points = await info.context.loaders.campaign_engagement(bucket, start, end).load(campaign.id)
         return [EngagementPoint(start=p.start, views=p.views, likes=p.likes, enrolments=p.enrolments) for p in points]
 
     @strawberry.field(description="The newest enrolments, newest first")
+    @staticmethod
     async def latest_enrolments(
-        self, info: Info, first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10
+        campaign: strawberry.Parent[Campaign],
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
     ) -> list[EnrolmentType]:
         from backend.resolvers.paging import page_size
 
-        return await info.context.loaders.latest_enrolments(min(page_size(first), 50)).load(int(self.id))
+        return EnrolmentType.of_all(await info.context.loaders.latest_enrolments(min(page_size(first), 50)).load(campaign.id))
 
 
 @strawberry.type(name="CampaignEngagementEvent", description="A view, like or enrolment that just happened")

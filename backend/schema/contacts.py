@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
+from backend.models import Contact, Lead
 from backend.models import ContactStatus as ContactStatusModel
 from backend.models import LeadStatus as LeadStatusModel
 from backend.resolvers.columns import reads
 from backend.schema.common import DateTimeRange, SortDirection
 from backend.schema.context import Info
 from backend.schema.customers import ActivityKindEnum
+from backend.schema.rows import Shows
 from backend.schema.users import UserType
 from backend.services import contacts as contact_service
 
@@ -36,15 +38,17 @@ strawberry.enum(LeadStatus, name="LeadStatus", description="new â†’ contacted â†
 
 
 async def _customer(info: Info, customer_id: int | None) -> CustomerType | None:
-    return await info.context.loaders.customer.load(customer_id) if customer_id else None
+    from backend.schema.customers import CustomerType
+
+    return CustomerType.of_maybe(await info.context.loaders.customer.load(customer_id)) if customer_id else None
 
 
 async def _user(info: Info, user_id: int | None) -> UserType | None:
-    return await info.context.loaders.user.load(user_id) if user_id else None
+    return UserType.of_maybe(await info.context.loaders.user.load(user_id)) if user_id else None
 
 
 @strawberry.type(name="Contact", description="A person, at a customer or not (yet)")
-class ContactType:
+class ContactType(Shows[Contact]):
     id: strawberry.ID = strawberry.field(description="Contact id")
     name: str = strawberry.field(description="Full name")
     email: str = strawberry.field(description="Email")
@@ -59,30 +63,34 @@ class ContactType:
     updated_at: datetime = strawberry.field(description="Last changed at")
 
     @strawberry.field(description="The customer this person works for", metadata=reads("customer_id"))
-    async def customer(self, info: Info) -> CustomerRef | None:
-        return await _customer(info, self.customer_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def customer(contact: strawberry.Parent[Contact], info: Info) -> CustomerRef | None:
+        return await _customer(info, contact.customer_id)
 
     @strawberry.field(description="The salesperson who owns this contact", metadata=reads("owner_id"))
-    async def owner(self, info: Info) -> UserType | None:
-        return await _user(info, self.owner_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def owner(contact: strawberry.Parent[Contact], info: Info) -> UserType | None:
+        return await _user(info, contact.owner_id)
 
     @strawberry.field(
         description="Statuses this contact may move to next (converted only through convertContact)",
         metadata=reads("status")
     )
-    def allowed_statuses(self) -> list[ContactStatus]:
-        return contact_service.allowed_next(self)  # type: ignore[arg-type]
+    @staticmethod
+    def allowed_statuses(contact: strawberry.Parent[Contact]) -> list[ContactStatus]:
+        return contact_service.allowed_next(contact)
 
     @strawberry.field(description="The newest activities with this person, newest first", metadata=reads())
+    @staticmethod
     async def activities(
-        self,
+        contact: strawberry.Parent[Contact],
         info: Info,
         first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
         kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,
     ) -> list[ActivityRef]:
         from backend.resolvers.activities import newest_activities
 
-        return await newest_activities(info, "contact", int(self.id), first, kind)
+        return await newest_activities(info, "contact", contact.id, first, kind)
 
 
 @strawberry.input(description="Which contacts to list; all conditions must hold")
@@ -182,7 +190,7 @@ class ConvertContactResult:
 
 
 @strawberry.type(name="Lead", description="A potential deal, not yet qualified")
-class LeadType:
+class LeadType(Shows[Lead]):
     id: strawberry.ID = strawberry.field(description="Lead id")
     title: str = strawberry.field(description="What it is about")
     source: str = strawberry.field(description="Where it came from: web form, referral, fair, import...")
@@ -195,25 +203,32 @@ class LeadType:
     updated_at: datetime = strawberry.field(description="Last changed at")
 
     @strawberry.field(description="The customer, when linked")
-    async def customer(self, info: Info) -> CustomerRef | None:
-        return await _customer(info, self.customer_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def customer(lead: strawberry.Parent[Lead], info: Info) -> CustomerRef | None:
+        return await _customer(info, lead.customer_id)
 
     @strawberry.field(description="The contact person, when known")
-    async def contact(self, info: Info) -> ContactType | None:
-        contact_id = self.contact_id  # type: ignore[attr-defined]
-        return await info.context.loaders.contact.load(contact_id) if contact_id else None
+    @staticmethod
+    async def contact(lead: strawberry.Parent[Lead], info: Info) -> ContactType | None:
+        contact_id = lead.contact_id
+        return ContactType.of_maybe(await info.context.loaders.contact.load(contact_id)) if contact_id else None
 
     @strawberry.field(description="The salesperson who owns this lead")
-    async def owner(self, info: Info) -> UserType | None:
-        return await _user(info, self.owner_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def owner(lead: strawberry.Parent[Lead], info: Info) -> UserType | None:
+        return await _user(info, lead.owner_id)
 
     @strawberry.field(description="The deal it was converted into")
-    async def deal(self, info: Info) -> Annotated[DealType, strawberry.lazy("backend.schema.deals")] | None:
-        deal_id = self.deal_id  # type: ignore[attr-defined]
-        return await info.context.loaders.deal.load(deal_id) if deal_id else None
+    @staticmethod
+    async def deal(lead: strawberry.Parent[Lead], info: Info) -> Annotated[DealType, strawberry.lazy("backend.schema.deals")] | None:
+        from backend.schema.deals import DealType
+
+        deal_id = lead.deal_id
+        return DealType.of_maybe(await info.context.loaders.deal.load(deal_id)) if deal_id else None
 
     @strawberry.field(description="Statuses this lead may move to with updateLead")
-    def allowed_statuses(self) -> list[LeadStatus]:
+    @staticmethod
+    def allowed_statuses(lead: strawberry.Parent[Lead]) -> list[LeadStatus]:
         from backend.services.leads import allowed_next
 
-        return allowed_next(self)  # type: ignore[arg-type]
+        return allowed_next(lead)

@@ -11,11 +11,12 @@ import strawberry
 from strawberry.types.unset import UNSET
 
 from backend.models import ActivityKind as ActivityKindModel
-from backend.models import Contact, Deal, StageKind
+from backend.models import Contact, Customer, CustomerStatusChange, Deal, Note, StageKind
 from backend.models import CustomerStatus as CustomerStatusModel
 from backend.resolvers.columns import reads, selected_columns, with_columns
 from backend.schema.common import DateTimeRange, Money, SortDirection
 from backend.schema.context import Info
+from backend.schema.rows import Shows
 from backend.schema.users import UserType
 from backend.services import customers as service
 
@@ -41,20 +42,21 @@ ActivityRef = Annotated["ActivityType", strawberry.lazy("backend.schema.activiti
 
 
 @strawberry.type(name="CustomerStatusChange", description="One step of a customer's status history")
-class CustomerStatusChangeType:
+class CustomerStatusChangeType(Shows[CustomerStatusChange]):
     from_status: CustomerStatus | None = strawberry.field(description="Status before")
     to_status: CustomerStatus = strawberry.field(description="Status after")
     reason: str = strawberry.field(description="Why, as given")
     changed_at: datetime = strawberry.field(description="When")
 
     @strawberry.field(description="Who changed it")
-    async def changed_by(self, info: Info) -> UserType | None:
-        user_id = self.changed_by_id  # type: ignore[attr-defined]
-        return await info.context.loaders.user.load(user_id) if user_id else None
+    @staticmethod
+    async def changed_by(change: strawberry.Parent[CustomerStatusChange], info: Info) -> UserType | None:
+        user_id = change.changed_by_id
+        return UserType.of_maybe(await info.context.loaders.user.load(user_id)) if user_id else None
 
 
 @strawberry.type(name="Note", description="An internal note on a customer; pinned notes come first")
-class NoteType:
+class NoteType(Shows[Note]):
     id: strawberry.ID = strawberry.field(description="Note id")
     body: str = strawberry.field(description="The text")
     pinned: bool = strawberry.field(description="Shown at the top")
@@ -63,9 +65,10 @@ class NoteType:
     updated_at: datetime = strawberry.field(description="Last edited at")
 
     @strawberry.field(description="Who wrote it")
-    async def author(self, info: Info) -> UserType | None:
-        author_id = self.author_id  # type: ignore[attr-defined]
-        return await info.context.loaders.user.load(author_id) if author_id else None
+    @staticmethod
+    async def author(note: strawberry.Parent[Note], info: Info) -> UserType | None:
+        author_id = note.author_id
+        return UserType.of_maybe(await info.context.loaders.user.load(author_id)) if author_id else None
 
 
 @strawberry.type(name="CustomerSummary", description="The 360° figures of a customer, in the base currency")
@@ -79,7 +82,7 @@ class CustomerSummary:
 
 
 @strawberry.type(name="Customer", description="A customer company and everything the CRM knows about it")
-class CustomerType:
+class CustomerType(Shows[Customer]):
     id: strawberry.ID = strawberry.field(description="Customer id")
     name: str = strawberry.field(description="Company name")
     legal_form: str = strawberry.field(description="e.g. GmbH, Ltd, SA")
@@ -104,68 +107,77 @@ class CustomerType:
         description="Statuses this customer may move to next",
         metadata=reads("status", "status_before_block")
     )
-    def allowed_statuses(self) -> list[CustomerStatus]:
-        return service.allowed_next(self)  # type: ignore[arg-type]
+    @staticmethod
+    def allowed_statuses(customer: strawberry.Parent[Customer]) -> list[CustomerStatus]:
+        return service.allowed_next(customer)
 
     @strawberry.field(description="The employee responsible for the relationship", metadata=reads("account_manager_id"))
-    async def account_manager(self, info: Info) -> UserType | None:
-        manager_id = self.account_manager_id  # type: ignore[attr-defined]
-        return await info.context.loaders.user.load(manager_id) if manager_id else None
+    @staticmethod
+    async def account_manager(customer: strawberry.Parent[Customer], info: Info) -> UserType | None:
+        manager_id = customer.account_manager_id
+        return UserType.of_maybe(await info.context.loaders.user.load(manager_id)) if manager_id else None
 
     @strawberry.field(description="People at this customer, primary contact first", metadata=reads())
-    async def contacts(self, info: Info) -> list[ContactRef]:
+    @staticmethod
+    async def contacts(customer: strawberry.Parent[Customer], info: Info) -> list[ContactRef]:
         from backend.schema.contacts import ContactType
 
         columns = selected_columns(info, ContactType, Contact)
-        return await info.context.loaders.contacts_of_customer(columns).load(self.id)
+        return ContactType.of_all(await info.context.loaders.contacts_of_customer(columns).load(customer.id))
 
     @strawberry.field(description="The primary contact, if one is marked", metadata=reads())
-    async def primary_contact(self, info: Info) -> ContactRef | None:
+    @staticmethod
+    async def primary_contact(customer: strawberry.Parent[Customer], info: Info) -> ContactRef | None:
         from backend.schema.contacts import ContactType
 
         columns = with_columns(selected_columns(info, ContactType, Contact), "is_primary")
-        contacts = await info.context.loaders.contacts_of_customer(columns).load(self.id)
-        return next((c for c in contacts if c.is_primary), None)
+        contacts = await info.context.loaders.contacts_of_customer(columns).load(customer.id)
+        return ContactType.of_maybe(next((c for c in contacts if c.is_primary), None))
 
     @strawberry.field(description="Deals with this customer, newest first", metadata=reads())
-    async def deals(self, info: Info) -> list[DealRef]:
+    @staticmethod
+    async def deals(customer: strawberry.Parent[Customer], info: Info) -> list[DealRef]:
         from backend.schema.deals import DealType
 
-        return await info.context.loaders.deals_of_customer(selected_columns(info, DealType, Deal)).load(self.id)
+        return DealType.of_all(await info.context.loaders.deals_of_customer(selected_columns(info, DealType, Deal)).load(customer.id))
 
     @strawberry.field(description="The newest activities, newest first", metadata=reads())
+    @staticmethod
     async def activities(
-        self,
+        customer: strawberry.Parent[Customer],
         info: Info,
         first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
         kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,
     ) -> list[ActivityRef]:
         from backend.resolvers.activities import newest_activities
 
-        return await newest_activities(info, "customer", self.id, first, kind)
+        return await newest_activities(info, "customer", customer.id, first, kind)
 
     @strawberry.field(description="Internal notes, pinned first, then newest", metadata=reads())
-    async def notes(self, info: Info) -> list[NoteType]:
-        return await info.context.loaders.notes_of_customer.load(self.id)
+    @staticmethod
+    async def notes(customer: strawberry.Parent[Customer], info: Info) -> list[NoteType]:
+        return NoteType.of_all(await info.context.loaders.notes_of_customer.load(customer.id))
 
     @strawberry.field(description="Every status change with who, when and why, oldest first", metadata=reads())
-    async def status_history(self, info: Info) -> list[CustomerStatusChangeType]:
-        return await info.context.loaders.status_history_of_customer.load(self.id)
+    @staticmethod
+    async def status_history(customer: strawberry.Parent[Customer], info: Info) -> list[CustomerStatusChangeType]:
+        return CustomerStatusChangeType.of_all(await info.context.loaders.status_history_of_customer.load(customer.id))
 
     @strawberry.field(
         description="Totals, open deals, customer since, last activity (360° header)",
         metadata=reads("created_at")
     )
-    async def summary(self, info: Info) -> CustomerSummary:
+    @staticmethod
+    async def summary(customer: strawberry.Parent[Customer], info: Info) -> CustomerSummary:
         from backend.services.currency import to_base
         from backend.settings import get_settings
 
         loaders = info.context.loaders
         # Started together so that every customer's loads of a page join the same batches.
         deals, history, last_activity, table = await asyncio.gather(
-            loaders.deals_of_customer().load(self.id),
-            loaders.status_history_of_customer.load(self.id),
-            loaders.last_activity_at.load(self.id),
+            loaders.deals_of_customer().load(customer.id),
+            loaders.status_history_of_customer.load(customer.id),
+            loaders.last_activity_at.load(customer.id),
             loaders.exchange_rates(),
         )
         total = open_amount = won = open_count = 0
@@ -184,7 +196,7 @@ class CustomerType:
             open_deals=open_count,
             open_amount=Money(amount=open_amount, currency=base),
             won_amount=Money(amount=won, currency=base),
-            customer_since=active_since or self.created_at,
+            customer_since=active_since or customer.created_at,
             last_activity_at=last_activity,
         )
 

@@ -39,15 +39,15 @@ class DealChangeEvent:
 
     @strawberry.field(description="Moves: the stage the deal left")
     async def from_stage(self, info: Info) -> StageType | None:
-        return await info.context.loaders.stage.load(int(self.from_stage_id)) if self.from_stage_id else None
+        return StageType.of_maybe(await info.context.loaders.stage.load(int(self.from_stage_id))) if self.from_stage_id else None
 
     @strawberry.field(description="The stage the deal is in after the change")
     async def to_stage(self, info: Info) -> StageType | None:
-        return await info.context.loaders.stage.load(int(self.stage_id)) if self.stage_id else None
+        return StageType.of_maybe(await info.context.loaders.stage.load(int(self.stage_id))) if self.stage_id else None
 
     @strawberry.field(description="Who made the change")
     async def changed_by(self, info: Info) -> UserType | None:
-        return await info.context.loaders.user.load(int(self.actor_id)) if self.actor_id else None
+        return UserType.of_maybe(await info.context.loaders.user.load(int(self.actor_id))) if self.actor_id else None
 
 
 @strawberry.type(name="Notification", description="Something the CRM tells one user: a task assigned, a campaign gone live…")

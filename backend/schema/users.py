@@ -9,10 +9,11 @@ import strawberry
 from strawberry.types.unset import UNSET
 
 from backend import permissions
-from backend.models import ApiToken
+from backend.models import ApiToken, Team, User
 from backend.models import Role as RoleModel
 from backend.schema.common import SortDirection
 from backend.schema.context import Info
+from backend.schema.rows import Shows
 
 # The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
 # it registers); the names are aliases, so the type checker sees the Enum.
@@ -21,17 +22,18 @@ strawberry.enum(Role, name="Role", description="What a user may see and do")
 
 
 @strawberry.type(name="Team", description="A sales team; visibility of customers follows teams")
-class TeamType:
+class TeamType(Shows[Team]):
     id: strawberry.ID = strawberry.field(description="Team id")
     name: str = strawberry.field(description="Team name")
 
     @strawberry.field(description="The team's head: its member with the sales_head role")
-    async def head(self, info: Info) -> UserType | None:
-        return await info.context.loaders.team_head.load(self.id)  # type: ignore[arg-type]
+    @staticmethod
+    async def head(team: strawberry.Parent[Team], info: Info) -> UserType | None:
+        return UserType.of_maybe(await info.context.loaders.team_head.load(team.id))
 
 
 @strawberry.type(name="User", description="A person who signs in to the CRM")
-class UserType:
+class UserType(Shows[User]):
     id: strawberry.ID = strawberry.field(description="User id")
     email: str = strawberry.field(description="Sign-in email")
     name: str = strawberry.field(description="Display name")
@@ -42,13 +44,13 @@ class UserType:
     last_login_at: datetime | None = strawberry.field(description="Last sign-in")
 
     @strawberry.field(description="The user's team")
-    async def team(self, info: Info) -> TeamType | None:
-        team_id = self.team_id  # type: ignore[attr-defined]
-        return await info.context.loaders.team.load(team_id) if team_id else None
+    @staticmethod
+    async def team(user: strawberry.Parent[User], info: Info) -> TeamType | None:
+        return TeamType.of_maybe(await info.context.loaders.team.load(user.team_id)) if user.team_id else None
 
 
 @strawberry.type(name="ApiToken", description="A token for API clients; its secret was shown once, at creation")
-class ApiTokenType:
+class ApiTokenType(Shows[ApiToken]):
     id: strawberry.ID = strawberry.field(description="Token id (pass it to revokeApiToken)")
     name: str = strawberry.field(description="What the token is for; audit entries show it as token:<name>")
     prefix: str = strawberry.field(description="The start of the secret (crm_<prefix>_…), to tell tokens apart")
@@ -66,7 +68,7 @@ class MeType(UserType):
     @strawberry.field(description="Your API tokens that still work, newest first")
     async def api_tokens(self, info: Info) -> list[ApiTokenType]:
         rows = ApiToken.filter(user_id=info.context.actor.user_id, revoked_at=None).order_by("-created_at", "-id")
-        return await rows  # type: ignore[return-value]
+        return ApiTokenType.of_all(await rows)
 
 
 AssignmentPurpose = permissions.Assignment

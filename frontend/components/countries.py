@@ -30,7 +30,7 @@ def country_code(typed: str) -> str | None:
 
 def country_input(code: str | None = None, key: str | None = None, **attrs: Any) -> VdomDict:
     """A text input offering the countries by name; country_list() must be on the same page."""
-    return CountryInput(country_name(code), attrs, key=key)
+    return VdomDict.of(CountryInput(country_name(code), attrs, key=key))
 
 
 @component

@@ -315,7 +315,7 @@ def DealsTab(customer_id: str) -> VdomDict:
     result = use_query(DEALS_QUERY, {"id": customer_id})
     deals = ((result.data or {}).get("customer") or {}).get("deals")
     if deals is None:
-        return error_banner(result.error) if result.error else loading()
+        return VdomDict.of_present(error_banner(result.error) if result.error else loading())
     if not deals:
         return empty("No deals yet.", "Deals with this customer appear here and on the pipeline board.")
     return html.div({"className": "table-wrap"}, html.table(
