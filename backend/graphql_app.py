@@ -29,7 +29,7 @@ from backend.schema.limits import MAX_TOKENS
 from backend.schema.root import schema
 
 
-class CrmGraphQL(GraphQL):
+class CrmGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = RecheckingTransportWS  # each operation re-checks the caller
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:

@@ -1,6 +1,6 @@
 """The audit log: one entry per write, in the same transaction as the write."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -21,7 +21,7 @@ class AuditEntry(Model):
     action = fields.CharField(max_length=60, db_index=True)
     entity = fields.CharField(max_length=40)
     entity_id = fields.CharField(max_length=40)
-    changes = fields.JSONField(default=dict, description="field -> [old, new]")
+    changes: fields.Field[dict[str, Any]] = fields.JSONField(default=dict, description="field -> [old, new]")
 
     class Meta:
         table = "audit_entry"

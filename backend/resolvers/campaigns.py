@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -143,7 +144,7 @@ class CampaignSubscription:
         async with listen(context, topics.campaign_engagement(campaign.id)) as events:
             async for event in events:
                 # One object per event for every dashboard: their executions of it are shared too.
-                yield await engagement_fan_out.once(event.id, lambda event=event: _engagement_event(campaign.id, event))
+                yield await engagement_fan_out.once(event.id, partial(_engagement_event, campaign.id, event))
 
 
 async def _engagement_event(campaign_id: int, event: Event) -> CampaignEngagementEvent:

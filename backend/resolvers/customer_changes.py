@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from functools import partial
 
 import strawberry
 
@@ -62,7 +63,7 @@ class CustomerSubscription:
                 if event.kind == REMOVED and not saw(actor, event):
                     continue  # the change hid the customer from other teams, not from this subscriber
                 seen = await customer_fan_out.once(
-                    (event.id, audience), lambda event=event: _customer_as_seen_by(actor, event)
+                    (event.id, audience), partial(_customer_as_seen_by, actor, event)
                 )
                 context.loaders = seen.loaders
                 yield seen.change

@@ -15,6 +15,7 @@ from backend import permissions
 from backend.models import Deal, Pipeline, StageKind
 from backend.resolvers.paging import FIRST_DESCRIPTION, make_cursor, page_size, paginate, read_cursor
 from backend.schema.common import (
+    BigInt,
     Connection,
     Deleted,
     Edge,
@@ -35,6 +36,7 @@ from backend.schema.deals import (
     PipelineSummary,
     PipelineType,
     StageTotals,
+    StageType,
     UpdateDealInput,
 )
 from backend.services import deals as service
@@ -122,13 +124,15 @@ async def paginate_nulls_last(
     Databases disagree on where NULLs sort, so the two parts are read separately (at most two statements)."""
     size = page_size(first)
     op, prefix = ("lt", "-") if descending else ("gt", "")
-    with_value, without = query.filter(**{f"{field}__isnull": False}), query.filter(**{f"{field}__isnull": True})
+    valued = query.filter(**{f"{field}__isnull": False})
+    with_value: QuerySet[Any] | None = valued
+    without = query.filter(**{f"{field}__isnull": True})
     if after:
         value, pk = read_cursor(after, field, query.model)
         if value is None:
             with_value, without = None, without.filter(**{f"id__{op}": pk})
         else:
-            with_value = with_value.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
+            with_value = valued.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
     rows: list[Deal] = []
     if with_value is not None and size:
         rows = list(await with_value.order_by(f"{prefix}{field}", f"{prefix}id").limit(size + 1))
@@ -163,10 +167,10 @@ async def pipeline_summary(info: Info, pipeline: Pipeline, where: DealFilter | N
     base = get_settings().base_currency
 
     def money(minor: int) -> Money:
-        return Money(amount=minor, currency=base)
+        return Money(amount=BigInt(minor), currency=base)
 
     columns = [
-        StageTotals(stage=stage, count=per_stage[stage.id][0], amount=money(per_stage[stage.id][1]),
+        StageTotals(stage=StageType.of(stage), count=per_stage[stage.id][0], amount=money(per_stage[stage.id][1]),
                     weighted_amount=money(round(per_stage[stage.id][2] / 100)))
         for stage in stages
     ]

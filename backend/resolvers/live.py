@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 
 import strawberry
 
@@ -116,7 +117,7 @@ class LiveSubscription:
             async for event in events:
                 if event.kind not in KINDS:
                     continue  # a kind this stream does not describe (yet)
-                changes = await deal_fan_out.once((event.id, audience), lambda event=event: _deal_as_seen_by(actor, event))
+                changes = await deal_fan_out.once((event.id, audience), partial(_deal_as_seen_by, actor, event))
                 for seen in changes:
                     if seen.deal is not None and not matches(filter, seen.deal):
                         continue
@@ -137,7 +138,7 @@ class LiveSubscription:
                 if event.kind != "added":
                     continue
                 activity, loaders = await activity_fan_out.once(
-                    (event.id, audience), lambda event=event: _activity_as_seen_by(actor, event)
+                    (event.id, audience), partial(_activity_as_seen_by, actor, event)
                 )
                 if activity is None:
                     continue  # the customer, or this activity, is no longer visible to this audience

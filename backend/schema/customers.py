@@ -14,7 +14,7 @@ from backend.models import ActivityKind as ActivityKindModel
 from backend.models import Contact, Customer, CustomerStatusChange, Deal, Note, StageKind
 from backend.models import CustomerStatus as CustomerStatusModel
 from backend.resolvers.columns import reads, selected_columns, with_columns
-from backend.schema.common import DateTimeRange, Money, SortDirection
+from backend.schema.common import BigInt, DateTimeRange, Money, SortDirection
 from backend.schema.context import Info
 from backend.schema.rows import Shows
 from backend.schema.users import UserType
@@ -192,10 +192,10 @@ class CustomerType(Shows[Customer]):
         base = get_settings().base_currency
         active_since = next((c.changed_at for c in history if c.to_status is CustomerStatusModel.ACTIVE), None)
         return CustomerSummary(
-            total_deal_amount=Money(amount=total, currency=base),
+            total_deal_amount=Money(amount=BigInt(total), currency=base),
             open_deals=open_count,
-            open_amount=Money(amount=open_amount, currency=base),
-            won_amount=Money(amount=won, currency=base),
+            open_amount=Money(amount=BigInt(open_amount), currency=base),
+            won_amount=Money(amount=BigInt(won), currency=base),
             customer_since=active_since or customer.created_at,
             last_activity_at=last_activity,
         )

@@ -62,7 +62,7 @@ async def visible(actor: Actor, raw_id: Any, field: str = "id") -> Activity:
     return await v.one(Activity.filter(permissions.activity_rule(actor), id=activity_id), "Activity", raw_id, field)
 
 
-async def _links(actor: Actor, data: Mapping[str, Any]) -> dict[str, int | None]:
+async def _links(actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
     """The visible customer, contact and deal an activity is about; the customer follows from the deal or
     contact when not given, and all three must agree on it."""
     customer_id = contact_customer = deal_customer = contact_id = deal_id = None

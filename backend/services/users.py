@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise.exceptions import IntegrityError
@@ -179,8 +179,9 @@ async def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
 
 async def _customers_of(user_id: int) -> list[int]:
     """The customers a user makes visible to their team: those they manage and those they own deals of."""
-    managed = await Customer.filter(account_manager_id=user_id).values_list("id", flat=True)
-    selling = await Deal.filter(owner_id=user_id).distinct().values_list("customer_id", flat=True)
+    # cast: Tortoise types the rows of values_list(flat=True) as tuples, whatever `flat` says.
+    managed = cast(list[int], await Customer.filter(account_manager_id=user_id).values_list("id", flat=True))
+    selling = cast(list[int], await Deal.filter(owner_id=user_id).distinct().values_list("customer_id", flat=True))
     return sorted({*managed, *selling})
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+from tortoise.fields import CharField
 from tortoise.models import Model
 
 from backend.errors import BadUserInput, Conflict, NotFound
@@ -46,7 +47,7 @@ def text(field: str, value: str | None, *, max_length: int, required: bool = Fal
 def column_text(field: str, model: type[Model], column: str, value: str | None) -> str:
     """A filter value for a text column, cleaned as inputs are: one longer than the column holds could never
     match (and the database layer would refuse it), so it is the client's mistake."""
-    return text(field, value, max_length=model._meta.fields_map[column].max_length)
+    return text(field, value, max_length=cast(CharField, model._meta.fields_map[column]).max_length)
 
 
 def email(field: str, value: str | None, *, required: bool = False) -> str:
@@ -162,7 +163,8 @@ async def versioned_update(model: type[M], row: M, expected_version: int, what: 
     values["updated_at"] = datetime.now(UTC)
     changed = await model.filter(pk=row.pk, version=expected_version).update(version=F("version") + 1, **values)
     if not changed:
-        current = await model.filter(pk=row.pk).values_list("version", flat=True)
+        # cast: Tortoise types the rows of values_list(flat=True) as tuples, whatever `flat` says.
+        current = cast(list[int], await model.filter(pk=row.pk).values_list("version", flat=True))
         if not current:
             raise NotFound(what, row.pk)
         raise Conflict(what, current[0])
