@@ -24,6 +24,7 @@ from backend.schema.contacts import (
     UpdateContactInput,
 )
 from backend.schema.context import Info
+from backend.schema.customers import CustomerType
 from backend.services import contacts as service
 from backend.services import validate as v
 from backend.services.search import every_word
@@ -95,5 +96,7 @@ class ContactMutation:
         data = provided(input)
         done = await service.convert_contact(info.context.actor, data.pop("id"), data.pop("version"), data)
         return ConvertContactResult(
-            contact=done.contact, customer=done.customer, customer_created=done.customer_created  # type: ignore[arg-type]
+            contact=ContactType.of(done.contact),
+            customer=CustomerType.of(done.customer),
+            customer_created=done.customer_created,
         )

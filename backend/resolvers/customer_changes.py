@@ -16,6 +16,7 @@ from backend.models import Customer
 from backend.resolvers.loaders import Loaders
 from backend.schema.context import Info
 from backend.schema.customer_changes import CustomerChangeEvent, CustomerChangeKind
+from backend.schema.customers import CustomerType
 from backend.services import customers as customer_service
 from backend.services.removals import REMOVED, saw
 from backend.streams import FanOut, listen, subscriber
@@ -41,7 +42,7 @@ async def _customer_as_seen_by(actor: Actor, event: Event) -> SeenCustomer:
     else:
         kind = CustomerChangeKind.DELETED if event.kind == "deleted" else CustomerChangeKind.HIDDEN
     change = CustomerChangeEvent(
-        kind=kind, customer_id=strawberry.ID(str(customer_id)), customer=customer  # type: ignore[arg-type]
+        kind=kind, customer_id=strawberry.ID(str(customer_id)), customer=CustomerType.of_maybe(customer)
     )
     return SeenCustomer(change=change, loaders=loaders)
 

@@ -13,6 +13,8 @@ from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
 from backend.schema.common import Connection, SortDirection, provided
 from backend.schema.contacts import LeadType
 from backend.schema.context import Info
+from backend.schema.customers import CustomerType
+from backend.schema.deals import DealType
 from backend.schema.leads import (
     ConvertLeadInput,
     ConvertLeadResult,
@@ -87,4 +89,4 @@ class LeadMutation:
         if input.new_customer is not None:
             data["new_customer"] = provided(input.new_customer)
         lead, deal, customer = await service.convert_lead(info.context.actor, data.pop("id"), data.pop("version"), data)
-        return ConvertLeadResult(lead=lead, deal=deal, customer=customer)  # type: ignore[arg-type]
+        return ConvertLeadResult(lead=LeadType.of(lead), deal=DealType.of(deal), customer=CustomerType.of(customer))

@@ -22,7 +22,7 @@ from backend.resolvers.deals import conditions, matches
 from backend.resolvers.loaders import Loaders
 from backend.schema.activities import ActivityType
 from backend.schema.context import Info
-from backend.schema.deals import DealFilter
+from backend.schema.deals import DealFilter, DealType
 from backend.schema.live import DealChangeEvent, DealChangeKind, NotificationType
 from backend.services import customers as customer_service
 from backend.services.removals import REMOVED, saw
@@ -86,7 +86,7 @@ def _change_event(kind: DealChangeKind, payload: dict[str, object], deal_id: obj
     return DealChangeEvent(
         kind=kind,
         deal_id=strawberry.ID(str(deal_id)),
-        deal=deal,  # type: ignore[arg-type]  # Deal rows resolve as the Deal type
+        deal=DealType.of_maybe(deal),
         from_stage_id=_optional_id(payload.get("from_stage_id")) if kind is DealChangeKind.MOVED else None,
         stage_id=_optional_id(deal.stage_id if deal is not None else payload.get("stage_id")),
         actor_id=_optional_id(payload.get("actor_id")),
@@ -143,7 +143,7 @@ class LiveSubscription:
                 if activity is None:
                     continue  # the customer, or this activity, is no longer visible to this audience
                 context.loaders = loaders
-                yield activity  # type: ignore[misc]
+                yield ActivityType.of(activity)
 
     @strawberry.subscription(description="Your notifications as they are made")
     async def notifications(self, info: Info) -> AsyncGenerator[NotificationType, None]:
@@ -159,4 +159,4 @@ class LiveSubscription:
                 rows = await Notification.filter(user_id=user_id, id__gt=seen_up_to).order_by("id")
                 for row in rows:
                     seen_up_to = row.id
-                    yield row  # type: ignore[misc]
+                    yield NotificationType.of(row)

@@ -7,8 +7,10 @@ from enum import Enum
 
 import strawberry
 
+from backend.models import Notification
 from backend.schema.context import Info
 from backend.schema.deals import DealType, StageType
+from backend.schema.rows import Shows
 from backend.schema.users import UserType
 
 
@@ -51,7 +53,7 @@ class DealChangeEvent:
 
 
 @strawberry.type(name="Notification", description="Something the CRM tells one user: a task assigned, a campaign gone live…")
-class NotificationType:
+class NotificationType(Shows[Notification]):
     id: strawberry.ID = strawberry.field(description="Notification id")
     kind: str = strawberry.field(description="What it is about, e.g. task_assigned, campaign_status")
     message: str = strawberry.field(description="The text shown to the user")

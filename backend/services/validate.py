@@ -12,9 +12,11 @@ from tortoise.models import Model
 
 from backend.errors import BadUserInput, Conflict, NotFound
 from backend.iso_codes import COUNTRIES, CURRENCIES
+from backend.models.base import Editable
 
 E = TypeVar("E", bound=Enum)
 M = TypeVar("M", bound=Model)
+V = TypeVar("V", bound=Editable)
 
 EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{4,30}$")
@@ -156,7 +158,7 @@ async def one(query: Any, what: str, id: Any, field: str | None = None) -> Any:
     return row
 
 
-async def versioned_update(model: type[M], row: M, expected_version: int, what: str, **values: Any) -> int:
+async def versioned_update(model: type[V], row: V, expected_version: int, what: str, **values: Any) -> int:
     """Write `values` only if nobody changed the row since `expected_version`: one conditional UPDATE."""
     from tortoise.expressions import F
 
@@ -171,4 +173,4 @@ async def versioned_update(model: type[M], row: M, expected_version: int, what: 
     for key, value in values.items():
         setattr(row, key, value)
     row.version = expected_version + 1
-    return row.version  # type: ignore[attr-defined]
+    return row.version
