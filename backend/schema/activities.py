@@ -13,9 +13,9 @@ from backend.models import Activity
 from backend.models import Outcome as OutcomeModel
 from backend.models import Priority as PriorityModel
 from backend.models import TaskStatus as TaskStatusModel
-from backend.resolvers.columns import reads
+from backend.reads.columns import reads
+from backend.reads.context import Info
 from backend.schema.common import DateTimeRange, SortDirection
-from backend.schema.context import Info
 from backend.schema.customers import ActivityKindEnum
 from backend.schema.rows import Shows
 from backend.schema.users import UserType

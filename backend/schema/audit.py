@@ -8,8 +8,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from backend.models import AuditEntry
+from backend.reads.context import Info
 from backend.schema.common import DateTimeRange
-from backend.schema.context import Info
 from backend.schema.rows import Shows
 from backend.schema.users import UserType
 

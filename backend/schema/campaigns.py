@@ -15,8 +15,9 @@ from backend.models import CampaignType as CampaignTypeModel
 from backend.models import EngagementKind as EngagementKindModel
 from backend.models import Visibility as VisibilityModel
 from backend.permissions import campaign_is_public, reads_enrolees
+from backend.reads.context import Info
+from backend.reads.paging import page_size
 from backend.schema.common import DateRange, SortDirection
-from backend.schema.context import Info
 from backend.schema.rows import Shows
 from backend.schema.users import UserType
 from backend.services import campaigns as service
@@ -162,8 +163,6 @@ class CampaignNode(Shows[Campaign]):
         info: Info,
         first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
     ) -> list[EnrolmentType]:
-        from backend.resolvers.paging import page_size
-
         return EnrolmentType.of_all(await info.context.loaders.latest_enrolments(min(page_size(first), 50)).load(campaign.id))
 
 

@@ -12,13 +12,15 @@ from strawberry.types.unset import UNSET
 from backend.models import Contact, Lead
 from backend.models import ContactStatus as ContactStatusModel
 from backend.models import LeadStatus as LeadStatusModel
-from backend.resolvers.columns import reads
+from backend.reads.columns import reads
+from backend.reads.context import Info
+from backend.reads.nested import newest_activities
 from backend.schema.common import DateTimeRange, SortDirection
-from backend.schema.context import Info
 from backend.schema.customers import ActivityKindEnum
 from backend.schema.rows import Shows
 from backend.schema.users import UserType
 from backend.services import contacts as contact_service
+from backend.services.leads import allowed_next
 
 if TYPE_CHECKING:
     from backend.schema.activities import ActivityType
@@ -88,9 +90,9 @@ class ContactType(Shows[Contact]):
         first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
         kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,
     ) -> list[ActivityRef]:
-        from backend.resolvers.activities import newest_activities
+        from backend.schema.activities import ActivityType
 
-        return await newest_activities(info, "contact", contact.id, first, kind)
+        return ActivityType.of_all(await newest_activities(info, ActivityType, "contact", contact.id, first, kind))
 
 
 @strawberry.input(description="Which contacts to list; all conditions must hold")
@@ -229,6 +231,4 @@ class LeadType(Shows[Lead]):
     @strawberry.field(description="Statuses this lead may move to with updateLead")
     @staticmethod
     def allowed_statuses(lead: strawberry.Parent[Lead]) -> list[LeadStatus]:
-        from backend.services.leads import allowed_next
-
         return allowed_next(lead)

@@ -8,7 +8,7 @@ from enum import Enum
 import strawberry
 
 from backend.models import Notification
-from backend.schema.context import Info
+from backend.reads.context import Info
 from backend.schema.deals import DealType, StageType
 from backend.schema.rows import Shows
 from backend.schema.users import UserType

@@ -1,7 +1,7 @@
 """The typed boundary between model rows and the API types that show them.
 
 Strawberry reads a type's fields off whatever object a resolver returns, so the API types are served straight
-from Tortoise rows: no copy per row (a list field may carry thousands), and partial rows (resolvers/columns.py)
+from Tortoise rows: no copy per row (a list field may carry thousands), and partial rows (reads/columns.py)
 stay partial. The API type names its model, `class DealType(Shows[Deal])`; its resolvers take the row as
 `strawberry.Parent[Deal]`, and a resolver hands a row on as `DealType.of(row)`, so the type checker knows
 which model stands behind which type and refuses a row of another model. At run time `of` is the row itself.

@@ -11,8 +11,8 @@ from strawberry.types.unset import UNSET
 from backend import permissions
 from backend.models import ApiToken, Team, User
 from backend.models import Role as RoleModel
+from backend.reads.context import Info
 from backend.schema.common import SortDirection
-from backend.schema.context import Info
 from backend.schema.rows import Shows
 
 # The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
