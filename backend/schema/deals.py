@@ -14,6 +14,7 @@ from strawberry.types.unset import UNSET
 from tortoise.queryset import QuerySet
 
 from backend import permissions
+from backend.interop.tortoise import joined
 from backend.models import Deal, DealStageChange, Pipeline, Stage
 from backend.models import StageKind as StageKindModel
 from backend.reads.columns import reads
@@ -98,8 +99,7 @@ class DealStageChangeType(Shows[DealStageChange]):
 
 async def stage_of(deal: Deal, info: Info) -> StageType:
     """The deal's stage: already joined when the deal came through a loader, else batched."""
-    joined: Stage | None = deal.__dict__.get("_stage")
-    return StageType.of_present(joined or await info.context.loaders.stage.load(deal.stage_id))
+    return StageType.of_present(joined(deal, "stage") or await info.context.loaders.stage.load(deal.stage_id))
 
 
 @strawberry.type(name="Deal", description="An opportunity with a customer, moving through a pipeline")

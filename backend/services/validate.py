@@ -11,6 +11,7 @@ from tortoise.fields import CharField
 from tortoise.models import Model
 
 from backend.errors import BadUserInput, Conflict, NotFound
+from backend.interop.tortoise import field_of
 from backend.iso_codes import COUNTRIES, CURRENCIES
 from backend.models.base import Editable
 
@@ -49,7 +50,7 @@ def text(field: str, value: str | None, *, max_length: int, required: bool = Fal
 def column_text(field: str, model: type[Model], column: str, value: str | None) -> str:
     """A filter value for a text column, cleaned as inputs are: one longer than the column holds could never
     match (and the database layer would refuse it), so it is the client's mistake."""
-    return text(field, value, max_length=cast(CharField, model._meta.fields_map[column]).max_length)
+    return text(field, value, max_length=cast(CharField, field_of(model, column)).max_length)
 
 
 def email(field: str, value: str | None, *, required: bool = False) -> str:
