@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from tortoise.expressions import Q, Subquery
 
@@ -112,9 +112,9 @@ def may(actor: Actor, action: Action, obj: Any = None) -> bool:
 
 
 def require(actor: Actor, action: Action, obj: Any = None) -> None:
-    require_role(actor)
+    role = require_role(actor)
     if not may(actor, action, obj):
-        raise Forbidden(f"Your role ({actor.role.value}) may not {action.value} here")  # type: ignore[union-attr]
+        raise Forbidden(f"Your role ({role.value}) may not {action.value} here")
 
 
 def allowed_actions(actor: Actor) -> list[str]:
@@ -265,14 +265,17 @@ async def may_change_contacts(actor: Actor, places: Sequence[tuple[int | None, i
         return [False] * len(places)
     customer_ids = {c for c, _ in places if c is not None}
     owner_ids = {o for c, o in places if c is None and o is not None}
+    # cast: Tortoise types the rows of values_list(flat=True) as tuples, whatever `flat` says.
     run: set[int] = set()
     if customer_ids:
-        run = set(await Customer.filter(managed_customer_rule(actor), id__in=list(customer_ids)).values_list("id", flat=True))
+        run = set(cast(list[int], await Customer.filter(
+            managed_customer_rule(actor), id__in=list(customer_ids)).values_list("id", flat=True)))
     mates: set[int] = set()
     if owner_ids and actor.role is REP:
         mates = {actor.user_id or 0}
     elif owner_ids:
-        mates = set(await User.filter(Q(id__in=_team_member_ids(actor)), id__in=list(owner_ids)).values_list("id", flat=True))
+        mates = set(cast(list[int], await User.filter(
+            Q(id__in=_team_member_ids(actor)), id__in=list(owner_ids)).values_list("id", flat=True)))
     return [c in run if c is not None else o is not None and o in mates for c, o in places]
 
 

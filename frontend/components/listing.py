@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, html, use_async_effect, use_effect, use_ref, use_state
 from reactpy.types import VdomDict
@@ -29,7 +29,7 @@ class ListView:
 def use_list_view(path: str) -> ListView:
     nav = use_nav()
     params = nav.route.query
-    back_cursors, set_back_cursors = use_state(())
+    back_cursors, set_back_cursors = use_state(cast(tuple[str, ...], ()))
 
     def apply(**changes: str | None) -> None:
         """Change the view; any change but paging starts again at the first page."""

@@ -4,7 +4,7 @@ delete one without history, log an activity."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
@@ -155,7 +155,7 @@ def DeleteContact(contact: dict[str, Any], close: Any, mark_not_interested: Any)
     what keeps the history instead: marking them not interested."""
     session = use_session()
     nav = use_nav()
-    problem, set_problem = use_state(None)
+    problem, set_problem = use_state(cast(gql.GqlError | None, None))
 
     async def delete() -> None:
         try:
@@ -213,9 +213,9 @@ def facts(contact: dict[str, Any]) -> VdomDict:
 @component
 def ContactPage(contact_id: str) -> VdomDict:
     session = use_session()
-    panel, set_panel = use_state(None)
+    panel, set_panel = use_state(cast(str | None, None))
     message, set_message = use_state("")
-    problem, set_problem = use_state(None)
+    problem, set_problem = use_state(cast(gql.GqlError | None, None))
     result = use_query(CONTACT_QUERY, {"id": contact_id})
     contact = (result.data or {}).get("contact")
     if contact is None:

@@ -164,5 +164,5 @@ def ContactsPage() -> VdomDict:
             if any(params.get(k) for k in keys) else None,
         ),
         body,
-        pager(view, data["pageInfo"]) if nodes else None,
+        pager(view, data["pageInfo"]) if data and nodes else None,
     )

@@ -400,5 +400,5 @@ def LeadsPage() -> VdomDict:
                              "Search title or company…")),
         filters(view, people(who.data, "users"), me),
         body,
-        pager(view, data["pageInfo"]) if nodes else None,
+        pager(view, data["pageInfo"]) if data and nodes else None,
     )
