@@ -8,10 +8,10 @@ is visible to its owner's team. Admin, support and marketing see every customer.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 from tortoise.expressions import Q, Subquery
 
@@ -33,6 +33,7 @@ class Action(str, Enum):
     CREATE_CONTACT = "createContact"
     UPDATE_CONTACT = "updateContact"
     CONVERT_CONTACT = "convertContact"
+    DELETE_CONTACT = "deleteContact"
     CREATE_LEAD = "createLead"
     UPDATE_LEAD = "updateLead"
     CONVERT_LEAD = "convertLead"
@@ -62,6 +63,7 @@ ROLE_ACTIONS: dict[Action, tuple[Role, ...]] = {
     Action.CREATE_CONTACT: (ADMIN, HEAD, REP, SUPPORT),
     Action.UPDATE_CONTACT: (ADMIN, HEAD, REP, SUPPORT),
     Action.CONVERT_CONTACT: (ADMIN, HEAD, REP, SUPPORT),
+    Action.DELETE_CONTACT: (ADMIN, HEAD),  # as customers and deals: reps and support mark them not interested
     Action.CREATE_LEAD: (ADMIN, HEAD, REP),
     Action.UPDATE_LEAD: (ADMIN, HEAD, REP),
     Action.CONVERT_LEAD: (ADMIN, HEAD, REP),
@@ -251,18 +253,30 @@ async def may_change_contacts_of(actor: Actor, customer_id: int | None, owner_id
     `owner_id`. Support keep every customer's contacts (CONTRACT.md); salespeople those of customers they run
     and their own loose contacts (heads: their team's). A move checks both ends, so no contact leaves or
     enters a customer another team manages."""
+    return (await may_change_contacts(actor, [(customer_id, owner_id)]))[0]
+
+
+async def may_change_contacts(actor: Actor, places: Sequence[tuple[int | None, int | None]]) -> list[bool]:
+    """may_change_contacts_of for many (customer id, owner id) pairs at once: at most two queries."""
     require_role(actor)
     if actor.role in (ADMIN, SUPPORT):
-        return True
+        return [True] * len(places)
     if actor.role not in SALES:
-        return False
-    if customer_id is not None:
-        return await manages(actor, customer_id)
-    if owner_id is None:
-        return False
-    if actor.role is REP:
-        return owner_id == actor.user_id
-    return await User.filter(Q(id__in=_team_member_ids(actor)), id=owner_id).exists()
+        return [False] * len(places)
+    customer_ids = {c for c, _ in places if c is not None}
+    owner_ids = {o for c, o in places if c is None and o is not None}
+    # cast: Tortoise types the rows of values_list(flat=True) as tuples, whatever `flat` says.
+    run: set[int] = set()
+    if customer_ids:
+        run = set(cast(list[int], await Customer.filter(
+            managed_customer_rule(actor), id__in=list(customer_ids)).values_list("id", flat=True)))
+    mates: set[int] = set()
+    if owner_ids and actor.role is REP:
+        mates = {actor.user_id or 0}
+    elif owner_ids:
+        mates = set(cast(list[int], await User.filter(
+            Q(id__in=_team_member_ids(actor)), id__in=list(owner_ids)).values_list("id", flat=True)))
+    return [c in run if c is not None else o is not None and o in mates for c, o in places]
 
 
 async def require_contacts_of(actor: Actor, customer_id: int | None, owner_id: int | None) -> None:

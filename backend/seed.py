@@ -252,10 +252,10 @@ class Demo:
 
     async def activities_and_tasks(self) -> None:
         interactions = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING, ActivityKind.NOTE)
-        for customer, manager, _, _ in self.customers:
+        for customer, manager, _, contact_id in self.customers:
             for _ in range(self.rng.randint(0, 5)):
                 kind = self.rng.choice(interactions)
-                await activities.log_activity(self.actors[manager], {
+                values: dict[str, Any] = {
                     "kind": kind,
                     "title": self.rng.choice(ACTIVITY_TITLES[kind]),
                     "description": self.rng.choice(("", "Follow-up agreed.", "Sent the price list afterwards.")),
@@ -263,7 +263,14 @@ class Demo:
                     "outcome": self.rng.choice(("positive", "neutral", "negative")) if kind is not ActivityKind.NOTE else None,
                     "occurred_at": self.ago(self.rng.uniform(1, 180)),
                     "customer_id": customer.id,
-                })
+                }
+                # Talks are with the primary contact, so contact pages have a timeline; a meeting ends when its
+                # duration is over. No further random draws: the rest of the demo data stays as it was.
+                if kind is not ActivityKind.NOTE:
+                    values["contact_id"] = contact_id
+                if kind is ActivityKind.MEETING:
+                    values["ends_at"] = values["occurred_at"] + timedelta(minutes=values.pop("duration_minutes"))
+                await activities.log_activity(self.actors[manager], values)
         await self.tasks()
 
     async def tasks(self) -> None:

@@ -20,13 +20,14 @@ from backend.web.pages import login_url
 from frontend import gql
 from frontend.components.layout import Frame, NoRole
 from frontend.components.ui import error_banner, loading
-from frontend.pages import campaign, campaigns, customer, customers, pipeline, tasks
+from frontend.pages import campaign, campaigns, contact, contacts, customer, customers, leads, pipeline, tasks
 from frontend.router import BrowserLocation, NavContext, Navigation, Route
 from frontend.session import ME_QUERY, Session, SessionContext, actor_of, until_access_changes
 
 TITLES = {
     "customers": "Customers", "customer": "Customer", "pipeline": "Pipeline", "campaigns": "Campaigns",
     "campaign": "Campaign", "tasks": "My tasks", "not_found": "Not found",
+    "leads": "Leads", "contacts": "Contacts", "contact": "Contact",
 }
 
 
@@ -39,6 +40,9 @@ def screen(route: Route) -> Component | VdomDict:
         "campaigns": lambda: campaigns.CampaignsPage(),
         "campaign": lambda: campaign.CampaignPage(route.id, key=f"campaign-{route.id}"),
         "tasks": lambda: tasks.TasksPage(),
+        "leads": lambda: leads.LeadsPage(),
+        "contacts": lambda: contacts.ContactsPage(),
+        "contact": lambda: contact.ContactPage(route.id, key=f"contact-{route.id}"),
     }
     if route.screen in pages:
         return pages[route.screen]()

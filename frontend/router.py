@@ -49,6 +49,9 @@ PATTERNS = (
     ("campaigns", re.compile(r"/campaigns/?")),
     ("campaign", re.compile(r"/campaigns/(?P<id>[^/]+)")),
     ("tasks", re.compile(r"/tasks/?")),
+    ("leads", re.compile(r"/leads/?")),
+    ("contacts", re.compile(r"/contacts/?")),
+    ("contact", re.compile(r"/contacts/(?P<id>[^/]+)")),
 )
 
 

@@ -94,6 +94,16 @@ async def _(admin: User) -> Case:
     )
 
 
+@case("deleteContact")
+async def _(admin: User) -> Case:
+    c = await make_contact(admin)
+    return Case(
+        mutation("deleteContact", "DeleteContactInput", "id"),
+        {"input": {"id": c["id"], "version": 1}},
+        {"input": {"id": c["id"], "version": 4}},
+    )
+
+
 @case("createNote")
 async def _(admin: User) -> Case:
     c = await make_customer(admin)

@@ -51,6 +51,9 @@ class Activity(Editable):
     duration_minutes = fields.IntField(null=True)
     outcome = fields.CharEnumField(Outcome, max_length=10, null=True)
     occurred_at = fields.DatetimeField(db_index=True)
+    # Meetings: occurred_at is when the meeting starts; these say when it ends and who took part.
+    ends_at = fields.DatetimeField(null=True)
+    attendees: fields.Field[list[str]] = fields.JSONField(default=list)
     customer: fields.ForeignKeyNullableRelation["Customer"] = fields.ForeignKeyField(
         "models.Customer", null=True, related_name="activities", on_delete=fields.CASCADE
     )

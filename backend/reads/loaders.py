@@ -166,6 +166,15 @@ class Loaders:
         return DataLoader(self._visible_by_id(Contact, permissions.contact_rule))
 
     @cached_property
+    def contacts_changeable(self) -> DataLoader[tuple[int | None, int | None], bool]:
+        """Whether the actor may change contacts at (customer id, owner id): one batch for a page of contacts."""
+
+        async def load(keys: Sequence[tuple[int | None, int | None]]) -> list[bool]:
+            return await permissions.may_change_contacts(self.actor, keys)
+
+        return DataLoader(load)
+
+    @cached_property
     def deal(self) -> DataLoader[int, Deal | None]:
         return DataLoader(self._visible_by_id(Deal, permissions.deal_rule, "stage"))
 

@@ -12,7 +12,7 @@ from backend.models import Contact
 from backend.reads.columns import selected_columns
 from backend.reads.context import Info
 from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
-from backend.schema.common import SortDirection, provided
+from backend.schema.common import Deleted, SortDirection, provided
 from backend.schema.contacts import (
     ContactFilter,
     ContactOrder,
@@ -21,6 +21,7 @@ from backend.schema.contacts import (
     ConvertContactInput,
     ConvertContactResult,
     CreateContactInput,
+    DeleteContactInput,
     SetPrimaryContactInput,
     UpdateContactInput,
 )
@@ -100,3 +101,8 @@ class ContactMutation:
             customer=CustomerType.of(done.customer),
             customer_created=done.customer_created,
         )
+
+    @strawberry.mutation(description="Delete a contact without history (refused for one with activities, deals or leads)")
+    async def delete_contact(self, info: Info, input: DeleteContactInput) -> Deleted:
+        deleted = await service.delete_contact(info.context.actor, input.id, input.version)
+        return Deleted(id=strawberry.ID(str(deleted)))

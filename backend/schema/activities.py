@@ -49,7 +49,9 @@ class ActivityType(Shows[Activity]):
     description: str = strawberry.field(description="Details")
     duration_minutes: int | None = strawberry.field(description="For calls and meetings")
     outcome: Outcome | None = strawberry.field(description="positive, neutral or negative")
-    occurred_at: datetime = strawberry.field(description="When it happened (tasks: when logged)")
+    occurred_at: datetime = strawberry.field(description="When it happened (meetings: when they start; tasks: when logged)")
+    ends_at: datetime | None = strawberry.field(description="Meetings: when they end")
+    attendees: list[str] = strawberry.field(description="Meetings: who took part (names or emails)")
     due_at: datetime | None = strawberry.field(description="Tasks: due")
     priority: Priority | None = strawberry.field(description="Tasks: priority")
     task_status: TaskStatus | None = strawberry.field(description="Tasks: status")
@@ -152,7 +154,15 @@ class LogActivityInput:
     description: str | None = strawberry.field(default=UNSET, description="Details")
     duration_minutes: int | None = strawberry.field(default=UNSET, description="Minutes, 0 to 1440")
     outcome: Outcome | None = strawberry.field(default=UNSET, description="positive, neutral or negative")
-    occurred_at: datetime | None = strawberry.field(default=UNSET, description="When it happened (default: now)")
+    occurred_at: datetime | None = strawberry.field(
+        default=UNSET, description="When it happened, or when a meeting starts (default: now)"
+    )
+    ends_at: datetime | None = strawberry.field(
+        default=UNSET, description="Meetings: when it ends (after the start; sets durationMinutes)"
+    )
+    attendees: list[str] | None = strawberry.field(
+        default=UNSET, description="Meetings: who took part, names or emails (at most 50)"
+    )
     customer_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="The customer (default: the deal's or contact's customer)"
     )

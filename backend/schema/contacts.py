@@ -82,6 +82,16 @@ class ContactType(Shows[Contact]):
     def allowed_statuses(contact: strawberry.Parent[Contact]) -> list[ContactStatus]:
         return contact_service.allowed_next(contact)
 
+    @strawberry.field(
+        description="What you may do with this contact (updateContact, convertContact, deleteContact): your "
+        "role's actions narrowed by who runs its customer",
+        metadata=reads("customer_id", "owner_id", "status"),
+    )
+    @staticmethod
+    async def allowed_actions(contact: strawberry.Parent[Contact], info: Info) -> list[str]:
+        may_change = await info.context.loaders.contacts_changeable.load((contact.customer_id, contact.owner_id))
+        return contact_service.row_actions(info.context.actor, contact, may_change)
+
     @strawberry.field(description="The newest activities with this person, newest first", metadata=reads())
     @staticmethod
     async def activities(
@@ -182,6 +192,15 @@ class ConvertContactInput:
     industry: str | None = strawberry.field(default=UNSET, description="New customer: industry")
     segment: str | None = strawberry.field(default=UNSET, description="New customer: segment")
     description: str | None = strawberry.field(default=UNSET, description="New customer: brief")
+
+
+@strawberry.input(
+    description="Delete a contact entered by mistake. One with history (activities, deals or leads naming them) "
+    "is refused: mark it not interested instead"
+)
+class DeleteContactInput:
+    id: strawberry.ID = strawberry.field(description="Contact id")
+    version: int = strawberry.field(description="The version you read")
 
 
 @strawberry.type(description="What a conversion did")

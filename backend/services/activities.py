@@ -34,6 +34,8 @@ OPEN_TASK = (T.NEW, T.SCHEDULED, T.RESCHEDULED)
 MAX_DURATION_MINUTES = 24 * 60
 DURATION_RULE = f"must be a whole number of minutes from 0 to {MAX_DURATION_MINUTES}"  # one wording for every wrong value
 TASK_ONLY = {"assignee_id": "assigneeId", "due_at": "dueAt", "priority": "priority"}
+MEETING_ONLY = {"ends_at": "endsAt", "attendees": "attendees"}
+MAX_ATTENDEES = 50
 
 
 def allowed_next(activity: Activity) -> list[TaskStatus]:
@@ -132,6 +134,12 @@ def _clean(data: Mapping[str, Any], kind: ActivityKind) -> dict[str, Any]:
         "outcome": v.choice("outcome", data["outcome"], Outcome) if data.get("outcome") is not None else None,
         "occurred_at": v.aware("occurredAt", data.get("occurred_at")) or datetime.now(UTC),
     }
+    if kind is ActivityKind.MEETING:
+        values |= _meeting(data, values["occurred_at"], values["duration_minutes"])
+    else:
+        for key, field in MEETING_ONLY.items():
+            if data.get(key):
+                raise BadUserInput(field, "only meetings have an end and attendees")
     if kind is ActivityKind.TASK:
         # A task without a date is one nobody gets reminded of. A date in the past is accepted: imports
         # and catching up on paper bring tasks that are overdue already (the task then says so).
@@ -141,6 +149,33 @@ def _clean(data: Mapping[str, Any], kind: ActivityKind) -> dict[str, Any]:
         values["priority"] = v.choice("priority", data.get("priority") or Priority.NORMAL, Priority)
         values["task_status"] = T.SCHEDULED
     return values
+
+
+def _meeting(data: Mapping[str, Any], starts: datetime, duration: int | None) -> dict[str, Any]:
+    """A meeting's end (after its start, `occurredAt`) and attendees; its duration follows from the two."""
+    values: dict[str, Any] = {"attendees": _attendees(data.get("attendees") or [])}
+    ends = v.aware("endsAt", data.get("ends_at"))
+    if ends is None:
+        return values
+    if ends <= starts:
+        raise BadUserInput("endsAt", "must be after the start")
+    minutes = round((ends - starts).total_seconds() / 60)
+    if minutes > MAX_DURATION_MINUTES:
+        raise BadUserInput("endsAt", "a meeting lasts at most 24 hours")
+    if duration is not None and duration != minutes:
+        raise BadUserInput("durationMinutes", f"follows from the start and end ({minutes}): leave it out")
+    return values | {"ends_at": ends, "duration_minutes": minutes}
+
+
+def _attendees(names: list[str]) -> list[str]:
+    """Names or emails, each once (ignoring case), in the order given."""
+    if len(names) > MAX_ATTENDEES:
+        raise BadUserInput("attendees", f"at most {MAX_ATTENDEES} people")
+    kept: dict[str, str] = {}
+    for name in names:
+        cleaned = v.text("attendees", name, max_length=200, required=True)
+        kept.setdefault(cleaned.casefold(), cleaned)
+    return list(kept.values())
 
 
 async def log_activity(actor: Actor, data: Mapping[str, Any]) -> Activity:

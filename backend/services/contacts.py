@@ -13,8 +13,8 @@ from tortoise.expressions import F
 
 from backend import permissions
 from backend.auth.actor import Actor
-from backend.errors import BadUserInput
-from backend.models import Contact, ContactStatus, Customer, CustomerStatus, User
+from backend.errors import BadUserInput, Conflict
+from backend.models import Activity, Contact, ContactStatus, Customer, CustomerStatus, Deal, Lead, User
 from backend.permissions import Action
 from backend.services import customers, users
 from backend.services import validate as v
@@ -240,3 +240,62 @@ async def _new_customer(actor: Actor, contact: Contact, fields: Mapping[str, Any
     if manager_id is None or not await User.filter(id=manager_id, active=True).exists():
         manager_id = actor.user_id
     return await customers.insert_customer(actor, values, CustomerStatus.PROSPECT, manager_id)
+
+
+# What a contact's page may offer on this row: the role's actions, narrowed by who runs the contact.
+ROW_ACTIONS = (Action.UPDATE_CONTACT, Action.CONVERT_CONTACT, Action.DELETE_CONTACT)
+
+
+def row_actions(actor: Actor, contact: Contact, may_change: bool) -> list[str]:
+    """The actions `actor` may take on this (visible) contact, as the services decide them: the role's
+    actions, and changing the contacts of its customer (or of its owner, for a loose contact): `may_change`,
+    from permissions.may_change_contacts (batched per request by the contact type's loader)."""
+    if not may_change:
+        return []
+    offered = [action for action in ROW_ACTIONS if permissions.may(actor, action, contact)]
+    if S.CONVERTED not in TRANSITIONS[contact.status]:
+        offered = [action for action in offered if action is not Action.CONVERT_CONTACT]
+    return [action.value for action in offered]
+
+
+async def history(contact_id: int) -> dict[str, int]:
+    """What is on record with this person: activities, deals and leads that name them."""
+    return {
+        "activities": await Activity.filter(contact_id=contact_id).count(),
+        "deals": await Deal.filter(contact_id=contact_id).count(),
+        "leads": await Lead.filter(contact_id=contact_id).count(),
+    }
+
+
+ONE = {"activities": "activity", "deals": "deal", "leads": "lead"}
+
+
+def _history_words(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{n} {ONE[kind] if n == 1 else kind}" for kind, n in counts.items() if n)
+
+
+async def delete_contact(actor: Actor, raw_id: Any, version: int | None) -> int:
+    """Delete a contact entered by mistake or twice. A contact with history (activities, deals or leads that
+    name them) is refused: deleting would leave calls, meetings and deals without their person, as HubSpot
+    and Pipedrive users would not expect of a CRM that keeps an audit trail. Such a contact is marked
+    not interested (or cold) instead, which keeps the history and takes them out of the working lists."""
+    expected = v.version("version", version)
+    async with write(actor) as unit:
+        contact = await visible(actor, raw_id)
+        permissions.require(actor, Action.DELETE_CONTACT, contact)
+        customer_id = contact.customer_id
+        await permissions.require_contacts_of(actor, customer_id, contact.owner_id)
+        if contact.version != expected:
+            raise Conflict("Contact", contact.version)
+        on_record = await history(contact.id)
+        if any(on_record.values()):
+            raise BadUserInput(
+                "id",
+                f"{contact.name} has history ({_history_words(on_record)}): deleting would leave that history "
+                "without its person. Mark the contact Not interested instead, which keeps it",
+            )
+        await contact.delete()
+        await _refresh_search(customer_id)
+        await unit.audit("contact.delete", "contact", contact.id,
+                         {"name": [contact.name, None], "email": [contact.email, None]})
+    return contact.id

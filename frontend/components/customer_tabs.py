@@ -27,7 +27,8 @@ from frontend.components.ui import (
 from frontend.gql import GqlError
 from frontend.session import use_query, use_session
 
-ACTIVITY_FIELDS = "id kind title description occurredAt outcome durationMinutes dueAt taskStatus overdue author { name }"
+ACTIVITY_FIELDS = ("id kind title description occurredAt endsAt attendees outcome durationMinutes dueAt taskStatus overdue "
+                   "author { name } contact { id name } deal { id title }")
 RECENT_QUERY = f"query Recent($id: ID!) {{ customer(id: $id) {{ id activities(first: 5) {{ {ACTIVITY_FIELDS} }} }} }}"
 ACTIVITIES_QUERY = f"""
 query CustomerActivities($filter: ActivityFilter, $search: String) {{
@@ -58,7 +59,9 @@ def task_badge(node: dict[str, Any]) -> VdomDict | None:
     return badge(node["taskStatus"]) if node["taskStatus"] else None
 
 
-def timeline(nodes: list[dict[str, Any]]) -> VdomDict:
+def timeline(nodes: list[dict[str, Any]], on_contact_page: bool = False) -> VdomDict:
+    """Activities newest first; each links its contact (not on that contact's own page) and its deal."""
+
     def item(node: dict[str, Any]) -> VdomDict:
         details = [fmt.label(node["kind"])]
         if node["durationMinutes"]:
@@ -67,6 +70,13 @@ def timeline(nodes: list[dict[str, Any]]) -> VdomDict:
             details.append(f"by {node['author']['name']}")
         if node["dueAt"]:
             details.append(f"due {fmt.moment(node['dueAt'])}")
+        if node["attendees"]:
+            details.append("with " + ", ".join(node["attendees"]))
+        links = [html.a({"href": f"/contacts/{node['contact']['id']}", "key": "c"}, node["contact"]["name"])
+                 if node["contact"] and not on_contact_page else None,
+                 html.a({"href": f"/deals/{node['deal']['id']}", "key": "d"}, node["deal"]["title"])
+                 if node["deal"] else None]
+        when = fmt.moment(node["occurredAt"]) + (f"–{fmt.moment(node['endsAt'])[-5:]}" if node["endsAt"] else "")
         return html.li(
             {"key": node["id"], "className": "activity"},
             html.span({"className": "kind", "title": fmt.label(node["kind"])}, KIND_MARKS.get(node["kind"], "•")),
@@ -76,7 +86,8 @@ def timeline(nodes: list[dict[str, Any]]) -> VdomDict:
                          badge(node["outcome"]) if node["outcome"] else None,
                          task_badge(node)),
                 html.div({"className": "muted"}, node["description"]) if node["description"] else None,
-                html.div({"className": "when"}, fmt.moment(node["occurredAt"]), " · ", " · ".join(details)),
+                html.div({"className": "when"}, when, " · ", " · ".join(details),
+                         *[part for link in links if link for part in (" · ", link)]),
             ),
         )
 
@@ -193,7 +204,8 @@ def ContactsTab(customer_id: str, runs_customer: bool) -> VdomDict:
             html.tbody(*(
                 html.tr(
                     {"key": c["id"]},
-                    html.td(html.strong(c["name"]), " ", badge("Primary", "primary") if c["isPrimary"] else None),
+                    html.td(html.a({"href": f"/contacts/{c['id']}", "className": "row-link"}, c["name"]), " ",
+                            badge("Primary", "primary") if c["isPrimary"] else None),
                     html.td(c["jobTitle"]), html.td(c["department"]),
                     html.td(html.a({"href": f"mailto:{c['email']}"}, c["email"])), html.td(c["phone"]),
                     html.td(html.button({"className": "btn btn-small", "type": "button",

@@ -13,6 +13,8 @@ from frontend.session import use_session
 
 SECTIONS = (
     ("customers", "/customers", "Customers", ("customers", "customer")),
+    ("contacts", "/contacts", "Contacts", ("contacts", "contact")),
+    ("leads", "/leads", "Leads", ("leads",)),
     ("pipeline", "/pipeline", "Pipeline", ("pipeline",)),
     ("campaigns", "/campaigns", "Campaigns", ("campaigns", "campaign")),
     ("tasks", "/tasks", "Tasks", ("tasks",)),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from reactpy import component, event, html, use_state
@@ -20,9 +19,9 @@ from frontend.components.customer_tabs import (
     NotesTab,
     OverviewTab,
 )
+from frontend.components.log_activity import LogActivity
 from frontend.components.ui import (
     badge,
-    changed_value,
     error_banner,
     field,
     form_values,
@@ -48,7 +47,6 @@ query Customer360($id: ID!) {
 ACTIVITY_ADDED = "subscription ActivityAdded($id: ID!) { activityAdded(customerId: $id) { id } }"
 CHANGE_STATUS = """
 mutation ChangeStatus($input: ChangeCustomerStatusInput!) { changeCustomerStatus(input: $input) { id status } }"""
-LOG_ACTIVITY = "mutation LogActivity($input: LogActivityInput!) { logActivity(input: $input) { id } }"
 TABS = (("overview", "Overview"), ("contacts", "Contacts"), ("activities", "Activities"), ("notes", "Notes"),
         ("deals", "Deals"))
 UPDATE_CUSTOMER = "mutation UpdateCustomer($input: UpdateCustomerInput!) { updateCustomer(input: $input) { id } }"
@@ -60,82 +58,6 @@ CUSTOMER_CHANGED = "subscription CustomerChanged($id: ID!) { customerChanged(id:
 EDITABLE = (("name", "Company name"), ("email", "Email"), ("phone", "Phone"), ("website", "Website"),
             ("industry", "Industry"), ("segment", "Segment"), ("street", "Street"), ("postcode", "Postcode"),
             ("city", "City"), ("country", "Country"))
-KINDS = (("call", "Call"), ("email", "Email"), ("meeting", "Meeting"), ("note", "Note"), ("task", "Task"))
-
-
-def _in_the_past(moment: str) -> bool:
-    try:
-        return datetime.fromisoformat(moment) < datetime.now(UTC)
-    except ValueError:
-        return False  # not a date at all: the API names the field
-
-
-@component
-def LogActivity(customer_id: str, done: Any) -> VdomDict:
-    session = use_session()
-    form = use_form_errors()
-    kind, set_kind = use_state("call")
-    generation, set_generation = use_state(0)
-    past_due, set_past_due = use_state("")  # a due date in the past the user was told of (saved if sent again)
-
-    @event(prevent_default=True)
-    async def submit(e: Any) -> None:
-        values = form_values(e)
-        payload: dict[str, Any] = {"customerId": customer_id, "kind": values.get("kind", "call").upper(),
-                                   "title": values.get("title", "").strip()}
-        if values.get("description", "").strip():
-            payload["description"] = values["description"].strip()
-        if values.get("durationMinutes"):
-            try:
-                payload["durationMinutes"] = int(values["durationMinutes"])  # the API says what is wrong with it
-            except ValueError:
-                # The API's words for any wrong duration (services/activities.py DURATION_RULE), so all read alike.
-                form.set_errors({"durationMinutes": "must be a whole number of minutes from 0 to 1440"})
-                return
-        if values.get("outcome"):
-            payload["outcome"] = values["outcome"].upper()
-        if values.get("dueAt"):
-            payload["dueAt"] = f"{values['dueAt']}:00+00:00" if len(values["dueAt"]) == 16 else values["dueAt"]
-            if payload["kind"] == "TASK" and _in_the_past(payload["dueAt"]) and past_due != values["dueAt"]:
-                form.clear()
-                set_past_due(values["dueAt"])  # told once; the same date sent again is meant
-                return
-        try:
-            await gql.execute(session.actor, LOG_ACTIVITY, input=payload)
-        except gql.GqlError as error:
-            form.show(error)
-            return
-        form.clear()
-        set_past_due("")
-        set_generation(generation + 1)  # a fresh, empty form
-        done()
-
-    return html.div(
-        {"className": "panel", "aria-label": "Log activity"},
-        html.h2("Log an activity"),
-        error_banner(form.problem),
-        html.form(
-            {"onSubmit": submit, "className": "form-grid", "key": f"log-{generation}", "noValidate": True},
-            field("Type", select("kind", KINDS, kind, onChange=lambda e: set_kind(changed_value(e))),
-                  form.errors.get("kind")),
-            field("Title", text_input("title", placeholder="e.g. Discovery call with CFO"), form.errors.get("title")),
-            field("Outcome", select("outcome", [("", "—"), ("positive", "Positive"), ("neutral", "Neutral"),
-                                                ("negative", "Negative")]), form.errors.get("outcome"))
-            if kind != "task" else None,
-            field("Duration (minutes)", text_input("durationMinutes", kind="number", min="0"),
-                  form.errors.get("durationMinutes")) if kind in ("call", "meeting") else None,
-            field("Due", text_input("dueAt", kind="datetime-local"), form.errors.get("dueAt"),
-                  notice="This is in the past: the task will be overdue at once. Save again to log it anyway."
-                  if past_due and not form.errors.get("dueAt") else None)
-            if kind == "task" else None,
-            field("Details", html.textarea({"name": "description", "rows": 2, "aria-label": "description"}),
-                  form.errors.get("description"), wide=True),
-            html.div({"className": "form-actions"},
-                     html.button({"className": "btn btn-primary", "type": "submit"}, "Save activity"),
-                     html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: done()},
-                                 "Close")),
-        ),
-    )
 
 
 @component

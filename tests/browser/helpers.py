@@ -99,3 +99,18 @@ def shot(page: Page, folder: Path, name: str, full_page: bool = False) -> Path:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+DESKTOP, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
+
+
+def shot_sizes(page: Page, folder: Path, name: str) -> list[Path]:
+    """`name`-desktop and `name`-phone: the page at 1440×900 and 390×844, then back at the usual size."""
+    taken = []
+    for suffix, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        # Two animation frames: the browser has laid out and painted at the new size.
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        taken.append(shot(page, folder, f"{name}-{suffix}"))
+    page.set_viewport_size(VIEWPORT)
+    return taken

@@ -1,0 +1,168 @@
+"""Contacts across every customer, and those at none yet: search, filter, page, add one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reactpy import component, event, html, use_state
+from reactpy.types import VdomDict
+
+from backend.reads.paging import MAX_FIRST
+from frontend import format as fmt
+from frontend import gql
+from frontend.components.listing import SearchInput, card_table, owner_options, pager, people, use_list_view
+from frontend.components.ui import (
+    badge,
+    changed_value,
+    empty,
+    error_banner,
+    field,
+    form_values,
+    loading,
+    select,
+    text_input,
+    use_form_errors,
+)
+from frontend.router import use_nav
+from frontend.session import use_query, use_session
+
+STATUSES = ("new", "hot", "cold", "not_interested", "converted")
+CONTACTS_QUERY = """
+query ContactList($after: String, $filter: ContactFilter, $search: String) {
+  contacts(first: 25, after: $after, filter: $filter, search: $search) {
+    totalCount
+    pageInfo { hasNextPage hasPreviousPage endCursor }
+    edges { node { id name email phone jobTitle status isPrimary customer { id name } owner { id name } } }
+  }
+}"""
+PEOPLE_QUERY = f"""
+query ContactPeople {{
+  users(first: {MAX_FIRST}) {{ edges {{ node {{ id name }} }} }}
+  assignable: users(first: {MAX_FIRST}, filter: {{assignableFor: OWNER}}) {{ edges {{ node {{ id name }} }} }}
+}}"""
+CREATE_CONTACT = "mutation NewContact($input: CreateContactInput!) { createContact(input: $input) { id } }"
+AT = {"yes": True, "no": False}
+
+
+def contact_variables(params: dict[str, str]) -> dict[str, Any]:
+    where: dict[str, Any] = {}
+    if params.get("status"):
+        where["status"] = [params["status"].upper()]
+    if params.get("owner"):
+        where["ownerId"] = [params["owner"]]
+    if params.get("customer") in AT:
+        where["hasCustomer"] = AT[params["customer"]]
+    return {"after": params.get("after") or None, "filter": where or None, "search": params.get("q") or None}
+
+
+@component
+def CreateContact(assignable: list[dict[str, Any]], close: Any) -> VdomDict:
+    session = use_session()
+    nav = use_nav()
+    form = use_form_errors()
+
+    @event(prevent_default=True)
+    async def submit(e: Any) -> None:
+        payload = {k: v.strip() for k, v in form_values(e).items() if v.strip()}
+        payload.update(name=payload.get("name", ""), email=payload.get("email", ""))
+        if "status" in payload:
+            payload["status"] = payload["status"].upper()
+        try:
+            created = (await gql.execute(session.actor, CREATE_CONTACT, input=payload))["createContact"]
+        except gql.GqlError as error:
+            form.show(error)
+            return
+        nav.navigate(f"/contacts/{created['id']}")
+
+    me = session.me["id"]
+    return html.div(
+        {"className": "panel", "role": "dialog", "aria-label": "New contact"},
+        html.div({"className": "panel-head"}, html.h2("New contact"),
+                 html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: close()}, "Cancel")),
+        html.p({"className": "muted"}, "A person not at a customer yet. To add someone at a customer, use the "
+               "customer's Contacts tab."),
+        error_banner(form.problem),
+        html.form(
+            {"onSubmit": submit, "onInput": form.edited, "className": "form-grid", "noValidate": True},
+            field("Name", text_input("name", autoFocus=True), form.errors.get("name"), required=True),
+            field("Email", text_input("email", kind="email"), form.errors.get("email"), required=True),
+            field("Phone", text_input("phone", kind="tel"), form.errors.get("phone")),
+            field("Job title", text_input("jobTitle"), form.errors.get("jobTitle")),
+            field("Status", select("status", [(s, fmt.label(s)) for s in STATUSES[:4]], "new"), form.errors.get("status")),
+            field("Owner", select("ownerId", owner_options(assignable, me), me), form.errors.get("ownerId"))
+            if assignable else None,
+            html.div({"className": "form-actions"},
+                     html.button({"className": "btn btn-primary", "type": "submit"}, "Create contact")),
+        ),
+    )
+
+
+def contact_row(node: dict[str, Any]) -> list[Any]:
+    customer = node["customer"]
+    return [
+        html.a({"href": f"/contacts/{node['id']}", "className": "row-link"}, node["name"]),
+        html.span(html.a({"href": f"/customers/{customer['id']}"}, customer["name"]),
+                  " ", badge("Primary", "primary") if node["isPrimary"] else None)
+        if customer else html.span({"className": "muted"}, "No customer"),
+        node["jobTitle"] or "–",
+        html.div(html.a({"href": f"mailto:{node['email']}"}, node["email"]),
+                 html.div({"className": "muted"}, node["phone"]) if node["phone"] else None),
+        badge(node["status"]),
+        node["owner"]["name"] if node["owner"] else html.span({"className": "muted"}, "Nobody"),
+    ]
+
+
+@component
+def ContactsPage() -> VdomDict:
+    session = use_session()
+    view = use_list_view("/contacts")
+    params = view.params
+    creating, set_creating = use_state(False)
+    listing = use_query(CONTACTS_QUERY, contact_variables(params))
+    who = use_query(PEOPLE_QUERY)
+    data = (listing.data or {}).get("contacts")
+    nodes = [e["node"] for e in data["edges"]] if data else []
+    keys = ("status", "owner", "customer")
+    filtered = bool(params.get("q") or any(params.get(k) for k in keys))
+    if data is None:
+        body: VdomDict = error_banner(listing.error) if listing.error else loading("Loading contacts…")
+    elif not nodes:
+        body = (empty("No contacts match this view.", "Change the search or clear the filters.") if filtered
+                else empty("No contacts yet.", "Add a person with “New contact”, or on a customer's Contacts tab."
+                           if session.can("createContact") else "People at customers appear here once sales or "
+                           "support add them."))
+    else:
+        body = card_table("Contacts", ("Name", "Customer", "Job title", "Email and phone", "Status", "Owner"),
+                          [contact_row(n) for n in nodes], [n["id"] for n in nodes], stale=listing.loading)
+    return html.div(
+        {"className": "page"},
+        html.div(
+            {"className": "page-head"},
+            html.div(html.h1("Contacts"),
+                     html.p({"className": "subtle", "aria-live": "polite"},
+                            f"{data['totalCount']:,} contact{'s' if data['totalCount'] != 1 else ''}" if data else "")),
+            html.div({"className": "actions"},
+                     html.button({"className": "btn btn-primary", "type": "button",
+                                  "onClick": lambda e: set_creating(True)}, "+ New contact")
+                     if session.can("createContact") and not creating else None),
+        ),
+        html.div({"className": "notice notice-ok", "role": "status"}, "Contact deleted.") if params.get("deleted") else None,
+        CreateContact(people(who.data, "assignable"), lambda: set_creating(False)) if creating else None,
+        html.div({"className": "toolbar"},
+                 SearchInput(params.get("q", ""), lambda text: view.apply(q=text or None), "Search contacts",
+                             "Search name, email or phone…")),
+        html.div(
+            {"className": "filters", "aria-label": "Filters"},
+            select("status", [("", "Any status"), *((s, fmt.label(s)) for s in STATUSES)], params.get("status", ""),
+                   onChange=lambda e: view.apply(status=changed_value(e))),
+            select("owner", owner_options(people(who.data, "users"), session.me["id"], "Any owner"),
+                   params.get("owner", ""), onChange=lambda e: view.apply(owner=changed_value(e))),
+            select("customer", [("", "Any customer"), ("yes", "At a customer"), ("no", "No customer yet")],
+                   params.get("customer", ""), onChange=lambda e: view.apply(customer=changed_value(e))),
+            html.button({"className": "btn btn-link", "type": "button",
+                         "onClick": lambda e: view.apply(**{k: None for k in keys})}, "Clear filters")
+            if any(params.get(k) for k in keys) else None,
+        ),
+        body,
+        pager(view, data["pageInfo"]) if data and nodes else None,
+    )

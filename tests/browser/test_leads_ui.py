@@ -1,0 +1,139 @@
+"""/leads in Chromium: a rep captures a lead, qualifies it, edits it and converts it into a customer and a deal
+in one step; lost asks why; search and filters narrow the list and say what to do when nothing matches;
+marketing reads leads but is offered no control, and the API refuses them too. The open lead is in the
+address (?lead=ID), so a link opens it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from tests.browser.helpers import Session, shot_sizes
+
+LEAD = "query($id: ID!) { lead(id: $id) { status deal { title } customer { name } owner { email } } }"
+FIND = "query($q: String) { leads(first: 1, search: $q) { edges { node { id } } } }"
+
+
+def open_lead(page, title: str) -> None:
+    page.locator("input[aria-label='Search leads']").fill(title)
+    page.get_by_role("button", name=title, exact=True).click()
+    expect(page.get_by_role("dialog", name=f"Lead {title}")).to_be_visible()
+
+
+def test_a_rep_captures_qualifies_edits_and_converts_a_lead(rep: Session, shots: Path) -> None:
+    page = rep.page("/leads")
+    expect(page.locator("h1")).to_have_text("Leads")
+    expect(page.locator("table[aria-label=Leads] tbody tr").first).to_be_visible()
+    shot_sizes(page, shots, "leads")
+
+    page.click("button:has-text('+ New lead')")
+    form = page.get_by_role("dialog", name="New lead")
+    form.locator("button[type=submit]").click()
+    expect(form.locator("label.field", has=page.locator("input[name=title]"))).to_contain_text("is required")
+    form.locator("input[name=title]").fill("Fleet service – Nordbahn Logistik")
+    form.locator("input[name=companyName]").fill("Nordbahn Logistik")
+    form.locator("input[name=source]").fill("Trade fair")
+    form.locator("button[type=submit]").click()
+    panel = page.get_by_role("dialog", name="Lead Fleet service – Nordbahn Logistik")
+    expect(panel).to_be_visible()
+    expect(page.locator("[role=status]").filter(has_text="Lead created.")).to_be_visible()
+
+    panel.get_by_role("button", name="Mark contacted").click()
+    expect(panel.locator("[aria-label='Lead status'] .badge")).to_have_text("Contacted")
+    panel.get_by_role("button", name="Mark qualified").click()
+    expect(panel.locator("[aria-label='Lead status'] .badge")).to_have_text("Qualified")
+    edit = panel.locator("form[aria-label='Edit lead']")
+    edit.locator("textarea[name=scopeOfWork]").fill("40 trucks, two depots")
+    edit.locator("button[type=submit]").click()
+    expect(page.locator("[role=status]").filter(has_text="Lead saved.")).to_be_visible()
+    lead_id = rep.graphql(FIND, q="Nordbahn Logistik")["leads"]["edges"][0]["node"]["id"]
+    assert rep.graphql(LEAD, id=lead_id)["lead"]["owner"]["email"] == "rep@example.com"
+
+    panel.get_by_role("button", name="Convert…").click()
+    convert = page.get_by_role("dialog", name="Convert lead")
+    expect(convert.locator("input[name=name]")).to_have_value("Nordbahn Logistik")
+    convert.locator("input[name=amount]").fill("48000")
+    shot_sizes(page, shots, "lead-convert")
+    convert.locator("button[type=submit]").click()
+    expect(convert.locator("label.field", has=page.locator("input[name=email]"))).to_contain_text("required")
+    convert.locator("input[name=email]").fill("info@nordbahn.example")
+    convert.locator("button[type=submit]").click()
+
+    expect(page).to_have_url(re.compile(r"/customers/\d+\?tab=deals$"))
+    expect(page.locator("h1")).to_have_text("Nordbahn Logistik")
+    expect(page.locator("table[aria-label=Deals]")).to_contain_text("Fleet service – Nordbahn Logistik")
+    expect(page.locator("table[aria-label=Deals]")).to_contain_text("EUR 48,000")
+    lead = rep.graphql(LEAD, id=lead_id)["lead"]
+    assert (lead["status"], lead["customer"]["name"], lead["deal"]["title"]) == (
+        "CONVERTED", "Nordbahn Logistik", "Fleet service – Nordbahn Logistik")
+
+
+def test_marking_a_lead_lost_asks_why(rep: Session) -> None:
+    page = rep.page("/leads")
+    page.click("button:has-text('+ New lead')")
+    page.get_by_role("dialog", name="New lead").locator("input[name=title]").fill("Dock doors – Harbor Eleven")
+    page.get_by_role("dialog", name="New lead").locator("button[type=submit]").click()
+    panel = page.get_by_role("dialog", name="Lead Dock doors – Harbor Eleven")
+    expect(page).to_have_url(re.compile(r"/leads\?lead=\d+$"))  # a link to the open lead
+    page.reload()
+    expect(panel).to_be_visible()
+    panel.get_by_role("button", name="Mark lost").click()
+    why = panel.locator("form[aria-label='Why lost']")
+    why.locator("button[type=submit]").click()
+    expect(why.locator(".field-error")).to_have_text("is required to mark a lead lost")
+    why.locator("input[name=lostReason]").fill("Went with a local supplier")
+    why.locator("button[type=submit]").click()
+    expect(panel.locator(".notice-error")).to_have_text("Lost: Went with a local supplier")
+    expect(panel.get_by_role("button", name="Mark new")).to_be_visible()  # a lost lead may be reopened
+    expect(panel.get_by_role("button", name="Convert…")).to_have_count(0)
+
+
+def test_search_and_filters_narrow_the_list_and_say_what_to_do_when_empty(rep: Session, shots: Path) -> None:
+    page = rep.page("/leads?status=lost")
+    rows = page.locator("table[aria-label=Leads] tbody tr")
+    expect(rows.first).to_be_visible()
+    for status in rows.locator("td:nth-child(5)").all_inner_texts():
+        assert status.strip() == "Lost"
+    page.locator("select[name=owner]").select_option(label="Me")
+    expect(page).to_have_url(re.compile(r"owner=\d+"))
+    page.locator("input[aria-label='Search leads']").fill("no such lead anywhere")
+    expect(page.locator(".empty")).to_contain_text("No leads match this view.")
+    expect(page.locator(".empty")).to_contain_text("clear the filters")
+    shot_sizes(page, shots, "leads-empty")
+    page.click("button:has-text('Clear filters')")
+    expect(page).not_to_have_url(re.compile(r"status="))
+
+
+def test_marketing_reads_leads_without_controls_and_the_api_refuses_them(marketing: Session) -> None:
+    page = marketing.page("/leads")
+    expect(page.locator("table[aria-label=Leads] tbody tr").first).to_be_visible()
+    expect(page.locator("button:has-text('+ New lead')")).to_have_count(0)
+    title = page.locator("table[aria-label=Leads] tbody tr td:first-child button").first.inner_text()
+    page.locator("table[aria-label=Leads] tbody tr td:first-child button").first.click()
+    panel = page.get_by_role("dialog", name=f"Lead {title}")
+    expect(panel).to_be_visible()
+    expect(panel.locator("button:has-text('Convert')")).to_have_count(0)
+    expect(panel.locator("form")).to_have_count(0)
+    answer = marketing.context.request.post(f"{marketing.server}/graphql", data={
+        "query": "mutation { createLead(input: {title: \"Sneaky\"}) { id } }"}).json()
+    assert answer["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_an_upsell_lead_is_linked_to_an_existing_customer(rep: Session) -> None:
+    customer = rep.graphql('{ customers(first: 1, search: "Atlas") { edges { node { id name } } } }')[
+        "customers"]["edges"][0]["node"]
+    page = rep.page("/leads")
+    page.click("button:has-text('+ New lead')")
+    form = page.get_by_role("dialog", name="New lead")
+    form.locator("input[name=title]").fill(f"Second plant – {customer['name']}")
+    form.locator("input[aria-label='Find customer']").fill(customer["name"])
+    form.get_by_role("button", name=re.compile(re.escape(customer["name"]))).first.click()
+    expect(form.locator(".picked")).to_contain_text(customer["name"])
+    expect(form.locator("input[name=companyName]")).to_have_count(0)
+    form.locator("button[type=submit]").click()
+    panel = page.get_by_role("dialog", name=f"Lead Second plant – {customer['name']}")
+    expect(panel).to_be_visible()
+    row = page.locator("table[aria-label=Leads] tbody tr").filter(has_text=f"Second plant – {customer['name']}")
+    expect(row.get_by_role("link", name=customer["name"])).to_have_attribute("href", f"/customers/{customer['id']}")
