@@ -50,10 +50,25 @@ class Deal(Editable):
     probability = fields.IntField(default=0)
     expected_close_date = fields.DateField(null=True, db_index=True)
     lost_reason = fields.CharField(max_length=500, default="")
+    lost_reason_choice = fields.ForeignKeyField(
+        "models.LostReason", null=True, related_name=False, on_delete=fields.SET_NULL,
+        description="The admin-kept reason picked when it was lost (lost_reason holds the full text)",
+    )
     closed_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "deal"
+
+
+class LostReason(Editable):
+    """One entry of the list of reasons a deal is lost, kept by admins so reports can count them alike."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100, unique=True)
+    archived = fields.BooleanField(default=False, description="No longer offered; deals that used it keep it")
+
+    class Meta:
+        table = "lost_reason"
 
 
 class DealStageChange(Model):

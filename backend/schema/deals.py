@@ -13,6 +13,7 @@ from backend.models import StageKind as StageKindModel
 from backend.resolvers.columns import reads
 from backend.schema.common import AmountRange, BigInt, DateRange, DateTimeRange, Money, SortDirection
 from backend.schema.context import Info
+from backend.schema.lost_reasons import LostReasonType
 from backend.schema.users import UserType
 
 if TYPE_CHECKING:
@@ -106,6 +107,12 @@ class DealType:
     )
     def weighted_amount(self) -> Money:
         return Money(amount=self.amount * self.probability // 100, currency=self.currency)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The listed reason picked when it was lost (null: free text only, or not lost)",
+                      metadata=reads("lost_reason_choice_id"))
+    async def lost_reason_choice(self, info: Info) -> LostReasonType | None:
+        choice_id = self.lost_reason_choice_id  # type: ignore[attr-defined]
+        return await info.context.loaders.lost_reason.load(choice_id) if choice_id else None
 
     @strawberry.field(description="Current stage", metadata=reads("stage_id"))
     async def stage(self, info: Info) -> StageType:
@@ -216,6 +223,9 @@ class CreateDealInput:
     probability: int | None = strawberry.field(default=UNSET, description="0..100 (default: the stage's)")
     expected_close_date: date | None = strawberry.field(default=UNSET, description="When it should close")
     lost_reason: str | None = strawberry.field(default=UNSET, description="Required when created in a lost stage")
+    lost_reason_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="A reason from lostReasons (lostReason then adds detail)"
+    )
 
 
 @strawberry.input(description="Changes to a deal; fields left out stay as they are. Stages change with moveDeal")
@@ -237,7 +247,12 @@ class MoveDealInput:
     id: strawberry.ID = strawberry.field(description="Deal id")
     version: int = strawberry.field(description="The version you read")
     stage_id: strawberry.ID = strawberry.field(description="The new stage")
-    lost_reason: str | None = strawberry.field(default=None, description="Why (required for a lost stage)")
+    lost_reason: str | None = strawberry.field(
+        default=None, description="Why, in words (a lost stage needs this, lostReasonId or both)"
+    )
+    lost_reason_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A reason from lostReasons; lostReason then adds detail to it"
+    )
 
 
 @strawberry.input(description="Delete a deal")
