@@ -13,7 +13,7 @@ from frontend.session import use_session
 
 SECTIONS = (
     ("customers", "/customers", "Customers", ("customers", "customer")),
-    ("pipeline", "/pipeline", "Pipeline", ("pipeline",)),
+    ("pipeline", "/pipeline", "Pipeline", ("pipeline", "deal")),
     ("campaigns", "/campaigns", "Campaigns", ("campaigns", "campaign")),
     ("tasks", "/tasks", "Tasks", ("tasks",)),
 )

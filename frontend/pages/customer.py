@@ -71,7 +71,8 @@ def _in_the_past(moment: str) -> bool:
 
 
 @component
-def LogActivity(customer_id: str, done: Any) -> VdomDict:
+def LogActivity(customer_id: str, done: Any, deal_id: str | None = None) -> VdomDict:
+    """The activity form of a customer, and of one of its deals (`deal_id`: the activity is about it)."""
     session = use_session()
     form = use_form_errors()
     kind, set_kind = use_state("call")
@@ -83,6 +84,8 @@ def LogActivity(customer_id: str, done: Any) -> VdomDict:
         values = form_values(e)
         payload: dict[str, Any] = {"customerId": customer_id, "kind": values.get("kind", "call").upper(),
                                    "title": values.get("title", "").strip()}
+        if deal_id:
+            payload["dealId"] = deal_id
         if values.get("description", "").strip():
             payload["description"] = values["description"].strip()
         if values.get("durationMinutes"):
@@ -369,7 +372,7 @@ def CustomerPage(customer_id: str) -> VdomDict:
         "contacts": lambda: ContactsTab(customer["id"], manages),
         "activities": lambda: ActivitiesTab(customer["id"], activity_generation),
         "notes": lambda: NotesTab(customer["id"], manages),
-        "deals": lambda: DealsTab(customer["id"]),
+        "deals": lambda: DealsTab(customer),
     }
     return html.div(
         {"className": "page"},
