@@ -38,7 +38,9 @@ def screen(route: Route) -> VdomDict:
         "customer": lambda: customer.CustomerPage(route.id, key=f"customer-{route.id}"),
         "pipeline": lambda: pipeline.PipelinePage(),
         "deal": lambda: deal.DealPage(route.id, key=f"deal-{route.id}"),
-        "lost_reasons": lambda: html.div({"className": "page"}, LostReasons()),
+        # Until /admin mounts it among its sections.
+        "lost_reasons": lambda: html.div({"className": "page"}, html.div({"className": "page-head"},
+                                                                         html.h1("Administration")), LostReasons()),
         "campaigns": lambda: campaigns.CampaignsPage(),
         "campaign": lambda: campaign.CampaignPage(route.id, key=f"campaign-{route.id}"),
         "tasks": lambda: tasks.TasksPage(),

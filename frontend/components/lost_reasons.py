@@ -115,7 +115,7 @@ def LostReasons() -> VdomDict:
         html.form(
             {"onSubmit": add, "className": "form-row", "key": f"add-{generation}", "noValidate": True,
              "onInput": form.edited},
-            field("New reason", text_input("name", placeholder="e.g. Lost to in-house build", maxLength=100),
+            field("New reason", text_input("name", placeholder="e.g. Lost to in-house build", maxLength=100, size=36),
                   form.errors.get("name")),
             html.button({"className": "btn btn-primary", "type": "submit"}, "Add reason"),
         ),

@@ -29,7 +29,7 @@ def both_sizes(page: Page, shots: Path, name: str) -> None:
     page.set_viewport_size(DESKTOP)
     shot(page, shots, name)
     page.set_viewport_size(PHONE)
-    shot(page, shots, f"{name}-phone", full_page=True)
+    shot(page, shots, f"{name}-phone")
     page.set_viewport_size(DESKTOP)
 
 
