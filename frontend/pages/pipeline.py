@@ -49,6 +49,7 @@ query Column($filter: DealFilter!, $first: Int!, $after: String, $order: DealOrd
   }}
 }}"""
 DEAL_CHANGED = "subscription DealChanged { dealChanged { kind dealId } }"
+CUSTOMER_NAME = "query CustomerName($id: ID!) { customer(id: $id) { id name } }"
 PAGE = 20  # cards a column shows at first, and adds on each "Show more"
 BIGGEST_FIRST = {"field": "AMOUNT", "direction": "DESC"}
 LATEST_FIRST = {"field": "UPDATED_AT", "direction": "DESC"}
@@ -215,6 +216,9 @@ def BoardFilters(params: dict[str, str], owners: list[dict[str, Any]], problems:
     session = use_session()
     customer, set_customer = use_state(None)
     picking, set_picking = use_state(False)
+    # The customer of a filter that came with the address (a shared link, a reload): its name for the chip.
+    named = use_query(CUSTOMER_NAME, {"id": params.get("customer") or "0"},
+                      skip=not params.get("customer") or bool(customer))
 
     def on(key: str) -> Any:
         return lambda e: apply(**{key: changed_value(e)})
@@ -239,7 +243,8 @@ def BoardFilters(params: dict[str, str], owners: list[dict[str, Any]], problems:
                    "My deals") if session.can("createDeal") else None,
         select("owner", [("", "Any owner"), *((o["id"], o["name"]) for o in owners)], params.get("owner", ""),
                onChange=on("owner"), disabled=bool(params.get("mine"))) if len(owners) > 1 else None,
-        html.span({"className": "chip"}, "Customer: ", (customer or {}).get("name", "picked"),
+        html.span({"className": "chip"}, "Customer: ",
+                  (customer or ((named.data or {}).get("customer")) or {}).get("name", "…"),
                   html.button({"className": "btn btn-link", "type": "button", "aria-label": "Any customer",
                                "onClick": lambda e: choose(None)}, "×"))
         if params.get("customer") else

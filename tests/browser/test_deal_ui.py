@@ -213,6 +213,17 @@ def test_board_filters_and_every_deal_reachable(admin: Session, shots: Path) -> 
     page.get_by_role("button", name="Clear filters").click()
     expect(page).to_have_url(f"{admin.server}/pipeline")
 
+    card = new.locator(".deal").first
+    customer = card.locator(".deal-meta a").inner_text()
+    page.get_by_role("button", name="Customer…").click()
+    page.get_by_label("Search customer filter").fill(customer)
+    page.get_by_label("Customer filter", exact=True).select_option(label=customer)
+    expect(page.locator(".chip")).to_contain_text(f"Customer: {customer}")
+    expect(page.locator(".column .deal-meta a").filter(has_not_text=customer)).to_have_count(0)
+    expect(new.locator(".deal").first).to_be_visible()
+    page.reload()  # the filter is in the address: a shared link shows the same board, the customer named
+    expect(page.locator(".chip")).to_contain_text(f"Customer: {customer}")
+
 
 def test_an_admin_keeps_the_lost_reasons(admin: Session, shots: Path) -> None:
     page = admin.page("/admin/lost-reasons")
