@@ -114,3 +114,15 @@ async def test_an_archived_or_unknown_reason_is_refused_naming_the_field(db):
         err = await error(admin, MOVE, input={"id": deal["id"], "version": 1, "stageId": lost, "lostReasonId": choice})
         assert (err["code"], err["field"]) == (code, "lostReasonId")
     assert (await Deal.get(id=deal["id"])).version == 1
+
+
+async def test_a_deal_opened_in_a_lost_stage_takes_a_listed_reason(db):
+    admin = await make_user(Role.ADMIN)
+    customer = await make_customer(admin)
+    reason = (await ok(admin, CREATE, input={"name": "No budget"}))["createLostReason"]
+    created = await ok(admin, """mutation($input: CreateDealInput!) {
+      createDeal(input: $input) { lostReason lostReasonChoice { name } stage { kind } } }""",
+                       input={"title": "Imported loss", "customerId": customer["id"],
+                              "stageId": await lost_stage_id(admin), "lostReasonId": reason["id"]})
+    assert created["createDeal"] == {"lostReason": "No budget", "lostReasonChoice": {"name": "No budget"},
+                                     "stage": {"kind": "LOST"}}
