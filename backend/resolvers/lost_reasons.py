@@ -8,8 +8,8 @@ import strawberry
 
 from backend import permissions
 from backend.models import LostReason
+from backend.reads.context import Info
 from backend.schema.common import provided
-from backend.schema.context import Info
 from backend.schema.lost_reasons import (
     ArchiveLostReasonInput,
     CreateLostReasonInput,

@@ -11,7 +11,7 @@ from typing import Any
 from reactpy import component, event, html, use_async_effect, use_ref, use_state
 from reactpy.types import VdomDict
 
-from backend.schema.limits import MAX_FIRST
+from backend.reads.paging import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.deal_form import CustomerPicker, DealForm, minor_units
