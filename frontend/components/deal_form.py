@@ -39,6 +39,9 @@ query DealCustomers($search: String) {
 }"""
 CREATE_DEAL = "mutation CreateDeal($input: CreateDealInput!) { createDeal(input: $input) { id } }"
 UPDATE_DEAL = "mutation UpdateDeal($input: UpdateDealInput!) { updateDeal(input: $input) { id version } }"
+CURRENT_VERSION = "query DealVersion($id: ID!) { deal(id: $id) { id version } }"
+SAVED_MEANWHILE = ("Someone else saved this deal while you were editing; the page above shows what they saved. "
+                   "Your entries are kept: save again to replace theirs with what the form shows.")
 NOT_AN_AMOUNT = "must be an amount such as 12500 or 12500.50"
 
 
@@ -105,6 +108,11 @@ def DealForm(done: Callable[[str | None], None], customer: dict[str, Any] | None
     form = use_form_errors()
     picked, set_picked = use_state(customer or (deal or {}).get("customer"))
     pipeline_id, set_pipeline_id = use_state("")
+    # The version the form's values were read at: a save refused as stale tells the user, and a second save,
+    # made knowingly, goes through.
+    version, set_version = use_state((deal or {}).get("version", 0))
+    conflicted, set_conflicted = use_state(False)
+    first_read, _ = use_state(deal or {})
     options = use_query(OPTIONS_QUERY, {"customer": (picked or {}).get("id") or "0", "withCustomer": bool(picked)})
     data = options.data or {}
     editing = deal is not None
@@ -139,7 +147,7 @@ def DealForm(done: Callable[[str | None], None], customer: dict[str, Any] | None
                 return
         if editing:
             assert deal is not None
-            payload.update(id=deal["id"], version=deal["version"])
+            payload.update(id=deal["id"], version=version)
             document = UPDATE_DEAL
         else:
             if not picked:
@@ -153,20 +161,39 @@ def DealForm(done: Callable[[str | None], None], customer: dict[str, Any] | None
         try:
             saved = await gql.execute(session.actor, document, input=payload)
         except gql.GqlError as error:
-            form.show(error)
+            if editing and error.code == "CONFLICT":
+                await meanwhile()
+            else:
+                form.show(error)
             return
         # No state change here: done() unmounts the form (see pipeline.use_columns on ReactPy 2.0.0b13).
         done(saved["updateDeal" if editing else "createDeal"]["id"])
 
+    async def meanwhile() -> None:
+        assert deal is not None
+        try:
+            current = (await gql.execute(session.actor, CURRENT_VERSION, id=deal["id"]))["deal"]
+        except gql.GqlError as error:
+            form.show(error)
+            return
+        form.clear()
+        set_version(current["version"])
+        set_conflicted(True)
+
     if options.data is None:
         return html.div({"className": "panel"}, error_banner(options.error) if options.error else "Loading…")
-    start = deal or {}
+    start = first_read  # not the live `deal`: a re-render with others' values would overwrite what is typed
     amount = start.get("amount") or {}
     errors = form.errors
     return html.div(
         {"className": "panel", "aria-label": "Edit deal" if editing else "New deal"},
         html.h2("Edit deal" if editing else "New deal"),
-        error_banner(form.problem),
+        html.div(  # always there: notices coming and going never move (and so remount) the form
+            {"className": "form-notices"},
+            html.div({"className": "notice notice-warn", "role": "status"}, SAVED_MEANWHILE)
+            if conflicted and not form.problem else None,
+            error_banner(form.problem),
+        ),
         CustomerPicker(picked, set_picked, error=errors.get("customerId")) if not editing and not customer else None,
         html.form(
             {"onSubmit": submit, "onInput": form.edited, "className": "form-grid", "noValidate": True},

@@ -93,7 +93,7 @@ def CloseDeal(deal: dict[str, Any], stage: dict[str, Any], close: Close, cancel:
             {"className": "modal", "role": "dialog", "aria-modal": "true", "aria-label": f"Mark {deal['title']} as {verb}"},
             html.h2(f"Mark “{deal['title']}” as {verb}"),
             html.p({"className": "muted"}, f"{deal['customer']['name']} · {fmt.money(deal['amount'])} → {stage['name']}"),
-            error_banner(form.problem),
+            html.div({"className": "form-notices"}, error_banner(form.problem)),  # the form stays in place
             html.form(
                 {"onSubmit": submit, "onInput": form.edited, "noValidate": True},
                 *reason_fields,

@@ -111,7 +111,7 @@ def LostReasons() -> VdomDict:
         html.h2("Lost reasons"),
         html.p({"className": "muted"}, "Offered when a deal is marked lost, beside free text. Archive a reason to stop "
                "offering it: deals lost for it keep it."),
-        error_banner(form.problem),
+        html.div({"className": "form-notices"}, error_banner(form.problem)),  # the form stays in place
         html.form(
             {"onSubmit": add, "className": "form-row", "key": f"add-{generation}", "noValidate": True,
              "onInput": form.edited},

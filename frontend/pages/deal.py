@@ -82,7 +82,7 @@ def Reassign(deal: dict[str, Any], done: Any) -> VdomDict:
     return html.div(
         {"className": "panel", "aria-label": "Reassign deal"},
         html.h2("Reassign the deal"),
-        error_banner(form.problem or people.error),
+        html.div({"className": "form-notices"}, error_banner(form.problem or people.error)),
         html.form(
             {"onSubmit": submit, "className": "form-row", "noValidate": True},
             field("New owner", select("ownerId", [(o["id"], o["name"]) for o in owners], current),
@@ -118,7 +118,7 @@ def DealNotes(deal: dict[str, Any], writable: bool) -> VdomDict:
     return html.section(
         {"className": "panel", "aria-label": "Notes"},
         html.h2("Notes"),
-        error_banner(problem),
+        html.div({"className": "form-notices"}, error_banner(problem)),  # the form stays in place
         html.form(
             {"onSubmit": add, "key": f"note-{generation}", "className": "note-form"},
             html.textarea({"name": "body", "rows": 2, "placeholder": "Add a note about this deal…", "aria-label": "Note"}),
@@ -227,7 +227,7 @@ def DealPage(deal_id: str) -> VdomDict:
             html.span({"className": "field-label"}, "Stage"),
             StageSelect(deal, deal["pipeline"]["stages"], result.reload, "Move to stage", key=f"mover-{deal['version']}"),
         ) if may_move(session, deal) else None,
-        DealForm(lambda _: saved(), deal=deal, key=f"edit-{deal['version']}") if panel == "edit" else None,
+        DealForm(lambda _: saved(), deal=deal, key=f"edit-{deal['id']}") if panel == "edit" else None,
         Reassign(deal, saved) if panel == "reassign" else None,
         LogActivity(deal["customer"]["id"], lambda: set_panel(None), deal_id=deal["id"]) if panel == "log" else None,
         html.div(

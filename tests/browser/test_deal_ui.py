@@ -242,3 +242,23 @@ def test_an_admin_keeps_the_lost_reasons(admin: Session, shots: Path) -> None:
     assert "Lost to in-house build" not in names and "Price too high" in names
     section.locator("li[data-reason='Lost to in-house build']").get_by_role("button", name="Restore").click()
     expect(section.locator("li[data-reason='Lost to in-house build'] .badge")).to_have_count(0)
+
+
+def test_an_edit_that_meets_someone_elses_save_keeps_the_entries_and_says_so(rep: Session, shots: Path) -> None:
+    mine = user_id(rep, "rep@example.com")
+    deal = rep.graphql(OPEN_DEALS, owner=[mine])["deals"]["edges"][1]["node"]
+    page = rep.page(f"/deals/{deal['id']}")
+    expect(page.locator("h1")).to_have_text(deal["title"])
+    page.get_by_role("button", name="Edit").click()
+    edit = page.locator("[aria-label='Edit deal']")
+    edit.locator("input[name=title]").fill("Renamed while someone else saved")
+    current = rep.graphql(DEAL, id=deal["id"])["deal"]
+    rep.graphql("mutation($input: UpdateDealInput!) { updateDeal(input: $input) { id } }",
+                input={"id": deal["id"], "version": current["version"], "probability": 55})
+    expect(page.locator(".stat", has_text="Probability")).to_contain_text("55 %")  # theirs, live
+    edit.get_by_role("button", name="Save changes").click()
+    expect(edit.locator(".notice-warn")).to_contain_text("Someone else saved this deal")
+    expect(edit.locator("input[name=title]")).to_have_value("Renamed while someone else saved")  # kept
+    shot(page, shots, "deal-edit-conflict")
+    edit.get_by_role("button", name="Save changes").click()
+    expect(page.locator("h1")).to_have_text("Renamed while someone else saved")
