@@ -30,21 +30,22 @@ class LostReasonQuery:
     ) -> list[LostReasonType]:
         permissions.require_role(info.context.actor)
         query = LostReason.all() if include_archived else LostReason.filter(archived=False)
-        return await query.order_by("name", "id")
+        return LostReasonType.of_all(await query.order_by("name", "id"))
 
 
 @strawberry.type
 class LostReasonMutation:
     @strawberry.mutation(description="Add a lost reason to the list (admins)")
     async def create_lost_reason(self, info: Info, input: CreateLostReasonInput) -> LostReasonType:
-        return await service.create_lost_reason(info.context.actor, input.name)
+        return LostReasonType.of(await service.create_lost_reason(info.context.actor, input.name))
 
     @strawberry.mutation(description="Rename a lost reason (admins)")
     async def update_lost_reason(self, info: Info, input: UpdateLostReasonInput) -> LostReasonType:
         data = provided(input)
-        return await service.update_lost_reason(info.context.actor, data.pop("id"), data.pop("version"), data)
+        return LostReasonType.of(
+            await service.update_lost_reason(info.context.actor, data.pop("id"), data.pop("version"), data))
 
     @strawberry.mutation(description="Archive a lost reason so it is no longer offered, or restore it (admins)")
     async def archive_lost_reason(self, info: Info, input: ArchiveLostReasonInput) -> LostReasonType:
-        return await service.update_lost_reason(info.context.actor, input.id, input.version,
-                                                {"archived": input.archived})
+        return LostReasonType.of(await service.update_lost_reason(info.context.actor, input.id, input.version,
+                                                                  {"archived": input.archived}))

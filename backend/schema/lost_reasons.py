@@ -7,9 +7,12 @@ from datetime import datetime
 import strawberry
 from strawberry.types.unset import UNSET
 
+from backend.models import LostReason
+from backend.schema.rows import Shows
+
 
 @strawberry.type(name="LostReason", description="A reason deals are lost, from the list admins keep")
-class LostReasonType:
+class LostReasonType(Shows[LostReason]):
     id: strawberry.ID = strawberry.field(description="Lost reason id")
     name: str = strawberry.field(description="The reason as users pick it")
     archived: bool = strawberry.field(description="No longer offered; deals lost for it keep it")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, event, html, use_async_effect, use_state
 from reactpy.types import VdomDict
@@ -67,7 +67,7 @@ def CustomerPicker(chosen: dict[str, Any] | None, choose: Callable[[dict[str, An
     """Type part of a name, pick the customer from the matches (customer search, row rules applied)."""
     session = use_session()
     typed, set_typed = use_state("")
-    found, set_found = use_state([])
+    found, set_found = use_state(cast(list[dict[str, Any]], []))
 
     @use_async_effect(dependencies=[typed])
     async def search() -> None:

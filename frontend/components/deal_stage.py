@@ -5,7 +5,7 @@ stage select (the keyboard and screen-reader way to move), and the dialog that c
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
@@ -112,8 +112,8 @@ def StageSelect(deal: dict[str, Any], stages: list[dict[str, Any]], moved: Calla
                 label: str | None = None) -> VdomDict:
     """The stage select of a deal (its value: where the deal is); a closing stage opens CloseDeal first."""
     session = use_session()
-    problem, set_problem = use_state(None)
-    closing, set_closing = use_state(None)  # the won or lost stage picked, while its dialog is open
+    problem, set_problem = use_state(cast(gql.GqlError | None, None))
+    closing, set_closing = use_state(cast(dict[str, Any] | None, None))  # the won or lost stage picked, while its dialog is open
     resets, set_resets = use_state(0)  # a new value puts the select back on the deal's real stage
 
     def back_to_real_stage() -> None:

@@ -77,6 +77,13 @@ def ReasonRow(reason: dict[str, Any], changed: Any) -> VdomDict:
 
 
 @component
+def LostReasonsPage() -> VdomDict:
+    """/admin/lost-reasons, until /admin mounts LostReasons among its sections."""
+    return html.div({"className": "page"}, html.div({"className": "page-head"}, html.h1("Administration")),
+                    LostReasons())
+
+
+@component
 def LostReasons() -> VdomDict:
     session = use_session()
     form = use_form_errors()

@@ -3,7 +3,7 @@ what happened on it and notes; edit, move, close as won or lost, reassign, log a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
@@ -97,7 +97,7 @@ def Reassign(deal: dict[str, Any], done: Any) -> VdomDict:
 def DealNotes(deal: dict[str, Any], writable: bool) -> VdomDict:
     """Notes on the deal: activities of kind note, linked to it, newest first."""
     session = use_session()
-    problem, set_problem = use_state(None)
+    problem, set_problem = use_state(cast(gql.GqlError | None, None))
     generation, set_generation = use_state(0)
     notes = [a for a in deal["activities"] if a["kind"] == "NOTE"]
 
@@ -161,7 +161,7 @@ def FollowActivities(customer_id: str, on_event: Any) -> VdomDict:
 @component
 def DealPage(deal_id: str) -> VdomDict:
     session = use_session()
-    panel, set_panel = use_state(None)
+    panel, set_panel = use_state(cast(str | None, None))
     result = use_query(DEAL_QUERY, {"id": deal_id})
     deal = (result.data or {}).get("deal")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, event, html, use_async_effect, use_ref, use_state
 from reactpy.types import VdomDict
@@ -124,7 +124,7 @@ def use_columns(where: dict[str, Any], stages: list[dict[str, Any]], shown: dict
     One state for the whole board, kept by the page: a column that kept its own would be rendered by its
     own update and by the page's at the same time, which ReactPy 2.0.0b13 fails on when a card leaves it."""
     session = use_session()
-    columns, set_columns = use_state({})
+    columns, set_columns = use_state(cast(dict[str, Column], {}))
     key = repr((sorted(where.items()), sorted(shown.items()), [s["id"] for s in stages]))
 
     @use_async_effect(dependencies=[key, refresh])
@@ -214,7 +214,7 @@ def StageColumn(stage: dict[str, Any], stages: list[dict[str, Any]], column: Col
 def BoardFilters(params: dict[str, str], owners: list[dict[str, Any]], problems: dict[str, str],
                  apply: Callable[..., None]) -> VdomDict:
     session = use_session()
-    customer, set_customer = use_state(None)
+    customer, set_customer = use_state(cast(dict[str, Any] | None, None))
     picking, set_picking = use_state(False)
     # The customer of a filter that came with the address (a shared link, a reload): its name for the chip.
     named = use_query(CUSTOMER_NAME, {"id": params.get("customer") or "0"},
@@ -271,11 +271,12 @@ def PipelinePage() -> VdomDict:
     params = nav.route.query
     chosen = params.get("pipeline", "")
     refresh, set_refresh = use_state(0)
-    shown, set_shown = use_state({})  # stage id → cards shown; open stages default to PAGE, closed ones folded
-    dragging = use_ref(None)
-    dragged, set_dragged = use_state(None)
-    asking, set_asking = use_state(None)  # (deal, won or lost stage) dropped, while its dialog is open
-    problem, set_problem = use_state(None)
+    shown, set_shown = use_state(cast(dict[str, int], {}))  # stage id → cards shown; open stages default to PAGE, closed ones folded
+    dragging = use_ref(cast(dict[str, Any] | None, None))
+    dragged, set_dragged = use_state(cast(str | None, None))
+    # (deal, won or lost stage) dropped, while its dialog is open
+    asking, set_asking = use_state(cast(tuple[dict[str, Any], dict[str, Any]] | None, None))
+    problem, set_problem = use_state(cast(gql.GqlError | None, None))
     creating, set_creating = use_state(False)
     me = session.me["id"]
     where, problems = deal_filter(params, me, chosen or None)
@@ -332,6 +333,7 @@ def PipelinePage() -> VdomDict:
     drag = Drag(dragged, start, lambda: set_dragged(None), drop)
 
     async def close_dropped(stage_id: str, reason: str | None, reason_id: str | None) -> gql.GqlError | None:
+        assert asking is not None  # the dialog that calls this is shown only while asking
         error = await move(session, asking[0], stage_id, reason, reason_id)
         if error is None:
             set_asking(None)
