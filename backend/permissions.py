@@ -49,6 +49,7 @@ class Action(str, Enum):
     CHANGE_CAMPAIGN_STATUS = "changeCampaignStatus"
     UPDATE_USER = "updateUser"
     SET_EXCHANGE_RATE = "setExchangeRate"
+    MANAGE_LOST_REASONS = "manageLostReasons"
     READ_AUDIT_LOG = "readAuditLog"
     MANAGE_OWN_TOKENS = "createApiToken"
 
@@ -79,6 +80,7 @@ ROLE_ACTIONS: dict[Action, tuple[Role, ...]] = {
     Action.CHANGE_CAMPAIGN_STATUS: (ADMIN, MARKETING),
     Action.UPDATE_USER: (ADMIN,),
     Action.SET_EXCHANGE_RATE: (ADMIN,),
+    Action.MANAGE_LOST_REASONS: (ADMIN,),
     Action.READ_AUDIT_LOG: (ADMIN, HEAD),
     Action.MANAGE_OWN_TOKENS: EVERYONE,
 }

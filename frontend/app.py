@@ -19,15 +19,16 @@ from reactpy.types import Component, VdomDict
 from backend.web.pages import login_url
 from frontend import gql
 from frontend.components.layout import Frame, NoRole
+from frontend.components.lost_reasons import LostReasonsPage
 from frontend.components.ui import error_banner, loading
-from frontend.pages import campaign, campaigns, contact, contacts, customer, customers, leads, pipeline, tasks
+from frontend.pages import campaign, campaigns, contact, contacts, customer, customers, deal, leads, pipeline, tasks
 from frontend.router import BrowserLocation, NavContext, Navigation, Route
 from frontend.session import ME_QUERY, Session, SessionContext, actor_of, until_access_changes
 
 TITLES = {
     "customers": "Customers", "customer": "Customer", "pipeline": "Pipeline", "campaigns": "Campaigns",
-    "campaign": "Campaign", "tasks": "My tasks", "not_found": "Not found",
-    "leads": "Leads", "contacts": "Contacts", "contact": "Contact",
+    "campaign": "Campaign", "tasks": "My tasks", "deal": "Deal", "lost_reasons": "Lost reasons",
+    "leads": "Leads", "contacts": "Contacts", "contact": "Contact", "not_found": "Not found",
 }
 
 
@@ -37,6 +38,8 @@ def screen(route: Route) -> Component | VdomDict:
         "customers": lambda: customers.CustomersPage(route),
         "customer": lambda: customer.CustomerPage(route.id, key=f"customer-{route.id}"),
         "pipeline": lambda: pipeline.PipelinePage(),
+        "deal": lambda: deal.DealPage(route.id, key=f"deal-{route.id}"),
+        "lost_reasons": lambda: LostReasonsPage(),
         "campaigns": lambda: campaigns.CampaignsPage(),
         "campaign": lambda: campaign.CampaignPage(route.id, key=f"campaign-{route.id}"),
         "tasks": lambda: tasks.TasksPage(),

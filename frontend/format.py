@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 
-def money(value: dict[str, Any] | None) -> str:
+def money(value: dict[str, Any] | None, exact: bool = False) -> str:
+    """`exact`: cents shown whenever there are any (one deal's amount, not a total)."""
     if not value:
         return "–"
     major = value["amount"] / 100
     # Cents matter on small amounts; on totals they are noise.
-    whole = major == int(major) or abs(major) >= 1000
+    whole = major == int(major) or (abs(major) >= 1000 and not exact)
     return f"{value['currency']} {major:,.0f}" if whole else f"{value['currency']} {major:,.2f}"
 
 

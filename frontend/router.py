@@ -46,6 +46,8 @@ PATTERNS = (
     ("customers", re.compile(r"/(?:customers/?)?")),
     ("customer", re.compile(r"/customers/(?P<id>[^/]+)")),
     ("pipeline", re.compile(r"/pipeline/?")),
+    ("deal", re.compile(r"/deals/(?P<id>[^/]+)")),
+    ("lost_reasons", re.compile(r"/admin/lost-reasons/?")),
     ("campaigns", re.compile(r"/campaigns/?")),
     ("campaign", re.compile(r"/campaigns/(?P<id>[^/]+)")),
     ("tasks", re.compile(r"/tasks/?")),

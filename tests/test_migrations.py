@@ -133,7 +133,9 @@ async def test_a_released_database_with_data_upgrades_to_the_schema_of_a_fresh_o
             assert await apply_all(RELEASED_STEPS) == [name for name, _ in RELEASED_STEPS]
             assert await reference_rows(old) == fresh_reference, "the SQL step writes what the released ORM step wrote"
             await copy_rows(fresh, old)
-            assert await row_counts(old) == demo
+            # Tables a later step creates (with its reference rows) are compared after the upgrade only.
+            released = [table for table in demo if table in await live_catalogue(old)]
+            assert await row_counts(old, released) == {table: demo[table] for table in released}
 
             upgraded = await apply_all()
 

@@ -392,6 +392,40 @@ async def _(admin: User) -> Case:
     )
 
 
+@case("createLostReason")
+async def _(admin: User) -> Case:
+    return Case(
+        mutation("createLostReason", "CreateLostReasonInput", "id"),
+        {"input": {"name": "Budget moved to next year"}},
+        {"input": {"name": " "}},
+    )
+
+
+async def _lost_reason(admin: User) -> str:
+    created = await gql(admin, mutation("createLostReason", "CreateLostReasonInput", "id"), input={"name": "Walk"})
+    return created.data["createLostReason"]["id"]
+
+
+@case("updateLostReason")
+async def _(admin: User) -> Case:
+    reason = await _lost_reason(admin)
+    return Case(
+        mutation("updateLostReason", "UpdateLostReasonInput", "name"),
+        {"input": {"id": reason, "version": 1, "name": "Walked away"}},
+        {"input": {"id": reason, "version": 1, "name": "x" * 101}},
+    )
+
+
+@case("archiveLostReason")
+async def _(admin: User) -> Case:
+    reason = await _lost_reason(admin)
+    return Case(
+        mutation("archiveLostReason", "ArchiveLostReasonInput", "archived"),
+        {"input": {"id": reason, "version": 1}},
+        {"input": {"id": reason, "version": 2}},
+    )
+
+
 def test_every_mutation_has_a_case():
     names = set(schema._schema.mutation_type.fields)
     assert names - set(CASES) == set(), "mutations without a write-path case"

@@ -26,6 +26,7 @@ from backend.resolvers.customers import CustomerMutation, CustomerQuery
 from backend.resolvers.deals import DealMutation, DealQuery
 from backend.resolvers.leads import LeadMutation, LeadQuery
 from backend.resolvers.live import LiveSubscription
+from backend.resolvers.lost_reasons import LostReasonMutation, LostReasonQuery
 from backend.resolvers.users import UserMutation, UserQuery
 from backend.schema.common import SCALARS
 from backend.settings import get_settings
@@ -33,11 +34,12 @@ from backend.settings import get_settings
 log = logging.getLogger("crm.graphql")
 
 QUERIES: tuple[type, ...] = (
-    CustomerQuery, ContactQuery, ActivityQuery, UserQuery, AuditQuery, CampaignQuery, DealQuery, LeadQuery, CurrencyQuery
+    CustomerQuery, ContactQuery, ActivityQuery, UserQuery, AuditQuery, CampaignQuery, DealQuery, LeadQuery, CurrencyQuery,
+    LostReasonQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     CustomerMutation, ContactMutation, ActivityMutation, UserMutation,
-    CampaignMutation, DealMutation, LeadMutation, CurrencyMutation,
+    CampaignMutation, DealMutation, LeadMutation, CurrencyMutation, LostReasonMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (CampaignSubscription, LiveSubscription, CustomerSubscription)
 

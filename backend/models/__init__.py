@@ -19,13 +19,13 @@ from backend.models.campaigns import (
 from backend.models.contacts import Contact, ContactStatus, Lead, LeadStatus
 from backend.models.currency import ExchangeRate
 from backend.models.customers import Customer, CustomerStatus, CustomerStatusChange, Note
-from backend.models.deals import Deal, DealStageChange, Pipeline, Stage, StageKind
+from backend.models.deals import Deal, DealStageChange, LostReason, Pipeline, Stage, StageKind
 from backend.models.users import ApiToken, Notification, Role, Session, Team, User
 
 __all__ = [
     "Activity", "ActivityKind", "ApiToken", "AuditEntry", "Campaign", "CampaignLike", "CampaignStatus",
     "CampaignType", "Contact", "ContactStatus", "Customer", "CustomerStatus", "CustomerStatusChange", "Deal",
-    "DealStageChange", "EngagementEvent", "EngagementKind", "Enrolment", "ExchangeRate", "Lead", "LeadStatus",
+    "DealStageChange", "EngagementEvent", "EngagementKind", "Enrolment", "ExchangeRate", "Lead", "LeadStatus", "LostReason",
     "Note", "Notification", "Outcome", "Pipeline", "Priority", "Role", "Session", "Stage", "StageKind",
     "TaskStatus", "Team", "User", "Visibility",
 ]

@@ -46,6 +46,17 @@ class Stage(Model):
         unique_together = (("pipeline", "position"),)
 
 
+class LostReason(Editable):
+    """One entry of the list of reasons a deal is lost, kept by admins so reports can count them alike."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100, unique=True)
+    archived = fields.BooleanField(default=False, description="No longer offered; deals that used it keep it")
+
+    class Meta:
+        table = "lost_reason"
+
+
 class Deal(Editable):
     id = fields.IntField(primary_key=True)
     title = fields.CharField(max_length=200)
@@ -74,6 +85,11 @@ class Deal(Editable):
     probability = fields.IntField(default=0)
     expected_close_date = fields.DateField(null=True, db_index=True)
     lost_reason = fields.CharField(max_length=500, default="")
+    lost_reason_choice: fields.ForeignKeyNullableRelation[LostReason] = fields.ForeignKeyField(
+        "models.LostReason", null=True, related_name=False, on_delete=fields.SET_NULL,
+        description="The admin-kept reason picked when it was lost (lost_reason holds the full text)",
+    )
+    lost_reason_choice_id: int | None
     closed_at = fields.DatetimeField(null=True)
 
     class Meta:

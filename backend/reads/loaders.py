@@ -32,6 +32,7 @@ from backend.models import (
     Deal,
     DealStageChange,
     Enrolment,
+    LostReason,
     Note,
     Pipeline,
     Role,
@@ -122,6 +123,10 @@ class Loaders:
     @cached_property
     def pipeline(self) -> DataLoader[int, Pipeline | None]:
         return DataLoader(rows_by_id(Pipeline))
+
+    @cached_property
+    def lost_reason(self) -> DataLoader[int, LostReason | None]:
+        return DataLoader(rows_by_id(LostReason))
 
     @cached_property
     def stages_of_pipeline(self) -> DataLoader[int, list[Stage]]:

@@ -118,7 +118,8 @@ class DealMutation:
 
     @strawberry.mutation(description="Move a deal to another stage; won and lost stages close it")
     async def move_deal(self, info: Info, input: MoveDealInput) -> DealType:
-        return DealType.of(await service.move_deal(info.context.actor, input.id, input.version, input.stage_id, input.lost_reason))
+        return DealType.of(await service.move_deal(info.context.actor, input.id, input.version, input.stage_id,
+                                                   input.lost_reason, input.lost_reason_id))
 
     @strawberry.mutation(description="Delete a deal (admins and sales heads)")
     async def delete_deal(self, info: Info, input: DeleteDealInput) -> Deleted:

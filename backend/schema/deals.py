@@ -21,6 +21,7 @@ from backend.reads.columns import reads
 from backend.reads.context import Info
 from backend.reads.nested import newest_activities
 from backend.schema.common import AmountRange, BigInt, DateRange, DateTimeRange, Money, SortDirection
+from backend.schema.lost_reasons import LostReasonType
 from backend.schema.rows import Shows
 from backend.schema.users import UserType
 from backend.services import validate as v
@@ -126,6 +127,13 @@ class DealType(Shows[Deal]):
     @staticmethod
     def weighted_amount(deal: strawberry.Parent[Deal]) -> Money:
         return Money(amount=BigInt(deal.amount * deal.probability // 100), currency=deal.currency)
+
+    @strawberry.field(description="The listed reason picked when it was lost (null: free text only, or not lost)",
+                      metadata=reads("lost_reason_choice_id"))
+    @staticmethod
+    async def lost_reason_choice(deal: strawberry.Parent[Deal], info: Info) -> LostReasonType | None:
+        choice_id = deal.lost_reason_choice_id
+        return LostReasonType.of_maybe(await info.context.loaders.lost_reason.load(choice_id)) if choice_id else None
 
     @strawberry.field(description="Current stage", metadata=reads("stage_id"))
     @staticmethod
@@ -348,6 +356,9 @@ class CreateDealInput:
     probability: int | None = strawberry.field(default=UNSET, description="0..100 (default: the stage's)")
     expected_close_date: date | None = strawberry.field(default=UNSET, description="When it should close")
     lost_reason: str | None = strawberry.field(default=UNSET, description="Required when created in a lost stage")
+    lost_reason_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="A reason from lostReasons (lostReason then adds detail)"
+    )
 
 
 @strawberry.input(description="Changes to a deal; fields left out stay as they are. Stages change with moveDeal")
@@ -369,7 +380,12 @@ class MoveDealInput:
     id: strawberry.ID = strawberry.field(description="Deal id")
     version: int = strawberry.field(description="The version you read")
     stage_id: strawberry.ID = strawberry.field(description="The new stage")
-    lost_reason: str | None = strawberry.field(default=None, description="Why (required for a lost stage)")
+    lost_reason: str | None = strawberry.field(
+        default=None, description="Why, in words (a lost stage needs this, lostReasonId or both)"
+    )
+    lost_reason_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A reason from lostReasons; lostReason then adds detail to it"
+    )
 
 
 @strawberry.input(description="Delete a deal")

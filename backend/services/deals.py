@@ -33,7 +33,7 @@ from backend.models import (
     StageKind,
 )
 from backend.permissions import Action
-from backend.services import customers, users
+from backend.services import customers, lost_reasons, users
 from backend.services import validate as v
 from backend.services.currency import rates
 from backend.services.removals import as_payload, hiding
@@ -104,17 +104,21 @@ async def _stage(pipeline: Pipeline, raw_id: Any) -> Stage:
     return stage
 
 
-def _entering(stage: Stage, lost_reason: str, probability: int | None) -> dict[str, Any]:
-    """What a deal entering `stage` becomes: closing stages fix the probability and the close time."""
+def _entering(stage: Stage, lost_reason: str, probability: int | None, choice_id: int | None = None) -> dict[str, Any]:
+    """What a deal entering `stage` becomes: closing stages fix the probability and the close time; a lost
+    one keeps its reason (and the listed reason picked, `choice_id`)."""
     now = datetime.now(UTC)
     if stage.kind is StageKind.WON:
-        return {"stage_id": stage.id, "probability": 100, "closed_at": now, "lost_reason": ""}
+        return {"stage_id": stage.id, "probability": 100, "closed_at": now, "lost_reason": "",
+                "lost_reason_choice_id": None}
     if stage.kind is StageKind.LOST:
         if not lost_reason:
             raise BadUserInput("lostReason", f"is required to close a deal as {stage.name!r}")
-        return {"stage_id": stage.id, "probability": 0, "closed_at": now, "lost_reason": lost_reason}
+        return {"stage_id": stage.id, "probability": 0, "closed_at": now, "lost_reason": lost_reason,
+                "lost_reason_choice_id": choice_id}
     chosen = stage.probability if probability is None else probability
-    return {"stage_id": stage.id, "probability": chosen, "closed_at": None, "lost_reason": ""}
+    return {"stage_id": stage.id, "probability": chosen, "closed_at": None, "lost_reason": "",
+            "lost_reason_choice_id": None}
 
 
 def _facts(actor: Actor, deal: Deal) -> dict[str, Any]:
@@ -154,7 +158,8 @@ async def insert_deal(actor: Actor, customer: Customer, data: Mapping[str, Any])
         permissions.require(actor, Action.CREATE_DEAL, SimpleNamespace(owner_id=owner_id))
         pipeline = await pipeline_or_default(data.get("pipeline_id"))
         stage = await _stage(pipeline, data.get("stage_id"))
-        values |= _entering(stage, values.pop("lost_reason", ""), values.pop("probability", None))
+        choice_id, reason = await lost_reasons.reason_text(data.get("lost_reason_id"), values.pop("lost_reason", ""))
+        values |= _entering(stage, reason, values.pop("probability", None), choice_id)
         contact_id = await _contact(actor, data.get("contact_id"), customer.id)
         deal = await Deal.create(
             **values, customer_id=customer.id, contact_id=contact_id, owner_id=owner_id, pipeline_id=pipeline.id
@@ -197,9 +202,12 @@ async def update_deal(actor: Actor, raw_id: Any, version: int | None, data: Mapp
     return deal
 
 
-async def move_deal(actor: Actor, raw_id: Any, version: int | None, stage_id: Any, lost_reason: str | None) -> Deal:
+async def move_deal(actor: Actor, raw_id: Any, version: int | None, stage_id: Any, lost_reason: str | None,
+                    lost_reason_id: Any = None) -> Deal:
+    """Move a deal; into a lost stage with a reason: free text, one from the admins' list
+    (`lost_reason_id`), or both (the text then details the listed reason)."""
     expected = v.version("version", version)
-    reason = v.text("lostReason", lost_reason, max_length=500)
+    v.text("lostReason", lost_reason, max_length=500)  # bad text is refused before anything is read
     target_id = v.parse_id("stageId", stage_id)
     async with write(actor) as unit:
         deal = await visible(actor, raw_id)
@@ -210,7 +218,9 @@ async def move_deal(actor: Actor, raw_id: Any, version: int | None, stage_id: An
         if target.id == deal.stage_id:
             raise BadUserInput("stageId", "the deal is already in this stage")
         source = await Stage.get(id=deal.stage_id)
-        values = _entering(target, reason, None)
+        choice_id, reason = await lost_reasons.reason_text(
+            lost_reason_id if target.kind is StageKind.LOST else None, lost_reason)
+        values = _entering(target, reason, None, choice_id)
         before = {key: getattr(deal, key) for key in values}
         await v.versioned_update(Deal, deal, expected, "Deal", **values)
         await DealStageChange.create(

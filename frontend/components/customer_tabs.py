@@ -11,6 +11,7 @@ from reactpy.types import VdomDict
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.countries import country_name
+from frontend.components.deal_form import DealForm
 from frontend.components.ui import (
     awaiting,
     badge,
@@ -25,6 +26,7 @@ from frontend.components.ui import (
     use_form_errors,
 )
 from frontend.gql import GqlError
+from frontend.router import use_nav
 from frontend.session import use_query, use_session
 
 ACTIVITY_FIELDS = ("id kind title description occurredAt endsAt attendees outcome durationMinutes dueAt taskStatus overdue "
@@ -324,21 +326,41 @@ def NotesTab(customer_id: str, runs_customer: bool) -> VdomDict:
 
 
 @component
-def DealsTab(customer_id: str) -> VdomDict:
-    result = use_query(DEALS_QUERY, {"id": customer_id})
+def DealsTab(customer: dict[str, Any]) -> VdomDict:
+    session = use_session()
+    nav = use_nav()
+    creating, set_creating = use_state(False)
+    result = use_query(DEALS_QUERY, {"id": customer["id"]})
     deals = ((result.data or {}).get("customer") or {}).get("deals")
+
+    def created(deal_id: str | None) -> None:
+        # Off to the new deal's page; the form goes with this screen (closing it as well would render a
+        # screen that is being unmounted, which ReactPy 2.0.0b13 fails on).
+        if deal_id:
+            nav.navigate(f"/deals/{deal_id}")
+        else:
+            set_creating(False)
+
+    top = html.div(
+        {"className": "actions tab-actions"},
+        html.button({"className": "btn btn-primary", "type": "button", "onClick": lambda e: set_creating(True)},
+                    "+ New deal") if session.can("createDeal") and not creating else None,
+    )
+    form = DealForm(created, customer={"id": customer["id"], "name": customer["name"]}) if creating else None
     if deals is None:
         return error_banner(result.error) if result.error else loading()
     if not deals:
-        return empty("No deals yet.", "Deals with this customer appear here and on the pipeline board.")
-    return html.div({"className": "table-wrap"}, html.table(
+        return html.div(top, form, empty("No deals yet.", "Open one with “New deal”: it shows here and on the "
+                                         "pipeline board." if session.can("createDeal") else
+                                         "Deals with this customer appear here and on the pipeline board."))
+    return html.div(top, form, html.div({"className": "table-wrap"}, html.table(
         {"className": "table", "aria-label": "Deals"},
         html.thead(html.tr(html.th("Deal"), html.th("Stage"), html.th("Amount"), html.th("Probability"),
                            html.th("Expected close"), html.th("Owner"))),
         html.tbody(*(
             html.tr(
                 {"key": d["id"]},
-                html.td(html.strong(d["title"])),
+                html.td(html.a({"href": f"/deals/{d['id']}"}, html.strong(d["title"]))),
                 html.td(badge(d["stage"]["name"], d["stage"]["kind"].lower())),
                 html.td({"className": "nowrap"}, fmt.money(d["amount"])),
                 html.td(f"{d['probability']} %"),
@@ -347,4 +369,4 @@ def DealsTab(customer_id: str) -> VdomDict:
             )
             for d in deals
         )),
-    ))
+    )))

@@ -15,7 +15,7 @@ SECTIONS = (
     ("customers", "/customers", "Customers", ("customers", "customer")),
     ("contacts", "/contacts", "Contacts", ("contacts", "contact")),
     ("leads", "/leads", "Leads", ("leads",)),
-    ("pipeline", "/pipeline", "Pipeline", ("pipeline",)),
+    ("pipeline", "/pipeline", "Pipeline", ("pipeline", "deal")),
     ("campaigns", "/campaigns", "Campaigns", ("campaigns", "campaign")),
     ("tasks", "/tasks", "Tasks", ("tasks",)),
 )

@@ -34,8 +34,10 @@ def _instant(value: str) -> str:
 
 
 @component
-def LogActivity(customer_id: str | None, done: Any, contact_id: str | None = None) -> VdomDict:
-    """On a customer's page `contact_id` is picked in the form; on a contact's page it is that contact."""
+def LogActivity(customer_id: str | None, done: Any, contact_id: str | None = None,
+                deal_id: str | None = None) -> VdomDict:
+    """On a customer's page the contact and the deal are picked in the form; on a contact's page the contact is
+    that contact (`contact_id`), on a deal's page the deal is that deal (`deal_id`)."""
     session = use_session()
     form = use_form_errors()
     kind, set_kind = use_state("call")
@@ -57,6 +59,8 @@ def LogActivity(customer_id: str | None, done: Any, contact_id: str | None = Non
                 payload[key] = values[key]
         if contact_id:
             payload["contactId"] = contact_id
+        if deal_id:
+            payload["dealId"] = deal_id
         if values.get("description", "").strip():
             payload["description"] = values["description"].strip()
         if values.get("durationMinutes"):
@@ -105,7 +109,7 @@ def LogActivity(customer_id: str | None, done: Any, contact_id: str | None = Non
             field("Contact", select("contactId", [("", "—"), *((c["id"], c["name"]) for c in contacts)]),
                   err("contactId")) if contacts and not contact_id else None,
             field("Deal", select("dealId", [("", "—"), *((d["id"], d["title"]) for d in deals)]), err("dealId"))
-            if deals else None,
+            if deals and not deal_id else None,
             field("Outcome", select("outcome", [("", "—"), ("positive", "Positive"), ("neutral", "Neutral"),
                                                 ("negative", "Negative")]), err("outcome"))
             if kind != "task" else None,

@@ -291,7 +291,7 @@ def CustomerPage(customer_id: str) -> VdomDict:
         "contacts": lambda: ContactsTab(customer["id"], manages),
         "activities": lambda: ActivitiesTab(customer["id"], activity_generation),
         "notes": lambda: NotesTab(customer["id"], manages),
-        "deals": lambda: DealsTab(customer["id"]),
+        "deals": lambda: DealsTab(customer),
     }
     return html.div(
         {"className": "page"},

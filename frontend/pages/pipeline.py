@@ -1,213 +1,358 @@
-"""Pipeline board: a column per stage with totals and weighted forecast; cards move between stages, live."""
+"""Pipeline board: a column per stage with totals and weighted forecast; filters; every deal reachable (each
+column pages on "Show more"); cards move between stages by drag and drop or their stage select; live."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
-from reactpy import component, event, html, use_state
+from reactpy import component, event, html, use_async_effect, use_ref, use_state
 from reactpy.types import VdomDict
 
 from backend.reads.paging import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
+from frontend.components.deal_form import CustomerPicker, DealForm, minor_units
+from frontend.components.deal_stage import CLOSING, CloseDeal, StageSelect, may_move, move
 from frontend.components.ui import (
     changed_value,
     empty,
     error_banner,
-    field,
-    form_values,
     loading,
     select,
-    use_form_errors,
 )
-from frontend.gql import GqlError
-from frontend.session import use_live, use_query, use_session
+from frontend.router import use_nav
+from frontend.session import Session, use_live, use_query, use_session
 
 MONEY = "{ amount currency }"
 BOARD_QUERY = f"""
-query Board($open: DealFilter!, $closed: DealFilter!) {{
+query Board($filter: DealFilter) {{
   pipelines {{
     id name isDefault stages {{ id name probability kind }}
-    summary {{
+    summary(filter: $filter) {{
       count openAmount {MONEY} weightedForecast {MONEY} wonAmount {MONEY}
       stages {{ stage {{ id }} count amount {MONEY} weightedAmount {MONEY} }}
     }}
   }}
-  open: deals(first: {MAX_FIRST}, filter: $open, orderBy: {{field: AMOUNT, direction: DESC}}) {{ ...cards }}
-  closed: deals(first: 30, filter: $closed, orderBy: {{field: UPDATED_AT, direction: DESC}}) {{ ...cards }}
-}}
-
-fragment cards on DealConnection {{
-  totalCount
-  edges {{ node {{
-    id title version probability amount {MONEY} stage {{ id }} customer {{ id name }} owner {{ id name }}
-  }} }}
+  owners: users(first: {MAX_FIRST}, filter: {{assignableFor: OWNER}}) {{ edges {{ node {{ id name }} }} }}
+}}"""
+COLUMN_QUERY = f"""
+query Column($filter: DealFilter!, $first: Int!, $after: String, $order: DealOrder!) {{
+  deals(first: $first, after: $after, filter: $filter, orderBy: $order) {{
+    totalCount pageInfo {{ hasNextPage endCursor }}
+    edges {{ node {{
+      id title version probability expectedCloseDate amount {MONEY} stage {{ id }} customer {{ id name }}
+      owner {{ id name }}
+    }} }}
+  }}
 }}"""
 DEAL_CHANGED = "subscription DealChanged { dealChanged { kind dealId } }"
-MOVE_DEAL = "mutation MoveDeal($input: MoveDealInput!) { moveDeal(input: $input) { id stage { id } version } }"
+CUSTOMER_NAME = "query CustomerName($id: ID!) { customer(id: $id) { id name } }"
+PAGE = 20  # cards a column shows at first, and adds on each "Show more"
+BIGGEST_FIRST = {"field": "AMOUNT", "direction": "DESC"}
+LATEST_FIRST = {"field": "UPDATED_AT", "direction": "DESC"}
+FILTER_KEYS = ("owner", "mine", "customer", "min", "max", "from", "to")
 
 
-@component
-def CloseDeal(deal: dict[str, Any], stage: dict[str, Any], close: Any, cancel: Any) -> VdomDict:
-    """The dialog before a deal is closed: a lost deal needs its reason; a won one is confirmed."""
-    form = use_form_errors()
-    lost = stage["kind"] == "LOST"
-    verb = "lost" if lost else "won"
-
-    @event(prevent_default=True)
-    async def submit(e: Any) -> None:
-        reason = form_values(e).get("lostReason", "").strip() if lost else None
-        if lost and not reason:
-            # A sentence of its own: the API's "is required to close a deal as 'Lost'" reads as a fragment here.
-            form.set_errors({"lostReason": "A reason is required to mark the deal lost."})
-            return
-        error = await close(stage["id"], reason)
-        if error is not None:
-            form.show(error)
-
-    # Focus starts in the dialog, on its confirm button, so Escape reaches it from the keyboard;
-    # the scrim is a sibling under the dialog, so only a click outside the dialog lands on it and cancels.
-    return html.div(
-        {"className": "modal-backdrop", "onKeyDown": lambda e: cancel() if e.get("key") == "Escape" else None},
-        html.div({"className": "modal-scrim", "data-testid": "modal-scrim", "onClick": lambda e: cancel()}),
-        html.div(
-            {"className": "modal", "role": "dialog", "aria-modal": "true", "aria-label": f"Mark {deal['title']} as {verb}"},
-            html.h2(f"Mark “{deal['title']}” as {verb}"),
-            html.p({"className": "muted"}, f"{deal['customer']['name']} · {fmt.money(deal['amount'])} → {stage['name']}"),
-            error_banner(form.problem),
-            html.form(
-                {"onSubmit": submit, "noValidate": True},
-                field("Why was it lost?", html.textarea({"name": "lostReason", "rows": 3, "aria-label": "lostReason",
-                                                         "maxLength": 500}),
-                      form.errors.get("lostReason"), hint="Required: it shows in the deal's history and reports")
-                if lost else None,
-                html.div({"className": "form-actions"},
-                         html.button({"className": "btn btn-primary", "type": "submit", "autoFocus": True},
-                                     f"Mark as {verb}"),
-                         html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: cancel()},
-                                     "Cancel")),
-            ),
-        ),
-    )
+@dataclass(frozen=True)
+class Column:
+    nodes: list[dict[str, Any]]
+    total: int
+    more: bool
+    error: gql.GqlError | None
 
 
-@component
-def DealCard(deal: dict[str, Any], stages: list[dict[str, Any]], movable: bool, moved: Any) -> VdomDict:
+@dataclass(frozen=True)
+class Drag:
+    """The card being dragged and how to drop it. ReactPy's drag events carry no dataTransfer, so the server
+    keeps the card: in a ref, as a drop may arrive before the render that followed its dragstart."""
+
+    dragged: str | None  # the id of the card being dragged, for how the board looks meanwhile
+    start: Callable[[dict[str, Any]], None]
+    end: Callable[[], None]
+    drop: Callable[[dict[str, Any], Any], Awaitable[None]]
+
+
+def deal_filter(params: dict[str, str], me: str, pipeline_id: str | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The board's filters (as the URL keeps them) as a DealFilter, and a message per filter that is no value."""
+    where: dict[str, Any] = {"pipelineId": pipeline_id} if pipeline_id else {}
+    problems: dict[str, str] = {}
+    if params.get("mine"):
+        where["ownerId"] = [me]
+    elif params.get("owner"):
+        where["ownerId"] = [params["owner"]]
+    if params.get("customer"):
+        where["customerId"] = [params["customer"]]
+    amount = {}
+    for key, bound in (("min", "min"), ("max", "max")):
+        if params.get(key):
+            value = minor_units(params[key])
+            if value is None:
+                problems[key] = "Not an amount"
+            else:
+                amount[bound] = value
+    if amount:
+        where["amount"] = amount
+    close = {bound: params[key] for key, bound in (("from", "start"), ("to", "end")) if params.get(key)}
+    if close:
+        where["expectedClose"] = close
+    return where, problems
+
+
+async def read_column(session: Session, where: dict[str, Any], closing: bool, size: int) -> Column:
+    """The first `size` deals of a column, read a page of at most MAX_FIRST at a time, so a column of any
+    length can be walked to its end."""
+    nodes: list[dict[str, Any]] = []
+    after, total, more = None, 0, True
+    try:
+        while more and len(nodes) < size:
+            page = (await gql.execute(session.actor, COLUMN_QUERY, filter=where, after=after,
+                                      order=LATEST_FIRST if closing else BIGGEST_FIRST,
+                                      first=min(MAX_FIRST, size - len(nodes))))["deals"]
+            nodes += [e["node"] for e in page["edges"]]
+            total, more, after = page["totalCount"], page["pageInfo"]["hasNextPage"], page["pageInfo"]["endCursor"]
+    except gql.GqlError as error:
+        return Column([], 0, False, error)
+    return Column(nodes, total, more, None)
+
+
+def use_columns(where: dict[str, Any], stages: list[dict[str, Any]], shown: dict[str, int], refresh: int) -> Any:
+    """{stage id: Column} of the stages shown (a size in `shown`), read again on `refresh`.
+
+    One state for the whole board, kept by the page: a column that kept its own would be rendered by its
+    own update and by the page's at the same time, which ReactPy 2.0.0b13 fails on when a card leaves it."""
     session = use_session()
-    problem, set_problem = use_state(cast(GqlError | None, None))
-    closing, set_closing = use_state(cast(dict[str, Any] | None, None))  # the won or lost stage picked, while its dialog is open
-    resets, set_resets = use_state(0)  # a new value puts the select back on the deal's real stage
+    columns, set_columns = use_state(cast(dict[str, Column], {}))
+    key = repr((sorted(where.items()), sorted(shown.items()), [s["id"] for s in stages]))
 
-    def back_to_real_stage() -> None:
-        set_closing(None)
-        set_resets(lambda n: n + 1)
+    @use_async_effect(dependencies=[key, refresh])
+    async def load() -> None:
+        wanted = [s for s in stages if s["id"] in shown]
+        read = await asyncio.gather(*(read_column(session, {**where, "stageId": [s["id"]]}, s["kind"] in CLOSING,
+                                                  shown[s["id"]]) for s in wanted))
+        set_columns({s["id"]: column for s, column in zip(wanted, read, strict=True)})
 
-    async def move_to(stage_id: str, lost_reason: str | None = None) -> gql.GqlError | None:
-        move = {"id": deal["id"], "version": deal["version"], "stageId": stage_id}
-        try:
-            await gql.execute(session.actor, MOVE_DEAL,
-                              input=move if lost_reason is None else {**move, "lostReason": lost_reason})
-        except gql.GqlError as error:
-            if error.code in ("CONFLICT", "NOT_FOUND"):
-                moved()  # the board missed a change: show the deal as it is now, so a retry can work
-            return error
-        set_problem(None)
-        set_closing(None)
-        moved()
-        return None
+    return columns
 
-    async def pick(e: Any) -> None:
-        stage = next((s for s in stages if s["id"] == changed_value(e)), None)
-        if stage is None or stage["id"] == deal["stage"]["id"]:
-            return
-        if stage["kind"] in ("WON", "LOST"):
-            set_problem(None)
-            set_closing(stage)
-            return
-        error = await move_to(stage["id"])
-        if error is not None:
-            set_problem(error)
-            back_to_real_stage()
 
-    # Keyed by deal and stage: the card that slides into a moved card's place gets its own select, on its
-    # own stage, not the DOM select of the card that left (which still shows the stage picked for that one).
-    stage_key = f"stage-{deal['id']}-{deal['stage']['id']}-{resets}"
+@component
+def DealCard(deal: dict[str, Any], stages: list[dict[str, Any]], movable: bool, moved: Any, drag: Drag) -> VdomDict:
     return html.div(
-        {"className": "deal", "data-deal": deal["id"], "data-version": deal["version"]},
-        html.div({"className": "deal-title"}, deal["title"]),
+        # Keyed: the browser's list diff would otherwise hand this card's DOM node, drag handlers included,
+        # to whichever card takes its place (the component's own key does not reach the browser).
+        {"key": f"card-{deal['id']}", "className": "deal" + (" dragging" if drag.dragged == deal["id"] else ""),
+         "data-deal": deal["id"], "data-version": deal["version"],
+         "draggable": movable,
+         "onDragStart": (lambda e: drag.start(deal)) if movable else None,
+         "onDragEnd": (lambda e: drag.end()) if movable else None},
+        # Not draggable itself: a drag that starts on the title moves the card, not the link.
+        html.a({"className": "deal-title", "href": f"/deals/{deal['id']}", "draggable": False}, deal["title"]),
         html.div({"className": "deal-meta"},
                  html.a({"href": f"/customers/{deal['customer']['id']}"}, deal["customer"]["name"]),
                  f" · {deal['owner']['name']}" if deal["owner"] else ""),
         html.div({"className": "deal-amount"}, fmt.money(deal["amount"]),
-                 html.span({"className": "muted"}, f" · {deal['probability']} %")),
-        select("stage", [(s["id"], f"→ {s['name']}") for s in stages], deal["stage"]["id"], key=stage_key,
-               onChange=pick, **{"aria-label": f"Stage of {deal['title']}"}) if movable else None,
-        error_banner(problem),
-        CloseDeal(deal, closing, move_to, back_to_real_stage, key=closing["id"]) if closing else None,
+                 html.span({"className": "muted"}, f" · {deal['probability']} %"),
+                 html.span({"className": "muted deal-close"}, f" · closes {fmt.day(deal['expectedCloseDate'])}")
+                 if deal["expectedCloseDate"] else None),
+        StageSelect(deal, stages, moved) if movable else None,
+    )
+
+
+@component
+def StageColumn(stage: dict[str, Any], stages: list[dict[str, Any]], column: Column | None, total: Any,
+                show: Callable[[int], None], moved: Any, drag: Drag) -> VdomDict:
+    """One stage: its cards, biggest first (won and lost: latest first, folded until opened; `show(0)` folds,
+    `show(n)` shows n cards)."""
+    session = use_session()
+    closing = stage["kind"] in CLOSING
+
+    @event(prevent_default=True)
+    def drag_over(e: Any) -> None:
+        """Allows the drop (the browser refuses it unless dragover's default is prevented)."""
+
+    @event(prevent_default=True)
+    async def dropped(e: Any) -> None:
+        await drag.drop(stage, e)
+
+    count = total["count"] if total else 0
+    head = html.div(
+        {"className": "column-head"},
+        html.strong(stage["name"]),
+        html.span({"className": "muted", "data-testid": "stage-count"}, str(count)),
+    )
+    label = {"className": "column" + (" drop-target" if drag.dragged else ""), "aria-label": stage["name"],
+             "data-stage": stage["name"], "data-stage-id": stage["id"], "onDragOver": drag_over, "onDrop": dropped}
+    if closing and column is None:
+        return html.section(
+            {**label, "className": label["className"] + " folded"},
+            head,
+            html.div({"className": "column-sum"}, fmt.money(total["amount"])) if total else None,
+            html.button({"className": "btn btn-link", "type": "button", "aria-expanded": "false",
+                         "onClick": lambda e: show(PAGE)}, "Show"),
+        )
+    cards = [d for d in (column.nodes if column else []) if d["stage"]["id"] == stage["id"]]
+    return html.section(
+        label,
+        head,
+        html.div({"className": "column-sum"},
+                 fmt.money(total["amount"]), f" · weighted {fmt.money(total['weightedAmount'])}") if total else None,
+        html.button({"className": "btn btn-link fold", "type": "button", "aria-expanded": "true",
+                     "onClick": lambda e: show(0)}, "Hide") if closing else None,
+        error_banner(column.error) if column else loading(),
+        html.div({"className": "cards"},
+                 *(DealCard(d, stages, may_move(session, d), moved, drag, key=d["id"]) for d in cards)),
+        html.button({"className": "btn btn-link more", "type": "button",
+                     "onClick": lambda e: show(len(cards) + PAGE)},
+                    f"Show more ({len(cards)} of {count})") if column and column.more else None,
+        html.p({"className": "muted"}, "No deals here.") if column and not cards else None,
+    )
+
+
+@component
+def BoardFilters(params: dict[str, str], owners: list[dict[str, Any]], problems: dict[str, str],
+                 apply: Callable[..., None]) -> VdomDict:
+    session = use_session()
+    customer, set_customer = use_state(cast(dict[str, Any] | None, None))
+    picking, set_picking = use_state(False)
+    # The customer of a filter that came with the address (a shared link, a reload): its name for the chip.
+    named = use_query(CUSTOMER_NAME, {"id": params.get("customer") or "0"},
+                      skip=not params.get("customer") or bool(customer))
+
+    def on(key: str) -> Any:
+        return lambda e: apply(**{key: changed_value(e)})
+
+    def number(key: str, text: str) -> VdomDict:
+        return html.label({"className": "inline" + (" has-error" if key in problems else "")}, text,
+                          html.input({"type": "text", "inputMode": "decimal", "name": key, "aria-label": text,
+                                      "size": 8, "defaultValue": params.get(key, ""), "onBlur": on(key),
+                                      "title": problems.get(key)}))
+
+    def choose(found: dict[str, Any] | None) -> None:
+        set_customer(found)
+        set_picking(False)
+        apply(customer=found["id"] if found else None)
+
+    active = any(params.get(k) for k in FILTER_KEYS)
+    return html.div(
+        {"className": "filters board-filters", "aria-label": "Filters"},
+        html.label({"className": "check"},
+                   html.input({"type": "checkbox", "name": "mine", "checked": bool(params.get("mine")),
+                               "onChange": lambda e: apply(mine="1" if not params.get("mine") else None)}),
+                   "My deals") if session.can("createDeal") else None,
+        select("owner", [("", "Any owner"), *((o["id"], o["name"]) for o in owners)], params.get("owner", ""),
+               onChange=on("owner"), disabled=bool(params.get("mine"))) if len(owners) > 1 else None,
+        html.span({"className": "chip"}, "Customer: ",
+                  (customer or ((named.data or {}).get("customer")) or {}).get("name", "…"),
+                  html.button({"className": "btn btn-link", "type": "button", "aria-label": "Any customer",
+                               "onClick": lambda e: choose(None)}, "×"))
+        if params.get("customer") else
+        (CustomerPicker(None, choose, label="Customer filter") if picking else
+         html.button({"className": "btn", "type": "button", "onClick": lambda e: set_picking(True)}, "Customer…")),
+        number("min", "Amount from"),
+        number("max", "to"),
+        html.label({"className": "inline"}, "Closing from",
+                   html.input({"type": "date", "name": "from", "aria-label": "Closing from",
+                               "value": params.get("from", ""), "onChange": on("from")})),
+        html.label({"className": "inline"}, "to",
+                   html.input({"type": "date", "name": "to", "aria-label": "Closing to",
+                               "value": params.get("to", ""), "onChange": on("to")})),
+        html.button({"className": "btn btn-link", "type": "button",
+                     "onClick": lambda e: apply(**{k: None for k in FILTER_KEYS})}, "Clear filters")
+        if active else None,
     )
 
 
 @component
 def PipelinePage() -> VdomDict:
     session = use_session()
-    chosen, set_chosen = use_state("")
-    # Open deals, biggest first, and the latest won and lost ones: the board's working set.
-    where = {"pipelineId": chosen} if chosen else {}
-    result = use_query(BOARD_QUERY, {"open": {**where, "stageKind": ["OPEN"]},
-                                     "closed": {**where, "stageKind": ["WON", "LOST"]}})
-    # Deals deleted or out of your sight now (REMOVED: reassigned to another team) leave the board at once.
-    gone, set_gone = use_state(frozenset[str]())
-
-    def changed(event: dict[str, Any]) -> None:
-        change = event.get("dealChanged") or {}
-        if change.get("kind") in ("DELETED", "REMOVED"):
-            set_gone(lambda ids: ids | {change["dealId"]})
-        result.reload()
-
-    use_live(DEAL_CHANGED, None, changed)
-
-    data = result.data
-    if data is None:
-        if result.error:
-            return html.div({"className": "page"}, html.h1("Pipeline"), error_banner(result.error))
-        return loading("Loading the pipeline…")
-    pipelines = data["pipelines"]
+    nav = use_nav()
+    params = nav.route.query
+    chosen = params.get("pipeline", "")
+    refresh, set_refresh = use_state(0)
+    shown, set_shown = use_state(cast(dict[str, int], {}))  # stage id → cards shown; open stages default to PAGE, closed ones folded
+    dragging = use_ref(cast(dict[str, Any] | None, None))
+    dragged, set_dragged = use_state(cast(str | None, None))
+    # (deal, won or lost stage) dropped, while its dialog is open
+    asking, set_asking = use_state(cast(tuple[dict[str, Any], dict[str, Any]] | None, None))
+    problem, set_problem = use_state(cast(gql.GqlError | None, None))
+    creating, set_creating = use_state(False)
+    me = session.me["id"]
+    where, problems = deal_filter(params, me, chosen or None)
+    board = use_query(BOARD_QUERY, {"filter": where})
+    pipelines = (board.data or {}).get("pipelines") or []
     pipeline = next((p for p in pipelines if p["id"] == chosen), None) or next(
         (p for p in pipelines if p["isDefault"]), pipelines[0] if pipelines else None)
+    stages = pipeline["stages"] if pipeline else []
+    sizes = {s["id"]: shown.get(s["id"], 0 if s["kind"] in CLOSING else PAGE) for s in stages}
+    columns = use_columns({**where, "pipelineId": pipeline["id"]} if pipeline else where,
+                          stages, {k: n for k, n in sizes.items() if n}, refresh)
+
+    def moved() -> None:
+        set_refresh(lambda n: n + 1)
+        board.reload()
+
+    use_live(DEAL_CHANGED, None, lambda _: moved())
+
+    def apply(**changes: str | None) -> None:
+        query = {**params, **changes}
+        text = "&".join(f"{k}={v}" for k, v in query.items() if v)
+        nav.navigate("/pipeline" + (f"?{text}" if text else ""), replace=True)
+
+    data = board.data
+    if data is None:
+        if board.error:
+            return html.div({"className": "page"}, html.h1("Pipeline"), error_banner(board.error))
+        return loading("Loading the pipeline…")
     if pipeline is None:
         return empty("No pipeline yet.", "An administrator sets up the sales pipeline.")
-    stage_ids = {s["id"] for s in pipeline["stages"]}
-    deals = [e["node"] for key in ("open", "closed") for e in data[key]["edges"]
-             if e["node"]["stage"]["id"] in stage_ids and e["node"]["id"] not in gone]
     totals = {t["stage"]["id"]: t for t in pipeline["summary"]["stages"]}
     summary = pipeline["summary"]
-    me = session.me["id"]
+    owners = [e["node"] for e in data["owners"]["edges"]]
 
-    def movable(deal: dict[str, Any]) -> bool:
-        # What a role may not do is not offered: reps move only the deals they own.
-        if not session.can("moveDeal"):
-            return False
-        return session.me["role"] != "SALES_REP" or (deal["owner"] or {}).get("id") == me
+    def start(deal: dict[str, Any]) -> None:
+        dragging.current = deal
+        set_dragged(deal["id"])
 
-    def column(stage: dict[str, Any]) -> VdomDict:
-        cards = [d for d in deals if d["stage"]["id"] == stage["id"]]
-        total = totals.get(stage["id"])
-        return html.section(
-            {"className": "column", "key": stage["id"], "aria-label": stage["name"], "data-stage": stage["name"]},
-            html.div({"className": "column-head"}, html.strong(stage["name"]),
-                     html.span({"className": "muted", "data-testid": "stage-count"},
-                               str(total["count"] if total else len(cards)))),
-            html.div({"className": "column-sum"},
-                     fmt.money(total["amount"]), f" · weighted {fmt.money(total['weightedAmount'])}")
-            if total else None,
-            *(DealCard(d, pipeline["stages"], movable(d), result.reload, key=d["id"]) for d in cards),
-            html.p({"className": "muted"}, f"{len(cards)} of {total['count']} shown.")
-            if total and total["count"] > len(cards) and cards else None,
-            html.p({"className": "muted"}, "No deals here yet.") if not cards else None,
-        )
+    async def drop(stage: dict[str, Any], e: Any) -> None:
+        """A card dropped on a column: an open stage moves it at once, won and lost ask first (CloseDeal).
 
+        dragend may be handled before drop, so only drop forgets the card; a drop that carries data (text or a
+        link dragged from elsewhere; a card's drag carries none) is not a card's."""
+        deal, dragging.current = dragging.current, None
+        set_dragged(None)
+        if deal is None or (e.get("dataTransfer") or {}).get("types") or deal["stage"]["id"] == stage["id"]:
+            return
+        if stage["kind"] in CLOSING:
+            set_asking((deal, stage))
+            return
+        set_problem(await move(session, deal, stage["id"]))
+        moved()
+
+    drag = Drag(dragged, start, lambda: set_dragged(None), drop)
+
+    async def close_dropped(stage_id: str, reason: str | None, reason_id: str | None) -> gql.GqlError | None:
+        assert asking is not None  # the dialog that calls this is shown only while asking
+        error = await move(session, asking[0], stage_id, reason, reason_id)
+        if error is None:
+            set_asking(None)
+        moved()
+        return error
+
+    def created(deal_id: str | None) -> None:
+        # Off to the new deal's page; the form goes with this screen (closing it as well would render a
+        # screen that is being unmounted, which ReactPy 2.0.0b13 fails on).
+        if deal_id:
+            nav.navigate(f"/deals/{deal_id}")
+        else:
+            set_creating(False)
+
+    # Folded won and lost columns take a narrow strip: every stage is on screen without scrolling sideways.
+    widths = " ".join("minmax(64px, max-content)" if s["kind"] in CLOSING else "minmax(210px, 1fr)"
+                      for s in pipeline["stages"])
     return html.div(
-        {"className": "page"},
+        {"className": "page pipeline-page"},
         html.div(
             {"className": "page-head"},
             html.div(
@@ -216,11 +361,21 @@ def PipelinePage() -> VdomDict:
                        f"{summary['count']} deals · open {fmt.money(summary['openAmount'])} · weighted forecast "
                        f"{fmt.money(summary['weightedForecast'])} · won {fmt.money(summary['wonAmount'])}"),
             ),
-            select("pipeline", [(p["id"], p["name"]) for p in pipelines], pipeline["id"],
-                   onChange=lambda e: set_chosen(changed_value(e))) if len(pipelines) > 1 else None,
+            html.div(
+                {"className": "actions"},
+                select("pipeline", [(p["id"], p["name"]) for p in pipelines], pipeline["id"],
+                       onChange=lambda e: apply(pipeline=changed_value(e))) if len(pipelines) > 1 else None,
+                html.button({"className": "btn btn-primary", "type": "button", "onClick": lambda e: set_creating(True)},
+                            "+ New deal") if session.can("createDeal") else None,
+            ),
         ),
-        html.p({"className": "notice notice-info"}, f"Showing the {len(data['open']['edges'])} biggest of "
-               f"{data['open']['totalCount']} open deals.")
-        if data["open"]["totalCount"] > len(data["open"]["edges"]) else None,
-        html.div({"className": "board"}, *(column(s) for s in pipeline["stages"])),
+        DealForm(created) if creating else None,
+        BoardFilters(params, owners, problems, apply),
+        error_banner(problem),
+        html.div({"className": "board", "style": {"gridTemplateColumns": widths}},
+                 *(StageColumn(s, stages, columns.get(s["id"]) if sizes[s["id"]] else None, totals.get(s["id"]),
+                               lambda n, s=s: set_shown(lambda old: {**old, s["id"]: n}), moved, drag, key=s["id"])
+                   for s in stages)),
+        CloseDeal(asking[0], asking[1], close_dropped, lambda: set_asking(None), key=f"drop-{asking[0]['id']}")
+        if asking else None,
     )

@@ -112,7 +112,8 @@ def test_a_lost_deal_needs_its_reason_and_cancel_puts_the_card_back(head: Sessio
     deal_id, _, dialog = close_a_new_deal(page, "Lost")
     expect(dialog).to_be_visible()
     dialog.get_by_role("button", name="Mark as lost").click()
-    reason = dialog.locator("label.field", has=page.locator("[name=lostReason]"))
+    # The admins' list is offered first (free text alone still works, below): the error sits under it.
+    reason = dialog.locator("label.field", has=page.locator("[name=lostReasonId]"))
     expect(reason.locator(".field-error")).to_have_text("A reason is required to mark the deal lost.")
     shot(page, shots, "pipeline-lost-reason")
     dialog.locator("[name=lostReason]").press("Escape")  # or Cancel
@@ -123,6 +124,8 @@ def test_a_lost_deal_needs_its_reason_and_cancel_puts_the_card_back(head: Sessio
     here.locator("select").select_option(label="→ Lost")
     dialog.locator("[name=lostReason]").fill("Chose a cheaper competitor")
     dialog.get_by_role("button", name="Mark as lost").click()
+    expect(dialog).to_have_count(0)
+    page.locator("section[data-stage='Lost']").get_by_role("button", name="Show").click()  # folded until opened
     expect(page.locator(f"section[data-stage='Lost'] [data-deal='{deal_id}']")).to_be_visible()
     deal = head.graphql("query($id: ID!) { deal(id: $id) { lostReason stage { name } } }", id=deal_id)["deal"]
     assert deal == {"lostReason": "Chose a cheaper competitor", "stage": {"name": "Lost"}}
@@ -154,5 +157,7 @@ def test_a_won_deal_is_confirmed_first(head: Session) -> None:
     deal_id, title, dialog = close_a_new_deal(page, "Won")
     expect(dialog).to_contain_text(title)
     dialog.get_by_role("button", name="Mark as won").click()
+    expect(dialog).to_have_count(0)
+    page.locator("section[data-stage='Won']").get_by_role("button", name="Show").click()  # folded until opened
     expect(page.locator(f"section[data-stage='Won'] [data-deal='{deal_id}']")).to_be_visible()
     expect(dialog).to_have_count(0)
