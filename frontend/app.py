@@ -19,13 +19,13 @@ from backend.auth.pages import login_url
 from frontend import gql
 from frontend.components.layout import Frame, NoRole
 from frontend.components.ui import error_banner, loading
-from frontend.pages import campaign, campaigns, customer, customers, pipeline, tasks
+from frontend.pages import campaign, campaigns, customer, customers, notifications, pipeline, tasks
 from frontend.router import BrowserLocation, NavContext, Navigation, Route
 from frontend.session import ME_QUERY, Session, SessionContext, actor_of, until_access_changes
 
 TITLES = {
     "customers": "Customers", "customer": "Customer", "pipeline": "Pipeline", "campaigns": "Campaigns",
-    "campaign": "Campaign", "tasks": "My tasks", "not_found": "Not found",
+    "campaign": "Campaign", "tasks": "Tasks", "notifications": "Notifications", "not_found": "Not found",
 }
 
 
@@ -37,7 +37,8 @@ def screen(route: Route) -> VdomDict:
         "pipeline": lambda: pipeline.PipelinePage(),
         "campaigns": lambda: campaigns.CampaignsPage(),
         "campaign": lambda: campaign.CampaignPage(route.id, key=f"campaign-{route.id}"),
-        "tasks": lambda: tasks.TasksPage(),
+        "tasks": lambda: tasks.TasksPage(route),
+        "notifications": lambda: notifications.NotificationsPage(route),
     }
     if route.screen in pages:
         return pages[route.screen]()

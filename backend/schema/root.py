@@ -21,6 +21,7 @@ from backend.resolvers.customers import CustomerMutation, CustomerQuery
 from backend.resolvers.deals import DealMutation, DealQuery
 from backend.resolvers.leads import LeadMutation, LeadQuery
 from backend.resolvers.live import LiveSubscription
+from backend.resolvers.notifications import NotificationMutation, NotificationQuery
 from backend.resolvers.users import UserMutation, UserQuery
 from backend.schema.documents import document_caches
 from backend.schema.errors import MaskUnexpectedErrors
@@ -32,11 +33,13 @@ from backend.settings import get_settings
 log = logging.getLogger("crm.graphql")
 
 QUERIES: tuple[type, ...] = (
-    CustomerQuery, ContactQuery, ActivityQuery, UserQuery, AuditQuery, CampaignQuery, DealQuery, LeadQuery, CurrencyQuery
+    CustomerQuery, ContactQuery, ActivityQuery, UserQuery, AuditQuery, CampaignQuery, DealQuery, LeadQuery, CurrencyQuery,
+    NotificationQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     CustomerMutation, ContactMutation, ActivityMutation, UserMutation,
     CampaignMutation, DealMutation, LeadMutation, CurrencyMutation,
+    NotificationMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (CampaignSubscription, LiveSubscription, CustomerSubscription)
 

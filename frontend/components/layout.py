@@ -7,7 +7,7 @@ from reactpy.types import VdomDict
 
 from backend.auth.actor import Actor
 from frontend import format as fmt
-from frontend.components.notifications import Bell
+from frontend.components.notifications import Bell, ChangesProvider
 from frontend.router import Route
 from frontend.session import use_session
 
@@ -30,7 +30,8 @@ def sign_out() -> VdomDict:
 def Frame(route: Route, content: VdomDict) -> VdomDict:
     session = use_session()
     me = session.me
-    return html.div(
+    # The bell and the screen share ChangesProvider: marking read in one updates the other's count.
+    return ChangesProvider(html.div(
         {"className": "frame"},
         html.nav(
             {"className": "sidebar", "aria-label": "Sections"},
@@ -71,7 +72,7 @@ def Frame(route: Route, content: VdomDict) -> VdomDict:
             ),
             html.main({"className": "content"}, content),
         ),
-    )
+    ))
 
 
 @component

@@ -5,7 +5,7 @@
 // URL by rendering a different `path` prop, and for a full page load (sign-in) with `reload`.
 
 const LEAVING_GRACE_MS = 5000;
-const SCREENS = /^\/(customers|pipeline|campaigns|tasks)?(\/[^/]*)?$/;
+const SCREENS = /^\/(customers|pipeline|campaigns|tasks|notifications)?(\/[^/]*)?$/;
 
 function here() {
   return window.location.pathname + window.location.search;
