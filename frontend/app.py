@@ -37,7 +37,7 @@ def screen(route: Route) -> VdomDict:
         "pipeline": lambda: pipeline.PipelinePage(),
         "campaigns": lambda: campaigns.CampaignsPage(),
         "campaign": lambda: campaign.CampaignPage(route.id, key=f"campaign-{route.id}"),
-        "tasks": lambda: tasks.TasksPage(route),
+        "tasks": lambda: tasks.TasksPage(route, key=f"tasks-{route.query.get('view')}"),
         "notifications": lambda: notifications.NotificationsPage(route),
     }
     if route.screen in pages:

@@ -97,8 +97,8 @@ def NotificationsPage(route: Route) -> VdomDict:
         html.div(
             {"className": "page-head"},
             html.div(html.h1("Notifications"),
-                     html.p({"className": "subtle"}, f"{unread} unread · {page['totalCount']} shown in this view"
-                            if page else "")),
+                     html.p({"className": "subtle"}, f"{unread} unread of {page['totalCount']}"
+                            if page and view == "all" else f"{unread} unread")),
             html.button({"className": "btn btn-primary", "type": "button", "onClick": mark_all}, "Mark all read")
             if unread else None,
         ),

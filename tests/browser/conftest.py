@@ -180,3 +180,8 @@ def marketing(chromium: object, server: str, issuer: str) -> Iterator[object]:
 @pytest.fixture(scope="session")
 def support(chromium: object, server: str, issuer: str) -> Iterator[object]:
     yield from _session(chromium, server, issuer, "support@example.com")
+
+
+@pytest.fixture(scope="session")
+def rep(chromium: object, server: str, issuer: str) -> Iterator[object]:
+    yield from _session(chromium, server, issuer, "rep@example.com")
