@@ -8,6 +8,7 @@ from reactpy.types import VdomDict
 from backend.auth.actor import Actor
 from frontend import format as fmt
 from frontend.components.notifications import Bell, ChangesProvider
+from frontend.components.search import GlobalSearch
 from frontend.router import Route
 from frontend.session import use_session
 
@@ -57,6 +58,7 @@ def Frame(route: Route, content: VdomDict) -> VdomDict:
             {"className": "main"},
             html.header(
                 {"className": "topbar"},
+                GlobalSearch(),
                 Bell(),
                 html.div(
                     {"className": "user"},

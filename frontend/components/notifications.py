@@ -13,7 +13,7 @@ from reactpy.types import VdomDict
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.ui import error_banner
-from frontend.router import Route
+from frontend.links import record_href
 from frontend.session import use_live, use_query, use_session
 
 NOTE_FIELDS = "id kind message entity entityId createdAt readAt"
@@ -56,15 +56,9 @@ def target(note: dict[str, Any]) -> str:
     entity, entity_id = note["entity"], note["entityId"]
     if not entity_id:
         return "/notifications"
-    pages = {"campaign": "/campaigns/", "customer": "/customers/", "deal": "/deals/", "contact": "/contacts/",
-             "lead": "/leads/"}
-    if entity in pages and Route.parse(pages[entity] + entity_id).screen != "not_found":
-        return pages[entity] + entity_id
-    if entity == "deal":
-        return "/pipeline"  # no deal page in this build: the board holds the deal
     if entity == "activity":
         return f"/tasks?task={entity_id}"
-    return "/notifications"
+    return record_href(entity or "", entity_id, "/pipeline" if entity == "deal" else "/notifications")
 
 
 async def mark_read(actor: Any, ids: list[str] | None = None) -> None:

@@ -11,6 +11,36 @@ function here() {
   return window.location.pathname + window.location.search;
 }
 
+// The top bar's search box (components/search.py), handled here so keys act at once, without a round
+// trip: Ctrl+K (Cmd+K) or "/" outside a field focuses it; the arrows walk its results, Enter opens the
+// focused one (the first while still in the box), Escape leaves it.
+function searchKeys(event) {
+  const box = document.querySelector("[data-global-search]");
+  if (!box) return;
+  const inField = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
+  const shortcut = (event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k";
+  if (shortcut || (event.key === "/" && !inField && !event.ctrlKey && !event.metaKey && !event.altKey)) {
+    event.preventDefault();
+    box.focus();
+    box.select();
+    return;
+  }
+  const search = event.target.closest && event.target.closest(".global-search");
+  if (!search) return;
+  const hits = Array.from(search.querySelectorAll("[data-search-hit]"));
+  const at = hits.indexOf(document.activeElement);
+  if ((event.key === "ArrowDown" || event.key === "ArrowUp") && hits.length) {
+    event.preventDefault();
+    const next = at < 0 ? (event.key === "ArrowDown" ? 0 : hits.length - 1) : at + (event.key === "ArrowDown" ? 1 : -1);
+    (next < 0 || next >= hits.length ? box : hits[next]).focus();
+  } else if (event.key === "Enter" && event.target === box && hits.length) {
+    event.preventDefault();
+    hits[0].click();
+  } else if (event.key === "Escape") {
+    document.activeElement.blur();
+  }
+}
+
 export function bind() {
   let onNavigate = null;
   let shown = null; // the last `path` prop, so only changes of it move the browser
@@ -68,6 +98,8 @@ export function bind() {
 
   document.addEventListener("click", onClick);
   document.addEventListener("submit", onSubmit);
+  document.addEventListener("keydown", searchKeys);
+  document.documentElement.dataset.keys = "bound"; // the shortcuts work from now on (tests wait for it)
   window.addEventListener("popstate", onPopState);
 
   return {
@@ -98,6 +130,7 @@ export function bind() {
       focuser.disconnect();
       document.removeEventListener("click", onClick);
       document.removeEventListener("submit", onSubmit);
+      document.removeEventListener("keydown", searchKeys);
       window.removeEventListener("popstate", onPopState);
     },
   };
