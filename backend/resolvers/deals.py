@@ -40,7 +40,7 @@ from backend.schema.deals import (
 from backend.services import deals as service
 from backend.services import validate as v
 from backend.services.currency import to_base
-from backend.services.search import every_word
+from backend.services.search import indexed_search_q
 from backend.settings import get_settings
 
 Condition = tuple[str, str, Any]  # (attribute path, operator, value)
@@ -203,7 +203,7 @@ class DealQuery:
     ) -> Connection[DealType]:
         query = visible_deals(info, filter)
         if search and search.strip():
-            query = query.filter(every_word(search, "title"))
+            query = query.filter(indexed_search_q("deal", search))
         order = order_by or DealOrder(field=DealOrderField.CREATED_AT, direction=SortDirection.DESC)
         pages = paginate_nulls_last if order.field is DealOrderField.EXPECTED_CLOSE_DATE else paginate
         return await pages(
