@@ -81,3 +81,25 @@ async def test_signed_out_and_roleless_callers_are_refused(db):
     assert (await error(Actor.anonymous(), LIST))["code"] == "UNAUTHENTICATED"
     roleless = await make_user(None)
     assert (await error(roleless, MARK, input={"all": True}))["code"] == "FORBIDDEN"
+
+
+async def test_inside_an_outer_write_the_acting_user_is_named_and_nobody_told_of_their_own_doing(db):
+    """The demo seed runs every service inside one write by the system: the notification must still name
+    who assigned, and a task one gives oneself (or a campaign one changes oneself) tells no one."""
+    from datetime import UTC, datetime, timedelta
+
+    from backend.auth.actor import Actor
+    from backend.services import activities, campaigns
+    from backend.services.unit import write
+
+    head, rep = await make_user(Role.ADMIN), await make_user(Role.SALES_REP)
+    marketer = await make_user(Role.MARKETING)
+    due = datetime.now(UTC) + timedelta(days=1)
+    async with write(Actor.system(via="seed")):
+        as_head, as_marketer = Actor.for_user(head, via="seed"), Actor.for_user(marketer, via="seed")
+        await activities.log_activity(as_head, {"kind": "task", "title": "Mine", "due_at": due})
+        await activities.log_activity(as_head, {"kind": "task", "title": "Yours", "due_at": due, "assignee_id": rep.id})
+        campaign = await campaigns.create_campaign(as_marketer, {"title": "Own", "type": "promotion"})
+        await campaigns.change_status(as_marketer, campaign.id, campaign.version, "new")
+    assert [n.message async for n in Notification.all()] == [f"{head.name} assigned you a task: Yours"]
+    assert (await Notification.get()).user_id == rep.id
