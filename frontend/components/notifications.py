@@ -80,7 +80,7 @@ def note_item(note: dict[str, Any], on_open: Callable[[Any], Any], class_name: s
     """One notification as a link to what it is about; unread ones are marked (dot and bold text)."""
     unread = note["readAt"] is None
     return html.a(
-        {"key": note["id"], "href": target(note), "className": class_name + (" unread" if unread else ""),
+        {"key": f"note-{note['id']}", "href": target(note), "className": class_name + (" unread" if unread else ""),
          "onClick": on_open, "data-unread": "true" if unread else "false"},
         html.span({"className": "dot", "aria-label": "Unread"} if unread else {"className": "dot read"}),
         html.span({"className": "notif-text"}, html.span({"className": "notif-message"}, note["message"]),
@@ -128,19 +128,24 @@ def Bell() -> VdomDict:
         {"className": "bell"},
         html.button(
             {"className": "btn btn-ghost", "type": "button", "onClick": lambda e: set_open(not open_),
-             "aria-expanded": open_, "aria-haspopup": "true", "aria-label": f"Notifications ({unread} unread)"},
+             "aria-expanded": open_, "aria-haspopup": "true", "data-closes-outside": "true",
+             "aria-label": f"Notifications ({unread} unread)"},
             bell_icon(), html.span({"className": "bell-count", "data-testid": "unseen"}, str(unread)) if unread else None,
         ),
         html.div(
             {"className": "bell-menu", "role": "dialog", "aria-label": "Notifications"},
-            html.div({"className": "bell-head"}, html.strong("Notifications"),
-                     html.button({"className": "btn btn-small btn-ghost", "type": "button", "onClick": mark_all},
-                                 "Mark all read") if unread else None),
-            error_banner(problem),
-            *(note_item(n, opened(n)) for n in notes),
-            html.p({"className": "muted"}, "No notifications yet. Tasks given to you and changes to your deals "
-                   "and campaigns appear here.") if not notes and result.data else None,
-            html.a({"className": "bell-all", "href": "/notifications", "onClick": lambda e: set_open(False)},
-                   "See all notifications"),
+            # Every child keyed and none left as None: with unkeyed and None children, ReactPy 2.0.0b13 failed
+            # to unmount this menu when it closed (KeyError on an event handler) and the bell stopped rendering.
+            *(child for child in (
+                html.div({"key": "head", "className": "bell-head"}, html.strong("Notifications"),
+                         html.button({"className": "btn btn-small btn-ghost", "type": "button", "onClick": mark_all},
+                                     "Mark all read") if unread else ""),
+                html.div({"key": "problem"}, error_banner(problem)) if problem else None,
+                *(note_item(n, opened(n)) for n in notes),
+                html.p({"key": "empty", "className": "muted"}, "No notifications yet. Tasks given to you and changes "
+                       "to your deals and campaigns appear here.") if not notes and result.data else None,
+                html.a({"key": "all", "className": "bell-all", "href": "/notifications",
+                        "onClick": lambda e: set_open(False)}, "See all notifications"),
+            ) if child is not None),
         ) if open_ else None,
     )

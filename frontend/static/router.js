@@ -41,6 +41,15 @@ function searchKeys(event) {
   }
 }
 
+// A menu opened by a toggle marked data-closes-outside (the bell) closes on a click elsewhere or Escape,
+// by clicking its toggle, so the app's state says closed too.
+function closeMenus(event) {
+  for (const toggle of document.querySelectorAll("[data-closes-outside][aria-expanded=true]")) {
+    const outside = event.type === "click" && !toggle.parentElement.contains(event.target);
+    if (outside || (event.type === "keydown" && event.key === "Escape")) toggle.click();
+  }
+}
+
 export function bind() {
   let onNavigate = null;
   let shown = null; // the last `path` prop, so only changes of it move the browser
@@ -99,6 +108,8 @@ export function bind() {
   document.addEventListener("click", onClick);
   document.addEventListener("submit", onSubmit);
   document.addEventListener("keydown", searchKeys);
+  document.addEventListener("click", closeMenus);
+  document.addEventListener("keydown", closeMenus);
   document.documentElement.dataset.keys = "bound"; // the shortcuts work from now on (tests wait for it)
   window.addEventListener("popstate", onPopState);
 
@@ -131,6 +142,8 @@ export function bind() {
       document.removeEventListener("click", onClick);
       document.removeEventListener("submit", onSubmit);
       document.removeEventListener("keydown", searchKeys);
+      document.removeEventListener("click", closeMenus);
+      document.removeEventListener("keydown", closeMenus);
       window.removeEventListener("popstate", onPopState);
     },
   };
