@@ -15,6 +15,7 @@ from frontend import format as fmt
 from frontend import gql
 from frontend.components.ui import (
     badge,
+    changed_value,
     empty,
     error_banner,
     field,
@@ -103,7 +104,7 @@ def may_change(session: Session, task: dict[str, Any], action: str) -> bool:
 def NewTask(done: Callable[[], None], close: Callable[[], None]) -> VdomDict:
     session = use_session()
     form = use_form_errors()
-    people = use_query(ASSIGNABLE)
+    people = assignable(use_query(ASSIGNABLE).data, session.me["id"])
     typed, set_typed = use_state("")
     found = use_query(CUSTOMERS, {"search": typed}, skip=len(typed.strip()) < 2)
     options = [e["node"] for e in ((found.data or {}).get("customers") or {}).get("edges", [])]
@@ -138,9 +139,7 @@ def NewTask(done: Callable[[], None], close: Callable[[], None]) -> VdomDict:
         form.clear()
         done()
 
-    users = [e["node"] for e in ((people.data or {}).get("users") or {}).get("edges", [])]
     me = session.me["id"]
-    choices = [(me, "Me")] + [(u["id"], u["name"]) for u in users if u["id"] != me]
     return html.div(
         {"className": "panel", "aria-label": "New task"},
         html.h2("New task"),
@@ -151,12 +150,12 @@ def NewTask(done: Callable[[], None], close: Callable[[], None]) -> VdomDict:
                   form.errors.get("title"), required=True),
             field("Due (UTC)", text_input("dueAt", kind="datetime-local"), form.errors.get("dueAt"), required=True),
             field("Priority", select("priority", PRIORITIES, "NORMAL"), form.errors.get("priority")),
-            field("Assignee", select("assigneeId", choices, me), form.errors.get("assigneeId"),
+            field("Assignee", select("assigneeId", people, me), form.errors.get("assigneeId"),
                   hint="Your team" if session.me["role"] == "SALES_HEAD" else None)
-            if len(choices) > 1 else None,
+            if len(people) > 1 else None,
             field("Customer", html.input({"name": "customer", "list": "task-customers", "aria-label": "customer",
                                           "placeholder": "Type two letters to search", "autocomplete": "off",
-                                          "onChange": lambda e: set_typed(str(e["target"].get("value", "")))}),
+                                          "onChange": lambda e: set_typed(changed_value(e))}),
                   form.errors.get("customer") or form.errors.get("customerId"), hint="Optional"),
             html.datalist({"id": "task-customers"},
                           *(html.option({"key": c["id"], "value": c["name"]}) for c in options)),
@@ -242,13 +241,20 @@ def TaskRow(task: dict[str, Any], changed: Callable[[], None], selected: bool,
     )
 
 
+def assignable(data: dict[str, Any] | None, me: str) -> list[tuple[str, str]]:
+    """Whom the user may give tasks to (users(filter: {assignableFor: TASK})), themselves first as "Me"."""
+    users = [e["node"] for e in ((data or {}).get("users") or {}).get("edges", [])]
+    return [(me, "Me")] + [(u["id"], u["name"]) for u in users if u["id"] != me]
+
+
 @component
 def BulkBar(tasks: list[dict[str, Any]], done: Callable[[], None]) -> VdomDict:
-    """Complete or reschedule the selected tasks: one mutation each (the server checks each), and the ones
-    refused are named with the reason, while the others are done."""
+    """Complete, reschedule or hand over the selected tasks: one mutation each (the server checks each), and
+    the ones refused are named with the reason, while the others are done."""
     session = use_session()
     problems, set_problems = use_state(())
     rescheduling, set_rescheduling = use_state(False)
+    people = assignable(use_query(ASSIGNABLE).data, session.me["id"])
 
     async def each(document: str, **fields: Any) -> None:
         failed = []
@@ -272,6 +278,14 @@ def BulkBar(tasks: list[dict[str, Any]], done: Callable[[], None]) -> VdomDict:
         set_rescheduling(False)
         await each(UPDATE, dueAt=as_utc(due))
 
+    @event(prevent_default=True)
+    async def hand_over(e: Any) -> None:
+        to = form_values(e).get("assigneeId", "")
+        if not to:
+            set_problems(("Pick whom to give them to first.",))
+            return
+        await each(UPDATE, assigneeId=to)
+
     return html.div(
         {"className": "bulk-bar", "role": "region", "aria-label": "Selected tasks"},
         html.strong(f"{len(tasks)} selected") if tasks else None,
@@ -285,6 +299,10 @@ def BulkBar(tasks: list[dict[str, Any]], done: Callable[[], None]) -> VdomDict:
         if tasks and rescheduling else
         html.button({"className": "btn btn-small", "type": "button", "onClick": lambda e: set_rescheduling(True)},
                     "Reschedule selected") if tasks else None,
+        html.form({"onSubmit": hand_over, "className": "actions"},
+                  select("assigneeId", [("", "Give to…"), *people], ""),
+                  html.button({"className": "btn btn-small", "type": "submit"}, "Assign"))
+        if tasks and len(people) > 1 and not rescheduling else None,
         html.div({"className": "notice notice-error", "role": "alert"},
                  f"{len(problems)} could not be changed: ", "; ".join(problems)) if problems else None,
     )
