@@ -38,7 +38,7 @@ def screen(route: Route) -> VdomDict:
         "campaigns": lambda: campaigns.CampaignsPage(),
         "campaign": lambda: campaign.CampaignPage(route.id, key=f"campaign-{route.id}"),
         "tasks": lambda: tasks.TasksPage(route, key=f"tasks-{route.query.get('view')}"),
-        "notifications": lambda: notifications.NotificationsPage(route),
+        "notifications": lambda: notifications.NotificationsPage(route, key=f"notifications-{route.query.get('view')}"),
     }
     if route.screen in pages:
         return pages[route.screen]()

@@ -65,9 +65,15 @@ def test_bell_keeps_history_counts_unread_and_leads_to_the_task(head: Session, r
     expect(bell_count(page)).to_have_text(str(before))
     page.get_by_role("button", name="Notifications").click()
     expect(menu.locator("a.bell-item", has_text="Prepare the Hanse offer")).to_have_attribute("data-unread", "false")
+    total = rep.graphql("{ notifications { totalCount } }")["notifications"]["totalCount"]
+    for n in range(total, 27):  # more than one page of 25
+        give_task(head, rep, f"Paperwork {n}")
     menu.get_by_role("link", name="See all notifications").click()
     page.wait_for_url("**/notifications")
     rows = page.locator("ul[aria-label='Notifications'] li")
+    expect(rows).to_have_count(25)
+    page.get_by_role("button", name="Show more").click()
+    expect(rows).to_have_count(max(total, 27))
     expect(rows.filter(has_text="Call Hanse about the offer")).to_have_count(1)
     page.set_viewport_size({"width": 1440, "height": 900})
     shot(page, shots, "notifications")
