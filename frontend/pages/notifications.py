@@ -103,7 +103,7 @@ def NotificationsPage(route: Route) -> VdomDict:
             html.a({"className": "btn", "href": "/tasks"}, "Go to your tasks"),
         )
     else:
-        body = html.div(*(
+        body = html.div({"className": "notif-pages"}, *(
             Chunk(after, view == "unread", index == len(cursors) - 1,
                   lambda cursor: set_cursors(lambda old: (*old, cursor)), marking, key=after or "first")
             for index, after in enumerate(cursors)

@@ -76,6 +76,7 @@ def test_bell_keeps_history_counts_unread_and_leads_to_the_task(head: Session, r
     expect(rows).to_have_count(max(total, 27))
     expect(rows.filter(has_text="Call Hanse about the offer")).to_have_count(1)
     page.set_viewport_size({"width": 1440, "height": 900})
+    page.evaluate("window.scrollTo(0, 0)")
     shot(page, shots, "notifications")
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, shots, "notifications-phone")
