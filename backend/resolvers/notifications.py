@@ -7,9 +7,8 @@ from typing import Annotated
 import strawberry
 
 from backend.models import Notification
-from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
-from backend.schema.common import Connection
-from backend.schema.context import Info
+from backend.reads.context import Info
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
 from backend.schema.live import NotificationType
 from backend.schema.notifications import MarkNotificationsReadInput, MarkNotificationsReadPayload
 from backend.services import notifications as service
