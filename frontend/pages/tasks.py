@@ -288,7 +288,8 @@ def BulkBar(tasks: list[dict[str, Any]], done: Callable[[], None]) -> VdomDict:
 
     return html.div(
         {"className": "bulk-bar", "role": "region", "aria-label": "Selected tasks"},
-        html.strong(f"{len(tasks)} selected") if tasks else None,
+        html.strong(f"{len(tasks)} selected") if tasks else
+        html.span({"className": "muted"}, "Tick tasks to complete, reschedule or hand over several at once."),
         html.button({"className": "btn btn-small btn-primary", "type": "button", "onClick": complete},
                     "Complete selected") if tasks else None,
         html.form({"onSubmit": reschedule, "className": "actions"},
@@ -378,7 +379,8 @@ def TasksPage(route: Route) -> VdomDict:
                      if session.can("logActivity") else "Tasks given to you appear here.")
     else:
         body = html.div(
-            BulkBar(chosen, changed) if chosen else None,
+            # Shown while nothing is selected too, so the list does not jump when the first row is picked.
+            BulkBar(chosen, changed) if session.can("updateTask") or session.can("completeTask") else None,
             task_table(tasks, changed, selected, toggle, toggle_all, head and view.key != "mine"),
             html.div({"className": "pager"},
                      html.button({"className": "btn", "type": "button",

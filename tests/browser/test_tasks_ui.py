@@ -103,13 +103,13 @@ def test_head_gives_a_task_to_the_team_and_works_through_views(head: Session, sh
     bar.get_by_role("button", name="Reschedule selected").click()
     moved = rows(page).filter(has_text=later.strftime("%d %b %Y, %H:%M"))
     expect(moved).to_have_count(2)
-    expect(bar).to_have_count(0)
+    expect(bar).to_contain_text("Tick tasks")
 
     for i in (0, 1):
         tick(moved.nth(i).get_by_role("checkbox"))
     bar.locator("select[name=assigneeId]").select_option(label="Rex Rep")
     bar.get_by_role("button", name="Assign").click()
-    expect(bar).to_have_count(0)
+    expect(bar).to_contain_text("Tick tasks")
     expect(moved.filter(has_text="Rex Rep")).to_have_count(2)
 
     for i in (0, 1):
