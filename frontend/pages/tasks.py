@@ -224,7 +224,7 @@ def TaskRow(task: dict[str, Any], changed: Callable[[], None], selected: bool,
                 html.a({"href": f"/customers/{task['customer']['id']}"}, task["customer"]["name"])
                 if task["customer"] else html.span({"className": "muted"}, "–")),
         html.td({"data-label": "Assignee"}, (task["assignee"] or {}).get("name", "–")) if show_assignee else None,
-        html.td({"className": "nowrap", "data-label": "Due"}, fmt.moment(task["dueAt"]) if task["dueAt"]
+        html.td({"data-label": "Due"}, html.span({"className": "nowrap"}, fmt.moment(task["dueAt"])) if task["dueAt"]
                 else html.span({"className": "muted"}, "No due date"),
                 " ", badge("Overdue", "overdue") if task["overdue"] else None),
         html.td({"data-label": "Priority"}, badge(task["priority"]) if task["priority"] else "–"),
