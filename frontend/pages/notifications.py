@@ -119,7 +119,7 @@ def NotificationsPage(route: Route) -> VdomDict:
             if unread else "",
         ),
         html.div(
-            {"className": "tabs", "role": "tablist"},
+            {"className": "tabs view-tabs", "role": "tablist"},
             *(html.a({"key": key, "href": "/notifications" + ("?view=unread" if key == "unread" else ""),
                       "role": "tab", "aria-selected": view == key, "className": "tab" + (" active" if view == key else "")},
                      text)

@@ -401,7 +401,7 @@ def TasksPage(route: Route) -> VdomDict:
         ),
         NewTask(created, lambda: set_creating(False)) if creating else None,
         html.nav(
-            {"className": "tabs", "aria-label": "Task views"},
+            {"className": "tabs view-tabs", "aria-label": "Task views"},
             *(html.a({"key": v.key, "href": f"/tasks?view={v.key}" if v.key != keys[0] else "/tasks",
                       "className": "tab" + (" active" if v.key == view.key and not route.query.get("task") else ""),
                       "aria-current": "page" if v.key == view.key else None}, v.title)
