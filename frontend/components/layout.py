@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reactpy import component, html
-from reactpy.types import VdomDict
+from reactpy.types import Component, VdomDict
 
 from backend.auth.actor import Actor
 from frontend import format as fmt
@@ -28,7 +28,7 @@ def sign_out() -> VdomDict:
 
 
 @component
-def Frame(route: Route, content: VdomDict) -> VdomDict:
+def Frame(route: Route, content: VdomDict) -> Component:
     session = use_session()
     me = session.me
     # The bell and the screen share ChangesProvider: marking read in one updates the other's count.

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, create_context, html, use_context, use_state
-from reactpy.types import VdomDict
+from reactpy.types import Component, VdomDict
 
 from frontend import format as fmt
 from frontend import gql
@@ -46,7 +46,7 @@ def use_changes() -> Changes:
 
 
 @component
-def ChangesProvider(*children: Any) -> VdomDict:
+def ChangesProvider(*children: Any) -> Component:
     version, set_version = use_state(0)
     return ChangesContext(*children, value=Changes(version, lambda: set_version(lambda n: n + 1)))
 
@@ -94,7 +94,7 @@ def Bell() -> VdomDict:
     changes = use_changes()
     result = use_query(BELL_QUERY, refresh=changes.version)
     open_, set_open = use_state(False)
-    problem, set_problem = use_state(None)
+    problem, set_problem = use_state(cast(gql.GqlError | None, None))
 
     def arrived(_: dict[str, Any]) -> None:
         changes.bump()  # a new notification (or a new subscription that may have missed some): refetch

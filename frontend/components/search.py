@@ -102,6 +102,7 @@ def GlobalSearch() -> VdomDict:
         set_asked("")
         set_box(box + 1)
 
+    panel: VdomDict | list[VdomDict] | None
     if not ready:
         panel = None
     elif found.error:

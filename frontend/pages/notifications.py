@@ -4,7 +4,7 @@ opened, one at a time or all at once; more pages on demand."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, html, use_state
 from reactpy.types import VdomDict
@@ -73,8 +73,8 @@ def NotificationsPage(route: Route) -> VdomDict:
     session = use_session()
     changes = use_changes()
     view = "unread" if route.query.get("view") == "unread" else "all"
-    cursors, set_cursors = use_state((None,))  # the first page, then each page after the cursor shown
-    problem, set_problem = use_state(None)
+    cursors, set_cursors = use_state(cast(tuple[str | None, ...], (None,)))  # the first page, then each page after the cursor shown
+    problem, set_problem = use_state(cast(gql.GqlError | None, None))
     counts = use_query(COUNTS, {"unreadOnly": view == "unread"}, refresh=changes.version)
     data = counts.data or {}
     unread = (data.get("unread") or {}).get("totalCount", 0)

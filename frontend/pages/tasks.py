@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
@@ -174,7 +174,7 @@ def TaskRow(task: dict[str, Any], changed: Callable[[], None], selected: bool,
             toggle: Callable[[str], None], show_assignee: bool) -> VdomDict:
     session = use_session()
     rescheduling, set_rescheduling = use_state(False)
-    problem, set_problem = use_state(None)
+    problem, set_problem = use_state(cast(gql.GqlError | str | None, None))
     statuses = task["allowedTaskStatuses"]
     can_complete = may_change(session, task, "completeTask") and "DONE" in statuses
     can_update = may_change(session, task, "updateTask")
@@ -252,7 +252,7 @@ def BulkBar(tasks: list[dict[str, Any]], done: Callable[[], None]) -> VdomDict:
     """Complete, reschedule or hand over the selected tasks: one mutation each (the server checks each), and
     the ones refused are named with the reason, while the others are done."""
     session = use_session()
-    problems, set_problems = use_state(())
+    problems, set_problems = use_state(cast(tuple[str, ...], ()))
     rescheduling, set_rescheduling = use_state(False)
     people = assignable(use_query(ASSIGNABLE).data, session.me["id"])
 
@@ -347,9 +347,9 @@ def TasksPage(route: Route) -> VdomDict:
     keys = [v.key for v in available]
     view = next((v for v in available if v.key == route.query.get("view")), available[0])
     head = session.me["role"] == "SALES_HEAD"
-    pages, set_pages = use_state((None,))  # the cursor of each page visited (keyed by view: app.py)
+    pages, set_pages = use_state(cast(tuple[str | None, ...], (None,)))  # the cursor of each page visited (keyed by view: app.py)
     result = use_query(TASKS_QUERY, {"filter": task_filter(view.key, head), "after": pages[-1]})
-    selected, set_selected = use_state(frozenset())
+    selected, set_selected = use_state(cast(frozenset[str], frozenset()))
     creating, set_creating = use_state(False)
     page = (result.data or {}).get("activities")
     tasks = [e["node"] for e in page["edges"]] if page else []
