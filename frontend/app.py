@@ -21,14 +21,17 @@ from frontend import gql
 from frontend.components.layout import Frame, NoRole
 from frontend.components.lost_reasons import LostReasonsPage
 from frontend.components.ui import error_banner, loading
-from frontend.pages import campaign, campaigns, contact, contacts, customer, customers, deal, leads, pipeline, tasks
+from frontend.pages import (
+    campaign, campaigns, contact, contacts, customer, customers, deal, leads, notifications, pipeline, tasks,
+)
 from frontend.router import BrowserLocation, NavContext, Navigation, Route
 from frontend.session import ME_QUERY, Session, SessionContext, actor_of, until_access_changes
 
 TITLES = {
     "customers": "Customers", "customer": "Customer", "pipeline": "Pipeline", "campaigns": "Campaigns",
-    "campaign": "Campaign", "tasks": "My tasks", "deal": "Deal", "lost_reasons": "Lost reasons",
-    "leads": "Leads", "contacts": "Contacts", "contact": "Contact", "not_found": "Not found",
+    "campaign": "Campaign", "tasks": "Tasks", "deal": "Deal", "lost_reasons": "Lost reasons",
+    "leads": "Leads", "contacts": "Contacts", "contact": "Contact", "notifications": "Notifications",
+    "not_found": "Not found",
 }
 
 
@@ -42,7 +45,8 @@ def screen(route: Route) -> Component | VdomDict:
         "lost_reasons": lambda: LostReasonsPage(),
         "campaigns": lambda: campaigns.CampaignsPage(),
         "campaign": lambda: campaign.CampaignPage(route.id, key=f"campaign-{route.id}"),
-        "tasks": lambda: tasks.TasksPage(),
+        "tasks": lambda: tasks.TasksPage(route, key=f"tasks-{route.query.get('view')}"),
+        "notifications": lambda: notifications.NotificationsPage(route, key=f"notifications-{route.query.get('view')}"),
         "leads": lambda: leads.LeadsPage(),
         "contacts": lambda: contacts.ContactsPage(),
         "contact": lambda: contact.ContactPage(route.id, key=f"contact-{route.id}"),

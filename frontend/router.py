@@ -54,6 +54,7 @@ PATTERNS = (
     ("leads", re.compile(r"/leads/?")),
     ("contacts", re.compile(r"/contacts/?")),
     ("contact", re.compile(r"/contacts/(?P<id>[^/]+)")),
+    ("notifications", re.compile(r"/notifications/?")),
 )
 
 

@@ -23,7 +23,7 @@ from backend.web.requests import authenticate
 from frontend.export import export_customers_csv
 
 ROOT_COMPONENT = "frontend.app.Root"
-UI_PATHS = ("/", "/customers", "/customers/{id}", "/pipeline", "/campaigns", "/campaigns/{id}", "/tasks")
+UI_PATHS = ("/", "/customers", "/customers/{id}", "/pipeline", "/campaigns", "/campaigns/{id}", "/tasks", "/notifications")
 STYLESHEET = Path(__file__).parent / "static" / "crm.css"
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 FAVICON_LINK = '<link rel="icon" type="image/svg+xml" href="/ui/favicon.svg">'

@@ -381,3 +381,22 @@ async def test_a_task_needs_a_due_date_and_a_duration_is_never_negative(db):
                                         "dueAt": at(-1)}))["logActivity"]
     assert late["taskStatus"] == "SCHEDULED"
     assert (await ok(admin, "query($id: ID!) { activity(id: $id) { overdue } }", id=late["id"]))["activity"]["overdue"]
+
+
+async def test_my_team_lists_tasks_assigned_to_team_members_only(db):
+    north, south = await make_team("North"), await make_team("South")
+    head = await make_user(Role.SALES_HEAD, team=north)
+    rep = await make_user(Role.SALES_REP, team=north)
+    stranger = await make_user(Role.SALES_REP, team=south)
+    loner = await make_user(Role.SALES_REP)
+    admin = await make_user(Role.ADMIN)
+    await log_activity(head, kind="TASK", title="For the rep", assigneeId=str(rep.id))
+    await log_activity(head, kind="TASK", title="For the head")
+    await log_activity(admin, kind="TASK", title="For the stranger", assigneeId=str(stranger.id))
+    await log_activity(loner, kind="TASK", title="For the loner")
+    team = {"kind": ["TASK"], "myTeam": True}
+    assert sorted(titles(await ok(head, LIST, f=team))) == ["For the head", "For the rep"]
+    assert sorted(titles(await ok(rep, LIST, f=team))) == ["For the head", "For the rep"]
+    assert titles(await ok(loner, LIST, f=team)) == ["For the loner"]  # in no team: their own
+    # An admin in no team: their own tasks (none here), though they see every task.
+    assert titles(await ok(admin, LIST, f=team)) == []

@@ -205,6 +205,18 @@ async def _(admin: User) -> Case:
     )
 
 
+@case("markNotificationsRead")
+async def _(admin: User) -> Case:
+    from backend.models import Notification
+
+    note = await Notification.create(user_id=admin.id, kind="note", message="Read me")
+    return Case(
+        mutation("markNotificationsRead", "MarkNotificationsReadInput", "unreadCount"),
+        {"input": {"ids": [str(note.id)]}},
+        {"input": {"ids": [str(note.id), "999999"]}},
+    )
+
+
 @case("createCampaign")
 async def _(admin: User) -> Case:
     return Case(

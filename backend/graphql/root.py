@@ -27,6 +27,7 @@ from backend.resolvers.deals import DealMutation, DealQuery
 from backend.resolvers.leads import LeadMutation, LeadQuery
 from backend.resolvers.live import LiveSubscription
 from backend.resolvers.lost_reasons import LostReasonMutation, LostReasonQuery
+from backend.resolvers.notifications import NotificationMutation, NotificationQuery
 from backend.resolvers.users import UserMutation, UserQuery
 from backend.schema.common import SCALARS
 from backend.settings import get_settings
@@ -35,11 +36,11 @@ log = logging.getLogger("crm.graphql")
 
 QUERIES: tuple[type, ...] = (
     CustomerQuery, ContactQuery, ActivityQuery, UserQuery, AuditQuery, CampaignQuery, DealQuery, LeadQuery, CurrencyQuery,
-    LostReasonQuery,
+    LostReasonQuery, NotificationQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     CustomerMutation, ContactMutation, ActivityMutation, UserMutation,
-    CampaignMutation, DealMutation, LeadMutation, CurrencyMutation, LostReasonMutation,
+    CampaignMutation, DealMutation, LeadMutation, CurrencyMutation, LostReasonMutation, NotificationMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (CampaignSubscription, LiveSubscription, CustomerSubscription)
 

@@ -19,8 +19,8 @@ from tortoise.utils import get_schema_sql
 from backend.migrations import steps
 from backend.migrations.catalogue import Catalogue, Index, Table, postgres_catalogue, sqlite_catalogue
 
-# Tables the steps own beyond the models: the step record and SQLite's full-text index with its shadow tables.
-STEP_TABLES = re.compile(r"crm_migration|customer_fts(_\w+)?")
+# Tables the steps own beyond the models: the step record and SQLite's full-text indexes with their shadow tables.
+STEP_TABLES = re.compile(r"crm_migration|(customer|contact|lead|deal|campaign)_fts(_\w+)?")
 SCRATCH_SCHEMA = "crm_migrate_check"
 
 

@@ -55,6 +55,10 @@ def filter_query(query: QuerySet, where: ActivityFilter | None, actor: Actor) ->
         query = query.filter(occurred_at__lte=v.aware("filter.occurred.end", where.occurred.end))
     if where.mine:
         query = query.filter(assignee_id=actor.user_id or 0)
+    if where.my_team:
+        # Which tasks are listed, not who may see them: activity_rule above still decides that.
+        mates = {"assignee__team_id": actor.team_id} if actor.team_id else {"assignee_id": actor.user_id or 0}
+        query = query.filter(**mates)
     return query
 
 

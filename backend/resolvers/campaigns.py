@@ -40,7 +40,7 @@ from backend.schema.common import SortDirection, provided
 from backend.services import campaigns as service
 from backend.services import engagement
 from backend.services import validate as v
-from backend.services.search import every_word
+from backend.services.search import indexed_search_q
 
 engagement_fan_out = FanOut()
 
@@ -84,7 +84,7 @@ class CampaignQuery:
     ) -> Connection[CampaignNode]:
         query = filter_query(Campaign.filter(permissions.campaign_rule(info.context.actor)), filter)
         if search and search.strip():
-            query = query.filter(every_word(search, "title", "code", "description"))
+            query = query.filter(indexed_search_q("campaign", search))
         order = order_by or CampaignOrder(field=CampaignOrderField.CREATED_AT, direction=SortDirection.DESC)
         return await paginate(
             query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after

@@ -28,7 +28,7 @@ from backend.schema.contacts import (
 from backend.schema.customers import CustomerType
 from backend.services import contacts as service
 from backend.services import validate as v
-from backend.services.search import every_word
+from backend.services.search import indexed_search_q
 
 
 def filter_query(query: QuerySet, where: ContactFilter | None) -> QuerySet:
@@ -69,7 +69,7 @@ class ContactQuery:
     ) -> Connection[ContactType]:
         query = filter_query(Contact.filter(permissions.contact_rule(info.context.actor)), filter)
         if search and search.strip():
-            query = query.filter(every_word(search, "name", "email", "phone"))
+            query = query.filter(indexed_search_q("contact", search))
         order = order_by or ContactOrder(field=ContactOrderField.NAME)
         return await paginate(
             query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after,

@@ -36,7 +36,7 @@ from backend.schema.deals import (
     visible_deals,
 )
 from backend.services import deals as service
-from backend.services.search import every_word
+from backend.services.search import indexed_search_q
 
 
 async def paginate_nulls_last(
@@ -97,7 +97,7 @@ class DealQuery:
     ) -> Connection[DealType]:
         query = visible_deals(info, filter)
         if search and search.strip():
-            query = query.filter(every_word(search, "title"))
+            query = query.filter(indexed_search_q("deal", search))
         order = order_by or DealOrder(field=DealOrderField.CREATED_AT, direction=SortDirection.DESC)
         pages = paginate_nulls_last if order.field is DealOrderField.EXPECTED_CLOSE_DATE else paginate
         return await pages(

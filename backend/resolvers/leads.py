@@ -26,7 +26,7 @@ from backend.schema.leads import (
 )
 from backend.services import leads as service
 from backend.services import validate as v
-from backend.services.search import every_word
+from backend.services.search import indexed_search_q
 
 
 def filter_leads(query: QuerySet, where: LeadFilter | None) -> QuerySet:
@@ -65,7 +65,7 @@ class LeadQuery:
     ) -> Connection[LeadType]:
         query = filter_leads(Lead.filter(permissions.lead_rule(info.context.actor)), filter)
         if search and search.strip():
-            query = query.filter(every_word(search, "title", "company_name"))
+            query = query.filter(indexed_search_q("lead", search))
         order = order_by or LeadOrder(field=LeadOrderField.CREATED_AT, direction=SortDirection.DESC)
         return await paginate(
             query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after

@@ -127,6 +127,9 @@ class ActivityFilter:
     )
     occurred: DateTimeRange | None = strawberry.field(default=None, description="Happened within")
     mine: bool | None = strawberry.field(default=None, description="true: tasks assigned to me")
+    my_team: bool | None = strawberry.field(
+        default=None, description="true: tasks assigned to a member of my team (to me when I am in none)"
+    )
 
 
 @strawberry.enum(description="What to sort activities by")

@@ -99,17 +99,18 @@ async def _assignee(actor: Actor, raw_id: Any) -> User:
     return user
 
 
-async def _assign(unit: Unit, activity: Activity, assignee: User) -> None:
-    """Hand the task to `assignee`, who must be able to see it; tell them unless they assign it themselves."""
+async def _assign(unit: Unit, actor: Actor, activity: Activity, assignee: User) -> None:
+    """Hand the task to `assignee`, who must be able to see it; tell them unless they assign it themselves.
+    `actor` is who assigns: inside an outer write (the demo seed's), unit.actor is that write's actor."""
     rule = permissions.activity_rule(Actor.for_user(assignee, via="check"))
     if not await Activity.filter(rule, id=activity.id).exists():
         raise BadUserInput("assigneeId", f"{assignee.name} cannot see what this task is about")
-    if assignee.id == unit.actor.user_id:
+    if assignee.id == actor.user_id:
         return
     await Notification.create(
         user_id=assignee.id,
         kind=NotificationKind.TASK_ASSIGNED,
-        message=f"{unit.actor.name} assigned you a task: {activity.title}"[:500],
+        message=f"{actor.name} assigned you a task: {activity.title}"[:500],
         entity="activity",
         entity_id=activity.id,
     )
@@ -193,7 +194,7 @@ async def log_activity(actor: Actor, data: Mapping[str, Any]) -> Activity:
             **values, **links, kind=kind, author_id=actor.user_id, assignee_id=assignee.id if assignee else None
         )
         if assignee is not None:
-            await _assign(unit, activity, assignee)
+            await _assign(unit, actor, activity, assignee)
         await unit.audit(
             "activity.log", "activity", activity.id,
             diff({}, {**values, **links, "kind": kind, "assignee_id": assignee.id if assignee else None}),
@@ -243,7 +244,7 @@ async def _change_task(
         before = {key: getattr(task, key) for key in values}
         await v.versioned_update(Activity, task, expected, "Task", **values)
         if "assignee_id" in values and assignee is not None:
-            await _assign(unit, task, assignee)
+            await _assign(unit, actor, task, assignee)
         await unit.audit(audit_action, "activity", task.id, diff(before, values))
     return task
 

@@ -169,16 +169,17 @@ async def change_status(actor: Actor, raw_id: Any, version: int | None, status: 
             raise BadUserInput("status", f"a {current.value} campaign cannot become {target.value} (allowed: {allowed})")
         await v.versioned_update(Campaign, campaign, expected, "Campaign", status=target)
         await unit.audit("campaign.change_status", "campaign", campaign.id, {"status": [current.value, target.value]})
-        await _notify_owner(unit, campaign, current)
+        await _notify_owner(unit, actor, campaign, current)
     return campaign
 
 
-async def _notify_owner(unit: Unit, campaign: Campaign, before: CampaignStatus) -> None:
-    """Tell the owner their campaign went live, paused or was discarded — unless they did it themselves."""
+async def _notify_owner(unit: Unit, actor: Actor, campaign: Campaign, before: CampaignStatus) -> None:
+    """Tell the owner their campaign went live, paused or was discarded — unless they did it themselves.
+    `actor` made the change: inside an outer write (the demo seed's), unit.actor is that write's actor."""
     owner_id = campaign.owner_id
-    if owner_id is None or owner_id == unit.actor.user_id:
+    if owner_id is None or owner_id == actor.user_id:
         return
-    message = f"Campaign “{campaign.title}” is now {campaign.status.value} (was {before.value}), by {unit.actor.label}"
+    message = f"Campaign “{campaign.title}” is now {campaign.status.value} (was {before.value}), by {actor.label}"
     note = await Notification.create(
         user_id=owner_id, kind=NotificationKind.CAMPAIGN_STATUS, message=message[:500], entity="campaign",
         entity_id=campaign.id,

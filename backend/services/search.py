@@ -1,8 +1,9 @@
 """Search conditions, in one place so the index behind them can change alone.
 
-Customers are found by any fragment of their name, email, phone or contact names (`search_text`).
-SQLite answers from an FTS5 trigram index, PostgreSQL from a pg_trgm GIN index; fragments shorter
-than a trigram fall back to a plain substring test.
+Customers are found by any fragment of their name, email, phone or contact names (`search_text`);
+contacts, leads, deals and campaigns by fragments of the columns in SEARCHED. SQLite answers from FTS5
+trigram indexes (m0004, m0009), PostgreSQL from pg_trgm GIN indexes; fragments shorter than a trigram
+fall back to a plain substring test.
 """
 
 from __future__ import annotations
@@ -27,6 +28,38 @@ def search_words(text: str) -> list[str]:
     return words
 
 
+# The columns each entity's search looks in; m0009 indexes exactly these.
+SEARCHED = {
+    "contact": ("name", "email", "phone"),
+    "lead": ("title", "company_name"),
+    "deal": ("title",),
+    "campaign": ("title", "code", "description"),
+}
+
+
+def _sqlite() -> bool:
+    return connections.get("default").capabilities.dialect == "sqlite"
+
+
+def _fts_rows(table: str, word: str) -> Q:
+    """Rows of `table` whose indexed text contains `word` (SQLite; at least 3 characters, a trigram)."""
+    return Q(id__in=RawSQL(f"(SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH {_sqlite_phrase(word)})"))
+
+
+def indexed_search_q(table: str, text: str) -> Q:
+    """Rows of `table` (a key of SEARCHED) where each word of `text` is in one of its searched columns,
+    ignoring case. On PostgreSQL the ORM's icontains is what the m0009 indexes cover."""
+    fields = SEARCHED[table]
+    sqlite = _sqlite()
+    condition = Q()
+    for word in search_words(text):
+        if sqlite and len(word) >= 3:
+            condition &= _fts_rows(table, word)
+        else:
+            condition &= Q(*(Q(**{f"{field}__icontains": word}) for field in fields), join_type="OR")
+    return condition
+
+
 def every_word(text: str, *fields: str) -> Q:
     """Rows where each word of `text` is in at least one of `fields` (case-insensitive substring)."""
     condition = Q()
@@ -38,13 +71,11 @@ def every_word(text: str, *fields: str) -> Q:
 def customer_search_q(text: str) -> Q:
     """Customers whose searchable text contains every word of `text`."""
     words = search_words(text)
-    sqlite = connections.get("default").capabilities.dialect == "sqlite"
+    sqlite = _sqlite()
     condition = Q()
     for word in words:
         if sqlite and len(word) >= 3:
-            condition &= Q(
-                id__in=RawSQL(f"(SELECT rowid FROM customer_fts WHERE customer_fts MATCH {_sqlite_phrase(word)})")
-            )
+            condition &= _fts_rows("customer", word)
         else:
             condition &= Q(search_text__contains=word)
     return condition

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from reactpy import component, html
-from reactpy.types import VdomDict
+from reactpy.types import Component, VdomDict
 
 from backend.auth.actor import Actor
 from frontend import format as fmt
-from frontend.components.notifications import Bell
+from frontend.components.notifications import Bell, ChangesProvider
+from frontend.components.search import GlobalSearch
 from frontend.router import Route
 from frontend.session import use_session
 
@@ -29,10 +30,11 @@ def sign_out() -> VdomDict:
 
 
 @component
-def Frame(route: Route, content: VdomDict) -> VdomDict:
+def Frame(route: Route, content: VdomDict) -> Component:
     session = use_session()
     me = session.me
-    return html.div(
+    # The bell and the screen share ChangesProvider: marking read in one updates the other's count.
+    return ChangesProvider(html.div(
         {"className": "frame"},
         html.nav(
             {"className": "sidebar", "aria-label": "Sections"},
@@ -58,6 +60,7 @@ def Frame(route: Route, content: VdomDict) -> VdomDict:
             {"className": "main"},
             html.header(
                 {"className": "topbar"},
+                GlobalSearch(),
                 Bell(),
                 html.div(
                     {"className": "user"},
@@ -73,7 +76,7 @@ def Frame(route: Route, content: VdomDict) -> VdomDict:
             ),
             html.main({"className": "content"}, content),
         ),
-    )
+    ))
 
 
 @component

@@ -1,7 +1,11 @@
-"""My tasks: open tasks assigned to me, overdue first; mark done or re-schedule."""
+"""Tasks: mine, my team's (heads), overdue and due this week; create, complete, reschedule or abort one,
+or complete and reschedule several at once. Soonest due first, so overdue tasks lead."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from reactpy import component, event, html, use_state
@@ -9,39 +13,186 @@ from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
-from frontend.components.ui import badge, empty, error_banner, form_values, loading
-from frontend.gql import GqlError
-from frontend.session import use_query, use_session
+from frontend.components.ui import (
+    badge,
+    changed_value,
+    empty,
+    error_banner,
+    field,
+    form_values,
+    loading,
+    select,
+    text_input,
+    use_form_errors,
+)
+from frontend.router import Route
+from frontend.session import Session, use_query, use_session
 
-TASKS_QUERY = """
-query MyTasks {
-  activities(first: 100, filter: {kind: [TASK], mine: true, open: true}) {
+TASK_FIELDS = """id title description dueAt priority taskStatus allowedTaskStatuses overdue version
+  customer { id name } assignee { id name } author { id }"""
+TASKS_QUERY = f"""
+query Tasks($filter: ActivityFilter, $after: String) {{
+  activities(first: 50, after: $after, filter: $filter, orderBy: {{field: DUE_AT, direction: ASC}}) {{
     totalCount
-    edges { node { id title description dueAt priority taskStatus version customer { id name } } }
-  }
-}"""
+    edges {{ node {{ {TASK_FIELDS} }} }}
+    pageInfo {{ hasNextPage endCursor }}
+  }}
+}}"""
+ONE_TASK = f"query OneTask($id: ID!) {{ activity(id: $id) {{ kind {TASK_FIELDS} }} }}"
+ASSIGNABLE = "query Assignable { users(first: 100, filter: {assignableFor: TASK}) { edges { node { id name } } } }"
+CUSTOMERS = "query TaskCustomers($search: String) { customers(first: 8, search: $search) { edges { node { id name } } } }"
+CREATE = "mutation CreateTask($input: LogActivityInput!) { logActivity(input: $input) { id } }"
 COMPLETE = "mutation CompleteTask($input: CompleteTaskInput!) { completeTask(input: $input) { id } }"
-RESCHEDULE = "mutation Reschedule($input: UpdateTaskInput!) { updateTask(input: $input) { id } }"
+UPDATE = "mutation UpdateTask($input: UpdateTaskInput!) { updateTask(input: $input) { id } }"
+PRIORITIES = (("LOW", "Low"), ("NORMAL", "Normal"), ("HIGH", "High"))
 
 
-def ordered(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Overdue first, then by due date; tasks without a due date last."""
-    return sorted(tasks, key=lambda t: (not fmt.is_past(t["dueAt"]), t["dueAt"] is None, t["dueAt"] or ""))
+@dataclass(frozen=True)
+class View:
+    key: str
+    title: str
+    hint: str  # what the view holds, under the heading
+    empty: str
+
+
+def views(session: Session) -> list[View]:
+    """The views this user has: "My team" for sales heads; overdue and this week cover the team for them."""
+    head = session.me["role"] == "SALES_HEAD"
+    whose = "you and your team" if head else "you"
+    found = [View("mine", "Mine", "Open tasks assigned to you", "No open tasks are assigned to you.")]
+    if head:
+        found.append(View("team", "My team", "Open tasks of everyone in your team", "Your team has no open tasks."))
+    found += [
+        View("overdue", "Overdue", f"Open tasks of {whose} past their due date", "Nothing is overdue."),
+        View("week", "Due this week", f"Open tasks of {whose} due from now to Sunday", "Nothing else is due this week."),
+    ]
+    return found
+
+
+def end_of_week(now: datetime) -> datetime:
+    """Midnight at the end of this Sunday (UTC), when "due this week" ends."""
+    return (now + timedelta(days=7 - now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def task_filter(view: str, head: bool) -> dict[str, Any]:
+    whose = {"myTeam": True} if head and view != "mine" else {"mine": True}
+    base = {"kind": ["TASK"], "open": True, **whose}
+    if view == "overdue":
+        return {**base, "overdue": True}
+    if view == "week":
+        return {**base, "overdue": False, "dueBefore": end_of_week(datetime.now(UTC)).isoformat()}
+    return base
+
+
+def as_utc(local: str) -> str:
+    """A datetime-local value (minutes) as the API's instant; the UI shows and takes times in UTC."""
+    return f"{local}:00+00:00" if len(local) == 16 else local
+
+
+def may_change(session: Session, task: dict[str, Any], action: str) -> bool:
+    """Whether to offer `action` on this task: the role may (allowedActions), and a rep only on their own
+    tasks (assigned to or created by them), as the server decides (permissions.may)."""
+    if not session.can(action):
+        return False
+    if session.me["role"] != "SALES_REP":
+        return True
+    mine = {(task.get("assignee") or {}).get("id"), (task.get("author") or {}).get("id")}
+    return session.me["id"] in mine
 
 
 @component
-def TaskRow(task: dict[str, Any], changed: Any) -> VdomDict:
+def NewTask(done: Callable[[], None], close: Callable[[], None]) -> VdomDict:
+    session = use_session()
+    form = use_form_errors()
+    people = assignable(use_query(ASSIGNABLE).data, session.me["id"])
+    typed, set_typed = use_state("")
+    found = use_query(CUSTOMERS, {"search": typed}, skip=len(typed.strip()) < 2)
+    options = [e["node"] for e in ((found.data or {}).get("customers") or {}).get("edges", [])]
+
+    @event(prevent_default=True)
+    async def submit(e: Any) -> None:
+        values = form_values(e)
+        payload: dict[str, Any] = {"kind": "TASK", "title": values.get("title", "").strip(),
+                                   "priority": values.get("priority") or "NORMAL"}
+        missing = {name: "is required" for name in ("title", "dueAt") if not values.get(name, "").strip()}
+        if missing:
+            form.set_errors(missing)
+            form.set_problem(None)
+            return
+        payload["dueAt"] = as_utc(values["dueAt"])
+        if values.get("assigneeId"):
+            payload["assigneeId"] = values["assigneeId"]
+        if values.get("description", "").strip():
+            payload["description"] = values["description"].strip()
+        customer = values.get("customer", "").strip()
+        if customer:
+            match = next((c for c in options if c["name"].lower() == customer.lower()), None)
+            if match is None:
+                form.set_errors({"customer": "pick a customer from the list (or leave it empty)"})
+                return
+            payload["customerId"] = match["id"]
+        try:
+            await gql.execute(session.actor, CREATE, input=payload)
+        except gql.GqlError as error:
+            form.show(error)
+            return
+        form.clear()
+        done()
+
+    me = session.me["id"]
+    return html.div(
+        {"className": "panel", "aria-label": "New task"},
+        html.h2("New task"),
+        error_banner(form.problem),
+        html.form(
+            {"onSubmit": submit, "onInput": form.edited, "className": "form-grid", "noValidate": True},
+            field("Title", text_input("title", placeholder="e.g. Send the revised offer", autofocus=True),
+                  form.errors.get("title"), required=True),
+            field("Due (UTC)", text_input("dueAt", kind="datetime-local"), form.errors.get("dueAt"), required=True),
+            field("Priority", select("priority", PRIORITIES, "NORMAL"), form.errors.get("priority")),
+            field("Assignee", select("assigneeId", people, me), form.errors.get("assigneeId"),
+                  hint="Your team" if session.me["role"] == "SALES_HEAD" else None)
+            if len(people) > 1 else None,
+            field("Customer", html.input({"name": "customer", "list": "task-customers", "aria-label": "customer",
+                                          "placeholder": "Type two letters to search", "autocomplete": "off",
+                                          "onChange": lambda e: set_typed(changed_value(e))}),
+                  form.errors.get("customer") or form.errors.get("customerId"), hint="Optional"),
+            html.datalist({"id": "task-customers"},
+                          *(html.option({"key": c["id"], "value": c["name"]}) for c in options)),
+            field("Details", html.textarea({"name": "description", "rows": 2, "aria-label": "description"}),
+                  form.errors.get("description"), wide=True),
+            html.div({"className": "form-actions"},
+                     html.button({"className": "btn btn-primary", "type": "submit"}, "Create task"),
+                     html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: close()},
+                                 "Cancel")),
+        ),
+    )
+
+
+@component
+def TaskRow(task: dict[str, Any], changed: Callable[[], None], selected: bool,
+            toggle: Callable[[str], None], show_assignee: bool) -> VdomDict:
     session = use_session()
     rescheduling, set_rescheduling = use_state(False)
-    problem, set_problem = use_state(cast(GqlError | str | None, None))
+    problem, set_problem = use_state(cast(gql.GqlError | str | None, None))
+    statuses = task["allowedTaskStatuses"]
+    can_complete = may_change(session, task, "completeTask") and "DONE" in statuses
+    can_update = may_change(session, task, "updateTask")
 
-    async def complete(e: Any) -> None:
+    async def run(document: str, **fields: Any) -> bool:
         try:
-            await gql.execute(session.actor, COMPLETE, input={"id": task["id"], "version": task["version"]})
+            await gql.execute(session.actor, document, input={"id": task["id"], "version": task["version"], **fields})
         except gql.GqlError as error:
             set_problem(error)
-            return
+            return False
         changed()
+        return True
+
+    async def complete(_: Any) -> None:
+        await run(COMPLETE)
+
+    async def abort(_: Any) -> None:
+        await run(UPDATE, taskStatus="ABORTED")
 
     @event(prevent_default=True)
     async def reschedule(e: Any) -> None:
@@ -49,65 +200,212 @@ def TaskRow(task: dict[str, Any], changed: Any) -> VdomDict:
         if not due:
             set_problem("Pick a new due date.")
             return
-        try:
-            await gql.execute(session.actor, RESCHEDULE,
-                              input={"id": task["id"], "version": task["version"], "dueAt": f"{due}:00+00:00"})
-        except gql.GqlError as error:
-            set_problem(error)
-            return
-        set_rescheduling(False)
-        changed()
+        if await run(UPDATE, dueAt=as_utc(due)):
+            set_rescheduling(False)
 
-    overdue = fmt.is_past(task["dueAt"])
+    actions = html.div(
+        {"className": "actions"},
+        html.button({"className": "btn btn-small btn-primary", "type": "button", "onClick": complete}, "Mark done")
+        if can_complete else None,
+        html.button({"className": "btn btn-small", "type": "button", "onClick": lambda e: set_rescheduling(True)},
+                    "Re-schedule") if can_update and statuses else None,
+        html.button({"className": "btn btn-small btn-ghost btn-danger", "type": "button", "onClick": abort}, "Abort")
+        if can_update and "ABORTED" in statuses else None,
+    )
     return html.tr(
-        {"className": "task-row"},
-        html.td(html.strong(task["title"]), html.div({"className": "muted"}, task["description"])
-                if task["description"] else None, error_banner(problem)),
-        html.td(html.a({"href": f"/customers/{task['customer']['id']}"}, task["customer"]["name"])
-                if task["customer"] else "–"),
-        html.td({"className": "nowrap"}, fmt.moment(task["dueAt"]) if task["dueAt"] else html.span({"className": "muted"}, "No due date"),
-                " ", badge("Overdue", "overdue") if overdue else None),
-        html.td(badge(task["priority"]) if task["priority"] else "–"),
-        html.td(badge(task["taskStatus"])),
+        {"className": "task-row" + (" selected" if selected else "")},
+        html.td({"className": "pick"}, html.input({
+            "type": "checkbox", "checked": selected, "aria-label": f"Select {task['title']}",
+            "onChange": lambda e: toggle(task["id"])}) if can_complete or can_update else None),
+        html.td({"className": "wrap", "data-label": "Task"}, html.strong(task["title"]),
+                html.div({"className": "muted"}, task["description"]) if task["description"] else None,
+                error_banner(problem)),
+        html.td({"data-label": "Customer"},
+                html.a({"href": f"/customers/{task['customer']['id']}"}, task["customer"]["name"])
+                if task["customer"] else html.span({"className": "muted"}, "–")),
+        html.td({"data-label": "Assignee"}, (task["assignee"] or {}).get("name", "–")) if show_assignee else None,
+        html.td({"data-label": "Due"}, html.span({"className": "nowrap"}, fmt.moment(task["dueAt"])) if task["dueAt"]
+                else html.span({"className": "muted"}, "No due date"),
+                " ", badge("Overdue", "overdue") if task["overdue"] else None),
+        html.td({"data-label": "Priority"}, badge(task["priority"]) if task["priority"] else "–"),
+        html.td({"data-label": "Status"}, badge(task["taskStatus"])),
         html.td(
-            {"className": "nowrap"},
+            {"className": "nowrap row-actions"},
             html.form({"onSubmit": reschedule, "className": "actions"},
                       html.input({"type": "datetime-local", "name": "dueAt", "aria-label": "New due date"}),
                       html.button({"className": "btn btn-small btn-primary", "type": "submit"}, "Save"),
                       html.button({"className": "btn btn-small btn-ghost", "type": "button",
                                    "onClick": lambda e: set_rescheduling(False)}, "Cancel"))
-            if rescheduling else html.div(
-                {"className": "actions"},
-                html.button({"className": "btn btn-small btn-primary", "type": "button", "onClick": complete}, "Mark done"),
-                html.button({"className": "btn btn-small", "type": "button", "onClick": lambda e: set_rescheduling(True)},
-                            "Re-schedule"),
-            ),
+            if rescheduling else actions,
         ),
     )
 
 
+def assignable(data: dict[str, Any] | None, me: str) -> list[tuple[str, str]]:
+    """Whom the user may give tasks to (users(filter: {assignableFor: TASK})), themselves first as "Me"."""
+    users = [e["node"] for e in ((data or {}).get("users") or {}).get("edges", [])]
+    return [(me, "Me")] + [(u["id"], u["name"]) for u in users if u["id"] != me]
+
+
 @component
-def TasksPage() -> VdomDict:
-    result = use_query(TASKS_QUERY)
+def BulkBar(tasks: list[dict[str, Any]], done: Callable[[], None]) -> VdomDict:
+    """Complete, reschedule or hand over the selected tasks: one mutation each (the server checks each), and
+    the ones refused are named with the reason, while the others are done."""
+    session = use_session()
+    problems, set_problems = use_state(cast(tuple[str, ...], ()))
+    rescheduling, set_rescheduling = use_state(False)
+    people = assignable(use_query(ASSIGNABLE).data, session.me["id"])
+
+    async def each(document: str, **fields: Any) -> None:
+        failed = []
+        for task in tasks:
+            try:
+                await gql.execute(session.actor, document, input={"id": task["id"], "version": task["version"], **fields})
+            except gql.GqlError as error:
+                failed.append(f"{task['title']}: {error.message}")
+        set_problems(tuple(failed))
+        done()
+
+    async def complete(_: Any) -> None:
+        await each(COMPLETE)
+
+    @event(prevent_default=True)
+    async def reschedule(e: Any) -> None:
+        due = form_values(e).get("dueAt", "")
+        if not due:
+            set_problems(("Pick the new due date first.",))
+            return
+        set_rescheduling(False)
+        await each(UPDATE, dueAt=as_utc(due))
+
+    @event(prevent_default=True)
+    async def hand_over(e: Any) -> None:
+        to = form_values(e).get("assigneeId", "")
+        if not to:
+            set_problems(("Pick whom to give them to first.",))
+            return
+        await each(UPDATE, assigneeId=to)
+
+    return html.div(
+        {"className": "bulk-bar", "role": "region", "aria-label": "Selected tasks"},
+        html.strong(f"{len(tasks)} selected") if tasks else
+        html.span({"className": "muted"}, "Tick tasks to complete, reschedule or hand over several at once."),
+        html.button({"className": "btn btn-small btn-primary", "type": "button", "onClick": complete},
+                    "Complete selected") if tasks else None,
+        html.form({"onSubmit": reschedule, "className": "actions"},
+                  html.input({"type": "datetime-local", "name": "dueAt", "aria-label": "New due date for the selected"}),
+                  html.button({"className": "btn btn-small btn-primary", "type": "submit"}, "Reschedule selected"),
+                  html.button({"className": "btn btn-small btn-ghost", "type": "button",
+                               "onClick": lambda e: set_rescheduling(False)}, "Cancel"))
+        if tasks and rescheduling else
+        html.button({"className": "btn btn-small", "type": "button", "onClick": lambda e: set_rescheduling(True)},
+                    "Reschedule selected") if tasks else None,
+        html.form({"onSubmit": hand_over, "className": "actions"},
+                  select("assigneeId", [("", "Give to…"), *people], ""),
+                  html.button({"className": "btn btn-small", "type": "submit"}, "Assign"))
+        if tasks and len(people) > 1 and not rescheduling else None,
+        html.div({"className": "notice notice-error", "role": "alert"},
+                 f"{len(problems)} could not be changed: ", "; ".join(problems)) if problems else None,
+    )
+
+
+def task_table(tasks: list[dict[str, Any]], reload: Callable[[], None], selected: frozenset[str],
+               toggle: Callable[[str], None], toggle_all: Callable[[Any], None], show_assignee: bool) -> VdomDict:
+    everything = bool(tasks) and all(t["id"] in selected for t in tasks)
+    return html.div({"className": "table-wrap"}, html.table(
+        {"className": "table task-table", "aria-label": "Tasks"},
+        html.thead(html.tr(
+            html.th({"className": "pick"}, html.input({"type": "checkbox", "checked": everything,
+                                                      "aria-label": "Select all", "onChange": toggle_all})),
+            html.th("Task"), html.th("Customer"), html.th("Assignee") if show_assignee else None, html.th("Due"),
+            html.th("Priority"), html.th("Status"), html.th(""),
+        )),
+        html.tbody(*(TaskRow(t, reload, t["id"] in selected, toggle, show_assignee, key=t["id"]) for t in tasks)),
+    ))
+
+
+@component
+def FocusedTask(task_id: str) -> VdomDict:
+    """One task, as a notification points at it."""
+    result = use_query(ONE_TASK, {"id": task_id})
+    task = (result.data or {}).get("activity")
+    leave = html.a({"href": "/tasks"}, "Show all my tasks")
+    if result.error:
+        return html.div(error_banner(result.error), leave)
+    if task is None:
+        return loading("Loading the task…")
+    return html.div(
+        html.p({"className": "notice notice-info"}, "The task the notification is about. ", leave),
+        task_table([task], result.reload, frozenset(), lambda _: None, lambda _: None, True),
+    )
+
+
+@component
+def TasksPage(route: Route) -> VdomDict:
+    session = use_session()
+    available = views(session)
+    keys = [v.key for v in available]
+    view = next((v for v in available if v.key == route.query.get("view")), available[0])
+    head = session.me["role"] == "SALES_HEAD"
+    pages, set_pages = use_state(cast(tuple[str | None, ...], (None,)))  # the cursor of each page visited (keyed by view: app.py)
+    result = use_query(TASKS_QUERY, {"filter": task_filter(view.key, head), "after": pages[-1]})
+    selected, set_selected = use_state(cast(frozenset[str], frozenset()))
+    creating, set_creating = use_state(False)
     page = (result.data or {}).get("activities")
-    if page is None:
-        body = error_banner(result.error) if result.error else loading("Loading your tasks…")
-    elif not page["edges"]:
-        body = empty("Nothing to do.", "Tasks assigned to you appear here. Create one from a customer with “Log activity → Task”.")
+    tasks = [e["node"] for e in page["edges"]] if page else []
+
+    def toggle(task_id: str) -> None:
+        set_selected(lambda old: old - {task_id} if task_id in old else old | {task_id})
+
+    def toggle_all(_: Any) -> None:
+        ids = frozenset(t["id"] for t in tasks if may_change(session, t, "updateTask"))
+        set_selected(frozenset() if ids and ids <= selected else ids)
+
+    def changed() -> None:
+        set_selected(frozenset())
+        result.reload()
+
+    def created() -> None:
+        set_creating(False)
+        changed()
+
+    chosen = [t for t in tasks if t["id"] in selected]
+    if route.query.get("task"):
+        body: Any = FocusedTask(route.query["task"], key=route.query["task"])
+    elif page is None:
+        body = error_banner(result.error) if result.error else loading("Loading tasks…")
+    elif not tasks:
+        body = empty(view.empty, "Create one with “New task”, or from a customer with “Log activity → Task”."
+                     if session.can("logActivity") else "Tasks given to you appear here.")
     else:
-        tasks = ordered([e["node"] for e in page["edges"]])
-        body = html.div({"className": "table-wrap"}, html.table(
-            {"className": "table", "aria-label": "My tasks"},
-            html.thead(html.tr(html.th("Task"), html.th("Customer"), html.th("Due"), html.th("Priority"),
-                               html.th("Status"), html.th(""))),
-            html.tbody(*(TaskRow(t, result.reload, key=t["id"]) for t in tasks)),
-        ))
-    overdue = sum(1 for e in (page or {}).get("edges", []) if fmt.is_past(e["node"]["dueAt"]))
+        body = html.div(
+            # Shown while nothing is selected too, so the list does not jump when the first row is picked.
+            BulkBar(chosen, changed) if session.can("updateTask") or session.can("completeTask") else None,
+            task_table(tasks, changed, selected, toggle, toggle_all, head and view.key != "mine"),
+            html.div({"className": "pager"},
+                     html.button({"className": "btn", "type": "button",
+                                  "onClick": lambda e: set_pages(pages[:-1])}, "Previous")
+                     if len(pages) > 1 else None,
+                     html.button({"className": "btn", "type": "button",
+                                  "onClick": lambda e: set_pages((*pages, page["pageInfo"]["endCursor"]))},
+                                 "Next") if page["pageInfo"]["hasNextPage"] else None),
+        )
     return html.div(
         {"className": "page"},
-        html.div({"className": "page-head"},
-                 html.div(html.h1("My tasks"),
-                          html.p({"className": "subtle"},
-                                 f"{page['totalCount']} open · {overdue} overdue" if page else ""))),
+        html.div(
+            {"className": "page-head"},
+            html.div(html.h1("Tasks"), html.p({"className": "subtle"},
+                                              f"{view.hint} · {page['totalCount']}" if page else view.hint)),
+            html.button({"className": "btn btn-primary", "type": "button", "onClick": lambda e: set_creating(True)},
+                        "New task") if session.can("logActivity") and not creating else None,
+        ),
+        NewTask(created, lambda: set_creating(False)) if creating else None,
+        html.nav(
+            {"className": "tabs view-tabs", "aria-label": "Task views"},
+            *(html.a({"key": v.key, "href": f"/tasks?view={v.key}" if v.key != keys[0] else "/tasks",
+                      "className": "tab" + (" active" if v.key == view.key and not route.query.get("task") else ""),
+                      "aria-current": "page" if v.key == view.key else None}, v.title)
+              for v in available),
+        ),
         body,
     )

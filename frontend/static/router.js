@@ -5,10 +5,49 @@
 // URL by rendering a different `path` prop, and for a full page load (sign-in) with `reload`.
 
 const LEAVING_GRACE_MS = 5000;
-const SCREENS = /^\/(customers|pipeline|campaigns|tasks)?(\/[^/]*)?$/;
+const SCREENS = /^\/(customers|pipeline|campaigns|tasks|notifications)?(\/[^/]*)?$/;
 
 function here() {
   return window.location.pathname + window.location.search;
+}
+
+// The top bar's search box (components/search.py), handled here so keys act at once, without a round
+// trip: Ctrl+K (Cmd+K) or "/" outside a field focuses it; the arrows walk its results, Enter opens the
+// focused one (the first while still in the box), Escape leaves it.
+function searchKeys(event) {
+  const box = document.querySelector("[data-global-search]");
+  if (!box) return;
+  const inField = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
+  const shortcut = (event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "k";
+  if (shortcut || (event.key === "/" && !inField && !event.ctrlKey && !event.metaKey && !event.altKey)) {
+    event.preventDefault();
+    box.focus();
+    box.select();
+    return;
+  }
+  const search = event.target.closest && event.target.closest(".global-search");
+  if (!search) return;
+  const hits = Array.from(search.querySelectorAll("[data-search-hit]"));
+  const at = hits.indexOf(document.activeElement);
+  if ((event.key === "ArrowDown" || event.key === "ArrowUp") && hits.length) {
+    event.preventDefault();
+    const next = at < 0 ? (event.key === "ArrowDown" ? 0 : hits.length - 1) : at + (event.key === "ArrowDown" ? 1 : -1);
+    (next < 0 || next >= hits.length ? box : hits[next]).focus();
+  } else if (event.key === "Enter" && event.target === box && hits.length) {
+    event.preventDefault();
+    hits[0].click();
+  } else if (event.key === "Escape") {
+    document.activeElement.blur();
+  }
+}
+
+// A menu opened by a toggle marked data-closes-outside (the bell) closes on a click elsewhere or Escape,
+// by clicking its toggle, so the app's state says closed too.
+function closeMenus(event) {
+  for (const toggle of document.querySelectorAll("[data-closes-outside][aria-expanded=true]")) {
+    const outside = event.type === "click" && !toggle.parentElement.contains(event.target);
+    if (outside || (event.type === "keydown" && event.key === "Escape")) toggle.click();
+  }
 }
 
 export function bind() {
@@ -68,6 +107,10 @@ export function bind() {
 
   document.addEventListener("click", onClick);
   document.addEventListener("submit", onSubmit);
+  document.addEventListener("keydown", searchKeys);
+  document.addEventListener("click", closeMenus);
+  document.addEventListener("keydown", closeMenus);
+  document.documentElement.dataset.keys = "bound"; // the shortcuts work from now on (tests wait for it)
   window.addEventListener("popstate", onPopState);
 
   return {
@@ -98,6 +141,9 @@ export function bind() {
       focuser.disconnect();
       document.removeEventListener("click", onClick);
       document.removeEventListener("submit", onSubmit);
+      document.removeEventListener("keydown", searchKeys);
+      document.removeEventListener("click", closeMenus);
+      document.removeEventListener("keydown", closeMenus);
       window.removeEventListener("popstate", onPopState);
     },
   };

@@ -1,0 +1,44 @@
+"""Your notifications: the list with read state (the bell and /notifications), and marking them read."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from backend.models import Notification
+from backend.reads.context import Info
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
+from backend.schema.live import NotificationType
+from backend.schema.notifications import MarkNotificationsReadInput, MarkNotificationsReadPayload
+from backend.services import notifications as service
+
+
+@strawberry.type
+class NotificationQuery:
+    @strawberry.field(
+        description="Your notifications, newest first, read and unread (unreadOnly: only those not yet read; "
+        "its totalCount is your unread count)"
+    )
+    async def notifications(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
+        after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
+        unread_only: Annotated[bool, strawberry.argument(description="true: only unread ones")] = False,
+    ) -> Connection[NotificationType]:
+        query = Notification.filter(service.own_rule(info.context.actor))
+        if unread_only:
+            query = query.filter(read_at=None)
+        # Ids grow with time: id order is newest-first order, and a cursor on the id alone is stable.
+        return await paginate(query, field="id", descending=True, first=first, after=after)
+
+
+@strawberry.type
+class NotificationMutation:
+    @strawberry.mutation(description="Mark your notifications read (NOT_FOUND on ids naming any that is not yours)")
+    async def mark_notifications_read(self, info: Info, input: MarkNotificationsReadInput) -> MarkNotificationsReadPayload:
+        actor = info.context.actor
+        rows = await service.mark_read(actor, input.ids, everything=input.all)
+        unread = await Notification.filter(service.own_rule(actor), read_at=None).count()
+        return MarkNotificationsReadPayload(notifications=rows, unread_count=unread)  # type: ignore[arg-type]
