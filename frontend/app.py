@@ -22,7 +22,17 @@ from frontend.components.layout import Frame, NoRole
 from frontend.components.lost_reasons import LostReasonsPage
 from frontend.components.ui import error_banner, loading
 from frontend.pages import (
-    campaign, campaigns, contact, contacts, customer, customers, deal, leads, notifications, pipeline, tasks,
+    campaign,
+    campaigns,
+    contact,
+    contacts,
+    customer,
+    customers,
+    deal,
+    leads,
+    notifications,
+    pipeline,
+    tasks,
 )
 from frontend.router import BrowserLocation, NavContext, Navigation, Route
 from frontend.session import ME_QUERY, Session, SessionContext, actor_of, until_access_changes
