@@ -6,6 +6,11 @@ def deals() -> str:
     return "crm.deals"
 
 
+def pipelines() -> str:
+    """Pipelines and stages created, renamed, reordered or re-weighted: boards redraw their columns."""
+    return "crm.pipelines"
+
+
 def campaign_engagement(campaign_id: int) -> str:
     return f"crm.campaign.{campaign_id}.engagement"
 

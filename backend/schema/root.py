@@ -21,6 +21,7 @@ from backend.resolvers.customers import CustomerMutation, CustomerQuery
 from backend.resolvers.deals import DealMutation, DealQuery
 from backend.resolvers.leads import LeadMutation, LeadQuery
 from backend.resolvers.live import LiveSubscription
+from backend.resolvers.pipelines import PipelineMutation, PipelineSubscription
 from backend.resolvers.users import UserMutation, UserQuery
 from backend.schema.documents import document_caches
 from backend.schema.errors import MaskUnexpectedErrors
@@ -36,9 +37,9 @@ QUERIES: tuple[type, ...] = (
 )
 MUTATIONS: tuple[type, ...] = (
     CustomerMutation, ContactMutation, ActivityMutation, UserMutation,
-    CampaignMutation, DealMutation, LeadMutation, CurrencyMutation,
+    CampaignMutation, DealMutation, LeadMutation, CurrencyMutation, PipelineMutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (CampaignSubscription, LiveSubscription, CustomerSubscription)
+SUBSCRIPTIONS: tuple[type, ...] = (CampaignSubscription, LiveSubscription, CustomerSubscription, PipelineSubscription)
 
 
 class CrmSchema(strawberry.Schema):
