@@ -19,13 +19,13 @@ from backend.auth.pages import login_url
 from frontend import gql
 from frontend.components.layout import Frame, NoRole
 from frontend.components.ui import error_banner, loading
-from frontend.pages import campaign, campaigns, customer, customers, pipeline, tasks
+from frontend.pages import admin, campaign, campaigns, customer, customers, pipeline, tasks
 from frontend.router import BrowserLocation, NavContext, Navigation, Route
 from frontend.session import ME_QUERY, Session, SessionContext, actor_of, until_access_changes
 
 TITLES = {
     "customers": "Customers", "customer": "Customer", "pipeline": "Pipeline", "campaigns": "Campaigns",
-    "campaign": "Campaign", "tasks": "My tasks", "not_found": "Not found",
+    "campaign": "Campaign", "tasks": "My tasks", "admin": "Admin", "not_found": "Not found",
 }
 
 
@@ -38,6 +38,7 @@ def screen(route: Route) -> VdomDict:
         "campaigns": lambda: campaigns.CampaignsPage(),
         "campaign": lambda: campaign.CampaignPage(route.id, key=f"campaign-{route.id}"),
         "tasks": lambda: tasks.TasksPage(),
+        "admin": lambda: admin.AdminPage(route),
     }
     if route.screen in pages:
         return pages[route.screen]()

@@ -48,6 +48,7 @@ PATTERNS = (
     ("campaigns", re.compile(r"/campaigns/?")),
     ("campaign", re.compile(r"/campaigns/(?P<id>[^/]+)")),
     ("tasks", re.compile(r"/tasks/?")),
+    ("admin", re.compile(r"/admin(?:/(?P<id>[^/]+))?/?")),
 )
 
 

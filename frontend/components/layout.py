@@ -7,6 +7,7 @@ from reactpy.types import VdomDict
 
 from backend.auth.actor import Actor
 from frontend import format as fmt
+from frontend.components.admin.sections import administers
 from frontend.components.notifications import Bell
 from frontend.router import Route
 from frontend.session import use_session
@@ -17,6 +18,7 @@ SECTIONS = (
     ("campaigns", "/campaigns", "Campaigns", ("campaigns", "campaign")),
     ("tasks", "/tasks", "Tasks", ("tasks",)),
 )
+ADMIN = ("admin", "/admin", "Admin", ("admin",))  # offered to those with an administration section
 
 
 def sign_out() -> VdomDict:
@@ -48,7 +50,7 @@ def Frame(route: Route, content: VdomDict) -> VdomDict:
                             text,
                         ),
                     )
-                    for key, href, text, screens in SECTIONS
+                    for key, href, text, screens in (*SECTIONS, *([ADMIN] if administers(session) else []))
                 )
             ),
         ),

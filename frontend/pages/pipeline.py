@@ -43,6 +43,7 @@ fragment cards on DealConnection {{
   }} }}
 }}"""
 DEAL_CHANGED = "subscription DealChanged { dealChanged { kind dealId } }"
+PIPELINE_CHANGED = "subscription PipelineChanged { pipelineChanged { kind pipelineId } }"
 MOVE_DEAL = "mutation MoveDeal($input: MoveDealInput!) { moveDeal(input: $input) { id stage { id } version } }"
 
 
@@ -164,6 +165,7 @@ def PipelinePage() -> VdomDict:
         result.reload()
 
     use_live(DEAL_CHANGED, None, changed)
+    use_live(PIPELINE_CHANGED, None, lambda e: result.reload())  # an admin renamed, added or reordered stages
 
     data = result.data
     if data is None:
