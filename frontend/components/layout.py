@@ -7,7 +7,7 @@ from reactpy.types import VdomDict
 
 from backend.auth.actor import Actor
 from frontend import format as fmt
-from frontend.components.admin.sections import administers
+from frontend.components.admin.sections import nav_entry
 from frontend.components.notifications import Bell
 from frontend.router import Route
 from frontend.session import use_session
@@ -18,7 +18,6 @@ SECTIONS = (
     ("campaigns", "/campaigns", "Campaigns", ("campaigns", "campaign")),
     ("tasks", "/tasks", "Tasks", ("tasks",)),
 )
-ADMIN = ("admin", "/admin", "Admin", ("admin",))  # offered to those with an administration section
 
 
 def sign_out() -> VdomDict:
@@ -32,6 +31,7 @@ def sign_out() -> VdomDict:
 def Frame(route: Route, content: VdomDict) -> VdomDict:
     session = use_session()
     me = session.me
+    admin = nav_entry(session)
     return html.div(
         {"className": "frame"},
         html.nav(
@@ -50,7 +50,7 @@ def Frame(route: Route, content: VdomDict) -> VdomDict:
                             text,
                         ),
                     )
-                    for key, href, text, screens in (*SECTIONS, *([ADMIN] if administers(session) else []))
+                    for key, href, text, screens in (*SECTIONS, *([("admin", *admin, ("admin",))] if admin else []))
                 )
             ),
         ),

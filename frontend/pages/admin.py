@@ -15,7 +15,7 @@ def not_allowed(session: Session, what: str) -> VdomDict:
     own = next((s for s in open_to(session) if not s.administers), None)
     return html.div(
         {"className": "page"},
-        html.h1("Admin"),
+        html.div({"className": "page-head"}, html.h1("Admin")),
         html.div({"className": "notice notice-error", "role": "alert"},
                  f"Not allowed: {what} is for administrators" +
                  (" (sales heads read their team's audit log)." if what == "Administration" else ".")),

@@ -84,6 +84,8 @@ def test_admin_renames_and_moves_a_stage_and_the_board_follows_live(admin: Sessi
         expect(moved).to_be_visible()
         moved.get_by_role("button", name="Move First call down").click()
         expect(page.locator("li.stage-row").nth(2)).to_have_attribute("data-stage", "First call")
+        expect(page.locator("li.stage-row").nth(2).locator("input[name=name]")).to_have_value("First call")
+        expect(page.locator("li.stage-row").nth(1).locator("input[name=name]")).to_have_value("Qualified")
         shots_at_both_sizes(page, shots, "admin-pipelines")
 
         expect(board.locator("section.column").nth(2)).to_have_attribute("data-stage", "First call")
@@ -97,7 +99,7 @@ def test_admin_renames_and_moves_a_stage_and_the_board_follows_live(admin: Sessi
 def test_a_head_reads_the_teams_audit_log_only(head: Session, shots: Path) -> None:
     page = head.page("/admin")
     tabs = page.locator(".admin-tabs .tab")
-    expect(tabs).to_have_text(["API tokens", "Audit log"])
+    expect(tabs).to_have_text(["Audit log", "API tokens"])
     expect(page.locator(".admin-tabs .tab.active")).to_have_text("Audit log")
     rows = page.locator("table[aria-label='Audit log'] tbody tr")
     expect(rows.first).to_be_visible()
@@ -114,11 +116,12 @@ def test_a_rep_is_refused_and_keeps_their_own_api_tokens(rep: Session, shots: Pa
     page = rep.page("/admin/users")
     expect(page.get_by_role("alert")).to_have_text("Not allowed: The Users section is for administrators.")
     expect(page.locator(".sidebar a", has_text="Admin")).to_have_count(0)
+    expect(page.locator(".sidebar a", has_text="API tokens")).to_have_attribute("href", "/admin/tokens")
     page.goto(rep.server + "/admin")
     expect(page.get_by_role("alert")).to_contain_text("Not allowed: Administration is for administrators")
     shots_at_both_sizes(page, shots, "admin-refused")
 
-    page.get_by_role("link", name="API tokens").click()
+    page.locator(".content").get_by_role("link", name="API tokens").click()
     page.locator("form[aria-label='New token'] input[name=name]").fill("field laptop")
     page.locator("form[aria-label='New token'] button[type=submit]").click()
     secret = page.locator("input[aria-label='New token']")

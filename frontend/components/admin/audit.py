@@ -52,6 +52,10 @@ def record(entry: dict[str, Any]) -> VdomDict:
     return html.a({"href": page.format(entry["entityId"])}, text) if page else html.span(text)
 
 
+def plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
 def day_bound(value: str, end: bool) -> str | None:
     """A picked day as the start or end of that day (UTC, as the log shows times)."""
     return f"{value}T{'23:59:59' if end else '00:00:00'}+00:00" if value else None
@@ -96,7 +100,7 @@ def AuditSection() -> VdomDict:
                         {"key": n["id"]},
                         cell("When", fmt.moment(n["at"]), nowrap=True),
                         cell("Who", n["actorLabel"] or "–",
-                                html.div({"className": "muted"}, f"via {n['via']}")),
+                             html.div({"className": "muted"}, f"via {n['via']}") if n["via"] != n["actorLabel"] else None),
                         cell("Action", html.code(n["action"])),
                         cell("Record", record(n)),
                         cell("Changes", changes(n), wrap=True),
@@ -129,7 +133,7 @@ def AuditSection() -> VdomDict:
                                       "onChange": refilter(set_since)})),
             field("To", html.input({"type": "date", "name": "until", "aria-label": "To", "value": until,
                                     "onChange": refilter(set_until)})),
-            html.span({"className": "muted"}, f"{data['auditLog']['totalCount']} entries" if data else ""),
+            html.span({"className": "muted"}, plural(data["auditLog"]["totalCount"], "entry", "entries") if data else ""),
         ),
         body,
     )

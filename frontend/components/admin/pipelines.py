@@ -50,6 +50,10 @@ def stage_changes(stage: dict[str, Any], values: dict[str, str]) -> dict[str, An
     return {key: value for key, value in wanted.items() if value != stage.get(key)}
 
 
+def stage_key(stage: dict[str, Any]) -> str:
+    return f"{stage['id']}-{stage['position']}-{stage['name']}-{stage['kind']}-{stage['probability']}"
+
+
 @component
 def StageRow(stage: dict[str, Any], last: int, changed: Any) -> VdomDict:
     session = use_session()
@@ -80,8 +84,9 @@ def StageRow(stage: dict[str, Any], last: int, changed: Any) -> VdomDict:
 
     closed = kind in CLOSED_PROBABILITY
     label = stage["name"]
+    # Keyed by what it shows: the browser must not keep a moved row's typed values in the row now in its place.
     return html.li(
-        {"className": "stage-row", "data-stage": label},
+        {"className": "stage-row", "data-stage": label, "key": stage_key(stage)},
         html.form(
             {"onSubmit": submit, "onInput": form.edited, "className": "stage-form", "noValidate": True,
              "aria-label": f"Stage {label}"},
@@ -251,9 +256,7 @@ def PipelinesSection() -> VdomDict:
                    "always open. A stage's probability is the default for deals entering it; won stages count 100 %, "
                    "lost ones 0 %. A stage holding deals keeps its kind."),
             html.ol({"className": "stages", "aria-label": "Stages"},
-                    *(StageRow(s, len(stages) - 1, result.reload,
-                               key=f"{s['id']}-{s['position']}-{s['name']}-{s['kind']}-{s['probability']}")
-                      for s in stages)),
+                    *(StageRow(s, len(stages) - 1, result.reload, key=stage_key(s)) for s in stages)),
             NewStage(pipeline["id"], result.reload, key=f"new-{pipeline['id']}"),
         ),
     )

@@ -34,8 +34,8 @@ SECTIONS: list[AdminSection] = [
     AdminSection("teams", "Teams", "createTeam", TeamsSection),
     AdminSection("pipelines", "Pipelines", "createPipeline", PipelinesSection),
     AdminSection("rates", "Exchange rates", "setExchangeRate", RatesSection),
-    AdminSection("tokens", "API tokens", "createApiToken", TokensSection, administers=False),
     AdminSection("audit", "Audit log", "readAuditLog", AuditSection),
+    AdminSection("tokens", "API tokens", "createApiToken", TokensSection, administers=False),
 ]
 
 
@@ -44,5 +44,14 @@ def open_to(session: Session) -> list[AdminSection]:
 
 
 def administers(session: Session) -> bool:
-    """Whether the user has an administration section: the navigation offers /admin to them."""
+    """Whether the user has an administration section (admins, and sales heads for their team's audit log)."""
     return any(s.administers for s in open_to(session))
+
+
+def nav_entry(session: Session) -> tuple[str, str] | None:
+    """(href, text) of the navigation's way in: /admin for those who administer, else their own section
+    (everyone's API tokens), or nothing."""
+    if administers(session):
+        return "/admin", "Admin"
+    own = open_to(session)
+    return (f"/admin/{own[0].key}", own[0].title) if own else None
