@@ -60,6 +60,41 @@ def test_admin_changes_a_users_role_and_the_audit_log_shows_it(admin: Session, s
         expect(row.locator("select[name=role]")).to_have_value("SALES_REP")
 
 
+def test_admin_creates_and_renames_a_team_and_sets_a_rate(admin: Session, shots: Path) -> None:
+    page = admin.page("/admin/teams")
+    north = page.locator("article[aria-label='Team North']")
+    expect(north).to_contain_text("Head: Hedda Head")
+    expect(north.locator(".members li")).to_have_count(2)
+    new_team = page.locator("form[aria-label='New team']")
+    new_team.locator("input[name=name]").fill("north")
+    new_team.locator("button[type=submit]").click()
+    expect(new_team.locator(".field-error")).to_have_text("another team is already called 'north'")
+    new_team.locator("input[name=name]").fill("West")
+    new_team.locator("button[type=submit]").click()
+    west = page.locator("article[aria-label='Team West']")
+    expect(west).to_contain_text("No members yet")
+    west.get_by_role("button", name="Rename").click()
+    west.locator("input[name=name]").fill("West Coast")
+    west.get_by_role("button", name="Save").click()
+    expect(page.locator("article[aria-label='Team West Coast']")).to_be_visible()
+    shots_at_both_sizes(page, shots, "admin-teams")
+
+    page.locator(".admin-tabs .tab", has_text="Exchange rates").click()
+    form = page.locator("form[aria-label='Set exchange rate']")
+    form.locator("input[name=currency]").fill("NOK")
+    form.locator("input[name=rate]").fill("-2")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".field-error")).to_be_visible()
+    form.locator("input[name=rate]").fill("0.086")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("table[aria-label='Exchange rates'] tr", has_text="NOK")).to_contain_text("0.086")
+    shots_at_both_sizes(page, shots, "admin-rates")
+
+    page.locator(".admin-tabs .tab", has_text="API tokens").click()
+    expect(page.locator("table[aria-label='All API tokens']")).to_contain_text("health")  # the suite's own token
+    shots_at_both_sizes(page, shots, "admin-tokens")
+
+
 def stage_names(page: Page) -> list[str]:
     return [name for name in page.locator("section.column").evaluate_all("cs => cs.map(c => c.dataset.stage)")]
 
