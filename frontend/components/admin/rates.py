@@ -24,6 +24,7 @@ def RatesSection() -> VdomDict:
     form = use_form_errors()
     done, set_done = use_state("")
     generation, set_generation = use_state(0)
+    editing, set_editing = use_state(("", ""))  # (currency, rate) put into the form by a row's Change
 
     async def save(values: dict[str, Any]) -> None:
         try:
@@ -34,6 +35,7 @@ def RatesSection() -> VdomDict:
             return
         form.clear()
         set_done(f"1 {rate['currency']} = {rate['rate']} {base}")
+        set_editing(("", ""))
         set_generation(lambda g: g + 1)
         result.reload()
 
@@ -52,21 +54,25 @@ def RatesSection() -> VdomDict:
         html.p({"className": "subtle"}, f"Totals and forecasts are in {base}. A deal's currency needs a rate here."),
         html.form(
             {"onSubmit": submit, "onInput": form.edited, "className": "inline", "noValidate": True,
-             "aria-label": "Set exchange rate", "key": f"rate-{generation}"},
-            field("Currency", text_input("currency", placeholder="USD", maxLength=3), form.errors.get("currency")),
-            field(f"{base} per unit", text_input("rate", placeholder="0.92", inputMode="decimal"), form.errors.get("rate")),
+             "aria-label": "Set exchange rate", "key": f"rate-{generation}-{editing[0]}"},
+            field("Currency", text_input("currency", editing[0], placeholder="USD", maxLength=3), form.errors.get("currency")),
+            field(f"{base} per unit", text_input("rate", editing[1], placeholder="0.92", inputMode="decimal",
+                                                 autoFocus=bool(editing[0])), form.errors.get("rate")),
             html.button({"className": "btn btn-primary", "type": "submit"}, "Set rate"),
             html.span({"className": "saved", "role": "status"}, f"Saved: {done}") if done else None,
         ),
         error_banner(form.problem),
         html.div({"className": "table-wrap"}, html.table(
             {"className": "table cards", "aria-label": "Exchange rates"},
-            html.thead(html.tr(html.th("Currency"), html.th(f"{base} per unit"), html.th("Set"))),
+            html.thead(html.tr(html.th("Currency"), html.th(f"{base} per unit"), html.th("Last set"), html.th(""))),
             html.tbody(*(
                 html.tr({"key": r["currency"]},
                         cell("Currency", html.strong(r["currency"])),
                         cell(f"{base} per unit", r["rate"]),
-                        cell("Set", "Base currency" if r["isBase"] else fmt.moment(r["updatedAt"])))
+                        cell("Last set", "Base currency" if r["isBase"] else fmt.moment(r["updatedAt"])),
+                        cell("", None if r["isBase"] else html.button(
+                            {"className": "btn btn-small", "type": "button", "aria-label": f"Change {r['currency']}",
+                             "onClick": lambda e, r=r: set_editing((r["currency"], r["rate"]))}, "Change")))
                 for r in rates)),
         )),
     )
