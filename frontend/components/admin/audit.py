@@ -27,8 +27,8 @@ query AuditLog($filter: AuditFilter, $after: String, $people: UserFilter) {{
   auditEntities
   users(first: 100, filter: $people, orderBy: {{field: NAME}}) {{ edges {{ node {{ id name }} }} }}
 }}"""
-# Records that have a page of their own link there from the log.
-PAGES = {"customer": "/customers/{}", "campaign": "/campaigns/{}"}
+# Records that have a page of their own (CONTRACT.md, HTTP) link there from the log.
+PAGES = {"customer": "/customers/{}", "campaign": "/campaigns/{}", "deal": "/deals/{}", "contact": "/contacts/{}"}
 SHOWN_CHANGES = 4  # per entry; the rest is summed up, since a long create would push the table apart
 
 
