@@ -34,12 +34,22 @@ KINDS = (("OPEN", "Open"), ("WON", "Won"), ("LOST", "Lost"))
 CLOSED_PROBABILITY = {"WON": 100, "LOST": 0}
 
 
-def probability(value: str) -> int | str | None:
-    """The typed probability as a number; text that is none goes to the server, which names the field."""
+NOT_A_PERCENT = "must be a whole number from 0 to 100"
+
+
+class NotAPercent(ValueError):
+    pass
+
+
+def probability(value: str) -> int | None:
+    """The typed probability as a number (empty: none). The server checks the range and names the field; a
+    value that is no whole number would not even reach it as an Int, so it is refused here in the same words."""
     value = value.strip()
     if not value:
         return None
-    return int(value) if value.lstrip("-").isdigit() else value
+    if not value.lstrip("-").isdigit():
+        raise NotAPercent(value)
+    return int(value)
 
 
 def stage_changes(stage: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
@@ -72,7 +82,11 @@ def StageRow(stage: dict[str, Any], last: int, changed: Any) -> VdomDict:
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
-        values = stage_changes(stage, form_values(e))
+        try:
+            values = stage_changes(stage, form_values(e))
+        except NotAPercent:
+            form.set_errors({"probability": NOT_A_PERCENT})
+            return
         if values:
             await send(values)
 
@@ -123,8 +137,12 @@ def NewStage(pipeline_id: str, changed: Any) -> VdomDict:
     async def submit(e: Any) -> None:
         values = form_values(e)
         payload: dict[str, Any] = {"pipelineId": pipeline_id, "name": values.get("name", "").strip(), "kind": kind}
-        if kind not in CLOSED_PROBABILITY:
-            payload["probability"] = probability(values.get("probability", ""))
+        try:
+            if kind not in CLOSED_PROBABILITY:
+                payload["probability"] = probability(values.get("probability", ""))
+        except NotAPercent:
+            form.set_errors({"probability": NOT_A_PERCENT})
+            return
         try:
             await gql.execute(session.actor, CREATE_STAGE, input=payload)
         except gql.GqlError as error:
