@@ -54,10 +54,18 @@ def test_admin_changes_a_users_role_and_the_audit_log_shows_it(admin: Session, s
         expect(latest).to_contain_text("sales_rep → support")
         expect(latest).to_contain_text("admin@example.com")
         shots_at_both_sizes(page, shots, "admin-audit")
-    finally:
+
         page.locator(".admin-tabs .tab", has_text="Users").click()
-        row.locator("select[name=role]").select_option("SALES_REP")
-        expect(row.locator("select[name=role]")).to_have_value("SALES_REP")
+        row.get_by_role("button", name="Deactivate").click()
+        row.get_by_role("button", name="Confirm").click()  # it ends their sessions: asked twice
+        expect(row.locator(".badge")).to_have_text("Deactivated")
+        row.get_by_role("button", name="Reactivate").click()
+        expect(row.locator(".badge")).to_have_text("Active")
+    finally:
+        user = admin.graphql("{ users(first: 1, filter: {search: \"rep2@\"}) { edges { node { id version } } } }")
+        node = user["users"]["edges"][0]["node"]
+        admin.graphql("mutation($input: UpdateUserInput!) { updateUser(input: $input) { id } }",
+                      input={"id": node["id"], "version": node["version"], "role": "SALES_REP", "active": True})
 
 
 def test_admin_creates_and_renames_a_team_and_sets_a_rate(admin: Session, shots: Path) -> None:
