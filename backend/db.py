@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlparse
 
 from tortoise import Tortoise, connections
 
+from backend.migrations import apply_all
 from backend.settings import Settings
 
 SQLITE_PRAGMAS = {"journal_mode": "WAL", "foreign_keys": "ON", "busy_timeout": 10000, "synchronous": "NORMAL"}
@@ -68,8 +69,6 @@ def configure_sql_log(enabled: bool) -> None:
 
 async def migrate(settings: Settings) -> list[str]:
     """Apply every migration not yet applied; safe to run again. Returns the names applied."""
-    from backend.migrations import apply_all
-
     await init(settings)
     try:
         return await apply_all()

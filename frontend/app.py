@@ -15,7 +15,7 @@ from reactpy import (
 )
 from reactpy.types import VdomDict
 
-from backend.auth.pages import login_url
+from backend.web.pages import login_url
 from frontend import gql
 from frontend.components.layout import Frame, NoRole
 from frontend.components.ui import error_banner, loading

@@ -18,8 +18,8 @@ from graphql import GraphQLError
 
 from backend.auth.actor import Actor
 from backend.auth.liveness import ENDED, recheck
-from backend.schema.context import Context
-from backend.schema.root import schema
+from backend.graphql.root import schema
+from backend.reads.context import Context
 
 log = logging.getLogger("crm.ui")
 

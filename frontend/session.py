@@ -14,7 +14,7 @@ from starlette.requests import HTTPConnection
 
 from backend.auth.actor import Actor
 from backend.auth.liveness import watcher
-from backend.auth.requests import authenticate
+from backend.web.requests import authenticate
 from frontend import gql
 
 log = logging.getLogger("crm.ui")

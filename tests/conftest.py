@@ -15,7 +15,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from backend import db as database_module
-from backend.broadcast import hub
+from backend.live.broadcast import hub
 from backend.migrations import apply_all
 from backend.settings import get_settings, reset_settings
 

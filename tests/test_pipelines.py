@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend import topics
+from backend.live import topics
 from backend.models import AuditEntry, Pipeline, Role, Stage
 from tests.factories import actor, error, make_customer, make_deal, make_user, ok
 from tests.test_subscriptions import lives, subscribe  # noqa: F401  (the lives fixture)

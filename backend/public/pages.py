@@ -21,8 +21,8 @@ from backend.auth.actor import Actor
 from backend.errors import BadUserInput, CrmError, NotFound, RateLimited
 from backend.models import Campaign
 from backend.public import templates
-from backend.public.visitor import cookie_of, csrf_ok, csrf_token, new_cookie, set_cookie, visitor_id
 from backend.ratelimit import limiter
+from backend.reads.visitor import cookie_of, csrf_ok, csrf_token, new_cookie, set_cookie, visitor_id
 from backend.services import engagement, validate
 from backend.services.engagement import REFERRER, Outcome
 from backend.settings import get_settings

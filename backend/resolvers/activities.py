@@ -11,8 +11,9 @@ from tortoise.queryset import QuerySet
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.models import Activity, ActivityKind, TaskStatus
-from backend.resolvers.columns import selected_columns
-from backend.resolvers.paging import FIRST_DESCRIPTION, page_size, paginate
+from backend.reads.columns import selected_columns
+from backend.reads.context import Info
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
 from backend.schema.activities import (
     ActivityFilter,
     ActivityOrder,
@@ -22,8 +23,7 @@ from backend.schema.activities import (
     LogActivityInput,
     UpdateTaskInput,
 )
-from backend.schema.common import Connection, SortDirection, provided
-from backend.schema.context import Info
+from backend.schema.common import SortDirection, provided
 from backend.services import activities as service
 from backend.services import validate as v
 from backend.services.search import every_word
@@ -56,15 +56,6 @@ def filter_query(query: QuerySet, where: ActivityFilter | None, actor: Actor) ->
     if where.mine:
         query = query.filter(assignee_id=actor.user_id or 0)
     return query
-
-
-async def newest_activities(
-    info: Info, owner: str, owner_id: int, first: int, kind: ActivityKind | None = None
-) -> list[Activity]:
-    """A customer's, contact's or deal's (`owner`) newest `first` activities, at most 50, newest first:
-    one statement for every parent of a page, reading the columns the selection reads."""
-    columns = selected_columns(info, ActivityType, Activity)
-    return await info.context.loaders.recent_activities(owner, min(page_size(first), 50), kind, columns).load(owner_id)
 
 
 @strawberry.type

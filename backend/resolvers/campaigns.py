@@ -10,13 +10,16 @@ import strawberry
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from backend import permissions, topics
-from backend.events import Event
+from backend import permissions
+from backend.live import topics
+from backend.live.events import Event
 from backend.models import Campaign
 from backend.models import EngagementKind as EngagementKindModel
-from backend.public.visitor import visitor_id
 from backend.ratelimit import limiter
-from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
+from backend.reads.context import Info
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
+from backend.reads.visitor import visitor_id
+from backend.resolvers.streams import FanOut, listen, subscriber
 from backend.schema.campaigns import (
     CampaignEngagementEvent,
     CampaignFilter,
@@ -33,13 +36,11 @@ from backend.schema.campaigns import (
     UpdateCampaignInput,
     totals_of,
 )
-from backend.schema.common import Connection, SortDirection, provided
-from backend.schema.context import Info
+from backend.schema.common import SortDirection, provided
 from backend.services import campaigns as service
 from backend.services import engagement
 from backend.services import validate as v
 from backend.services.search import every_word
-from backend.streams import FanOut, listen, subscriber
 
 engagement_fan_out = FanOut()
 

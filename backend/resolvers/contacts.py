@@ -9,9 +9,10 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.models import Contact
-from backend.resolvers.columns import selected_columns
-from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
-from backend.schema.common import Connection, SortDirection, provided
+from backend.reads.columns import selected_columns
+from backend.reads.context import Info
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
+from backend.schema.common import SortDirection, provided
 from backend.schema.contacts import (
     ContactFilter,
     ContactOrder,
@@ -23,7 +24,6 @@ from backend.schema.contacts import (
     SetPrimaryContactInput,
     UpdateContactInput,
 )
-from backend.schema.context import Info
 from backend.services import contacts as service
 from backend.services import validate as v
 from backend.services.search import every_word

@@ -8,16 +8,17 @@ from dataclasses import dataclass
 
 import strawberry
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
-from backend.events import Event
+from backend.live import topics
+from backend.live.events import Event
 from backend.models import Customer
-from backend.resolvers.loaders import Loaders
-from backend.schema.context import Info
+from backend.reads.context import Info
+from backend.reads.loaders import Loaders
+from backend.resolvers.streams import FanOut, listen, subscriber
 from backend.schema.customer_changes import CustomerChangeEvent, CustomerChangeKind
 from backend.services import customers as customer_service
 from backend.services.removals import REMOVED, saw
-from backend.streams import FanOut, listen, subscriber
 
 customer_fan_out = FanOut()
 

@@ -10,10 +10,10 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.models import Customer
-from backend.resolvers.columns import selected_columns
-from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
-from backend.schema.common import Connection, Deleted, SortDirection, provided
-from backend.schema.context import Info
+from backend.reads.columns import selected_columns
+from backend.reads.context import Info
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
+from backend.schema.common import Deleted, SortDirection, provided
 from backend.schema.customers import (
     ChangeCustomerStatusInput,
     CreateCustomerInput,

@@ -9,10 +9,10 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.models import Lead, LeadStatus
-from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
-from backend.schema.common import Connection, SortDirection, provided
+from backend.reads.context import Info
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
+from backend.schema.common import SortDirection, provided
 from backend.schema.contacts import LeadType
-from backend.schema.context import Info
 from backend.schema.leads import (
     ConvertLeadInput,
     ConvertLeadResult,

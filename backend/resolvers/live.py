@@ -12,20 +12,20 @@ from dataclasses import dataclass
 
 import strawberry
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import NotFound
-from backend.events import Event
+from backend.live import topics
+from backend.live.events import Event
 from backend.models import Activity, Deal, Notification
-from backend.resolvers.deals import conditions, matches
-from backend.resolvers.loaders import Loaders
+from backend.reads.context import Info
+from backend.reads.loaders import Loaders
+from backend.resolvers.streams import FanOut, listen, subscriber
 from backend.schema.activities import ActivityType
-from backend.schema.context import Info
-from backend.schema.deals import DealFilter
+from backend.schema.deals import DealFilter, conditions, matches
 from backend.schema.live import DealChangeEvent, DealChangeKind, NotificationType
 from backend.services import customers as customer_service
 from backend.services.removals import REMOVED, saw
-from backend.streams import FanOut, listen, subscriber
 
 KINDS = {kind.value for kind in DealChangeKind}
 deal_fan_out = FanOut()

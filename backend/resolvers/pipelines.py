@@ -6,10 +6,11 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from backend import topics
-from backend.resolvers.loaders import Loaders
+from backend.live import topics
+from backend.reads.context import Info
+from backend.reads.loaders import Loaders
+from backend.resolvers.streams import listen
 from backend.schema.common import provided
-from backend.schema.context import Info
 from backend.schema.deals import PipelineType, StageType
 from backend.schema.pipelines import (
     CreatePipelineInput,
@@ -20,7 +21,6 @@ from backend.schema.pipelines import (
     UpdateStageInput,
 )
 from backend.services import pipelines as service
-from backend.streams import listen
 
 KINDS = {kind.value: kind for kind in PipelineChangeKind}
 

@@ -11,9 +11,9 @@ from tortoise.queryset import QuerySet
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.models import ApiToken, Team, User
-from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
-from backend.schema.common import Connection, SortDirection, provided
-from backend.schema.context import Info
+from backend.reads.context import Info
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
+from backend.schema.common import SortDirection, provided
 from backend.schema.users import (
     ApiTokenFilter,
     ApiTokenType,

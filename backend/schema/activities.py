@@ -12,9 +12,9 @@ from strawberry.types.unset import UNSET
 from backend.models import Outcome as OutcomeModel
 from backend.models import Priority as PriorityModel
 from backend.models import TaskStatus as TaskStatusModel
-from backend.resolvers.columns import reads
+from backend.reads.columns import reads
+from backend.reads.context import Info
 from backend.schema.common import DateTimeRange, SortDirection
-from backend.schema.context import Info
 from backend.schema.customers import ActivityKindEnum
 from backend.schema.users import UserType
 from backend.services import activities as activity_service

@@ -7,8 +7,8 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from backend.reads.context import Info
 from backend.schema.common import DateTimeRange
-from backend.schema.context import Info
 from backend.schema.users import UserType
 
 

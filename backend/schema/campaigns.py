@@ -14,8 +14,9 @@ from backend.models import CampaignType as CampaignTypeModel
 from backend.models import EngagementKind as EngagementKindModel
 from backend.models import Visibility as VisibilityModel
 from backend.permissions import campaign_is_public, reads_enrolees
+from backend.reads.context import Info
+from backend.reads.paging import page_size
 from backend.schema.common import DateRange, SortDirection
-from backend.schema.context import Info
 from backend.schema.users import UserType
 from backend.services import campaigns as service
 from backend.services import engagement as engagement_service
@@ -144,8 +145,6 @@ class CampaignNode:
     async def latest_enrolments(
         self, info: Info, first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10
     ) -> list[EnrolmentType]:
-        from backend.resolvers.paging import page_size
-
         return await info.context.loaders.latest_enrolments(min(page_size(first), 50)).load(int(self.id))
 
 

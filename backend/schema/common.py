@@ -1,16 +1,14 @@
-"""Types shared by every domain: connections, page info, sorting, money, date ranges, input helpers."""
+"""Types shared by every domain: sorting, money, date ranges, input helpers (connections: backend.reads.paging)."""
 
 from __future__ import annotations
 
 from dataclasses import fields as dc_fields
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import strawberry
 from strawberry.types.unset import UNSET
-
-T = TypeVar("T")
 
 BigInt = strawberry.scalar(
     int,
@@ -25,31 +23,6 @@ BigInt = strawberry.scalar(
 class SortDirection(Enum):
     ASC = "asc"
     DESC = "desc"
-
-
-@strawberry.type(description="Where a page starts and ends, and whether there are more rows")
-class PageInfo:
-    has_next_page: bool = strawberry.field(description="More rows follow `endCursor`")
-    has_previous_page: bool = strawberry.field(description="Rows precede this page (an `after` cursor was given)")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first row of the page")
-    end_cursor: str | None = strawberry.field(description="Pass as `after` to get the next page")
-
-
-@strawberry.type(description="A row and its cursor")
-class Edge(Generic[T]):
-    cursor: str = strawberry.field(description="Opaque keyset cursor of this row")
-    node: T = strawberry.field(description="The row")
-
-
-@strawberry.type(description="A page of rows (Relay connection)")
-class Connection(Generic[T]):
-    edges: list[Edge[T]] = strawberry.field(description="The rows of this page with their cursors")
-    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist")
-    count_query: strawberry.Private[Any]
-
-    @strawberry.field(description="How many rows match the filter and search, over all pages")
-    async def total_count(self) -> int:
-        return await self.count_query.count()
 
 
 @strawberry.type(description="An amount of money")

@@ -11,12 +11,14 @@ from strawberry.types.unset import UNSET
 
 from backend.models import ContactStatus as ContactStatusModel
 from backend.models import LeadStatus as LeadStatusModel
-from backend.resolvers.columns import reads
+from backend.reads.columns import reads
+from backend.reads.context import Info
+from backend.reads.nested import newest_activities
 from backend.schema.common import DateTimeRange, SortDirection
-from backend.schema.context import Info
 from backend.schema.customers import ActivityKindEnum
 from backend.schema.users import UserType
 from backend.services import contacts as contact_service
+from backend.services.leads import allowed_next
 
 if TYPE_CHECKING:
     from backend.schema.activities import ActivityType
@@ -77,9 +79,9 @@ class ContactType:
         first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
         kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,  # type: ignore[valid-type]
     ) -> list[ActivityRef]:
-        from backend.resolvers.activities import newest_activities
+        from backend.schema.activities import ActivityType
 
-        return await newest_activities(info, "contact", int(self.id), first, kind)
+        return await newest_activities(info, ActivityType, "contact", int(self.id), first, kind)
 
 
 @strawberry.input(description="Which contacts to list; all conditions must hold")
@@ -211,6 +213,4 @@ class LeadType:
 
     @strawberry.field(description="Statuses this lead may move to with updateLead")
     def allowed_statuses(self) -> list[LeadStatus]:  # type: ignore[valid-type]
-        from backend.services.leads import allowed_next
-
         return allowed_next(self)  # type: ignore[arg-type]

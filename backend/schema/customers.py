@@ -13,11 +13,14 @@ from strawberry.types.unset import UNSET
 from backend.models import ActivityKind as ActivityKindModel
 from backend.models import Contact, Deal, StageKind
 from backend.models import CustomerStatus as CustomerStatusModel
-from backend.resolvers.columns import reads, selected_columns, with_columns
+from backend.reads.columns import reads, selected_columns, with_columns
+from backend.reads.context import Info
+from backend.reads.nested import newest_activities
 from backend.schema.common import DateTimeRange, Money, SortDirection
-from backend.schema.context import Info
 from backend.schema.users import UserType
 from backend.services import customers as service
+from backend.services.currency import to_base
+from backend.settings import get_settings
 
 if TYPE_CHECKING:
     from backend.schema.activities import ActivityType
@@ -136,9 +139,9 @@ class CustomerType:
         first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
         kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,  # type: ignore[valid-type]
     ) -> list[ActivityRef]:
-        from backend.resolvers.activities import newest_activities
+        from backend.schema.activities import ActivityType
 
-        return await newest_activities(info, "customer", self.id, first, kind)
+        return await newest_activities(info, ActivityType, "customer", self.id, first, kind)
 
     @strawberry.field(description="Internal notes, pinned first, then newest", metadata=reads())
     async def notes(self, info: Info) -> list[NoteType]:
@@ -153,9 +156,6 @@ class CustomerType:
         metadata=reads("created_at")
     )
     async def summary(self, info: Info) -> CustomerSummary:
-        from backend.services.currency import to_base
-        from backend.settings import get_settings
-
         loaders = info.context.loaders
         # Started together so that every customer's loads of a page join the same batches.
         deals, history, last_activity, table = await asyncio.gather(

@@ -1,19 +1,29 @@
-"""Pipelines, stages and deals as the API shows them."""
+"""Pipelines, stages and deals as the API shows them, and what a DealFilter means: one meaning for SQL (lists,
+the board's summary) and for live events."""
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types.unset import UNSET
+from tortoise.queryset import QuerySet
 
+from backend import permissions
+from backend.models import Deal, Pipeline
 from backend.models import StageKind as StageKindModel
-from backend.resolvers.columns import reads
+from backend.reads.columns import reads
+from backend.reads.context import Info
+from backend.reads.nested import newest_activities
 from backend.schema.common import AmountRange, BigInt, DateRange, DateTimeRange, Money, SortDirection
-from backend.schema.context import Info
 from backend.schema.users import UserType
+from backend.services import validate as v
+from backend.services.currency import to_base
+from backend.settings import get_settings
 
 if TYPE_CHECKING:
     from backend.schema.activities import ActivityType
@@ -55,8 +65,6 @@ class PipelineType:
         info: Info,
         filter: Annotated[DealFilter | None, strawberry.argument(description="Only deals matching this")] = None,
     ) -> PipelineSummary:
-        from backend.resolvers.deals import pipeline_summary
-
         return await pipeline_summary(info, self, filter)
 
 
@@ -116,9 +124,6 @@ class DealType:
         metadata=reads("amount", "currency")
     )
     async def amount_in_base_currency(self, info: Info) -> Money | None:
-        from backend.services.currency import to_base
-        from backend.settings import get_settings
-
         table = await info.context.loaders.exchange_rates()
         currency = self.currency  # type: ignore[attr-defined]
         if currency not in table:
@@ -145,9 +150,9 @@ class DealType:
 
     @strawberry.field(description="Newest activities on this deal", metadata=reads())
     async def activities(self, info: Info, first: int = 10) -> list[ActivityRef]:
-        from backend.resolvers.activities import newest_activities
+        from backend.schema.activities import ActivityType
 
-        return await newest_activities(info, "deal", self.id, first)
+        return await newest_activities(info, ActivityType, "deal", self.id, first)
 
     @strawberry.field(description="Every stage move, oldest first", metadata=reads())
     async def stage_history(self, info: Info) -> list[DealStageChangeType]:
@@ -184,6 +189,110 @@ class DealFilter:
     expected_close: DateRange | None = strawberry.field(default=None, description="Expected to close within")
     currency: list[str] | None = strawberry.field(default=None, description="In any of these ISO currencies")
     created_at: DateTimeRange | None = strawberry.field(default=None, description="Created within")
+
+
+Condition = tuple[str, str, Any]  # (attribute path, operator, value)
+
+TESTS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "in": lambda value, allowed: value in allowed,
+    "gte": lambda value, bound: value is not None and value >= bound,
+    "lte": lambda value, bound: value is not None and value <= bound,
+}
+
+
+def _ids(field: str, raw: list[Any]) -> list[int]:
+    return [v.parse_id(field, i) for i in raw]
+
+
+def conditions(where: DealFilter | None) -> list[Condition]:
+    """The filter as conditions with one meaning, evaluated by SQL (`filter_deals`) and in Python (`matches`)."""
+    if where is None:
+        return []
+    found: list[Condition] = []
+    if where.pipeline_id is not None:
+        found.append(("pipeline_id", "eq", v.parse_id("filter.pipelineId", where.pipeline_id)))
+    if where.stage_id:
+        found.append(("stage_id", "in", _ids("filter.stageId", where.stage_id)))
+    if where.stage_kind:
+        found.append(("stage__kind", "in", [StageKind(k) for k in where.stage_kind]))
+    if where.owner_id:
+        found.append(("owner_id", "in", _ids("filter.ownerId", where.owner_id)))
+    if where.customer_id:
+        found.append(("customer_id", "in", _ids("filter.customerId", where.customer_id)))
+    if where.currency:
+        found.append(("currency", "in", [v.currency("filter.currency", c) for c in where.currency]))
+    ranges = (
+        ("amount", where.amount and where.amount.min, where.amount and where.amount.max),
+        ("expected_close_date", where.expected_close and where.expected_close.start,
+         where.expected_close and where.expected_close.end),
+    )
+    for path, low, high in ranges:
+        if low is not None:
+            found.append((path, "gte", low))
+        if high is not None:
+            found.append((path, "lte", high))
+    if where.created_at and where.created_at.start:
+        found.append(("created_at", "gte", v.aware("filter.createdAt.start", where.created_at.start)))
+    if where.created_at and where.created_at.end:
+        found.append(("created_at", "lte", v.aware("filter.createdAt.end", where.created_at.end)))
+    return found
+
+
+def filter_deals(query: QuerySet, where: DealFilter | None) -> QuerySet:
+    for path, op, value in conditions(where):
+        query = query.filter(**{path if op == "eq" else f"{path}__{op}": value})
+    return query
+
+
+def matches(where: DealFilter | None, deal: Deal) -> bool:
+    """Whether `deal` passes `where`, without a query: for live events (dealChanged).
+
+    The deal must come with its stage joined (e.g. loaders.deal) when the filter names a stage kind."""
+    for path, op, value in conditions(where):
+        actual: Any = deal
+        for part in path.split("__"):
+            actual = getattr(actual, part)
+        if not TESTS[op](actual, value):
+            return False
+    return True
+
+
+def visible_deals(info: Info, where: DealFilter | None = None) -> QuerySet:
+    return filter_deals(Deal.filter(permissions.deal_rule(info.context.actor)), where)
+
+
+async def pipeline_summary(info: Info, pipeline: Pipeline, where: DealFilter | None) -> PipelineSummary:
+    """Per-stage totals of the visible deals: one GROUP BY for all pipelines of the request, then arithmetic."""
+    loaders = info.context.loaders
+    stages = await loaders.stages_of_pipeline.load(pipeline.id)
+    groups = await loaders.deal_totals(repr(where), visible_deals(info, where)).load(pipeline.id)
+    table = await loaders.exchange_rates()
+    per_stage: dict[int, list[int]] = {stage.id: [0, 0, 0] for stage in stages}
+    for group in groups:
+        figures = per_stage.setdefault(group["stage_id"], [0, 0, 0])
+        figures[0] += group["n"]
+        figures[1] += to_base(int(group["total"] or 0), group["currency"], table)
+        # amount × percent, converted, then divided by 100 once: no rounding per deal
+        figures[2] += to_base(int(group["weighted"] or 0), group["currency"], table)
+    base = get_settings().base_currency
+
+    def money(minor: int) -> Money:
+        return Money(amount=minor, currency=base)
+
+    columns = [
+        StageTotals(stage=stage, count=per_stage[stage.id][0], amount=money(per_stage[stage.id][1]),
+                    weighted_amount=money(round(per_stage[stage.id][2] / 100)))
+        for stage in stages
+    ]
+    open_ = [c for c in columns if c.stage.kind is StageKind.OPEN]
+    return PipelineSummary(
+        stages=columns,
+        count=sum(c.count for c in columns),
+        open_amount=money(sum(c.amount.amount for c in open_)),
+        weighted_forecast=money(sum(c.weighted_amount.amount for c in open_)),
+        won_amount=money(sum(c.amount.amount for c in columns if c.stage.kind is StageKind.WON)),
+    )
 
 
 @strawberry.enum(description="What to sort deals by")

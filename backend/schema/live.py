@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from backend.schema.context import Info
+from backend.reads.context import Info
 from backend.schema.deals import DealType, StageType
 from backend.schema.users import UserType
 

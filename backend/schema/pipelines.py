@@ -7,7 +7,7 @@ from enum import Enum
 import strawberry
 from strawberry.types.unset import UNSET
 
-from backend.schema.context import Info
+from backend.reads.context import Info
 from backend.schema.deals import PipelineType, StageKind, StageType
 
 

@@ -11,8 +11,8 @@ from strawberry.types.unset import UNSET
 from backend import permissions
 from backend.models import ApiToken
 from backend.models import Role as RoleModel
+from backend.reads.context import Info
 from backend.schema.common import SortDirection
-from backend.schema.context import Info
 
 Role = strawberry.enum(RoleModel, name="Role", description="What a user may see and do")
 

@@ -8,9 +8,10 @@ from typing import Any
 
 from tortoise.expressions import Q
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, NotFound
+from backend.live import topics
 from backend.models import Activity, ActivityKind, Contact, Deal, Notification, Outcome, Priority, TaskStatus, User
 from backend.permissions import Action
 from backend.services import customers, users

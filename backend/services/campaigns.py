@@ -10,9 +10,10 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput
+from backend.live import topics
 from backend.models import Campaign, CampaignStatus, CampaignType, Notification, Role, User, Visibility
 from backend.permissions import Action
 from backend.services import validate as v

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, Conflict
+from backend.live import topics
 from backend.models import Contact, Customer, CustomerStatus, CustomerStatusChange, Deal, Note, Role
 from backend.permissions import Action
 from backend.services import users

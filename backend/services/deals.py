@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, Conflict
+from backend.live import topics
 from backend.models import (
     Activity,
     ActivityKind,

@@ -23,9 +23,10 @@ from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, NotFound
+from backend.live import topics
 from backend.models import Campaign, CampaignLike, EngagementEvent, EngagementKind, Enrolment
 from backend.services import validate as v
 from backend.services.campaigns import CODE

@@ -11,9 +11,10 @@ from typing import Any
 
 from tortoise.expressions import F
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput
+from backend.live import topics
 from backend.models import Deal, Pipeline, Stage, StageKind
 from backend.permissions import Action
 from backend.services import validate as v

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
-from backend.events import Event
+from backend.live import topics
+from backend.live.events import Event
 from backend.models import Deal
 from backend.services.unit import Unit
 

@@ -7,9 +7,10 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, NotFound
+from backend.live import topics
 from backend.models import ApiToken, User
 from backend.permissions import Action
 from backend.services import validate as v

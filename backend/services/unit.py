@@ -13,8 +13,8 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from backend.auth.actor import Actor
-from backend.broadcast import publish_all
-from backend.events import Event
+from backend.live.broadcast import publish_all
+from backend.live.events import Event
 from backend.models import AuditEntry
 
 

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth import sessions
 from backend.auth.actor import Actor
 from backend.auth.oidc import role_from_claims
 from backend.errors import BadUserInput, NotFound
+from backend.live import topics
 from backend.models import Customer, Deal, Role, Team, User
 from backend.permissions import Action, Assignment
 from backend.services import validate as v

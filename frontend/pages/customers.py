@@ -16,7 +16,7 @@ from reactpy import (
 )
 from reactpy.types import VdomDict
 
-from backend.schema.limits import MAX_FIRST
+from backend.reads.paging import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.countries import country_code, country_input, country_list, country_name

@@ -9,7 +9,7 @@ from graphql import GraphQLError, VariableDefinitionNode
 from strawberry.extensions import MaskErrors
 
 from backend.errors import CrmError
-from backend.schema.limits import explain_token_limit
+from backend.graphql.limits import explain_token_limit
 
 log = logging.getLogger("crm.errors")
 

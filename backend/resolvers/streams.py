@@ -10,13 +10,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.auth.liveness import watcher
-from backend.broadcast import StreamClosed, Subscription, hub
 from backend.errors import CrmError, Unauthenticated
-from backend.events import Event
-from backend.schema.context import Context
+from backend.live import topics
+from backend.live.broadcast import StreamClosed, Subscription, hub
+from backend.live.events import Event
+from backend.reads.context import Context
 
 T = TypeVar("T")
 

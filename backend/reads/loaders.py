@@ -38,7 +38,9 @@ from backend.models import (
     Team,
     User,
 )
-from backend.resolvers.columns import Columns, converters, fetch, instances, with_columns
+from backend.reads.columns import Columns, converters, fetch, instances, with_columns
+from backend.services.currency import rates
+from backend.services.engagement import series
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
@@ -249,8 +251,6 @@ class Loaders:
     def exchange_rates(self) -> asyncio.Future[dict[str, Any]]:
         """The rate table, read once per request however many fields ask for it at once."""
         if "_rates" not in self.__dict__:
-            from backend.services.currency import rates
-
             self.__dict__["_rates"] = asyncio.ensure_future(rates())
         return self.__dict__["_rates"]
 
@@ -283,8 +283,6 @@ class Loaders:
 
     def campaign_engagement(self, bucket: Any, start: datetime, end: datetime) -> DataLoader[int, list[Any]]:
         """Engagement time series of campaigns: one GROUP BY statement for every campaign on the page."""
-        from backend.services.engagement import series
-
         async def load(keys: Sequence[int]) -> list[list[Any]]:
             found = await series(list(keys), bucket, start, end)
             return [found[k] for k in keys]

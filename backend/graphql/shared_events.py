@@ -18,7 +18,7 @@ from graphql import ExecutionResult, OperationType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from backend import permissions
-from backend.streams import FanOut
+from backend.resolvers.streams import FanOut
 
 event_results = FanOut(keep=1024)
 

@@ -17,7 +17,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Connec
 
 from backend.auth.liveness import Watch, credential, recheck, watcher
 from backend.errors import Unauthenticated
-from backend.schema.context import Context
+from backend.reads.context import Context
 
 FORBIDDEN = 4403
 MAX_CLOSE_REASON = 123  # bytes a websocket close frame has room for

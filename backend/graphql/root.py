@@ -11,6 +11,11 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from backend.graphql.documents import document_caches
+from backend.graphql.errors import MaskUnexpectedErrors
+from backend.graphql.introspection import SignedInIntrospection, drop_suggestions
+from backend.graphql.limits import limit_extensions
+from backend.graphql.shared_events import SharedEventExecutor
 from backend.resolvers.activities import ActivityMutation, ActivityQuery
 from backend.resolvers.audit import AuditQuery
 from backend.resolvers.campaigns import CampaignMutation, CampaignQuery, CampaignSubscription
@@ -23,11 +28,6 @@ from backend.resolvers.leads import LeadMutation, LeadQuery
 from backend.resolvers.live import LiveSubscription
 from backend.resolvers.pipelines import PipelineMutation, PipelineSubscription
 from backend.resolvers.users import UserMutation, UserQuery
-from backend.schema.documents import document_caches
-from backend.schema.errors import MaskUnexpectedErrors
-from backend.schema.introspection import SignedInIntrospection, drop_suggestions
-from backend.schema.limits import limit_extensions
-from backend.schema.shared_events import SharedEventExecutor
 from backend.settings import get_settings
 
 log = logging.getLogger("crm.graphql")

@@ -20,8 +20,8 @@ from urllib.parse import urlparse
 from broadcaster._backends.memory import MemoryBackend
 
 from backend.breaker import Breaker
-from backend.broadcast_redis import CONNECT_TIMEOUT, HEALTH_INTERVAL, Backend, RedisBackend
-from backend.events import Event
+from backend.live.broadcast_redis import CONNECT_TIMEOUT, HEALTH_INTERVAL, Backend, RedisBackend
+from backend.live.events import Event
 
 log = logging.getLogger("crm.broadcast")
 

@@ -40,14 +40,14 @@ from graphql.language import Lexer, Source, TokenKind
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 
 from backend.errors import QueryTooComplex
-from backend.schema.overlap import BoundOverlapCheck
+from backend.graphql.overlap import BoundOverlapCheck
+from backend.reads.paging import MAX_FIRST
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 3000
 MAX_COST = 25_000
 ESTIMATED_LIST = 20  # rows assumed for a list without `first` (nested lists, `edges` excluded)
-MAX_FIRST = 100  # the largest page of any list: paging refuses more, the cost rule counts `first: $n` as this
 MAX_SCHEMA_DEPTH = 16
 MAX_SCHEMA_COST = 500_000
 
