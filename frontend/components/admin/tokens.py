@@ -132,6 +132,8 @@ def TokensSection() -> VdomDict:
         token_table("Your API tokens", mine, False, result.reload) if mine
         else empty("No tokens yet.", "Create one for each script or tool, named after it."),
         html.h2("Everyone's working tokens") if admin else None,
+        html.p({"className": "subtle"}, f"The newest 100 of {data['everyone']['totalCount']}.")
+        if admin and data["everyone"]["totalCount"] > len(data["everyone"]["edges"]) else None,
         (token_table("All API tokens", [e["node"] for e in data["everyone"]["edges"]], True, result.reload)
          if data["everyone"]["edges"] else empty("No working tokens.", "Tokens users create appear here."))
         if admin else None,

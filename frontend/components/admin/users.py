@@ -104,13 +104,16 @@ def UsersSection() -> VdomDict:
     elif not data["users"]["edges"]:
         body = empty("No user matches.", "Users appear here after their first sign-in. Try another name or email.")
     else:
-        body = html.div({"className": "table-wrap"}, html.table(
+        shown, total = len(data["users"]["edges"]), data["users"]["totalCount"]
+        body = html.div(html.p({"className": "notice notice-info"}, f"Showing {shown} of {total} users: search to "
+                               "find the others.") if total > shown else None,
+                        html.div({"className": "table-wrap"}, html.table(
             {"className": "table cards", "aria-label": "Users"},
             html.thead(html.tr(html.th("User"), html.th("Role"), html.th("Team"), html.th("Status"),
                                html.th("Last sign-in"), html.th(""))),
             html.tbody(*(UserRow(e["node"], data["teams"], result.reload, key=e["node"]["id"])
                          for e in data["users"]["edges"])),
-        ))
+        )))
     return html.section(
         {"aria-label": "Users"},
         html.div({"className": "toolbar"},
