@@ -15,9 +15,9 @@ from collections.abc import Hashable
 from typing import Any
 
 from graphql import ExecutionResult, OperationType
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from backend import permissions
+from backend.interop.strawberry import CoreExecutionContext
 from backend.resolvers.streams import FanOut
 
 event_results = FanOut(keep=1024)
@@ -39,7 +39,7 @@ class Same:
         return isinstance(other, Same) and other.obj is self.obj
 
 
-class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
+class SharedEventExecutor(CoreExecutionContext):
     """Queries, mutations and a subscription's start run as usual; each event of a subscription runs once
     per (event object, document, variables, view), unless that execution had errors: those are the
     subscriber's own (they carry its request id), so every subscriber then executes for itself."""

@@ -17,6 +17,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from backend.errors import BadUserInput, QueryTooComplex
+from backend.interop.tortoise import field_of, pk_of
 from backend.reads.columns import Columns, fetch, with_columns
 
 T = TypeVar("T")
@@ -82,8 +83,8 @@ def read_cursor(cursor: str, field: str, model: type[Model]) -> tuple[Any, int]:
         padded = cursor + "=" * (-len(cursor) % 4)
         name, value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
         value = _decode(value)
-        column = model._meta.fields_map[field]
-        if name != field or not _fits(pk, model._meta.pk) or not (_fits(value, column) or value is None and column.null):
+        column = field_of(model, field)
+        if name != field or not _fits(pk, pk_of(model)) or not (_fits(value, column) or value is None and column.null):
             raise ValueError
         return value, pk
     except (ValueError, TypeError, RecursionError):  # binascii.Error and JSON's errors are ValueErrors

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -12,7 +12,7 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.live import topics
-from backend.live.events import Event
+from backend.live.events import Engaged
 from backend.models import Campaign
 from backend.models import EngagementKind as EngagementKindModel
 from backend.ratelimit import limiter
@@ -143,16 +143,17 @@ class CampaignSubscription:
         campaign = await service.visible(context.actor, campaign_id, "campaignId")
         async with listen(context, topics.campaign_engagement(campaign.id)) as events:
             async for event in events:
+                if not isinstance(engaged := event.data, Engaged):
+                    continue
                 # One object per event for every dashboard: their executions of it are shared too.
-                yield await engagement_fan_out.once(event.id, lambda event=event: _engagement_event(campaign.id, event))
+                yield await engagement_fan_out.once(event.id, partial(_engagement_event, campaign.id, engaged))
 
 
-async def _engagement_event(campaign_id: int, event: Event) -> CampaignEngagementEvent:
-    payload = event.payload
+async def _engagement_event(campaign_id: int, engaged: Engaged) -> CampaignEngagementEvent:
     return CampaignEngagementEvent(
         campaign_id=strawberry.ID(str(campaign_id)),
-        kind=EngagementKindModel(event.kind),
-        totals=EngagementTotals(**payload["totals"]),
-        occurred_at=datetime.fromisoformat(payload["occurredAt"]),
-        enrolee=payload.get("name"),
+        kind=EngagementKindModel(engaged.kind),
+        totals=EngagementTotals(**engaged.totals),
+        occurred_at=engaged.occurred_at,
+        enrolee=engaged.name,
     )

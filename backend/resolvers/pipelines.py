@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from backend.live import topics
+from backend.live.events import PipelineCreated, PipelineFacts, PipelineUpdated, StageCreated, StageUpdated
 from backend.reads.context import Info
 from backend.reads.loaders import Loaders
 from backend.resolvers.streams import listen
@@ -22,7 +23,12 @@ from backend.schema.pipelines import (
 )
 from backend.services import pipelines as service
 
-KINDS = {kind.value: kind for kind in PipelineChangeKind}
+KINDS = {
+    PipelineCreated: PipelineChangeKind.PIPELINE_CREATED,
+    PipelineUpdated: PipelineChangeKind.PIPELINE_UPDATED,
+    StageCreated: PipelineChangeKind.STAGE_CREATED,
+    StageUpdated: PipelineChangeKind.STAGE_UPDATED,
+}
 
 
 @strawberry.type
@@ -56,13 +62,11 @@ class PipelineSubscription:
         context = info.context
         async with listen(context, topics.pipelines()) as events:
             async for event in events:
-                kind = KINDS.get(event.kind)
-                if kind is None:
+                if not isinstance(change := event.data, PipelineFacts):
                     continue
                 context.loaders = Loaders(context.actor)  # rows as they are after this change, not cached ones
-                stage_id = event.payload.get("stage_id")
                 yield PipelineChangeEvent(
-                    kind=kind,
-                    pipeline_id=strawberry.ID(str(event.payload["pipeline_id"])),
-                    stage_id=strawberry.ID(str(stage_id)) if stage_id is not None else None,
+                    kind=KINDS[type(change)],
+                    pipeline_id=strawberry.ID(str(change.pipeline_id)),
+                    stage_id=strawberry.ID(str(change.stage_id)) if change.stage_id is not None else None,
                 )

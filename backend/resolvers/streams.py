@@ -16,7 +16,7 @@ from backend.auth.liveness import watcher
 from backend.errors import CrmError, Unauthenticated
 from backend.live import topics
 from backend.live.broadcast import StreamClosed, Subscription, hub
-from backend.live.events import Event
+from backend.live.events import Event, SessionEnded, TokenRevoked, UserAccessChanged
 from backend.reads.context import Context
 
 T = TypeVar("T")
@@ -34,12 +34,14 @@ class StreamEnded(CrmError):
 
 def revokes(event: Event, actor: Actor) -> bool:
     """Whether an access_revoked event is about this actor's session, token or user."""
-    payload = event.payload
-    return (
-        (payload.get("user_id") is not None and payload["user_id"] == actor.user_id)
-        or (payload.get("session_id") is not None and payload["session_id"] == actor.session_id)
-        or (payload.get("token_id") is not None and payload["token_id"] == actor.token_id)
-    )
+    match event.data:
+        case UserAccessChanged(user_id=user_id):
+            return user_id == actor.user_id
+        case SessionEnded(session_id=session_id):
+            return session_id == actor.session_id
+        case TokenRevoked(token_id=token_id):
+            return token_id == actor.token_id
+    return False
 
 
 def subscriber(context: Context) -> Actor:

@@ -14,6 +14,7 @@ from strawberry.types.unset import UNSET
 from tortoise.queryset import QuerySet
 
 from backend import permissions
+from backend.interop.tortoise import joined
 from backend.models import Deal, Pipeline
 from backend.models import StageKind as StageKindModel
 from backend.reads.columns import reads
@@ -89,7 +90,7 @@ class DealStageChangeType:
 
 async def stage_of(deal: object, info: Info) -> StageType:
     """The deal's stage: already joined when the deal came through a loader, else batched."""
-    return deal.__dict__.get("_stage") or await info.context.loaders.stage.load(deal.stage_id)  # type: ignore[attr-defined]
+    return joined(deal, "stage") or await info.context.loaders.stage.load(deal.stage_id)  # type: ignore[attr-defined]
 
 
 @strawberry.type(name="Deal", description="An opportunity with a customer, moving through a pipeline")

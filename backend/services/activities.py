@@ -12,6 +12,7 @@ from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, NotFound
 from backend.live import topics
+from backend.live.events import ActivityAdded, NotificationKind, TaskAssignedNote
 from backend.models import Activity, ActivityKind, Contact, Deal, Notification, Outcome, Priority, TaskStatus, User
 from backend.permissions import Action
 from backend.services import customers, users
@@ -105,12 +106,12 @@ async def _assign(unit: Unit, activity: Activity, assignee: User) -> None:
         return
     await Notification.create(
         user_id=assignee.id,
-        kind="task_assigned",
+        kind=NotificationKind.TASK_ASSIGNED,
         message=f"{unit.actor.name} assigned you a task: {activity.title}"[:500],
         entity="activity",
         entity_id=activity.id,
     )
-    unit.publish(topics.notifications(assignee.id), "task_assigned", activity_id=activity.id, title=activity.title)
+    unit.publish(topics.notifications(assignee.id), TaskAssignedNote(activity_id=activity.id, title=activity.title))
 
 
 def _duration(minutes: int | None) -> int | None:
@@ -164,8 +165,8 @@ async def log_activity(actor: Actor, data: Mapping[str, Any]) -> Activity:
         )
         if links["customer_id"] is not None:
             unit.publish(
-                topics.customer_activities(links["customer_id"]), "added",
-                id=activity.id, customer_id=links["customer_id"],
+                topics.customer_activities(links["customer_id"]),
+                ActivityAdded(id=activity.id, customer_id=links["customer_id"]),
             )
     return activity
 

@@ -14,6 +14,7 @@ from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput
 from backend.live import topics
+from backend.live.events import CampaignStatusNote, NotificationKind
 from backend.models import Campaign, CampaignStatus, CampaignType, Notification, Role, User, Visibility
 from backend.permissions import Action
 from backend.services import validate as v
@@ -179,14 +180,9 @@ async def _notify_owner(unit: Unit, campaign: Campaign, before: CampaignStatus) 
         return
     message = f"Campaign “{campaign.title}” is now {campaign.status.value} (was {before.value}), by {unit.actor.label}"
     note = await Notification.create(
-        user_id=owner_id, kind="campaign_status", message=message[:500], entity="campaign", entity_id=campaign.id
+        user_id=owner_id, kind=NotificationKind.CAMPAIGN_STATUS, message=message[:500], entity="campaign",
+        entity_id=campaign.id,
     )
-    unit.publish(
-        topics.notifications(owner_id),
-        "campaign_status",
-        id=note.id,
-        message=note.message,
-        entity="campaign",
-        entityId=campaign.id,
-        status=campaign.status,
-    )
+    unit.publish(topics.notifications(owner_id), CampaignStatusNote(
+        id=note.id, message=note.message, entity="campaign", entity_id=campaign.id, status=campaign.status.value
+    ))

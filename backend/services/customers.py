@@ -9,6 +9,7 @@ from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, Conflict
 from backend.live import topics
+from backend.live.events import ActivitiesDeleted, CustomerDeleted, CustomerUpdated
 from backend.models import Contact, Customer, CustomerStatus, CustomerStatusChange, Deal, Note, Role
 from backend.permissions import Action
 from backend.services import users
@@ -148,7 +149,7 @@ async def update_customer(actor: Actor, raw_id: Any, version: int | None, data: 
         if values.keys() & {"name", "email", "phone"}:
             await refresh_search_text(customer.id)
         await unit.audit("customer.update", "customer", customer.id, diff(before, values))
-        unit.publish(topics.customer_changes(customer.id), "updated", id=customer.id)
+        unit.publish(topics.customer_changes(customer.id), CustomerUpdated(id=customer.id))
     return customer
 
 
@@ -178,7 +179,7 @@ async def change_status(
         await unit.audit(
             "customer.change_status", "customer", customer.id, {"status": [current.value, target.value], "reason": reason}
         )
-        unit.publish(topics.customer_changes(customer.id), "updated", id=customer.id)
+        unit.publish(topics.customer_changes(customer.id), CustomerUpdated(id=customer.id))
     return customer
 
 
@@ -193,8 +194,8 @@ async def delete_customer(actor: Actor, raw_id: Any, version: int | None) -> int
             raise BadUserInput("id", "this customer has deals: close or move them first, or set it inactive")
         await customer.delete()
         await unit.audit("customer.delete", "customer", customer.id, {"name": [customer.name, None]})
-        unit.publish(topics.customer_activities(customer.id), "deleted", customer_id=customer.id)
-        unit.publish(topics.customer_changes(customer.id), "deleted", id=customer.id)
+        unit.publish(topics.customer_activities(customer.id), ActivitiesDeleted(customer_id=customer.id))
+        unit.publish(topics.customer_changes(customer.id), CustomerDeleted(id=customer.id))
     return customer.id
 
 

@@ -11,6 +11,15 @@ from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, Conflict
 from backend.live import topics
+from backend.live.events import (
+    ActivityAdded,
+    DealCreated,
+    DealDeleted,
+    DealMoved,
+    DealMovedNote,
+    DealUpdated,
+    NotificationKind,
+)
 from backend.models import (
     Activity,
     ActivityKind,
@@ -108,14 +117,14 @@ def _entering(stage: Stage, lost_reason: str, probability: int | None) -> dict[s
     return {"stage_id": stage.id, "probability": chosen, "closed_at": None, "lost_reason": ""}
 
 
-def _payload(actor: Actor, deal: Deal, **extra: Any) -> dict[str, Any]:
+def _facts(actor: Actor, deal: Deal) -> dict[str, Any]:
+    """What every deal event carries (events.DealFacts)."""
     return {
         "id": deal.id,
         "customer_id": deal.customer_id,  # type: ignore[attr-defined]
         "owner_id": deal.owner_id,  # type: ignore[attr-defined]
         "stage_id": deal.stage_id,  # type: ignore[attr-defined]
         "actor_id": actor.user_id,
-        **extra,
     }
 
 
@@ -153,7 +162,7 @@ async def insert_deal(actor: Actor, customer: Customer, data: Mapping[str, Any])
         await DealStageChange.create(deal_id=deal.id, to_stage_id=stage.id, changed_by_id=actor.user_id)
         recorded = {**values, "customer_id": customer.id, "contact_id": contact_id, "owner_id": owner_id}
         await unit.audit("deal.create", "deal", deal.id, diff({}, {**recorded, "pipeline_id": pipeline.id}))
-        unit.publish(topics.deals(), "created", **_payload(actor, deal))
+        unit.publish(topics.deals(), DealCreated(**_facts(actor, deal)))
     return deal
 
 
@@ -184,7 +193,7 @@ async def update_deal(actor: Actor, raw_id: Any, version: int | None, data: Mapp
         async with hiding(unit, handed_over):
             await v.versioned_update(Deal, deal, expected, "Deal", **values)
             await unit.audit("deal.update", "deal", deal.id, diff(before, values))
-            unit.publish(topics.deals(), "updated", **_payload(actor, deal))
+            unit.publish(topics.deals(), DealUpdated(**_facts(actor, deal)))
     return deal
 
 
@@ -209,7 +218,7 @@ async def move_deal(actor: Actor, raw_id: Any, version: int | None, stage_id: An
         )
         await _log_move(actor, unit, deal, source, target)
         await unit.audit("deal.move", "deal", deal.id, diff(before, values))
-        unit.publish(topics.deals(), "moved", **_payload(actor, deal, from_stage_id=source.id))
+        unit.publish(topics.deals(), DealMoved(**_facts(actor, deal), from_stage_id=source.id))
     return deal
 
 
@@ -226,14 +235,14 @@ async def _log_move(actor: Actor, unit: Unit, deal: Deal, source: Stage, target:
         deal_id=deal.id,
         author_id=actor.user_id,
     )
-    unit.publish(topics.customer_activities(customer_id), "added", id=activity.id, customer_id=customer_id)
+    unit.publish(topics.customer_activities(customer_id), ActivityAdded(id=activity.id, customer_id=customer_id))
     owner_id = deal.owner_id  # type: ignore[attr-defined]
     if owner_id is not None and owner_id != actor.user_id:
         message = f"{actor.name} moved your deal {deal.title!r} from {source.name} to {target.name}"
         note = await Notification.create(
-            user_id=owner_id, kind="deal_moved", message=message[:500], entity="deal", entity_id=deal.id
+            user_id=owner_id, kind=NotificationKind.DEAL_MOVED, message=message[:500], entity="deal", entity_id=deal.id
         )
-        unit.publish(topics.notifications(owner_id), "deal_moved", id=note.id, deal_id=deal.id, message=note.message)
+        unit.publish(topics.notifications(owner_id), DealMovedNote(id=note.id, deal_id=deal.id, message=note.message))
 
 
 async def delete_deal(actor: Actor, raw_id: Any, version: int | None) -> int:
@@ -247,5 +256,5 @@ async def delete_deal(actor: Actor, raw_id: Any, version: int | None) -> int:
             await unit.audit("deal.delete", "deal", deal.id, {"title": [deal.title, None]})
             # The row is gone: who saw it is told by the event (the customer may be out of their sight now).
             audiences = as_payload(saw[deal.customer_id])  # type: ignore[attr-defined]
-            unit.publish(topics.deals(), "deleted", **_payload(actor, deal), audiences=audiences)
+            unit.publish(topics.deals(), DealDeleted(**_facts(actor, deal), audiences=audiences))
     return deal.id

@@ -15,10 +15,11 @@ from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput
 from backend.live import topics
+from backend.live.events import PipelineCreated, PipelineUpdated, StageCreated, StageUpdated
 from backend.models import Deal, Pipeline, Stage, StageKind
 from backend.permissions import Action
 from backend.services import validate as v
-from backend.services.unit import Unit, diff, write
+from backend.services.unit import diff, write
 
 # What a new pipeline starts with, so deals can be opened in it at once; the admin renames and adds.
 STARTER_STAGES = (("New", 10, StageKind.OPEN), ("Won", 100, StageKind.WON), ("Lost", 0, StageKind.LOST))
@@ -62,8 +63,6 @@ def _probability(kind: StageKind, value: int | None, current: int | None) -> int
     return chosen
 
 
-def _published(unit: Unit, kind: str, pipeline_id: int, stage_id: int | None = None) -> None:
-    unit.publish(topics.pipelines(), kind, pipeline_id=pipeline_id, stage_id=stage_id)
 
 
 async def create_pipeline(actor: Actor, data: Mapping[str, Any]) -> Pipeline:
@@ -83,7 +82,7 @@ async def create_pipeline(actor: Actor, data: Mapping[str, Any]) -> Pipeline:
                                probability=probability, kind=kind)
         await unit.audit("pipeline.create", "pipeline", pipeline.id,
                          diff({}, {"name": name, "is_default": make_default, "stages": [s[0] for s in STARTER_STAGES]}))
-        _published(unit, "pipeline_created", pipeline.id)
+        unit.publish(topics.pipelines(), PipelineCreated(pipeline_id=pipeline.id))
     return pipeline
 
 
@@ -108,7 +107,7 @@ async def update_pipeline(actor: Actor, raw_id: Any, data: Mapping[str, Any]) ->
         await Pipeline.filter(id=pipeline.id).update(**values)
         pipeline.update_from_dict(values)
         await unit.audit("pipeline.update", "pipeline", pipeline.id, changes)
-        _published(unit, "pipeline_updated", pipeline.id)
+        unit.publish(topics.pipelines(), PipelineUpdated(pipeline_id=pipeline.id))
     return pipeline
 
 
@@ -154,7 +153,7 @@ async def create_stage(actor: Actor, data: Mapping[str, Any]) -> Stage:
         await unit.audit("stage.create", "stage", stage.id, diff({}, {
             "pipeline_id": pipeline.id, "name": name, "position": stage.position, "probability": probability,
             "kind": kind}))
-        _published(unit, "stage_created", pipeline.id, stage.id)
+        unit.publish(topics.pipelines(), StageCreated(pipeline_id=pipeline.id, stage_id=stage.id))
     return stage
 
 
@@ -197,5 +196,5 @@ async def update_stage(actor: Actor, raw_id: Any, data: Mapping[str, Any]) -> St
         changes = diff(before, {**values, "position": stage.position})
         if changes:
             await unit.audit("stage.update", "stage", stage.id, changes)
-            _published(unit, "stage_updated", pipeline_id, stage.id)
+            unit.publish(topics.pipelines(), StageUpdated(pipeline_id=pipeline_id, stage_id=stage.id))
     return stage

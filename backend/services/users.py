@@ -16,6 +16,7 @@ from backend.auth.actor import Actor
 from backend.auth.oidc import role_from_claims
 from backend.errors import BadUserInput, NotFound
 from backend.live import topics
+from backend.live.events import SessionEnded, UserAccessChanged
 from backend.models import Customer, Deal, Role, Team, User
 from backend.permissions import Action, Assignment
 from backend.services import validate as v
@@ -127,7 +128,7 @@ async def _sign_in(claims: Mapping[str, Any], settings: Settings, user_agent: st
             if changes:
                 await unit.audit("user.update", "user", user.id, changes)
             if ACCESS_FIELDS & changes.keys():
-                unit.publish(topics.access_revoked(), "user.access_changed", user_id=user.id)
+                unit.publish(topics.access_revoked(), UserAccessChanged(user_id=user.id))
         await unit.audit("user.sign_in", "user", user.id)
         cookie = await sessions.start(user.id, user_agent, settings)
     return user, cookie
@@ -140,7 +141,7 @@ async def sign_out(actor: Actor) -> None:
     async with write(actor) as unit:
         if await sessions.end(actor.session_id):
             await unit.audit("user.sign_out", "user", actor.user_id)
-            unit.publish(topics.access_revoked(), "session.ended", session_id=actor.session_id)
+            unit.publish(topics.access_revoked(), SessionEnded(session_id=actor.session_id))
 
 
 def _time_zone(value: Any) -> str:
@@ -210,6 +211,6 @@ async def update_user(actor: Actor, raw_id: Any, version: int | None, data: Mapp
         if values.get("active") is False and before.get("active"):
             await sessions.end_all(user.id)
         if ACCESS_FIELDS & changes.keys():
-            unit.publish(topics.access_revoked(), "user.access_changed", user_id=user.id)
+            unit.publish(topics.access_revoked(), UserAccessChanged(user_id=user.id))
     return user
 

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from tortoise.models import Model
 
 from backend.errors import BadUserInput, Conflict, NotFound
+from backend.interop.tortoise import field_of
 from backend.iso_codes import COUNTRIES, CURRENCIES
 
 E = TypeVar("E", bound=Enum)
@@ -46,7 +47,7 @@ def text(field: str, value: str | None, *, max_length: int, required: bool = Fal
 def column_text(field: str, model: type[Model], column: str, value: str | None) -> str:
     """A filter value for a text column, cleaned as inputs are: one longer than the column holds could never
     match (and the database layer would refuse it), so it is the client's mistake."""
-    return text(field, value, max_length=model._meta.fields_map[column].max_length)
+    return text(field, value, max_length=field_of(model, column).max_length)  # type: ignore[attr-defined]
 
 
 def email(field: str, value: str | None, *, required: bool = False) -> str:
