@@ -122,9 +122,9 @@ def may(actor: Actor, action: Action, obj: Any = None) -> bool:
 
 
 def require(actor: Actor, action: Action, obj: Any = None) -> None:
-    require_role(actor)
+    role = require_role(actor)
     if not may(actor, action, obj):
-        raise Forbidden(f"Your role ({actor.role.value}) may not {action.value} here")  # type: ignore[union-attr]
+        raise Forbidden(f"Your role ({role.value}) may not {action.value} here")
 
 
 def allowed_actions(actor: Actor) -> list[str]:

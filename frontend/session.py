@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from reactpy import create_context, use_async_effect, use_context, use_state
 from starlette.requests import HTTPConnection
@@ -32,7 +32,8 @@ class Session:
         return action in self.me["allowedActions"]
 
 
-SessionContext = create_context(None)
+# No default: Root provides the session around every screen, so a screen always finds one.
+SessionContext = create_context(cast(Session, None))
 
 
 def use_session() -> Session:
@@ -77,7 +78,9 @@ def use_query(document: str, variables: dict[str, Any] | None = None, skip: bool
     session = use_session()
     key = _key(variables)
     # (variables the data is for, data, error, still loading)
-    result, set_result = use_state((None, None, None, True))
+    result, set_result = use_state(
+        cast(tuple[str | None, dict[str, Any] | None, gql.GqlError | None, bool], (None, None, None, True))
+    )
     generation, set_generation = use_state(0)
 
     @use_async_effect(dependencies=[key, generation, skip, refresh])

@@ -29,7 +29,7 @@ from backend.reads.context import Context
 from backend.web.requests import actor_for_token, authenticate, bearer
 
 
-class CrmGraphQL(GraphQL):
+class CrmGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = RecheckingTransportWS  # each operation re-checks the caller
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:

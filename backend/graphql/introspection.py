@@ -42,7 +42,7 @@ def _introspects(document: DocumentNode | None, operation_name: str | None) -> b
     """Whether the operation to run asks for `__schema` or `__type`, which exist only on the query root:
     only root selections are looked at, each fragment once."""
     operation = get_operation_ast(document, operation_name) if document else None
-    if operation is None:
+    if document is None or operation is None:
         return False
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     pending: list[SelectionSetNode] = [operation.selection_set]

@@ -28,6 +28,7 @@ from backend.resolvers.leads import LeadMutation, LeadQuery
 from backend.resolvers.live import LiveSubscription
 from backend.resolvers.pipelines import PipelineMutation, PipelineSubscription
 from backend.resolvers.users import UserMutation, UserQuery
+from backend.schema.common import SCALARS
 from backend.settings import get_settings
 
 log = logging.getLogger("crm.graphql")
@@ -65,7 +66,7 @@ def build_schema(introspection: bool | None = None) -> strawberry.Schema:
         subscription=merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None,
         extensions=[*limit_extensions(), MaskUnexpectedErrors, SignedInIntrospection,
                     *([] if allow else [DisableIntrospection]), *document_caches()],
-        config=StrawberryConfig(disable_field_suggestions=True),
+        config=StrawberryConfig(disable_field_suggestions=True, scalar_map=SCALARS),
         execution_context_class=SharedEventExecutor,
     )
     built.hide_suggestions = not allow

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, cast
 
 from graphql import ExecutionResult, OperationType
 
@@ -66,7 +66,8 @@ class SharedEventExecutor(CoreExecutionContext):
 
     async def _own(self, serially: bool | None) -> ExecutionResult:
         result = super().execute_operation(serially)
-        return await result if self.is_awaitable(result) else result
+        # cast: the schema has no @defer/@stream, so the result is one ExecutionResult, not incremental ones.
+        return cast(ExecutionResult, await result if self.is_awaitable(result) else result)
 
     def build_per_event_executor(self, payload: Any) -> Any:
         # The document, its name and variables are the subscription's: worked out once, not per event.

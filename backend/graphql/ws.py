@@ -46,7 +46,7 @@ class RecheckingTransportWS(BaseGraphQLTransportWSHandler[Context, Any]):
             now, reason = await recheck(self.watch.actor)
             if reason is not None:
                 error = Unauthenticated(reason).formatted
-                await self.send_message({"id": message["id"], "type": "error", "payload": [error]})  # type: ignore[typeddict-item]
+                await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
                 self._rights_ended(reason)
                 return
             if now is not None and now != self.context.actor:  # a renamed user; or a stream's false alarm undone

@@ -74,7 +74,7 @@ class Subscription:
             item = await self.queue.get()
             if item is _CLOSE:
                 raise StreamClosed(self.closed_reason or "closed")
-            yield item  # type: ignore[misc]
+            yield item  # type: ignore[misc]  # the queue holds Events and the _CLOSE sentinel, which ends above
 
 
 SCHEMES = ("memory", "redis", "rediss")

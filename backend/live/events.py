@@ -325,6 +325,7 @@ _HINTS: dict[type[Payload], dict[str, Any]] = {}
 def _hints(cls: type[Payload]) -> dict[str, Any]:
     """Each field's type, worked out once per class (annotations are strings until resolved)."""
     if cls not in _HINTS:
+        # ignore: fields() wants a dataclass type; every registered subclass is one, the Payload base is not
         _HINTS[cls] = {f.name: get_type_hints(cls)[f.name] for f in fields(cls)}  # type: ignore[arg-type]
     return _HINTS[cls]
 
@@ -343,6 +344,7 @@ def _plain(value: Any) -> Any:
 
 def _decode(cls: type[Payload], payload: dict[str, Any]) -> Payload:
     hints = _hints(cls)
+    # ignore: as in _hints, a registered Payload subclass is a dataclass
     required = {f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING}  # type: ignore[arg-type]
     if not required <= payload.keys() <= hints.keys():
         raise UnknownEvent(f"{cls.__name__} payload has keys {sorted(payload)}, wants {sorted(hints)}")

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from graphql import FieldNode, FragmentSpreadNode, GraphQLResolveInfo, InlineFragmentNode, SelectionSetNode
+from strawberry.types.base import get_object_definition
+from tortoise.fields.relational import ForeignKeyFieldInstance
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -93,7 +95,7 @@ def _names(raw: GraphQLResolveInfo, sets: Iterable[SelectionSetNode]) -> set[str
 def _field_columns(type_: type, model: type[Model], names: Any) -> dict[str, tuple[str, ...] | None]:
     """GraphQL field name → the columns it reads (None: not known, the whole row)."""
     found: dict[str, tuple[str, ...] | None] = {}
-    for field in type_.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+    for field in get_object_definition(type_, strict=True).fields:
         if READS in (field.metadata or {}):
             columns: tuple[str, ...] | None = field.metadata[READS]
         elif field.base_resolver is None and field.python_name in columns_of(model):
@@ -111,7 +113,7 @@ async def fetch(query: QuerySet[M], columns: Columns, *joined: str) -> list[M]:
         return await (query.select_related(*joined) if joined else query)
     model = query.model
     related = {
-        name: field_of(model, name).related_model  # type: ignore[attr-defined]
+        name: cast(ForeignKeyFieldInstance[Model], field_of(model, name)).related_model
         for name in joined
         if field_of(model, name).source_field in columns
     }

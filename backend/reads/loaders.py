@@ -153,7 +153,7 @@ class Loaders:
         async def load(keys: Sequence[int]) -> list[list[dict[str, Any]]]:
             rows = await (
                 deals.filter(pipeline_id__in=list(keys))
-                .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(DEAL_WEIGHT))
+                .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(DEAL_WEIGHT))  # type: ignore[arg-type]  # Tortoise runs RawSQL in Sum; its annotation omits it
                 .group_by("pipeline_id", "stage_id", "currency")
                 .values("pipeline_id", "stage_id", "currency", "n", "total", "weighted")
             )

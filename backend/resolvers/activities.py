@@ -62,7 +62,7 @@ def filter_query(query: QuerySet, where: ActivityFilter | None, actor: Actor) ->
 class ActivityQuery:
     @strawberry.field(description="One activity or task by id (NOT_FOUND when it does not exist or is not visible)")
     async def activity(self, info: Info, id: strawberry.ID) -> ActivityType:
-        return await service.visible(info.context.actor, id)
+        return ActivityType.of(await service.visible(info.context.actor, id))
 
     @strawberry.field(description="Activities and tasks you may see, filtered, searched, sorted and paged")
     async def activities(
@@ -94,13 +94,13 @@ class ActivityQuery:
 class ActivityMutation:
     @strawberry.mutation(description="Log a call, email, meeting, note or deal update, or create a task")
     async def log_activity(self, info: Info, input: LogActivityInput) -> ActivityType:
-        return await service.log_activity(info.context.actor, provided(input))
+        return ActivityType.of(await service.log_activity(info.context.actor, provided(input)))
 
     @strawberry.mutation(description="Mark a task done")
     async def complete_task(self, info: Info, input: CompleteTaskInput) -> ActivityType:
-        return await service.complete_task(info.context.actor, input.id, input.version)
+        return ActivityType.of(await service.complete_task(info.context.actor, input.id, input.version))
 
     @strawberry.mutation(description="Reschedule, reprioritise, reassign, finish or abort a task")
     async def update_task(self, info: Info, input: UpdateTaskInput) -> ActivityType:
         data = provided(input)
-        return await service.update_task(info.context.actor, data.pop("id"), data.pop("version"), data)
+        return ActivityType.of(await service.update_task(info.context.actor, data.pop("id"), data.pop("version"), data))

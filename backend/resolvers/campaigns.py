@@ -70,7 +70,7 @@ def filter_query(query: QuerySet, where: CampaignFilter | None) -> QuerySet:
 class CampaignQuery:
     @strawberry.field(description="One campaign by id (NOT_FOUND when it does not exist or is not visible)")
     async def campaign(self, info: Info, id: strawberry.ID) -> CampaignNode:
-        return await service.visible(info.context.actor, id)
+        return CampaignNode.of(await service.visible(info.context.actor, id))
 
     @strawberry.field(description="Campaigns you may see, filtered, searched, sorted and paged")
     async def campaigns(
@@ -95,16 +95,16 @@ class CampaignQuery:
 class CampaignMutation:
     @strawberry.mutation(description="Create a campaign (a draft); a code is generated when none is given")
     async def create_campaign(self, info: Info, input: CreateCampaignInput) -> CampaignNode:
-        return await service.create_campaign(info.context.actor, provided(input))
+        return CampaignNode.of(await service.create_campaign(info.context.actor, provided(input)))
 
     @strawberry.mutation(description="Change a campaign's fields (send the version you read)")
     async def update_campaign(self, info: Info, input: UpdateCampaignInput) -> CampaignNode:
         data = provided(input)
-        return await service.update_campaign(info.context.actor, data.pop("id"), data.pop("version"), data)
+        return CampaignNode.of(await service.update_campaign(info.context.actor, data.pop("id"), data.pop("version"), data))
 
     @strawberry.mutation(description="Move a campaign along draft → new → active ↔ inactive, or discard it")
     async def change_campaign_status(self, info: Info, input: ChangeCampaignStatusInput) -> CampaignNode:
-        return await service.change_status(info.context.actor, input.id, input.version, input.status)
+        return CampaignNode.of(await service.change_status(info.context.actor, input.id, input.version, input.status))
 
     @strawberry.mutation(description="Like a public, active campaign; anyone may, once per visitor")
     async def like_campaign(self, info: Info, input: LikeCampaignInput) -> LikeCampaignResult:

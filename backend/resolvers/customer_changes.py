@@ -18,6 +18,7 @@ from backend.reads.context import Info
 from backend.reads.loaders import Loaders
 from backend.resolvers.streams import FanOut, listen, subscriber
 from backend.schema.customer_changes import CustomerChangeEvent, CustomerChangeKind
+from backend.schema.customers import CustomerType
 from backend.services import customers as customer_service
 from backend.services.removals import saw
 
@@ -41,7 +42,7 @@ async def _customer_as_seen_by(actor: Actor, heard: CustomerUpdated | CustomerDe
     else:
         kind = CustomerChangeKind.DELETED if deleted else CustomerChangeKind.HIDDEN
     change = CustomerChangeEvent(
-        kind=kind, customer_id=strawberry.ID(str(customer_id)), customer=customer  # type: ignore[arg-type]
+        kind=kind, customer_id=strawberry.ID(str(customer_id)), customer=CustomerType.of_maybe(customer)
     )
     return SeenCustomer(change=change, loaders=loaders)
 

@@ -3,7 +3,7 @@ services.deals."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from tortoise.expressions import Q
@@ -47,13 +47,15 @@ async def paginate_nulls_last(
     Databases disagree on where NULLs sort, so the two parts are read separately (at most two statements)."""
     size = page_size(first)
     op, prefix = ("lt", "-") if descending else ("gt", "")
-    with_value, without = query.filter(**{f"{field}__isnull": False}), query.filter(**{f"{field}__isnull": True})
+    valued = query.filter(**{f"{field}__isnull": False})
+    with_value: QuerySet[Any] | None = valued
+    without = query.filter(**{f"{field}__isnull": True})
     if after:
         value, pk = read_cursor(after, field, query.model)
         if value is None:
             with_value, without = None, without.filter(**{f"id__{op}": pk})
         else:
-            with_value = with_value.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
+            with_value = valued.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
     rows: list[Deal] = []
     if with_value is not None and size:
         rows = list(await with_value.order_by(f"{prefix}{field}", f"{prefix}id").limit(size + 1))
@@ -77,11 +79,11 @@ class DealQuery:
     @strawberry.field(description="Every pipeline, default first, each with its stages in order")
     async def pipelines(self, info: Info) -> list[PipelineType]:
         permissions.require_role(info.context.actor)
-        return await Pipeline.all().order_by("-is_default", "position", "id")
+        return PipelineType.of_all(await Pipeline.all().order_by("-is_default", "position", "id"))
 
     @strawberry.field(description="One deal by id (NOT_FOUND when it does not exist or is not visible)")
     async def deal(self, info: Info, id: strawberry.ID) -> DealType:
-        return await service.visible(info.context.actor, id)
+        return DealType.of(await service.visible(info.context.actor, id))
 
     @strawberry.field(description="Deals you may see, filtered, searched by title, sorted and paged")
     async def deals(
@@ -107,16 +109,16 @@ class DealQuery:
 class DealMutation:
     @strawberry.mutation(description="Open a deal with a customer")
     async def create_deal(self, info: Info, input: CreateDealInput) -> DealType:
-        return await service.create_deal(info.context.actor, provided(input))
+        return DealType.of(await service.create_deal(info.context.actor, provided(input)))
 
     @strawberry.mutation(description="Change a deal's fields (send the version you read)")
     async def update_deal(self, info: Info, input: UpdateDealInput) -> DealType:
         data = provided(input)
-        return await service.update_deal(info.context.actor, data.pop("id"), data.pop("version"), data)
+        return DealType.of(await service.update_deal(info.context.actor, data.pop("id"), data.pop("version"), data))
 
     @strawberry.mutation(description="Move a deal to another stage; won and lost stages close it")
     async def move_deal(self, info: Info, input: MoveDealInput) -> DealType:
-        return await service.move_deal(info.context.actor, input.id, input.version, input.stage_id, input.lost_reason)
+        return DealType.of(await service.move_deal(info.context.actor, input.id, input.version, input.stage_id, input.lost_reason))
 
     @strawberry.mutation(description="Delete a deal (admins and sales heads)")
     async def delete_deal(self, info: Info, input: DeleteDealInput) -> Deleted:

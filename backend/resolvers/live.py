@@ -34,7 +34,7 @@ from backend.reads.context import Info
 from backend.reads.loaders import Loaders
 from backend.resolvers.streams import FanOut, listen, subscriber
 from backend.schema.activities import ActivityType
-from backend.schema.deals import DealFilter, conditions, matches
+from backend.schema.deals import DealFilter, DealType, conditions, matches
 from backend.schema.live import DealChangeEvent, DealChangeKind, NotificationType
 from backend.services import customers as customer_service
 from backend.services.removals import saw
@@ -75,10 +75,10 @@ async def _deal_as_seen_by(actor: Actor, change: DealEvent) -> list[SeenDeal]:
         return []  # out of this audience's sight: if it ever saw it, a removed event says so
     # The rows just read, for the nested fields of every subscriber's document.
     loaders.deal.prime(deal.id, deal)
-    loaders.customer.prime(deal.customer.id, deal.customer)  # type: ignore[attr-defined]
-    loaders.stage.prime(deal.stage.id, deal.stage)  # type: ignore[attr-defined]
-    if deal.owner is not None:  # type: ignore[attr-defined]
-        loaders.user.prime(deal.owner.id, deal.owner)  # type: ignore[attr-defined]
+    loaders.customer.prime(deal.customer.id, deal.customer)
+    loaders.stage.prime(deal.stage.id, deal.stage)
+    if deal.owner is not None:
+        loaders.user.prime(deal.owner.id, deal.owner)
     return [SeenDeal(change=_change_event(change, deal.id, deal), loaders=loaders, deal=deal)]
 
 
@@ -97,9 +97,9 @@ def _change_event(change: DealEvent, deal_id: int, deal: Deal | None) -> DealCha
     return DealChangeEvent(
         kind=DealChangeKind(change.kind),
         deal_id=strawberry.ID(str(deal_id)),
-        deal=deal,  # type: ignore[arg-type]  # Deal rows resolve as the Deal type
+        deal=DealType.of_maybe(deal),
         from_stage_id=_optional_id(change.from_stage_id) if isinstance(change, DealMoved) else None,
-        stage_id=_optional_id(deal.stage_id if deal is not None else stage_id),  # type: ignore[attr-defined]
+        stage_id=_optional_id(deal.stage_id if deal is not None else stage_id),
         actor_id=_optional_id(change.actor_id),
     )
 
@@ -155,7 +155,7 @@ class LiveSubscription:
                 if activity is None:
                     continue  # the customer, or this activity, is no longer visible to this audience
                 context.loaders = loaders
-                yield activity  # type: ignore[misc]
+                yield ActivityType.of(activity)
 
     @strawberry.subscription(description="Your notifications as they are made")
     async def notifications(self, info: Info) -> AsyncGenerator[NotificationType, None]:
@@ -171,4 +171,4 @@ class LiveSubscription:
                 rows = await Notification.filter(user_id=user_id, id__gt=seen_up_to).order_by("id")
                 for row in rows:
                     seen_up_to = row.id
-                    yield row  # type: ignore[misc]
+                    yield NotificationType.of(row)

@@ -35,21 +35,21 @@ KINDS = {
 class PipelineMutation:
     @strawberry.mutation(description="Create a pipeline with starter stages New, Won and Lost (admins)")
     async def create_pipeline(self, info: Info, input: CreatePipelineInput) -> PipelineType:
-        return await service.create_pipeline(info.context.actor, provided(input))  # type: ignore[return-value]
+        return PipelineType.of(await service.create_pipeline(info.context.actor, provided(input)))
 
     @strawberry.mutation(description="Rename a pipeline or make it the default one (admins)")
     async def update_pipeline(self, info: Info, input: UpdatePipelineInput) -> PipelineType:
         data = provided(input)
-        return await service.update_pipeline(info.context.actor, data.pop("id"), data)  # type: ignore[return-value]
+        return PipelineType.of(await service.update_pipeline(info.context.actor, data.pop("id"), data))
 
     @strawberry.mutation(description="Add a stage to a pipeline, at the end or at a position (admins)")
     async def create_stage(self, info: Info, input: CreateStageInput) -> StageType:
-        return await service.create_stage(info.context.actor, provided(input))  # type: ignore[return-value]
+        return StageType.of(await service.create_stage(info.context.actor, provided(input)))
 
     @strawberry.mutation(description="Rename, re-weight, move or change the kind of a stage (admins)")
     async def update_stage(self, info: Info, input: UpdateStageInput) -> StageType:
         data = provided(input)
-        return await service.update_stage(info.context.actor, data.pop("id"), data)  # type: ignore[return-value]
+        return StageType.of(await service.update_stage(info.context.actor, data.pop("id"), data))
 
 
 @strawberry.type

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -75,7 +75,7 @@ async def listen(context: Context, *topic_names: str) -> AsyncIterator[AsyncIter
             await events.aclose()
 
 
-async def _events(subscription: Subscription, context: Context, actor: Actor) -> AsyncIterator[Event]:
+async def _events(subscription: Subscription, context: Context, actor: Actor) -> AsyncGenerator[Event, None]:
     revoked_topic = topics.access_revoked()
     try:
         async for event in subscription:
@@ -126,7 +126,7 @@ class FanOut:
                 await asyncio.shield(future)  # a waiter cancelled must not cancel the others' result
             except _Abandoned:
                 return await self.once(key, compute)
-        return future.result()  # type: ignore[no-any-return]
+        return future.result()
 
     async def _compute(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()

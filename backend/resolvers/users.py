@@ -58,7 +58,7 @@ class UserQuery:
     async def me(self, info: Info) -> MeType:
         actor = info.context.actor
         permissions.require_role(actor)
-        return await User.get(id=actor.user_id)  # type: ignore[return-value]
+        return MeType.of(await User.get(id=actor.user_id))
 
     @strawberry.field(description="Everyone who uses the CRM (every signed-in user may list colleagues)")
     async def users(
@@ -83,7 +83,7 @@ class UserQuery:
     @strawberry.field(description="All teams, by name")
     async def teams(self, info: Info) -> list[TeamType]:
         permissions.require_role(info.context.actor)
-        return await Team.all().order_by("name", "id")  # type: ignore[return-value]
+        return TeamType.of_all(await Team.all().order_by("name", "id"))
 
     @strawberry.field(description="API tokens, newest first: your own; an admin's list holds everyone's")
     async def api_tokens(
@@ -107,21 +107,21 @@ class UserMutation:
     @strawberry.mutation(description="Change a user's role, team, active flag, name or time zone (admins only)")
     async def update_user(self, info: Info, input: UpdateUserInput) -> UserType:
         data = provided(input)
-        return await service.update_user(info.context.actor, data.pop("id"), data.pop("version"), data)  # type: ignore[return-value]
+        return UserType.of(await service.update_user(info.context.actor, data.pop("id"), data.pop("version"), data))
 
     @strawberry.mutation(description="Create an API token for yourself; its secret is in the answer, and only there")
     async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenPayload:
         token, secret = await tokens.create(info.context.actor, input.name)
-        return CreateApiTokenPayload(token=secret, api_token=token)  # type: ignore[arg-type]
+        return CreateApiTokenPayload(token=secret, api_token=ApiTokenType.of(token))
 
     @strawberry.mutation(description="Revoke an API token: it stops working at once and its open streams end")
     async def revoke_api_token(self, info: Info, input: RevokeApiTokenInput) -> ApiTokenType:
-        return await tokens.revoke(info.context.actor, input.id)  # type: ignore[return-value]
+        return ApiTokenType.of(await tokens.revoke(info.context.actor, input.id))
 
     @strawberry.mutation(description="Create a team (admins); members join it through updateUser")
     async def create_team(self, info: Info, input: CreateTeamInput) -> TeamType:
-        return await teams.create_team(info.context.actor, input.name)  # type: ignore[return-value]
+        return TeamType.of(await teams.create_team(info.context.actor, input.name))
 
     @strawberry.mutation(description="Rename a team (admins)")
     async def update_team(self, info: Info, input: UpdateTeamInput) -> TeamType:
-        return await teams.update_team(info.context.actor, input.id, input.name)  # type: ignore[return-value]
+        return TeamType.of(await teams.update_team(info.context.actor, input.id, input.name))

@@ -5,18 +5,23 @@ from __future__ import annotations
 from dataclasses import fields as dc_fields
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 from strawberry.types.unset import UNSET
 
-BigInt = strawberry.scalar(
-    int,
-    name="BigInt",
-    description="An integer beyond GraphQL's 32 bits (money in minor units), sent as a JSON number",
-    serialize=int,
-    parse_value=int,
-)
+# An int to Python and mypy; the schema maps it to its GraphQL scalar (SCALARS, passed to StrawberryConfig).
+BigInt = NewType("BigInt", int)
+
+SCALARS: dict[object, ScalarDefinition] = {
+    BigInt: strawberry.scalar(
+        name="BigInt",
+        description="An integer beyond GraphQL's 32 bits (money in minor units), sent as a JSON number",
+        serialize=int,
+        parse_value=int,
+    ),
+}
 
 
 @strawberry.enum(description="Sort direction")
@@ -27,7 +32,7 @@ class SortDirection(Enum):
 
 @strawberry.type(description="An amount of money")
 class Money:
-    amount: BigInt = strawberry.field(description="In minor units (cents) of the currency")  # type: ignore[valid-type]
+    amount: BigInt = strawberry.field(description="In minor units (cents) of the currency")
     currency: str = strawberry.field(description="ISO 4217 code")
 
     @strawberry.field(description="The amount in major units, e.g. 1234.5")
@@ -49,8 +54,8 @@ class DateTimeRange:
 
 @strawberry.input(description="An inclusive range of amounts in minor units")
 class AmountRange:
-    min: BigInt | None = strawberry.field(default=None, description="At least")  # type: ignore[valid-type]
-    max: BigInt | None = strawberry.field(default=None, description="At most")  # type: ignore[valid-type]
+    min: BigInt | None = strawberry.field(default=None, description="At least")
+    max: BigInt | None = strawberry.field(default=None, description="At most")
 
 
 @strawberry.type(description="The result of a delete")

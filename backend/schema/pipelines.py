@@ -30,9 +30,7 @@ class UpdatePipelineInput:
 class CreateStageInput:
     pipeline_id: strawberry.ID = strawberry.field(description="The pipeline")
     name: str = strawberry.field(description="Stage name, unique within the pipeline (ignoring case)")
-    kind: StageKind = strawberry.field(  # type: ignore[valid-type]
-        default=StageKind.OPEN, description="OPEN, or a closing stage: WON or LOST"  # type: ignore[attr-defined]
-    )
+    kind: StageKind = strawberry.field(default=StageKind.OPEN, description="OPEN, or a closing stage: WON or LOST")
     probability: int | None = strawberry.field(
         default=None, description="Default win probability of deals entering it, 0–100 (required for open stages; "
         "won stages are 100, lost ones 0)"
@@ -47,7 +45,7 @@ class CreateStageInput:
 class UpdateStageInput:
     id: strawberry.ID = strawberry.field(description="The stage")
     name: str | None = strawberry.field(default=UNSET, description="New name, unique within the pipeline")
-    kind: StageKind | None = strawberry.field(  # type: ignore[valid-type]
+    kind: StageKind | None = strawberry.field(
         default=UNSET, description="OPEN, WON or LOST; only for a stage no deal is in"
     )
     probability: int | None = strawberry.field(
@@ -74,8 +72,8 @@ class PipelineChangeEvent:
 
     @strawberry.field(description="The pipeline as it is now, stages in their new order")
     async def pipeline(self, info: Info) -> PipelineType | None:
-        return await info.context.loaders.pipeline.load(int(self.pipeline_id))  # type: ignore[return-value]
+        return PipelineType.of_maybe(await info.context.loaders.pipeline.load(int(self.pipeline_id)))
 
     @strawberry.field(description="The stage as it is now, for stage changes")
     async def stage(self, info: Info) -> StageType | None:
-        return await info.context.loaders.stage.load(int(self.stage_id)) if self.stage_id else None  # type: ignore[return-value]
+        return StageType.of_maybe(await info.context.loaders.stage.load(int(self.stage_id))) if self.stage_id else None

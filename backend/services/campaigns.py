@@ -175,7 +175,7 @@ async def change_status(actor: Actor, raw_id: Any, version: int | None, status: 
 
 async def _notify_owner(unit: Unit, campaign: Campaign, before: CampaignStatus) -> None:
     """Tell the owner their campaign went live, paused or was discarded — unless they did it themselves."""
-    owner_id = campaign.owner_id  # type: ignore[attr-defined]
+    owner_id = campaign.owner_id
     if owner_id is None or owner_id == unit.actor.user_id:
         return
     message = f"Campaign “{campaign.title}” is now {campaign.status.value} (was {before.value}), by {unit.actor.label}"

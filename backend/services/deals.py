@@ -83,7 +83,7 @@ async def _contact(actor: Actor, raw_id: Any, customer_id: int) -> int | None:
     contact = await v.one(
         Contact.filter(permissions.contact_rule(actor), id=contact_id), "Contact", raw_id, "contactId"
     )
-    if contact.customer_id != customer_id:  # type: ignore[attr-defined]
+    if contact.customer_id != customer_id:
         raise BadUserInput("contactId", "this person does not work for the deal's customer")
     return contact.id
 
@@ -99,7 +99,7 @@ async def _stage(pipeline: Pipeline, raw_id: Any) -> Stage:
     if raw_id is None:
         return await v.one(Stage.filter(pipeline_id=pipeline.id).order_by("position"), "Stage", None, "stageId")
     stage = await v.one(Stage.filter(id=v.parse_id("stageId", raw_id)), "Stage", raw_id, "stageId")
-    if stage.pipeline_id != pipeline.id:  # type: ignore[attr-defined]
+    if stage.pipeline_id != pipeline.id:
         raise BadUserInput("stageId", f"is not a stage of the pipeline {pipeline.name!r}")
     return stage
 
@@ -121,9 +121,9 @@ def _facts(actor: Actor, deal: Deal) -> dict[str, Any]:
     """What every deal event carries (events.DealFacts)."""
     return {
         "id": deal.id,
-        "customer_id": deal.customer_id,  # type: ignore[attr-defined]
-        "owner_id": deal.owner_id,  # type: ignore[attr-defined]
-        "stage_id": deal.stage_id,  # type: ignore[attr-defined]
+        "customer_id": deal.customer_id,
+        "owner_id": deal.owner_id,
+        "stage_id": deal.stage_id,
         "actor_id": actor.user_id,
     }
 
@@ -179,8 +179,8 @@ async def update_deal(actor: Actor, raw_id: Any, version: int | None, data: Mapp
             # A rep may hand over no deal: after the change they must still own it.
             permissions.require(actor, Action.UPDATE_DEAL, SimpleNamespace(owner_id=values["owner_id"]))
         if "contact_id" in data:
-            values["contact_id"] = await _contact(actor, data["contact_id"], deal.customer_id)  # type: ignore[attr-defined]
-        stage = await Stage.get(id=deal.stage_id)  # type: ignore[attr-defined]
+            values["contact_id"] = await _contact(actor, data["contact_id"], deal.customer_id)
+        stage = await Stage.get(id=deal.stage_id)
         if stage.kind is not StageKind.OPEN and values.get("probability", deal.probability) != deal.probability:
             raise BadUserInput("probability", f"is fixed at {deal.probability}% while the deal is {stage.kind.value}")
         reason = values.get("lost_reason", deal.lost_reason)
@@ -189,7 +189,7 @@ async def update_deal(actor: Actor, raw_id: Any, version: int | None, data: Mapp
         if stage.kind is not StageKind.LOST and reason:
             raise BadUserInput("lostReason", "only a lost deal has a reason: move it to a lost stage")
         before = {key: getattr(deal, key) for key in values}
-        handed_over = [deal.customer_id] if values.get("owner_id", deal.owner_id) != deal.owner_id else []  # type: ignore[attr-defined]
+        handed_over = [deal.customer_id] if values.get("owner_id", deal.owner_id) != deal.owner_id else []
         async with hiding(unit, handed_over):
             await v.versioned_update(Deal, deal, expected, "Deal", **values)
             await unit.audit("deal.update", "deal", deal.id, diff(before, values))
@@ -205,11 +205,11 @@ async def move_deal(actor: Actor, raw_id: Any, version: int | None, stage_id: An
         deal = await visible(actor, raw_id)
         permissions.require(actor, Action.MOVE_DEAL, deal)
         target = await v.one(Stage.filter(id=target_id), "Stage", stage_id, "stageId")
-        if target.pipeline_id != deal.pipeline_id:  # type: ignore[attr-defined]
+        if target.pipeline_id != deal.pipeline_id:
             raise BadUserInput("stageId", "is not a stage of this deal's pipeline")
-        if target.id == deal.stage_id:  # type: ignore[attr-defined]
+        if target.id == deal.stage_id:
             raise BadUserInput("stageId", "the deal is already in this stage")
-        source = await Stage.get(id=deal.stage_id)  # type: ignore[attr-defined]
+        source = await Stage.get(id=deal.stage_id)
         values = _entering(target, reason, None)
         before = {key: getattr(deal, key) for key in values}
         await v.versioned_update(Deal, deal, expected, "Deal", **values)
@@ -224,19 +224,19 @@ async def move_deal(actor: Actor, raw_id: Any, version: int | None, stage_id: An
 
 async def _log_move(actor: Actor, unit: Unit, deal: Deal, source: Stage, target: Stage) -> None:
     """A move shows on the customer's timeline, and tells the owner when someone else made it."""
-    customer_id = deal.customer_id  # type: ignore[attr-defined]
+    customer_id = deal.customer_id
     activity = await Activity.create(
         kind=ActivityKind.DEAL_UPDATE,
         title=f"{deal.title}: {source.name} → {target.name}",
         description=deal.lost_reason if target.kind is StageKind.LOST else "",
         occurred_at=datetime.now(UTC),
         customer_id=customer_id,
-        contact_id=deal.contact_id,  # type: ignore[attr-defined]
+        contact_id=deal.contact_id,
         deal_id=deal.id,
         author_id=actor.user_id,
     )
     unit.publish(topics.customer_activities(customer_id), ActivityAdded(id=activity.id, customer_id=customer_id))
-    owner_id = deal.owner_id  # type: ignore[attr-defined]
+    owner_id = deal.owner_id
     if owner_id is not None and owner_id != actor.user_id:
         message = f"{actor.name} moved your deal {deal.title!r} from {source.name} to {target.name}"
         note = await Notification.create(
@@ -250,11 +250,11 @@ async def delete_deal(actor: Actor, raw_id: Any, version: int | None) -> int:
     async with write(actor) as unit:
         deal = await visible(actor, raw_id)
         permissions.require(actor, Action.DELETE_DEAL, deal)
-        async with hiding(unit, [deal.customer_id]) as saw:  # type: ignore[attr-defined]
+        async with hiding(unit, [deal.customer_id]) as saw:
             if deal.version != expected or not await Deal.filter(id=deal.id, version=expected).delete():
                 raise Conflict("Deal", deal.version)
             await unit.audit("deal.delete", "deal", deal.id, {"title": [deal.title, None]})
             # The row is gone: who saw it is told by the event (the customer may be out of their sight now).
-            audiences = as_payload(saw[deal.customer_id])  # type: ignore[attr-defined]
+            audiences = as_payload(saw[deal.customer_id])
             unit.publish(topics.deals(), DealDeleted(**_facts(actor, deal), audiences=audiences))
     return deal.id

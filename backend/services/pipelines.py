@@ -164,7 +164,7 @@ async def update_stage(actor: Actor, raw_id: Any, data: Mapping[str, Any]) -> St
     deals keeps its kind (its deals were closed, or not, by entering it)."""
     permissions.require(actor, Action.UPDATE_STAGE)
     stage = await v.one(Stage.filter(id=v.parse_id("id", raw_id)), "Stage", raw_id, "id")
-    pipeline_id: int = stage.pipeline_id  # type: ignore[attr-defined]
+    pipeline_id = stage.pipeline_id
     values: dict[str, Any] = {}
     if "name" in data:
         values["name"] = _name("name", data["name"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise.exceptions import IntegrityError
@@ -181,8 +181,9 @@ async def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
 
 async def _customers_of(user_id: int) -> list[int]:
     """The customers a user makes visible to their team: those they manage and those they own deals of."""
-    managed = await Customer.filter(account_manager_id=user_id).values_list("id", flat=True)
-    selling = await Deal.filter(owner_id=user_id).distinct().values_list("customer_id", flat=True)
+    # cast: Tortoise types the rows of values_list(flat=True) as tuples, whatever `flat` says.
+    managed = cast(list[int], await Customer.filter(account_manager_id=user_id).values_list("id", flat=True))
+    selling = cast(list[int], await Deal.filter(owner_id=user_id).distinct().values_list("customer_id", flat=True))
     return sorted({*managed, *selling})
 
 
@@ -203,7 +204,7 @@ async def update_user(actor: Actor, raw_id: Any, version: int | None, data: Mapp
         raise BadUserInput("role", "you cannot take away your own admin role; ask another admin")
     before = {key: getattr(user, key) for key in values}
     async with write(actor) as unit:
-        moved = await _customers_of(user.id) if values.get("team_id", user.team_id) != user.team_id else []  # type: ignore[attr-defined]
+        moved = await _customers_of(user.id) if values.get("team_id", user.team_id) != user.team_id else []
         async with hiding(unit, moved):  # the old team no longer sees what the member manages or sells
             await v.versioned_update(User, user, expected, "User", **values)
         changes = diff(before, values)

@@ -6,7 +6,7 @@ the person filter offers exactly those people."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, html, use_state
 from reactpy.types import VdomDict
@@ -68,7 +68,7 @@ def AuditSection() -> VdomDict:
     person, set_person = use_state("")
     since, set_since = use_state("")
     until, set_until = use_state("")
-    cursors, set_cursors = use_state(())  # the `after` of each page shown before this one
+    cursors, set_cursors = use_state(cast(tuple[str, ...], ()))  # the `after` of each page shown before this one
     team = session.me.get("team")
     admin = session.can("updateUser")
     where: dict[str, Any] = {"entity": entity or None, "actorId": person or None,

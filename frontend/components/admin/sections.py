@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reactpy.types import VdomDict
+from reactpy.types import Component
 
 from frontend.components.admin.audit import AuditSection
 from frontend.components.admin.pipelines import PipelinesSection
@@ -25,7 +25,7 @@ class AdminSection:
     key: str  # its address: /admin/<key>
     title: str
     needs: str  # the action in me.allowedActions that opens it
-    render: Callable[[], VdomDict]
+    render: Callable[[], Component]
     administers: bool = True  # administration proper, not the user's own things (their API tokens)
 
 

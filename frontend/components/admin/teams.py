@@ -48,6 +48,10 @@ def TeamCard(team: dict[str, Any], changed: Any) -> VdomDict:
         set_renaming(False)
         changed()
 
+    def cancel(e: Any) -> None:
+        form.clear()
+        set_renaming(False)
+
     head = team["head"]
     return html.article(
         {"className": "card team", "aria-label": f"Team {team['name']}"},
@@ -56,7 +60,7 @@ def TeamCard(team: dict[str, Any], changed: Any) -> VdomDict:
             field("Team name", text_input("name", team["name"]), form.errors.get("name")),
             html.button({"className": "btn btn-small btn-primary", "type": "submit"}, "Save"),
             html.button({"className": "btn btn-small btn-ghost", "type": "button",
-                         "onClick": lambda e: (form.clear(), set_renaming(False))}, "Cancel"),
+                         "onClick": cancel}, "Cancel"),
         ) if renaming else html.div(
             {"className": "panel-head"},
             html.h2(team["name"]),

@@ -3,7 +3,7 @@ see every working token, to revoke one when someone leaves or a secret leaks."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
@@ -38,7 +38,7 @@ REVOKE_TOKEN = "mutation RevokeToken($input: RevokeApiTokenInput!) { revokeApiTo
 def TokenRow(token: dict[str, Any], owner: bool, changed: Any) -> VdomDict:
     session = use_session()
     confirming, set_confirming = use_state(False)
-    problem, set_problem = use_state(None)
+    problem, set_problem = use_state(cast(gql.GqlError | None, None))
 
     async def revoke(e: Any) -> None:
         try:
@@ -83,7 +83,7 @@ def token_table(label: str, tokens: list[dict[str, Any]], owner: bool, changed: 
 def NewToken(changed: Any) -> VdomDict:
     session = use_session()
     form = use_form_errors()
-    secret, set_secret = use_state(None)  # (name, secret) of the token just made: shown this once
+    secret, set_secret = use_state(cast(tuple[str, str] | None, None))  # (name, secret) of the token just made: shown this once
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, html, use_state
 from reactpy.types import VdomDict
@@ -29,7 +29,7 @@ ROLE_OPTIONS = [("", "No role (no access)"), *((r, fmt.label(r)) for r in ROLES)
 @component
 def UserRow(user: dict[str, Any], teams: list[dict[str, Any]], reload: Any) -> VdomDict:
     session = use_session()
-    problem, set_problem = use_state(None)
+    problem, set_problem = use_state(cast(gql.GqlError | None, None))
     saved, set_saved = use_state("")
     confirming, set_confirming = use_state(False)
     itself = user["id"] == session.me["id"]
