@@ -52,6 +52,12 @@ class Action(str, Enum):
     MANAGE_LOST_REASONS = "manageLostReasons"
     READ_AUDIT_LOG = "readAuditLog"
     MANAGE_OWN_TOKENS = "createApiToken"
+    CREATE_PIPELINE = "createPipeline"
+    UPDATE_PIPELINE = "updatePipeline"
+    CREATE_STAGE = "createStage"
+    UPDATE_STAGE = "updateStage"
+    CREATE_TEAM = "createTeam"
+    UPDATE_TEAM = "updateTeam"
 
 
 # Which roles may attempt an action at all; row-level checks below narrow it for sales roles.
@@ -83,6 +89,12 @@ ROLE_ACTIONS: dict[Action, tuple[Role, ...]] = {
     Action.MANAGE_LOST_REASONS: (ADMIN,),
     Action.READ_AUDIT_LOG: (ADMIN, HEAD),
     Action.MANAGE_OWN_TOKENS: EVERYONE,
+    Action.CREATE_PIPELINE: (ADMIN,),
+    Action.UPDATE_PIPELINE: (ADMIN,),
+    Action.CREATE_STAGE: (ADMIN,),
+    Action.UPDATE_STAGE: (ADMIN,),
+    Action.CREATE_TEAM: (ADMIN,),
+    Action.UPDATE_TEAM: (ADMIN,),
 }
 
 

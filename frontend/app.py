@@ -19,9 +19,9 @@ from reactpy.types import Component, VdomDict
 from backend.web.pages import login_url
 from frontend import gql
 from frontend.components.layout import Frame, NoRole
-from frontend.components.lost_reasons import LostReasonsPage
 from frontend.components.ui import error_banner, loading
 from frontend.pages import (
+    admin,
     campaign,
     campaigns,
     contact,
@@ -39,9 +39,9 @@ from frontend.session import ME_QUERY, Session, SessionContext, actor_of, until_
 
 TITLES = {
     "customers": "Customers", "customer": "Customer", "pipeline": "Pipeline", "campaigns": "Campaigns",
-    "campaign": "Campaign", "tasks": "Tasks", "deal": "Deal", "lost_reasons": "Lost reasons",
+    "campaign": "Campaign", "tasks": "Tasks", "deal": "Deal",
     "leads": "Leads", "contacts": "Contacts", "contact": "Contact", "notifications": "Notifications",
-    "not_found": "Not found",
+    "admin": "Admin", "not_found": "Not found",
 }
 
 
@@ -52,7 +52,6 @@ def screen(route: Route) -> Component | VdomDict:
         "customer": lambda: customer.CustomerPage(route.id, key=f"customer-{route.id}"),
         "pipeline": lambda: pipeline.PipelinePage(),
         "deal": lambda: deal.DealPage(route.id, key=f"deal-{route.id}"),
-        "lost_reasons": lambda: LostReasonsPage(),
         "campaigns": lambda: campaigns.CampaignsPage(),
         "campaign": lambda: campaign.CampaignPage(route.id, key=f"campaign-{route.id}"),
         "tasks": lambda: tasks.TasksPage(route, key=f"tasks-{route.query.get('view')}"),
@@ -60,6 +59,7 @@ def screen(route: Route) -> Component | VdomDict:
         "leads": lambda: leads.LeadsPage(),
         "contacts": lambda: contacts.ContactsPage(),
         "contact": lambda: contact.ContactPage(route.id, key=f"contact-{route.id}"),
+        "admin": lambda: admin.AdminPage(route),
     }
     if route.screen in pages:
         return pages[route.screen]()

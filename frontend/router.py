@@ -47,7 +47,6 @@ PATTERNS = (
     ("customer", re.compile(r"/customers/(?P<id>[^/]+)")),
     ("pipeline", re.compile(r"/pipeline/?")),
     ("deal", re.compile(r"/deals/(?P<id>[^/]+)")),
-    ("lost_reasons", re.compile(r"/admin/lost-reasons/?")),
     ("campaigns", re.compile(r"/campaigns/?")),
     ("campaign", re.compile(r"/campaigns/(?P<id>[^/]+)")),
     ("tasks", re.compile(r"/tasks/?")),
@@ -55,6 +54,7 @@ PATTERNS = (
     ("contacts", re.compile(r"/contacts/?")),
     ("contact", re.compile(r"/contacts/(?P<id>[^/]+)")),
     ("notifications", re.compile(r"/notifications/?")),
+    ("admin", re.compile(r"/admin(?:/(?P<id>[^/]+))?/?")),
 )
 
 

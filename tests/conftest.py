@@ -11,6 +11,7 @@ from urllib.parse import urlparse, urlunparse
 import authlib.deprecate  # noqa: F401  (see the comment below the imports)
 import pytest
 from tortoise import Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from backend import db as database_module
 from backend.interop.tortoise import forget_compiled_statements
@@ -83,6 +84,23 @@ async def truncate_all() -> None:
         for table in tables:
             await conn.execute_script(f'DELETE FROM "{table}"')
         await conn.execute_script("PRAGMA foreign_keys=ON")
+    await _reference_pipeline(conn)
+
+
+async def _reference_pipeline(conn: BaseDBAsyncClient) -> None:
+    """Put the migrations' default pipeline back when a test reshaped pipelines (the admin's createStage and
+    co.): one cheap read per test, the rewrite only after such a test (deals are gone by now)."""
+    from backend.migrations import m0003_default_pipeline
+
+    reference = [("Sales", True, name, position, probability, kind)
+                 for position, (name, probability, kind) in enumerate(m0003_default_pipeline.STAGES)]
+    _, rows = await conn.execute_query(
+        'SELECT p."name", p."is_default", s."name", s."position", s."probability", s."kind" '
+        'FROM "pipeline" p LEFT JOIN "stage" s ON s."pipeline_id" = p."id" ORDER BY p."id", s."position"'
+    )
+    if [(r[0], bool(r[1]), *tuple(r)[2:]) for r in rows] != reference:
+        await conn.execute_script('DELETE FROM "stage"; DELETE FROM "pipeline"')
+        await m0003_default_pipeline.apply(conn)
 
 
 @pytest.fixture

@@ -79,3 +79,14 @@ async def test_no_mutation_changes_the_audit_log(db):
 
     mutation_names = schema._schema.mutation_type.fields
     assert not [name for name in mutation_names if "audit" in name.lower()]
+
+
+async def test_entities_to_filter_by_are_those_the_reader_may_see(db):
+    north = await make_team("North")
+    admin = await make_user(Role.ADMIN)
+    head = await make_user(Role.SALES_HEAD, team=north)
+    await make_customer(await make_user(Role.SALES_REP, team=north))
+    await ok(admin, "mutation { createTeam(input: {name: \"West\"}) { id } }")
+    assert (await ok(admin, "{ auditEntities }"))["auditEntities"] == ["customer", "team"]
+    assert (await ok(head, "{ auditEntities }"))["auditEntities"] == ["customer"]
+    assert (await error(await make_user(Role.SALES_REP), "{ auditEntities }"))["code"] == "FORBIDDEN"

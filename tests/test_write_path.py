@@ -438,6 +438,81 @@ async def _(admin: User) -> Case:
     )
 
 
+async def _walk_pipeline(admin: User) -> str:
+    """A pipeline of the case's own, so no case depends on the default one's stages."""
+    from backend.services.pipelines import create_pipeline
+
+    return str((await create_pipeline(actor(admin), {"name": "Walk"})).id)
+
+
+@case("createPipeline")
+async def _(admin: User) -> Case:
+    return Case(
+        mutation("createPipeline", "CreatePipelineInput", "id"),
+        {"input": {"name": "Walk pipeline"}},
+        {"input": {"name": ""}},
+        events=(topics.pipelines(),),
+    )
+
+
+@case("updatePipeline")
+async def _(admin: User) -> Case:
+    pipeline = await _walk_pipeline(admin)
+    return Case(
+        mutation("updatePipeline", "UpdatePipelineInput", "id"),
+        {"input": {"id": pipeline, "name": "Walk renamed"}},
+        {"input": {"id": pipeline, "name": "Sales"}},
+        events=(topics.pipelines(),),
+    )
+
+
+@case("createStage")
+async def _(admin: User) -> Case:
+    pipeline = await _walk_pipeline(admin)
+    return Case(
+        mutation("createStage", "CreateStageInput", "id"),
+        {"input": {"pipelineId": pipeline, "name": "Demo", "probability": 30, "position": 1}},
+        {"input": {"pipelineId": pipeline, "name": "Demo", "probability": 300, "position": 1}},
+        events=(topics.pipelines(),),
+    )
+
+
+@case("updateStage")
+async def _(admin: User) -> Case:
+    from backend.models import Stage
+
+    stage = await Stage.filter(pipeline_id=int(await _walk_pipeline(admin))).order_by("-position").first()
+    assert stage is not None
+    return Case(
+        mutation("updateStage", "UpdateStageInput", "id"),
+        {"input": {"id": str(stage.id), "name": "Gone", "position": 1}},
+        {"input": {"id": str(stage.id), "name": "Gone", "position": 0}},
+        events=(topics.pipelines(),),
+    )
+
+
+@case("createTeam")
+async def _(admin: User) -> Case:
+    return Case(
+        mutation("createTeam", "CreateTeamInput", "id"),
+        {"input": {"name": "Walkers"}},
+        {"input": {"name": "   "}},
+    )
+
+
+@case("updateTeam")
+async def _(admin: User) -> Case:
+    from backend.services.teams import create_team
+
+    team = await create_team(actor(admin), "Walkers")
+    await create_team(actor(admin), "Runners")
+    return Case(
+        mutation("updateTeam", "UpdateTeamInput", "id"),
+        {"input": {"id": str(team.id), "name": "Strollers"}},
+        {"input": {"id": str(team.id), "name": "runners"}},
+    )
+
+
 def test_every_mutation_has_a_case():
     names = set(schema._schema.mutation_type.fields)
     assert names - set(CASES) == set(), "mutations without a write-path case"

@@ -28,6 +28,7 @@ from backend.resolvers.leads import LeadMutation, LeadQuery
 from backend.resolvers.live import LiveSubscription
 from backend.resolvers.lost_reasons import LostReasonMutation, LostReasonQuery
 from backend.resolvers.notifications import NotificationMutation, NotificationQuery
+from backend.resolvers.pipelines import PipelineMutation, PipelineSubscription
 from backend.resolvers.users import UserMutation, UserQuery
 from backend.schema.common import SCALARS
 from backend.settings import get_settings
@@ -41,8 +42,9 @@ QUERIES: tuple[type, ...] = (
 MUTATIONS: tuple[type, ...] = (
     CustomerMutation, ContactMutation, ActivityMutation, UserMutation,
     CampaignMutation, DealMutation, LeadMutation, CurrencyMutation, LostReasonMutation, NotificationMutation,
+    PipelineMutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (CampaignSubscription, LiveSubscription, CustomerSubscription)
+SUBSCRIPTIONS: tuple[type, ...] = (CampaignSubscription, LiveSubscription, CustomerSubscription, PipelineSubscription)
 
 
 class CrmSchema(strawberry.Schema):

@@ -246,6 +246,40 @@ class TokenRevoked(Payload):
     token_id: int
 
 
+# --- Pipelines and stages: topics.pipelines() ---------------------------------------------------------
+# Boards read the pipeline back; the event only says which one (and which stage) changed.
+
+
+@dataclass(frozen=True, kw_only=True)
+class PipelineFacts(Payload):
+    pipeline_id: int
+    stage_id: int | None = None
+
+
+@registered(topics.pipelines, "pipeline_created")
+@dataclass(frozen=True, kw_only=True)
+class PipelineCreated(PipelineFacts):
+    pass
+
+
+@registered(topics.pipelines, "pipeline_updated")
+@dataclass(frozen=True, kw_only=True)
+class PipelineUpdated(PipelineFacts):
+    pass
+
+
+@registered(topics.pipelines, "stage_created")
+@dataclass(frozen=True, kw_only=True)
+class StageCreated(PipelineFacts):
+    pass
+
+
+@registered(topics.pipelines, "stage_updated")
+@dataclass(frozen=True, kw_only=True)
+class StageUpdated(PipelineFacts):
+    pass
+
+
 # --- The envelope -------------------------------------------------------------------------------------
 
 

@@ -39,8 +39,10 @@ notifications = Family("crm.user.{}.notifications")
 access_revoked = Family("crm.access.revoked")
 # A customer's own record changed (edited, status changed, deleted): its page's header follows it.
 customer_changes = Family("crm.customer.{}.changes")
+# Pipelines and stages created, renamed, reordered or re-weighted: boards redraw their columns.
+pipelines = Family("crm.pipelines")
 
-FAMILIES = (deals, campaign_engagement, customer_activities, notifications, access_revoked, customer_changes)
+FAMILIES = (deals, campaign_engagement, customer_activities, notifications, access_revoked, customer_changes, pipelines)
 
 
 def family_of(topic: str) -> Family | None:

@@ -117,6 +117,13 @@ class Loaders:
         return DataLoader(load)
 
     @cached_property
+    def members_of_team(self) -> DataLoader[int, list[User]]:
+        async def load(keys: Sequence[int]) -> list[list[User]]:
+            return grouped(await User.filter(team_id__in=list(keys)).order_by("name", "id"), keys, "team_id")
+
+        return DataLoader(load)
+
+    @cached_property
     def stage(self) -> DataLoader[int, Stage | None]:
         return DataLoader(rows_by_id(Stage, "pipeline"))
 

@@ -46,3 +46,9 @@ class AuditQuery:
         query = AuditEntry.filter(permissions.audit_rule(info.context.actor))
         # Ids grow with time, so id order is time order, and a cursor on the id alone is stable.
         return await paginate(filter_query(query, filter), field="id", descending=True, first=first, after=after)
+
+    @strawberry.field(description="The kinds of things (entity) in the audit entries you may read, by name: what "
+                      "an entity filter may pick")
+    async def audit_entities(self, info: Info) -> list[str]:
+        query = AuditEntry.filter(permissions.audit_rule(info.context.actor))
+        return sorted(await query.distinct().values_list("entity", flat=True))  # type: ignore[arg-type]

@@ -10,24 +10,27 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.auth.actor import Actor
-from backend.models import Team, User
+from backend.models import ApiToken, Team, User
 from backend.reads.context import Info
 from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
 from backend.schema.common import SortDirection, provided
 from backend.schema.users import (
+    ApiTokenFilter,
     ApiTokenType,
     CreateApiTokenInput,
     CreateApiTokenPayload,
+    CreateTeamInput,
     MeType,
     RevokeApiTokenInput,
     TeamType,
+    UpdateTeamInput,
     UpdateUserInput,
     UserFilter,
     UserOrder,
     UserOrderField,
     UserType,
 )
-from backend.services import tokens
+from backend.services import teams, tokens
 from backend.services import users as service
 from backend.services import validate as v
 
@@ -82,6 +85,22 @@ class UserQuery:
         permissions.require_role(info.context.actor)
         return TeamType.of_all(await Team.all().order_by("name", "id"))
 
+    @strawberry.field(description="API tokens, newest first: your own; an admin's list holds everyone's")
+    async def api_tokens(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
+        after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
+        filter: ApiTokenFilter | None = None,
+    ) -> Connection[ApiTokenType]:
+        query = ApiToken.filter(permissions.token_rule(info.context.actor))
+        if filter is not None and filter.user_id is not None:
+            query = query.filter(user_id=v.parse_id("filter.userId", filter.user_id))
+        if filter is not None and filter.working is not None:
+            query = query.filter(revoked_at__isnull=filter.working)
+        # Ids grow with time: id order is creation order, and a cursor on the id alone is stable.
+        return await paginate(query, field="id", descending=True, first=first, after=after)
+
 
 @strawberry.type
 class UserMutation:
@@ -98,3 +117,11 @@ class UserMutation:
     @strawberry.mutation(description="Revoke an API token: it stops working at once and its open streams end")
     async def revoke_api_token(self, info: Info, input: RevokeApiTokenInput) -> ApiTokenType:
         return ApiTokenType.of(await tokens.revoke(info.context.actor, input.id))
+
+    @strawberry.mutation(description="Create a team (admins); members join it through updateUser")
+    async def create_team(self, info: Info, input: CreateTeamInput) -> TeamType:
+        return TeamType.of(await teams.create_team(info.context.actor, input.name))
+
+    @strawberry.mutation(description="Rename a team (admins)")
+    async def update_team(self, info: Info, input: UpdateTeamInput) -> TeamType:
+        return TeamType.of(await teams.update_team(info.context.actor, input.id, input.name))

@@ -31,6 +31,11 @@ class TeamType(Shows[Team]):
     async def head(team: strawberry.Parent[Team], info: Info) -> UserType | None:
         return UserType.of_maybe(await info.context.loaders.team_head.load(team.id))
 
+    @strawberry.field(description="The team's members (deactivated ones included), by name")
+    @staticmethod
+    async def members(team: strawberry.Parent[Team], info: Info) -> list[UserType]:
+        return UserType.of_all(await info.context.loaders.members_of_team.load(team.id))
+
 
 @strawberry.type(name="User", description="A person who signs in to the CRM")
 class UserType(Shows[User]):
@@ -57,6 +62,11 @@ class ApiTokenType(Shows[ApiToken]):
     created_at: datetime = strawberry.field(description="When it was created")
     last_used_at: datetime | None = strawberry.field(description="Last request made with it (to the minute)")
     revoked_at: datetime | None = strawberry.field(description="When it was revoked; it no longer works")
+
+    @strawberry.field(description="Whose token it is: it acts as this user")
+    @staticmethod
+    async def user(token: strawberry.Parent[ApiToken], info: Info) -> UserType | None:
+        return UserType.of_maybe(await info.context.loaders.user.load(token.user_id))
 
 
 @strawberry.type(name="Me", description="The signed-in user (or the owner of the API token in use)")
@@ -132,3 +142,22 @@ class CreateApiTokenPayload:
 class RevokeApiTokenInput:
     id: strawberry.ID = strawberry.field(description="Token id (yours; an admin may revoke anyone's)")
 
+
+
+@strawberry.input(description="Which API tokens to list")
+class ApiTokenFilter:
+    user_id: strawberry.ID | None = strawberry.field(default=None, description="Tokens of this user")
+    working: bool | None = strawberry.field(
+        default=None, description="true: only tokens that still work; false: only revoked ones"
+    )
+
+
+@strawberry.input(description="A new team")
+class CreateTeamInput:
+    name: str = strawberry.field(description="Team name, unique (ignoring case)")
+
+
+@strawberry.input(description="A team's new name (members change team with updateUser)")
+class UpdateTeamInput:
+    id: strawberry.ID = strawberry.field(description="The team")
+    name: str = strawberry.field(description="New name, unique (ignoring case)")

@@ -7,6 +7,7 @@ from reactpy.types import Component, VdomDict
 
 from backend.auth.actor import Actor
 from frontend import format as fmt
+from frontend.components.admin.sections import nav_entry
 from frontend.components.notifications import Bell, ChangesProvider
 from frontend.components.search import GlobalSearch
 from frontend.router import Route
@@ -33,6 +34,7 @@ def sign_out() -> VdomDict:
 def Frame(route: Route, content: VdomDict) -> Component:
     session = use_session()
     me = session.me
+    admin = nav_entry(session)
     # The bell and the screen share ChangesProvider: marking read in one updates the other's count.
     return ChangesProvider(html.div(
         {"className": "frame"},
@@ -52,7 +54,7 @@ def Frame(route: Route, content: VdomDict) -> Component:
                             text,
                         ),
                     )
-                    for key, href, text, screens in SECTIONS
+                    for key, href, text, screens in (*SECTIONS, *([("admin", *admin, ("admin",))] if admin else []))
                 )
             ),
         ),

@@ -77,21 +77,11 @@ def ReasonRow(reason: dict[str, Any], changed: Any) -> VdomDict:
 
 
 @component
-def LostReasonsPage() -> VdomDict:
-    """/admin/lost-reasons, until /admin mounts LostReasons among its sections."""
-    return html.div({"className": "page"}, html.div({"className": "page-head"}, html.h1("Administration")),
-                    LostReasons())
-
-
-@component
 def LostReasons() -> VdomDict:
     session = use_session()
     form = use_form_errors()
     generation, set_generation = use_state(0)
     result = use_query(REASONS)
-    if not session.can("manageLostReasons"):
-        return html.section({"className": "panel"}, html.h2("Lost reasons"),
-                            html.p({"className": "muted"}, "Only administrators keep the list of lost reasons."))
 
     @event(prevent_default=True)
     async def add(e: Any) -> None:

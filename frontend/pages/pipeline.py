@@ -54,6 +54,7 @@ PAGE = 20  # cards a column shows at first, and adds on each "Show more"
 BIGGEST_FIRST = {"field": "AMOUNT", "direction": "DESC"}
 LATEST_FIRST = {"field": "UPDATED_AT", "direction": "DESC"}
 FILTER_KEYS = ("owner", "mine", "customer", "min", "max", "from", "to")
+PIPELINE_CHANGED = "subscription PipelineChanged { pipelineChanged { kind pipelineId } }"
 
 
 @dataclass(frozen=True)
@@ -294,6 +295,7 @@ def PipelinePage() -> VdomDict:
         board.reload()
 
     use_live(DEAL_CHANGED, None, lambda _: moved())
+    use_live(PIPELINE_CHANGED, None, lambda _: moved())  # an admin renamed, added or reordered stages
 
     def apply(**changes: str | None) -> None:
         query = {**params, **changes}

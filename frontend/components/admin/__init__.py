@@ -1,0 +1,1 @@
+"""The sections of /admin (frontend/pages/admin.py lists them)."""

@@ -1,0 +1,280 @@
+"""Admin → Pipelines: create pipelines, and add, rename, reorder, re-weight stages and set their kind.
+
+Boards follow at once: every change publishes pipelineChanged, which the pipeline board listens to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reactpy import component, event, html, use_state
+from reactpy.types import VdomDict
+
+from frontend import gql
+from frontend.components.ui import (
+    badge,
+    changed_value,
+    empty,
+    error_banner,
+    field,
+    form_values,
+    loading,
+    select,
+    text_input,
+    use_form_errors,
+)
+from frontend.session import use_live, use_query, use_session
+
+PIPELINES_QUERY = "query AdminPipelines { pipelines { id name isDefault stages { id name position probability kind } } }"
+PIPELINE_CHANGED = "subscription AdminPipelineChanged { pipelineChanged { kind pipelineId } }"
+CREATE_PIPELINE = "mutation CreatePipeline($input: CreatePipelineInput!) { createPipeline(input: $input) { id } }"
+UPDATE_PIPELINE = "mutation UpdatePipeline($input: UpdatePipelineInput!) { updatePipeline(input: $input) { id } }"
+CREATE_STAGE = "mutation CreateStage($input: CreateStageInput!) { createStage(input: $input) { id } }"
+UPDATE_STAGE = "mutation UpdateStage($input: UpdateStageInput!) { updateStage(input: $input) { id } }"
+KINDS = (("OPEN", "Open"), ("WON", "Won"), ("LOST", "Lost"))
+CLOSED_PROBABILITY = {"WON": 100, "LOST": 0}
+
+
+NOT_A_PERCENT = "must be a whole number from 0 to 100"
+
+
+class NotAPercent(ValueError):
+    pass
+
+
+def probability(value: str) -> int | None:
+    """The typed probability as a number (empty: none). The server checks the range and names the field; a
+    value that is no whole number would not even reach it as an Int, so it is refused here in the same words."""
+    value = value.strip()
+    if not value:
+        return None
+    if not value.lstrip("-").isdigit():
+        raise NotAPercent(value)
+    return int(value)
+
+
+def stage_changes(stage: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
+    """Only what the admin changed in a stage's row."""
+    wanted: dict[str, Any] = {"name": values.get("name", "").strip(), "kind": values.get("kind") or stage["kind"]}
+    if wanted["kind"] not in CLOSED_PROBABILITY:
+        wanted["probability"] = probability(values.get("probability", ""))
+    return {key: value for key, value in wanted.items() if value != stage.get(key)}
+
+
+def stage_key(stage: dict[str, Any]) -> str:
+    return f"{stage['id']}-{stage['position']}-{stage['name']}-{stage['kind']}-{stage['probability']}"
+
+
+@component
+def StageRow(stage: dict[str, Any], last: int, changed: Any) -> VdomDict:
+    session = use_session()
+    form = use_form_errors()
+    kind, set_kind = use_state(stage["kind"])
+
+    # A saved row comes back under a new key (its values are part of it): the inputs show what was stored.
+    async def send(values: dict[str, Any]) -> None:
+        try:
+            await gql.execute(session.actor, UPDATE_STAGE, input={"id": stage["id"], **values})
+        except gql.GqlError as error:
+            form.show(error)
+            return
+        form.clear()
+        changed()
+
+    @event(prevent_default=True)
+    async def submit(e: Any) -> None:
+        try:
+            values = stage_changes(stage, form_values(e))
+        except NotAPercent:
+            form.set_errors({"probability": NOT_A_PERCENT})
+            return
+        if values:
+            await send(values)
+
+    async def up(e: Any) -> None:
+        await send({"position": stage["position"] - 1})
+
+    async def down(e: Any) -> None:
+        await send({"position": stage["position"] + 1})
+
+    closed = kind in CLOSED_PROBABILITY
+    label = stage["name"]
+    # Keyed by what it shows: the browser must not keep a moved row's typed values in the row now in its place.
+    return html.li(
+        {"className": "stage-row", "data-stage": label, "key": stage_key(stage)},
+        html.form(
+            {"onSubmit": submit, "onInput": form.edited, "className": "stage-form", "noValidate": True,
+             "aria-label": f"Stage {label}"},
+            html.span({"className": "stage-pos"}, str(stage["position"] + 1)),
+            field("Name", text_input("name", stage["name"], **{"aria-label": f"Name of {label}"}), form.errors.get("name")),
+            field("Kind", select("kind", KINDS, stage["kind"], onChange=lambda e: set_kind(changed_value(e) or "OPEN"),
+                                 **{"aria-label": f"Kind of {label}"}), form.errors.get("kind")),
+            field("Probability %", text_input(
+                "probability", str(CLOSED_PROBABILITY.get(kind, stage["probability"])), kind="number",
+                min=0, max=100, disabled=closed, key=f"p-{closed}", **{"aria-label": f"Probability of {label}"}),
+                form.errors.get("probability")),
+            html.div(
+                {"className": "actions stage-actions"},
+                html.button({"className": "btn btn-small", "type": "button", "onClick": up, "disabled": stage["position"] == 0,
+                             "aria-label": f"Move {label} up"}, "↑"),
+                html.button({"className": "btn btn-small", "type": "button", "onClick": down,
+                             "disabled": stage["position"] == last, "aria-label": f"Move {label} down"}, "↓"),
+                html.button({"className": "btn btn-small btn-primary", "type": "submit"}, "Save"),
+            ),
+        ),
+        html.span({"className": "field-error", "role": "alert"}, form.errors["position"]) if "position" in form.errors else None,
+        error_banner(form.problem),
+    )
+
+
+@component
+def NewStage(pipeline_id: str, changed: Any) -> VdomDict:
+    session = use_session()
+    form = use_form_errors()
+    kind, set_kind = use_state("OPEN")
+    generation, set_generation = use_state(0)
+
+    @event(prevent_default=True)
+    async def submit(e: Any) -> None:
+        values = form_values(e)
+        payload: dict[str, Any] = {"pipelineId": pipeline_id, "name": values.get("name", "").strip(), "kind": kind}
+        try:
+            if kind not in CLOSED_PROBABILITY:
+                payload["probability"] = probability(values.get("probability", ""))
+        except NotAPercent:
+            form.set_errors({"probability": NOT_A_PERCENT})
+            return
+        try:
+            await gql.execute(session.actor, CREATE_STAGE, input=payload)
+        except gql.GqlError as error:
+            form.show(error)
+            return
+        form.clear()
+        set_generation(lambda g: g + 1)  # an empty form for the next stage
+        changed()
+
+    return html.form(
+        {"onSubmit": submit, "onInput": form.edited, "className": "stage-form new-stage", "noValidate": True,
+         "aria-label": "New stage", "key": f"new-{generation}"},
+        html.span({"className": "stage-pos"}, "+"),
+        field("Name", text_input("name", placeholder="e.g. Demo given"), form.errors.get("name")),
+        field("Kind", select("kind", KINDS, kind, onChange=lambda e: set_kind(changed_value(e) or "OPEN")),
+              form.errors.get("kind")),
+        field("Probability %", text_input("probability", "" if kind == "OPEN" else str(CLOSED_PROBABILITY[kind]),
+                                          kind="number", min=0, max=100, disabled=kind != "OPEN", key=f"np-{kind}"),
+              form.errors.get("probability")),
+        html.div({"className": "actions stage-actions"},
+                 html.button({"className": "btn btn-small btn-primary", "type": "submit"}, "Add stage")),
+        error_banner(form.problem),
+    )
+
+
+@component
+def PipelineHead(pipeline: dict[str, Any], changed: Any) -> VdomDict:
+    session = use_session()
+    form = use_form_errors()
+
+    async def save(values: dict[str, Any]) -> None:
+        try:
+            await gql.execute(session.actor, UPDATE_PIPELINE, input={"id": pipeline["id"], **values})
+        except gql.GqlError as error:
+            form.show(error)
+            return
+        form.clear()
+        changed()
+
+    @event(prevent_default=True)
+    async def rename(e: Any) -> None:
+        name = form_values(e).get("name", "").strip()
+        if name != pipeline["name"]:
+            await save({"name": name})
+
+    async def make_default(e: Any) -> None:
+        await save({"isDefault": True})
+
+    return html.div(
+        {"className": "pipeline-head"},
+        html.form(
+            {"onSubmit": rename, "onInput": form.edited, "className": "inline", "noValidate": True,
+             "aria-label": "Rename pipeline", "key": pipeline["id"]},
+            field("Pipeline name", text_input("name", pipeline["name"]), form.errors.get("name")),
+            html.button({"className": "btn btn-small", "type": "submit"}, "Rename"),
+        ),
+        badge("Default", "active") if pipeline["isDefault"] else html.button(
+            {"className": "btn btn-small", "type": "button", "onClick": make_default}, "Make default"),
+        html.span({"className": "muted"}, "New deals go here unless they name a pipeline.")
+        if pipeline["isDefault"] else None,
+        error_banner(form.problem),
+    )
+
+
+@component
+def NewPipeline(created: Any) -> VdomDict:
+    session = use_session()
+    form = use_form_errors()
+
+    @event(prevent_default=True)
+    async def submit(e: Any) -> None:
+        values = form_values(e)
+        try:
+            made = (await gql.execute(session.actor, CREATE_PIPELINE, input={
+                "name": values.get("name", "").strip(), "isDefault": values.get("isDefault") == "on"}))["createPipeline"]
+        except gql.GqlError as error:
+            form.show(error)
+            return
+        created(made["id"])
+
+    return html.form(
+        {"onSubmit": submit, "onInput": form.edited, "className": "panel inline", "noValidate": True,
+         "aria-label": "New pipeline"},
+        field("New pipeline", text_input("name", placeholder="e.g. Renewals"), form.errors.get("name"),
+              hint="Starts with the stages New, Won and Lost"),
+        html.label({"className": "check"}, html.input({"type": "checkbox", "name": "isDefault"}), " Make it the default"),
+        html.button({"className": "btn btn-primary", "type": "submit"}, "Create pipeline"),
+        error_banner(form.problem),
+    )
+
+
+@component
+def PipelinesSection() -> VdomDict:
+    result = use_query(PIPELINES_QUERY)
+    chosen, set_chosen = use_state("")
+    adding, set_adding = use_state(False)
+    use_live(PIPELINE_CHANGED, None, lambda e: result.reload())  # another admin's change shows at once
+
+    def created(pipeline_id: str) -> None:
+        set_adding(False)
+        set_chosen(pipeline_id)
+        result.reload()
+
+    data = result.data
+    if data is None:
+        return error_banner(result.error) if result.error else loading("Loading pipelines…")
+    pipelines = data["pipelines"]
+    pipeline = next((p for p in pipelines if p["id"] == chosen), pipelines[0] if pipelines else None)
+    picker = html.div(
+        {"className": "toolbar"},
+        select("pipeline", [(p["id"], p["name"] + (" (default)" if p["isDefault"] else "")) for p in pipelines],
+               pipeline["id"] if pipeline else "", onChange=lambda e: set_chosen(changed_value(e)),
+               **{"aria-label": "Pipeline"}) if len(pipelines) > 1 else None,
+        html.button({"className": "btn", "type": "button", "onClick": lambda e: set_adding(not adding)},
+                    "Cancel" if adding else "+ New pipeline"),
+    )
+    if pipeline is None:
+        return html.section({"aria-label": "Pipelines"}, picker, NewPipeline(created) if adding else
+                            empty("No pipeline yet.", "Create one: deals move through its stages."))
+    stages = pipeline["stages"]
+    return html.section(
+        {"aria-label": "Pipelines"},
+        picker,
+        NewPipeline(created) if adding else None,
+        html.div(
+            {"className": "panel", "key": pipeline["id"]},
+            PipelineHead(pipeline, result.reload, key=f"head-{pipeline['id']}"),
+            html.p({"className": "subtle"}, "Stages in board order. New deals start in the first stage, which is "
+                   "always open. A stage's probability is the default for deals entering it; won stages count 100 %, "
+                   "lost ones 0 %. A stage holding deals keeps its kind."),
+            html.ol({"className": "stages", "aria-label": "Stages"},
+                    *(StageRow(s, len(stages) - 1, result.reload, key=stage_key(s)) for s in stages)),
+            NewStage(pipeline["id"], result.reload, key=f"new-{pipeline['id']}"),
+        ),
+    )
