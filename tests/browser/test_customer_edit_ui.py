@@ -87,6 +87,7 @@ def test_the_activity_form_says_what_is_wrong_with_a_duration_or_a_due_date(admi
     expect(duration.locator(".field-error")).to_have_text("must be a whole number of minutes from 0 to 1440")
 
     form.locator("select[name=kind]").select_option("task")
+    expect(form.locator("input[name=dueAt]")).to_be_visible()  # the form is a task's now, as the user sees it
     form.locator("input[name=title]").fill("Send the offer")
     form.locator("button[type=submit]").click()
     due = form.locator("label.field", has=page.locator("input[name=dueAt]"))
