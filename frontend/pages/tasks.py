@@ -9,7 +9,7 @@ from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
-from frontend.components.ui import badge, empty, error_banner, form_values, loading
+from frontend.components.ui import badge, cell, empty, error_banner, form_values, loading
 from frontend.session import use_query, use_session
 
 TASKS_QUERY = """
@@ -60,16 +60,16 @@ def TaskRow(task: dict[str, Any], changed: Any) -> VdomDict:
     overdue = fmt.is_past(task["dueAt"])
     return html.tr(
         {"className": "task-row"},
-        html.td(html.strong(task["title"]), html.div({"className": "muted"}, task["description"])
-                if task["description"] else None, error_banner(problem)),
-        html.td(html.a({"href": f"/customers/{task['customer']['id']}"}, task["customer"]["name"])
-                if task["customer"] else "–"),
-        html.td({"className": "nowrap"}, fmt.moment(task["dueAt"]) if task["dueAt"] else html.span({"className": "muted"}, "No due date"),
-                " ", badge("Overdue", "overdue") if overdue else None),
-        html.td(badge(task["priority"]) if task["priority"] else "–"),
-        html.td(badge(task["taskStatus"])),
-        html.td(
-            {"className": "nowrap"},
+        cell("Task", html.strong(task["title"]), html.div({"className": "muted"}, task["description"])
+             if task["description"] else None, error_banner(problem)),
+        cell("Customer", html.a({"href": f"/customers/{task['customer']['id']}"}, task["customer"]["name"])
+             if task["customer"] else "–"),
+        cell("Due", fmt.moment(task["dueAt"]) if task["dueAt"] else html.span({"className": "muted"}, "No due date"),
+             " ", badge("Overdue", "overdue") if overdue else None, className="nowrap"),
+        cell("Priority", badge(task["priority"]) if task["priority"] else "–"),
+        cell("Status", badge(task["taskStatus"])),
+        cell(
+            "",
             html.form({"onSubmit": reschedule, "className": "actions"},
                       html.input({"type": "datetime-local", "name": "dueAt", "aria-label": "New due date"}),
                       html.button({"className": "btn btn-small btn-primary", "type": "submit"}, "Save"),
@@ -81,6 +81,7 @@ def TaskRow(task: dict[str, Any], changed: Any) -> VdomDict:
                 html.button({"className": "btn btn-small", "type": "button", "onClick": lambda e: set_rescheduling(True)},
                             "Re-schedule"),
             ),
+            className="nowrap cell-actions",
         ),
     )
 
@@ -96,7 +97,7 @@ def TasksPage() -> VdomDict:
     else:
         tasks = ordered([e["node"] for e in page["edges"]])
         body = html.div({"className": "table-wrap"}, html.table(
-            {"className": "table", "aria-label": "My tasks"},
+            {"className": "table table-cards", "aria-label": "My tasks"},
             html.thead(html.tr(html.th("Task"), html.th("Customer"), html.th("Due"), html.th("Priority"),
                                html.th("Status"), html.th(""))),
             html.tbody(*(TaskRow(t, result.reload, key=t["id"]) for t in tasks)),

@@ -1,0 +1,28 @@
+"""Choices a browser remembers between visits (static/prefs.js keeps them in its localStorage): they are
+the user's taste on that device, such as which columns a list shows, not data the CRM stores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from reactpy import use_state
+from reactpy.reactjs import component_from_file
+from reactpy.types import VdomDict
+
+BrowserPref = component_from_file(
+    Path(__file__).parent.parent / "static" / "prefs.js", "Pref", name="crm-prefs", allow_children=False
+)
+
+
+def use_browser_pref(name: str, default: str) -> tuple[str, Callable[[str], None], VdomDict]:
+    """(value, set_value, element): the value this browser stored under `name` (else `default`), a setter that
+    stores a new one, and the element doing it, which the screen renders anywhere in its tree."""
+    value, set_value = use_state(None)  # None until the browser has said what it remembers
+
+    def loaded(event: dict[str, str | None]) -> None:
+        stored = event.get("stored")
+        set_value(stored if isinstance(stored, str) else default)
+
+    element = BrowserPref({"name": name, "value": value, "onLoad": loaded})
+    return (value if value is not None else default), set_value, element
