@@ -119,8 +119,10 @@ def LogActivity(customer_id: str, done: Any) -> VdomDict:
         set_generation(generation + 1)  # a fresh, empty form
         done()
 
+    # Focused as it opens (router.js focuses [autofocus]), so it scrolls into view: on a phone it opens
+    # below the fold. The other panels here do the same.
     return html.div(
-        {"className": "panel", "aria-label": "Log activity"},
+        {"className": "panel", "aria-label": "Log activity", "tabIndex": -1, "autoFocus": True},
         html.h2("Log an activity"),
         error_banner(form.problem),
         html.form(
@@ -166,7 +168,7 @@ def ChangeStatus(customer: dict[str, Any], done: Any) -> VdomDict:
 
     choices = [(s.lower(), fmt.label(s)) for s in customer["allowedStatuses"]]
     return html.div(
-        {"className": "panel", "aria-label": "Change status"},
+        {"className": "panel", "aria-label": "Change status", "tabIndex": -1, "autoFocus": True},
         html.h2(f"Change status (now {fmt.label(customer['status'])})"),
         error_banner(form.problem),
         html.form(
@@ -280,7 +282,7 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
         return text_input(key, draft.shown[key], key=f"{key}-{draft.version}", required=key in REQUIRED)
 
     return html.div(
-        {"className": "panel", "aria-label": "Edit customer"},
+        {"className": "panel", "aria-label": "Edit customer", "tabIndex": -1, "autoFocus": True},
         html.h2("Edit customer"),
         html.div(  # always there: notices coming and going never move (and so remount) the form
             {"className": "form-notices"},
@@ -338,7 +340,8 @@ def hero(customer: dict[str, Any], actions: list[VdomDict]) -> VdomDict:
     facts = [x for x in (customer["industry"], customer["segment"], place) if x]
     contact_bits = [
         html.a({"href": f"mailto:{customer['email']}", "key": "e"}, customer["email"]) if customer["email"] else None,
-        html.span({"key": "p"}, customer["phone"]) if customer["phone"] else None,
+        # A link: on a phone one tap calls the customer.
+        html.a({"href": f"tel:{customer['phone']}", "key": "p"}, customer["phone"]) if customer["phone"] else None,
         html.span({"key": "w"}, customer["website"]) if customer["website"] else None,
     ]
     return html.div(

@@ -90,13 +90,13 @@ def _manager_name(node: dict[str, Any]) -> Any:
 # fixed table layout this keeps the list inside the screen (1440 px and narrower) instead of scrolling
 # sideways; long emails end in an ellipsis and show in full on hover.
 COLUMNS = (
-    Column("name", "Name", "name", 17,
+    Column("name", "Name", "name", 16,
            lambda n: html.a({"href": f"/customers/{n['id']}", "className": "row-link"}, n["name"])),
-    Column("email", "Email", "", 17, lambda n: n["email"], "muted clip"),
-    Column("phone", "Phone", "", 11, lambda n: n["phone"], "muted nowrap"),
-    Column("country", "Country", "country", 7, lambda n: n["country"]),
-    Column("industry", "Industry", "industry", 11, lambda n: n["industry"]),
-    Column("segment", "Segment", "", 8, lambda n: n["segment"]),
+    Column("email", "Email", "", 16, lambda n: n["email"], "muted clip"),
+    Column("phone", "Phone", "", 12, lambda n: n["phone"], "muted nowrap"),
+    Column("country", "Country", "country", 6, lambda n: n["country"]),
+    Column("industry", "Industry", "industry", 12, lambda n: n["industry"]),
+    Column("segment", "Segment", "", 9, lambda n: n["segment"]),
     Column("status", "Status", "status", 8, lambda n: badge(n["status"])),
     Column("manager", "Account manager", "", 11, _manager_name),
     Column("created", "Created", "created", 10, lambda n: fmt.day(n["createdAt"]), "nowrap"),

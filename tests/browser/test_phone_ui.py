@@ -17,6 +17,7 @@ PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1440, "height": 900}
 MANAGED = """query($q: String) { customers(first: 50, search: $q) {
   edges { node { id name version accountManager { id email } } } } }"""
+LOGGED = "query($filter: ActivityFilter, $search: String) { activities(first: 5, filter: $filter, search: $search) { totalCount } }"
 USERS = "{ users(first: 100) { edges { node { id email name } } } }"
 NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
 
@@ -85,9 +86,13 @@ def test_a_rep_logs_a_call_from_a_phone(rep: Session, shots: Path) -> None:
     form.locator("input[name=durationMinutes]").fill("12")
     assert page.evaluate(NO_SIDEWAYS_SCROLL)  # the form fits the phone
     shot(page, shots, "phone-log-call")
-    form.get_by_role("button", name="Save activity").click()
+    # A double tap on a slow connection: the second submit is refused while the first is saving.
+    saving = form.evaluate("f => { f.requestSubmit(); const busy = f.getAttribute('aria-busy'); f.requestSubmit(); return busy; }")
+    assert saving == "true"
     expect(page.locator("[aria-label='Activity timeline']").first).to_contain_text("Call from the car park")
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    logged = rep.graphql(LOGGED, filter={"customerId": customer["id"]}, search="Call from the car park")
+    assert logged["activities"]["totalCount"] == 1
 
 
 def test_a_rep_moves_a_deal_from_a_phone(rep: Session, shots: Path) -> None:
