@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 from reactpy import (
     component,
@@ -16,6 +18,7 @@ from reactpy import (
 from reactpy.types import VdomDict
 
 from backend.auth.pages import login_url
+from frontend import format as fmt
 from frontend import gql
 from frontend.components.layout import Frame, NoRole
 from frontend.components.ui import error_banner, loading
@@ -56,6 +59,7 @@ def Root() -> VdomDict:
     target, set_target = use_state((start, False))
     signed_in, set_signed_in = use_state(None)
     reload_to, set_reload_to = use_state(None)
+    zone, set_zone = use_state(None)  # the browser's time zone name, reported by router.js
     href, replace = target
     here = use_ref(start)
     here.current = href
@@ -86,12 +90,15 @@ def Root() -> VdomDict:
     def on_navigate(path: str) -> None:
         set_target((path, False))
 
+    def zone_reported(event: dict[str, Any]) -> None:
+        set_zone(event.get("zone"))
+
     def go(new_href: str, replace_entry: bool = False) -> None:
         set_target((new_href, replace_entry))
 
     route = Route.parse(href)
     browser = BrowserLocation(
-        {"onNavigate": on_navigate, "path": href, "replace": replace, "reload": reload_to,
+        {"onNavigate": on_navigate, "onZone": zone_reported, "path": href, "replace": replace, "reload": reload_to,
          "title": f"{TITLES.get(route.screen, 'CRM')} · CRM"}
     )
     if signed_in is None:
@@ -106,5 +113,5 @@ def Root() -> VdomDict:
             html.div(browser, Frame(route, screen(route))),
             value=Navigation(route=route, go=go),
         ),
-        value=value,
+        value=dataclasses.replace(value, zone=fmt.zone_named(zone)),
     )

@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any
 
 from reactpy import create_context, use_async_effect, use_context, use_state
@@ -15,6 +16,7 @@ from starlette.requests import HTTPConnection
 from backend.auth.actor import Actor
 from backend.auth.liveness import watcher
 from backend.auth.requests import authenticate
+from frontend import format as fmt
 from frontend import gql
 
 log = logging.getLogger("crm.ui")
@@ -27,6 +29,7 @@ class Session:
     actor: Actor
     me: dict[str, Any]
     signed_out: Callable[[], None]
+    zone: tzinfo = UTC  # the browser's time zone, once it has said (router.js)
 
     def can(self, action: str) -> bool:
         return action in self.me["allowedActions"]
@@ -36,7 +39,10 @@ SessionContext = create_context(None)
 
 
 def use_session() -> Session:
-    return use_context(SessionContext)
+    session = use_context(SessionContext)
+    if session is not None:
+        fmt.use_zone(session.zone)  # every screen asks for the session before it shows a moment
+    return session
 
 
 async def actor_of(scope: dict[str, Any]) -> Actor:

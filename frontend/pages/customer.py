@@ -104,7 +104,10 @@ def LogActivity(customer_id: str, done: Any) -> VdomDict:
         if values.get("outcome"):
             payload["outcome"] = values["outcome"].upper()
         if values.get("dueAt"):
-            payload["dueAt"] = f"{values['dueAt']}:00+00:00" if len(values["dueAt"]) == 16 else values["dueAt"]
+            try:
+                payload["dueAt"] = fmt.from_local(values["dueAt"], session.zone)  # the user's wall clock, with its offset
+            except ValueError:
+                payload["dueAt"] = values["dueAt"]  # the API names what is wrong with it
             if payload["kind"] == "TASK" and _in_the_past(payload["dueAt"]) and past_due != values["dueAt"]:
                 form.clear()
                 set_past_due(values["dueAt"])  # told once; the same date sent again is meant

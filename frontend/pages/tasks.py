@@ -50,7 +50,7 @@ def TaskRow(task: dict[str, Any], changed: Any) -> VdomDict:
             return
         try:
             await gql.execute(session.actor, RESCHEDULE,
-                              input={"id": task["id"], "version": task["version"], "dueAt": f"{due}:00+00:00"})
+                              input={"id": task["id"], "version": task["version"], "dueAt": fmt.from_local(due, session.zone)})
         except gql.GqlError as error:
             set_problem(error)
             return

@@ -5,6 +5,7 @@ says what to do next."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,6 +54,8 @@ def test_the_menu_opens_the_sections_on_a_phone(rep: Session, shots: Path) -> No
     expect(page.locator("table[aria-label=Customers] thead")).to_be_hidden()
     expect(page.locator("table[aria-label=Customers] tbody tr").first.locator("td[data-label=Status]")).to_be_visible()
     shot(page, shots, "phone-customers")
+    page.get_by_role("combobox", name="Sort by").select_option(label="Name ↓")  # the header's sort, hidden here
+    expect(page).to_have_url(re.compile(r"dir=desc"))
     page.evaluate("window.__sameDocument = true")
 
     menu = page.get_by_role("button", name="Menu")
@@ -188,11 +191,38 @@ def test_every_screen_at_both_sizes(admin: Session, shots: Path) -> None:
         "pipeline": "/pipeline", "campaigns": "/campaigns", "campaign": f"/campaigns/{campaign['id']}",
         "tasks": "/tasks", "not-found": "/nowhere",
     }
+    folder = shots / "screens"  # to look at before calling a screen done; too many to keep in docs/
+    folder.mkdir(exist_ok=True)
     for size, viewport in (("wide", WIDE), ("phone", PHONE)):
         for name, path in screens.items():
             page = sized(admin, path, viewport)
             expect(page.locator("h1").first).to_be_visible()
             expect(page.locator(".loading")).to_have_count(0)
             assert page.evaluate(NO_SIDEWAYS_SCROLL), f"{name} scrolls sideways at {viewport['width']} px"
-            shot(page, shots, f"screen-{size}-{name}", full_page=True)
+            shot(page, folder, f"{size}-{name}", full_page=True)
             page.close()
+
+
+def test_times_read_in_the_browsers_time_zone(admin: Session) -> None:
+    customer = managed_by(admin, "rep@example.com", "Atlas")
+    admin.graphql("mutation($input: LogActivityInput!) { logActivity(input: $input) { id } }",
+                  input={"customerId": customer["id"], "kind": "TASK", "title": "Call before the holidays",
+                         "dueAt": "2026-12-24T23:30:00+00:00"})
+    page = admin.context.new_page()
+    OPEN_PAGES.append(page)
+    admin.context.new_cdp_session(page).send("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Tokyo"})
+    page.goto(f"{admin.server}/customers/{customer['id']}?tab=activities")
+    item = page.locator(".activity", has_text="Call before the holidays")
+    expect(item).to_contain_text("due 25 Dec 2026, 08:30")  # UTC+9
+
+    # A due date typed in the form is the user's wall clock too.
+    page.get_by_role("button", name="+ Log activity").click()
+    form = page.locator("[aria-label='Log activity'] form")
+    form.locator("select[name=kind]").select_option("task")
+    form.locator("input[name=title]").fill("Tokyo morning follow-up")
+    form.locator("input[name=dueAt]").fill("2027-01-05T09:00")
+    form.get_by_role("button", name="Save activity").click()
+    expect(page.locator(".activity", has_text="Tokyo morning follow-up")).to_contain_text("due 05 Jan 2027, 09:00")
+    found = admin.graphql("query($s: String) { activities(first: 1, search: $s) { edges { node { dueAt } } } }",
+                          s="Tokyo morning follow-up")["activities"]["edges"][0]["node"]
+    assert found["dueAt"].startswith("2027-01-05T00:00:00")
