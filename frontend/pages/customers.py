@@ -92,8 +92,8 @@ def _manager_name(node: dict[str, Any]) -> Any:
 COLUMNS = (
     Column("name", "Name", "name", 15,
            lambda n: html.a({"href": f"/customers/{n['id']}", "className": "row-link"}, n["name"])),
-    Column("email", "Email", "", 15, lambda n: n["email"], "muted clip"),
-    Column("phone", "Phone", "", 11, lambda n: n["phone"], "muted nowrap"),
+    Column("email", "Email", "", 14, lambda n: n["email"], "muted clip"),
+    Column("phone", "Phone", "", 12, lambda n: n["phone"], "muted nowrap"),
     Column("country", "Country", "country", 7, lambda n: n["country"]),
     Column("industry", "Industry", "industry", 12, lambda n: n["industry"]),
     Column("segment", "Segment", "", 9, lambda n: n["segment"]),

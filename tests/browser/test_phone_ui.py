@@ -112,6 +112,20 @@ def test_a_rep_moves_a_deal_from_a_phone(rep: Session, shots: Path) -> None:
     expect(page.locator(f"section[data-stage='Qualified'] [data-deal='{deal_id}']")).to_have_count(1)
     expect(page.locator(f"section[data-stage='New'] [data-deal='{deal_id}']")).to_have_count(0)
 
+    # Closing it asks in a dialog that fits the phone (a sheet from the bottom); Cancel leaves it where it was.
+    moved = page.locator(f"section[data-stage='Qualified'] [data-deal='{deal_id}']")
+    moved.scroll_into_view_if_needed()
+    moved.locator("select").select_option(label="→ Lost")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    box = dialog.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert box["y"] + box["height"] <= PHONE["height"]
+    shot(page, shots, "phone-lost-reason")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    expect(moved).to_have_count(1)
+
 
 def test_the_customers_list_fits_a_wide_screen_with_the_columns_chosen(admin: Session, shots: Path) -> None:
     page = sized(admin, "/customers", WIDE)
@@ -136,6 +150,21 @@ def test_the_customers_list_fits_a_wide_screen_with_the_columns_chosen(admin: Se
         page.locator("input[name=column-phone]").check()
         page.locator("input[name=column-created]").check()
         expect(table.locator("th")).to_have_count(9)
+
+
+def test_the_new_customer_form_and_the_column_chooser_fit_a_phone(admin: Session, shots: Path) -> None:
+    page = sized(admin, "/customers", PHONE)
+    page.get_by_text("Columns", exact=True).click()
+    chooser = page.locator(".column-chooser .menu")
+    expect(chooser).to_be_visible()
+    box = chooser.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    page.get_by_text("Columns", exact=True).click()
+    page.get_by_role("button", name="+ New customer").click()
+    form = page.locator("[aria-label='New customer'] form")
+    expect(form.locator("select[name=segment]")).to_be_visible()  # as in the edit form
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    shot(page, shots, "phone-new-customer")
 
 
 def test_the_account_manager_changes_in_the_edit_form(admin: Session, shots: Path) -> None:
