@@ -13,16 +13,16 @@ from starlette.types import ASGIApp
 
 from backend import collector, db, graphiql, server_lock
 from backend.auth.origin import OriginGuard
-from backend.auth.routes import auth_mount
-from backend.broadcast import hub
-from backend.graphql_app import graphql_app
+from backend.graphql.endpoint import graphql_app
 from backend.health import healthz
 from backend.http_limits import BodySizeLimit
+from backend.live.broadcast import hub
 from backend.proxies import ForwardedScheme
 from backend.public import routes as public_routes
 from backend.ratelimit import limiter
 from backend.security_headers import NoSniff
 from backend.settings import get_settings
+from backend.web.routes import auth_mount
 from frontend.shell import ROOT_COMPONENT, ui_routes
 
 

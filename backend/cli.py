@@ -16,9 +16,14 @@ from pathlib import Path
 from typing import TypeVar
 
 from backend import backup as backups
-from backend import db, server_lock
+from backend import db, devidp, server_lock
+from backend import seed as seeding
 from backend.auth.actor import Actor
 from backend.errors import CrmError
+from backend.migrations import apply_all
+from backend.migrations.check import check
+from backend.services import tokens
+from backend.serving import server_options
 from backend.settings import Settings, get_settings
 
 T = TypeVar("T")
@@ -28,8 +33,6 @@ async def _with_database(settings: Settings, work: Callable[[], Awaitable[T]], *
     await db.init(settings)
     try:
         if migrate:
-            from backend.migrations import apply_all
-
             await apply_all()
         return await work()
     finally:
@@ -39,14 +42,10 @@ async def _with_database(settings: Settings, work: Callable[[], Awaitable[T]], *
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from backend.serving import server_options
-
     # uvicorn ends by re-raising the SIGTERM it caught; with the default handler that kills the process
     # before exit handlers run, and the dev provider (a child process) would be left behind.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if settings.oidc_issuer is None:
-        from backend import devidp
-
         try:
             issuer = devidp.start_dev_provider(settings)  # registers the demo users' claims too
         except RuntimeError as exc:
@@ -97,8 +96,6 @@ def migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def migrate_check(settings: Settings) -> int:
-    from backend.migrations.check import check
-
     found = asyncio.run(_with_database(settings, check))
     if found:
         print("crm migrate --check: the models and the migrated database disagree (a model change needs its "
@@ -109,8 +106,6 @@ def migrate_check(settings: Settings) -> int:
 
 
 def seed(args: argparse.Namespace, settings: Settings) -> int:
-    from backend import seed as seeding
-
     if not args.demo and args.customers is None:
         print("crm seed: say what to seed: --demo and/or --customers N", file=sys.stderr)
         return 2
@@ -133,8 +128,6 @@ def _progress(done: int, total: int) -> None:
 
 
 def token_create(args: argparse.Namespace, settings: Settings) -> int:
-    from backend.services import tokens
-
     async def work() -> str:
         return await tokens.create_token_for_email(Actor.system(via="cli"), args.email, args.name)
 

@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlparse
 
 from tortoise import Tortoise, connections
 
+from backend.migrations import apply_all
 from backend.settings import Settings
 
 SQLITE_PRAGMAS = {"journal_mode": "WAL", "foreign_keys": "ON", "busy_timeout": 10000, "synchronous": "NORMAL"}
@@ -54,22 +55,23 @@ def prepare_data_dir(settings: Settings) -> None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
 
 
+class _SqlLog(logging.StreamHandler):
+    """The SQL log's handler, of its own class so that configuring the log twice adds it once."""
+
+
 def configure_sql_log(enabled: bool) -> None:
     """CRM_SQL_LOG=1: every SQL statement on stderr, one per line."""
     logger = logging.getLogger("tortoise.db_client")
-    if not enabled or any(getattr(h, "_crm_sql", False) for h in logger.handlers):
+    if not enabled or any(isinstance(h, _SqlLog) for h in logger.handlers):
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _SqlLog(sys.stderr)
     handler.setFormatter(logging.Formatter("SQL %(message)s"))
-    handler._crm_sql = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
 
 
 async def migrate(settings: Settings) -> list[str]:
     """Apply every migration not yet applied; safe to run again. Returns the names applied."""
-    from backend.migrations import apply_all
-
     await init(settings)
     try:
         return await apply_all()

@@ -14,10 +14,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from tortoise import connections
 
-from backend.auth.requests import authenticate
-from backend.broadcast import hub
+from backend.live.broadcast import hub
 from backend.models import Role
 from backend.ratelimit import limiter
+from backend.web.requests import authenticate
 
 log = logging.getLogger("crm.health")
 

@@ -17,7 +17,7 @@ from tortoise.expressions import Q, Subquery
 
 from backend.auth.actor import Actor
 from backend.errors import Forbidden, Unauthenticated
-from backend.models import Campaign, Customer, Deal, Role, User, Visibility
+from backend.models import Campaign, CampaignStatus, Contact, Customer, Deal, Role, User, Visibility
 
 ADMIN, HEAD, REP, SUPPORT, MARKETING = Role.ADMIN, Role.SALES_HEAD, Role.SALES_REP, Role.SUPPORT, Role.MARKETING
 SALES = (HEAD, REP)
@@ -110,9 +110,9 @@ def may(actor: Actor, action: Action, obj: Any = None) -> bool:
 
 
 def require(actor: Actor, action: Action, obj: Any = None) -> None:
-    require_role(actor)
+    role = require_role(actor)
     if not may(actor, action, obj):
-        raise Forbidden(f"Your role ({actor.role.value}) may not {action.value} here")  # type: ignore[union-attr]
+        raise Forbidden(f"Your role ({role.value}) may not {action.value} here")
 
 
 def allowed_actions(actor: Actor) -> list[str]:
@@ -208,8 +208,6 @@ def activity_rule(actor: Actor) -> Q:
     require_role(actor)
     if sees_everything(actor):
         return Q()
-    from backend.models import Contact
-
     visible_contacts = Subquery(Contact.filter(contact_rule(actor)).values("id"))
     return (
         Q(customer_id__in=visible_customer_ids(actor))
@@ -352,8 +350,6 @@ def audit_rule(actor: Actor) -> Q:
 
 def campaign_is_public(campaign: Campaign, today: date | None = None) -> bool:
     """Public actions (view, like, enrol) need a public, active campaign within its period."""
-    from backend.models import CampaignStatus
-
     today = today or datetime.now(UTC).date()
     return (
         campaign.visibility is Visibility.PUBLIC
@@ -365,8 +361,6 @@ def campaign_is_public(campaign: Campaign, today: date | None = None) -> bool:
 
 def public_campaign_rule(today: date) -> Q:
     """campaign_is_public as a query condition, for updates that must re-check it atomically."""
-    from backend.models import CampaignStatus
-
     return (
         Q(visibility=Visibility.PUBLIC, status=CampaignStatus.ACTIVE)
         & (Q(starts_on=None) | Q(starts_on__lte=today))

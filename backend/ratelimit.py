@@ -111,7 +111,9 @@ class Limiter:
         try:
             async with asyncio.timeout(get_settings().redis_timeout):
                 async with client.pipeline(transaction=True) as pipe:
-                    hits, _ = await pipe.incr(name).expire(name, WINDOW + 5).execute()
+                    pipe.incr(name)
+                    pipe.expire(name, WINDOW + 5)
+                    hits, _ = await pipe.execute()
             return int(hits)
         except Exception as exc:  # Redis down: limit per process rather than fail public pages
             log.warning("rate limit falls back to memory: %s: %s", type(exc).__name__, exc)

@@ -345,7 +345,7 @@ async def seed_users() -> dict[str, User]:
             team_id = teams[TEAMS[email]].id if email in TEAMS else None
             user = await User.get_or_none(email=email)
             if user is None:
-                values = {"email": email, "name": name, "subject": email, "role": Role(role), "team_id": team_id}
+                values: dict[str, Any] = {"email": email, "name": name, "subject": email, "role": Role(role), "team_id": team_id}
                 user = await User.create(**values)
                 await unit.audit("user.create", "user", user.id, diff({}, values))
             else:  # signed in before the seed ran: fill in what nobody set yet, change nothing set

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
 from backend import db
 from backend.auth.actor import Actor
@@ -52,14 +53,17 @@ async def _next_number() -> tuple[int, int]:
     """How many benchmark customers exist, and the number the next one gets."""
     query = Customer.filter(name__startswith=PREFIX)
     present = await query.count()
-    last = await query.order_by("-name").limit(1).values_list("name", flat=True)
+    # cast: Tortoise types the rows of values_list(flat=True) as tuples, whatever `flat` says.
+    last = cast(list[str], await query.order_by("-name").limit(1).values_list("name", flat=True))
     return present, int(last[0][len(PREFIX):]) + 1 if last else 1
 
 
 async def seed_customers(actor: Actor, total: int, progress: Progress | None = None, batch: int = BATCH) -> int:
     """Add benchmark customers until there are `total`; returns how many were added."""
     present, number = await _next_number()
-    managers = await User.filter(role__in=[Role.SALES_REP, Role.SALES_HEAD], active=True).values_list("id", flat=True)
+    managers = cast(
+        list[int | None], await User.filter(role__in=[Role.SALES_REP, Role.SALES_HEAD], active=True).values_list("id", flat=True)
+    )
     pipeline = await Pipeline.get(is_default=True)
     stages = await Stage.filter(pipeline=pipeline).order_by("position")
     added = 0

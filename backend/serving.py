@@ -29,6 +29,7 @@ class ReadTimeoutH11Protocol(H11Protocol):
         self.read_timeout = get_settings().read_timeout
         self.read_deadline: asyncio.TimerHandle | None = None
 
+    # ignore: uvicorn's H11Protocol itself narrows asyncio's BaseTransport to Transport; this override keeps its signature
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()

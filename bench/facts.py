@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 PACKAGES = ("starlette", "strawberry-graphql", "uvicorn", "tortoise-orm", "aiosqlite", "ciso8601", "asyncpg",
-            "broadcaster", "httpx", "websockets")
+            "redis", "httpx", "websockets")
 
 
 def load_average() -> str:

@@ -21,12 +21,12 @@ from urllib.parse import urlparse
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from backend.resolvers.loaders import Loaders
-from backend.schema.common import Connection
+from backend.graphql.documents import document_caches
+from backend.graphql.errors import MaskUnexpectedErrors
+from backend.graphql.limits import limit_extensions
+from backend.reads.loaders import Loaders
+from backend.reads.paging import Connection
 from backend.schema.customers import CustomerOrder, CustomerType
-from backend.schema.documents import document_caches
-from backend.schema.errors import MaskUnexpectedErrors
-from backend.schema.limits import limit_extensions
 from bench.documents import NESTED
 
 PAGE = 100
@@ -167,7 +167,7 @@ def floor_schema() -> strawberry.Schema:
 
 async def load_memory(actor: Any) -> MemoryData:
     from backend.models import Customer
-    from backend.resolvers.paging import paginate
+    from backend.reads.paging import paginate
 
     page = await paginate(Customer.all(), field="name", descending=False, first=PAGE, after=None)
     ids = [edge.node.id for edge in page.edges]
@@ -195,9 +195,9 @@ def _same_data(graphql: dict[str, Any], rows: list[Any]) -> bool:
 async def measure(spec: dict[str, Any]) -> dict[str, Any]:
     from backend import db
     from backend.auth.actor import Actor
+    from backend.graphql.root import schema
     from backend.models import User
-    from backend.schema.context import Context
-    from backend.schema.root import schema
+    from backend.reads.context import Context
     from backend.services import tokens
     from backend.settings import get_settings
     from tests.sqlcount import count_statements

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from reactpy import (
     component,
@@ -15,9 +15,9 @@ from reactpy import (
     use_scope,
     use_state,
 )
-from reactpy.types import VdomDict
+from reactpy.types import Component, VdomDict
 
-from backend.auth.pages import login_url
+from backend.web.pages import login_url
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.layout import Frame, NoRole
@@ -32,9 +32,9 @@ TITLES = {
 }
 
 
-def screen(route: Route) -> VdomDict:
+def screen(route: Route) -> Component | VdomDict:
     # Keyed by id: another customer or campaign is a fresh screen, not the last one's open panels.
-    pages: dict[str, Callable[[], VdomDict]] = {
+    pages: dict[str, Callable[[], Component]] = {
         "customers": lambda: customers.CustomersPage(route),
         "customer": lambda: customer.CustomerPage(route.id, key=f"customer-{route.id}"),
         "pipeline": lambda: pipeline.PipelinePage(),
@@ -52,14 +52,15 @@ def screen(route: Route) -> VdomDict:
 
 
 @component
-def Root() -> VdomDict:
+def Root() -> Component | VdomDict:
     location = use_location()
     scope = use_scope()
     start = (location.path or "/") + (location.query_string or "")
     target, set_target = use_state((start, False))
-    signed_in, set_signed_in = use_state(None)
-    reload_to, set_reload_to = use_state(None)
-    zone, set_zone = use_state(None)  # the browser's time zone name, reported by router.js
+    # ("ok", Session), ("no_role", Actor) or ("error", GqlError) once sign-in is done
+    signed_in, set_signed_in = use_state(cast(tuple[str, Any] | None, None))
+    reload_to, set_reload_to = use_state(cast(str | None, None))
+    zone, set_zone = use_state(cast(str | None, None))  # the browser's time zone name, reported by router.js
     href, replace = target
     here = use_ref(start)
     here.current = href
@@ -69,7 +70,8 @@ def Root() -> VdomDict:
 
     @use_async_effect(dependencies=[])
     async def sign_in() -> None:
-        actor = await actor_of(scope)
+        # cast: reactpy types the scope as asgiref's TypedDicts; Starlette reads it as the mapping it is.
+        actor = await actor_of(cast(dict[str, Any], scope))
         if not actor.signed_in:
             set_reload_to(login_url(start))
             return

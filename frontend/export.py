@@ -10,8 +10,8 @@ from datetime import date
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
-from backend.auth.requests import authenticate
-from backend.schema.limits import MAX_FIRST
+from backend.reads.paging import MAX_FIRST
+from backend.web.requests import authenticate
 from frontend import gql
 from frontend.customer_filters import CUSTOMERS_QUERY, customer_variables
 

@@ -15,11 +15,12 @@ from dataclasses import field as default
 from typing import Any
 
 from graphql import GraphQLError
+from strawberry.types import ExecutionResult
 
 from backend.auth.actor import Actor
 from backend.auth.liveness import ENDED, recheck
-from backend.schema.context import Context
-from backend.schema.root import schema
+from backend.graphql.root import schema
+from backend.reads.context import Context
 
 log = logging.getLogger("crm.ui")
 
@@ -70,15 +71,15 @@ async def subscribe(actor: Actor, document: str, *, subscribed: Callable[[], Non
     called once the server registered the subscription (before any event)."""
     context = await _context(actor, subscribed)
     stream = await schema.subscribe(document, variable_values=variables, context_value=context)
-    if not hasattr(stream, "__aiter__"):
-        raise GqlError.from_graphql(stream.errors[0])  # type: ignore[union-attr]
+    if isinstance(stream, ExecutionResult):  # it could not start: a result with its errors
+        raise GqlError.from_graphql((stream.errors or [])[0])
     try:
-        async for result in stream:  # type: ignore[union-attr]
+        async for result in stream:
             if result.errors:
                 raise GqlError.from_graphql(result.errors[0])
             yield result.data or {}
     finally:
-        await stream.aclose()  # type: ignore[union-attr]
+        await stream.aclose()
 
 
 # The server ended a working stream (the subscriber fell behind, or events may have been missed while

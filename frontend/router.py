@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 from urllib.parse import parse_qsl, urlsplit
 
 from reactpy import create_context, use_context
@@ -60,7 +61,8 @@ class Navigation:
         self.go(href, replace)
 
 
-NavContext = create_context(None)
+# No default: Root provides the navigation around every screen.
+NavContext = create_context(cast(Navigation, None))
 
 
 def use_nav() -> Navigation:

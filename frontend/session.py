@@ -8,14 +8,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
-from typing import Any
+from typing import Any, cast
 
 from reactpy import create_context, use_async_effect, use_context, use_state
 from starlette.requests import HTTPConnection
 
 from backend.auth.actor import Actor
 from backend.auth.liveness import watcher
-from backend.auth.requests import authenticate
+from backend.web.requests import authenticate
 from frontend import format as fmt
 from frontend import gql
 
@@ -35,7 +35,8 @@ class Session:
         return action in self.me["allowedActions"]
 
 
-SessionContext = create_context(None)
+# No default: Root provides the session around every screen, so a screen always finds one.
+SessionContext = create_context(cast(Session, None))
 
 
 def use_session() -> Session:
@@ -83,7 +84,9 @@ def use_query(document: str, variables: dict[str, Any] | None = None, skip: bool
     session = use_session()
     key = _key(variables)
     # (variables the data is for, data, error, still loading)
-    result, set_result = use_state((None, None, None, True))
+    result, set_result = use_state(
+        cast(tuple[str | None, dict[str, Any] | None, gql.GqlError | None, bool], (None, None, None, True))
+    )
     generation, set_generation = use_state(0)
 
     @use_async_effect(dependencies=[key, generation, skip, refresh])

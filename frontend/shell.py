@@ -18,8 +18,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import BaseRoute, Route
 
 from backend import security_headers
-from backend.auth.pages import ui_gate
-from backend.auth.requests import authenticate
+from backend.web.pages import ui_gate
+from backend.web.requests import authenticate
 from frontend.export import export_customers_csv
 
 ROOT_COMPONENT = "frontend.app.Root"

@@ -11,10 +11,10 @@ from urllib.parse import urlparse, urlunparse
 import authlib.deprecate  # noqa: F401  (see the comment below the imports)
 import pytest
 from tortoise import Tortoise, connections
-from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from backend import db as database_module
-from backend.broadcast import hub
+from backend.interop.tortoise import forget_compiled_statements
+from backend.live.broadcast import hub
 from backend.migrations import apply_all
 from backend.settings import get_settings, reset_settings
 
@@ -62,7 +62,7 @@ async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
     os.environ["CRM_DATABASE_URL"] = url
     reset_settings()
     # Tortoise caches each model's INSERT/UPDATE SQL per connection name, not per dialect.
-    EXECUTOR_CACHE.clear()
+    forget_compiled_statements()
     await database_module.init(get_settings())
     await apply_all()
     await hub.start("memory://", get_settings().subscriber_queue)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from backend.auth.actor import Actor
+from backend.graphql.root import schema
 from backend.models import Role, Team, User
-from backend.schema.context import Context
-from backend.schema.root import schema
+from backend.reads.context import Context
 from backend.services import tokens
 
 _seq = itertools.count(1)

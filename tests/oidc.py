@@ -15,11 +15,11 @@ import oidc_provider_mock
 import pytest
 from starlette.applications import Starlette
 
-from backend import topics
 from backend.auth.sessions import COOKIE
-from backend.broadcast import hub
 from backend.devidp import demo_claims
-from backend.events import Event
+from backend.live import topics
+from backend.live.broadcast import hub
+from backend.live.events import Event
 from backend.settings import reset_settings
 
 APP = "http://testserver"

@@ -5,8 +5,8 @@ import asyncio
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
-from backend import topics
-from backend.broadcast import hub
+from backend.live import topics
+from backend.live.broadcast import hub
 from backend.models import Activity, AuditEntry, Deal, Notification, Pipeline, Role, Stage, TaskStatus
 from tests.factories import error, log_activity, make_contact, make_customer, make_team, make_user, ok
 

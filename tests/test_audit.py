@@ -75,7 +75,7 @@ async def test_who_may_read_the_audit_log(db):
 
 
 async def test_no_mutation_changes_the_audit_log(db):
-    from backend.schema.root import schema
+    from backend.graphql.root import schema
 
     mutation_names = schema._schema.mutation_type.fields
     assert not [name for name in mutation_names if "audit" in name.lower()]

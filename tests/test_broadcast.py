@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from backend.broadcast import Hub, StreamClosed, Subscription
-from backend.events import Event
+from backend.live.broadcast import Hub, StreamClosed, Subscription
+from backend.live.events import Event
 from tests.servers import REDIS_SERVER, RedisServer, redis_server, until
 
 needs_redis_server = pytest.mark.skipif(not Path(REDIS_SERVER).exists(), reason=f"{REDIS_SERVER} not installed")

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from backend import topics
 from backend.auth.actor import Actor
-from backend.broadcast import hub
 from backend.errors import NotFound
+from backend.graphql.root import schema
+from backend.live import topics
+from backend.live.broadcast import hub
 from backend.models import AuditEntry, Campaign, CampaignLike, EngagementEvent, Enrolment, Notification, Role
-from backend.schema.context import Context
-from backend.schema.root import schema
+from backend.reads.context import Context
 from backend.services import engagement
 from tests.factories import actor, error, make_campaign, make_user, ok, open_campaign
 from tests.sqlcount import count_statements

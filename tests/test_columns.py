@@ -11,7 +11,7 @@ from tortoise.exceptions import IncompleteInstanceError
 
 from backend.auth.actor import Actor
 from backend.models import Activity, Contact, Customer, Deal, User
-from backend.resolvers import columns
+from backend.reads import columns
 from backend.schema.activities import ActivityType
 from backend.schema.contacts import ContactType
 from backend.schema.customers import CustomerType

@@ -13,8 +13,8 @@ from graphql import GraphQLEnumType, GraphQLInputObjectType, get_named_type
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from backend.graphql.root import schema
 from backend.models import Role
-from backend.schema.root import schema
 from tests.factories import gql, make_customer, make_user
 
 

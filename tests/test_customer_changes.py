@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from backend import topics
+from backend.graphql.root import schema
+from backend.live import topics
 from backend.models import Customer, Role
-from backend.schema.context import Context
-from backend.schema.root import schema
+from backend.reads.context import Context
 from tests.factories import actor, error, make_customer, make_deal, make_team, make_user, ok
 from tests.test_subscriptions import lives, subscribe, world  # noqa: F401  (lives is a fixture)
 

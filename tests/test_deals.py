@@ -5,9 +5,9 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from backend import topics
 from backend.auth.actor import Actor
-from backend.broadcast import hub
+from backend.live import topics
+from backend.live.broadcast import hub
 from backend.models import (
     Activity,
     ActivityKind,
@@ -20,9 +20,8 @@ from backend.models import (
     Stage,
     StageKind,
 )
-from backend.resolvers.deals import filter_deals, matches
 from backend.schema.common import AmountRange, DateRange, DateTimeRange
-from backend.schema.deals import DealFilter
+from backend.schema.deals import DealFilter, filter_deals, matches
 from backend.services.currency import set_exchange_rate
 from tests.factories import error, make_contact, make_customer, make_deal, make_team, make_user, ok
 from tests.sqlcount import count_statements

@@ -5,9 +5,9 @@ from __future__ import annotations
 from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.extensions.validation_cache import _get_validate_cache
 
+from backend.graphql.documents import DOCUMENTS_KEPT
+from backend.graphql.limits import MAX_COST
 from backend.models import Role
-from backend.schema.documents import DOCUMENTS_KEPT
-from backend.schema.limits import MAX_COST
 from tests.factories import error, make_customer, make_user, ok
 
 LIST = "query($n: Int, $q: String) { customers(first: $n, search: $q) { edges { node { name } } } }"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from backend.schema import frames
+from backend.graphql import frames
 
 
 @pytest.mark.parametrize("message", [

@@ -8,10 +8,10 @@ import asyncio
 
 import pytest
 
-from backend import topics
 from backend.auth import sessions
 from backend.auth.actor import Actor
-from backend.broadcast import hub
+from backend.live import topics
+from backend.live.broadcast import hub
 from backend.models import Role, User
 from backend.services import deals, users
 from backend.settings import get_settings

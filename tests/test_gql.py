@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from backend import topics
 from backend.auth.actor import Actor
-from backend.broadcast import hub
+from backend.live import topics
+from backend.live.broadcast import hub
 from backend.models import Role
 from backend.settings import get_settings
 from frontend import gql

@@ -8,7 +8,7 @@ import pytest
 
 from backend.app import create_app
 from backend.auth import sessions
-from backend.broadcast import hub
+from backend.live.broadcast import hub
 from backend.models import Role
 from backend.services import tokens
 from backend.settings import get_settings

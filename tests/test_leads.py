@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from backend import topics
-from backend.broadcast import hub
+from backend.live import topics
+from backend.live.broadcast import hub
 from backend.models import AuditEntry, Customer, Deal, DealStageChange, Lead, LeadStatus, Role
 from backend.services import deals as deal_service
 from tests.factories import error, make_contact, make_customer, make_team, make_user, ok

@@ -5,12 +5,12 @@ from graphql import get_introspection_query
 
 from backend.auth.actor import Actor
 from backend.errors import QueryTooComplex
+from backend.graphql import limits
+from backend.graphql.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_FIRST, MAX_SCHEMA_COST, MAX_TOKENS
+from backend.graphql.root import build_schema, schema
 from backend.models import Role
-from backend.resolvers.paging import page_size
-from backend.schema import limits
-from backend.schema.context import Context
-from backend.schema.limits import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_FIRST, MAX_SCHEMA_COST, MAX_TOKENS
-from backend.schema.root import build_schema, schema
+from backend.reads.context import Context
+from backend.reads.paging import page_size
 from tests.factories import actor, error, make_user, ok
 
 ANONYMOUS = Actor.anonymous()
@@ -188,7 +188,7 @@ async def test_fields_merged_under_one_name_are_counted_before_any_pair_is_compa
     anonymous) held the event loop 1.4 s. Over the limit, the document is refused and no pair compared."""
     from graphql import OverlappingFieldsCanBeMergedRule
 
-    from backend.schema.overlap import MAX_SAME_NAME
+    from backend.graphql.overlap import MAX_SAME_NAME
 
     compared = 0
     compare = OverlappingFieldsCanBeMergedRule.enter_selection_set

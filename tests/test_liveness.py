@@ -18,10 +18,10 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from backend import topics
 from backend.auth import sessions
 from backend.auth.actor import Actor
-from backend.broadcast import hub
+from backend.live import topics
+from backend.live.broadcast import hub
 from backend.models import Role, Session, User
 from backend.services import tokens, users
 from backend.settings import get_settings, reset_settings

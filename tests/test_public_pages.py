@@ -13,9 +13,9 @@ import secrets
 import httpx
 import pytest
 
-from backend import topics
 from backend.app import create_app
-from backend.broadcast import hub
+from backend.live import topics
+from backend.live.broadcast import hub
 from backend.models import AuditEntry, Campaign, CampaignLike, EngagementEvent, Enrolment, Role
 from backend.services import tokens
 from tests.factories import actor, fresh_limiter, make_campaign, make_user, open_campaign, setting  # noqa: F401

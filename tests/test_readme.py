@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from graphql import parse, validate
 
-from backend.schema.root import schema
+from backend.graphql.root import schema
 
 README = Path(__file__).parent.parent / "README.md"
 EXAMPLES = re.findall(r"```graphql\n(.*?)```", README.read_text(), flags=re.S)

@@ -9,9 +9,9 @@ from typing import Any
 import strawberry
 
 from backend.auth.actor import Actor
+from backend.graphql.shared_events import SharedEventExecutor, event_results
 from backend.models import Role
-from backend.schema.shared_events import SharedEventExecutor, event_results
-from backend.streams import FanOut
+from backend.resolvers.streams import FanOut
 
 
 def watcher(user_id: int, role: Role = Role.ADMIN) -> Actor:

@@ -11,17 +11,17 @@ from typing import Any
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from backend import topics
 from backend.auth.actor import Actor
-from backend.auth.requests import actor_for_token
-from backend.broadcast import hub
 from backend.errors import Conflict
+from backend.graphql.root import schema
+from backend.graphql.shared_events import event_results
+from backend.live import topics
+from backend.live.broadcast import hub
 from backend.models import Activity, Deal, DealStageChange, Notification, Role, Stage, Team, User
+from backend.reads.context import Context
 from backend.resolvers.live import deal_fan_out
-from backend.schema.context import Context
-from backend.schema.root import schema
-from backend.schema.shared_events import event_results
 from backend.services import deals, tokens
+from backend.web.requests import actor_for_token
 from tests.factories import actor, make_campaign, make_customer, make_team, make_user, ok
 from tests.servers import CrmServer, crm_servers, graphql_socket
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLScalarType, GraphQLType
 
+from backend.graphql.root import schema
 from backend.models import Role
-from backend.schema.root import schema
 from tests.factories import gql, make_user
 from tests.test_write_path import CASES
 

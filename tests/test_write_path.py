@@ -12,9 +12,9 @@ import pytest
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import TransactionalDBClient
 
-from backend import broadcast, topics
+from backend.graphql.root import schema
+from backend.live import broadcast, topics
 from backend.models import AuditEntry, Role, User
-from backend.schema.root import schema
 from tests.factories import (
     actor,
     gql,

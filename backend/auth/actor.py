@@ -33,7 +33,7 @@ class Actor:
             email=user.email,
             name=user.name,
             role=user.role,
-            team_id=user.team_id,  # type: ignore[attr-defined]
+            team_id=user.team_id,
             via=via,
             session_id=session_id,
             token_id=token_id,

@@ -175,8 +175,8 @@ class Watcher:
         while len(self._gone) > GONE_KEPT:
             self._gone.popitem(last=False)
         for watch in watches:
-            key = credential(watch.actor)
-            reason = verdict(watch.actor, self._now.get(key)) if key in self._now else None
+            held = credential(watch.actor)
+            reason = verdict(watch.actor, self._now.get(held)) if held in self._now else None
             if reason and watch.ended is None:
                 watch.ended = reason
                 watch.on_end(reason)

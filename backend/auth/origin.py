@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from backend.auth.sessions import COOKIE
 from backend.settings import get_settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -68,8 +69,6 @@ def cookie_trusted(scope: Scope) -> bool:
 
 
 def _has_session_cookie(headers: Mapping[str, Any]) -> bool:
-    from backend.auth.sessions import COOKIE
-
     return f"{COOKIE}=" in headers.get("cookie", "")
 
 

@@ -1,4 +1,8 @@
-"""All models of the CRM's one Tortoise app, `models`."""
+"""All models of the CRM's one Tortoise app, `models`.
+
+A foreign key is declared with its relation type and, below it, the bare annotation of the `<name>_id` attribute
+Tortoise sets on every row: the annotation creates no field, it tells the type checker the key's type, which the
+services and the API types read without loading the related row."""
 
 from backend.models.activities import Activity, ActivityKind, Outcome, Priority, TaskStatus
 from backend.models.audit import AuditEntry

@@ -1,11 +1,15 @@
 """Campaigns, their engagement events (kept for charts over time) and enrolments."""
 
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from backend.models.base import Editable
+
+if TYPE_CHECKING:
+    from backend.models.users import User
 
 
 class CampaignType(str, Enum):
@@ -44,7 +48,10 @@ class Campaign(Editable):
     status = fields.CharEnumField(CampaignStatus, max_length=20, default=CampaignStatus.DRAFT, db_index=True)
     starts_on = fields.DateField(null=True)
     ends_on = fields.DateField(null=True)
-    owner = fields.ForeignKeyField("models.User", null=True, related_name="campaigns", on_delete=fields.SET_NULL)
+    owner: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
+        "models.User", null=True, related_name="campaigns", on_delete=fields.SET_NULL
+    )
+    owner_id: int | None
     views = fields.IntField(default=0)
     likes = fields.IntField(default=0)
     enrolments = fields.IntField(default=0)
@@ -55,7 +62,10 @@ class Campaign(Editable):
 
 class EngagementEvent(Model):
     id = fields.BigIntField(primary_key=True)
-    campaign = fields.ForeignKeyField("models.Campaign", related_name="events", on_delete=fields.CASCADE)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="events", on_delete=fields.CASCADE
+    )
+    campaign_id: int
     kind = fields.CharEnumField(EngagementKind, max_length=10)
     visitor = fields.CharField(max_length=64, description="Hash identifying an anonymous visitor")
     occurred_at = fields.DatetimeField(auto_now_add=True)
@@ -68,7 +78,10 @@ class CampaignLike(Model):
     """One row per visitor who liked, so the unique key makes repeated likes count once."""
 
     id = fields.BigIntField(primary_key=True)
-    campaign = fields.ForeignKeyField("models.Campaign", related_name="like_rows", on_delete=fields.CASCADE)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="like_rows", on_delete=fields.CASCADE
+    )
+    campaign_id: int
     visitor = fields.CharField(max_length=64)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -79,7 +92,10 @@ class CampaignLike(Model):
 
 class Enrolment(Model):
     id = fields.BigIntField(primary_key=True)
-    campaign = fields.ForeignKeyField("models.Campaign", related_name="enrolment_rows", on_delete=fields.CASCADE)
+    campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name="enrolment_rows", on_delete=fields.CASCADE
+    )
+    campaign_id: int
     name = fields.CharField(max_length=200)
     email = fields.CharField(max_length=254)
     consent = fields.BooleanField()

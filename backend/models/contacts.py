@@ -1,10 +1,16 @@
 """People at customers (or not yet at any), and leads that may become deals."""
 
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 
 from backend.models.base import Editable
+
+if TYPE_CHECKING:
+    from backend.models.customers import Customer
+    from backend.models.deals import Deal
+    from backend.models.users import User
 
 
 class ContactStatus(str, Enum):
@@ -24,8 +30,14 @@ class Contact(Editable):
     department = fields.CharField(max_length=100, default="")
     role_at_customer = fields.CharField(max_length=100, default="")
     is_primary = fields.BooleanField(default=False)
-    customer = fields.ForeignKeyField("models.Customer", null=True, related_name="contacts", on_delete=fields.SET_NULL)
-    owner = fields.ForeignKeyField("models.User", null=True, related_name="owned_contacts", on_delete=fields.SET_NULL)
+    customer: fields.ForeignKeyNullableRelation["Customer"] = fields.ForeignKeyField(
+        "models.Customer", null=True, related_name="contacts", on_delete=fields.SET_NULL
+    )
+    customer_id: int | None
+    owner: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
+        "models.User", null=True, related_name="owned_contacts", on_delete=fields.SET_NULL
+    )
+    owner_id: int | None
     status = fields.CharEnumField(ContactStatus, max_length=20, default=ContactStatus.NEW, db_index=True)
 
     class Meta:
@@ -46,12 +58,24 @@ class Lead(Editable):
     source = fields.CharField(max_length=100, default="")
     scope_of_work = fields.TextField(default="")
     company_name = fields.CharField(max_length=200, default="")
-    contact = fields.ForeignKeyField("models.Contact", null=True, related_name="leads", on_delete=fields.SET_NULL)
-    customer = fields.ForeignKeyField("models.Customer", null=True, related_name="leads", on_delete=fields.SET_NULL)
-    owner = fields.ForeignKeyField("models.User", null=True, related_name="owned_leads", on_delete=fields.SET_NULL)
+    contact: fields.ForeignKeyNullableRelation[Contact] = fields.ForeignKeyField(
+        "models.Contact", null=True, related_name="leads", on_delete=fields.SET_NULL
+    )
+    contact_id: int | None
+    customer: fields.ForeignKeyNullableRelation["Customer"] = fields.ForeignKeyField(
+        "models.Customer", null=True, related_name="leads", on_delete=fields.SET_NULL
+    )
+    customer_id: int | None
+    owner: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
+        "models.User", null=True, related_name="owned_leads", on_delete=fields.SET_NULL
+    )
+    owner_id: int | None
     status = fields.CharEnumField(LeadStatus, max_length=20, default=LeadStatus.NEW, db_index=True)
     lost_reason = fields.CharField(max_length=500, default="")
-    deal = fields.ForeignKeyField("models.Deal", null=True, related_name=False, on_delete=fields.SET_NULL)
+    deal: fields.ForeignKeyNullableRelation["Deal"] = fields.ForeignKeyField(
+        "models.Deal", null=True, related_name=False, on_delete=fields.SET_NULL
+    )
+    deal_id: int | None
 
     class Meta:
         table = "lead"

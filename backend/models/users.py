@@ -32,7 +32,10 @@ class User(Editable):
     name = fields.CharField(max_length=200)
     subject = fields.CharField(max_length=255, unique=True, null=True, description="OIDC `sub`")
     role = fields.CharEnumField(Role, max_length=20, null=True)
-    team = fields.ForeignKeyField("models.Team", null=True, related_name="members", on_delete=fields.SET_NULL)
+    team: fields.ForeignKeyNullableRelation[Team] = fields.ForeignKeyField(
+        "models.Team", null=True, related_name="members", on_delete=fields.SET_NULL
+    )
+    team_id: int | None
     time_zone = fields.CharField(max_length=64, default="UTC")
     active = fields.BooleanField(default=True)
     last_login_at = fields.DatetimeField(null=True)
@@ -45,7 +48,10 @@ class Session(Model):
     """A server-side sign-in: the cookie carries only a random id whose hash is the key."""
 
     id = fields.CharField(max_length=64, primary_key=True, description="sha256 of the cookie value")
-    user = fields.ForeignKeyField("models.User", related_name="sessions", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    user_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
     last_seen_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
@@ -58,7 +64,10 @@ class Session(Model):
 
 class ApiToken(Model):
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("models.User", related_name="api_tokens", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="api_tokens", on_delete=fields.CASCADE
+    )
+    user_id: int
     name = fields.CharField(max_length=100)
     token_hash = fields.CharField(max_length=64, unique=True)
     prefix = fields.CharField(max_length=12)
@@ -72,7 +81,10 @@ class ApiToken(Model):
 
 class Notification(Model):
     id = fields.IntField(primary_key=True)
-    user = fields.ForeignKeyField("models.User", related_name="notifications", on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="notifications", on_delete=fields.CASCADE
+    )
+    user_id: int
     kind = fields.CharField(max_length=40)
     message = fields.CharField(max_length=500)
     entity = fields.CharField(max_length=40, null=True)

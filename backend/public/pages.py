@@ -21,8 +21,8 @@ from backend.auth.actor import Actor
 from backend.errors import BadUserInput, CrmError, NotFound, RateLimited
 from backend.models import Campaign
 from backend.public import templates
-from backend.public.visitor import cookie_of, csrf_ok, csrf_token, new_cookie, set_cookie, visitor_id
 from backend.ratelimit import limiter
+from backend.reads.visitor import cookie_of, csrf_ok, csrf_token, new_cookie, set_cookie, visitor_id
 from backend.services import engagement, validate
 from backend.services.engagement import REFERRER, Outcome
 from backend.settings import get_settings
@@ -102,7 +102,7 @@ def _not_found(request: Request) -> Response:
 
 
 def _too_many(request: Request, error: RateLimited) -> Response:
-    retry = int(error.extensions["retryAfter"])
+    retry = int((error.extensions or {})["retryAfter"])
     return _message_page(
         request, 429, "Too many requests", f"Please wait {retry} seconds and try again.", code="RATE_LIMITED", retryAfter=retry
     )
@@ -247,7 +247,7 @@ async def _refused(
         flash=None if at_field else {"ok": False, "message": message},
         ref=form.get("ref"),
         status=400,
-        errors={field: message} if at_field else {},
+        errors={str(field): message} if at_field else {},
         values={k: _printable(form[k]) for k in FORM_FIELDS if k in form},
     )
 

@@ -11,8 +11,9 @@ from tortoise.queryset import QuerySet
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.models import Activity, ActivityKind, TaskStatus
-from backend.resolvers.columns import selected_columns
-from backend.resolvers.paging import FIRST_DESCRIPTION, page_size, paginate
+from backend.reads.columns import selected_columns
+from backend.reads.context import Info
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
 from backend.schema.activities import (
     ActivityFilter,
     ActivityOrder,
@@ -22,8 +23,7 @@ from backend.schema.activities import (
     LogActivityInput,
     UpdateTaskInput,
 )
-from backend.schema.common import Connection, SortDirection, provided
-from backend.schema.context import Info
+from backend.schema.common import SortDirection, provided
 from backend.services import activities as service
 from backend.services import validate as v
 from backend.services.search import every_word
@@ -58,20 +58,11 @@ def filter_query(query: QuerySet, where: ActivityFilter | None, actor: Actor) ->
     return query
 
 
-async def newest_activities(
-    info: Info, owner: str, owner_id: int, first: int, kind: ActivityKind | None = None
-) -> list[Activity]:
-    """A customer's, contact's or deal's (`owner`) newest `first` activities, at most 50, newest first:
-    one statement for every parent of a page, reading the columns the selection reads."""
-    columns = selected_columns(info, ActivityType, Activity)
-    return await info.context.loaders.recent_activities(owner, min(page_size(first), 50), kind, columns).load(owner_id)
-
-
 @strawberry.type
 class ActivityQuery:
     @strawberry.field(description="One activity or task by id (NOT_FOUND when it does not exist or is not visible)")
     async def activity(self, info: Info, id: strawberry.ID) -> ActivityType:
-        return await service.visible(info.context.actor, id)
+        return ActivityType.of(await service.visible(info.context.actor, id))
 
     @strawberry.field(description="Activities and tasks you may see, filtered, searched, sorted and paged")
     async def activities(
@@ -103,13 +94,13 @@ class ActivityQuery:
 class ActivityMutation:
     @strawberry.mutation(description="Log a call, email, meeting, note or deal update, or create a task")
     async def log_activity(self, info: Info, input: LogActivityInput) -> ActivityType:
-        return await service.log_activity(info.context.actor, provided(input))
+        return ActivityType.of(await service.log_activity(info.context.actor, provided(input)))
 
     @strawberry.mutation(description="Mark a task done")
     async def complete_task(self, info: Info, input: CompleteTaskInput) -> ActivityType:
-        return await service.complete_task(info.context.actor, input.id, input.version)
+        return ActivityType.of(await service.complete_task(info.context.actor, input.id, input.version))
 
     @strawberry.mutation(description="Reschedule, reprioritise, reassign, finish or abort a task")
     async def update_task(self, info: Info, input: UpdateTaskInput) -> ActivityType:
         data = provided(input)
-        return await service.update_task(info.context.actor, data.pop("id"), data.pop("version"), data)
+        return ActivityType.of(await service.update_task(info.context.actor, data.pop("id"), data.pop("version"), data))

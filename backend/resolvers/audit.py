@@ -9,10 +9,9 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.models import AuditEntry
-from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
+from backend.reads.context import Info
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
 from backend.schema.audit import AuditEntryType, AuditFilter
-from backend.schema.common import Connection
-from backend.schema.context import Info
 from backend.services import validate as v
 
 

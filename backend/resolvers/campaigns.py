@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 import strawberry
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from backend import permissions, topics
-from backend.events import Event
+from backend import permissions
+from backend.live import topics
+from backend.live.events import Engaged
 from backend.models import Campaign
 from backend.models import EngagementKind as EngagementKindModel
-from backend.public.visitor import visitor_id
 from backend.ratelimit import limiter
-from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
+from backend.reads.context import Info
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
+from backend.reads.visitor import visitor_id
+from backend.resolvers.streams import FanOut, listen, subscriber
 from backend.schema.campaigns import (
     CampaignEngagementEvent,
     CampaignFilter,
@@ -33,13 +36,11 @@ from backend.schema.campaigns import (
     UpdateCampaignInput,
     totals_of,
 )
-from backend.schema.common import Connection, SortDirection, provided
-from backend.schema.context import Info
+from backend.schema.common import SortDirection, provided
 from backend.services import campaigns as service
 from backend.services import engagement
 from backend.services import validate as v
 from backend.services.search import every_word
-from backend.streams import FanOut, listen, subscriber
 
 engagement_fan_out = FanOut()
 
@@ -69,7 +70,7 @@ def filter_query(query: QuerySet, where: CampaignFilter | None) -> QuerySet:
 class CampaignQuery:
     @strawberry.field(description="One campaign by id (NOT_FOUND when it does not exist or is not visible)")
     async def campaign(self, info: Info, id: strawberry.ID) -> CampaignNode:
-        return await service.visible(info.context.actor, id)
+        return CampaignNode.of(await service.visible(info.context.actor, id))
 
     @strawberry.field(description="Campaigns you may see, filtered, searched, sorted and paged")
     async def campaigns(
@@ -94,16 +95,16 @@ class CampaignQuery:
 class CampaignMutation:
     @strawberry.mutation(description="Create a campaign (a draft); a code is generated when none is given")
     async def create_campaign(self, info: Info, input: CreateCampaignInput) -> CampaignNode:
-        return await service.create_campaign(info.context.actor, provided(input))
+        return CampaignNode.of(await service.create_campaign(info.context.actor, provided(input)))
 
     @strawberry.mutation(description="Change a campaign's fields (send the version you read)")
     async def update_campaign(self, info: Info, input: UpdateCampaignInput) -> CampaignNode:
         data = provided(input)
-        return await service.update_campaign(info.context.actor, data.pop("id"), data.pop("version"), data)
+        return CampaignNode.of(await service.update_campaign(info.context.actor, data.pop("id"), data.pop("version"), data))
 
     @strawberry.mutation(description="Move a campaign along draft → new → active ↔ inactive, or discard it")
     async def change_campaign_status(self, info: Info, input: ChangeCampaignStatusInput) -> CampaignNode:
-        return await service.change_status(info.context.actor, input.id, input.version, input.status)
+        return CampaignNode.of(await service.change_status(info.context.actor, input.id, input.version, input.status))
 
     @strawberry.mutation(description="Like a public, active campaign; anyone may, once per visitor")
     async def like_campaign(self, info: Info, input: LikeCampaignInput) -> LikeCampaignResult:
@@ -142,16 +143,17 @@ class CampaignSubscription:
         campaign = await service.visible(context.actor, campaign_id, "campaignId")
         async with listen(context, topics.campaign_engagement(campaign.id)) as events:
             async for event in events:
+                if not isinstance(engaged := event.data, Engaged):
+                    continue
                 # One object per event for every dashboard: their executions of it are shared too.
-                yield await engagement_fan_out.once(event.id, lambda event=event: _engagement_event(campaign.id, event))
+                yield await engagement_fan_out.once(event.id, partial(_engagement_event, campaign.id, engaged))
 
 
-async def _engagement_event(campaign_id: int, event: Event) -> CampaignEngagementEvent:
-    payload = event.payload
+async def _engagement_event(campaign_id: int, engaged: Engaged) -> CampaignEngagementEvent:
     return CampaignEngagementEvent(
         campaign_id=strawberry.ID(str(campaign_id)),
-        kind=EngagementKindModel(event.kind),
-        totals=EngagementTotals(**payload["totals"]),
-        occurred_at=datetime.fromisoformat(payload["occurredAt"]),
-        enrolee=payload.get("name"),
+        kind=EngagementKindModel(engaged.kind),
+        totals=EngagementTotals(**engaged.totals),
+        occurred_at=engaged.occurred_at,
+        enrolee=engaged.name,
     )

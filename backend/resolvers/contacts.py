@@ -9,9 +9,10 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.models import Contact
-from backend.resolvers.columns import selected_columns
-from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
-from backend.schema.common import Connection, SortDirection, provided
+from backend.reads.columns import selected_columns
+from backend.reads.context import Info
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
+from backend.schema.common import SortDirection, provided
 from backend.schema.contacts import (
     ContactFilter,
     ContactOrder,
@@ -23,7 +24,7 @@ from backend.schema.contacts import (
     SetPrimaryContactInput,
     UpdateContactInput,
 )
-from backend.schema.context import Info
+from backend.schema.customers import CustomerType
 from backend.services import contacts as service
 from backend.services import validate as v
 from backend.services.search import every_word
@@ -53,7 +54,7 @@ def filter_query(query: QuerySet, where: ContactFilter | None) -> QuerySet:
 class ContactQuery:
     @strawberry.field(description="One contact by id (NOT_FOUND when it does not exist or is not visible)")
     async def contact(self, info: Info, id: strawberry.ID) -> ContactType:
-        return await service.visible(info.context.actor, id)
+        return ContactType.of(await service.visible(info.context.actor, id))
 
     @strawberry.field(description="Contacts you may see, filtered, searched, sorted and paged")
     async def contacts(
@@ -79,21 +80,23 @@ class ContactQuery:
 class ContactMutation:
     @strawberry.mutation(description="Create a contact, at a customer or not yet")
     async def create_contact(self, info: Info, input: CreateContactInput) -> ContactType:
-        return await service.create_contact(info.context.actor, provided(input))
+        return ContactType.of(await service.create_contact(info.context.actor, provided(input)))
 
     @strawberry.mutation(description="Change a contact's fields, status, owner, customer or primary flag")
     async def update_contact(self, info: Info, input: UpdateContactInput) -> ContactType:
         data = provided(input)
-        return await service.update_contact(info.context.actor, data.pop("id"), data.pop("version"), data)
+        return ContactType.of(await service.update_contact(info.context.actor, data.pop("id"), data.pop("version"), data))
 
     @strawberry.mutation(description="Make a contact its customer's primary contact (the previous one is unmarked)")
     async def set_primary_contact(self, info: Info, input: SetPrimaryContactInput) -> ContactType:
-        return await service.update_contact(info.context.actor, input.id, input.version, {"is_primary": True})
+        return ContactType.of(await service.update_contact(info.context.actor, input.id, input.version, {"is_primary": True}))
 
     @strawberry.mutation(description="Convert a contact to a customer (new or existing); converted is final")
     async def convert_contact(self, info: Info, input: ConvertContactInput) -> ConvertContactResult:
         data = provided(input)
         done = await service.convert_contact(info.context.actor, data.pop("id"), data.pop("version"), data)
         return ConvertContactResult(
-            contact=done.contact, customer=done.customer, customer_created=done.customer_created  # type: ignore[arg-type]
+            contact=ContactType.of(done.contact),
+            customer=CustomerType.of(done.customer),
+            customer_created=done.customer_created,
         )

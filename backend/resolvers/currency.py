@@ -6,7 +6,7 @@ import strawberry
 
 from backend import permissions
 from backend.models import ExchangeRate
-from backend.schema.context import Info
+from backend.reads.context import Info
 from backend.schema.currency import ExchangeRateType, SetExchangeRateInput
 from backend.services import currency as service
 from backend.settings import get_settings

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
+from functools import partial
 
 import strawberry
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
-from backend.events import Event
+from backend.live import topics
+from backend.live.events import CustomerDeleted, CustomerRemoved, CustomerUpdated
 from backend.models import Customer
-from backend.resolvers.loaders import Loaders
-from backend.schema.context import Info
+from backend.reads.context import Info
+from backend.reads.loaders import Loaders
+from backend.resolvers.streams import FanOut, listen, subscriber
 from backend.schema.customer_changes import CustomerChangeEvent, CustomerChangeKind
+from backend.schema.customers import CustomerType
 from backend.services import customers as customer_service
-from backend.services.removals import REMOVED, saw
-from backend.streams import FanOut, listen, subscriber
+from backend.services.removals import saw
 
 customer_fan_out = FanOut()
 
@@ -28,19 +31,18 @@ class SeenCustomer:
     loaders: Loaders
 
 
-async def _customer_as_seen_by(actor: Actor, event: Event) -> SeenCustomer:
-    customer_id = int(event.payload["id"])
+async def _customer_as_seen_by(actor: Actor, heard: CustomerUpdated | CustomerDeleted | CustomerRemoved) -> SeenCustomer:
+    customer_id = heard.id
     loaders = Loaders(actor)
-    customer = None if event.kind == "deleted" else (
-        await Customer.filter(permissions.customer_rule(actor), id=customer_id).first()
-    )
+    deleted = isinstance(heard, CustomerDeleted)
+    customer = None if deleted else await Customer.filter(permissions.customer_rule(actor), id=customer_id).first()
     if customer is not None:
         loaders.customer.prime(customer.id, customer)
         kind = CustomerChangeKind.UPDATED
     else:
-        kind = CustomerChangeKind.DELETED if event.kind == "deleted" else CustomerChangeKind.HIDDEN
+        kind = CustomerChangeKind.DELETED if deleted else CustomerChangeKind.HIDDEN
     change = CustomerChangeEvent(
-        kind=kind, customer_id=strawberry.ID(str(customer_id)), customer=customer  # type: ignore[arg-type]
+        kind=kind, customer_id=strawberry.ID(str(customer_id)), customer=CustomerType.of_maybe(customer)
     )
     return SeenCustomer(change=change, loaders=loaders)
 
@@ -59,11 +61,12 @@ class CustomerSubscription:
             actor = context.actor
             audience = permissions.audience(actor)
             async for event in events:
-                if event.kind == REMOVED and not saw(actor, event):
+                change = event.data
+                if not isinstance(change, CustomerUpdated | CustomerDeleted | CustomerRemoved):
+                    continue
+                if isinstance(change, CustomerRemoved) and not saw(actor, change):
                     continue  # the change hid the customer from other teams, not from this subscriber
-                seen = await customer_fan_out.once(
-                    (event.id, audience), lambda event=event: _customer_as_seen_by(actor, event)
-                )
+                seen = await customer_fan_out.once((event.id, audience), partial(_customer_as_seen_by, actor, change))
                 context.loaders = seen.loaders
                 yield seen.change
                 if seen.change.customer is None:

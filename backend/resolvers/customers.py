@@ -10,10 +10,10 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.models import Customer
-from backend.resolvers.columns import selected_columns
-from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
-from backend.schema.common import Connection, Deleted, SortDirection, provided
-from backend.schema.context import Info
+from backend.reads.columns import selected_columns
+from backend.reads.context import Info
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
+from backend.schema.common import Deleted, SortDirection, provided
 from backend.schema.customers import (
     ChangeCustomerStatusInput,
     CreateCustomerInput,
@@ -68,7 +68,7 @@ def visible_customers(info: Info) -> QuerySet:
 class CustomerQuery:
     @strawberry.field(description="One customer by id (NOT_FOUND when it does not exist or is not visible)")
     async def customer(self, info: Info, id: strawberry.ID) -> CustomerType:
-        return await service.visible(info.context.actor, id)
+        return CustomerType.of(await service.visible(info.context.actor, id))
 
     @strawberry.field(description="Customers you may see, filtered, searched, sorted and paged")
     async def customers(
@@ -108,23 +108,23 @@ class CustomerQuery:
             wanted |= Q(email=cleaned_email)  # stored lower-cased
         if not (cleaned_name or cleaned_email):
             return []
-        return await visible_customers(info).filter(wanted).order_by("name", "id").limit(SAME_CUSTOMERS)  # type: ignore[return-value]
+        return await visible_customers(info).filter(wanted).order_by("name", "id").limit(SAME_CUSTOMERS)
 
 
 @strawberry.type
 class CustomerMutation:
     @strawberry.mutation(description="Create a customer")
     async def create_customer(self, info: Info, input: CreateCustomerInput) -> CustomerType:
-        return await service.create_customer(info.context.actor, provided(input))
+        return CustomerType.of(await service.create_customer(info.context.actor, provided(input)))
 
     @strawberry.mutation(description="Change a customer's fields (send the version you read)")
     async def update_customer(self, info: Info, input: UpdateCustomerInput) -> CustomerType:
         data = provided(input)
-        return await service.update_customer(info.context.actor, data.pop("id"), data.pop("version"), data)
+        return CustomerType.of(await service.update_customer(info.context.actor, data.pop("id"), data.pop("version"), data))
 
     @strawberry.mutation(description="Move a customer along its status workflow, or block/unblock it")
     async def change_customer_status(self, info: Info, input: ChangeCustomerStatusInput) -> CustomerType:
-        return await service.change_status(info.context.actor, input.id, input.version, input.status, input.reason)
+        return CustomerType.of(await service.change_status(info.context.actor, input.id, input.version, input.status, input.reason))
 
     @strawberry.mutation(description="Delete a customer without deals")
     async def delete_customer(self, info: Info, input: DeleteCustomerInput) -> Deleted:
@@ -133,9 +133,9 @@ class CustomerMutation:
 
     @strawberry.mutation(description="Add a note to a customer")
     async def create_note(self, info: Info, input: CreateNoteInput) -> NoteType:
-        return await service.create_note(info.context.actor, input.customer_id, input.body, input.pinned)
+        return NoteType.of(await service.create_note(info.context.actor, input.customer_id, input.body, input.pinned))
 
     @strawberry.mutation(description="Edit, pin or unpin a note")
     async def update_note(self, info: Info, input: UpdateNoteInput) -> NoteType:
         data = provided(input)
-        return await service.update_note(info.context.actor, data.pop("id"), data.pop("version"), data)
+        return NoteType.of(await service.update_note(info.context.actor, data.pop("id"), data.pop("version"), data))

@@ -9,10 +9,12 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.models import Lead, LeadStatus
-from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
-from backend.schema.common import Connection, SortDirection, provided
+from backend.reads.context import Info
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
+from backend.schema.common import SortDirection, provided
 from backend.schema.contacts import LeadType
-from backend.schema.context import Info
+from backend.schema.customers import CustomerType
+from backend.schema.deals import DealType
 from backend.schema.leads import (
     ConvertLeadInput,
     ConvertLeadResult,
@@ -49,7 +51,7 @@ def filter_leads(query: QuerySet, where: LeadFilter | None) -> QuerySet:
 class LeadQuery:
     @strawberry.field(description="One lead by id (NOT_FOUND when it does not exist or is not visible)")
     async def lead(self, info: Info, id: strawberry.ID) -> LeadType:
-        return await service.visible(info.context.actor, id)
+        return LeadType.of(await service.visible(info.context.actor, id))
 
     @strawberry.field(description="Leads you may see, filtered, searched, sorted and paged")
     async def leads(
@@ -74,12 +76,12 @@ class LeadQuery:
 class LeadMutation:
     @strawberry.mutation(description="Capture a lead")
     async def create_lead(self, info: Info, input: CreateLeadInput) -> LeadType:
-        return await service.create_lead(info.context.actor, provided(input))
+        return LeadType.of(await service.create_lead(info.context.actor, provided(input)))
 
     @strawberry.mutation(description="Change a lead's fields or status (send the version you read)")
     async def update_lead(self, info: Info, input: UpdateLeadInput) -> LeadType:
         data = provided(input)
-        return await service.update_lead(info.context.actor, data.pop("id"), data.pop("version"), data)
+        return LeadType.of(await service.update_lead(info.context.actor, data.pop("id"), data.pop("version"), data))
 
     @strawberry.mutation(description="Convert a lead: link or create its customer and open a deal, all or nothing")
     async def convert_lead(self, info: Info, input: ConvertLeadInput) -> ConvertLeadResult:
@@ -87,4 +89,4 @@ class LeadMutation:
         if input.new_customer is not None:
             data["new_customer"] = provided(input.new_customer)
         lead, deal, customer = await service.convert_lead(info.context.actor, data.pop("id"), data.pop("version"), data)
-        return ConvertLeadResult(lead=lead, deal=deal, customer=customer)  # type: ignore[arg-type]
+        return ConvertLeadResult(lead=LeadType.of(lead), deal=DealType.of(deal), customer=CustomerType.of(customer))

@@ -9,25 +9,36 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 
 import strawberry
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import NotFound
-from backend.events import Event
+from backend.live import topics
+from backend.live.events import (
+    ActivitiesDeleted,
+    ActivitiesRemoved,
+    ActivityAdded,
+    DealCreated,
+    DealDeleted,
+    DealFacts,
+    DealMoved,
+    DealsRemoved,
+    DealUpdated,
+    Event,
+)
 from backend.models import Activity, Deal, Notification
-from backend.resolvers.deals import conditions, matches
-from backend.resolvers.loaders import Loaders
+from backend.reads.context import Info
+from backend.reads.loaders import Loaders
+from backend.resolvers.streams import FanOut, listen, subscriber
 from backend.schema.activities import ActivityType
-from backend.schema.context import Info
-from backend.schema.deals import DealFilter
+from backend.schema.deals import DealFilter, DealType, conditions, matches
 from backend.schema.live import DealChangeEvent, DealChangeKind, NotificationType
 from backend.services import customers as customer_service
-from backend.services.removals import REMOVED, saw
-from backend.streams import FanOut, listen, subscriber
+from backend.services.removals import saw
 
-KINDS = {kind.value for kind in DealChangeKind}
 deal_fan_out = FanOut()
 activity_fan_out = FanOut()
 
@@ -44,18 +55,19 @@ class SeenDeal:
     deal: Deal | None = None
 
 
-async def _deal_as_seen_by(actor: Actor, event: Event) -> list[SeenDeal]:
-    payload = event.payload
+DealEvent = DealCreated | DealUpdated | DealMoved | DealDeleted | DealsRemoved
+
+
+async def _deal_as_seen_by(actor: Actor, change: DealEvent) -> list[SeenDeal]:
     loaders = Loaders(actor)
-    if event.kind in ("deleted", REMOVED):
-        if not saw(actor, event):
+    if isinstance(change, DealDeleted | DealsRemoved):
+        if not saw(actor, change):
             return []
-        if event.kind == "deleted":
-            return [SeenDeal(change=_change_event(DealChangeKind.DELETED, payload, payload["id"], None), loaders=loaders)]
-        return [SeenDeal(change=_change_event(DealChangeKind.REMOVED, payload, id, None), loaders=loaders)
-                for id in payload["deal_ids"]]
+        if isinstance(change, DealDeleted):
+            return [SeenDeal(change=_change_event(change, change.id, None), loaders=loaders)]
+        return [SeenDeal(change=_change_event(change, id, None), loaders=loaders) for id in change.deal_ids]
     deal = (
-        await Deal.filter(permissions.deal_rule(actor), id=payload["id"])
+        await Deal.filter(permissions.deal_rule(actor), id=change.id)
         .select_related("stage", "customer", "owner")
         .first()
     )
@@ -63,17 +75,16 @@ async def _deal_as_seen_by(actor: Actor, event: Event) -> list[SeenDeal]:
         return []  # out of this audience's sight: if it ever saw it, a removed event says so
     # The rows just read, for the nested fields of every subscriber's document.
     loaders.deal.prime(deal.id, deal)
-    loaders.customer.prime(deal.customer.id, deal.customer)  # type: ignore[attr-defined]
-    loaders.stage.prime(deal.stage.id, deal.stage)  # type: ignore[attr-defined]
-    if deal.owner is not None:  # type: ignore[attr-defined]
-        loaders.user.prime(deal.owner.id, deal.owner)  # type: ignore[attr-defined]
-    change = _change_event(DealChangeKind(event.kind), payload, deal.id, deal)
-    return [SeenDeal(change=change, loaders=loaders, deal=deal)]
+    loaders.customer.prime(deal.customer.id, deal.customer)
+    loaders.stage.prime(deal.stage.id, deal.stage)
+    if deal.owner is not None:
+        loaders.user.prime(deal.owner.id, deal.owner)
+    return [SeenDeal(change=_change_event(change, deal.id, deal), loaders=loaders, deal=deal)]
 
 
-async def _activity_as_seen_by(actor: Actor, event: Event) -> tuple[Activity | None, Loaders]:
+async def _activity_as_seen_by(actor: Actor, added: ActivityAdded) -> tuple[Activity | None, Loaders]:
     """The activity if this audience may see it, and fresh loaders of the audience for its nested fields."""
-    activity = await Activity.filter(permissions.activity_rule(actor), id=event.payload["id"]).first()
+    activity = await Activity.filter(permissions.activity_rule(actor), id=added.id).first()
     return activity, Loaders(actor)
 
 
@@ -81,14 +92,15 @@ def _optional_id(value: object) -> strawberry.ID | None:
     return strawberry.ID(str(value)) if value is not None else None
 
 
-def _change_event(kind: DealChangeKind, payload: dict[str, object], deal_id: object, deal: Deal | None) -> DealChangeEvent:
+def _change_event(change: DealEvent, deal_id: int, deal: Deal | None) -> DealChangeEvent:
+    stage_id = change.stage_id if isinstance(change, DealFacts) else None
     return DealChangeEvent(
-        kind=kind,
+        kind=DealChangeKind(change.kind),
         deal_id=strawberry.ID(str(deal_id)),
-        deal=deal,  # type: ignore[arg-type]  # Deal rows resolve as the Deal type
-        from_stage_id=_optional_id(payload.get("from_stage_id")) if kind is DealChangeKind.MOVED else None,
-        stage_id=_optional_id(deal.stage_id if deal is not None else payload.get("stage_id")),  # type: ignore[attr-defined]
-        actor_id=_optional_id(payload.get("actor_id")),
+        deal=DealType.of_maybe(deal),
+        from_stage_id=_optional_id(change.from_stage_id) if isinstance(change, DealMoved) else None,
+        stage_id=_optional_id(deal.stage_id if deal is not None else stage_id),
+        actor_id=_optional_id(change.actor_id),
     )
 
 
@@ -114,9 +126,9 @@ class LiveSubscription:
             actor = context.actor
             audience = permissions.audience(actor)
             async for event in events:
-                if event.kind not in KINDS:
-                    continue  # a kind this stream does not describe (yet)
-                changes = await deal_fan_out.once((event.id, audience), lambda event=event: _deal_as_seen_by(actor, event))
+                if not isinstance(change := event.data, DealEvent):
+                    continue
+                changes = await deal_fan_out.once((event.id, audience), partial(_deal_as_seen_by, actor, change))
                 for seen in changes:
                     if seen.deal is not None and not matches(filter, seen.deal):
                         continue
@@ -132,17 +144,18 @@ class LiveSubscription:
             actor = context.actor
             audience = permissions.audience(actor)
             async for event in events:
-                if event.kind == "deleted" or (event.kind == REMOVED and saw(actor, event)):
+                timeline = event.data
+                if isinstance(timeline, ActivitiesDeleted) or (isinstance(timeline, ActivitiesRemoved) and saw(actor, timeline)):
                     raise NotFound("Customer", customer_id, field="customerId")  # deleted, or out of sight now
-                if event.kind != "added":
+                if not isinstance(timeline, ActivityAdded):
                     continue
                 activity, loaders = await activity_fan_out.once(
-                    (event.id, audience), lambda event=event: _activity_as_seen_by(actor, event)
+                    (event.id, audience), partial(_activity_as_seen_by, actor, timeline)
                 )
                 if activity is None:
                     continue  # the customer, or this activity, is no longer visible to this audience
                 context.loaders = loaders
-                yield activity  # type: ignore[misc]
+                yield ActivityType.of(activity)
 
     @strawberry.subscription(description="Your notifications as they are made")
     async def notifications(self, info: Info) -> AsyncGenerator[NotificationType, None]:
@@ -158,4 +171,4 @@ class LiveSubscription:
                 rows = await Notification.filter(user_id=user_id, id__gt=seen_up_to).order_by("id")
                 for row in rows:
                     seen_up_to = row.id
-                    yield row  # type: ignore[misc]
+                    yield NotificationType.of(row)

@@ -11,9 +11,9 @@ from tortoise.queryset import QuerySet
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.models import Team, User
-from backend.resolvers.paging import FIRST_DESCRIPTION, paginate
-from backend.schema.common import Connection, SortDirection, provided
-from backend.schema.context import Info
+from backend.reads.context import Info
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
+from backend.schema.common import SortDirection, provided
 from backend.schema.users import (
     ApiTokenType,
     CreateApiTokenInput,
@@ -55,7 +55,7 @@ class UserQuery:
     async def me(self, info: Info) -> MeType:
         actor = info.context.actor
         permissions.require_role(actor)
-        return await User.get(id=actor.user_id)  # type: ignore[return-value]
+        return MeType.of(await User.get(id=actor.user_id))
 
     @strawberry.field(description="Everyone who uses the CRM (every signed-in user may list colleagues)")
     async def users(
@@ -80,7 +80,7 @@ class UserQuery:
     @strawberry.field(description="All teams, by name")
     async def teams(self, info: Info) -> list[TeamType]:
         permissions.require_role(info.context.actor)
-        return await Team.all().order_by("name", "id")  # type: ignore[return-value]
+        return TeamType.of_all(await Team.all().order_by("name", "id"))
 
 
 @strawberry.type
@@ -88,13 +88,13 @@ class UserMutation:
     @strawberry.mutation(description="Change a user's role, team, active flag, name or time zone (admins only)")
     async def update_user(self, info: Info, input: UpdateUserInput) -> UserType:
         data = provided(input)
-        return await service.update_user(info.context.actor, data.pop("id"), data.pop("version"), data)  # type: ignore[return-value]
+        return UserType.of(await service.update_user(info.context.actor, data.pop("id"), data.pop("version"), data))
 
     @strawberry.mutation(description="Create an API token for yourself; its secret is in the answer, and only there")
     async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenPayload:
         token, secret = await tokens.create(info.context.actor, input.name)
-        return CreateApiTokenPayload(token=secret, api_token=token)  # type: ignore[arg-type]
+        return CreateApiTokenPayload(token=secret, api_token=ApiTokenType.of(token))
 
     @strawberry.mutation(description="Revoke an API token: it stops working at once and its open streams end")
     async def revoke_api_token(self, info: Info, input: RevokeApiTokenInput) -> ApiTokenType:
-        return await tokens.revoke(info.context.actor, input.id)  # type: ignore[return-value]
+        return ApiTokenType.of(await tokens.revoke(info.context.actor, input.id))

@@ -7,13 +7,15 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from backend.models import AuditEntry
+from backend.reads.context import Info
 from backend.schema.common import DateTimeRange
-from backend.schema.context import Info
+from backend.schema.rows import Shows
 from backend.schema.users import UserType
 
 
 @strawberry.type(name="AuditEntry", description="One write: written in the same transaction as the change")
-class AuditEntryType:
+class AuditEntryType(Shows[AuditEntry]):
     id: strawberry.ID = strawberry.field(description="Entry id")
     at: datetime = strawberry.field(description="When")
     actor_label: str = strawberry.field(description="Who, as shown at the time (email, or cli/public)")
@@ -24,9 +26,10 @@ class AuditEntryType:
     changes: JSON = strawberry.field(description="Changed fields as {field: [old, new]}")
 
     @strawberry.field(description="The user who acted (null for the command line, public visitors or a removed user)")
-    async def actor(self, info: Info) -> UserType | None:
-        actor_id = self.actor_id  # type: ignore[attr-defined]
-        return await info.context.loaders.user.load(actor_id) if actor_id else None
+    @staticmethod
+    async def actor(entry: strawberry.Parent[AuditEntry], info: Info) -> UserType | None:
+        actor_id = entry.actor_id
+        return UserType.of_maybe(await info.context.loaders.user.load(actor_id)) if actor_id else None
 
 
 @strawberry.input(description="Which audit entries to list (all given conditions hold)")

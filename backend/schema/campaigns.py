@@ -9,31 +9,41 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types.unset import UNSET
 
+from backend.models import Campaign, Enrolment
 from backend.models import CampaignStatus as CampaignStatusModel
 from backend.models import CampaignType as CampaignTypeModel
 from backend.models import EngagementKind as EngagementKindModel
 from backend.models import Visibility as VisibilityModel
 from backend.permissions import campaign_is_public, reads_enrolees
+from backend.reads.context import Info
+from backend.reads.paging import page_size
 from backend.schema.common import DateRange, SortDirection
-from backend.schema.context import Info
+from backend.schema.rows import Shows
 from backend.schema.users import UserType
 from backend.services import campaigns as service
 from backend.services import engagement as engagement_service
 from backend.settings import get_settings
 
-CampaignStatus = strawberry.enum(
-    CampaignStatusModel,
+# The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
+# it registers); the names are aliases, so the type checker sees the Enum.
+CampaignStatus = CampaignStatusModel
+strawberry.enum(
+    CampaignStatus,
     name="CampaignStatus",
     description="Workflow: draft → new → active ↔ inactive; anything not active may be discarded (final)",
 )
-CampaignTypeEnum = strawberry.enum(CampaignTypeModel, name="CampaignType", description="What the campaign is for")
-CampaignVisibility = strawberry.enum(
-    VisibilityModel,
+CampaignTypeEnum = CampaignTypeModel
+strawberry.enum(CampaignTypeEnum, name="CampaignType", description="What the campaign is for")
+CampaignVisibility = VisibilityModel
+strawberry.enum(
+    CampaignVisibility,
     name="CampaignVisibility",
     description="private: owners and admins; internal: every CRM user; public: also a public page while active",
 )
-EngagementKind = strawberry.enum(EngagementKindModel, name="EngagementKind", description="A view, like or enrolment")
-EngagementBucket = strawberry.enum(engagement_service.Bucket, name="EngagementBucket", description="Width of a time bucket (UTC)")
+EngagementKind = EngagementKindModel
+strawberry.enum(EngagementKind, name="EngagementKind", description="A view, like or enrolment")
+EngagementBucket = engagement_service.Bucket
+strawberry.enum(EngagementBucket, name="EngagementBucket", description="Width of a time bucket (UTC)")
 
 
 def _origin(info: Info) -> str:
@@ -72,7 +82,7 @@ def _enrolee(column: str, description: str) -> Any:
 
 
 @strawberry.type(name="Enrolment", description="Someone who signed up for a campaign")
-class EnrolmentType:
+class EnrolmentType(Shows[Enrolment]):
     id: strawberry.ID = strawberry.field(description="Enrolment id")
     name: str | None = _enrolee("name", "Name as given")
     email: str | None = _enrolee("email", "Email as given (lowercase)")
@@ -82,14 +92,14 @@ class EnrolmentType:
 
 
 @strawberry.type(name="Campaign", description="A marketing campaign with its public page and engagement counters")
-class CampaignNode:
+class CampaignNode(Shows[Campaign]):
     id: strawberry.ID = strawberry.field(description="Campaign id")
     title: str = strawberry.field(description="Title shown on the public page")
     code: str = strawberry.field(description="Short code in the public address /c/{code}")
     description: str = strawberry.field(description="Text of the public page")
-    type: CampaignTypeEnum = strawberry.field(description="referral, promotion or greetings")  # type: ignore[valid-type]
-    visibility: CampaignVisibility = strawberry.field(description="Who can see it")  # type: ignore[valid-type]
-    status: CampaignStatus = strawberry.field(description="Workflow status")  # type: ignore[valid-type]
+    type: CampaignTypeEnum = strawberry.field(description="referral, promotion or greetings")
+    visibility: CampaignVisibility = strawberry.field(description="Who can see it")
+    status: CampaignStatus = strawberry.field(description="Workflow status")
     starts_on: date | None = strawberry.field(description="Period: first day")
     ends_on: date | None = strawberry.field(description="Period: last day")
     views: int = strawberry.field(description="Page views so far")
@@ -100,59 +110,66 @@ class CampaignNode:
     updated_at: datetime = strawberry.field(description="Last changed at")
 
     @strawberry.field(description="Statuses this campaign may move to next")
-    def allowed_statuses(self) -> list[CampaignStatus]:  # type: ignore[valid-type]
-        return service.allowed_next(self)  # type: ignore[arg-type]
+    @staticmethod
+    def allowed_statuses(campaign: strawberry.Parent[Campaign]) -> list[CampaignStatus]:
+        return service.allowed_next(campaign)
 
     @strawberry.field(description="True while the public page is open: public and active")
-    def is_open(self) -> bool:
-        return campaign_is_public(self)  # type: ignore[arg-type]
+    @staticmethod
+    def is_open(campaign: strawberry.Parent[Campaign]) -> bool:
+        return campaign_is_public(campaign)
 
     @strawberry.field(description="The campaign owner")
-    async def owner(self, info: Info) -> UserType | None:
-        owner_id = self.owner_id  # type: ignore[attr-defined]
-        return await info.context.loaders.user.load(owner_id) if owner_id else None
+    @staticmethod
+    async def owner(campaign: strawberry.Parent[Campaign], info: Info) -> UserType | None:
+        owner_id = campaign.owner_id
+        return UserType.of_maybe(await info.context.loaders.user.load(owner_id)) if owner_id else None
 
     @strawberry.field(description="Address of the public page (public campaigns; it opens while active)")
-    def public_url(self, info: Info) -> str | None:
-        if self.visibility is not VisibilityModel.PUBLIC:
+    @staticmethod
+    def public_url(campaign: strawberry.Parent[Campaign], info: Info) -> str | None:
+        if campaign.visibility is not VisibilityModel.PUBLIC:
             return None
-        return f"{_origin(info)}/c/{self.code}"
+        return f"{_origin(info)}/c/{campaign.code}"
 
     @strawberry.field(description="HTML to paste into another site: an <iframe> with the sign-up form (public campaigns)")
-    def embed_snippet(self, info: Info) -> str | None:
-        if self.visibility is not VisibilityModel.PUBLIC:
+    @staticmethod
+    def embed_snippet(campaign: strawberry.Parent[Campaign], info: Info) -> str | None:
+        if campaign.visibility is not VisibilityModel.PUBLIC:
             return None
-        title = self.title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+        title = campaign.title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
         return (
-            f'<iframe src="{_origin(info)}/c/{self.code}/embed" title="{title}" width="100%" height="560" '
+            f'<iframe src="{_origin(info)}/c/{campaign.code}/embed" title="{title}" width="100%" height="560" '
             'style="border:0;max-width:480px" loading="lazy"></iframe>'
         )
 
     @strawberry.field(description="Views, likes and enrolments per hour or day (UTC), gaps filled with zeros")
+    @staticmethod
     async def engagement(
-        self,
+        campaign: strawberry.Parent[Campaign],
         info: Info,
-        bucket: Annotated[EngagementBucket, strawberry.argument(description="HOUR or DAY")] = engagement_service.Bucket.DAY,  # type: ignore[valid-type]
+        bucket: Annotated[EngagementBucket, strawberry.argument(description="HOUR or DAY")] = engagement_service.Bucket.DAY,
         since: Annotated[datetime | None, strawberry.argument(description="From (default: 48 h or 30 days ago)")] = None,
         until: Annotated[datetime | None, strawberry.argument(description="Until (default: now)")] = None,
     ) -> list[EngagementPoint]:
         start, end = engagement_service.window(bucket, since, until)
-        points = await info.context.loaders.campaign_engagement(bucket, start, end).load(int(self.id))
+        points = await info.context.loaders.campaign_engagement(bucket, start, end).load(campaign.id)
         return [EngagementPoint(start=p.start, views=p.views, likes=p.likes, enrolments=p.enrolments) for p in points]
 
     @strawberry.field(description="The newest enrolments, newest first")
+    @staticmethod
     async def latest_enrolments(
-        self, info: Info, first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10
+        campaign: strawberry.Parent[Campaign],
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
     ) -> list[EnrolmentType]:
-        from backend.resolvers.paging import page_size
-
-        return await info.context.loaders.latest_enrolments(min(page_size(first), 50)).load(int(self.id))
+        return EnrolmentType.of_all(await info.context.loaders.latest_enrolments(min(page_size(first), 50)).load(campaign.id))
 
 
 @strawberry.type(name="CampaignEngagementEvent", description="A view, like or enrolment that just happened")
 class CampaignEngagementEvent:
     campaign_id: strawberry.ID = strawberry.field(description="Campaign id")
-    kind: EngagementKind = strawberry.field(description="What happened")  # type: ignore[valid-type]
+    kind: EngagementKind = strawberry.field(description="What happened")
     totals: EngagementTotals = strawberry.field(description="The campaign's counters right after it")
     occurred_at: datetime = strawberry.field(description="When")
     enrolee: strawberry.Private[str | None]
@@ -179,9 +196,9 @@ class EnrolInCampaignResult:
 
 @strawberry.input(description="Which campaigns to list; all conditions must hold")
 class CampaignFilter:
-    status: list[CampaignStatus] | None = strawberry.field(default=None, description="Any of these statuses")  # type: ignore[valid-type]
-    type: list[CampaignTypeEnum] | None = strawberry.field(default=None, description="Any of these types")  # type: ignore[valid-type]
-    visibility: list[CampaignVisibility] | None = strawberry.field(default=None, description="Any of these")  # type: ignore[valid-type]
+    status: list[CampaignStatus] | None = strawberry.field(default=None, description="Any of these statuses")
+    type: list[CampaignTypeEnum] | None = strawberry.field(default=None, description="Any of these types")
+    visibility: list[CampaignVisibility] | None = strawberry.field(default=None, description="Any of these")
     owner_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Owned by any of")
     active_on: date | None = strawberry.field(default=None, description="Whose period includes this day (open ends count)")
     period: DateRange | None = strawberry.field(default=None, description="Whose period overlaps this range")
@@ -208,10 +225,10 @@ class CampaignOrder:
 @strawberry.input(description="A new campaign; it starts as a draft")
 class CreateCampaignInput:
     title: str = strawberry.field(description="Title (required)")
-    type: CampaignTypeEnum = strawberry.field(description="referral, promotion or greetings")  # type: ignore[valid-type]
+    type: CampaignTypeEnum = strawberry.field(description="referral, promotion or greetings")
     code: str | None = strawberry.field(default=UNSET, description="Code for /c/{code}: a-z, 0-9, hyphens (default: made from the title)")
     description: str | None = strawberry.field(default=UNSET, description="Text of the public page")
-    visibility: CampaignVisibility | None = strawberry.field(default=UNSET, description="Default: PRIVATE")  # type: ignore[valid-type]
+    visibility: CampaignVisibility | None = strawberry.field(default=UNSET, description="Default: PRIVATE")
     starts_on: date | None = strawberry.field(default=UNSET, description="Period: first day")
     ends_on: date | None = strawberry.field(default=UNSET, description="Period: last day (not before startsOn)")
     owner_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Owner (default: you)")
@@ -222,10 +239,10 @@ class UpdateCampaignInput:
     id: strawberry.ID = strawberry.field(description="Campaign id")
     version: int = strawberry.field(description="The version you read; a stale one is refused with CONFLICT")
     title: str | None = strawberry.field(default=UNSET, description="Title")
-    type: CampaignTypeEnum | None = strawberry.field(default=UNSET, description="Type")  # type: ignore[valid-type]
+    type: CampaignTypeEnum | None = strawberry.field(default=UNSET, description="Type")
     code: str | None = strawberry.field(default=UNSET, description="Code (only while draft or new)")
     description: str | None = strawberry.field(default=UNSET, description="Text of the public page")
-    visibility: CampaignVisibility | None = strawberry.field(default=UNSET, description="Visibility")  # type: ignore[valid-type]
+    visibility: CampaignVisibility | None = strawberry.field(default=UNSET, description="Visibility")
     starts_on: date | None = strawberry.field(default=UNSET, description="Period: first day (null: open)")
     ends_on: date | None = strawberry.field(default=UNSET, description="Period: last day (null: open)")
     owner_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Owner")
@@ -235,7 +252,7 @@ class UpdateCampaignInput:
 class ChangeCampaignStatusInput:
     id: strawberry.ID = strawberry.field(description="Campaign id")
     version: int = strawberry.field(description="The version you read")
-    status: CampaignStatus = strawberry.field(description="The new status")  # type: ignore[valid-type]
+    status: CampaignStatus = strawberry.field(description="The new status")
 
 
 @strawberry.input(description="Like a public, active campaign (once per visitor)")

@@ -1,24 +1,27 @@
-"""Types shared by every domain: connections, page info, sorting, money, date ranges, input helpers."""
+"""Types shared by every domain: sorting, money, date ranges, input helpers (connections: backend.reads.paging)."""
 
 from __future__ import annotations
 
 from dataclasses import fields as dc_fields
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 from strawberry.types.unset import UNSET
 
-T = TypeVar("T")
+# An int to Python and mypy; the schema maps it to its GraphQL scalar (SCALARS, passed to StrawberryConfig).
+BigInt = NewType("BigInt", int)
 
-BigInt = strawberry.scalar(
-    int,
-    name="BigInt",
-    description="An integer beyond GraphQL's 32 bits (money in minor units), sent as a JSON number",
-    serialize=int,
-    parse_value=int,
-)
+SCALARS: dict[object, ScalarDefinition] = {
+    BigInt: strawberry.scalar(
+        name="BigInt",
+        description="An integer beyond GraphQL's 32 bits (money in minor units), sent as a JSON number",
+        serialize=int,
+        parse_value=int,
+    ),
+}
 
 
 @strawberry.enum(description="Sort direction")
@@ -27,34 +30,9 @@ class SortDirection(Enum):
     DESC = "desc"
 
 
-@strawberry.type(description="Where a page starts and ends, and whether there are more rows")
-class PageInfo:
-    has_next_page: bool = strawberry.field(description="More rows follow `endCursor`")
-    has_previous_page: bool = strawberry.field(description="Rows precede this page (an `after` cursor was given)")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first row of the page")
-    end_cursor: str | None = strawberry.field(description="Pass as `after` to get the next page")
-
-
-@strawberry.type(description="A row and its cursor")
-class Edge(Generic[T]):
-    cursor: str = strawberry.field(description="Opaque keyset cursor of this row")
-    node: T = strawberry.field(description="The row")
-
-
-@strawberry.type(description="A page of rows (Relay connection)")
-class Connection(Generic[T]):
-    edges: list[Edge[T]] = strawberry.field(description="The rows of this page with their cursors")
-    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist")
-    count_query: strawberry.Private[Any]
-
-    @strawberry.field(description="How many rows match the filter and search, over all pages")
-    async def total_count(self) -> int:
-        return await self.count_query.count()
-
-
 @strawberry.type(description="An amount of money")
 class Money:
-    amount: BigInt = strawberry.field(description="In minor units (cents) of the currency")  # type: ignore[valid-type]
+    amount: BigInt = strawberry.field(description="In minor units (cents) of the currency")
     currency: str = strawberry.field(description="ISO 4217 code")
 
     @strawberry.field(description="The amount in major units, e.g. 1234.5")
@@ -76,8 +54,8 @@ class DateTimeRange:
 
 @strawberry.input(description="An inclusive range of amounts in minor units")
 class AmountRange:
-    min: BigInt | None = strawberry.field(default=None, description="At least")  # type: ignore[valid-type]
-    max: BigInt | None = strawberry.field(default=None, description="At most")  # type: ignore[valid-type]
+    min: BigInt | None = strawberry.field(default=None, description="At least")
+    max: BigInt | None = strawberry.field(default=None, description="At most")
 
 
 @strawberry.type(description="The result of a delete")

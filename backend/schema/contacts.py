@@ -9,14 +9,18 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
+from backend.models import Contact, Lead
 from backend.models import ContactStatus as ContactStatusModel
 from backend.models import LeadStatus as LeadStatusModel
-from backend.resolvers.columns import reads
+from backend.reads.columns import reads
+from backend.reads.context import Info
+from backend.reads.nested import newest_activities
 from backend.schema.common import DateTimeRange, SortDirection
-from backend.schema.context import Info
 from backend.schema.customers import ActivityKindEnum
+from backend.schema.rows import Shows
 from backend.schema.users import UserType
 from backend.services import contacts as contact_service
+from backend.services.leads import allowed_next
 
 if TYPE_CHECKING:
     from backend.schema.activities import ActivityType
@@ -26,22 +30,27 @@ if TYPE_CHECKING:
 CustomerRef = Annotated["CustomerType", strawberry.lazy("backend.schema.customers")]
 ActivityRef = Annotated["ActivityType", strawberry.lazy("backend.schema.activities")]
 
-ContactStatus = strawberry.enum(
-    ContactStatusModel, name="ContactStatus", description="new, hot, cold, not interested, or converted (final)"
+# The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
+# it registers); the names are aliases, so the type checker sees the Enum.
+ContactStatus = ContactStatusModel
+strawberry.enum(ContactStatus, name="ContactStatus", description="new, hot, cold, not interested, or converted (final)"
 )
-LeadStatus = strawberry.enum(LeadStatusModel, name="LeadStatus", description="new → contacted → qualified → converted, or lost")
+LeadStatus = LeadStatusModel
+strawberry.enum(LeadStatus, name="LeadStatus", description="new → contacted → qualified → converted, or lost")
 
 
 async def _customer(info: Info, customer_id: int | None) -> CustomerType | None:
-    return await info.context.loaders.customer.load(customer_id) if customer_id else None
+    from backend.schema.customers import CustomerType
+
+    return CustomerType.of_maybe(await info.context.loaders.customer.load(customer_id)) if customer_id else None
 
 
 async def _user(info: Info, user_id: int | None) -> UserType | None:
-    return await info.context.loaders.user.load(user_id) if user_id else None
+    return UserType.of_maybe(await info.context.loaders.user.load(user_id)) if user_id else None
 
 
 @strawberry.type(name="Contact", description="A person, at a customer or not (yet)")
-class ContactType:
+class ContactType(Shows[Contact]):
     id: strawberry.ID = strawberry.field(description="Contact id")
     name: str = strawberry.field(description="Full name")
     email: str = strawberry.field(description="Email")
@@ -50,41 +59,45 @@ class ContactType:
     department: str = strawberry.field(description="Team or department")
     role_at_customer: str = strawberry.field(description="Role in the relationship, e.g. decision maker")
     is_primary: bool = strawberry.field(description="The customer's main contact (at most one per customer)")
-    status: ContactStatus = strawberry.field(description="Contact status")  # type: ignore[valid-type]
+    status: ContactStatus = strawberry.field(description="Contact status")
     version: int = strawberry.field(description="Send it back with updateContact")
     created_at: datetime = strawberry.field(description="Created at")
     updated_at: datetime = strawberry.field(description="Last changed at")
 
     @strawberry.field(description="The customer this person works for", metadata=reads("customer_id"))
-    async def customer(self, info: Info) -> CustomerRef | None:
-        return await _customer(info, self.customer_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def customer(contact: strawberry.Parent[Contact], info: Info) -> CustomerRef | None:
+        return await _customer(info, contact.customer_id)
 
     @strawberry.field(description="The salesperson who owns this contact", metadata=reads("owner_id"))
-    async def owner(self, info: Info) -> UserType | None:
-        return await _user(info, self.owner_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def owner(contact: strawberry.Parent[Contact], info: Info) -> UserType | None:
+        return await _user(info, contact.owner_id)
 
     @strawberry.field(
         description="Statuses this contact may move to next (converted only through convertContact)",
         metadata=reads("status")
     )
-    def allowed_statuses(self) -> list[ContactStatus]:  # type: ignore[valid-type]
-        return contact_service.allowed_next(self)  # type: ignore[arg-type]
+    @staticmethod
+    def allowed_statuses(contact: strawberry.Parent[Contact]) -> list[ContactStatus]:
+        return contact_service.allowed_next(contact)
 
     @strawberry.field(description="The newest activities with this person, newest first", metadata=reads())
+    @staticmethod
     async def activities(
-        self,
+        contact: strawberry.Parent[Contact],
         info: Info,
         first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
-        kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,  # type: ignore[valid-type]
+        kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,
     ) -> list[ActivityRef]:
-        from backend.resolvers.activities import newest_activities
+        from backend.schema.activities import ActivityType
 
-        return await newest_activities(info, "contact", int(self.id), first, kind)
+        return ActivityType.of_all(await newest_activities(info, ActivityType, "contact", contact.id, first, kind))
 
 
 @strawberry.input(description="Which contacts to list; all conditions must hold")
 class ContactFilter:
-    status: list[ContactStatus] | None = strawberry.field(default=None, description="Any of these statuses")  # type: ignore[valid-type]
+    status: list[ContactStatus] | None = strawberry.field(default=None, description="Any of these statuses")
     customer_id: list[strawberry.ID] | None = strawberry.field(default=None, description="At any of these customers")
     owner_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Owned by any of these users")
     has_customer: bool | None = strawberry.field(default=None, description="Linked to a customer (true) or not (false)")
@@ -119,7 +132,7 @@ class CreateContactInput:
     owner_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="Owning salesperson (default: you, when you are in sales)"
     )
-    status: ContactStatus | None = strawberry.field(default=UNSET, description="new (default), hot, cold or not interested")  # type: ignore[valid-type]
+    status: ContactStatus | None = strawberry.field(default=UNSET, description="new (default), hot, cold or not interested")
     is_primary: bool | None = strawberry.field(
         default=UNSET, description="Make this the customer's primary contact (unmarks the previous one)"
     )
@@ -137,7 +150,7 @@ class UpdateContactInput:
     role_at_customer: str | None = strawberry.field(default=UNSET, description="Role in the relationship")
     customer_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Move to this customer (null: none)")
     owner_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Owning salesperson (null: none)")
-    status: ContactStatus | None = strawberry.field(default=UNSET, description="Next status (see allowedStatuses)")  # type: ignore[valid-type]
+    status: ContactStatus | None = strawberry.field(default=UNSET, description="Next status (see allowedStatuses)")
     is_primary: bool | None = strawberry.field(
         default=UNSET, description="true: become the customer's primary contact (unmarks the previous one)"
     )
@@ -179,38 +192,43 @@ class ConvertContactResult:
 
 
 @strawberry.type(name="Lead", description="A potential deal, not yet qualified")
-class LeadType:
+class LeadType(Shows[Lead]):
     id: strawberry.ID = strawberry.field(description="Lead id")
     title: str = strawberry.field(description="What it is about")
     source: str = strawberry.field(description="Where it came from: web form, referral, fair, import...")
     scope_of_work: str = strawberry.field(description="Services the prospect is interested in")
     company_name: str = strawberry.field(description="Company, when no customer is linked yet")
-    status: LeadStatus = strawberry.field(description="Lead status")  # type: ignore[valid-type]
+    status: LeadStatus = strawberry.field(description="Lead status")
     lost_reason: str = strawberry.field(description="Why it was lost")
     version: int = strawberry.field(description="Send it back with updates")
     created_at: datetime = strawberry.field(description="Created at")
     updated_at: datetime = strawberry.field(description="Last changed at")
 
     @strawberry.field(description="The customer, when linked")
-    async def customer(self, info: Info) -> CustomerRef | None:
-        return await _customer(info, self.customer_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def customer(lead: strawberry.Parent[Lead], info: Info) -> CustomerRef | None:
+        return await _customer(info, lead.customer_id)
 
     @strawberry.field(description="The contact person, when known")
-    async def contact(self, info: Info) -> ContactType | None:
-        contact_id = self.contact_id  # type: ignore[attr-defined]
-        return await info.context.loaders.contact.load(contact_id) if contact_id else None
+    @staticmethod
+    async def contact(lead: strawberry.Parent[Lead], info: Info) -> ContactType | None:
+        contact_id = lead.contact_id
+        return ContactType.of_maybe(await info.context.loaders.contact.load(contact_id)) if contact_id else None
 
     @strawberry.field(description="The salesperson who owns this lead")
-    async def owner(self, info: Info) -> UserType | None:
-        return await _user(info, self.owner_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def owner(lead: strawberry.Parent[Lead], info: Info) -> UserType | None:
+        return await _user(info, lead.owner_id)
 
     @strawberry.field(description="The deal it was converted into")
-    async def deal(self, info: Info) -> Annotated[DealType, strawberry.lazy("backend.schema.deals")] | None:
-        deal_id = self.deal_id  # type: ignore[attr-defined]
-        return await info.context.loaders.deal.load(deal_id) if deal_id else None
+    @staticmethod
+    async def deal(lead: strawberry.Parent[Lead], info: Info) -> Annotated[DealType, strawberry.lazy("backend.schema.deals")] | None:
+        from backend.schema.deals import DealType
+
+        deal_id = lead.deal_id
+        return DealType.of_maybe(await info.context.loaders.deal.load(deal_id)) if deal_id else None
 
     @strawberry.field(description="Statuses this lead may move to with updateLead")
-    def allowed_statuses(self) -> list[LeadStatus]:  # type: ignore[valid-type]
-        from backend.services.leads import allowed_next
-
-        return allowed_next(self)  # type: ignore[arg-type]
+    @staticmethod
+    def allowed_statuses(lead: strawberry.Parent[Lead]) -> list[LeadStatus]:
+        return allowed_next(lead)

@@ -11,25 +11,33 @@ import strawberry
 from strawberry.types.unset import UNSET
 
 from backend.models import ActivityKind as ActivityKindModel
-from backend.models import Contact, Deal, StageKind
+from backend.models import Contact, Customer, CustomerStatusChange, Deal, Note, StageKind
 from backend.models import CustomerStatus as CustomerStatusModel
-from backend.resolvers.columns import reads, selected_columns, with_columns
-from backend.schema.common import DateTimeRange, Money, SortDirection
-from backend.schema.context import Info
+from backend.reads.columns import reads, selected_columns, with_columns
+from backend.reads.context import Info
+from backend.reads.nested import newest_activities
+from backend.schema.common import BigInt, DateTimeRange, Money, SortDirection
+from backend.schema.rows import Shows
 from backend.schema.users import UserType
 from backend.services import customers as service
+from backend.services.currency import to_base
+from backend.settings import get_settings
 
 if TYPE_CHECKING:
     from backend.schema.activities import ActivityType
     from backend.schema.contacts import ContactType
     from backend.schema.deals import DealType
 
-CustomerStatus = strawberry.enum(
-    CustomerStatusModel,
+# The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
+# it registers); the names are aliases, so the type checker sees the Enum.
+CustomerStatus = CustomerStatusModel
+strawberry.enum(
+    CustomerStatus,
     name="CustomerStatus",
     description="Lifecycle: draft → prospect → active → inactive → churned; blocked from any, with a reason",
 )
-ActivityKindEnum = strawberry.enum(ActivityKindModel, name="ActivityKind", description="What kind of interaction")
+ActivityKindEnum = ActivityKindModel
+strawberry.enum(ActivityKindEnum, name="ActivityKind", description="What kind of interaction")
 
 ContactRef = Annotated["ContactType", strawberry.lazy("backend.schema.contacts")]
 DealRef = Annotated["DealType", strawberry.lazy("backend.schema.deals")]
@@ -37,20 +45,21 @@ ActivityRef = Annotated["ActivityType", strawberry.lazy("backend.schema.activiti
 
 
 @strawberry.type(name="CustomerStatusChange", description="One step of a customer's status history")
-class CustomerStatusChangeType:
-    from_status: CustomerStatus | None = strawberry.field(description="Status before")  # type: ignore[valid-type]
-    to_status: CustomerStatus = strawberry.field(description="Status after")  # type: ignore[valid-type]
+class CustomerStatusChangeType(Shows[CustomerStatusChange]):
+    from_status: CustomerStatus | None = strawberry.field(description="Status before")
+    to_status: CustomerStatus = strawberry.field(description="Status after")
     reason: str = strawberry.field(description="Why, as given")
     changed_at: datetime = strawberry.field(description="When")
 
     @strawberry.field(description="Who changed it")
-    async def changed_by(self, info: Info) -> UserType | None:
-        user_id = self.changed_by_id  # type: ignore[attr-defined]
-        return await info.context.loaders.user.load(user_id) if user_id else None
+    @staticmethod
+    async def changed_by(change: strawberry.Parent[CustomerStatusChange], info: Info) -> UserType | None:
+        user_id = change.changed_by_id
+        return UserType.of_maybe(await info.context.loaders.user.load(user_id)) if user_id else None
 
 
 @strawberry.type(name="Note", description="An internal note on a customer; pinned notes come first")
-class NoteType:
+class NoteType(Shows[Note]):
     id: strawberry.ID = strawberry.field(description="Note id")
     body: str = strawberry.field(description="The text")
     pinned: bool = strawberry.field(description="Shown at the top")
@@ -59,9 +68,10 @@ class NoteType:
     updated_at: datetime = strawberry.field(description="Last edited at")
 
     @strawberry.field(description="Who wrote it")
-    async def author(self, info: Info) -> UserType | None:
-        author_id = self.author_id  # type: ignore[attr-defined]
-        return await info.context.loaders.user.load(author_id) if author_id else None
+    @staticmethod
+    async def author(note: strawberry.Parent[Note], info: Info) -> UserType | None:
+        author_id = note.author_id
+        return UserType.of_maybe(await info.context.loaders.user.load(author_id)) if author_id else None
 
 
 @strawberry.type(name="CustomerSummary", description="The 360° figures of a customer, in the base currency")
@@ -75,7 +85,7 @@ class CustomerSummary:
 
 
 @strawberry.type(name="Customer", description="A customer company and everything the CRM knows about it")
-class CustomerType:
+class CustomerType(Shows[Customer]):
     id: strawberry.ID = strawberry.field(description="Customer id")
     name: str = strawberry.field(description="Company name")
     legal_form: str = strawberry.field(description="e.g. GmbH, Ltd, SA")
@@ -90,7 +100,7 @@ class CustomerType:
     segment: str = strawberry.field(description="e.g. Enterprise, Mid-market, SMB")
     tags: list[str] = strawberry.field(description="Free tags")
     description: str = strawberry.field(description="Brief: who they are, what they do, why they matter")
-    status: CustomerStatus = strawberry.field(description="Lifecycle status")  # type: ignore[valid-type]
+    status: CustomerStatus = strawberry.field(description="Lifecycle status")
     blocked_reason: str = strawberry.field(description="Why it is blocked (empty unless blocked)")
     version: int = strawberry.field(description="Send it back with updates")
     created_at: datetime = strawberry.field(description="Created at")
@@ -100,68 +110,74 @@ class CustomerType:
         description="Statuses this customer may move to next",
         metadata=reads("status", "status_before_block")
     )
-    def allowed_statuses(self) -> list[CustomerStatus]:  # type: ignore[valid-type]
-        return service.allowed_next(self)  # type: ignore[arg-type]
+    @staticmethod
+    def allowed_statuses(customer: strawberry.Parent[Customer]) -> list[CustomerStatus]:
+        return service.allowed_next(customer)
 
     @strawberry.field(description="The employee responsible for the relationship", metadata=reads("account_manager_id"))
-    async def account_manager(self, info: Info) -> UserType | None:
-        manager_id = self.account_manager_id  # type: ignore[attr-defined]
-        return await info.context.loaders.user.load(manager_id) if manager_id else None
+    @staticmethod
+    async def account_manager(customer: strawberry.Parent[Customer], info: Info) -> UserType | None:
+        manager_id = customer.account_manager_id
+        return UserType.of_maybe(await info.context.loaders.user.load(manager_id)) if manager_id else None
 
     @strawberry.field(description="People at this customer, primary contact first", metadata=reads())
-    async def contacts(self, info: Info) -> list[ContactRef]:
+    @staticmethod
+    async def contacts(customer: strawberry.Parent[Customer], info: Info) -> list[ContactRef]:
         from backend.schema.contacts import ContactType
 
         columns = selected_columns(info, ContactType, Contact)
-        return await info.context.loaders.contacts_of_customer(columns).load(self.id)
+        return ContactType.of_all(await info.context.loaders.contacts_of_customer(columns).load(customer.id))
 
     @strawberry.field(description="The primary contact, if one is marked", metadata=reads())
-    async def primary_contact(self, info: Info) -> ContactRef | None:
+    @staticmethod
+    async def primary_contact(customer: strawberry.Parent[Customer], info: Info) -> ContactRef | None:
         from backend.schema.contacts import ContactType
 
         columns = with_columns(selected_columns(info, ContactType, Contact), "is_primary")
-        contacts = await info.context.loaders.contacts_of_customer(columns).load(self.id)
-        return next((c for c in contacts if c.is_primary), None)
+        contacts = await info.context.loaders.contacts_of_customer(columns).load(customer.id)
+        return ContactType.of_maybe(next((c for c in contacts if c.is_primary), None))
 
     @strawberry.field(description="Deals with this customer, newest first", metadata=reads())
-    async def deals(self, info: Info) -> list[DealRef]:
+    @staticmethod
+    async def deals(customer: strawberry.Parent[Customer], info: Info) -> list[DealRef]:
         from backend.schema.deals import DealType
 
-        return await info.context.loaders.deals_of_customer(selected_columns(info, DealType, Deal)).load(self.id)
+        return DealType.of_all(await info.context.loaders.deals_of_customer(selected_columns(info, DealType, Deal)).load(customer.id))
 
     @strawberry.field(description="The newest activities, newest first", metadata=reads())
+    @staticmethod
     async def activities(
-        self,
+        customer: strawberry.Parent[Customer],
         info: Info,
         first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
-        kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,  # type: ignore[valid-type]
+        kind: Annotated[ActivityKindEnum | None, strawberry.argument(description="Only this kind")] = None,
     ) -> list[ActivityRef]:
-        from backend.resolvers.activities import newest_activities
+        from backend.schema.activities import ActivityType
 
-        return await newest_activities(info, "customer", self.id, first, kind)
+        return ActivityType.of_all(await newest_activities(info, ActivityType, "customer", customer.id, first, kind))
 
     @strawberry.field(description="Internal notes, pinned first, then newest", metadata=reads())
-    async def notes(self, info: Info) -> list[NoteType]:
-        return await info.context.loaders.notes_of_customer.load(self.id)
+    @staticmethod
+    async def notes(customer: strawberry.Parent[Customer], info: Info) -> list[NoteType]:
+        return NoteType.of_all(await info.context.loaders.notes_of_customer.load(customer.id))
 
     @strawberry.field(description="Every status change with who, when and why, oldest first", metadata=reads())
-    async def status_history(self, info: Info) -> list[CustomerStatusChangeType]:
-        return await info.context.loaders.status_history_of_customer.load(self.id)
+    @staticmethod
+    async def status_history(customer: strawberry.Parent[Customer], info: Info) -> list[CustomerStatusChangeType]:
+        return CustomerStatusChangeType.of_all(await info.context.loaders.status_history_of_customer.load(customer.id))
 
     @strawberry.field(
         description="Totals, open deals, customer since, last activity (360° header)",
         metadata=reads("created_at")
     )
-    async def summary(self, info: Info) -> CustomerSummary:
-        from backend.services.currency import to_base
-        from backend.settings import get_settings
-
+    @staticmethod
+    async def summary(customer: strawberry.Parent[Customer], info: Info) -> CustomerSummary:
         loaders = info.context.loaders
         # Started together so that every customer's loads of a page join the same batches.
         deals, history, last_activity, table = await asyncio.gather(
-            loaders.deals_of_customer().load(self.id),
-            loaders.status_history_of_customer.load(self.id),
-            loaders.last_activity_at.load(self.id),
+            loaders.deals_of_customer().load(customer.id),
+            loaders.status_history_of_customer.load(customer.id),
+            loaders.last_activity_at.load(customer.id),
             loaders.exchange_rates(),
         )
         total = open_amount = won = open_count = 0
@@ -176,18 +192,18 @@ class CustomerType:
         base = get_settings().base_currency
         active_since = next((c.changed_at for c in history if c.to_status is CustomerStatusModel.ACTIVE), None)
         return CustomerSummary(
-            total_deal_amount=Money(amount=total, currency=base),
+            total_deal_amount=Money(amount=BigInt(total), currency=base),
             open_deals=open_count,
-            open_amount=Money(amount=open_amount, currency=base),
-            won_amount=Money(amount=won, currency=base),
-            customer_since=active_since or self.created_at,
+            open_amount=Money(amount=BigInt(open_amount), currency=base),
+            won_amount=Money(amount=BigInt(won), currency=base),
+            customer_since=active_since or customer.created_at,
             last_activity_at=last_activity,
         )
 
 
 @strawberry.input(description="Which customers to list; all conditions must hold")
 class CustomerFilter:
-    status: list[CustomerStatus] | None = strawberry.field(default=None, description="Any of these statuses")  # type: ignore[valid-type]
+    status: list[CustomerStatus] | None = strawberry.field(default=None, description="Any of these statuses")
     industry: list[str] | None = strawberry.field(default=None, description="Any of these industries")
     segment: list[str] | None = strawberry.field(default=None, description="Any of these segments")
     country: list[str] | None = strawberry.field(default=None, description="Any of these ISO country codes")
@@ -228,7 +244,7 @@ class CreateCustomerInput:
     tags: list[str] | None = strawberry.field(default=UNSET, description="Tags")
     description: str | None = strawberry.field(default=UNSET, description="Brief")
     account_manager_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Account manager")
-    status: CustomerStatus | None = strawberry.field(default=UNSET, description="draft (default), prospect or active")  # type: ignore[valid-type]
+    status: CustomerStatus | None = strawberry.field(default=UNSET, description="draft (default), prospect or active")
 
 
 @strawberry.input(description="Changes to a customer; fields left out stay as they are")
@@ -255,7 +271,7 @@ class UpdateCustomerInput:
 class ChangeCustomerStatusInput:
     id: strawberry.ID = strawberry.field(description="Customer id")
     version: int = strawberry.field(description="The version you read")
-    status: CustomerStatus = strawberry.field(description="The new status; a blocked customer can only go back")  # type: ignore[valid-type]
+    status: CustomerStatus = strawberry.field(description="The new status; a blocked customer can only go back")
     reason: str | None = strawberry.field(default=None, description="Why (required to block)")
 
 

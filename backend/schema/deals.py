@@ -1,19 +1,31 @@
-"""Pipelines, stages and deals as the API shows them."""
+"""Pipelines, stages and deals as the API shows them, and what a DealFilter means: one meaning for SQL (lists,
+the board's summary) and for live events."""
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types.unset import UNSET
+from tortoise.queryset import QuerySet
 
+from backend import permissions
+from backend.interop.tortoise import joined
+from backend.models import Deal, DealStageChange, Pipeline, Stage
 from backend.models import StageKind as StageKindModel
-from backend.resolvers.columns import reads
+from backend.reads.columns import reads
+from backend.reads.context import Info
+from backend.reads.nested import newest_activities
 from backend.schema.common import AmountRange, BigInt, DateRange, DateTimeRange, Money, SortDirection
-from backend.schema.context import Info
+from backend.schema.rows import Shows
 from backend.schema.users import UserType
+from backend.services import validate as v
+from backend.services.currency import to_base
+from backend.settings import get_settings
 
 if TYPE_CHECKING:
     from backend.schema.activities import ActivityType
@@ -24,68 +36,74 @@ CustomerRef = Annotated["CustomerType", strawberry.lazy("backend.schema.customer
 ContactRef = Annotated["ContactType", strawberry.lazy("backend.schema.contacts")]
 ActivityRef = Annotated["ActivityType", strawberry.lazy("backend.schema.activities")]
 
-StageKind = strawberry.enum(StageKindModel, name="StageKind", description="open, or a closing stage: won or lost")
+# The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
+# it registers); the names are aliases, so the type checker sees the Enum.
+StageKind = StageKindModel
+strawberry.enum(StageKind, name="StageKind", description="open, or a closing stage: won or lost")
 
 
 @strawberry.type(name="Stage", description="A step of a pipeline")
-class StageType:
+class StageType(Shows[Stage]):
     id: strawberry.ID = strawberry.field(description="Stage id")
     name: str = strawberry.field(description="Stage name")
     position: int = strawberry.field(description="Order within the pipeline, from 0")
     probability: int = strawberry.field(description="Default win probability in percent")
-    kind: StageKind = strawberry.field(description="open, won or lost")  # type: ignore[valid-type]
+    kind: StageKind = strawberry.field(description="open, won or lost")
 
 
 @strawberry.type(name="Pipeline", description="A sales process: ordered stages deals move through")
-class PipelineType:
+class PipelineType(Shows[Pipeline]):
     id: strawberry.ID = strawberry.field(description="Pipeline id")
     name: str = strawberry.field(description="Pipeline name")
     is_default: bool = strawberry.field(description="Used when a deal names no pipeline")
 
     @strawberry.field(description="Stages in order")
-    async def stages(self, info: Info) -> list[StageType]:
-        return await info.context.loaders.stages_of_pipeline.load(self.id)
+    @staticmethod
+    async def stages(pipeline: strawberry.Parent[Pipeline], info: Info) -> list[StageType]:
+        return StageType.of_all(await info.context.loaders.stages_of_pipeline.load(pipeline.id))
 
     @strawberry.field(
         description="The pipeline board's figures: per stage the deals you may see (optionally filtered), "
         "their total and weighted forecast in the base currency"
     )
+    @staticmethod
     async def summary(
-        self,
+        pipeline: strawberry.Parent[Pipeline],
         info: Info,
         filter: Annotated[DealFilter | None, strawberry.argument(description="Only deals matching this")] = None,
     ) -> PipelineSummary:
-        from backend.resolvers.deals import pipeline_summary
-
-        return await pipeline_summary(info, self, filter)
+        return await pipeline_summary(info, pipeline, filter)
 
 
 @strawberry.type(name="DealStageChange", description="One move of a deal between stages")
-class DealStageChangeType:
+class DealStageChangeType(Shows[DealStageChange]):
     changed_at: datetime = strawberry.field(description="When")
 
     @strawberry.field(description="Stage before (null when the deal was created)")
-    async def from_stage(self, info: Info) -> StageType | None:
-        stage_id = self.from_stage_id  # type: ignore[attr-defined]
-        return await info.context.loaders.stage.load(stage_id) if stage_id else None
+    @staticmethod
+    async def from_stage(change: strawberry.Parent[DealStageChange], info: Info) -> StageType | None:
+        stage_id = change.from_stage_id
+        return StageType.of_maybe(await info.context.loaders.stage.load(stage_id)) if stage_id else None
 
     @strawberry.field(description="Stage after")
-    async def to_stage(self, info: Info) -> StageType:
-        return await info.context.loaders.stage.load(self.to_stage_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def to_stage(change: strawberry.Parent[DealStageChange], info: Info) -> StageType:
+        return StageType.of_present(await info.context.loaders.stage.load(change.to_stage_id))
 
     @strawberry.field(description="Who moved it")
-    async def changed_by(self, info: Info) -> UserType | None:
-        user_id = self.changed_by_id  # type: ignore[attr-defined]
-        return await info.context.loaders.user.load(user_id) if user_id else None
+    @staticmethod
+    async def changed_by(change: strawberry.Parent[DealStageChange], info: Info) -> UserType | None:
+        user_id = change.changed_by_id
+        return UserType.of_maybe(await info.context.loaders.user.load(user_id)) if user_id else None
 
 
-async def stage_of(deal: object, info: Info) -> StageType:
+async def stage_of(deal: Deal, info: Info) -> StageType:
     """The deal's stage: already joined when the deal came through a loader, else batched."""
-    return deal.__dict__.get("_stage") or await info.context.loaders.stage.load(deal.stage_id)  # type: ignore[attr-defined]
+    return StageType.of_present(joined(deal, "stage") or await info.context.loaders.stage.load(deal.stage_id))
 
 
 @strawberry.type(name="Deal", description="An opportunity with a customer, moving through a pipeline")
-class DealType:
+class DealType(Shows[Deal]):
     id: strawberry.ID = strawberry.field(description="Deal id")
     title: str = strawberry.field(description="What is being sold")
     probability: int = strawberry.field(description="Win probability in percent")
@@ -97,61 +115,71 @@ class DealType:
     updated_at: datetime = strawberry.field(description="Last changed at")
 
     @strawberry.field(description="Deal value", metadata=reads("amount", "currency"))
-    def amount(self) -> Money:
-        return Money(amount=self.amount, currency=self.currency)  # type: ignore[attr-defined]
+    @staticmethod
+    def amount(deal: strawberry.Parent[Deal]) -> Money:
+        return Money(amount=BigInt(deal.amount), currency=deal.currency)
 
     @strawberry.field(
         description="Amount × probability, the weighted forecast",
         metadata=reads("amount", "probability", "currency")
     )
-    def weighted_amount(self) -> Money:
-        return Money(amount=self.amount * self.probability // 100, currency=self.currency)  # type: ignore[attr-defined]
+    @staticmethod
+    def weighted_amount(deal: strawberry.Parent[Deal]) -> Money:
+        return Money(amount=BigInt(deal.amount * deal.probability // 100), currency=deal.currency)
 
     @strawberry.field(description="Current stage", metadata=reads("stage_id"))
-    async def stage(self, info: Info) -> StageType:
-        return await stage_of(self, info)
+    @staticmethod
+    async def stage(deal: strawberry.Parent[Deal], info: Info) -> StageType:
+        return await stage_of(deal, info)
 
     @strawberry.field(
         description="The amount converted to the base currency (CRM_BASE_CURRENCY)",
         metadata=reads("amount", "currency")
     )
-    async def amount_in_base_currency(self, info: Info) -> Money | None:
-        from backend.services.currency import to_base
-        from backend.settings import get_settings
-
+    @staticmethod
+    async def amount_in_base_currency(deal: strawberry.Parent[Deal], info: Info) -> Money | None:
         table = await info.context.loaders.exchange_rates()
-        currency = self.currency  # type: ignore[attr-defined]
-        if currency not in table:
+        if deal.currency not in table:
             return None
-        return Money(amount=to_base(self.amount, currency, table), currency=get_settings().base_currency)  # type: ignore[attr-defined]
+        return Money(amount=BigInt(to_base(deal.amount, deal.currency, table)), currency=get_settings().base_currency)
 
     @strawberry.field(description="The pipeline", metadata=reads("pipeline_id"))
-    async def pipeline(self, info: Info) -> PipelineType:
-        return await info.context.loaders.pipeline.load(self.pipeline_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def pipeline(deal: strawberry.Parent[Deal], info: Info) -> PipelineType:
+        return PipelineType.of_present(await info.context.loaders.pipeline.load(deal.pipeline_id))
 
     @strawberry.field(description="The customer", metadata=reads("customer_id"))
-    async def customer(self, info: Info) -> CustomerRef:
-        return await info.context.loaders.customer.load(self.customer_id)  # type: ignore[attr-defined]
+    @staticmethod
+    async def customer(deal: strawberry.Parent[Deal], info: Info) -> CustomerRef:
+        from backend.schema.customers import CustomerType
+
+        return CustomerType.of_present(await info.context.loaders.customer.load(deal.customer_id))
 
     @strawberry.field(description="The contact person", metadata=reads("contact_id"))
-    async def contact(self, info: Info) -> ContactRef | None:
-        contact_id = self.contact_id  # type: ignore[attr-defined]
-        return await info.context.loaders.contact.load(contact_id) if contact_id else None
+    @staticmethod
+    async def contact(deal: strawberry.Parent[Deal], info: Info) -> ContactRef | None:
+        from backend.schema.contacts import ContactType
+
+        contact_id = deal.contact_id
+        return ContactType.of_maybe(await info.context.loaders.contact.load(contact_id)) if contact_id else None
 
     @strawberry.field(description="Who owns the deal", metadata=reads("owner_id"))
-    async def owner(self, info: Info) -> UserType | None:
-        owner_id = self.owner_id  # type: ignore[attr-defined]
-        return await info.context.loaders.user.load(owner_id) if owner_id else None
+    @staticmethod
+    async def owner(deal: strawberry.Parent[Deal], info: Info) -> UserType | None:
+        owner_id = deal.owner_id
+        return UserType.of_maybe(await info.context.loaders.user.load(owner_id)) if owner_id else None
 
     @strawberry.field(description="Newest activities on this deal", metadata=reads())
-    async def activities(self, info: Info, first: int = 10) -> list[ActivityRef]:
-        from backend.resolvers.activities import newest_activities
+    @staticmethod
+    async def activities(deal: strawberry.Parent[Deal], info: Info, first: int = 10) -> list[ActivityRef]:
+        from backend.schema.activities import ActivityType
 
-        return await newest_activities(info, "deal", self.id, first)
+        return ActivityType.of_all(await newest_activities(info, ActivityType, "deal", deal.id, first))
 
     @strawberry.field(description="Every stage move, oldest first", metadata=reads())
-    async def stage_history(self, info: Info) -> list[DealStageChangeType]:
-        return await info.context.loaders.stage_history_of_deal.load(self.id)
+    @staticmethod
+    async def stage_history(deal: strawberry.Parent[Deal], info: Info) -> list[DealStageChangeType]:
+        return DealStageChangeType.of_all(await info.context.loaders.stage_history_of_deal.load(deal.id))
 
 
 @strawberry.type(name="StageTotals", description="One column of the pipeline board")
@@ -175,7 +203,7 @@ class PipelineSummary:
 class DealFilter:
     pipeline_id: strawberry.ID | None = strawberry.field(default=None, description="In this pipeline")
     stage_id: list[strawberry.ID] | None = strawberry.field(default=None, description="In any of these stages")
-    stage_kind: list[StageKind] | None = strawberry.field(  # type: ignore[valid-type]
+    stage_kind: list[StageKind] | None = strawberry.field(
         default=None, description="In a stage of any of these kinds (open, won, lost)"
     )
     owner_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Owned by any of")
@@ -184,6 +212,110 @@ class DealFilter:
     expected_close: DateRange | None = strawberry.field(default=None, description="Expected to close within")
     currency: list[str] | None = strawberry.field(default=None, description="In any of these ISO currencies")
     created_at: DateTimeRange | None = strawberry.field(default=None, description="Created within")
+
+
+Condition = tuple[str, str, Any]  # (attribute path, operator, value)
+
+TESTS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq,
+    "in": lambda value, allowed: value in allowed,
+    "gte": lambda value, bound: value is not None and value >= bound,
+    "lte": lambda value, bound: value is not None and value <= bound,
+}
+
+
+def _ids(field: str, raw: list[Any]) -> list[int]:
+    return [v.parse_id(field, i) for i in raw]
+
+
+def conditions(where: DealFilter | None) -> list[Condition]:
+    """The filter as conditions with one meaning, evaluated by SQL (`filter_deals`) and in Python (`matches`)."""
+    if where is None:
+        return []
+    found: list[Condition] = []
+    if where.pipeline_id is not None:
+        found.append(("pipeline_id", "eq", v.parse_id("filter.pipelineId", where.pipeline_id)))
+    if where.stage_id:
+        found.append(("stage_id", "in", _ids("filter.stageId", where.stage_id)))
+    if where.stage_kind:
+        found.append(("stage__kind", "in", [StageKind(k) for k in where.stage_kind]))
+    if where.owner_id:
+        found.append(("owner_id", "in", _ids("filter.ownerId", where.owner_id)))
+    if where.customer_id:
+        found.append(("customer_id", "in", _ids("filter.customerId", where.customer_id)))
+    if where.currency:
+        found.append(("currency", "in", [v.currency("filter.currency", c) for c in where.currency]))
+    ranges = (
+        ("amount", where.amount and where.amount.min, where.amount and where.amount.max),
+        ("expected_close_date", where.expected_close and where.expected_close.start,
+         where.expected_close and where.expected_close.end),
+    )
+    for path, low, high in ranges:
+        if low is not None:
+            found.append((path, "gte", low))
+        if high is not None:
+            found.append((path, "lte", high))
+    if where.created_at and where.created_at.start:
+        found.append(("created_at", "gte", v.aware("filter.createdAt.start", where.created_at.start)))
+    if where.created_at and where.created_at.end:
+        found.append(("created_at", "lte", v.aware("filter.createdAt.end", where.created_at.end)))
+    return found
+
+
+def filter_deals(query: QuerySet, where: DealFilter | None) -> QuerySet:
+    for path, op, value in conditions(where):
+        query = query.filter(**{path if op == "eq" else f"{path}__{op}": value})
+    return query
+
+
+def matches(where: DealFilter | None, deal: Deal) -> bool:
+    """Whether `deal` passes `where`, without a query: for live events (dealChanged).
+
+    The deal must come with its stage joined (e.g. loaders.deal) when the filter names a stage kind."""
+    for path, op, value in conditions(where):
+        actual: Any = deal
+        for part in path.split("__"):
+            actual = getattr(actual, part)
+        if not TESTS[op](actual, value):
+            return False
+    return True
+
+
+def visible_deals(info: Info, where: DealFilter | None = None) -> QuerySet:
+    return filter_deals(Deal.filter(permissions.deal_rule(info.context.actor)), where)
+
+
+async def pipeline_summary(info: Info, pipeline: Pipeline, where: DealFilter | None) -> PipelineSummary:
+    """Per-stage totals of the visible deals: one GROUP BY for all pipelines of the request, then arithmetic."""
+    loaders = info.context.loaders
+    stages = await loaders.stages_of_pipeline.load(pipeline.id)
+    groups = await loaders.deal_totals(repr(where), visible_deals(info, where)).load(pipeline.id)
+    table = await loaders.exchange_rates()
+    per_stage: dict[int, list[int]] = {stage.id: [0, 0, 0] for stage in stages}
+    for group in groups:
+        figures = per_stage.setdefault(group["stage_id"], [0, 0, 0])
+        figures[0] += group["n"]
+        figures[1] += to_base(int(group["total"] or 0), group["currency"], table)
+        # amount × percent, converted, then divided by 100 once: no rounding per deal
+        figures[2] += to_base(int(group["weighted"] or 0), group["currency"], table)
+    base = get_settings().base_currency
+
+    def money(minor: int) -> Money:
+        return Money(amount=BigInt(minor), currency=base)
+
+    columns = [
+        StageTotals(stage=StageType.of(stage), count=per_stage[stage.id][0], amount=money(per_stage[stage.id][1]),
+                    weighted_amount=money(round(per_stage[stage.id][2] / 100)))
+        for stage in stages
+    ]
+    open_ = [c for c in columns if c.stage.kind is StageKind.OPEN]
+    return PipelineSummary(
+        stages=columns,
+        count=sum(c.count for c in columns),
+        open_amount=money(sum(c.amount.amount for c in open_)),
+        weighted_forecast=money(sum(c.weighted_amount.amount for c in open_)),
+        won_amount=money(sum(c.amount.amount for c in columns if c.stage.kind is StageKind.WON)),
+    )
 
 
 @strawberry.enum(description="What to sort deals by")
@@ -211,7 +343,7 @@ class CreateDealInput:
     )
     pipeline_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Pipeline (default: the default)")
     stage_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Stage (default: the first)")
-    amount: BigInt | None = strawberry.field(default=UNSET, description="Value in minor units (default 0)")  # type: ignore[valid-type]
+    amount: BigInt | None = strawberry.field(default=UNSET, description="Value in minor units (default 0)")
     currency: str | None = strawberry.field(default=UNSET, description="ISO code (default: the base currency)")
     probability: int | None = strawberry.field(default=UNSET, description="0..100 (default: the stage's)")
     expected_close_date: date | None = strawberry.field(default=UNSET, description="When it should close")
@@ -223,7 +355,7 @@ class UpdateDealInput:
     id: strawberry.ID = strawberry.field(description="Deal id")
     version: int = strawberry.field(description="The version you read; a stale one is refused with CONFLICT")
     title: str | None = strawberry.field(default=UNSET, description="Title")
-    amount: BigInt | None = strawberry.field(default=UNSET, description="Value in minor units")  # type: ignore[valid-type]
+    amount: BigInt | None = strawberry.field(default=UNSET, description="Value in minor units")
     currency: str | None = strawberry.field(default=UNSET, description="ISO currency code")
     probability: int | None = strawberry.field(default=UNSET, description="0..100 (fixed while won or lost)")
     expected_close_date: date | None = strawberry.field(default=UNSET, description="When it should close")

@@ -21,7 +21,7 @@ DealRef = Annotated["DealType", strawberry.lazy("backend.schema.deals")]
 
 @strawberry.input(description="Which leads to list; all conditions given must hold")
 class LeadFilter:
-    status: list[LeadStatus] | None = strawberry.field(default=None, description="Any of these statuses")  # type: ignore[valid-type]
+    status: list[LeadStatus] | None = strawberry.field(default=None, description="Any of these statuses")
     owner_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Owned by any of")
     customer_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Linked to any of")
     source: list[str] | None = strawberry.field(default=None, description="From any of these sources")
@@ -64,7 +64,7 @@ class UpdateLeadInput:
     customer_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Customer, or null")
     contact_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Contact, or null")
     owner_id: strawberry.ID | None = strawberry.field(default=UNSET, description="New owner")
-    status: LeadStatus | None = strawberry.field(  # type: ignore[valid-type]
+    status: LeadStatus | None = strawberry.field(
         default=UNSET, description="new → contacted → qualified; lost (with lostReason) from any open status"
     )
     lost_reason: str | None = strawberry.field(default=UNSET, description="Why it was lost (required for lost)")
@@ -92,7 +92,7 @@ class ConvertLeadInput:
     new_customer: NewCustomerInput | None = strawberry.field(default=None, description="Or create this customer")
     pipeline_id: strawberry.ID | None = strawberry.field(default=None, description="Pipeline (default: the default)")
     deal_title: str | None = strawberry.field(default=None, description="Deal title (default: the lead's title)")
-    amount: BigInt | None = strawberry.field(default=None, description="Deal value in minor units (default 0)")  # type: ignore[valid-type]
+    amount: BigInt | None = strawberry.field(default=None, description="Deal value in minor units (default 0)")
     currency: str | None = strawberry.field(default=None, description="ISO code (default: the base currency)")
 
 

@@ -7,8 +7,10 @@ from enum import Enum
 
 import strawberry
 
-from backend.schema.context import Info
+from backend.models import Notification
+from backend.reads.context import Info
 from backend.schema.deals import DealType, StageType
+from backend.schema.rows import Shows
 from backend.schema.users import UserType
 
 
@@ -39,19 +41,19 @@ class DealChangeEvent:
 
     @strawberry.field(description="Moves: the stage the deal left")
     async def from_stage(self, info: Info) -> StageType | None:
-        return await info.context.loaders.stage.load(int(self.from_stage_id)) if self.from_stage_id else None
+        return StageType.of_maybe(await info.context.loaders.stage.load(int(self.from_stage_id))) if self.from_stage_id else None
 
     @strawberry.field(description="The stage the deal is in after the change")
     async def to_stage(self, info: Info) -> StageType | None:
-        return await info.context.loaders.stage.load(int(self.stage_id)) if self.stage_id else None
+        return StageType.of_maybe(await info.context.loaders.stage.load(int(self.stage_id))) if self.stage_id else None
 
     @strawberry.field(description="Who made the change")
     async def changed_by(self, info: Info) -> UserType | None:
-        return await info.context.loaders.user.load(int(self.actor_id)) if self.actor_id else None
+        return UserType.of_maybe(await info.context.loaders.user.load(int(self.actor_id))) if self.actor_id else None
 
 
 @strawberry.type(name="Notification", description="Something the CRM tells one user: a task assigned, a campaign gone live…")
-class NotificationType:
+class NotificationType(Shows[Notification]):
     id: strawberry.ID = strawberry.field(description="Notification id")
     kind: str = strawberry.field(description="What it is about, e.g. task_assigned, campaign_status")
     message: str = strawberry.field(description="The text shown to the user")

@@ -9,43 +9,48 @@ import strawberry
 from strawberry.types.unset import UNSET
 
 from backend import permissions
-from backend.models import ApiToken
+from backend.models import ApiToken, Team, User
 from backend.models import Role as RoleModel
+from backend.reads.context import Info
 from backend.schema.common import SortDirection
-from backend.schema.context import Info
+from backend.schema.rows import Shows
 
-Role = strawberry.enum(RoleModel, name="Role", description="What a user may see and do")
+# The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
+# it registers); the names are aliases, so the type checker sees the Enum.
+Role = RoleModel
+strawberry.enum(Role, name="Role", description="What a user may see and do")
 
 
 @strawberry.type(name="Team", description="A sales team; visibility of customers follows teams")
-class TeamType:
+class TeamType(Shows[Team]):
     id: strawberry.ID = strawberry.field(description="Team id")
     name: str = strawberry.field(description="Team name")
 
     @strawberry.field(description="The team's head: its member with the sales_head role")
-    async def head(self, info: Info) -> UserType | None:
-        return await info.context.loaders.team_head.load(self.id)  # type: ignore[arg-type]
+    @staticmethod
+    async def head(team: strawberry.Parent[Team], info: Info) -> UserType | None:
+        return UserType.of_maybe(await info.context.loaders.team_head.load(team.id))
 
 
 @strawberry.type(name="User", description="A person who signs in to the CRM")
-class UserType:
+class UserType(Shows[User]):
     id: strawberry.ID = strawberry.field(description="User id")
     email: str = strawberry.field(description="Sign-in email")
     name: str = strawberry.field(description="Display name")
-    role: Role | None = strawberry.field(description="Role, or null when the identity provider maps none")  # type: ignore[valid-type]
+    role: Role | None = strawberry.field(description="Role, or null when the identity provider maps none")
     time_zone: str = strawberry.field(description="IANA time zone, e.g. Europe/Berlin")
     active: bool = strawberry.field(description="Deactivated users cannot sign in")
     version: int = strawberry.field(description="Send it back with updateUser")
     last_login_at: datetime | None = strawberry.field(description="Last sign-in")
 
     @strawberry.field(description="The user's team")
-    async def team(self, info: Info) -> TeamType | None:
-        team_id = self.team_id  # type: ignore[attr-defined]
-        return await info.context.loaders.team.load(team_id) if team_id else None
+    @staticmethod
+    async def team(user: strawberry.Parent[User], info: Info) -> TeamType | None:
+        return TeamType.of_maybe(await info.context.loaders.team.load(user.team_id)) if user.team_id else None
 
 
 @strawberry.type(name="ApiToken", description="A token for API clients; its secret was shown once, at creation")
-class ApiTokenType:
+class ApiTokenType(Shows[ApiToken]):
     id: strawberry.ID = strawberry.field(description="Token id (pass it to revokeApiToken)")
     name: str = strawberry.field(description="What the token is for; audit entries show it as token:<name>")
     prefix: str = strawberry.field(description="The start of the secret (crm_<prefix>_…), to tell tokens apart")
@@ -63,11 +68,12 @@ class MeType(UserType):
     @strawberry.field(description="Your API tokens that still work, newest first")
     async def api_tokens(self, info: Info) -> list[ApiTokenType]:
         rows = ApiToken.filter(user_id=info.context.actor.user_id, revoked_at=None).order_by("-created_at", "-id")
-        return await rows  # type: ignore[return-value]
+        return ApiTokenType.of_all(await rows)
 
 
-AssignmentPurpose = strawberry.enum(
-    permissions.Assignment,
+AssignmentPurpose = permissions.Assignment
+strawberry.enum(
+    AssignmentPurpose,
     name="AssignmentPurpose",
     description="What a user would be made responsible for: ACCOUNT_MANAGER of a customer, OWNER of a contact, "
     "lead or deal, or assignee of a TASK",
@@ -76,11 +82,11 @@ AssignmentPurpose = strawberry.enum(
 
 @strawberry.input(description="Which users to list")
 class UserFilter:
-    role: list[Role] | None = strawberry.field(default=None, description="Any of these roles")  # type: ignore[valid-type]
+    role: list[Role] | None = strawberry.field(default=None, description="Any of these roles")
     team_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Members of any of these teams")
     active: bool | None = strawberry.field(default=None, description="Only active (true) or deactivated (false) users")
     search: str | None = strawberry.field(default=None, description="Fragment of name or email")
-    assignable_for: AssignmentPurpose | None = strawberry.field(  # type: ignore[valid-type]
+    assignable_for: AssignmentPurpose | None = strawberry.field(
         default=None, description="Only users you may make responsible for this (what pickers offer)"
     )
 
@@ -102,7 +108,7 @@ class UserOrder:
 class UpdateUserInput:
     id: strawberry.ID = strawberry.field(description="The user")
     version: int = strawberry.field(description="The version you read (CONFLICT when it changed since)")
-    role: Role | None = strawberry.field(default=UNSET, description="New role; null removes every right")  # type: ignore[valid-type]
+    role: Role | None = strawberry.field(default=UNSET, description="New role; null removes every right")
     team_id: strawberry.ID | None = strawberry.field(default=UNSET, description="New team; null for none")
     active: bool | None = strawberry.field(
         default=UNSET, description="false deactivates: sessions and live streams end at once"

@@ -8,9 +8,11 @@ from typing import Any
 
 from tortoise.expressions import Q
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, NotFound
+from backend.live import topics
+from backend.live.events import ActivityAdded, NotificationKind, TaskAssignedNote
 from backend.models import Activity, ActivityKind, Contact, Deal, Notification, Outcome, Priority, TaskStatus, User
 from backend.permissions import Action
 from backend.services import customers, users
@@ -62,7 +64,7 @@ async def visible(actor: Actor, raw_id: Any, field: str = "id") -> Activity:
     return await v.one(Activity.filter(permissions.activity_rule(actor), id=activity_id), "Activity", raw_id, field)
 
 
-async def _links(actor: Actor, data: Mapping[str, Any]) -> dict[str, int | None]:
+async def _links(actor: Actor, data: Mapping[str, Any]) -> dict[str, Any]:
     """The visible customer, contact and deal an activity is about; the customer follows from the deal or
     contact when not given, and all three must agree on it."""
     customer_id = contact_customer = deal_customer = contact_id = deal_id = None
@@ -73,13 +75,13 @@ async def _links(actor: Actor, data: Mapping[str, Any]) -> dict[str, int | None]
             Contact.filter(permissions.contact_rule(actor), id=v.parse_id("contactId", data["contact_id"])),
             "Contact", data["contact_id"], "contactId",
         )
-        contact_id, contact_customer = contact.id, contact.customer_id  # type: ignore[attr-defined]
+        contact_id, contact_customer = contact.id, contact.customer_id
     if data.get("deal_id") is not None:
         deal = await v.one(
             Deal.filter(permissions.deal_rule(actor), id=v.parse_id("dealId", data["deal_id"])),
             "Deal", data["deal_id"], "dealId",
         )
-        deal_id, deal_customer = deal.id, deal.customer_id  # type: ignore[attr-defined]
+        deal_id, deal_customer = deal.id, deal.customer_id
     if deal_customer is not None and customer_id not in (None, deal_customer):
         raise BadUserInput("dealId", "this deal belongs to another customer")
     customer_id = customer_id or deal_customer
@@ -104,12 +106,12 @@ async def _assign(unit: Unit, activity: Activity, assignee: User) -> None:
         return
     await Notification.create(
         user_id=assignee.id,
-        kind="task_assigned",
+        kind=NotificationKind.TASK_ASSIGNED,
         message=f"{unit.actor.name} assigned you a task: {activity.title}"[:500],
         entity="activity",
         entity_id=activity.id,
     )
-    unit.publish(topics.notifications(assignee.id), "task_assigned", activity_id=activity.id, title=activity.title)
+    unit.publish(topics.notifications(assignee.id), TaskAssignedNote(activity_id=activity.id, title=activity.title))
 
 
 def _duration(minutes: int | None) -> int | None:
@@ -163,8 +165,8 @@ async def log_activity(actor: Actor, data: Mapping[str, Any]) -> Activity:
         )
         if links["customer_id"] is not None:
             unit.publish(
-                topics.customer_activities(links["customer_id"]), "added",
-                id=activity.id, customer_id=links["customer_id"],
+                topics.customer_activities(links["customer_id"]),
+                ActivityAdded(id=activity.id, customer_id=links["customer_id"]),
             )
     return activity
 
@@ -201,7 +203,7 @@ async def _change_task(
         _check_task(current, task.due_at, values, asked=target is not None)
         if values["task_status"] is T.DONE and current is not T.DONE:
             values["completed_at"] = datetime.now(UTC)
-        if assignee is not None and assignee.id != task.assignee_id:  # type: ignore[attr-defined]
+        if assignee is not None and assignee.id != task.assignee_id:
             values["assignee_id"] = assignee.id
         before = {key: getattr(task, key) for key in values}
         await v.versioned_update(Activity, task, expected, "Task", **values)

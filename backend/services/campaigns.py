@@ -10,9 +10,11 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput
+from backend.live import topics
+from backend.live.events import CampaignStatusNote, NotificationKind
 from backend.models import Campaign, CampaignStatus, CampaignType, Notification, Role, User, Visibility
 from backend.permissions import Action
 from backend.services import validate as v
@@ -173,19 +175,14 @@ async def change_status(actor: Actor, raw_id: Any, version: int | None, status: 
 
 async def _notify_owner(unit: Unit, campaign: Campaign, before: CampaignStatus) -> None:
     """Tell the owner their campaign went live, paused or was discarded — unless they did it themselves."""
-    owner_id = campaign.owner_id  # type: ignore[attr-defined]
+    owner_id = campaign.owner_id
     if owner_id is None or owner_id == unit.actor.user_id:
         return
     message = f"Campaign “{campaign.title}” is now {campaign.status.value} (was {before.value}), by {unit.actor.label}"
     note = await Notification.create(
-        user_id=owner_id, kind="campaign_status", message=message[:500], entity="campaign", entity_id=campaign.id
+        user_id=owner_id, kind=NotificationKind.CAMPAIGN_STATUS, message=message[:500], entity="campaign",
+        entity_id=campaign.id,
     )
-    unit.publish(
-        topics.notifications(owner_id),
-        "campaign_status",
-        id=note.id,
-        message=note.message,
-        entity="campaign",
-        entityId=campaign.id,
-        status=campaign.status,
-    )
+    unit.publish(topics.notifications(owner_id), CampaignStatusNote(
+        id=note.id, message=note.message, entity="campaign", entity_id=campaign.id, status=campaign.status.value
+    ))

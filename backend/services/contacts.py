@@ -156,8 +156,8 @@ async def update_contact(actor: Actor, raw_id: Any, version: int | None, data: M
         permissions.require(actor, Action.UPDATE_CONTACT, contact)
         if "status" in values:
             _check_transition(contact.status, values["status"])
-        old_customer = contact.customer_id  # type: ignore[attr-defined]
-        await permissions.require_contacts_of(actor, old_customer, contact.owner_id)  # type: ignore[attr-defined]
+        old_customer = contact.customer_id
+        await permissions.require_contacts_of(actor, old_customer, contact.owner_id)
         if "customer_id" in data:
             values["customer_id"] = await _customer_id(actor, data["customer_id"])
             if values["customer_id"] is None and contact.status is S.CONVERTED:
@@ -202,8 +202,8 @@ async def convert_contact(actor: Actor, raw_id: Any, version: int | None, data: 
         permissions.require(actor, Action.CONVERT_CONTACT, contact)
         if S.CONVERTED not in TRANSITIONS[contact.status]:
             raise BadUserInput("status", f"a {contact.status.value} contact cannot be converted")
-        old_customer = contact.customer_id  # type: ignore[attr-defined]
-        await permissions.require_contacts_of(actor, old_customer, contact.owner_id)  # type: ignore[attr-defined]
+        old_customer = contact.customer_id
+        await permissions.require_contacts_of(actor, old_customer, contact.owner_id)
         created = bool(new_fields)
         if created:
             customer = await _new_customer(actor, contact, new_fields)
@@ -236,7 +236,7 @@ async def _new_customer(actor: Actor, contact: Contact, fields: Mapping[str, Any
     name = v.text("companyName", fields.get("company_name"), max_length=200, required=True)
     values = {NEW_CUSTOMER_FIELDS[key]: value for key, value in fields.items()}
     values = customers.clean_new_customer({**values, "name": name, "email": values.get("email") or contact.email})
-    manager_id = actor.user_id if actor.role in permissions.SALES else contact.owner_id  # type: ignore[attr-defined]
+    manager_id = actor.user_id if actor.role in permissions.SALES else contact.owner_id
     if manager_id is None or not await User.filter(id=manager_id, active=True).exists():
         manager_id = actor.user_id
     return await customers.insert_customer(actor, values, CustomerStatus.PROSPECT, manager_id)

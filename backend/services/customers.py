@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, Conflict
+from backend.live import topics
+from backend.live.events import ActivitiesDeleted, CustomerDeleted, CustomerUpdated
 from backend.models import Contact, Customer, CustomerStatus, CustomerStatusChange, Deal, Note, Role
 from backend.permissions import Action
 from backend.services import users
@@ -65,7 +67,7 @@ def _clean(data: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
     return values
 
 
-def tag_index(tags: list[str]) -> str:
+def tag_index(tags: Sequence[str]) -> str:
     return "|" + "".join(f"{tag.lower()}|" for tag in tags)
 
 
@@ -76,8 +78,9 @@ def search_text(customer: Customer, contact_names: list[str]) -> str:
 async def refresh_search_text(customer_id: int) -> None:
     """Keep the searchable text in step with the customer and its contacts (inside the caller's write)."""
     customer = await Customer.get(id=customer_id)
-    names = await Contact.filter(customer_id=customer_id).values_list("name", flat=True)
-    await Customer.filter(id=customer_id).update(search_text=search_text(customer, list(names)))
+    # cast: Tortoise types the rows of values_list(flat=True) as tuples, whatever `flat` says.
+    names = cast(list[str], await Contact.filter(customer_id=customer_id).values_list("name", flat=True))
+    await Customer.filter(id=customer_id).update(search_text=search_text(customer, names))
 
 
 async def visible(actor: Actor, raw_id: Any, field: str = "id") -> Customer:
@@ -102,7 +105,7 @@ async def create_customer(actor: Actor, data: Mapping[str, Any]) -> Customer:
     if status not in (S.DRAFT, S.PROSPECT, S.ACTIVE):
         raise BadUserInput("status", "a new customer starts as draft, prospect or active")
     if "account_manager_id" in data:
-        manager_id = await _manager(actor, data["account_manager_id"])
+        manager_id: int | None = await _manager(actor, data["account_manager_id"])
     else:
         manager_id = actor.user_id  # the creator runs the relationship until someone reassigns it
     async with write(actor):
@@ -147,7 +150,7 @@ async def update_customer(actor: Actor, raw_id: Any, version: int | None, data: 
         if values.keys() & {"name", "email", "phone"}:
             await refresh_search_text(customer.id)
         await unit.audit("customer.update", "customer", customer.id, diff(before, values))
-        unit.publish(topics.customer_changes(customer.id), "updated", id=customer.id)
+        unit.publish(topics.customer_changes(customer.id), CustomerUpdated(id=customer.id))
     return customer
 
 
@@ -177,7 +180,7 @@ async def change_status(
         await unit.audit(
             "customer.change_status", "customer", customer.id, {"status": [current.value, target.value], "reason": reason}
         )
-        unit.publish(topics.customer_changes(customer.id), "updated", id=customer.id)
+        unit.publish(topics.customer_changes(customer.id), CustomerUpdated(id=customer.id))
     return customer
 
 
@@ -192,8 +195,8 @@ async def delete_customer(actor: Actor, raw_id: Any, version: int | None) -> int
             raise BadUserInput("id", "this customer has deals: close or move them first, or set it inactive")
         await customer.delete()
         await unit.audit("customer.delete", "customer", customer.id, {"name": [customer.name, None]})
-        unit.publish(topics.customer_activities(customer.id), "deleted", customer_id=customer.id)
-        unit.publish(topics.customer_changes(customer.id), "deleted", id=customer.id)
+        unit.publish(topics.customer_activities(customer.id), ActivitiesDeleted(customer_id=customer.id))
+        unit.publish(topics.customer_changes(customer.id), CustomerDeleted(id=customer.id))
     return customer.id
 
 
@@ -228,8 +231,8 @@ async def update_note(actor: Actor, raw_id: Any, version: int | None, data: Mapp
             Note.filter(id=note_id, customer_id__in=permissions.visible_customer_ids(actor)), "Note", raw_id, "id"
         )
         permissions.require(actor, Action.WRITE_NOTE, note)
-        await permissions.require_runs(actor, note.customer_id)  # type: ignore[attr-defined]
-        if actor.role is Role.SALES_REP and note.author_id not in (None, actor.user_id) and "body" in values:  # type: ignore[attr-defined]
+        await permissions.require_runs(actor, note.customer_id)
+        if actor.role is Role.SALES_REP and note.author_id not in (None, actor.user_id) and "body" in values:
             raise BadUserInput("body", "only the author can edit the text of a note")
         before = {key: getattr(note, key) for key in values}
         await v.versioned_update(Note, note, expected, "Note", **values)

@@ -7,9 +7,19 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, Conflict
+from backend.live import topics
+from backend.live.events import (
+    ActivityAdded,
+    DealCreated,
+    DealDeleted,
+    DealMoved,
+    DealMovedNote,
+    DealUpdated,
+    NotificationKind,
+)
 from backend.models import (
     Activity,
     ActivityKind,
@@ -73,7 +83,7 @@ async def _contact(actor: Actor, raw_id: Any, customer_id: int) -> int | None:
     contact = await v.one(
         Contact.filter(permissions.contact_rule(actor), id=contact_id), "Contact", raw_id, "contactId"
     )
-    if contact.customer_id != customer_id:  # type: ignore[attr-defined]
+    if contact.customer_id != customer_id:
         raise BadUserInput("contactId", "this person does not work for the deal's customer")
     return contact.id
 
@@ -89,7 +99,7 @@ async def _stage(pipeline: Pipeline, raw_id: Any) -> Stage:
     if raw_id is None:
         return await v.one(Stage.filter(pipeline_id=pipeline.id).order_by("position"), "Stage", None, "stageId")
     stage = await v.one(Stage.filter(id=v.parse_id("stageId", raw_id)), "Stage", raw_id, "stageId")
-    if stage.pipeline_id != pipeline.id:  # type: ignore[attr-defined]
+    if stage.pipeline_id != pipeline.id:
         raise BadUserInput("stageId", f"is not a stage of the pipeline {pipeline.name!r}")
     return stage
 
@@ -107,14 +117,14 @@ def _entering(stage: Stage, lost_reason: str, probability: int | None) -> dict[s
     return {"stage_id": stage.id, "probability": chosen, "closed_at": None, "lost_reason": ""}
 
 
-def _payload(actor: Actor, deal: Deal, **extra: Any) -> dict[str, Any]:
+def _facts(actor: Actor, deal: Deal) -> dict[str, Any]:
+    """What every deal event carries (events.DealFacts)."""
     return {
         "id": deal.id,
-        "customer_id": deal.customer_id,  # type: ignore[attr-defined]
-        "owner_id": deal.owner_id,  # type: ignore[attr-defined]
-        "stage_id": deal.stage_id,  # type: ignore[attr-defined]
+        "customer_id": deal.customer_id,
+        "owner_id": deal.owner_id,
+        "stage_id": deal.stage_id,
         "actor_id": actor.user_id,
-        **extra,
     }
 
 
@@ -152,7 +162,7 @@ async def insert_deal(actor: Actor, customer: Customer, data: Mapping[str, Any])
         await DealStageChange.create(deal_id=deal.id, to_stage_id=stage.id, changed_by_id=actor.user_id)
         recorded = {**values, "customer_id": customer.id, "contact_id": contact_id, "owner_id": owner_id}
         await unit.audit("deal.create", "deal", deal.id, diff({}, {**recorded, "pipeline_id": pipeline.id}))
-        unit.publish(topics.deals(), "created", **_payload(actor, deal))
+        unit.publish(topics.deals(), DealCreated(**_facts(actor, deal)))
     return deal
 
 
@@ -169,8 +179,8 @@ async def update_deal(actor: Actor, raw_id: Any, version: int | None, data: Mapp
             # A rep may hand over no deal: after the change they must still own it.
             permissions.require(actor, Action.UPDATE_DEAL, SimpleNamespace(owner_id=values["owner_id"]))
         if "contact_id" in data:
-            values["contact_id"] = await _contact(actor, data["contact_id"], deal.customer_id)  # type: ignore[attr-defined]
-        stage = await Stage.get(id=deal.stage_id)  # type: ignore[attr-defined]
+            values["contact_id"] = await _contact(actor, data["contact_id"], deal.customer_id)
+        stage = await Stage.get(id=deal.stage_id)
         if stage.kind is not StageKind.OPEN and values.get("probability", deal.probability) != deal.probability:
             raise BadUserInput("probability", f"is fixed at {deal.probability}% while the deal is {stage.kind.value}")
         reason = values.get("lost_reason", deal.lost_reason)
@@ -179,11 +189,11 @@ async def update_deal(actor: Actor, raw_id: Any, version: int | None, data: Mapp
         if stage.kind is not StageKind.LOST and reason:
             raise BadUserInput("lostReason", "only a lost deal has a reason: move it to a lost stage")
         before = {key: getattr(deal, key) for key in values}
-        handed_over = [deal.customer_id] if values.get("owner_id", deal.owner_id) != deal.owner_id else []  # type: ignore[attr-defined]
+        handed_over = [deal.customer_id] if values.get("owner_id", deal.owner_id) != deal.owner_id else []
         async with hiding(unit, handed_over):
             await v.versioned_update(Deal, deal, expected, "Deal", **values)
             await unit.audit("deal.update", "deal", deal.id, diff(before, values))
-            unit.publish(topics.deals(), "updated", **_payload(actor, deal))
+            unit.publish(topics.deals(), DealUpdated(**_facts(actor, deal)))
     return deal
 
 
@@ -195,11 +205,11 @@ async def move_deal(actor: Actor, raw_id: Any, version: int | None, stage_id: An
         deal = await visible(actor, raw_id)
         permissions.require(actor, Action.MOVE_DEAL, deal)
         target = await v.one(Stage.filter(id=target_id), "Stage", stage_id, "stageId")
-        if target.pipeline_id != deal.pipeline_id:  # type: ignore[attr-defined]
+        if target.pipeline_id != deal.pipeline_id:
             raise BadUserInput("stageId", "is not a stage of this deal's pipeline")
-        if target.id == deal.stage_id:  # type: ignore[attr-defined]
+        if target.id == deal.stage_id:
             raise BadUserInput("stageId", "the deal is already in this stage")
-        source = await Stage.get(id=deal.stage_id)  # type: ignore[attr-defined]
+        source = await Stage.get(id=deal.stage_id)
         values = _entering(target, reason, None)
         before = {key: getattr(deal, key) for key in values}
         await v.versioned_update(Deal, deal, expected, "Deal", **values)
@@ -208,31 +218,31 @@ async def move_deal(actor: Actor, raw_id: Any, version: int | None, stage_id: An
         )
         await _log_move(actor, unit, deal, source, target)
         await unit.audit("deal.move", "deal", deal.id, diff(before, values))
-        unit.publish(topics.deals(), "moved", **_payload(actor, deal, from_stage_id=source.id))
+        unit.publish(topics.deals(), DealMoved(**_facts(actor, deal), from_stage_id=source.id))
     return deal
 
 
 async def _log_move(actor: Actor, unit: Unit, deal: Deal, source: Stage, target: Stage) -> None:
     """A move shows on the customer's timeline, and tells the owner when someone else made it."""
-    customer_id = deal.customer_id  # type: ignore[attr-defined]
+    customer_id = deal.customer_id
     activity = await Activity.create(
         kind=ActivityKind.DEAL_UPDATE,
         title=f"{deal.title}: {source.name} → {target.name}",
         description=deal.lost_reason if target.kind is StageKind.LOST else "",
         occurred_at=datetime.now(UTC),
         customer_id=customer_id,
-        contact_id=deal.contact_id,  # type: ignore[attr-defined]
+        contact_id=deal.contact_id,
         deal_id=deal.id,
         author_id=actor.user_id,
     )
-    unit.publish(topics.customer_activities(customer_id), "added", id=activity.id, customer_id=customer_id)
-    owner_id = deal.owner_id  # type: ignore[attr-defined]
+    unit.publish(topics.customer_activities(customer_id), ActivityAdded(id=activity.id, customer_id=customer_id))
+    owner_id = deal.owner_id
     if owner_id is not None and owner_id != actor.user_id:
         message = f"{actor.name} moved your deal {deal.title!r} from {source.name} to {target.name}"
         note = await Notification.create(
-            user_id=owner_id, kind="deal_moved", message=message[:500], entity="deal", entity_id=deal.id
+            user_id=owner_id, kind=NotificationKind.DEAL_MOVED, message=message[:500], entity="deal", entity_id=deal.id
         )
-        unit.publish(topics.notifications(owner_id), "deal_moved", id=note.id, deal_id=deal.id, message=note.message)
+        unit.publish(topics.notifications(owner_id), DealMovedNote(id=note.id, deal_id=deal.id, message=note.message))
 
 
 async def delete_deal(actor: Actor, raw_id: Any, version: int | None) -> int:
@@ -240,11 +250,11 @@ async def delete_deal(actor: Actor, raw_id: Any, version: int | None) -> int:
     async with write(actor) as unit:
         deal = await visible(actor, raw_id)
         permissions.require(actor, Action.DELETE_DEAL, deal)
-        async with hiding(unit, [deal.customer_id]) as saw:  # type: ignore[attr-defined]
+        async with hiding(unit, [deal.customer_id]) as saw:
             if deal.version != expected or not await Deal.filter(id=deal.id, version=expected).delete():
                 raise Conflict("Deal", deal.version)
             await unit.audit("deal.delete", "deal", deal.id, {"title": [deal.title, None]})
             # The row is gone: who saw it is told by the event (the customer may be out of their sight now).
-            audiences = as_payload(saw[deal.customer_id])  # type: ignore[attr-defined]
-            unit.publish(topics.deals(), "deleted", **_payload(actor, deal), audiences=audiences)
+            audiences = as_payload(saw[deal.customer_id])
+            unit.publish(topics.deals(), DealDeleted(**_facts(actor, deal), audiences=audiences))
     return deal.id

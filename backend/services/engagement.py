@@ -23,9 +23,11 @@ from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, NotFound
+from backend.live import topics
+from backend.live.events import CampaignEnrolment, CampaignLiked, CampaignViewed, Engaged
 from backend.models import Campaign, CampaignLike, EngagementEvent, EngagementKind, Enrolment
 from backend.services import validate as v
 from backend.services.campaigns import CODE
@@ -33,6 +35,8 @@ from backend.services.unit import Unit, write
 from backend.settings import get_settings
 
 K = EngagementKind
+# The event each counted action publishes (events.py declares them with the same kinds on the wire).
+ENGAGED: dict[EngagementKind, type[Engaged]] = {K.VIEW: CampaignViewed, K.LIKE: CampaignLiked, K.ENROLMENT: CampaignEnrolment}
 REFERRER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SOURCES = ("page", "embed", "api")
 
@@ -118,7 +122,7 @@ async def _insert_once(model: type[Model], **values: Any) -> Any | None:
         return None
 
 
-async def _count(unit: Unit, campaign: Campaign, kind: EngagementKind, visitor: str, **payload: Any) -> Totals:
+async def _count(unit: Unit, campaign: Campaign, kind: EngagementKind, visitor: str, name: str | None = None) -> Totals:
     """Record the event, bump its counter atomically, read the new totals and publish them after commit."""
     event = await EngagementEvent.create(campaign_id=campaign.id, kind=kind, visitor=visitor)
     counter = {K.VIEW: "views", K.LIKE: "likes", K.ENROLMENT: "enrolments"}[kind]
@@ -128,14 +132,8 @@ async def _count(unit: Unit, campaign: Campaign, kind: EngagementKind, visitor: 
     if not await still_open.update(**{counter: F(counter) + 1}):
         raise NotFound("Campaign", campaign.id, field="campaignId")
     new = await totals(campaign.id)
-    unit.publish(
-        topics.campaign_engagement(campaign.id),
-        kind.value,
-        campaignId=campaign.id,
-        totals=new.as_dict(),
-        occurredAt=event.occurred_at,
-        **payload,
-    )
+    counted = ENGAGED[kind](campaign_id=campaign.id, totals=new.as_dict(), occurred_at=event.occurred_at, name=name)
+    unit.publish(topics.campaign_engagement(campaign.id), counted)
     return new
 
 

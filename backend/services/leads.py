@@ -58,7 +58,7 @@ async def _links(actor: Actor, data: Mapping[str, Any], lead: Lead | None) -> di
         contact = await v.one(
             Contact.filter(permissions.contact_rule(actor), id=v.parse_id("contactId", raw)), "Contact", raw, "contactId"
         )
-        if customer_id is not None and contact.customer_id not in (None, customer_id):  # type: ignore[attr-defined]
+        if customer_id is not None and contact.customer_id not in (None, customer_id):
             raise BadUserInput("contactId", "this person works for another customer than the lead's")
         values["contact_id"] = contact.id
     elif "contact_id" in data:
@@ -135,14 +135,14 @@ async def convert_lead(actor: Actor, raw_id: Any, version: int | None, data: Map
         if lead.version != expected:
             raise Conflict("Lead", lead.version)
         customer = await _customer_for(actor, lead, data, new_customer)
-        contact_id = lead.contact_id if await _works_for(lead.contact_id, customer.id) else None  # type: ignore[attr-defined]
+        contact_id = lead.contact_id if await _works_for(lead.contact_id, customer.id) else None
         deal = await deals.insert_deal(actor, customer, {
             "title": deal_title or lead.title,
             "amount": data.get("amount"),
             "currency": data.get("currency"),
             "pipeline_id": data.get("pipeline_id"),
             "contact_id": contact_id,
-            "owner_id": lead.owner_id if actor.role is not permissions.REP else None,  # type: ignore[attr-defined]
+            "owner_id": lead.owner_id if actor.role is not permissions.REP else None,
         })
         values = {"status": L.CONVERTED, "deal_id": deal.id, "customer_id": customer.id}
         before = {key: getattr(lead, key) for key in values}
@@ -164,8 +164,8 @@ async def _customer_for(actor: Actor, lead: Lead, data: Mapping[str, Any], new_c
             values = customers.clean_new_customer(new_customer)
         except BadUserInput as problem:  # name the field inside the nested input
             raise BadUserInput(f"newCustomer.{problem.field}", str(problem.message).split(": ", 1)[-1]) from None
-        manager_id = actor.user_id if actor.role in permissions.SALES else lead.owner_id  # type: ignore[attr-defined]
+        manager_id = actor.user_id if actor.role in permissions.SALES else lead.owner_id
         return await customers.insert_customer(actor, values, CustomerStatus.PROSPECT, manager_id)
-    if lead.customer_id is not None:  # type: ignore[attr-defined]
-        return await customers.visible(actor, lead.customer_id, "customerId")  # type: ignore[attr-defined]
+    if lead.customer_id is not None:
+        return await customers.visible(actor, lead.customer_id, "customerId")
     raise BadUserInput("customerId", "the lead has no customer yet: send customerId or newCustomer")

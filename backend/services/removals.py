@@ -13,24 +13,24 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
-from backend.events import Event
+from backend.live import topics
+from backend.live.events import ActivitiesRemoved, Audiences, CustomerRemoved, DealsRemoved, ShownTo
 from backend.models import Deal
 from backend.services.unit import Unit
 
-REMOVED = "removed"  # the event kind: what the change hid from whom (dealChanged: REMOVED)
 Seen = dict[int, set[tuple[object, ...]]]
 
 
-def as_payload(audiences: set[tuple[object, ...]]) -> list[list[object]]:
+def as_payload(audiences: set[tuple[object, ...]]) -> Audiences:
     """Audiences as events carry them (JSON has no tuples); sorted, so equal sets make equal payloads."""
     return sorted((list(audience) for audience in audiences), key=str)
 
 
-def saw(actor: Actor, event: Event) -> bool:
+def saw(actor: Actor, hidden: ShownTo) -> bool:
     """Rows deleted or removed from view: the event names the audiences that saw them before (they may not now)."""
-    return list(permissions.audience(actor)) in event.payload["audiences"]
+    return list(permissions.audience(actor)) in hidden.audiences
 
 
 @asynccontextmanager
@@ -49,7 +49,8 @@ async def hiding(unit: Unit, customer_ids: Collection[int]) -> AsyncIterator[See
         deal_ids[customer_id].append(deal_id)
     for customer_id, audiences in lost.items():
         shown = as_payload(audiences)
-        unit.publish(topics.deals(), REMOVED, customer_id=customer_id, deal_ids=deal_ids[customer_id],
-                     audiences=shown, actor_id=unit.actor.user_id)
-        unit.publish(topics.customer_activities(customer_id), REMOVED, customer_id=customer_id, audiences=shown)
-        unit.publish(topics.customer_changes(customer_id), REMOVED, id=customer_id, audiences=shown)
+        unit.publish(topics.deals(), DealsRemoved(
+            customer_id=customer_id, deal_ids=deal_ids[customer_id], audiences=shown, actor_id=unit.actor.user_id
+        ))
+        unit.publish(topics.customer_activities(customer_id), ActivitiesRemoved(customer_id=customer_id, audiences=shown))
+        unit.publish(topics.customer_changes(customer_id), CustomerRemoved(id=customer_id, audiences=shown))

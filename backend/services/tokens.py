@@ -7,9 +7,11 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, NotFound
+from backend.live import topics
+from backend.live.events import TokenRevoked
 from backend.models import ApiToken, User
 from backend.permissions import Action
 from backend.services import validate as v
@@ -55,7 +57,7 @@ async def revoke(actor: Actor, raw_id: Any) -> ApiToken:
         token.revoked_at = datetime.now(UTC)
         await ApiToken.filter(id=token.id).update(revoked_at=token.revoked_at)
         await unit.audit("api_token.revoke", "api_token", token.id, {"revokedAt": [None, token.revoked_at]})
-        unit.publish(topics.access_revoked(), "token.revoked", token_id=token.id)
+        unit.publish(topics.access_revoked(), TokenRevoked(token_id=token.id))
     return token
 
 

@@ -13,8 +13,8 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from backend.auth.actor import Actor
-from backend.broadcast import publish_all
-from backend.events import Event
+from backend.live.broadcast import publish_all
+from backend.live.events import Event, Payload
 from backend.models import AuditEntry
 
 
@@ -55,8 +55,9 @@ class Unit:
             changes={k: v if isinstance(v, list) else _plain(v) for k, v in (changes or {}).items()},
         )
 
-    def publish(self, topic: str, kind: str, **payload: Any) -> None:
-        self.events.append(Event(topic=topic, kind=kind, payload={k: _plain(v) for k, v in payload.items()}))
+    def publish(self, topic: str, data: Payload) -> None:
+        """Sent once the write commits; `data` is one of the event kinds declared in backend/events.py."""
+        self.events.append(Event.of(topic, data))
 
 
 _current: ContextVar[Unit | None] = ContextVar("crm_unit", default=None)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth import sessions
 from backend.auth.actor import Actor
 from backend.auth.oidc import role_from_claims
 from backend.errors import BadUserInput, NotFound
+from backend.live import topics
+from backend.live.events import SessionEnded, UserAccessChanged
 from backend.models import Customer, Deal, Role, Team, User
 from backend.permissions import Action, Assignment
 from backend.services import validate as v
@@ -126,7 +128,7 @@ async def _sign_in(claims: Mapping[str, Any], settings: Settings, user_agent: st
             if changes:
                 await unit.audit("user.update", "user", user.id, changes)
             if ACCESS_FIELDS & changes.keys():
-                unit.publish(topics.access_revoked(), "user.access_changed", user_id=user.id)
+                unit.publish(topics.access_revoked(), UserAccessChanged(user_id=user.id))
         await unit.audit("user.sign_in", "user", user.id)
         cookie = await sessions.start(user.id, user_agent, settings)
     return user, cookie
@@ -139,7 +141,7 @@ async def sign_out(actor: Actor) -> None:
     async with write(actor) as unit:
         if await sessions.end(actor.session_id):
             await unit.audit("user.sign_out", "user", actor.user_id)
-            unit.publish(topics.access_revoked(), "session.ended", session_id=actor.session_id)
+            unit.publish(topics.access_revoked(), SessionEnded(session_id=actor.session_id))
 
 
 def _time_zone(value: Any) -> str:
@@ -179,8 +181,9 @@ async def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
 
 async def _customers_of(user_id: int) -> list[int]:
     """The customers a user makes visible to their team: those they manage and those they own deals of."""
-    managed = await Customer.filter(account_manager_id=user_id).values_list("id", flat=True)
-    selling = await Deal.filter(owner_id=user_id).distinct().values_list("customer_id", flat=True)
+    # cast: Tortoise types the rows of values_list(flat=True) as tuples, whatever `flat` says.
+    managed = cast(list[int], await Customer.filter(account_manager_id=user_id).values_list("id", flat=True))
+    selling = cast(list[int], await Deal.filter(owner_id=user_id).distinct().values_list("customer_id", flat=True))
     return sorted({*managed, *selling})
 
 
@@ -201,7 +204,7 @@ async def update_user(actor: Actor, raw_id: Any, version: int | None, data: Mapp
         raise BadUserInput("role", "you cannot take away your own admin role; ask another admin")
     before = {key: getattr(user, key) for key in values}
     async with write(actor) as unit:
-        moved = await _customers_of(user.id) if values.get("team_id", user.team_id) != user.team_id else []  # type: ignore[attr-defined]
+        moved = await _customers_of(user.id) if values.get("team_id", user.team_id) != user.team_id else []
         async with hiding(unit, moved):  # the old team no longer sees what the member manages or sells
             await v.versioned_update(User, user, expected, "User", **values)
         changes = diff(before, values)
@@ -209,6 +212,6 @@ async def update_user(actor: Actor, raw_id: Any, version: int | None, data: Mapp
         if values.get("active") is False and before.get("active"):
             await sessions.end_all(user.id)
         if ACCESS_FIELDS & changes.keys():
-            unit.publish(topics.access_revoked(), "user.access_changed", user_id=user.id)
+            unit.publish(topics.access_revoked(), UserAccessChanged(user_id=user.id))
     return user
 

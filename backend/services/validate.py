@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+from tortoise.fields import CharField
 from tortoise.models import Model
 
 from backend.errors import BadUserInput, Conflict, NotFound
+from backend.interop.tortoise import field_of
 from backend.iso_codes import COUNTRIES, CURRENCIES
+from backend.models.base import Editable
 
 E = TypeVar("E", bound=Enum)
 M = TypeVar("M", bound=Model)
+V = TypeVar("V", bound=Editable)
 
 EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
 PHONE = re.compile(r"^\+?[0-9 ()./-]{4,30}$")
@@ -46,7 +50,7 @@ def text(field: str, value: str | None, *, max_length: int, required: bool = Fal
 def column_text(field: str, model: type[Model], column: str, value: str | None) -> str:
     """A filter value for a text column, cleaned as inputs are: one longer than the column holds could never
     match (and the database layer would refuse it), so it is the client's mistake."""
-    return text(field, value, max_length=model._meta.fields_map[column].max_length)
+    return text(field, value, max_length=cast(CharField, field_of(model, column)).max_length)
 
 
 def email(field: str, value: str | None, *, required: bool = False) -> str:
@@ -155,18 +159,19 @@ async def one(query: Any, what: str, id: Any, field: str | None = None) -> Any:
     return row
 
 
-async def versioned_update(model: type[M], row: M, expected_version: int, what: str, **values: Any) -> int:
+async def versioned_update(model: type[V], row: V, expected_version: int, what: str, **values: Any) -> int:
     """Write `values` only if nobody changed the row since `expected_version`: one conditional UPDATE."""
     from tortoise.expressions import F
 
     values["updated_at"] = datetime.now(UTC)
     changed = await model.filter(pk=row.pk, version=expected_version).update(version=F("version") + 1, **values)
     if not changed:
-        current = await model.filter(pk=row.pk).values_list("version", flat=True)
+        # cast: Tortoise types the rows of values_list(flat=True) as tuples, whatever `flat` says.
+        current = cast(list[int], await model.filter(pk=row.pk).values_list("version", flat=True))
         if not current:
             raise NotFound(what, row.pk)
         raise Conflict(what, current[0])
     for key, value in values.items():
         setattr(row, key, value)
-    row.version = expected_version + 1  # type: ignore[attr-defined]
-    return row.version  # type: ignore[attr-defined]
+    row.version = expected_version + 1
+    return row.version

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from reactpy import component, html, use_state
-from reactpy.types import VdomDict
+from reactpy.types import Component, VdomDict
 
 from backend.country_names import resolve_country
 from backend.iso_codes import COUNTRIES
@@ -28,7 +28,7 @@ def country_code(typed: str) -> str | None:
     return resolve_country(typed)
 
 
-def country_input(code: str | None = None, key: str | None = None, **attrs: Any) -> VdomDict:
+def country_input(code: str | None = None, key: str | None = None, **attrs: Any) -> Component:
     """A text input offering the countries by name; country_list() must be on the same page."""
     return CountryInput(country_name(code), attrs, key=key)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from reactpy.types import VdomDict
 
-from backend.schema.limits import MAX_FIRST
+from backend.reads.paging import MAX_FIRST
 from frontend.components.ui import select
 
 SEGMENTS = ("Enterprise", "Mid-market", "SMB")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, event, html, use_async_effect, use_state
 from reactpy.types import VdomDict
@@ -25,6 +25,7 @@ from frontend.components.ui import (
     text_input,
     use_form_errors,
 )
+from frontend.gql import GqlError
 from frontend.session import use_query, use_session
 
 ACTIVITY_FIELDS = "id kind title description occurredAt outcome durationMinutes dueAt taskStatus overdue author { name }"
@@ -255,7 +256,7 @@ def ActivitiesTab(customer_id: str, activity_generation: int) -> VdomDict:
 def NotesTab(customer_id: str, runs_customer: bool) -> VdomDict:
     session = use_session()
     result = use_query(NOTES_QUERY, {"id": customer_id})
-    problem, set_problem = use_state(None)
+    problem, set_problem = use_state(cast(GqlError | None, None))
     generation, set_generation = use_state(0)
     writable = session.can("writeNote") and runs_customer
 

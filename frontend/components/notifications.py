@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, html, use_state
 from reactpy.types import VdomDict
@@ -37,7 +37,7 @@ def bell_icon() -> VdomDict:
 
 @component
 def Bell() -> VdomDict:
-    notes, set_notes = use_state(())
+    notes, set_notes = use_state(cast(tuple[dict[str, Any], ...], ()))
     unseen, set_unseen = use_state(0)
     open_, set_open = use_state(False)
 

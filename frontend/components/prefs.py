@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from reactpy import use_state
 from reactpy.reactjs import component_from_file
@@ -18,7 +19,7 @@ BrowserPref = component_from_file(
 def use_browser_pref(name: str, default: str) -> tuple[str, Callable[[str], None], VdomDict]:
     """(value, set_value, element): the value this browser stored under `name` (else `default`), a setter that
     stores a new one, and the element doing it, which the screen renders anywhere in its tree."""
-    value, set_value = use_state(None)  # None until the browser has said what it remembers
+    value, set_value = use_state(cast(str | None, None))  # None until the browser has said what it remembers
 
     def loaded(event: dict[str, str | None]) -> None:
         stored = event.get("stored")

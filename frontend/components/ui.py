@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast, overload
 
 from reactpy import html, use_state
-from reactpy.types import VdomDict
+from reactpy.types import Component, VdomDict
 
 from frontend import format as fmt
 from frontend.gql import GqlError
@@ -31,6 +31,10 @@ def plain(error: GqlError) -> str:
     return PLAIN_WORDS.get(error.code, f"Something went wrong ({error.message}). Please try again.")
 
 
+@overload
+def error_banner(error: GqlError | str) -> VdomDict: ...
+@overload
+def error_banner(error: GqlError | str | None) -> VdomDict | None: ...
 def error_banner(error: GqlError | str | None) -> VdomDict | None:
     if not error:
         return None
@@ -59,7 +63,7 @@ def badge(value: str | None, kind: str = "") -> VdomDict:
 
 def field(
     label: str,
-    control: VdomDict,
+    control: VdomDict | Component,
     error: str | None = None,
     hint: str | None = None,
     wide: bool = False,
@@ -146,7 +150,7 @@ class FormErrors:
 
     errors: dict[str, str]
     problem: GqlError | None
-    set_errors: Callable[[dict[str, str]], None]
+    set_errors: Callable[[dict[str, str] | Callable[[dict[str, str]], dict[str, str]]], None]
     set_problem: Callable[[GqlError | None], None]
 
     def show(self, error: GqlError) -> None:
@@ -169,6 +173,6 @@ class FormErrors:
 
 def use_form_errors() -> FormErrors:
     """The error state every form keeps, so each shows a failed mutation the same way."""
-    errors, set_errors = use_state({})
-    problem, set_problem = use_state(None)
+    errors, set_errors = use_state(cast(dict[str, str], {}))
+    problem, set_problem = use_state(cast(GqlError | None, None))
     return FormErrors(errors, problem, set_errors, set_problem)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
@@ -21,6 +21,7 @@ from frontend.components.ui import (
     text_input,
     use_form_errors,
 )
+from frontend.gql import GqlError
 from frontend.pages.campaigns import TYPES, VISIBILITIES, campaign_payload
 from frontend.session import use_live, use_query, use_session
 
@@ -52,7 +53,7 @@ def counter(label: str, value: int, test_id: str) -> VdomDict:
 def Editor(campaign: dict[str, Any], saved: Any) -> VdomDict:
     session = use_session()
     form = use_form_errors()
-    notice, set_notice = use_state(None)
+    notice, set_notice = use_state(cast(str | None, None))
     saved_version, set_saved_version = use_state(0)
     conflicts, set_conflicts = use_state(0)
     # Our own save's version counts at once, before the reload brings it back in `campaign`.
@@ -113,8 +114,8 @@ def Editor(campaign: dict[str, Any], saved: Any) -> VdomDict:
 def CampaignPage(campaign_id: str) -> VdomDict:
     session = use_session()
     result = use_query(CAMPAIGN_QUERY, {"id": campaign_id})
-    live_totals, set_live_totals = use_state(None)
-    problem, set_problem = use_state(None)
+    live_totals, set_live_totals = use_state(cast(dict[str, int] | None, None))
+    problem, set_problem = use_state(cast(GqlError | None, None))
 
     def engaged(data: dict[str, Any]) -> None:
         if data.get("campaignEngagement"):

@@ -7,7 +7,7 @@ from typing import Any
 from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
 
-from backend.schema.limits import MAX_FIRST
+from backend.reads.paging import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.ui import (

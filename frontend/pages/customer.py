@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, event, html, use_state
-from reactpy.types import VdomDict
+from reactpy.types import Component, VdomDict
 
 from frontend import format as fmt
 from frontend import gql
@@ -276,7 +276,7 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
             theirs, yours = names.get(theirs, theirs), names.get(yours, yours)
         return f"Saved by someone else: {theirs or '(empty)'} — yours: {yours or '(empty)'}"
 
-    def control(key: str) -> VdomDict:
+    def control(key: str) -> VdomDict | Component:
         # Keyed by version: after a conflict the inputs start again from the merged values.
         if key == "country":
             return country_input(key=f"country-{draft.version}", defaultValue=draft.shown["country"])
@@ -365,7 +365,7 @@ def CustomerPage(customer_id: str) -> VdomDict:
     session = use_session()
     nav = use_nav()
     tab = nav.route.query.get("tab", "overview")
-    panel, set_panel = use_state(None)
+    panel, set_panel = use_state(cast(str | None, None))
     activity_generation, set_activity_generation = use_state(0)
     result = use_query(CUSTOMER_QUERY, {"id": customer_id})
 

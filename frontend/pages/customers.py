@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from reactpy import (
     component,
@@ -18,7 +18,7 @@ from reactpy import (
 )
 from reactpy.types import VdomDict
 
-from backend.schema.limits import MAX_FIRST
+from backend.reads.paging import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.countries import country_code, country_input, country_list, country_name
@@ -203,7 +203,8 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
     form = use_form_errors()
     busy, set_busy = use_state(False)
     typed, set_typed = use_state(("", ""))  # name and email as typed, looked up after a pause in typing
-    same, set_same = use_state((("", ""), []))  # (name, email) → the visible customers with that name or email
+    # (name, email) → the visible customers with that name or email
+    same, set_same = use_state(cast(tuple[tuple[str, str], list[dict[str, Any]]], (("", ""), [])))
     me = session.me["id"]
     # The API offers only those the user may appoint, the user among them (listed once, as "Me").
     first = me if any(p["id"] == me for p in people) else (people[0]["id"] if people else "")
@@ -362,7 +363,7 @@ def CustomersPage(route: Route) -> VdomDict:
     nav = use_nav()
     params = route.query
     creating, set_creating = use_state(False)
-    back_cursors, set_back_cursors = use_state(())
+    back_cursors, set_back_cursors = use_state(cast(tuple[str, ...], ()))
     listing = use_query(CUSTOMERS_QUERY, customer_variables(params))
     facets = use_query(FACETS_QUERY)
     chosen, choose, remembered = use_browser_pref(COLUMNS_PREF, ",".join(c.key for c in COLUMNS))
@@ -392,7 +393,7 @@ def CustomersPage(route: Route) -> VdomDict:
     filtered = bool(params.get("q") or any(params.get(k) for k in FILTER_KEYS))
 
     if data is None and listing.error is None:
-        body: VdomDict = loading("Loading customers…")
+        body: VdomDict | None = loading("Loading customers…")
     elif data is None:
         body = error_banner(listing.error)
     elif not data["edges"]:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
 
-from backend.schema.limits import MAX_FIRST
+from backend.reads.paging import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.ui import (
@@ -20,6 +20,7 @@ from frontend.components.ui import (
     select,
     use_form_errors,
 )
+from frontend.gql import GqlError
 from frontend.session import use_live, use_query, use_session
 
 MONEY = "{ amount currency }"
@@ -93,8 +94,8 @@ def CloseDeal(deal: dict[str, Any], stage: dict[str, Any], close: Any, cancel: A
 @component
 def DealCard(deal: dict[str, Any], stages: list[dict[str, Any]], movable: bool, moved: Any) -> VdomDict:
     session = use_session()
-    problem, set_problem = use_state(None)
-    closing, set_closing = use_state(None)  # the won or lost stage picked, while its dialog is open
+    problem, set_problem = use_state(cast(GqlError | None, None))
+    closing, set_closing = use_state(cast(dict[str, Any] | None, None))  # the won or lost stage picked, while its dialog is open
     resets, set_resets = use_state(0)  # a new value puts the select back on the deal's real stage
 
     def back_to_real_stage() -> None:
@@ -155,7 +156,7 @@ def PipelinePage() -> VdomDict:
     result = use_query(BOARD_QUERY, {"open": {**where, "stageKind": ["OPEN"]},
                                      "closed": {**where, "stageKind": ["WON", "LOST"]}})
     # Deals deleted or out of your sight now (REMOVED: reassigned to another team) leave the board at once.
-    gone, set_gone = use_state(frozenset())
+    gone, set_gone = use_state(frozenset[str]())
 
     def changed(event: dict[str, Any]) -> None:
         change = event.get("dealChanged") or {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
@@ -10,6 +10,7 @@ from reactpy.types import VdomDict
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.ui import badge, cell, empty, error_banner, form_values, loading
+from frontend.gql import GqlError
 from frontend.session import use_query, use_session
 
 TASKS_QUERY = """
@@ -32,7 +33,7 @@ def ordered(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def TaskRow(task: dict[str, Any], changed: Any) -> VdomDict:
     session = use_session()
     rescheduling, set_rescheduling = use_state(False)
-    problem, set_problem = use_state(None)
+    problem, set_problem = use_state(cast(GqlError | str | None, None))
 
     async def complete(e: Any) -> None:
         try:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import uuid
 
-from graphql import GraphQLError, VariableDefinitionNode
-from strawberry.extensions import MaskErrors
+from graphql import GraphQLError
 
 from backend.errors import CrmError
-from backend.schema.limits import explain_token_limit
+from backend.graphql.limits import explain_token_limit
+from backend.interop.graphql_core import variable_of
+from backend.interop.strawberry import MaskErrorsWithHooks
 
 log = logging.getLogger("crm.errors")
 
@@ -19,28 +20,15 @@ def is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, CrmError) and variable_of(error) is None
 
 
-def variable_of(error: GraphQLError) -> str | None:
-    """The variable a request's `variables` gave no or a wrong value for (graphql-core locates these errors
-    at the variable's definition and keeps the coercion error as the original)."""
-    node = error.nodes[0] if error.nodes else None
-    return node.variable.name.value if isinstance(node, VariableDefinitionNode) else None
-
-
-class MaskUnexpectedErrors(MaskErrors):
+class MaskUnexpectedErrors(MaskErrorsWithHooks):
     """Masks unexpected errors; also states graphql-core's token-limit refusal in the contract's terms."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message="Internal error")
 
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+    def prepare(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         query = self.execution_context.query
-        return super()._process_errors([_with_code(explain_token_limit(error, query)) for error in errors])
-
-    def _process_result(self, result: object) -> None:
-        # Strawberry checks against a runtime Protocol first (about 15 µs); every live event of every
-        # subscriber passes here, nearly always without errors.
-        if getattr(result, "errors", None):
-            super()._process_result(result)
+        return [_with_code(explain_token_limit(error, query)) for error in errors]
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = uuid.uuid4().hex[:16]

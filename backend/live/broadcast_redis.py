@@ -1,17 +1,19 @@
-"""Redis pub/sub for the hub, built on redis-py directly.
+"""The hub's backends: Redis pub/sub built on redis-py directly, and an in-process one for `memory://`.
 
-broadcaster 0.3.1's own RedisBackend is not used: with redis-py 8 its reader task sees no channel yet
-when the first subscribe is sent, stops, and never reads again, so the first subscription hears
-nothing; and when the connection drops that task dies while `next_published()` waits forever
-(both checked against a real redis-server).
+The `broadcaster` package was used before and is no longer: its RedisBackend (0.3.1) does not work with
+redis-py 8 (its reader task sees no channel yet when the first subscribe is sent, stops, and never reads
+again, so the first subscription hears nothing; when the connection drops that task dies while
+`next_published()` waits forever, both checked against a real redis-server), and the hub needs neither
+its `Broadcast` front (unbounded queues, no reconnect) nor more than the 30 lines of its memory backend,
+which were reached through its private modules (`broadcaster._backends.memory`, `broadcaster._base`).
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Protocol
 
-from broadcaster._base import Event as Message
 from redis import asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -20,9 +22,17 @@ HEALTH_INTERVAL = 5.0  # seconds of silence on the Redis subscription before it 
 CONNECT_TIMEOUT = 5.0
 
 
+@dataclass(frozen=True)
+class Message:
+    """One message as a backend delivers it: the channel it came on and its text."""
+
+    channel: str
+    message: str
+
+
 class Backend(Protocol):
-    """What the hub needs of a backend (broadcaster's MemoryBackend fits): `subscribe` returns once
-    the channel is live, and `next_published` raises when the connection is lost."""
+    """What the hub needs of a backend: `subscribe` returns once the channel is live, and
+    `next_published` raises when the connection is lost."""
 
     async def connect(self) -> None: ...
     async def disconnect(self) -> None: ...
@@ -30,6 +40,35 @@ class Backend(Protocol):
     async def unsubscribe(self, channel: str) -> None: ...
     async def publish(self, channel: str, message: str) -> None: ...
     async def next_published(self) -> Message: ...
+
+
+class MemoryBackend:
+    """One process's pub/sub: what is published here reaches the subscribers here, in order."""
+
+    def __init__(self) -> None:
+        self._subscribed: set[str] = set()
+        self._published: asyncio.Queue[Message] = asyncio.Queue()
+
+    async def connect(self) -> None:
+        pass
+
+    async def disconnect(self) -> None:
+        pass
+
+    async def subscribe(self, channel: str) -> None:
+        self._subscribed.add(channel)
+
+    async def unsubscribe(self, channel: str) -> None:
+        self._subscribed.discard(channel)
+
+    async def publish(self, channel: str, message: str) -> None:
+        self._published.put_nowait(Message(channel, message))
+
+    async def next_published(self) -> Message:
+        while True:
+            message = await self._published.get()
+            if message.channel in self._subscribed:
+                return message
 
 
 class RedisBackend:

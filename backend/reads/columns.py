@@ -6,19 +6,24 @@ selection holds a field that says nothing (and is no column), the rows are read 
 declared is never served from a row that lacks what it reads.
 
 The instances built here are Tortoise's partial models (as `.only()` makes them, which refuse `save()`),
-made straight from `.values()` dicts: Tortoise's own partial path rebuilds its field sets for every row,
-which cost more than the columns saved.
+made straight from `.values()` dicts (backend/interop/tortoise.py: Tortoise's own partial path rebuilds
+its field sets for every row, which cost more than the columns saved).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from graphql import FieldNode, FragmentSpreadNode, GraphQLResolveInfo, InlineFragmentNode, SelectionSetNode
+from strawberry.types.base import get_object_definition
+from tortoise.fields.relational import ForeignKeyFieldInstance
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
+
+from backend.interop.strawberry import raw_info
+from backend.interop.tortoise import columns_of, field_of, keep_joined, partial_instances
 
 READS = "crm_reads"
 
@@ -36,7 +41,7 @@ def selected_columns(info: Any, type_: type, model: type[Model], path: Sequence[
     leads from that field to the type, as ("edges", "node") in a connection); `id` always. Worked out
     once per field of the document, not once per parent row."""
     # Strawberry's own `selected_fields` converts arguments too, on every call; the AST is enough here.
-    raw: GraphQLResolveInfo = info._raw_info
+    raw = raw_info(info)
     nodes = tuple(raw.field_nodes)
     key = ("columns", *map(id, nodes), type_, *path)
     # The nodes are kept with the answer, so that their ids cannot pass to another document's nodes while
@@ -90,10 +95,10 @@ def _names(raw: GraphQLResolveInfo, sets: Iterable[SelectionSetNode]) -> set[str
 def _field_columns(type_: type, model: type[Model], names: Any) -> dict[str, tuple[str, ...] | None]:
     """GraphQL field name → the columns it reads (None: not known, the whole row)."""
     found: dict[str, tuple[str, ...] | None] = {}
-    for field in type_.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+    for field in get_object_definition(type_, strict=True).fields:
         if READS in (field.metadata or {}):
             columns: tuple[str, ...] | None = field.metadata[READS]
-        elif field.base_resolver is None and field.python_name in model._meta.fields_db_projection:
+        elif field.base_resolver is None and field.python_name in columns_of(model):
             columns = (field.python_name,)
         else:
             columns = None
@@ -107,47 +112,21 @@ async def fetch(query: QuerySet[M], columns: Columns, *joined: str) -> list[M]:
     if columns is None:
         return await (query.select_related(*joined) if joined else query)
     model = query.model
-    fields = model._meta.fields_map
     related = {
-        name: fields[name].related_model  # type: ignore[attr-defined]
+        name: cast(ForeignKeyFieldInstance[Model], field_of(model, name)).related_model
         for name in joined
-        if fields[name].source_field in columns  # type: ignore[attr-defined]
+        if field_of(model, name).source_field in columns
     }
     rows = await query.values(*columns, *(f"{name}__{c}" for name, other in related.items()
-                                          for c in other._meta.fields_db_projection))
-    built = instances(model, ({c: row[c] for c in columns} for row in rows) if related else rows)
+                                          for c in columns_of(other)))
+    built = partial_instances(model, ({c: row[c] for c in columns} for row in rows) if related else rows)
     for name, other in related.items():
         prefix = f"{name}__"
-        keys = [(f"{prefix}{c}", c) for c in other._meta.fields_db_projection]
+        keys = [(f"{prefix}{c}", c) for c in columns_of(other)]
         made: dict[Any, Model | None] = {None: None}  # one instance per related row (a stage of many deals)
         for instance, row in zip(built, rows, strict=True):
             key = row[f"{prefix}id"]
             if key not in made:
-                made[key] = instances(other, [{column: row[field] for field, column in keys}])[0]
-            # Where select_related keeps a joined row: the relation's property reads it from there.
-            instance.__dict__[f"_{name}"] = made[key]
+                made[key] = partial_instances(other, [{column: row[field] for field, column in keys}])[0]
+            keep_joined(instance, name, made[key])
     return built
-
-
-def instances(model: type[M], rows: Iterable[dict[str, Any]]) -> list[M]:
-    """Partial instances of `model` holding exactly the (already converted) values of `rows`."""
-    state = {"_partial": True, "_saved_in_db": True,
-             "_custom_generated_pk": model._meta.db_pk_column not in model._meta.generated_db_fields}
-    made = []
-    for row in rows:
-        instance = model.__new__(model)
-        instance.__dict__.update(row, **state, _await_when_save={})
-        made.append(instance)
-    return made
-
-
-@cache
-def converters(model: type[Model], columns: tuple[str, ...]) -> list[tuple[str, Callable[[Any], Any]]]:
-    """For rows read by hand-written SQL: each column's conversion from the driver's value, as `.values()`
-    does it (the driver's own types pass as they are)."""
-    native = {key for key, _, _ in model._meta.db_native_fields}
-    return [(c, _same if c in native else model._meta.fields_map[c].to_python_value) for c in columns]
-
-
-def _same(value: Any) -> Any:
-    return value

@@ -20,16 +20,16 @@ from strawberry.utils.operation import get_operation_type
 
 from backend import graphiql
 from backend.auth.origin import origin_allowed
-from backend.auth.requests import actor_for_token, authenticate, bearer
-from backend.graphql_ws import RecheckingTransportWS
+from backend.graphql import frames
+from backend.graphql.limits import MAX_TOKENS
+from backend.graphql.root import schema
+from backend.graphql.ws import RecheckingTransportWS
 from backend.http_limits import decode_json_text
-from backend.schema import frames
-from backend.schema.context import Context
-from backend.schema.limits import MAX_TOKENS
-from backend.schema.root import schema
+from backend.reads.context import Context
+from backend.web.requests import actor_for_token, authenticate, bearer
 
 
-class CrmGraphQL(GraphQL):
+class CrmGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = RecheckingTransportWS  # each operation re-checks the caller
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:

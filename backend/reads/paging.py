@@ -1,24 +1,55 @@
-"""Keyset (cursor) pagination over any filtered Tortoise query: stable while rows are inserted."""
+"""Keyset (cursor) pagination over any filtered Tortoise query: stable while rows are inserted.
+
+The Relay connection types live here, beside the only code that builds them, and so does the page-size
+cap: the cost rule (backend.graphql.limits) and the UI read MAX_FIRST from here."""
 
 from __future__ import annotations
 
 import base64
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+import strawberry
 from tortoise.expressions import Q
 from tortoise.fields import Field
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from backend.errors import BadUserInput, QueryTooComplex
-from backend.resolvers.columns import Columns, fetch, with_columns
-from backend.schema.common import Connection, Edge, PageInfo
-from backend.schema.limits import MAX_FIRST
+from backend.interop.tortoise import field_of, pk_of
+from backend.reads.columns import Columns, fetch, with_columns
 
+T = TypeVar("T")
+
+MAX_FIRST = 100  # the largest page of any list: page_size refuses more, the cost rule counts `first: $n` as this
 DEFAULT_PAGE = 20
 FIRST_DESCRIPTION = f"Page size (default {DEFAULT_PAGE}, at most {MAX_FIRST})"
+
+
+@strawberry.type(description="Where a page starts and ends, and whether there are more rows")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More rows follow `endCursor`")
+    has_previous_page: bool = strawberry.field(description="Rows precede this page (an `after` cursor was given)")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first row of the page")
+    end_cursor: str | None = strawberry.field(description="Pass as `after` to get the next page")
+
+
+@strawberry.type(description="A row and its cursor")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Opaque keyset cursor of this row")
+    node: T = strawberry.field(description="The row")
+
+
+@strawberry.type(description="A page of rows (Relay connection)")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The rows of this page with their cursors")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist")
+    count_query: strawberry.Private[Any]
+
+    @strawberry.field(description="How many rows match the filter and search, over all pages")
+    async def total_count(self) -> int:
+        return await self.count_query.count()
 
 
 def _encode(value: Any) -> Any:
@@ -52,8 +83,8 @@ def read_cursor(cursor: str, field: str, model: type[Model]) -> tuple[Any, int]:
         padded = cursor + "=" * (-len(cursor) % 4)
         name, value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
         value = _decode(value)
-        column = model._meta.fields_map[field]
-        if name != field or not _fits(pk, model._meta.pk) or not (_fits(value, column) or value is None and column.null):
+        column = field_of(model, field)
+        if name != field or not _fits(pk, pk_of(model)) or not (_fits(value, column) or value is None and column.null):
             raise ValueError
         return value, pk
     except (ValueError, TypeError, RecursionError):  # binascii.Error and JSON's errors are ValueErrors

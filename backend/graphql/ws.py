@@ -17,7 +17,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Connec
 
 from backend.auth.liveness import Watch, credential, recheck, watcher
 from backend.errors import Unauthenticated
-from backend.schema.context import Context
+from backend.reads.context import Context
 
 FORBIDDEN = 4403
 MAX_CLOSE_REASON = 123  # bytes a websocket close frame has room for
@@ -46,7 +46,7 @@ class RecheckingTransportWS(BaseGraphQLTransportWSHandler[Context, Any]):
             now, reason = await recheck(self.watch.actor)
             if reason is not None:
                 error = Unauthenticated(reason).formatted
-                await self.send_message({"id": message["id"], "type": "error", "payload": [error]})  # type: ignore[typeddict-item]
+                await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
                 self._rights_ended(reason)
                 return
             if now is not None and now != self.context.actor:  # a renamed user; or a stream's false alarm undone

@@ -22,6 +22,7 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.auth.actor import Actor
+from backend.interop.tortoise import columns_of, converters, from_db_row, parameterized, partial_instances
 from backend.models import (
     Activity,
     ActivityKind,
@@ -38,7 +39,9 @@ from backend.models import (
     Team,
     User,
 )
-from backend.resolvers.columns import Columns, converters, fetch, instances, with_columns
+from backend.reads.columns import Columns, fetch, with_columns
+from backend.services.currency import rates
+from backend.services.engagement import series
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
@@ -69,14 +72,6 @@ def rows_by_id(model: type[Model], *related: str) -> Callable[[Sequence[int]], A
     return load
 
 
-def parameterized(query: Any) -> tuple[str, list[Any]]:
-    """A Tortoise query's SQL with placeholders and its parameters, to embed in a hand-written statement."""
-    query._choose_db_if_not_chosen()
-    query._make_query()
-    sql, params = query.query.get_parameterized_sql()
-    return sql, list(params)
-
-
 async def newest_per_parent(
     query: QuerySet[M], parent: str, newest: str, limit: int, columns: Columns = None
 ) -> list[M]:
@@ -88,15 +83,14 @@ async def newest_per_parent(
         rn=RawSQL(f'ROW_NUMBER() OVER (PARTITION BY "{parent}" ORDER BY "{newest}" DESC, "id" DESC)')
     )
     wanted = with_columns(columns, parent)
-    inner, params = parameterized(numbered.values(*(wanted or model._meta.fields_db_projection), "rn"))
+    inner, params = parameterized(numbered.values(*(wanted or columns_of(model)), "rn"))
     found = await connections.get("default").execute_query_dict(
         f'SELECT * FROM ({inner}) r WHERE r."rn" <= {int(limit)} ORDER BY r."rn"', params
     )
     if wanted is None:
-        projection = model._meta.fields_db_projection
-        return [model._init_from_db(**{column: row[field] for field, column in projection.items()}) for row in found]
+        return [from_db_row(model, row) for row in found]
     convert = converters(model, wanted)
-    return instances(model, ({c: to_python(row[c]) for c, to_python in convert} for row in found))
+    return partial_instances(model, ({c: to_python(row[c]) for c, to_python in convert} for row in found))
 
 
 class Loaders:
@@ -152,7 +146,7 @@ class Loaders:
         async def load(keys: Sequence[int]) -> list[list[dict[str, Any]]]:
             rows = await (
                 deals.filter(pipeline_id__in=list(keys))
-                .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(DEAL_WEIGHT))
+                .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(DEAL_WEIGHT))  # type: ignore[arg-type]  # Tortoise runs RawSQL in Sum; its annotation omits it
                 .group_by("pipeline_id", "stage_id", "currency")
                 .values("pipeline_id", "stage_id", "currency", "n", "total", "weighted")
             )
@@ -242,8 +236,6 @@ class Loaders:
     def exchange_rates(self) -> asyncio.Future[dict[str, Any]]:
         """The rate table, read once per request however many fields ask for it at once."""
         if "_rates" not in self.__dict__:
-            from backend.services.currency import rates
-
             self.__dict__["_rates"] = asyncio.ensure_future(rates())
         return self.__dict__["_rates"]
 
@@ -276,8 +268,6 @@ class Loaders:
 
     def campaign_engagement(self, bucket: Any, start: datetime, end: datetime) -> DataLoader[int, list[Any]]:
         """Engagement time series of campaigns: one GROUP BY statement for every campaign on the page."""
-        from backend.services.engagement import series
-
         async def load(keys: Sequence[int]) -> list[list[Any]]:
             found = await series(list(keys), bucket, start, end)
             return [found[k] for k in keys]

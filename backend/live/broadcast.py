@@ -1,8 +1,8 @@
 """Fan-out of events to subscribers, in this process (`memory://`) or across processes (`redis://`).
 
-broadcaster supplies the memory backend; this hub adds what broadcaster lacks (STACK.md): a bounded
-queue per subscriber that closes a subscriber falling too far behind, a Redis backend that notices a
-lost or silent connection (broadcast_redis.py), and a circuit breaker (breaker.py): after any Redis
+Built on our own backends (broadcast_redis.py), with what the `broadcaster` package lacked (STACK.md): a
+bounded queue per subscriber that closes a subscriber falling too far behind, a Redis backend that notices
+a lost or silent connection, and a circuit breaker (breaker.py): after any Redis
 failure, streams end with "events may have been missed", publishes are dropped without waiting, and a
 background probe reconnects and re-subscribes every topic.
 """
@@ -17,11 +17,9 @@ from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from urllib.parse import urlparse
 
-from broadcaster._backends.memory import MemoryBackend
-
 from backend.breaker import Breaker
-from backend.broadcast_redis import CONNECT_TIMEOUT, HEALTH_INTERVAL, Backend, RedisBackend
-from backend.events import Event
+from backend.live.broadcast_redis import CONNECT_TIMEOUT, HEALTH_INTERVAL, Backend, MemoryBackend, RedisBackend
+from backend.live.events import Event
 
 log = logging.getLogger("crm.broadcast")
 
@@ -76,7 +74,7 @@ class Subscription:
             item = await self.queue.get()
             if item is _CLOSE:
                 raise StreamClosed(self.closed_reason or "closed")
-            yield item  # type: ignore[misc]
+            yield item  # type: ignore[misc]  # the queue holds Events and the _CLOSE sentinel, which ends above
 
 
 SCHEMES = ("memory", "redis", "rediss")
@@ -94,7 +92,7 @@ def _backend(url: str, health_interval: float) -> Backend:
     if scheme in ("redis", "rediss"):
         return RedisBackend(url, health_interval)
     if scheme == "memory":
-        return MemoryBackend(url)  # type: ignore[return-value]
+        return MemoryBackend()
     raise ValueError(f"CRM_BROADCAST_URL: unsupported scheme {scheme!r} (use memory:// or redis://)")
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, cast
 
 from graphql import ExecutionResult, OperationType
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from backend import permissions
-from backend.streams import FanOut
+from backend.interop.strawberry import CoreExecutionContext
+from backend.resolvers.streams import FanOut
 
 event_results = FanOut(keep=1024)
 
@@ -39,7 +39,7 @@ class Same:
         return isinstance(other, Same) and other.obj is self.obj
 
 
-class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
+class SharedEventExecutor(CoreExecutionContext):
     """Queries, mutations and a subscription's start run as usual; each event of a subscription runs once
     per (event object, document, variables, view), unless that execution had errors: those are the
     subscriber's own (they carry its request id), so every subscriber then executes for itself."""
@@ -66,7 +66,8 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
 
     async def _own(self, serially: bool | None) -> ExecutionResult:
         result = super().execute_operation(serially)
-        return await result if self.is_awaitable(result) else result
+        # cast: the schema has no @defer/@stream, so the result is one ExecutionResult, not incremental ones.
+        return cast(ExecutionResult, await result if self.is_awaitable(result) else result)
 
     def build_per_event_executor(self, payload: Any) -> Any:
         # The document, its name and variables are the subscription's: worked out once, not per event.

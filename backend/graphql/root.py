@@ -11,6 +11,11 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from backend.graphql.documents import document_caches
+from backend.graphql.errors import MaskUnexpectedErrors
+from backend.graphql.introspection import SignedInIntrospection, drop_suggestions
+from backend.graphql.limits import limit_extensions
+from backend.graphql.shared_events import SharedEventExecutor
 from backend.resolvers.activities import ActivityMutation, ActivityQuery
 from backend.resolvers.audit import AuditQuery
 from backend.resolvers.campaigns import CampaignMutation, CampaignQuery, CampaignSubscription
@@ -22,11 +27,7 @@ from backend.resolvers.deals import DealMutation, DealQuery
 from backend.resolvers.leads import LeadMutation, LeadQuery
 from backend.resolvers.live import LiveSubscription
 from backend.resolvers.users import UserMutation, UserQuery
-from backend.schema.documents import document_caches
-from backend.schema.errors import MaskUnexpectedErrors
-from backend.schema.introspection import SignedInIntrospection, drop_suggestions
-from backend.schema.limits import limit_extensions
-from backend.schema.shared_events import SharedEventExecutor
+from backend.schema.common import SCALARS
 from backend.settings import get_settings
 
 log = logging.getLogger("crm.graphql")
@@ -64,7 +65,7 @@ def build_schema(introspection: bool | None = None) -> strawberry.Schema:
         subscription=merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None,
         extensions=[*limit_extensions(), MaskUnexpectedErrors, SignedInIntrospection,
                     *([] if allow else [DisableIntrospection]), *document_caches()],
-        config=StrawberryConfig(disable_field_suggestions=True),
+        config=StrawberryConfig(disable_field_suggestions=True, scalar_map=SCALARS),
         execution_context_class=SharedEventExecutor,
     )
     built.hide_suggestions = not allow

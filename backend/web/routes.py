@@ -14,11 +14,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from backend.auth import pages, sessions
+from backend.auth import sessions
 from backend.auth.oidc import oidc_client, oidc_config
-from backend.auth.requests import authenticate
 from backend.services import users
 from backend.settings import get_settings
+from backend.web import pages
+from backend.web.requests import authenticate
 
 log = logging.getLogger("crm.auth")
 LOGIN_STATE_SECONDS = 600

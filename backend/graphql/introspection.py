@@ -3,7 +3,6 @@ messages give no "did you mean" hints either, which would spell out type, argume
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from graphql import (
@@ -20,11 +19,9 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from backend.errors import Unauthenticated
+from backend.interop.graphql_core import without_suggestions
 
 SCHEMA_FIELDS = ("__schema", "__type")  # `__typename` tells nothing about the schema: anyone may ask
-# graphql-core ends a message with its suggestions: " Did you mean 'x', 'y', or 'z'?" (also "the enum
-# value 'x'", "'field { ... }'"); nothing follows them.
-_SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 
 
 class SignedInIntrospection(SchemaExtension):
@@ -45,7 +42,7 @@ def _introspects(document: DocumentNode | None, operation_name: str | None) -> b
     """Whether the operation to run asks for `__schema` or `__type`, which exist only on the query root:
     only root selections are looked at, each fragment once."""
     operation = get_operation_ast(document, operation_name) if document else None
-    if operation is None:
+    if document is None or operation is None:
         return False
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     pending: list[SelectionSetNode] = [operation.selection_set]
@@ -66,4 +63,4 @@ def _introspects(document: DocumentNode | None, operation_name: str | None) -> b
 def drop_suggestions(errors: list[GraphQLError]) -> None:
     """Removes every "did you mean" hint (fields, arguments, enum values, types, input fields)."""
     for error in errors:
-        error.message = _SUGGESTION.sub("", error.message)
+        error.message = without_suggestions(error.message)

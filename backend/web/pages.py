@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from backend import security_headers
 from backend.auth.actor import Actor
-from backend.auth.requests import authenticate
+from backend.web.requests import authenticate
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2933}"

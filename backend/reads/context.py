@@ -9,7 +9,7 @@ from typing import Any
 from strawberry.types import Info as StrawberryInfo
 
 from backend.auth.actor import Actor
-from backend.resolvers.loaders import Loaders
+from backend.reads.loaders import Loaders
 
 
 @dataclass

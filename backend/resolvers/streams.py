@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from backend import permissions, topics
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.auth.liveness import watcher
-from backend.broadcast import StreamClosed, Subscription, hub
 from backend.errors import CrmError, Unauthenticated
-from backend.events import Event
-from backend.schema.context import Context
+from backend.live import topics
+from backend.live.broadcast import StreamClosed, Subscription, hub
+from backend.live.events import Event, SessionEnded, TokenRevoked, UserAccessChanged
+from backend.reads.context import Context
 
 T = TypeVar("T")
 
@@ -33,12 +34,14 @@ class StreamEnded(CrmError):
 
 def revokes(event: Event, actor: Actor) -> bool:
     """Whether an access_revoked event is about this actor's session, token or user."""
-    payload = event.payload
-    return (
-        (payload.get("user_id") is not None and payload["user_id"] == actor.user_id)
-        or (payload.get("session_id") is not None and payload["session_id"] == actor.session_id)
-        or (payload.get("token_id") is not None and payload["token_id"] == actor.token_id)
-    )
+    match event.data:
+        case UserAccessChanged(user_id=user_id):
+            return user_id == actor.user_id
+        case SessionEnded(session_id=session_id):
+            return session_id == actor.session_id
+        case TokenRevoked(token_id=token_id):
+            return token_id == actor.token_id
+    return False
 
 
 def subscriber(context: Context) -> Actor:
@@ -72,7 +75,7 @@ async def listen(context: Context, *topic_names: str) -> AsyncIterator[AsyncIter
             await events.aclose()
 
 
-async def _events(subscription: Subscription, context: Context, actor: Actor) -> AsyncIterator[Event]:
+async def _events(subscription: Subscription, context: Context, actor: Actor) -> AsyncGenerator[Event, None]:
     revoked_topic = topics.access_revoked()
     try:
         async for event in subscription:
@@ -123,7 +126,7 @@ class FanOut:
                 await asyncio.shield(future)  # a waiter cancelled must not cancel the others' result
             except _Abandoned:
                 return await self.once(key, compute)
-        return future.result()  # type: ignore[no-any-return]
+        return future.result()
 
     async def _compute(self, key: Hashable, compute: Callable[[], Awaitable[T]]) -> T:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()

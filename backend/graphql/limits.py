@@ -13,7 +13,6 @@ measures depth 15 and about 360,000, which must pass once; two of it, 115 aliase
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,18 +39,17 @@ from graphql.language import Lexer, Source, TokenKind
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 
 from backend.errors import QueryTooComplex
-from backend.schema.overlap import BoundOverlapCheck
+from backend.graphql.overlap import BoundOverlapCheck
+from backend.interop.graphql_core import token_limit
+from backend.reads.paging import MAX_FIRST
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 3000
 MAX_COST = 25_000
 ESTIMATED_LIST = 20  # rows assumed for a list without `first` (nested lists, `edges` excluded)
-MAX_FIRST = 100  # the largest page of any list: paging refuses more, the cost rule counts `first: $n` as this
 MAX_SCHEMA_DEPTH = 16
 MAX_SCHEMA_COST = 500_000
-
-_TOKENS_MESSAGE = re.compile(r"Document contains more than (\d+) tokens")
 
 
 def _unwrap(type_: Any) -> tuple[Any, bool]:
@@ -206,10 +204,9 @@ def count_tokens(query: str, stop_after: int) -> int:
 
 def explain_token_limit(error: GraphQLError, query: str | None) -> GraphQLError:
     """Turn graphql-core's token-limit syntax error into the contract's QUERY_TOO_COMPLEX."""
-    match = _TOKENS_MESSAGE.search(error.message)
-    if not match:
+    limit = token_limit(error)
+    if limit is None:
         return error
-    limit = int(match.group(1))
     value = count_tokens(query or "", 10 * limit) if query else limit + 1
     return QueryTooComplex(f"the document has {value} tokens, over the limit of {limit}", limit, value)
 

@@ -1,0 +1,42 @@
+"""Strawberry internals (strawberry-graphql 0.341.x) the CRM relies on.
+
+- `Info._raw_info`: graphql-core's resolve info behind Strawberry's `Info`. Its field nodes and fragments
+  are all `selected_columns` needs; Strawberry's public `selected_fields` also converts every argument on
+  every call, which costs more than the columns it saves.
+- `MaskErrors._process_errors` / `_process_result`: the steps where the extension masks a result's
+  errors. `MaskErrorsWithHooks` turns them into one public hook, `prepare`, called on every result's
+  errors before masking (queries, mutations and each subscription event), and skips results without
+  errors before Strawberry's runtime Protocol check (about 15 µs per live event and subscriber).
+- `StrawberryGraphQLCoreExecutionContext` (not exported by Strawberry): the execution context class
+  Strawberry runs documents with, which `execution_context_class` must extend (shared_events.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLError, GraphQLResolveInfo
+from strawberry.extensions import MaskErrors
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+CoreExecutionContext = StrawberryGraphQLCoreExecutionContext
+
+
+def raw_info(info: Any) -> GraphQLResolveInfo:
+    """graphql-core's resolve info behind a Strawberry `Info`."""
+    raw: GraphQLResolveInfo = info._raw_info
+    return raw
+
+
+class MaskErrorsWithHooks(MaskErrors):
+    """Strawberry's MaskErrors with `prepare(errors)` run on every result's errors before they are masked."""
+
+    def prepare(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return errors
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return super()._process_errors(self.prepare(errors))
+
+    def _process_result(self, result: object) -> None:
+        if getattr(result, "errors", None):
+            super()._process_result(result)
