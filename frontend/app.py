@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -18,13 +17,12 @@ from reactpy import (
 from reactpy.types import Component, VdomDict
 
 from backend.web.pages import login_url
-from frontend import format as fmt
 from frontend import gql
 from frontend.components.layout import Frame, NoRole
 from frontend.components.ui import error_banner, loading
 from frontend.pages import campaign, campaigns, customer, customers, pipeline, tasks
 from frontend.router import BrowserLocation, NavContext, Navigation, Route
-from frontend.session import ME_QUERY, Session, SessionContext, actor_of, until_access_changes
+from frontend.session import ME_QUERY, Session, SessionContext, actor_of, until_access_changes, zone_of
 
 TITLES = {
     "customers": "Customers", "customer": "Customer", "pipeline": "Pipeline", "campaigns": "Campaigns",
@@ -60,7 +58,6 @@ def Root() -> Component | VdomDict:
     # ("ok", Session), ("no_role", Actor) or ("error", GqlError) once sign-in is done
     signed_in, set_signed_in = use_state(cast(tuple[str, Any] | None, None))
     reload_to, set_reload_to = use_state(cast(str | None, None))
-    zone, set_zone = use_state(cast(str | None, None))  # the browser's time zone name, reported by router.js
     href, replace = target
     here = use_ref(start)
     here.current = href
@@ -71,7 +68,8 @@ def Root() -> Component | VdomDict:
     @use_async_effect(dependencies=[])
     async def sign_in() -> None:
         # cast: reactpy types the scope as asgiref's TypedDicts; Starlette reads it as the mapping it is.
-        actor = await actor_of(cast(dict[str, Any], scope))
+        websocket = cast(dict[str, Any], scope)
+        actor = await actor_of(websocket)
         if not actor.signed_in:
             set_reload_to(login_url(start))
             return
@@ -83,7 +81,7 @@ def Root() -> Component | VdomDict:
             except gql.GqlError as error:
                 set_signed_in(("error", error))
                 return
-            set_signed_in(("ok", Session(actor=actor, me=me, signed_out=signed_out)))
+            set_signed_in(("ok", Session(actor=actor, me=me, signed_out=signed_out, zone=zone_of(websocket))))
         # For as long as this page is open: once the sign-in ends, or the role or team changes, reload
         # through sign-in (which comes straight back while still signed in, with the new rights).
         await until_access_changes(actor)
@@ -92,15 +90,12 @@ def Root() -> Component | VdomDict:
     def on_navigate(path: str) -> None:
         set_target((path, False))
 
-    def zone_reported(event: dict[str, Any]) -> None:
-        set_zone(event.get("zone"))
-
     def go(new_href: str, replace_entry: bool = False) -> None:
         set_target((new_href, replace_entry))
 
     route = Route.parse(href)
     browser = BrowserLocation(
-        {"onNavigate": on_navigate, "onZone": zone_reported, "path": href, "replace": replace, "reload": reload_to,
+        {"onNavigate": on_navigate, "path": href, "replace": replace, "reload": reload_to,
          "title": f"{TITLES.get(route.screen, 'CRM')} · CRM"}
     )
     if signed_in is None:
@@ -115,5 +110,5 @@ def Root() -> Component | VdomDict:
             html.div(browser, Frame(route, screen(route))),
             value=Navigation(route=route, go=go),
         ),
-        value=dataclasses.replace(value, zone=fmt.zone_named(zone)),
+        value=value,
     )

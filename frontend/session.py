@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, tzinfo
 from typing import Any, cast
+from urllib.parse import unquote
 
 from reactpy import create_context, use_async_effect, use_context, use_state
 from starlette.requests import HTTPConnection
@@ -29,7 +30,7 @@ class Session:
     actor: Actor
     me: dict[str, Any]
     signed_out: Callable[[], None]
-    zone: tzinfo = UTC  # the browser's time zone, once it has said (router.js)
+    zone: tzinfo = UTC  # the browser's time zone (zone_of)
 
     def can(self, action: str) -> bool:
         return action in self.me["allowedActions"]
@@ -37,6 +38,14 @@ class Session:
 
 # No default: Root provides the session around every screen, so a screen always finds one.
 SessionContext = create_context(cast(Session, None))
+
+
+ZONE_COOKIE = "crm_tz"  # the browser's IANA time zone name, written by the page shell (shell.py)
+
+
+def zone_of(scope: dict[str, Any]) -> tzinfo:
+    """The time zone the browser of this websocket said it is in; UTC if it said none we know."""
+    return fmt.zone_named(unquote(HTTPConnection(scope).cookies.get(ZONE_COOKIE, "")))
 
 
 def use_session() -> Session:

@@ -16,9 +16,11 @@ BrowserPref = component_from_file(
 )
 
 
-def use_browser_pref(name: str, default: str) -> tuple[str, Callable[[str], None], VdomDict]:
-    """(value, set_value, element): the value this browser stored under `name` (else `default`), a setter that
-    stores a new one, and the element doing it, which the screen renders anywhere in its tree."""
+def use_browser_pref(
+    name: str, default: str
+) -> tuple[str, Callable[[Callable[[str | None], str]], None], VdomDict]:
+    """(value, change, element): the value this browser stored under `name` (else `default`); `change(f)` stores
+    f(latest value, None before the browser answered); the element does the storing, rendered anywhere."""
     value, set_value = use_state(cast(str | None, None))  # None until the browser has said what it remembers
 
     def loaded(event: dict[str, str | None]) -> None:

@@ -333,13 +333,17 @@ def sort_select(params: dict[str, str], apply: Any) -> VdomDict:
     return select("sort", choices, current, onChange=pick, className="phone-only", **{"aria-label": "Sort by"})
 
 
-def column_chooser(columns: tuple[Column, ...], choose: Callable[[str], None]) -> VdomDict:
+def column_chooser(columns: tuple[Column, ...], choose: Callable[[Callable[[str | None], str]], None]) -> VdomDict:
     """A drop-down of checkboxes, one per column but the name; the choice is remembered by this browser."""
     shown = {c.key for c in columns}
 
     def toggle(key: str) -> Callable[[Any], None]:
-        keys = shown ^ {key}
-        return lambda e: choose(",".join(c.key for c in COLUMNS if c.key in keys))
+        def flip(stored: str | None) -> str:
+            # From the latest choice, not this render's: two quick clicks both count.
+            keys = ({c.key for c in shown_columns(stored)} if stored is not None else shown) ^ {key}
+            return ",".join(c.key for c in COLUMNS if c.key in keys)
+
+        return lambda e: choose(flip)
 
     return html.details(
         {"className": "column-chooser"},

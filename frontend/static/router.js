@@ -20,7 +20,6 @@ export function bind() {
   // a reload meanwhile (its own stream hears the session end before the form's response arrives);
   // that reload would cancel the form's navigation, so it waits and happens only if we are still here.
   let leaving = false;
-  let zoneReported = false;
 
   function report() {
     const path = here();
@@ -108,10 +107,6 @@ export function bind() {
     create: (type, props) => props,
     render: (props) => {
       onNavigate = props.onNavigate || null;
-      if (!zoneReported && props.onZone) {
-        zoneReported = true; // the app shows times in this zone (an object: ReactPy sends events as objects)
-        props.onZone({ zone: Intl.DateTimeFormat().resolvedOptions().timeZone || "" });
-      }
       if (props.title) document.title = props.title;
       if (props.reload) {
         const reload = () => window.location.assign(props.reload);
