@@ -35,7 +35,7 @@ from frontend.pages import (
     tasks,
 )
 from frontend.router import BrowserLocation, NavContext, Navigation, Route
-from frontend.session import ME_QUERY, Session, SessionContext, actor_of, until_access_changes
+from frontend.session import ME_QUERY, Session, SessionContext, actor_of, until_access_changes, zone_of
 
 TITLES = {
     "customers": "Customers", "customer": "Customer", "pipeline": "Pipeline", "campaigns": "Campaigns",
@@ -89,7 +89,8 @@ def Root() -> Component | VdomDict:
     @use_async_effect(dependencies=[])
     async def sign_in() -> None:
         # cast: reactpy types the scope as asgiref's TypedDicts; Starlette reads it as the mapping it is.
-        actor = await actor_of(cast(dict[str, Any], scope))
+        websocket = cast(dict[str, Any], scope)
+        actor = await actor_of(websocket)
         if not actor.signed_in:
             set_reload_to(login_url(start))
             return
@@ -101,7 +102,7 @@ def Root() -> Component | VdomDict:
             except gql.GqlError as error:
                 set_signed_in(("error", error))
                 return
-            set_signed_in(("ok", Session(actor=actor, me=me, signed_out=signed_out)))
+            set_signed_in(("ok", Session(actor=actor, me=me, signed_out=signed_out, zone=zone_of(websocket))))
         # For as long as this page is open: once the sign-in ends, or the role or team changes, reload
         # through sign-in (which comes straight back while still signed in, with the new rights).
         await until_access_changes(actor)

@@ -1,9 +1,41 @@
-"""How values read in the UI: money, dates, enum names."""
+"""How values read in the UI: money, dates, enum names.
+
+Moments (the API's timestamps) read in the browser's time zone: the session hook sets it for the render
+under way (`use_zone`), so every screen gets it without passing it around. Calendar dates (a close date,
+a campaign's first day) are no moments and stay as they are."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from contextvars import ContextVar
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+_ZONE: ContextVar[tzinfo] = ContextVar("crm_zone", default=UTC)
+
+
+def zone_named(name: str | None) -> tzinfo:
+    """The zone the browser reported (an IANA name such as "Europe/Berlin"); UTC for none or an unknown one."""
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def use_zone(zone: tzinfo) -> None:
+    """Read moments in `zone` for the rest of this render (and the tasks it starts)."""
+    _ZONE.set(zone)
+
+
+def from_local(value: str, zone: tzinfo) -> str:
+    """A datetime-local input's value ("2026-12-01T09:30", the user's wall clock in `zone`) as an ISO moment
+    with its offset. The zone is passed in: event handlers run outside the render that set `use_zone`.
+    What is not a date is passed on as typed: the API names the field and what is wrong with it."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
 
 
 def money(value: dict[str, Any] | None, exact: bool = False) -> str:
@@ -20,7 +52,9 @@ def _parse(value: str | None) -> datetime | None:
     if not value:
         return None
     parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    if "T" not in value:  # a calendar date: the same day everywhere
+        return parsed
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(_ZONE.get())
 
 
 def day(value: str | None) -> str:
@@ -40,4 +74,6 @@ def label(enum_value: str | None) -> str:
 
 def is_past(value: str | None) -> bool:
     parsed = _parse(value)
+    if parsed is not None and parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=_ZONE.get())
     return bool(parsed and parsed < datetime.now(UTC))

@@ -7,7 +7,9 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Any, cast
+from urllib.parse import unquote
 
 from reactpy import create_context, use_async_effect, use_context, use_state
 from starlette.requests import HTTPConnection
@@ -15,6 +17,7 @@ from starlette.requests import HTTPConnection
 from backend.auth.actor import Actor
 from backend.auth.liveness import watcher
 from backend.web.requests import authenticate
+from frontend import format as fmt
 from frontend import gql
 
 log = logging.getLogger("crm.ui")
@@ -27,6 +30,7 @@ class Session:
     actor: Actor
     me: dict[str, Any]
     signed_out: Callable[[], None]
+    zone: tzinfo = UTC  # the browser's time zone (zone_of)
 
     def can(self, action: str) -> bool:
         return action in self.me["allowedActions"]
@@ -36,8 +40,19 @@ class Session:
 SessionContext = create_context(cast(Session, None))
 
 
+ZONE_COOKIE = "crm_tz"  # the browser's IANA time zone name, written by the page shell (shell.py)
+
+
+def zone_of(scope: dict[str, Any]) -> tzinfo:
+    """The time zone the browser of this websocket said it is in; UTC if it said none we know."""
+    return fmt.zone_named(unquote(HTTPConnection(scope).cookies.get(ZONE_COOKIE, "")))
+
+
 def use_session() -> Session:
-    return use_context(SessionContext)
+    session = use_context(SessionContext)
+    if session is not None:
+        fmt.use_zone(session.zone)  # every screen asks for the session before it shows a moment
+    return session
 
 
 async def actor_of(scope: dict[str, Any]) -> Actor:

@@ -15,6 +15,7 @@ from frontend.components.deal_form import DealForm
 from frontend.components.ui import (
     awaiting,
     badge,
+    cell,
     changed_value,
     empty,
     error_banner,
@@ -200,19 +201,20 @@ def ContactsTab(customer_id: str, runs_customer: bool) -> VdomDict:
         body = empty("No contacts yet.", "Add the people you talk to at this customer.")
     else:
         body = html.div({"className": "table-wrap"}, html.table(
-            {"className": "table", "aria-label": "Contacts"},
+            {"className": "table table-cards", "aria-label": "Contacts"},
             html.thead(html.tr(html.th("Name"), html.th("Job title"), html.th("Department"), html.th("Email"),
                                html.th("Phone"), html.th(""))),
             html.tbody(*(
                 html.tr(
                     {"key": c["id"]},
-                    html.td(html.a({"href": f"/contacts/{c['id']}", "className": "row-link"}, c["name"]), " ",
-                            badge("Primary", "primary") if c["isPrimary"] else None),
-                    html.td(c["jobTitle"]), html.td(c["department"]),
-                    html.td(html.a({"href": f"mailto:{c['email']}"}, c["email"])), html.td(c["phone"]),
-                    html.td(html.button({"className": "btn btn-small", "type": "button",
-                                         "onClick": awaiting(make_primary, c)}, "Set as primary")
-                            if editable and not c["isPrimary"] else None),
+                    cell("Name", html.a({"href": f"/contacts/{c['id']}", "className": "row-link"}, c["name"]), " ",
+                         badge("Primary", "primary") if c["isPrimary"] else None),
+                    cell("Job title", c["jobTitle"]), cell("Department", c["department"]),
+                    cell("Email", html.a({"href": f"mailto:{c['email']}"}, c["email"])),
+                    cell("Phone", html.a({"href": f"tel:{c['phone']}"}, c["phone"]) if c["phone"] else None),
+                    cell("", html.button({"className": "btn btn-small", "type": "button",
+                                          "onClick": awaiting(make_primary, c)}, "Set as primary")
+                         if editable and not c["isPrimary"] else None, className="cell-actions"),
                 )
                 for c in contacts
             )),
@@ -354,18 +356,18 @@ def DealsTab(customer: dict[str, Any]) -> VdomDict:
                                          "pipeline board." if session.can("createDeal") else
                                          "Deals with this customer appear here and on the pipeline board."))
     return html.div(top, form, html.div({"className": "table-wrap"}, html.table(
-        {"className": "table", "aria-label": "Deals"},
+        {"className": "table table-cards", "aria-label": "Deals"},
         html.thead(html.tr(html.th("Deal"), html.th("Stage"), html.th("Amount"), html.th("Probability"),
                            html.th("Expected close"), html.th("Owner"))),
         html.tbody(*(
             html.tr(
                 {"key": d["id"]},
-                html.td(html.a({"href": f"/deals/{d['id']}"}, html.strong(d["title"]))),
-                html.td(badge(d["stage"]["name"], d["stage"]["kind"].lower())),
-                html.td({"className": "nowrap"}, fmt.money(d["amount"])),
-                html.td(f"{d['probability']} %"),
-                html.td(fmt.day(d["expectedCloseDate"])),
-                html.td(d["owner"]["name"] if d["owner"] else "–"),
+                cell("Deal", html.a({"href": f"/deals/{d['id']}"}, html.strong(d["title"]))),
+                cell("Stage", badge(d["stage"]["name"], d["stage"]["kind"].lower())),
+                cell("Amount", fmt.money(d["amount"]), className="nowrap"),
+                cell("Probability", f"{d['probability']} %"),
+                cell("Expected close", fmt.day(d["expectedCloseDate"])),
+                cell("Owner", d["owner"]["name"] if d["owner"] else "–"),
             )
             for d in deals
         )),

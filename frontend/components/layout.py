@@ -1,8 +1,11 @@
-"""The frame around every screen: sidebar with the sections, header with the user and sign-out."""
+"""The frame around every screen: sidebar with the sections, header with the user and sign-out.
+
+On a phone (under 720 px, crm.css) the sidebar is a drawer behind the header's menu button, so every
+screen gets the whole width; screens need nothing of their own for it."""
 
 from __future__ import annotations
 
-from reactpy import component, html
+from reactpy import component, html, use_state
 from reactpy.types import Component, VdomDict
 
 from backend.auth.actor import Actor
@@ -30,17 +33,34 @@ def sign_out() -> VdomDict:
     )
 
 
+def menu_icon() -> VdomDict:
+    return html.svg(
+        {"width": 20, "height": 20, "viewBox": "0 0 24 24", "fill": "none", "stroke": "currentColor",
+         "stroke-width": 2, "stroke-linecap": "round", "aria-hidden": "true"},
+        html.svg.path({"d": "M4 6h16M4 12h16M4 18h16"}),
+    )
+
+
+def brand() -> VdomDict:
+    return html.a({"className": "brand", "href": "/customers"}, html.span({"className": "brand-mark"}, "C"), "CRM")
+
+
 @component
 def Frame(route: Route, content: VdomDict) -> Component:
     session = use_session()
     me = session.me
     admin = nav_entry(session)
+    menu_open, set_menu_open = use_state(False)
+
+    def close_menu(_: object = None) -> None:
+        set_menu_open(False)
+
     # The bell and the screen share ChangesProvider: marking read in one updates the other's count.
     return ChangesProvider(html.div(
-        {"className": "frame"},
+        {"className": "frame" + (" menu-open" if menu_open else "")},
         html.nav(
-            {"className": "sidebar", "aria-label": "Sections"},
-            html.a({"className": "brand", "href": "/customers"}, html.span({"className": "brand-mark"}, "C"), "CRM"),
+            {"className": "sidebar" + (" open" if menu_open else ""), "id": "sections", "aria-label": "Sections"},
+            brand(),
             html.ul(
                 *(
                     html.li(
@@ -50,6 +70,7 @@ def Frame(route: Route, content: VdomDict) -> Component:
                                 "href": href,
                                 "className": "nav-link" + (" active" if route.screen in screens else ""),
                                 "aria-current": "page" if route.screen in screens else None,
+                                "onClick": close_menu,  # on a phone the drawer closes on the way to the screen
                             },
                             text,
                         ),
@@ -58,15 +79,28 @@ def Frame(route: Route, content: VdomDict) -> Component:
                 )
             ),
         ),
+        # Always in the tree (crm.css shows it with the open drawer): a child coming and going here made
+        # ReactPy 2.0.0b13 lose track of the event handlers after it (KeyError on unmount).
+        html.div({"className": "nav-scrim", "onClick": close_menu}),
         html.div(
             {"className": "main"},
             html.header(
                 {"className": "topbar"},
+                html.div(
+                    {"className": "topbar-start"},
+                    html.button(
+                        {"className": "btn btn-ghost menu-button", "type": "button", "aria-controls": "sections",
+                         "aria-expanded": menu_open, "aria-label": "Menu", "onClick": lambda e: set_menu_open(not menu_open)},
+                        menu_icon(),
+                    ),
+                    brand(),
+                ),
                 GlobalSearch(),
                 Bell(),
                 html.div(
                     {"className": "user"},
-                    html.span({"className": "avatar"}, (me["name"] or me["email"])[:1].upper()),
+                    html.span({"className": "avatar", "title": me["name"] or me["email"]},
+                              (me["name"] or me["email"])[:1].upper()),
                     html.div(
                         {"className": "user-text"},
                         html.strong({"className": "user-name"}, me["name"] or me["email"]),

@@ -9,6 +9,7 @@ from typing import Any
 from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
 
+from frontend import format as fmt
 from frontend import gql
 from frontend.components.ui import changed_value, error_banner, field, form_values, select, text_input, use_form_errors
 from frontend.session import use_query, use_session
@@ -26,11 +27,6 @@ def _in_the_past(moment: str) -> bool:
         return datetime.fromisoformat(moment) < datetime.now(UTC)
     except ValueError:
         return False  # not a date at all: the API names the field
-
-
-def _instant(value: str) -> str:
-    """A datetime-local value as the API takes it (the UI's times are UTC, as everywhere in the app)."""
-    return f"{value}:00+00:00" if len(value) == 16 else value
 
 
 @component
@@ -74,12 +70,12 @@ def LogActivity(customer_id: str | None, done: Any, contact_id: str | None = Non
             payload["outcome"] = values["outcome"].upper()
         if payload["kind"] == "MEETING":
             if values.get("occurredAt"):
-                payload["occurredAt"] = _instant(values["occurredAt"])
+                payload["occurredAt"] = fmt.from_local(values["occurredAt"], session.zone)
             if values.get("endsAt"):
-                payload["endsAt"] = _instant(values["endsAt"])
+                payload["endsAt"] = fmt.from_local(values["endsAt"], session.zone)
             payload["attendees"] = [a.strip() for a in values.get("attendees", "").split(",") if a.strip()]
         if values.get("dueAt"):
-            payload["dueAt"] = _instant(values["dueAt"])
+            payload["dueAt"] = fmt.from_local(values["dueAt"], session.zone)
             if payload["kind"] == "TASK" and _in_the_past(payload["dueAt"]) and past_due != values["dueAt"]:
                 form.clear()
                 set_past_due(values["dueAt"])  # told once; the same date sent again is meant
@@ -98,7 +94,9 @@ def LogActivity(customer_id: str | None, done: Any, contact_id: str | None = Non
         return form.errors.get(name)
 
     return html.div(
-        {"className": "panel", "aria-label": "Log activity"},
+        # Focused as it opens (router.js focuses [autofocus]), so it scrolls into view: on a phone it opens
+        # below the fold.
+        {"className": "panel", "aria-label": "Log activity", "tabIndex": -1, "autoFocus": True},
         html.h2("Log an activity"),
         error_banner(form.problem),
         html.form(

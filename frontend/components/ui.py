@@ -50,6 +50,12 @@ def empty(title: str, hint: str, *actions: Any) -> VdomDict:
     return html.div({"className": "empty"}, html.strong(title), html.p(hint), *actions)
 
 
+def cell(label: str, *children: Any, **attrs: Any) -> VdomDict:
+    """A table cell that keeps its column's name: in a `table table-cards` the rows become cards on a phone
+    (crm.css), each value beside its name. An empty label (an actions cell) shows the content alone."""
+    return html.td({"data-label": label, **attrs}, *children)
+
+
 def badge(value: str | None, kind: str = "") -> VdomDict:
     tone = (value or "").lower()
     return html.span({"className": f"badge badge-{kind or tone}"}, fmt.label(value))

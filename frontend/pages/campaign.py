@@ -194,7 +194,8 @@ def CampaignPage(campaign_id: str) -> VdomDict:
                             html.div({"className": "muted"}, n["email"]) if n["email"] else None,
                             html.div({"className": "when"}, fmt.moment(n["createdAt"]), f" · {n['source']}")))
                         for n in enrolments
-                    )) if enrolments else html.p({"className": "muted"}, "No enrolments yet."),
+                    )) if enrolments else html.p({"className": "muted"}, "No enrolments yet. People who sign up on the public page "
+                                                       "or through the embedded form appear here."),
                 ),
                 html.div(
                     {"className": "card"},

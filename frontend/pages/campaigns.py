@@ -12,6 +12,7 @@ from frontend import format as fmt
 from frontend import gql
 from frontend.components.ui import (
     badge,
+    cell,
     empty,
     error_banner,
     field,
@@ -103,21 +104,22 @@ def CampaignsPage() -> VdomDict:
                      if session.can("createCampaign") else "Campaign owners (marketing) create campaigns.")
     else:
         body = html.div({"className": "table-wrap"}, html.table(
-            {"className": "table", "aria-label": "Campaigns"},
+            {"className": "table table-cards", "aria-label": "Campaigns"},
             html.thead(html.tr(html.th("Campaign"), html.th("Type"), html.th("Status"), html.th("Visibility"),
                                html.th("Period"), html.th("Views"), html.th("Likes"), html.th("Enrolments"),
                                html.th("Owner"))),
             html.tbody(*(
                 html.tr(
                     {"key": n["id"]},
-                    html.td(html.a({"href": f"/campaigns/{n['id']}", "className": "row-link"}, n["title"]),
-                            html.div({"className": "muted"}, f"/c/{n['code']}")),
-                    html.td(fmt.label(n["type"])),
-                    html.td(badge(n["status"])),
-                    html.td(fmt.label(n["visibility"])),
-                    html.td({"className": "nowrap"}, f"{fmt.day(n['startsOn'])} – {fmt.day(n['endsOn'])}"),
-                    html.td(str(n["views"])), html.td(str(n["likes"])), html.td(str(n["enrolments"])),
-                    html.td(n["owner"]["name"] if n["owner"] else "–"),
+                    cell("Campaign", html.a({"href": f"/campaigns/{n['id']}", "className": "row-link"}, n["title"]),
+                         html.div({"className": "muted"}, f"/c/{n['code']}")),
+                    cell("Type", fmt.label(n["type"])),
+                    cell("Status", badge(n["status"])),
+                    cell("Visibility", fmt.label(n["visibility"])),
+                    cell("Period", f"{fmt.day(n['startsOn'])} – {fmt.day(n['endsOn'])}", className="nowrap"),
+                    cell("Views", str(n["views"])), cell("Likes", str(n["likes"])),
+                    cell("Enrolments", str(n["enrolments"])),
+                    cell("Owner", n["owner"]["name"] if n["owner"] else "–"),
                 )
                 for n in (e["node"] for e in page["edges"])
             )),

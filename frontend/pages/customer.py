@@ -12,6 +12,13 @@ from frontend import format as fmt
 from frontend import gql
 from frontend.components.countries import country_code, country_input, country_list, country_name
 from frontend.components.customer_checks import REQUIRED, customer_form_errors
+from frontend.components.customer_fields import (
+    ASSIGNABLE_MANAGERS,
+    handover_notice,
+    manager_select,
+    managers,
+    segment_select,
+)
 from frontend.components.customer_tabs import (
     ActivitiesTab,
     ContactsTab,
@@ -22,6 +29,7 @@ from frontend.components.customer_tabs import (
 from frontend.components.log_activity import LogActivity
 from frontend.components.ui import (
     badge,
+    changed_value,
     error_banner,
     field,
     form_values,
@@ -52,8 +60,10 @@ TABS = (("overview", "Overview"), ("contacts", "Contacts"), ("activities", "Acti
 UPDATE_CUSTOMER = "mutation UpdateCustomer($input: UpdateCustomerInput!) { updateCustomer(input: $input) { id } }"
 CURRENT_CUSTOMER = """
 query CurrentCustomer($id: ID!) {
-  customer(id: $id) { id version name email phone website industry segment street postcode city country tags description }
+  customer(id: $id) { id version name email phone website industry segment street postcode city country tags description
+                      accountManager { id } }
 }"""
+MANAGERS_QUERY = f"query EditManagers {{ {ASSIGNABLE_MANAGERS} }}"
 CUSTOMER_CHANGED = "subscription CustomerChanged($id: ID!) { customerChanged(id: $id) { kind } }"
 EDITABLE = (("name", "Company name"), ("email", "Email"), ("phone", "Phone"), ("website", "Website"),
             ("industry", "Industry"), ("segment", "Segment"), ("street", "Street"), ("postcode", "Postcode"),
@@ -79,7 +89,7 @@ def ChangeStatus(customer: dict[str, Any], done: Any) -> VdomDict:
 
     choices = [(s.lower(), fmt.label(s)) for s in customer["allowedStatuses"]]
     return html.div(
-        {"className": "panel", "aria-label": "Change status"},
+        {"className": "panel", "aria-label": "Change status", "tabIndex": -1, "autoFocus": True},
         html.h2(f"Change status (now {fmt.label(customer['status'])})"),
         error_banner(form.problem),
         html.form(
@@ -98,6 +108,7 @@ def editable_values(customer: dict[str, Any]) -> dict[str, str]:
     values["country"] = country_name(customer["country"])
     values["tags"] = ", ".join(customer["tags"])
     values["description"] = customer["description"] or ""
+    values["accountManagerId"] = (customer["accountManager"] or {}).get("id", "")
     return values
 
 
@@ -132,11 +143,18 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
     first = editable_values(customer)
     draft, set_draft = use_state(Draft(customer["version"], first, first, {}))
     conflicted, set_conflicted = use_state(False)
+    manager, set_manager = use_state(first["accountManagerId"])
+    # Those the user may appoint; none (support, marketing) → no picker, as the API would refuse any.
+    appointable = managers(use_query(MANAGERS_QUERY).data, "assignable")
+    current = customer["accountManager"]
+    people = appointable + ([current] if current and appointable and current["id"] not in {p["id"] for p in appointable}
+                            else [])
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
         values = form_values(e)
-        typed = {key: values.get(key, "").strip() for key in draft.saved}
+        # A control the form does not show (the manager picker) keeps the value last read.
+        typed = {key: values.get(key, draft.saved[key]).strip() for key in draft.saved}
         errors = customer_form_errors(typed)
         if errors:
             form.set_errors(errors)
@@ -144,6 +162,8 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
         payload: dict[str, Any] = {key: typed[key] for key, _ in EDITABLE}
         payload.update(country=country_code(typed["country"]), description=typed["description"],
                        tags=[t.strip() for t in typed["tags"].split(",") if t.strip()])
+        if typed["accountManagerId"] != draft.saved["accountManagerId"]:  # only a change is checked by the API
+            payload["accountManagerId"] = typed["accountManagerId"]
         payload.update(id=customer["id"], version=draft.version)
         try:
             await gql.execute(session.actor, UPDATE_CUSTOMER, input=payload)
@@ -169,16 +189,21 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
         if key not in draft.clashes:
             return None
         theirs, yours = draft.clashes[key]
+        if key == "accountManagerId":
+            names = {p["id"]: p["name"] for p in people}
+            theirs, yours = names.get(theirs, theirs), names.get(yours, yours)
         return f"Saved by someone else: {theirs or '(empty)'} — yours: {yours or '(empty)'}"
 
     def control(key: str) -> VdomDict | Component:
         # Keyed by version: after a conflict the inputs start again from the merged values.
         if key == "country":
             return country_input(key=f"country-{draft.version}", defaultValue=draft.shown["country"])
+        if key == "segment":
+            return segment_select(draft.shown["segment"], key=f"segment-{draft.version}")
         return text_input(key, draft.shown[key], key=f"{key}-{draft.version}", required=key in REQUIRED)
 
     return html.div(
-        {"className": "panel", "aria-label": "Edit customer"},
+        {"className": "panel", "aria-label": "Edit customer", "tabIndex": -1, "autoFocus": True},
         html.h2("Edit customer"),
         html.div(  # always there: notices coming and going never move (and so remount) the form
             {"className": "form-notices"},
@@ -192,6 +217,13 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
             {"onSubmit": submit, "onInput": form.edited, "className": "form-grid", "noValidate": True},
             *(field(label, control(key), form.errors.get(key), notice=clash(key), required=key in REQUIRED)
               for key, label in EDITABLE),
+            field("Account manager",
+                  manager_select(people, session.me["id"], draft.shown["accountManagerId"],
+                                 key=f"manager-{draft.version}", onChange=lambda e: set_manager(changed_value(e))),
+                  form.errors.get("accountManagerId"),
+                  notice=clash("accountManagerId")
+                  or handover_notice(session.me["role"], session.me["id"], manager, people, when="saved"))
+            if people else None,
             field("Tags", text_input("tags", draft.shown["tags"], key=f"tags-{draft.version}"), form.errors.get("tags"),
                   hint="Comma-separated", notice=clash("tags")),
             field("Description", html.textarea({"name": "description", "rows": 3, "aria-label": "description",
@@ -229,7 +261,8 @@ def hero(customer: dict[str, Any], actions: list[VdomDict]) -> VdomDict:
     facts = [x for x in (customer["industry"], customer["segment"], place) if x]
     contact_bits = [
         html.a({"href": f"mailto:{customer['email']}", "key": "e"}, customer["email"]) if customer["email"] else None,
-        html.span({"key": "p"}, customer["phone"]) if customer["phone"] else None,
+        # A link: on a phone one tap calls the customer.
+        html.a({"href": f"tel:{customer['phone']}", "key": "p"}, customer["phone"]) if customer["phone"] else None,
         html.span({"key": "w"}, customer["website"]) if customer["website"] else None,
     ]
     return html.div(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from reactpy import (
@@ -21,8 +23,17 @@ from frontend import format as fmt
 from frontend import gql
 from frontend.components.countries import country_code, country_input, country_list, country_name
 from frontend.components.customer_checks import customer_form_errors
+from frontend.components.customer_fields import (
+    ASSIGNABLE_MANAGERS,
+    handover_notice,
+    manager_select,
+    managers,
+    segment_select,
+)
+from frontend.components.prefs import use_browser_pref
 from frontend.components.ui import (
     badge,
+    cell,
     changed_value,
     empty,
     error_banner,
@@ -43,37 +54,69 @@ from frontend.router import Route, use_nav
 from frontend.session import use_query, use_session
 
 STATUSES = ("draft", "prospect", "active", "inactive", "churned", "blocked")
-SEGMENTS = ("Enterprise", "Mid-market", "SMB")
 FACETS_QUERY = f"""
 query CustomerFacets {{
   customers(first: {MAX_FIRST}, orderBy: {{field: UPDATED_AT, direction: DESC}}) {{
     edges {{ node {{ industry segment country tags }} }}
   }}
   users(first: {MAX_FIRST}) {{ edges {{ node {{ id name role }} }} }}
-  assignable: users(first: {MAX_FIRST}, filter: {{assignableFor: ACCOUNT_MANAGER}}) {{ edges {{ node {{ id name role }} }} }}
+  {ASSIGNABLE_MANAGERS}
 }}"""
 CREATE_CUSTOMER = """
 mutation CreateCustomer($input: CreateCustomerInput!) { createCustomer(input: $input) { id name } }"""
 SAME_CUSTOMERS = """
 query SameCustomers($name: String, $email: String) { sameCustomers(name: $name, email: $email) { id name email } }"""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the list: `key` names it in the column chooser and in what the browser remembers, `sort`
+    is the API's sort field ("" if it sorts by none), `width` its share of the table's width in percent."""
+
+    key: str
+    label: str
+    sort: str
+    width: int
+    value: Callable[[dict[str, Any]], Any]
+    className: str = ""
+
+
+def _manager_name(node: dict[str, Any]) -> Any:
+    manager = node.get("accountManager")
+    return manager["name"] if manager else html.span({"className": "muted"}, "Unassigned")
+
+
+# Widths add up to 100 with every column shown; with fewer, the browser scales them. Together with the
+# fixed table layout this keeps the list inside the screen (1440 px and narrower) instead of scrolling
+# sideways; long emails end in an ellipsis and show in full on hover.
 COLUMNS = (
-    ("name", "Name"), ("", "Email"), ("", "Phone"), ("country", "Country"), ("industry", "Industry"),
-    ("", "Segment"), ("status", "Status"), ("", "Account manager"), ("created", "Created"),
+    Column("name", "Name", "name", 15,
+           lambda n: html.a({"href": f"/customers/{n['id']}", "className": "row-link"}, n["name"])),
+    Column("email", "Email", "", 14, lambda n: n["email"], "muted clip"),
+    Column("phone", "Phone", "", 12, lambda n: n["phone"], "muted nowrap"),
+    Column("country", "Country", "country", 7, lambda n: n["country"]),
+    Column("industry", "Industry", "industry", 12, lambda n: n["industry"]),
+    Column("segment", "Segment", "", 9, lambda n: n["segment"]),
+    Column("status", "Status", "status", 9, lambda n: badge(n["status"])),
+    Column("manager", "Account manager", "", 12, _manager_name),
+    Column("created", "Created", "created", 10, lambda n: fmt.day(n["createdAt"]), "nowrap"),
 )
+ALWAYS_SHOWN = "name"  # the link to the customer
+COLUMNS_PREF = "customers.columns"
+
+
+def shown_columns(stored: str) -> tuple[Column, ...]:
+    """The columns a stored choice ("email,status,…") names, in the list's order; the name always."""
+    chosen = set(stored.split(",")) | {ALWAYS_SHOWN}
+    return tuple(c for c in COLUMNS if c.key in chosen)
 
 
 def facet_options(data: dict[str, Any] | None) -> dict[str, list[str]]:
     nodes = [e["node"] for e in (data or {}).get("customers", {}).get("edges", [])]
     values = {key: sorted({n[key] for n in nodes if n[key]}) for key in ("industry", "segment", "country")}
-    values["segment"] = sorted(set(values["segment"]) | set(SEGMENTS))
     values["country"].sort(key=country_name)  # shown by name
     values["tag"] = sorted({t for n in nodes for t in n["tags"]})
     return values
-
-
-def managers(data: dict[str, Any] | None, key: str = "users") -> list[dict[str, Any]]:
-    """Everyone (to filter by), or under "assignable" those the user may appoint (the new customer's picker)."""
-    return [e["node"] for e in ((data or {}).get(key) or {}).get("edges", [])]
 
 
 @component
@@ -151,14 +194,6 @@ def same_customers_notice(same: list[dict[str, Any]]) -> VdomDict | None:
                     f" ({c['email']})") for i, c in enumerate(same)),
         ". Open it instead, or create a new one anyway.",
     )
-
-
-def handover_notice(role: str, me: str, manager: str, people: list[dict[str, Any]]) -> str | None:
-    """A rep edits only the customers they manage: say so before they hand a new one to someone else."""
-    if role != "SALES_REP" or manager == me:
-        return None
-    name = next((p["name"] for p in people if p["id"] == manager), "them")
-    return f"Once created, this customer is {name}'s: you will not be able to edit it."
 
 
 @component
@@ -240,13 +275,11 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
             field("Phone", text_input("phone", kind="tel"), err("phone")),
             field("Website", text_input("website", placeholder="https://"), err("website")),
             field("Industry", text_input("industry", list="industries"), err("industry")),
-            field("Segment", select("segment", [("", "—"), *((s, s) for s in options.get("segment", SEGMENTS))]),
-                  err("segment")),
+            field("Segment", segment_select("", options.get("segment", ())), err("segment")),
             field("City", text_input("city"), err("city")),
             field("Country", country_input(), err("country")),
             field("Account manager",
-                  select("accountManagerId", [(p["id"], "Me" if p["id"] == me else p["name"]) for p in people],
-                         manager or first, onChange=lambda e: set_manager(changed_value(e))),
+                  manager_select(people, me, manager or first, onChange=lambda e: set_manager(changed_value(e))),
                   err("accountManagerId"), notice=handover_notice(session.me["role"], me, manager or first, people)),
             field("Status", select("status", [("draft", "Draft"), ("prospect", "Prospect"), ("active", "Active")]),
                   err("status")),
@@ -262,35 +295,69 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
     )
 
 
-def sort_header(key: str, text: str, params: dict[str, str], apply: Any) -> VdomDict:
-    if not key:
-        return html.th({"key": text}, text)
-    current = params.get("sort", "name") == key
+def sort_header(column: Column, params: dict[str, str], apply: Any) -> VdomDict:
+    if not column.sort:
+        return html.th({"key": column.key}, column.label)
+    current = params.get("sort", "name") == column.sort
     descending = params.get("dir") == "desc"
     arrow = (" ↓" if descending else " ↑") if current else ""
     return html.th(
-        {"key": text, "aria-sort": ("descending" if descending else "ascending") if current else "none"},
+        {"key": column.key, "aria-sort": ("descending" if descending else "ascending") if current else "none"},
         html.button(
             {"className": "sort" + (" sorted" if current else ""), "type": "button",
-             "onClick": lambda e: apply(sort=key, dir="asc" if current and descending else ("desc" if current else None))},
-            text, arrow,
+             "onClick": lambda e: apply(sort=column.sort,
+                                        dir="asc" if current and descending else ("desc" if current else None))},
+            column.label, arrow,
         ),
     )
 
 
-def customer_row(node: dict[str, Any]) -> VdomDict:
-    manager = node.get("accountManager")
-    return html.tr(
-        {"key": node["id"]},
-        html.td(html.a({"href": f"/customers/{node['id']}", "className": "row-link"}, node["name"])),
-        html.td({"className": "muted"}, node["email"]),
-        html.td({"className": "muted nowrap"}, node["phone"]),
-        html.td(node["country"]),
-        html.td(node["industry"]),
-        html.td(node["segment"]),
-        html.td(badge(node["status"])),
-        html.td(manager["name"] if manager else html.span({"className": "muted"}, "Unassigned")),
-        html.td({"className": "nowrap"}, fmt.day(node["createdAt"])),
+def customer_row(node: dict[str, Any], columns: tuple[Column, ...]) -> VdomDict:
+    def one(column: Column) -> VdomDict:
+        value = column.value(node)
+        title = {"title": value} if "clip" in column.className and isinstance(value, str) else {}
+        return cell(column.label, value, key=column.key, className=column.className, **title)
+
+    return html.tr({"key": node["id"]}, *(one(c) for c in columns))
+
+
+def sort_select(params: dict[str, str], apply: Any) -> VdomDict:
+    """The sort as one select, for phones: there the table's header (its sort buttons) is hidden (crm.css)."""
+    current = f"{params.get('sort', 'name')}:{params.get('dir', 'asc')}"
+    choices = [(f"{c.sort}:{d}", f"{c.label} {'↑' if d == 'asc' else '↓'}") for c in COLUMNS if c.sort for d in ("asc", "desc")]
+
+    def pick(e: Any) -> None:
+        key, direction = changed_value(e).split(":")
+        apply(sort=key, dir=None if direction == "asc" else direction)
+
+    return select("sort", choices, current, onChange=pick, className="phone-only", **{"aria-label": "Sort by"})
+
+
+def column_chooser(columns: tuple[Column, ...], choose: Callable[[Callable[[str | None], str]], None]) -> VdomDict:
+    """A drop-down of checkboxes, one per column but the name; the choice is remembered by this browser."""
+    shown = {c.key for c in columns}
+
+    def toggle(key: str) -> Callable[[Any], None]:
+        def flip(stored: str | None) -> str:
+            # From the latest choice, not this render's: two quick clicks both count.
+            keys = ({c.key for c in shown_columns(stored)} if stored is not None else shown) ^ {key}
+            return ",".join(c.key for c in COLUMNS if c.key in keys)
+
+        return lambda e: choose(flip)
+
+    return html.details(
+        {"className": "column-chooser"},
+        html.summary({"className": "btn"}, "Columns"),
+        html.div(
+            {"className": "menu", "role": "group", "aria-label": "Columns shown"},
+            *(
+                html.label({"className": "check", "key": c.key},
+                           html.input({"type": "checkbox", "name": f"column-{c.key}", "checked": c.key in shown,
+                                       "onChange": toggle(c.key)}),
+                           c.label)
+                for c in COLUMNS if c.key != ALWAYS_SHOWN
+            ),
+        ),
     )
 
 
@@ -303,6 +370,8 @@ def CustomersPage(route: Route) -> VdomDict:
     back_cursors, set_back_cursors = use_state(cast(tuple[str, ...], ()))
     listing = use_query(CUSTOMERS_QUERY, customer_variables(params))
     facets = use_query(FACETS_QUERY)
+    chosen, choose, remembered = use_browser_pref(COLUMNS_PREF, ",".join(c.key for c in COLUMNS))
+    columns = shown_columns(chosen)
 
     def apply(**changes: str | None) -> None:
         """Change the view; any change but paging starts again at the first page."""
@@ -333,17 +402,22 @@ def CustomersPage(route: Route) -> VdomDict:
         body = error_banner(listing.error)
     elif not data["edges"]:
         body = (
-            empty("No customers match this view.", "Change the search or clear the filters.")
+            empty("No customers match this view.", "Change the search or clear the filters.",
+                  html.button({"className": "btn", "type": "button",
+                               "onClick": lambda e: apply(q=None, **{k: None for k in FILTER_KEYS})},
+                              "Clear search and filters"))
             if filtered
-            else empty("No customers yet.", "Create the first one with “New customer”.")
+            else empty("No customers yet.", "Create the first one with “New customer”."
+                       if session.can("createCustomer") else "Customers you may see will be listed here.")
         )
     else:
         body = html.div(
             {"className": "table-wrap" + (" stale" if listing.loading else "")},
             html.table(
-                {"className": "table", "aria-label": "Customers", "aria-busy": listing.loading},
-                html.thead(html.tr(*(sort_header(k, t, params, apply) for k, t in COLUMNS))),
-                html.tbody(*(customer_row(edge["node"]) for edge in data["edges"])),
+                {"className": "table table-fit table-cards", "aria-label": "Customers", "aria-busy": listing.loading},
+                html.colgroup(*(html.col({"key": c.key, "style": {"width": f"{c.width}%"}}) for c in columns)),
+                html.thead(html.tr(*(sort_header(c, params, apply) for c in columns))),
+                html.tbody(*(customer_row(edge["node"], columns) for edge in data["edges"])),
             ),
         )
 
@@ -357,6 +431,7 @@ def CustomersPage(route: Route) -> VdomDict:
                             f"{data['totalCount']:,} customer{'s' if data['totalCount'] != 1 else ''}" if data else "")),
             html.div(
                 {"className": "actions"},
+                column_chooser(columns, choose),
                 html.a({"className": "btn", "href": f"/ui/export/customers.csv?{export_query}", "download": True},
                        "Export CSV"),
                 html.button({"className": "btn btn-primary", "type": "button", "onClick": lambda e: set_creating(True)},
@@ -365,9 +440,11 @@ def CustomersPage(route: Route) -> VdomDict:
         ),
         CreateCustomer(managers(facets.data, "assignable"), options, lambda: set_creating(False)) if creating else None,
         html.div({"className": "toolbar"},
-                 SearchBox(params.get("q", ""), lambda text: apply(q=text.strip() or None))),
+                 SearchBox(params.get("q", ""), lambda text: apply(q=text.strip() or None)),
+                 sort_select(params, apply)),
         Filters(params, options, people, apply),
         body,
+        remembered,
         html.div(
             {"className": "pager"},
             html.button({"className": "btn", "type": "button", "disabled": not page_info.get("hasPreviousPage"),

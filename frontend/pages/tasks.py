@@ -84,11 +84,6 @@ def task_filter(view: str, head: bool) -> dict[str, Any]:
     return base
 
 
-def as_utc(local: str) -> str:
-    """A datetime-local value (minutes) as the API's instant; the UI shows and takes times in UTC."""
-    return f"{local}:00+00:00" if len(local) == 16 else local
-
-
 def may_change(session: Session, task: dict[str, Any], action: str) -> bool:
     """Whether to offer `action` on this task: the role may (allowedActions), and a rep only on their own
     tasks (assigned to or created by them), as the server decides (permissions.may)."""
@@ -119,7 +114,7 @@ def NewTask(done: Callable[[], None], close: Callable[[], None]) -> VdomDict:
             form.set_errors(missing)
             form.set_problem(None)
             return
-        payload["dueAt"] = as_utc(values["dueAt"])
+        payload["dueAt"] = fmt.from_local(values["dueAt"], session.zone)
         if values.get("assigneeId"):
             payload["assigneeId"] = values["assigneeId"]
         if values.get("description", "").strip():
@@ -200,7 +195,7 @@ def TaskRow(task: dict[str, Any], changed: Callable[[], None], selected: bool,
         if not due:
             set_problem("Pick a new due date.")
             return
-        if await run(UPDATE, dueAt=as_utc(due)):
+        if await run(UPDATE, dueAt=fmt.from_local(due, session.zone)):
             set_rescheduling(False)
 
     actions = html.div(
@@ -276,7 +271,7 @@ def BulkBar(tasks: list[dict[str, Any]], done: Callable[[], None]) -> VdomDict:
             set_problems(("Pick the new due date first.",))
             return
         set_rescheduling(False)
-        await each(UPDATE, dueAt=as_utc(due))
+        await each(UPDATE, dueAt=fmt.from_local(due, session.zone))
 
     @event(prevent_default=True)
     async def hand_over(e: Any) -> None:

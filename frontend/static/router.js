@@ -5,7 +5,8 @@
 // URL by rendering a different `path` prop, and for a full page load (sign-in) with `reload`.
 
 const LEAVING_GRACE_MS = 5000;
-const SCREENS = /^\/(customers|pipeline|campaigns|tasks|notifications)?(\/[^/]*)?$/;
+const SAVING_AT_MOST_MS = 15000; // a busy form frees itself after this even if the page never changed
+const SCREENS = /^\/(customers|contacts|leads|pipeline|deals|campaigns|tasks|notifications|admin)?(\/[^/]*)?$/;
 
 function here() {
   return window.location.pathname + window.location.search;
@@ -86,7 +87,38 @@ export function bind() {
   }
 
   function onSubmit(event) {
-    if (!event.defaultPrevented) leaving = true; // the app's own forms prevent it and stay on the page
+    if (!event.defaultPrevented) {
+      leaving = true; // the app's own forms prevent it and stay on the page
+      return;
+    }
+    saving(event.target);
+  }
+
+  // Saving: an app form is sent to the server, which answers by changing the page (the panel closes, an
+  // error appears). Until then the form shows "Saving…" on its submit button and refuses a second submit,
+  // so a double tap on a slow phone connection does not save twice. Done here, once, for every form of
+  // every screen; the look is crm.css's form.is-saving.
+  function saving(form) {
+    if (!(form instanceof HTMLFormElement)) return;
+    form.classList.add("is-saving");
+    form.setAttribute("aria-busy", "true");
+    const area = form.parentElement || form;
+    const done = () => {
+      watcher.disconnect();
+      clearTimeout(timer);
+      form.classList.remove("is-saving");
+      form.removeAttribute("aria-busy");
+    };
+    const watcher = new MutationObserver(done);
+    watcher.observe(area, { childList: true, subtree: true, characterData: true });
+    const timer = setTimeout(done, SAVING_AT_MOST_MS);
+  }
+
+  function refuseWhileSaving(event) {
+    if (event.target instanceof HTMLFormElement && event.target.classList.contains("is-saving")) {
+      event.preventDefault();
+      event.stopImmediatePropagation(); // before the form's own handler: nothing is sent twice
+    }
   }
 
   // Native autofocus acts once per document, and this single page mounts its dialogs and forms later:
@@ -106,6 +138,7 @@ export function bind() {
   focuser.observe(document.body, { childList: true, subtree: true });
 
   document.addEventListener("click", onClick);
+  document.addEventListener("submit", refuseWhileSaving, true);
   document.addEventListener("submit", onSubmit);
   document.addEventListener("keydown", searchKeys);
   document.addEventListener("click", closeMenus);
@@ -140,6 +173,7 @@ export function bind() {
     unmount: () => {
       focuser.disconnect();
       document.removeEventListener("click", onClick);
+      document.removeEventListener("submit", refuseWhileSaving, true);
       document.removeEventListener("submit", onSubmit);
       document.removeEventListener("keydown", searchKeys);
       document.removeEventListener("click", closeMenus);
