@@ -92,7 +92,7 @@ def card_table(label: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]
     return html.div(
         {"className": "table-wrap" + (" stale" if stale else "")},
         html.table(
-            {"className": "table cards", "aria-label": label, "aria-busy": stale},
+            {"className": "table table-cards", "aria-label": label, "aria-busy": stale},
             html.thead(html.tr(*(html.th({"key": h or str(i)}, h) for i, h in enumerate(headers)))),
             html.tbody(*(
                 html.tr({"key": key}, *(html.td({"key": str(i), "data-label": headers[i], "className": "wrap" if i in wrap else ""}, cell)

@@ -92,7 +92,7 @@ def AuditSection() -> VdomDict:
         page = data["auditLog"]
         body = html.div(
             html.div({"className": "table-wrap" + (" stale" if result.loading else "")}, html.table(
-                {"className": "table cards", "aria-label": "Audit log"},
+                {"className": "table table-cards", "aria-label": "Audit log"},
                 html.thead(html.tr(html.th("When"), html.th("Who"), html.th("Action"), html.th("Record"),
                                    html.th("Changes"))),
                 html.tbody(*(

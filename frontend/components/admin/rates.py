@@ -63,7 +63,7 @@ def RatesSection() -> VdomDict:
         ),
         error_banner(form.problem),
         html.div({"className": "table-wrap"}, html.table(
-            {"className": "table cards", "aria-label": "Exchange rates"},
+            {"className": "table table-cards", "aria-label": "Exchange rates"},
             html.thead(html.tr(html.th("Currency"), html.th(f"{base} per unit"), html.th("Last set"), html.th(""))),
             html.tbody(*(
                 html.tr({"key": r["currency"]},

@@ -72,7 +72,7 @@ def TokenRow(token: dict[str, Any], owner: bool, changed: Any) -> VdomDict:
 
 def token_table(label: str, tokens: list[dict[str, Any]], owner: bool, changed: Any) -> VdomDict:
     return html.div({"className": "table-wrap"}, html.table(
-        {"className": "table cards", "aria-label": label},
+        {"className": "table table-cards", "aria-label": label},
         html.thead(html.tr(html.th("Name"), html.th("User") if owner else None, html.th("Created"),
                            html.th("Last used"), html.th(""))),
         html.tbody(*(TokenRow(t, owner, changed, key=t["id"]) for t in tokens)),

@@ -108,7 +108,7 @@ def UsersSection() -> VdomDict:
         body = html.div(html.p({"className": "notice notice-info"}, f"Showing {shown} of {total} users: search to "
                                "find the others.") if total > shown else None,
                         html.div({"className": "table-wrap"}, html.table(
-            {"className": "table cards", "aria-label": "Users"},
+            {"className": "table table-cards", "aria-label": "Users"},
             html.thead(html.tr(html.th("User"), html.th("Role"), html.th("Team"), html.th("Status"),
                                html.th("Last sign-in"), html.th(""))),
             html.tbody(*(UserRow(e["node"], data["teams"], result.reload, key=e["node"]["id"])
