@@ -20,11 +20,11 @@ from starlette.routing import BaseRoute, Route
 from backend import security_headers
 from backend.web.pages import ui_gate
 from backend.web.requests import authenticate
+from frontend import router
 from frontend.export import export_customers_csv
 from frontend.session import ZONE_COOKIE
 
 ROOT_COMPONENT = "frontend.app.Root"
-UI_PATHS = ("/", "/customers", "/customers/{id}", "/pipeline", "/campaigns", "/campaigns/{id}", "/tasks", "/notifications")
 STYLESHEET = Path(__file__).parent / "static" / "crm.css"
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 FAVICON_LINK = '<link rel="icon" type="image/svg+xml" href="/ui/favicon.svg">'
@@ -95,11 +95,14 @@ async def shell(request: Request, status_code: int = 200) -> Response:
     return Response(page, status_code=status_code, media_type="text/html", headers={**headers, "Cache-Control": "no-store"})
 
 
-async def unknown_page(request: Request) -> Response:
-    """An address that is no screen: the app, which says "Page not found" with its navigation, as a 404.
-    Visitors who are not signed in get a plain page: an unknown address is no reason to ask them to sign in."""
+async def page(request: Request) -> Response:
+    """Every address the server has no other route for. A screen of the UI (the router's patterns are the one
+    list of them) gets the app. Any other address gets the app saying "Page not found" with its navigation,
+    as a 404; visitors who are not signed in get a plain page: an unknown address is no reason to sign in."""
     if request.method not in ("GET", "HEAD"):
         return PlainTextResponse("Not Found", status_code=404)
+    if router.Route.parse(request.url.path).screen != "not_found":
+        return await shell(request)
     if not (await authenticate(request, via="ui")).signed_in:
         return HTMLResponse(NOT_FOUND_PAGE, status_code=404, headers={"Cache-Control": "no-store"})
     return await shell(request, status_code=404)
@@ -127,14 +130,13 @@ async def stylesheet(request: Request) -> Response:
 
 
 def ui_routes() -> list[BaseRoute]:
-    """The UI's pages, stylesheet, icon and CSV export, and the not-found page: the last of the app's routes."""
+    """The UI's stylesheet, icon and CSV export, then its pages and the not-found page: the last of the app's routes."""
     return [
-        *(Route(path, shell, methods=["GET"]) for path in UI_PATHS),
         Route("/ui/crm.css", stylesheet, methods=["GET"]),
         Route("/ui/export/customers.csv", export_customers_csv, methods=["GET"]),
         Route("/ui/favicon.svg", favicon, methods=["GET"]),
         # Pages that link no icon (GraphiQL, the public campaign pages) make browsers ask for this one.
         Route("/favicon.ico", lambda request: RedirectResponse("/ui/favicon.svg", status_code=301), methods=["GET"]),
-        # Last: every other GET is an unknown address (keep it the last route of the app).
-        Route("/{path:path}", unknown_page, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+        # Last: every other address is a screen of the UI or unknown (keep it the last route of the app).
+        Route("/{path:path}", page, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
     ]

@@ -18,7 +18,7 @@ def session(role: Role) -> Session:
 
 
 @pytest.mark.parametrize(("role", "sections", "entry"), [
-    (Role.ADMIN, ["users", "teams", "pipelines", "rates", "audit", "tokens"], ("/admin", "Admin")),
+    (Role.ADMIN, ["users", "teams", "pipelines", "lost-reasons", "rates", "audit", "tokens"], ("/admin", "Admin")),
     (Role.SALES_HEAD, ["audit", "tokens"], ("/admin", "Admin")),
     (Role.SALES_REP, ["tokens"], ("/admin/tokens", "API tokens")),
     (Role.SUPPORT, ["tokens"], ("/admin/tokens", "API tokens")),

@@ -143,7 +143,7 @@ def NewTask(done: Callable[[], None], close: Callable[[], None]) -> VdomDict:
             {"onSubmit": submit, "onInput": form.edited, "className": "form-grid", "noValidate": True},
             field("Title", text_input("title", placeholder="e.g. Send the revised offer", autofocus=True),
                   form.errors.get("title"), required=True),
-            field("Due (UTC)", text_input("dueAt", kind="datetime-local"), form.errors.get("dueAt"), required=True),
+            field("Due", text_input("dueAt", kind="datetime-local"), form.errors.get("dueAt"), required=True),
             field("Priority", select("priority", PRIORITIES, "NORMAL"), form.errors.get("priority")),
             field("Assignee", select("assigneeId", people, me), form.errors.get("assigneeId"),
                   hint="Your team" if session.me["role"] == "SALES_HEAD" else None)
@@ -203,7 +203,7 @@ def TaskRow(task: dict[str, Any], changed: Callable[[], None], selected: bool,
         html.button({"className": "btn btn-small btn-primary", "type": "button", "onClick": complete}, "Mark done")
         if can_complete else None,
         html.button({"className": "btn btn-small", "type": "button", "onClick": lambda e: set_rescheduling(True)},
-                    "Re-schedule") if can_update and statuses else None,
+                    "Reschedule") if can_update and statuses else None,
         html.button({"className": "btn btn-small btn-ghost btn-danger", "type": "button", "onClick": abort}, "Abort")
         if can_update and "ABORTED" in statuses else None,
     )

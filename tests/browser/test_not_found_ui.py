@@ -44,3 +44,17 @@ def test_visitors_who_are_not_signed_in_get_a_plain_404(server: str) -> None:
     assert answer.status_code == 404 and "Page not found" in answer.text
     assert httpx.post(f"{server}/no/such/page").status_code == 404
     assert httpx.get(f"{server}/customers").status_code == 303  # real screens still ask them to sign in
+
+
+SCREEN_ADDRESSES = ("/customers", "/customers/1", "/contacts", "/contacts/1", "/leads", "/pipeline", "/deals/1",
+                    "/campaigns", "/campaigns/1", "/tasks", "/notifications", "/admin", "/admin/pipelines")
+
+
+def test_every_screen_address_is_the_app_opened_directly(admin: Session, server: str) -> None:
+    """A bookmark, a new tab or a link in an email lands on the screen: signed out it asks to sign in first,
+    signed in it is the app (200), never the not-found page."""
+    for address in SCREEN_ADDRESSES:
+        assert httpx.get(f"{server}{address}").status_code == 303, address
+        answer = admin.context.request.get(f"{server}{address}")
+        assert answer.status == 200 and "Loading the CRM" in answer.text(), address
+

@@ -51,7 +51,7 @@ def test_my_tasks_overdue_first_done_and_rescheduled(head: Session, shots: Path)
 
     target = tasks.first
     title = target.locator("strong").first.inner_text()
-    target.locator("button:has-text('Re-schedule')").click()
+    target.locator("button:has-text('Reschedule')").click()
     due = (datetime.now(UTC) + timedelta(days=30)).replace(hour=9, minute=30)
     page.locator("input[name=dueAt]").fill(local(due))
     page.locator("tr", has=page.locator("input[name=dueAt]")).locator("button:has-text('Save')").click()
@@ -170,5 +170,5 @@ def test_marketing_is_offered_no_task_actions(marketing: Session) -> None:
     expect(page.locator("h1")).to_have_text("Tasks")
     expect(page.locator(".empty, " + ROWS).first).to_be_visible()
     expect(page.get_by_role("button", name="New task")).to_have_count(0)
-    expect(page.get_by_role("button", name=re.compile("Mark done|Abort|Re-schedule"))).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("Mark done|Abort|Reschedule"))).to_have_count(0)
     expect(page.get_by_role("checkbox")).to_have_count(0)
