@@ -21,6 +21,7 @@ from backend.models import (
     CampaignStatus,
     ContactStatus,
     CustomerStatus,
+    Deal,
     EngagementEvent,
     Role,
     Stage,
@@ -229,6 +230,16 @@ class Demo:
         for customer, _, money, contact_id in north[:3]:
             await self._deal(admin, customer, money, contact_id, open_stages, open_stages[1], today,
                              owner=self.users["rep2@example.com"].id)
+        await self.head_moves(open_stages)
+
+    async def head_moves(self, open_stages: list[Stage]) -> None:
+        """After a call with the customer, the head moves two of rep's open deals a stage on: moved by
+        someone else, they land in rep's notifications."""
+        head, rep = self.actors["head@example.com"], self.users["rep@example.com"]
+        onward = {here.id: there for here, there in zip(open_stages, open_stages[1:], strict=False)}
+        waiting = await Deal.filter(owner_id=rep.id, stage_id__in=list(onward)).order_by("id").limit(2)
+        for deal in waiting:
+            await deal_service.move_deal(head, deal.id, deal.version, onward[deal.stage_id].id, None)
 
     async def _deal(self, actor: Actor, customer: Any, money: str, contact_id: int, path: list[Stage], target: Stage,
                     today: date, owner: int | None = None) -> None:
@@ -280,7 +291,7 @@ class Demo:
             assignee = assignees[index % len(assignees)]
             pool = [c for c, m, _, _ in self.customers if assignee == "support@example.com" or _same_team(m, assignee)]
             customer = self.rng.choice(pool)
-            author = "head@example.com" if assignee == "rep@example.com" and index % 2 else assignee
+            author = _task_author(assignee, index // len(assignees))
             due = self.now + timedelta(days=self.rng.uniform(-12, 21))
             task = await activities.log_activity(self.actors[author], {
                 "kind": ActivityKind.TASK,
@@ -331,6 +342,16 @@ class Demo:
         for event in events:
             event.occurred_at = self.ago(self.rng.uniform(until, since))
         await EngagementEvent.bulk_update(events, fields=["occurred_at"], batch_size=500)
+
+
+def _task_author(assignee: str, round_: int) -> str:
+    """Who gives the task of this round to `assignee`: mostly they note their own to-dos, but the head hands
+    rep every third one and rep asks the head for help with every fourth; tasks from someone else notify."""
+    if assignee == "rep@example.com" and round_ % 3 == 1:
+        return "head@example.com"
+    if assignee == "head@example.com" and round_ % 4 == 2:
+        return "rep@example.com"
+    return assignee
 
 
 def _same_team(manager: str, user: str) -> bool:

@@ -5,8 +5,10 @@ like and view is counted — on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import random
 import re
 from datetime import date, timedelta
+from typing import Any
 
 import httpx
 
@@ -82,3 +84,49 @@ async def test_fifty_clients_on_two_processes_lose_nothing(db):
     assert sum(attempts) >= CLIENTS
     counted = await Campaign.get(id=campaign.id)
     assert (counted.views, counted.likes) == (CLIENTS, CLIENTS)
+
+
+STAGE_FIELDS = "{ id name position }"
+CREATE_PIPELINE = "mutation($input: CreatePipelineInput!) { createPipeline(input: $input) { id stages { id name } } }"
+UPDATE_PIPELINE = "mutation($input: UpdatePipelineInput!) { updatePipeline(input: $input) { id } }"
+CREATE_STAGE = f"mutation($input: CreateStageInput!) {{ createStage(input: $input) {STAGE_FIELDS} }}"
+UPDATE_STAGE = f"mutation($input: UpdateStageInput!) {{ updateStage(input: $input) {STAGE_FIELDS} }}"
+
+
+async def test_admins_reshaping_one_pipeline_at_once_leave_it_consistent(db):
+    """Reorders, inserts and renames of one pipeline's stages from two processes at once: every write gets
+    its turn (none fails as INTERNAL on the unique (pipeline, position) key), positions end as 0..n-1, and
+    of two simultaneous renames the last save wins; races on a pipeline's unique name or on which pipeline
+    is the default end in one clear winner."""
+    admin = await make_user(Role.ADMIN)
+    _, token = await tokens.create(Actor.for_user(admin, via="test"), "concurrency")
+    chance = random.Random(7)
+    async with crm_servers(2, db) as servers, httpx.AsyncClient(timeout=60) as http:
+        def post(i: int, query: str, **values: object) -> Any:
+            return _post_graphql(http, servers[i % 2], token, query, input=values)
+
+        created = (await post(0, CREATE_PIPELINE, name="Renewals"))["data"]["createPipeline"]
+        pid = created["id"]
+        for i in range(5):
+            assert not (await post(i, CREATE_STAGE, pipelineId=pid, name=f"Step {i}", probability=20)).get("errors")
+        first = created["stages"][0]["id"]  # "New": nothing moves to 0 and it never moves, so it stays first
+        movable = [s.id for s in await Stage.filter(pipeline_id=int(pid)).exclude(id=int(first))]
+        work = [post(i, UPDATE_STAGE, id=str(chance.choice(movable)), position=chance.randint(1, len(movable)))
+                for i in range(CLIENTS)]
+        work += [post(i, CREATE_STAGE, pipelineId=pid, name=f"Extra {i}", probability=30,
+                      position=chance.randint(1, len(movable))) for i in range(10)]
+        work += [post(i, UPDATE_STAGE, id=str(movable[0]), name=f"Renamed {i}") for i in range(10)]
+        work += [post(i, CREATE_PIPELINE, name="Twin") for i in range(6)]
+        default = (await Pipeline.get(is_default=True)).id
+        work += [post(i, UPDATE_PIPELINE, id=str(default if i % 2 else pid), isDefault=True) for i in range(10)]
+        results = await asyncio.gather(*work)
+
+    failures = [r["errors"][0] for r in results if r.get("errors")]
+    assert [(f["extensions"]["code"], f["extensions"].get("field")) for f in failures] == [
+        ("BAD_USER_INPUT", "name")] * 5, failures  # only the five Twins that lost
+    stages = await Stage.filter(pipeline_id=int(pid)).order_by("position")
+    assert [s.position for s in stages] == list(range(3 + 5 + 10))
+    assert stages[0].id == int(first)
+    assert (await Stage.get(id=movable[0])).name in {f"Renamed {i}" for i in range(10)}
+    assert await Pipeline.filter(name="Twin").count() == 1
+    assert await Pipeline.filter(is_default=True).count() == 1

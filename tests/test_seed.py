@@ -24,6 +24,7 @@ from backend.models import (
     ExchangeRate,
     Lead,
     LeadStatus,
+    Notification,
     Stage,
     Team,
     User,
@@ -103,7 +104,23 @@ async def test_demo_seed_once_with_contract_users_and_realistic_data(db: str) ->
     public_active = await Campaign.filter(visibility=Visibility.PUBLIC, status=CampaignStatus.ACTIVE).values_list("code", flat=True)
     assert "spring-referral" in public_active and len(public_active) >= 2
 
+    for email, kinds in (("rep@example.com", {"task_assigned", "deal_moved"}), ("head@example.com", {"task_assigned"})):
+        assert await _unread_notification_kinds(email) == kinds, email
+
     assert await AuditEntry.filter(via="cli").count() == first["AuditEntry"], "every demo change is audited as the CLI"
+
+
+async def _unread_notification_kinds(email: str) -> set[str]:
+    """The kinds of `email`'s unread notifications, each checked to link to a record they can open."""
+    user = await User.get(email=email)
+    reader = Actor.for_user(user, via="test")
+    linked = {"activity": Activity.filter(permissions.activity_rule(reader)),
+              "deal": Deal.filter(permissions.deal_rule(reader))}
+    kinds = set()
+    for note in await Notification.filter(user_id=user.id, read_at=None):
+        assert note.entity in linked and await linked[note.entity].filter(id=note.entity_id).exists(), note.message
+        kinds.add(note.kind)
+    return kinds
 
 
 async def test_benchmark_customers_resume_without_duplicates(db: str) -> None:
