@@ -138,6 +138,7 @@ def _clean(data: Mapping[str, Any], kind: ActivityKind) -> dict[str, Any]:
     if kind is ActivityKind.MEETING:
         values |= _meeting(data, values["occurred_at"], values["duration_minutes"])
     else:
+        _attendees(data.get("attendees") or [])  # what is wrong with a value itself is said first, as for any field
         for key, field in MEETING_ONLY.items():
             if data.get(key):
                 raise BadUserInput(field, "only meetings have an end and attendees")
