@@ -242,7 +242,6 @@ def ConvertLead(lead: dict[str, Any], close: Any) -> VdomDict:
             return
         nav.navigate(f"/customers/{done['customer']['id']}?tab=deals")
 
-    contact = lead["contact"] or {}
     return html.div(
         {"className": "panel", "role": "dialog", "aria-label": "Convert lead"},
         html.div({"className": "panel-head"}, html.h2("Convert into customer and deal"),
@@ -267,7 +266,8 @@ def ConvertLead(lead: dict[str, Any], close: Any) -> VdomDict:
                   wide=True) if mode == "existing" else None,
             field("Company name", text_input("name", lead["companyName"]), form.errors.get("name"), required=True)
             if mode == "new" else None,
-            field("Company email", text_input("email", contact.get("email", ""), kind="email"),
+            # Not pre-filled from the contact: a person's address is not the company's.
+            field("Company email", text_input("email", kind="email", placeholder="info@company.example"),
                   form.errors.get("email"), required=True) if mode == "new" else None,
             field("Deal title", text_input("dealTitle", lead["title"]), form.errors.get("dealTitle")),
             field("Amount", text_input("amount", inputmode="decimal", placeholder="0"), form.errors.get("amount")),
