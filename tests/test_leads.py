@@ -217,3 +217,11 @@ async def test_convert_needs_a_customer_and_a_fresh_version(db):
     stale = await error(admin, CONVERT, input={"id": lead["id"], "version": 7, "customerId": customer["id"]})
     assert stale["code"] == "CONFLICT"
     assert await Deal.all().count() == 0
+
+
+def test_a_lost_reason_joins_the_listed_one_and_the_details() -> None:
+    from frontend.pages.leads import lost_reason
+
+    assert lost_reason("Price too high", " ") == "Price too high"
+    assert lost_reason("", " Local supplier ") == "Local supplier"
+    assert lost_reason("No budget", "until Q3") == "No budget: until Q3"

@@ -83,10 +83,15 @@ def test_marking_a_lead_lost_asks_why(rep: Session) -> None:
     why = panel.locator("form[aria-label='Why lost']")
     why.locator("button[type=submit]").click()
     expect(why.locator(".field-error")).to_have_text("is required to mark a lead lost")
-    why.locator("input[name=lostReason]").fill("Went with a local supplier")
+    why.locator("input[name=lostReason]").fill("Went with a local supplier")  # free text alone will do
     why.locator("button[type=submit]").click()
     expect(panel.locator(".notice-error")).to_have_text("Lost: Went with a local supplier")
     expect(panel.get_by_role("button", name="Mark new")).to_be_visible()  # a lost lead may be reopened
+    panel.get_by_role("button", name="Mark new").click()
+    panel.get_by_role("button", name="Mark lost").click()
+    why.locator("select[name=lostReasonId]").select_option(label="Price too high")  # the admins' list, as deals
+    why.locator("button[type=submit]").click()
+    expect(panel.locator(".notice-error")).to_have_text("Lost: Price too high")
     expect(panel.get_by_role("button", name="Convert…")).to_have_count(0)
 
 
