@@ -67,6 +67,11 @@ def moment(value: str | None) -> str:
     return parsed.strftime("%d %b %Y, %H:%M") if parsed else "–"
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """`1 deal`, `2 deals` (`many` for irregular nouns: entry, entries)."""
+    return f"{count} {one if count == 1 else many or one + 's'}"
+
+
 def label(enum_value: str | None) -> str:
     """DEAL_UPDATE → Deal update."""
     return (enum_value or "").replace("_", " ").lower().capitalize()

@@ -42,3 +42,10 @@ def test_an_unknown_zone_name_falls_back_to_utc() -> None:
     assert fmt.zone_named("") is UTC
     assert fmt.zone_named("../../etc/passwd") is UTC
     assert fmt.zone_named("Asia/Tokyo") == TOKYO
+
+
+def test_plural_counts_one_and_many() -> None:
+    from frontend import format as fmt
+
+    assert (fmt.plural(1, "deal"), fmt.plural(0, "deal"), fmt.plural(2, "entry", "entries")) == (
+        "1 deal", "0 deals", "2 entries")

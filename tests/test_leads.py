@@ -7,7 +7,7 @@ import pytest
 
 from backend.live import topics
 from backend.live.broadcast import hub
-from backend.models import AuditEntry, Customer, Deal, DealStageChange, Lead, LeadStatus, Role
+from backend.models import AuditEntry, Contact, Customer, Deal, DealStageChange, Lead, LeadStatus, Role
 from backend.services import deals as deal_service
 from tests.factories import error, make_contact, make_customer, make_team, make_user, ok
 
@@ -148,6 +148,38 @@ async def test_convert_links_the_leads_customer_and_contact(db):
     assert result["deal"]["title"] == "Pilot" and await Customer.all().count() == 1
 
 
+async def test_convert_brings_the_leads_contact_to_the_new_customer(db):
+    rep = await make_user(Role.SALES_REP, await make_team())
+    contact = await make_contact(rep, name="Ada Person", email="ada@home.example")
+    lead = await make_lead(rep, title="Tram sensors", contactId=contact["id"])
+    result = (await ok(rep, CONVERT, input={
+        "id": lead["id"], "version": 1, "amount": 12000, "newCustomer": {"name": "Tram Co", "email": "buy@tram.example"},
+    }))["convertLead"]
+    assert result["deal"]["contact"] == {"id": contact["id"]}
+    row = await Contact.get(id=int(contact["id"]))
+    assert (row.customer_id, row.is_primary) == (int(result["customer"]["id"]), True)
+    entry = await AuditEntry.get(entity="contact", entity_id=contact["id"], action="contact.update")
+    assert entry.changes["customer_id"] == [None, row.customer_id] and entry.changes["is_primary"] == [False, True]
+
+
+async def test_convert_keeps_the_customers_primary_and_a_contact_working_elsewhere(db):
+    admin = await make_user(Role.ADMIN)
+    customer, other = await make_customer(admin), await make_customer(admin)
+    primary = await make_contact(admin, customerId=customer["id"], isPrimary=True)
+    loose = await make_contact(admin)
+    lead = await make_lead(admin, contactId=loose["id"])
+    result = (await ok(admin, CONVERT, input={"id": lead["id"], "version": 1, "customerId": customer["id"]}))["convertLead"]
+    assert result["deal"]["contact"] == {"id": loose["id"]}
+    joined = await Contact.get(id=int(loose["id"]))
+    assert (joined.customer_id, joined.is_primary) == (int(customer["id"]), False)
+    assert (await Contact.get(id=int(primary["id"]))).is_primary
+    elsewhere = await make_contact(admin, customerId=other["id"])
+    lead = await make_lead(admin, contactId=elsewhere["id"])
+    result = (await ok(admin, CONVERT, input={"id": lead["id"], "version": 1, "customerId": customer["id"]}))["convertLead"]
+    assert result["deal"]["contact"] is None
+    assert (await Contact.get(id=int(elsewhere["id"]))).customer_id == int(other["id"])
+
+
 @pytest.mark.parametrize("failure", ["validation", "crash"])
 async def test_convert_is_all_or_nothing(db, monkeypatch, failure):
     admin = await make_user(Role.ADMIN)
@@ -185,3 +217,11 @@ async def test_convert_needs_a_customer_and_a_fresh_version(db):
     stale = await error(admin, CONVERT, input={"id": lead["id"], "version": 7, "customerId": customer["id"]})
     assert stale["code"] == "CONFLICT"
     assert await Deal.all().count() == 0
+
+
+def test_a_lost_reason_joins_the_listed_one_and_the_details() -> None:
+    from frontend.pages.leads import lost_reason
+
+    assert lost_reason("Price too high", " ") == "Price too high"
+    assert lost_reason("", " Local supplier ") == "Local supplier"
+    assert lost_reason("No budget", "until Q3") == "No budget: until Q3"

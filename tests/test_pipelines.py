@@ -126,6 +126,17 @@ async def test_a_stage_holding_deals_keeps_its_kind_and_deals_follow_the_new_ord
     assert read["deal"]["stage"] == {"name": "New", "position": 1}
 
 
+async def test_stages_count_the_deals_in_them(db):
+    admin = await make_user(Role.ADMIN)
+    customer = await make_customer(admin)
+    deal = await make_deal(admin, customer["id"])
+    await make_deal(admin, customer["id"])
+    await new_pipeline(admin)
+    listed = (await ok(admin, "query { pipelines { name stages { id dealCount } } }"))["pipelines"]
+    counts = {s["id"]: s["dealCount"] for p in listed for s in p["stages"]}
+    assert counts[deal["stage"]["id"]] == 2 and sum(counts.values()) == 2
+
+
 async def test_one_default_pipeline_at_a_time(db):
     admin = await make_user(Role.ADMIN)
     created = await new_pipeline(admin)

@@ -144,6 +144,20 @@ class Loaders:
         return DataLoader(load)
 
     @cached_property
+    def deal_count_of_stage(self) -> DataLoader[int, int]:
+        """How many deals the reader may see in each stage: one GROUP BY for every stage asked for."""
+
+        async def load(keys: Sequence[int]) -> list[int]:
+            rows = await (
+                Deal.filter(permissions.deal_rule(self.actor), stage_id__in=list(keys))
+                .annotate(n=Count("id")).group_by("stage_id").values("stage_id", "n")
+            )
+            counts = {row["stage_id"]: row["n"] for row in rows}
+            return [counts.get(key, 0) for key in keys]
+
+        return DataLoader(load)
+
+    @cached_property
     def stage_history_of_deal(self) -> DataLoader[int, list[DealStageChange]]:
         async def load(keys: Sequence[int]) -> list[list[DealStageChange]]:
             rows = await DealStageChange.filter(deal_id__in=list(keys)).order_by("changed_at", "id")

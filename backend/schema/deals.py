@@ -51,6 +51,11 @@ class StageType(Shows[Stage]):
     probability: int = strawberry.field(description="Default win probability in percent")
     kind: StageKind = strawberry.field(description="open, won or lost")
 
+    @strawberry.field(description="Deals you may see in this stage (a stage holding deals keeps its kind)")
+    @staticmethod
+    async def deal_count(stage: strawberry.Parent[Stage], info: Info) -> int:
+        return await info.context.loaders.deal_count_of_stage.load(stage.id)
+
 
 @strawberry.type(name="Pipeline", description="A sales process: ordered stages deals move through")
 class PipelineType(Shows[Pipeline]):

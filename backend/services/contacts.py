@@ -228,6 +228,25 @@ async def convert_contact(actor: Actor, raw_id: Any, version: int | None, data: 
     return Conversion(contact=contact, customer=customer, customer_created=created)
 
 
+async def join_customer(unit: Unit, contact_id: int, customer_id: int) -> bool:
+    """Inside the caller's write, bring a contact that works for no customer yet to `customer_id`, as its
+    primary contact when it has none (a lead's conversion, as CRMs carry the person over). A contact
+    already at a customer stays there. True when the contact now works for `customer_id`."""
+    contact = await Contact.get_or_none(id=contact_id)
+    if contact is None or contact.customer_id not in (None, customer_id):
+        return False
+    if contact.customer_id == customer_id:
+        return True
+    has_primary = await Contact.filter(customer_id=customer_id, is_primary=True).exists()
+    values = {"customer_id": customer_id, "is_primary": not has_primary}
+    before = {key: getattr(contact, key) for key in values}
+    with _one_primary():
+        await v.versioned_update(Contact, contact, contact.version, "Contact", **values)
+    await _refresh_search(customer_id)
+    await unit.audit("contact.update", "contact", contact.id, diff(before, values))
+    return True
+
+
 async def _new_customer(actor: Actor, contact: Contact, fields: Mapping[str, Any]) -> Customer:
     """The customer a conversion creates, managed by the converting salesperson, else by the contact's
     owner, else by whoever converts (every customer has an account manager; an admin may reassign it).

@@ -11,7 +11,7 @@ from backend.auth.actor import Actor
 from backend.errors import BadUserInput, Conflict
 from backend.models import Contact, Customer, CustomerStatus, Deal, Lead, LeadStatus
 from backend.permissions import Action
-from backend.services import customers, deals, users
+from backend.services import contacts, customers, deals, users
 from backend.services import validate as v
 from backend.services.unit import diff, write
 
@@ -135,7 +135,8 @@ async def convert_lead(actor: Actor, raw_id: Any, version: int | None, data: Map
         if lead.version != expected:
             raise Conflict("Lead", lead.version)
         customer = await _customer_for(actor, lead, data, new_customer)
-        contact_id = lead.contact_id if await _works_for(lead.contact_id, customer.id) else None
+        joined = lead.contact_id is not None and await contacts.join_customer(unit, lead.contact_id, customer.id)
+        contact_id = lead.contact_id if joined else None
         deal = await deals.insert_deal(actor, customer, {
             "title": deal_title or lead.title,
             "amount": data.get("amount"),
@@ -149,10 +150,6 @@ async def convert_lead(actor: Actor, raw_id: Any, version: int | None, data: Map
         await v.versioned_update(Lead, lead, expected, "Lead", **values)
         await unit.audit("lead.convert", "lead", lead.id, diff(before, values))
     return lead, deal, customer
-
-
-async def _works_for(contact_id: int | None, customer_id: int) -> bool:
-    return contact_id is not None and await Contact.filter(id=contact_id, customer_id=customer_id).exists()
 
 
 async def _customer_for(actor: Actor, lead: Lead, data: Mapping[str, Any], new_customer: Any) -> Customer:

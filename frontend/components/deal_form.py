@@ -86,15 +86,15 @@ def CustomerPicker(chosen: dict[str, Any] | None, choose: Callable[[dict[str, An
         value = changed_value(e)
         choose(next((c for c in found if c["id"] == value), None))
 
-    options = [("", "Pick a match…" if found else "Type to search first"), *((c["id"], c["name"]) for c in found)]
+    options = [("", "Pick a match…" if found else "Matches show here"), *((c["id"], c["name"]) for c in found)]
     if chosen and all(c["id"] != chosen["id"] for c in found):
         options.insert(1, (chosen["id"], chosen["name"]))
     return html.div(
         {"className": "customer-picker"},
         field(label, html.input({"type": "search", "aria-label": f"Search {label.lower()}", "value": typed,
-                                 "placeholder": "Type part of the name…",
+                                 "placeholder": "Type a customer name",
                                  "onChange": lambda e: set_typed(changed_value(e))}), error),
-        field(f"{label} found", select("customerId", options, chosen["id"] if chosen else "", onChange=pick,
+        field("Matches", select("customerId", options, chosen["id"] if chosen else "", onChange=pick,
                                        **{"aria-label": label})),
     )
 

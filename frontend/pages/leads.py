@@ -12,6 +12,7 @@ from backend.reads.paging import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.customer_picker import CustomerPicker
+from frontend.components.deal_stage import LOST_REASONS
 from frontend.components.listing import SearchInput, card_table, owner_options, pager, people, use_list_view
 from frontend.components.ui import (
     badge,
@@ -154,12 +155,20 @@ def EditLead(lead: dict[str, Any], assignable: list[dict[str, Any]], saved: Any)
     )
 
 
+def lost_reason(picked: str, details: str) -> str:
+    """The lead's lost reason from a reason of the admins' list and/or free text (a lead stores text only)."""
+    picked, details = picked.strip(), details.strip()
+    return f"{picked}: {details}" if picked and details else picked or details
+
+
 @component
 def LeadStatus(lead: dict[str, Any], saved: Any) -> VdomDict:
     """The next statuses the API allows, one button each; lost asks why."""
     session = use_session()
     form = use_form_errors()
     losing, set_losing = use_state(False)
+    listed = use_query(LOST_REASONS, skip=not losing)
+    reasons = (listed.data or {}).get("lostReasons") or []
 
     async def move(status: str, reason: str | None = None) -> None:
         payload = {"id": lead["id"], "version": lead["version"], "status": status}
@@ -175,7 +184,9 @@ def LeadStatus(lead: dict[str, Any], saved: Any) -> VdomDict:
 
     @event(prevent_default=True)
     async def lose(e: Any) -> None:
-        await move("LOST", form_values(e).get("lostReason", "").strip())
+        values = form_values(e)
+        names = {r["id"]: r["name"] for r in reasons}
+        await move("LOST", lost_reason(names.get(values.get("lostReasonId", ""), ""), values.get("lostReason", "")))
 
     def button(status: str) -> VdomDict:
         async def click(e: Any) -> None:
@@ -195,8 +206,11 @@ def LeadStatus(lead: dict[str, Any], saved: Any) -> VdomDict:
         error_banner(form.problem) if not losing else None,
         html.form(
             {"onSubmit": lose, "className": "form-row", "noValidate": True, "aria-label": "Why lost"},
-            field("Why was it lost?", text_input("lostReason", autoFocus=True, size=40), form.errors.get("lostReason"),
-                  required=True),
+            field("Reason", select("lostReasonId", [("", "Pick a reason…"), *((r["id"], r["name"]) for r in reasons)]),
+                  hint="From the list your admins keep") if reasons else None,
+            field("Details" if reasons else "Why was it lost?", text_input("lostReason", autoFocus=True, size=40),
+                  form.errors.get("lostReason"), required=not reasons,
+                  hint="Optional with a reason picked" if reasons else None),
             html.button({"className": "btn btn-danger", "type": "submit"}, "Mark lost"),
             html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: set_losing(False)},
                         "Cancel"),
@@ -242,7 +256,6 @@ def ConvertLead(lead: dict[str, Any], close: Any) -> VdomDict:
             return
         nav.navigate(f"/customers/{done['customer']['id']}?tab=deals")
 
-    contact = lead["contact"] or {}
     return html.div(
         {"className": "panel", "role": "dialog", "aria-label": "Convert lead"},
         html.div({"className": "panel-head"}, html.h2("Convert into customer and deal"),
@@ -267,7 +280,8 @@ def ConvertLead(lead: dict[str, Any], close: Any) -> VdomDict:
                   wide=True) if mode == "existing" else None,
             field("Company name", text_input("name", lead["companyName"]), form.errors.get("name"), required=True)
             if mode == "new" else None,
-            field("Company email", text_input("email", contact.get("email", ""), kind="email"),
+            # Not pre-filled from the contact: a person's address is not the company's.
+            field("Company email", text_input("email", kind="email", placeholder="info@company.example"),
                   form.errors.get("email"), required=True) if mode == "new" else None,
             field("Deal title", text_input("dealTitle", lead["title"]), form.errors.get("dealTitle")),
             field("Amount", text_input("amount", inputmode="decimal", placeholder="0"), form.errors.get("amount")),

@@ -249,7 +249,7 @@ def BoardFilters(params: dict[str, str], owners: list[dict[str, Any]], problems:
                   html.button({"className": "btn btn-link", "type": "button", "aria-label": "Any customer",
                                "onClick": lambda e: choose(None)}, "×"))
         if params.get("customer") else
-        (CustomerPicker(None, choose, label="Customer filter") if picking else
+        (CustomerPicker(None, choose) if picking else
          html.button({"className": "btn", "type": "button", "onClick": lambda e: set_picking(True)}, "Customer…")),
         number("min", "Amount from"),
         number("max", "to"),
@@ -360,7 +360,7 @@ def PipelinePage() -> VdomDict:
             html.div(
                 html.h1("Pipeline"),
                 html.p({"className": "subtle", "data-testid": "forecast"},
-                       f"{summary['count']} deals · open {fmt.money(summary['openAmount'])} · weighted forecast "
+                       f"{fmt.plural(summary['count'], 'deal')} · open {fmt.money(summary['openAmount'])} · weighted forecast "
                        f"{fmt.money(summary['weightedForecast'])} · won {fmt.money(summary['wonAmount'])}"),
             ),
             html.div(

@@ -126,6 +126,10 @@ def test_admin_renames_and_moves_a_stage_and_the_board_follows_live(admin: Sessi
         stage.locator("input[name=name]").fill("Won")
         stage.locator("button:has-text('Save')").click()
         expect(stage.locator(".field-error")).to_have_text("another stage of this pipeline is already called 'Won'")
+        expect(stage.locator("input[name=name]")).to_have_value("Contacted")  # the stored name, not the refused one
+        held = page.locator("li[data-stage='New']")  # the seeded deals start there: its kind stays
+        expect(held.locator("select[name=kind]")).to_be_disabled()
+        expect(held.locator(".field-hint")).to_contain_text("in this stage: move them to change its kind")
 
         stage.locator("input[name=name]").fill("First call")
         stage.locator("button:has-text('Save')").click()

@@ -216,8 +216,8 @@ def test_board_filters_and_every_deal_reachable(admin: Session, shots: Path) -> 
     card = new.locator(".deal").first
     customer = card.locator(".deal-meta a").inner_text()
     page.get_by_role("button", name="Customer…").click()
-    page.get_by_label("Search customer filter").fill(customer)
-    page.get_by_label("Customer filter", exact=True).select_option(label=customer)
+    page.get_by_placeholder("Type a customer name").fill(customer)  # reads as a search box, not a "filter found"
+    page.get_by_role("combobox", name="Customer", exact=True).select_option(label=customer)
     expect(page.locator(".chip")).to_contain_text(f"Customer: {customer}")
     expect(page.locator(".column .deal-meta a").filter(has_not_text=customer)).to_have_count(0)
     expect(new.locator(".deal").first).to_be_visible()

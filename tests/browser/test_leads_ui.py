@@ -70,6 +70,28 @@ def test_a_rep_captures_qualifies_edits_and_converts_a_lead(rep: Session, shots:
         "CONVERTED", "Nordbahn Logistik", "Fleet service – Nordbahn Logistik")
 
 
+def test_converting_a_lead_brings_its_contact_to_the_new_customer(rep: Session) -> None:
+    contact = rep.graphql("mutation($input: CreateContactInput!) { createContact(input: $input) { id } }",
+                          input={"name": "Greta Walk", "email": "greta@home.example"})["createContact"]
+    lead = rep.graphql("mutation($input: CreateLeadInput!) { createLead(input: $input) { id } }",
+                       input={"title": "Walk-in – Greta", "contactId": contact["id"]})["createLead"]
+    page = rep.page(f"/leads?lead={lead['id']}")
+    page.get_by_role("dialog", name="Lead Walk-in – Greta").get_by_role("button", name="Convert…").click()
+    convert = page.get_by_role("dialog", name="Convert lead")
+    convert.get_by_label("New customer").check()
+    expect(convert.locator("input[name=email]")).to_have_value("")  # a person's address is not the company's
+    convert.locator("input[name=name]").fill("Greta Walk GmbH")
+    convert.locator("input[name=email]").fill("info@gretawalk.example")
+    convert.locator("input[name=amount]").fill("12000")
+    convert.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/customers/\d+\?tab=deals$"))
+    customer_id = page.url.split("/customers/")[1].split("?")[0]
+    found = rep.graphql("query($id: ID!) { customer(id: $id) { contacts { id isPrimary } deals { contact { id } } } }",
+                        id=customer_id)["customer"]
+    assert found["contacts"] == [{"id": contact["id"], "isPrimary": True}]
+    assert found["deals"] == [{"contact": {"id": contact["id"]}}]
+
+
 def test_marking_a_lead_lost_asks_why(rep: Session) -> None:
     page = rep.page("/leads")
     page.click("button:has-text('+ New lead')")
@@ -83,10 +105,15 @@ def test_marking_a_lead_lost_asks_why(rep: Session) -> None:
     why = panel.locator("form[aria-label='Why lost']")
     why.locator("button[type=submit]").click()
     expect(why.locator(".field-error")).to_have_text("is required to mark a lead lost")
-    why.locator("input[name=lostReason]").fill("Went with a local supplier")
+    why.locator("input[name=lostReason]").fill("Went with a local supplier")  # free text alone will do
     why.locator("button[type=submit]").click()
     expect(panel.locator(".notice-error")).to_have_text("Lost: Went with a local supplier")
     expect(panel.get_by_role("button", name="Mark new")).to_be_visible()  # a lost lead may be reopened
+    panel.get_by_role("button", name="Mark new").click()
+    panel.get_by_role("button", name="Mark lost").click()
+    why.locator("select[name=lostReasonId]").select_option(label="Price too high")  # the admins' list, as deals
+    why.locator("button[type=submit]").click()
+    expect(panel.locator(".notice-error")).to_have_text("Lost: Price too high")
     expect(panel.get_by_role("button", name="Convert…")).to_have_count(0)
 
 

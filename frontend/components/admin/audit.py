@@ -52,10 +52,6 @@ def record(entry: dict[str, Any]) -> VdomDict:
     return html.a({"href": page.format(entry["entityId"])}, text) if page else html.span(text)
 
 
-def plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
 def day_bound(value: str, end: bool) -> str | None:
     """A picked day as the start or end of that day (UTC, as the log shows times)."""
     return f"{value}T{'23:59:59' if end else '00:00:00'}+00:00" if value else None
@@ -133,7 +129,7 @@ def AuditSection() -> VdomDict:
                                       "onChange": refilter(set_since)})),
             field("To", html.input({"type": "date", "name": "until", "aria-label": "To", "value": until,
                                     "onChange": refilter(set_until)})),
-            html.span({"className": "muted"}, plural(data["auditLog"]["totalCount"], "entry", "entries") if data else ""),
+            html.span({"className": "muted"}, fmt.plural(data["auditLog"]["totalCount"], "entry", "entries") if data else ""),
         ),
         body,
     )

@@ -24,7 +24,9 @@ from frontend.components.ui import (
 )
 from frontend.session import use_live, use_query, use_session
 
-PIPELINES_QUERY = "query AdminPipelines { pipelines { id name isDefault stages { id name position probability kind } } }"
+PIPELINES_QUERY = (
+    "query AdminPipelines { pipelines { id name isDefault stages { id name position probability kind dealCount } } }"
+)
 PIPELINE_CHANGED = "subscription AdminPipelineChanged { pipelineChanged { kind pipelineId } }"
 CREATE_PIPELINE = "mutation CreatePipeline($input: CreatePipelineInput!) { createPipeline(input: $input) { id } }"
 UPDATE_PIPELINE = "mutation UpdatePipeline($input: UpdatePipelineInput!) { updatePipeline(input: $input) { id } }"
@@ -60,6 +62,14 @@ def stage_changes(stage: dict[str, Any], values: dict[str, str]) -> dict[str, An
     return {key: value for key, value in wanted.items() if value != stage.get(key)}
 
 
+def open_end(stages: list[dict[str, Any]]) -> int:
+    """Where a new open stage goes: before the won/lost stages that end the pipeline."""
+    position = len(stages)
+    while position > 0 and stages[position - 1]["kind"] in CLOSED_PROBABILITY:
+        position -= 1
+    return position
+
+
 def stage_key(stage: dict[str, Any]) -> str:
     return f"{stage['id']}-{stage['position']}-{stage['name']}-{stage['kind']}-{stage['probability']}"
 
@@ -69,13 +79,17 @@ def StageRow(stage: dict[str, Any], last: int, changed: Any) -> VdomDict:
     session = use_session()
     form = use_form_errors()
     kind, set_kind = use_state(stage["kind"])
+    refused, set_refused = use_state(0)
 
     # A saved row comes back under a new key (its values are part of it): the inputs show what was stored.
+    # A refused save remounts the form, so it shows the stored values again beside the server's reason.
     async def send(values: dict[str, Any]) -> None:
         try:
             await gql.execute(session.actor, UPDATE_STAGE, input={"id": stage["id"], **values})
         except gql.GqlError as error:
             form.show(error)
+            set_kind(stage["kind"])
+            set_refused(lambda n: n + 1)
             return
         form.clear()
         changed()
@@ -98,16 +112,20 @@ def StageRow(stage: dict[str, Any], last: int, changed: Any) -> VdomDict:
 
     closed = kind in CLOSED_PROBABILITY
     label = stage["name"]
+    held = stage["dealCount"]
+    # The server refuses a new kind while deals are in the stage (they were closed, or not, by entering it).
+    kind_hint = f"{held} deal{'s' if held != 1 else ''} in this stage: move them to change its kind" if held else None
     # Keyed by what it shows: the browser must not keep a moved row's typed values in the row now in its place.
     return html.li(
         {"className": "stage-row", "data-stage": label, "key": stage_key(stage)},
         html.form(
             {"onSubmit": submit, "onInput": form.edited, "className": "stage-form", "noValidate": True,
-             "aria-label": f"Stage {label}"},
+             "aria-label": f"Stage {label}", "key": f"form-{refused}"},
             html.span({"className": "stage-pos"}, str(stage["position"] + 1)),
             field("Name", text_input("name", stage["name"], **{"aria-label": f"Name of {label}"}), form.errors.get("name")),
             field("Kind", select("kind", KINDS, stage["kind"], onChange=lambda e: set_kind(changed_value(e) or "OPEN"),
-                                 **{"aria-label": f"Kind of {label}"}), form.errors.get("kind")),
+                                 disabled=bool(held), **{"aria-label": f"Kind of {label}"}), form.errors.get("kind"),
+                  hint=kind_hint),
             field("Probability %", text_input(
                 "probability", str(CLOSED_PROBABILITY.get(kind, stage["probability"])), kind="number",
                 min=0, max=100, disabled=closed, key=f"p-{closed}", **{"aria-label": f"Probability of {label}"}),
@@ -127,7 +145,7 @@ def StageRow(stage: dict[str, Any], last: int, changed: Any) -> VdomDict:
 
 
 @component
-def NewStage(pipeline_id: str, changed: Any) -> VdomDict:
+def NewStage(pipeline_id: str, before_closed: int, changed: Any) -> VdomDict:
     session = use_session()
     form = use_form_errors()
     kind, set_kind = use_state("OPEN")
@@ -137,6 +155,8 @@ def NewStage(pipeline_id: str, changed: Any) -> VdomDict:
     async def submit(e: Any) -> None:
         values = form_values(e)
         payload: dict[str, Any] = {"pipelineId": pipeline_id, "name": values.get("name", "").strip(), "kind": kind}
+        if kind == "OPEN":  # deals move towards the closing stages: an open one goes before them
+            payload["position"] = before_closed
         try:
             if kind not in CLOSED_PROBABILITY:
                 payload["probability"] = probability(values.get("probability", ""))
@@ -275,6 +295,6 @@ def PipelinesSection() -> VdomDict:
                    "lost ones 0 %. A stage holding deals keeps its kind."),
             html.ol({"className": "stages", "aria-label": "Stages"},
                     *(StageRow(s, len(stages) - 1, result.reload, key=stage_key(s)) for s in stages)),
-            NewStage(pipeline["id"], result.reload, key=f"new-{pipeline['id']}"),
+            NewStage(pipeline["id"], open_end(stages), result.reload, key=f"new-{pipeline['id']}"),
         ),
     )
