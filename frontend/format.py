@@ -69,7 +69,7 @@ def moment(value: str | None) -> str:
 
 def plural(count: int, one: str, many: str | None = None) -> str:
     """`1 deal`, `2 deals` (`many` for irregular nouns: entry, entries)."""
-    return f"{count} {one if count == 1 else many or one + 's'}"
+    return f"{count:,} {one if count == 1 else many or one + 's'}"
 
 
 def label(enum_value: str | None) -> str:

@@ -11,6 +11,7 @@ from typing import Any, cast
 from reactpy import component, html, use_async_effect, use_effect, use_ref, use_state
 from reactpy.types import VdomDict
 
+from frontend import format as fmt
 from frontend.components.ui import changed_value
 from frontend.customer_filters import view_query
 from frontend.router import use_nav
@@ -100,6 +101,19 @@ def card_table(label: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]
                 for key, row in zip(keys, rows, strict=True)
             )),
         ),
+    )
+
+
+def list_head(title: str, total: int | None, noun: str, create: str | None, on_create: Callable[[Any], None]) -> VdomDict:
+    """A list's heading: its title, how many rows the view holds (`total`, None while loading) and the
+    button that opens the create form (`create`, its label; None when the user may not create)."""
+    return html.div(
+        {"className": "page-head"},
+        html.div(html.h1(title),
+                 html.p({"className": "subtle", "aria-live": "polite"}, fmt.plural(total, noun) if total is not None else "")),
+        html.div({"className": "actions"},
+                 html.button({"className": "btn btn-primary", "type": "button", "onClick": on_create}, create)
+                 if create else None),
     )
 
 

@@ -10,7 +10,15 @@ from reactpy.types import VdomDict
 from backend.reads.paging import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
-from frontend.components.listing import SearchInput, card_table, owner_options, pager, people, use_list_view
+from frontend.components.listing import (
+    SearchInput,
+    card_table,
+    list_head,
+    owner_options,
+    pager,
+    people,
+    use_list_view,
+)
 from frontend.components.ui import (
     badge,
     changed_value,
@@ -136,16 +144,9 @@ def ContactsPage() -> VdomDict:
                           [contact_row(n) for n in nodes], [n["id"] for n in nodes], stale=listing.loading)
     return html.div(
         {"className": "page"},
-        html.div(
-            {"className": "page-head"},
-            html.div(html.h1("Contacts"),
-                     html.p({"className": "subtle", "aria-live": "polite"},
-                            f"{data['totalCount']:,} contact{'s' if data['totalCount'] != 1 else ''}" if data else "")),
-            html.div({"className": "actions"},
-                     html.button({"className": "btn btn-primary", "type": "button",
-                                  "onClick": lambda e: set_creating(True)}, "+ New contact")
-                     if session.can("createContact") and not creating else None),
-        ),
+        list_head("Contacts", data["totalCount"] if data else None, "contact",
+                  "+ New contact" if session.can("createContact") and not creating else None,
+                  lambda e: set_creating(True)),
         html.div({"className": "notice notice-ok", "role": "status"}, "Contact deleted.") if params.get("deleted") else None,
         CreateContact(people(who.data, "assignable"), lambda: set_creating(False)) if creating else None,
         html.div({"className": "toolbar"},

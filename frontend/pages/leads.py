@@ -13,7 +13,15 @@ from frontend import format as fmt
 from frontend import gql
 from frontend.components.customer_picker import CustomerPicker
 from frontend.components.deal_stage import LOST_REASONS
-from frontend.components.listing import SearchInput, card_table, owner_options, pager, people, use_list_view
+from frontend.components.listing import (
+    SearchInput,
+    card_table,
+    list_head,
+    owner_options,
+    pager,
+    people,
+    use_list_view,
+)
 from frontend.components.ui import (
     badge,
     changed_value,
@@ -395,16 +403,9 @@ def LeadsPage() -> VdomDict:
     selected = (opened.data or {}).get("lead") if open_id else None
     return html.div(
         {"className": "page"},
-        html.div(
-            {"className": "page-head"},
-            html.div(html.h1("Leads"),
-                     html.p({"className": "subtle", "aria-live": "polite"},
-                            f"{data['totalCount']:,} lead{'s' if data['totalCount'] != 1 else ''}" if data else "")),
-            html.div({"className": "actions"},
-                     html.button({"className": "btn btn-primary", "type": "button",
-                                  "onClick": lambda e: set_creating(True)}, "+ New lead")
-                     if session.can("createLead") and not creating else None),
-        ),
+        list_head("Leads", data["totalCount"] if data else None, "lead",
+                  "+ New lead" if session.can("createLead") and not creating else None,
+                  lambda e: set_creating(True)),
         html.div({"className": "notice notice-ok", "role": "status"}, message) if message else None,
         CreateLead(assignable, created, lambda: set_creating(False)) if creating else None,
         LeadPanel(selected, assignable, saved, lambda: show(None), key=f"lead-{selected['id']}")
