@@ -62,6 +62,7 @@ def test_the_menu_opens_the_sections_on_a_phone(rep: Session, shots: Path) -> No
     menu.click()
     expect(sidebar).to_be_visible()
     expect(menu).to_have_attribute("aria-expanded", "true")
+    expect(sidebar).to_have_css("transform", "none")  # slid in all the way: the picture shows the whole drawer
     shot(page, shots, "phone-menu")
     sidebar.get_by_role("link", name="Pipeline").click()
     expect(page.locator("h1")).to_have_text("Pipeline")
