@@ -41,4 +41,4 @@ class NotificationMutation:
         actor = info.context.actor
         rows = await service.mark_read(actor, input.ids, everything=input.all)
         unread = await Notification.filter(service.own_rule(actor), read_at=None).count()
-        return MarkNotificationsReadPayload(notifications=rows, unread_count=unread)  # type: ignore[arg-type]
+        return MarkNotificationsReadPayload(notifications=NotificationType.of_all(rows), unread_count=unread)
