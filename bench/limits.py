@@ -20,12 +20,14 @@ from urllib.parse import urlparse
 
 import strawberry
 from strawberry.dataloader import DataLoader
+from strawberry.schema.config import StrawberryConfig
 
 from backend.graphql.documents import document_caches
 from backend.graphql.errors import MaskUnexpectedErrors
 from backend.graphql.limits import limit_extensions
 from backend.reads.loaders import Loaders
 from backend.reads.paging import Connection
+from backend.schema.common import SCALARS
 from backend.schema.customers import CustomerOrder, CustomerType
 from bench.documents import NESTED
 
@@ -162,7 +164,7 @@ class FloorQuery:
 def floor_schema() -> strawberry.Schema:
     """Every type below the root is the CRM's own, with the same extensions as the served schema."""
     extensions = [*limit_extensions(), MaskUnexpectedErrors, *document_caches()]
-    return strawberry.Schema(query=FloorQuery, extensions=extensions)
+    return strawberry.Schema(query=FloorQuery, extensions=extensions, config=StrawberryConfig(scalar_map=SCALARS))
 
 
 async def load_memory(actor: Any) -> MemoryData:

@@ -56,3 +56,14 @@ def test_percentiles_use_nearest_rank():
     assert report.percentile(values, 99) == 99.0
     assert report.percentile([3.0], 99) == 3.0
     assert report.p50_p99([0.001, 0.002]) == "1.0 ms / 2.0 ms (n=2)"
+
+
+def test_the_floor_schema_prints_the_served_schemas_types():
+    """The floor is the CRM's own types over memory: it builds with the served schema's scalars, and its
+    customer type reads exactly as the served one does (a scalar the floor lacks fails here, not mid-bench)."""
+    from backend.graphql.root import schema
+    from bench.limits import floor_schema
+
+    floor = floor_schema()
+    assert str(floor._schema.get_type("Money")) == str(schema._schema.get_type("Money"))
+    assert floor.as_str().count("scalar BigInt") == schema.as_str().count("scalar BigInt") == 1
