@@ -12,8 +12,6 @@ from reactpy import (
     event,
     html,
     use_async_effect,
-    use_effect,
-    use_ref,
     use_state,
 )
 from reactpy.types import VdomDict
@@ -30,6 +28,7 @@ from frontend.components.customer_fields import (
     managers,
     segment_select,
 )
+from frontend.components.listing import SearchInput
 from frontend.components.prefs import use_browser_pref
 from frontend.components.ui import (
     badge,
@@ -117,38 +116,6 @@ def facet_options(data: dict[str, Any] | None) -> dict[str, list[str]]:
     values["country"].sort(key=country_name)  # shown by name
     values["tag"] = sorted({t for n in nodes for t in n["tags"]})
     return values
-
-
-@component
-def SearchBox(value: str, on_search: Any) -> VdomDict:
-    text, set_text = use_state(value)
-    sent = use_ref(value)
-
-    @use_effect(dependencies=[value])
-    def follow_location() -> None:
-        # The search changed from outside (back button, a shared link): show it.
-        if value != sent.current.strip():
-            sent.current = value
-            set_text(value)
-
-    @use_async_effect(dependencies=[text])
-    async def settle() -> None:
-        if text.strip() == sent.current.strip():
-            return
-        await asyncio.sleep(0.3)  # wait for a pause in typing before searching
-        sent.current = text
-        on_search(text)
-
-    return html.input(
-        {
-            "type": "search",
-            "className": "search",
-            "placeholder": "Search name, email, phone or contact…",
-            "aria-label": "Search customers",
-            "value": text,
-            "onChange": lambda e: set_text(changed_value(e)),
-        }
-    )
 
 
 @component
@@ -440,7 +407,8 @@ def CustomersPage(route: Route) -> VdomDict:
         ),
         CreateCustomer(managers(facets.data, "assignable"), options, lambda: set_creating(False)) if creating else None,
         html.div({"className": "toolbar"},
-                 SearchBox(params.get("q", ""), lambda text: apply(q=text.strip() or None)),
+                 SearchInput(params.get("q", ""), lambda text: apply(q=text or None), "Search customers",
+                             "Search name, email, phone or contact…"),
                  sort_select(params, apply)),
         Filters(params, options, people, apply),
         body,
