@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,19 +12,27 @@ from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
-from backend import collector, db, graphiql, server_lock
+from backend import collector, db, devmail, graphiql, server_lock
 from backend.auth.origin import OriginGuard
 from backend.graphql.endpoint import graphql_app
 from backend.health import healthz
 from backend.http_limits import BodySizeLimit
 from backend.live.broadcast import hub
+from backend.mcp.http import endpoint as mcp_endpoint
 from backend.proxies import ForwardedScheme
 from backend.public import routes as public_routes
 from backend.ratelimit import limiter
 from backend.security_headers import NoSniff
+from backend.services import imports
 from backend.settings import get_settings
+from backend.web.files import file_routes
+from backend.web.imports import import_routes
 from backend.web.routes import auth_mount
+from backend.worker import Worker
+from frontend.client_script import LeanEvents
 from frontend.shell import ROOT_COMPONENT, ui_routes
+from frontend.sockets import UiSockets
+from frontend.stable_keys import install as stable_keys
 
 
 @asynccontextmanager
@@ -32,9 +41,17 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     await db.init(settings)
     await hub.start(settings.broadcast_url, settings.subscriber_queue, timeout=settings.redis_timeout)
     collector.tune()
+    await imports.resume_interrupted()  # imports a crash or restart cut off carry on where they committed
+    stop = asyncio.Event()
+    # The embedded worker (`crm serve` without --no-jobs): jobs need no process of their own.
+    worker = asyncio.create_task(Worker(settings).run(stop)) if settings.embedded_jobs else None
     try:
-        yield
+        async with mcp_endpoint.running():
+            yield
     finally:
+        stop.set()
+        if worker is not None:
+            await worker
         await hub.stop()
         await limiter.close()
         await db.close()
@@ -46,9 +63,13 @@ def create_app() -> ASGIApp:
         Route("/healthz", healthz),
         Route("/graphql", gql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", gql),
+        Route("/mcp", mcp_endpoint, methods=["GET", "POST", "DELETE"]),
         graphiql.assets_mount(),
         auth_mount(),
         *public_routes(),
+        *import_routes(),
+        *file_routes(),
+        *devmail.routes(),
         *ui_routes(),
     ]
     middleware = [Middleware(OriginGuard)]
@@ -56,7 +77,12 @@ def create_app() -> ASGIApp:
     # The UI's websocket (/reactpy/…) is served by ReactPy in front of Starlette, so it gets its own guard.
     # The size limit comes first for both websockets and every body; then the scheme the client used
     # behind a trusted proxy, so that every part sees it. NoSniff wraps all, refusals of the others included.
-    return NoSniff(BodySizeLimit(ForwardedScheme(OriginGuard(ReactPyMiddleware(api, [ROOT_COMPONENT])))))
+    # UiSockets ends what each UI websocket left running when it closes (frontend/sockets.py); LeanEvents
+    # serves ReactPy's client with a serializer that sends what an event is about, not the page around it;
+    # stable_keys makes the browser pair a page's elements as the server does (frontend/stable_keys.py).
+    stable_keys()
+    ui = UiSockets(LeanEvents(ReactPyMiddleware(api, [ROOT_COMPONENT])))
+    return NoSniff(BodySizeLimit(ForwardedScheme(OriginGuard(ui))))
 
 
 app = create_app()

@@ -1,7 +1,13 @@
-"""Consistent copies of the database: SQLite's online backup API, or pg_dump / pg_restore on PostgreSQL.
+"""Consistent copies of the database: SQLite's online backup API, or pg_dump / pg_restore on PostgreSQL;
+attached files go beside it, in FILE.files.tar.
 
 A backup may run while the server runs. A restore replaces everything: `crm restore` refuses while a
 server holds the database (backend/server_lock.py).
+
+Files are copied after the database: an attachment's file is written before its row commits and removed only
+after its deletion commits, so every row in the copy has its file, unless it was deleted in the seconds
+between the two copies (its row then points at nothing and is served as 404). A file with no row in the copy
+is never served.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -40,15 +47,72 @@ def backup(settings: Settings, target: Path) -> None:
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
+    _files_backup(settings, files_archive(target))
 
 
 def restore(settings: Settings, source: Path) -> None:
     if not source.is_file():
         raise BackupError(f"{source} does not exist")
+    _check_files_archive(files_archive(source))  # a damaged archive stops the restore before the database changes
     if settings.is_sqlite:
         _sqlite_restore(source, sqlite_path(settings.database_url))
     else:
         _pg_restore(settings.database_url, source)
+    _files_restore(settings, files_archive(source))
+
+
+def files_archive(backup_file: Path) -> Path:
+    """Where a backup's attached files are: beside it, as FILE.files.tar."""
+    return backup_file.with_name(backup_file.name + ".files.tar")
+
+
+def _attachments(settings: Settings) -> Path:
+    return settings.data_dir / "attachments"
+
+
+def _files_backup(settings: Settings, archive: Path) -> None:
+    partial = archive.with_name(archive.name + ".partial")
+    try:
+        with tarfile.open(partial, "w") as tar:
+            folder = _attachments(settings)
+            for path in sorted(folder.glob("*/*")) if folder.is_dir() else []:
+                if path.is_file() and path.parent.name != "incoming":  # uploads not yet attached are not data
+                    tar.add(path, arcname=f"{path.parent.name}/{path.name}")
+        partial.replace(archive)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _check_files_archive(archive: Path) -> None:
+    if not archive.is_file():
+        return
+    try:
+        with tarfile.open(archive) as tar:
+            tar.getmembers()
+    except (tarfile.TarError, OSError) as exc:
+        raise BackupError(f"{archive} is not a readable archive of attached files ({exc})") from None
+
+
+def _files_restore(settings: Settings, archive: Path) -> None:
+    """The backup's files replace the attachments folder (the previous one is kept as
+    attachments.before-restore). A backup made before attachments existed has no archive: files stay."""
+    if not archive.is_file():
+        return
+    folder = _attachments(settings)
+    fresh = folder.with_name("attachments.restoring")
+    shutil.rmtree(fresh, ignore_errors=True)
+    fresh.mkdir(parents=True)
+    try:
+        with tarfile.open(archive) as tar:
+            tar.extractall(fresh, filter="data")  # no absolute paths, links or parent folders out of it
+    except (tarfile.TarError, OSError) as exc:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise BackupError(f"{archive} is not a readable archive of attached files ({exc})") from None
+    kept = folder.with_name("attachments.before-restore")
+    shutil.rmtree(kept, ignore_errors=True)
+    if folder.exists():
+        folder.replace(kept)
+    fresh.replace(folder)
 
 
 def _sqlite_backup(database: Path, target: Path) -> None:

@@ -15,6 +15,17 @@ from backend.settings import Settings
 SQLITE_PRAGMAS = {"journal_mode": "WAL", "foreign_keys": "ON", "busy_timeout": 10000, "synchronous": "NORMAL"}
 
 
+async def keep_session(connection: Any) -> None:
+    """What a pooled PostgreSQL connection needs besides asyncpg's own reset on release: nothing.
+
+    asyncpg rolls back a transaction left open on its own, without this hook. Its default hook then sends
+    `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`: one more round trip after every statement
+    run outside a transaction, for session state this app never leaves on a pooled connection. It issues no
+    session-level SET, LISTEN, cursor or advisory lock there: locks are transaction-scoped
+    (services/changes.py) or held on a connection of their own (server_lock.py), and Redis carries the
+    pub/sub. tests/test_db_pool.py keeps it that way."""
+
+
 def _connection(url: str) -> dict[str, Any]:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
@@ -31,6 +42,7 @@ def _connection(url: str) -> dict[str, Any]:
                 "database": parsed.path.lstrip("/") or "postgres",
                 "minsize": 1,
                 "maxsize": 10,
+                "reset": keep_session,
             },
         }
     raise ValueError(f"CRM_DATABASE_URL: unsupported database {parsed.scheme!r} (use sqlite:// or postgres://)")

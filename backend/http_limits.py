@@ -4,19 +4,29 @@ only so deep, whose strings are real Unicode."""
 from __future__ import annotations
 
 import json
+import logging
 
 import orjson
+from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.settings import get_settings
 
 MAX_BODY_BYTES = 1_000_000  # an HTTP body, and a websocket message
 # ReactPy's client sends every UI event with the clicked element serialised, its subtree and form included:
 # a tab click on a customer with a contacts table measured 1.48 MB. The UI's socket gets uvicorn's own cap.
 UI_MESSAGE_BYTES = 16 * 1024 * 1024
 UI_SOCKET_PREFIX = "/reactpy/"
+# A spreadsheet being imported is streamed to disk (backend/web/imports.py), never held in memory.
+UPLOAD_BYTES = {"/import/upload": 2 * 1024 * 1024 * 1024}
+GRAPHQL_PATH = "/graphql"
+MULTIPART_OVERHEAD = 1_000_000  # the operation, the map and the part headers around an attached file
 MAX_JSON_DEPTH = 64  # GraphQL variables nest a few input objects; nothing the CRM reads comes near
 MESSAGE_TOO_BIG = 1009  # the websocket close codes (RFC 6455)
 INVALID_PAYLOAD = 1007
+
+log = logging.getLogger("crm.http")
 
 
 class BodyTooLarge(Exception):
@@ -35,20 +45,23 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        limit = _limit_of(scope.get("path", ""), headers, self.max_bytes)
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         seen = 0
-        started = False
+        started = gone = False
 
         async def counting_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, gone
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise BodyTooLarge
+            gone = gone or message["type"] == "http.disconnect"
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -60,7 +73,13 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(scope, receive, send)
+                await self._refuse(scope, receive, send, limit)
+        except ClientDisconnect:
+            if not gone:
+                raise
+            # The client left before its request was whole: nobody to answer, and no fault of the server's
+            # (Starlette's exception reached uvicorn, which logged it as an error with a traceback).
+            log.info("%s %s: the client disconnected before its request was read", scope["method"], scope["path"])
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A message over the limit closes the socket (1009) before the application sees it; the
@@ -99,19 +118,29 @@ class BodySizeLimit:
 
         await self.app(scope, limited_receive, guarded_send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        upload = limit != self.max_bytes and scope.get("path") == GRAPHQL_PATH
         response = JSONResponse(
             {
                 "errors": [
                     {
-                        "message": f"Request body over {self.max_bytes} bytes",
-                        "extensions": {"code": "BAD_USER_INPUT", "field": "body"},
+                        "message": f"Request body over {limit} bytes" + (
+                            f" (a file may have {get_settings().attachment_max_bytes} bytes)" if upload else ""),
+                        "extensions": {"code": "BAD_USER_INPUT", "field": "file" if upload else "body"},
                     }
                 ]
             },
             status_code=413,
         )
         await response(scope, receive, send)
+
+
+def _limit_of(path: str, headers: dict[bytes, bytes], default: int) -> int:
+    """A GraphQL multipart request (attachFile) carries one file: the attachment limit plus room for the
+    operation. The service names the file in its answer when the file alone is over (field `file`)."""
+    if path == GRAPHQL_PATH and headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data"):
+        return get_settings().attachment_max_bytes + MULTIPART_OVERHEAD
+    return UPLOAD_BYTES.get(path, default)
 
 
 def _is_json_object(text: str | None) -> bool:

@@ -67,6 +67,23 @@ def ui_shell(inline_script_hashes: Iterable[str]) -> dict[str, str]:
     return {"Content-Security-Policy": policy, **NOSNIFF, "Referrer-Policy": "same-origin"}
 
 
+def attachment_download() -> dict[str, str]:
+    """A stored file sent as a download: never rendered by the CRM's origin, whatever it holds."""
+    return {"Content-Security-Policy": _policy("default-src 'none'", "sandbox", _NO_FRAMING), **NOSNIFF,
+            "Cache-Control": "private, no-store"}
+
+
+def attachment_preview(*, pdf: bool) -> dict[str, str]:
+    """An image or PDF shown inline (only those types, sniffed from their bytes): nothing may run. Images are
+    also sandboxed; a PDF is not, because Chromium's viewer refuses to open inside a sandboxed document. Only
+    the CRM's own pages may frame either."""
+    directives = ["default-src 'none'", "img-src 'self'", "style-src 'unsafe-inline'", "object-src 'self'",
+                  "frame-ancestors 'self'"]
+    if not pdf:
+        directives.append("sandbox")
+    return {"Content-Security-Policy": _policy(*directives), **NOSNIFF, "Cache-Control": "private, max-age=300"}
+
+
 class NoSniff:
     """Adds X-Content-Type-Options to every HTTP response that has none, so that no JSON answer or static file
     is ever sniffed into HTML by a browser, whichever route or middleware produced it."""

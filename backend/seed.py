@@ -10,7 +10,7 @@ the audit log records the seed's own actor (the CLI's), which is who really made
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,11 +22,17 @@ from backend.models import (
     ContactStatus,
     CustomerStatus,
     Deal,
+    DealStageChange,
     EngagementEvent,
+    QuotaPeriod,
     Role,
     Stage,
     StageKind,
     Team,
+    Ticket,
+    TicketMessage,
+    TicketPriority,
+    TicketStatus,
     User,
     Visibility,
 )
@@ -49,10 +55,14 @@ from backend.seed_words import (
     SEGMENTS,
     TAGS,
     TASK_TITLES,
+    TICKETS,
 )
-from backend.services import activities, campaigns, contacts, currency, customers, engagement
+from backend.services import activities, campaigns, contacts, currency, customers, engagement, quotas, sla
 from backend.services import deals as deal_service
 from backend.services import leads as lead_service
+from backend.services import tickets as ticket_service
+from backend.services.business_time import add_business_minutes
+from backend.services.periods import period_start
 from backend.services.unit import diff, write
 from backend.settings import get_settings
 
@@ -97,6 +107,8 @@ class Demo:
         await self.leads()
         await self.activities_and_tasks()
         await self.campaigns()
+        await self.tickets()
+        await self.quotas()
 
     async def exchange_rates(self) -> None:
         base = get_settings().base_currency
@@ -260,6 +272,26 @@ class Demo:
         for stage in steps:
             reason = self.rng.choice(LOST_REASONS) if stage.kind is StageKind.LOST else None
             deal = await deal_service.move_deal(actor, deal.id, deal.version, stage.id, reason)
+        await self._backdate(deal.id, closed, deal.expected_close_date)
+
+    async def _backdate(self, deal_id: int, closed: bool, expected: date | None) -> None:
+        """A deal as if it had lived its life: opened weeks or months ago and, when closed, closed on its expected
+        date, its stage moves spread in between, so cycle times and months of close read like a real team's.
+        The services stamp everything "now"; only the dates are set afterwards. Its own random source (by deal),
+        so the demo's other draws stay as they were."""
+        dates = random.Random(deal_id)
+        if closed and expected is not None:
+            closed_at = datetime.combine(expected, time(9 + dates.randint(0, 8)), UTC)
+            created_at = closed_at - timedelta(days=dates.randint(8, 110), hours=dates.randint(0, 8))
+        else:
+            created_at, closed_at = self.ago(dates.randint(3, 150) + dates.random()), None
+        end = closed_at or self.now
+        moves = await DealStageChange.filter(deal_id=deal_id).order_by("id")
+        for i, move in enumerate(moves):
+            # The first is the deal's opening; the others spread over its life, the last on the close date.
+            at = created_at + (end - created_at) * (i / max(1, len(moves) - 1) if closed_at else i / len(moves))
+            await DealStageChange.filter(id=move.id).update(changed_at=at)
+        await Deal.filter(id=deal_id).update(created_at=created_at, **({"closed_at": closed_at} if closed_at else {}))
 
     async def activities_and_tasks(self) -> None:
         interactions = (ActivityKind.CALL, ActivityKind.EMAIL, ActivityKind.MEETING, ActivityKind.NOTE)
@@ -271,7 +303,7 @@ class Demo:
                     "title": self.rng.choice(ACTIVITY_TITLES[kind]),
                     "description": self.rng.choice(("", "Follow-up agreed.", "Sent the price list afterwards.")),
                     "duration_minutes": self.rng.choice((15, 30, 45, 60)) if kind is not ActivityKind.NOTE else None,
-                    "outcome": self.rng.choice(("positive", "neutral", "negative")) if kind is not ActivityKind.NOTE else None,
+                    "outcome_name": self.rng.choice(("Positive", "Neutral", "Negative")) if kind is not ActivityKind.NOTE else None,
                     "occurred_at": self.ago(self.rng.uniform(1, 180)),
                     "customer_id": customer.id,
                 }
@@ -342,6 +374,82 @@ class Demo:
         for event in events:
             event.occurred_at = self.ago(self.rng.uniform(until, since))
         await EngagementEvent.bulk_update(events, fields=["occurred_at"], batch_size=500)
+
+    async def tickets(self) -> None:
+        """The support queue (seed_words.TICKETS): tickets of active customers in every status and priority,
+        worked through the ticket service as support would; the resolved and closed ones backdated so response
+        and resolution times read like a real desk's, and one urgent ticket about to breach its first-response
+        target. Its own random source, so the demo's other draws stay as they were."""
+        rng = random.Random(20)
+        active = [c for c in self.customers if c[0].status is CustomerStatus.ACTIVE]
+        for spec in TICKETS:
+            customer, _, _, contact_id = rng.choice(active)
+            creator = self.actors["support@example.com"]
+            ticket = await ticket_service.create_ticket(creator, {
+                "subject": spec.subject, "description": spec.description, "customer_id": customer.id,
+                "contact_id": contact_id, "priority": spec.priority, "channel": spec.channel,
+                "category": spec.category, "assignee_id": self.users[spec.assignee].id if spec.assignee else None,
+            })
+            if spec.fate == "breaching":
+                await self._about_to_breach(ticket)
+            if spec.reply:  # a first public reply opens a new ticket
+                await ticket_service.reply(creator, ticket.id, spec.reply)
+            moves = {"open": (TicketStatus.OPEN,) if not spec.reply else (),
+                     "pending": (TicketStatus.PENDING_CUSTOMER,), "resolved": (TicketStatus.RESOLVED,),
+                     "closed": (TicketStatus.RESOLVED, TicketStatus.CLOSED)}
+            for status in moves.get(spec.fate, ()):
+                ticket = await ticket_service.change_status(creator, ticket.id, None, status)
+            if spec.fate in ("resolved", "closed"):
+                await self._backdate_ticket(ticket.id, spec.days_ago, rng)
+                if spec.satisfaction is not None:
+                    await ticket_service.rate(await Ticket.get(id=ticket.id), spec.satisfaction)
+
+    async def _about_to_breach(self, ticket: Ticket) -> None:
+        """Came in a while ago, so that its first-response target falls due within the next 40 minutes of the
+        support calendar; at night or on a weekend (no business time ahead that soon) the one that fell due last.
+        Either way it tops the queue's "breaching soon"; its clock is computed and armed as the service does."""
+        cal, goal = await sla.calendar(), await sla.targets(TicketPriority(ticket.priority))
+        now = datetime.now(UTC).replace(microsecond=0)
+        start = now - timedelta(hours=2)
+        for step in range(1, 6 * 24 * 6):  # back ten minutes at a time, up to six days (a long weekend)
+            start = now - timedelta(minutes=10 * step)
+            if add_business_minutes(start, goal.first_response, cal) <= now + timedelta(minutes=40):
+                break
+        await Ticket.filter(id=ticket.id).update(created_at=start)
+        ticket.created_at = start
+        values = sla.clock(ticket, ticket.status, now, cal, goal)
+        await Ticket.filter(id=ticket.id).update(**values)
+        for key, value in values.items():
+            setattr(ticket, key, value)
+        await sla.arm(ticket, cal, goal)
+
+    async def _backdate_ticket(self, ticket_id: int, days_ago: float, rng: random.Random) -> None:
+        """A finished ticket as if worked over its days: in `days_ago` days ago, answered within hours, resolved
+        within days (and closed a day later); its messages at the reply's time."""
+        created = self.ago(days_ago)
+        answered = created + timedelta(minutes=rng.randint(20, 240))
+        resolved = answered + timedelta(hours=rng.randint(2, 40))
+        ticket = await Ticket.get(id=ticket_id)
+        await Ticket.filter(id=ticket_id).update(
+            created_at=created, first_responded_at=answered, resolved_at=resolved, paused_at=resolved,
+            **({"closed_at": resolved + timedelta(days=1)} if ticket.closed_at else {}))
+        await TicketMessage.filter(ticket_id=ticket_id).update(created_at=answered)
+
+    async def quotas(self) -> None:
+        """The quotas the head set for this quarter and this month: team North's, and each salesperson's share of
+        it (the dashboard opens on the month, so its attainment bars show from the first visit)."""
+        head = self.actors["head@example.com"]
+        north = await Team.get(name="North")
+        rep, own = self.users["rep@example.com"].id, self.users["head@example.com"].id
+        for period, team, reps, heads in ((QuotaPeriod.QUARTER, 60_000_000, 35_000_000, None),
+                                          (QuotaPeriod.MONTH, 25_000_000, 15_000_000, 10_000_000)):
+            starts_on = period_start(period, self.now.date())
+            await quotas.set_quota(head, team_id=north.id, period=period, starts_on=starts_on, amount=team,
+                                   calls_per_week=40, meetings_per_week=10)
+            await quotas.set_quota(head, user_id=rep, period=period, starts_on=starts_on, amount=reps,
+                                   calls_per_week=25, meetings_per_week=6)
+            if heads:
+                await quotas.set_quota(head, user_id=own, period=period, starts_on=starts_on, amount=heads)
 
 
 def _task_author(assignee: str, round_: int) -> str:

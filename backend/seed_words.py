@@ -78,7 +78,7 @@ PRODUCTS = (
     "Service contract", "Spare parts framework", "Line retrofit", "Maintenance package", "Pilot installation",
     "Software licences", "Training programme", "Fleet upgrade",
 )
-LEAD_SOURCES = ("Trade fair", "Website", "Referral", "Cold call", "Campaign: spring-referral", "Partner")
+LEAD_SOURCES = ("Trade fair", "Website", "Referral", "Cold call", "Campaign", "Partner")  # as m0030 lists them
 LOST_REASONS = ("Price too high", "Chose a competitor", "Project cancelled", "No budget this year")
 TASK_TITLES = (
     "Send revised quote", "Call back about delivery dates", "Prepare contract draft", "Check payment status",
@@ -114,4 +114,43 @@ CAMPAIGNS = (
                  (*_LIVE, CampaignStatus.INACTIVE), -120, -60, "Webinars on predictive maintenance (finished)."),
     CampaignSpec("new-year-card", "New year card", CampaignType.GREETINGS, Visibility.INTERNAL,
                  (CampaignStatus.DISCARDED,), -40, -30, "Replaced by the season's greetings campaign."),
+)
+
+
+@dataclass(frozen=True)
+class TicketSpec:
+    subject: str
+    description: str
+    priority: str  # models.TicketPriority's value
+    channel: str  # models.TicketChannel's value
+    category: str
+    fate: str  # breaching (new, urgent, SLA due within the hour), new, open, pending, resolved, closed
+    assignee: str | None  # a demo user's email; None: the queue's unassigned
+    days_ago: float  # when it came in (resolved and closed ones; the others came in within the hour)
+    reply: str = ""  # support's first public reply
+    satisfaction: int | None = None  # the customer's survey answer (resolved and closed ones)
+
+
+# The support queue of the demo: every status and priority, one about to breach its first-response target.
+TICKETS = (
+    TicketSpec("Line 3 stopped after the firmware update", "The press on line 3 shows error E-214 since this morning's "
+               "update; production is down.", "urgent", "phone", "Outage", "breaching", "support@example.com", 0),
+    TicketSpec("Invoice shows the wrong VAT rate", "Invoice 2026-0412 charges 19 % instead of 7 %.", "normal", "email",
+               "Billing", "new", None, 0),
+    TicketSpec("Spare parts delivery delayed", "Order of bearings promised for Monday has not arrived.", "high", "email",
+               "Delivery", "open", "support@example.com", 0,
+               "We have asked the warehouse and will send you the tracking number today."),
+    TicketSpec("Training for two new operators", "Could you schedule an on-site training in the coming weeks?", "low",
+               "web", "Service", "pending", "support@example.com", 0,
+               "Happy to: which days suit your operators best?"),
+    TicketSpec("Sensor readings drop out at night", "The vibration sensors stop reporting between 2 and 3 am.", "high",
+               "chat", "Technical", "open", None, 0),
+    TicketSpec("Password reset for the customer portal", "Our plant manager cannot sign in to the portal.", "normal",
+               "email", "Access", "resolved", "support@example.com", 3,
+               "We have sent a new sign-in link; it is valid for 24 hours.", 5),
+    TicketSpec("Maintenance report missing from the portal", "The March report is not listed.", "normal", "web",
+               "Service", "closed", "support@example.com", 9, "The report is online again; sorry for the gap.", 4),
+    TicketSpec("Noise from the gearbox after service", "A grinding noise since last week's maintenance visit.",
+               "urgent", "phone", "Technical", "closed", "support@example.com", 16,
+               "A technician is on the way and will be with you this afternoon.", 3),
 )

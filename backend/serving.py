@@ -4,6 +4,8 @@ connections one process holds are capped, and a websocket message is no bigger t
 uvicorn alone times out only an idle keep-alive connection (after a response): a connection that trickles
 its request head or body a byte at a time, or sends nothing, holds its file descriptor forever
 (slowloris). `ReadTimeoutH11Protocol` closes it when its request has not arrived whole in time.
+
+Each worker of `crm serve --workers N` listens on a socket of its own (`WorkerLoop`).
 """
 
 from __future__ import annotations
@@ -73,3 +75,19 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "limit_concurrency": settings.max_connections,
         "ws_max_size": UI_MESSAGE_BYTES,  # the largest socket's; the application holds /graphql to its 1 MB
     }
+
+
+
+class WorkerLoop(asyncio.SelectorEventLoop):
+    """The event loop of each `crm serve --workers N` process: its server listens on a socket of its own
+    (SO_REUSEPORT), and the kernel spreads new connections over the workers' sockets.
+
+    With one socket shared by all, every worker was woken for each waiting connection and asyncio accepted
+    all that waited: whichever worker ran first took a whole burst of keep-alive connections and the other
+    idled for their lifetime (16 connections opened at once to two workers: 16 to 0 in 2 of 10 tries, 13 to 3
+    typically; docs/benchmarks.md). A socket of its own closes with its worker, so no connection waits in a
+    queue that nobody accepts from."""
+
+    async def create_server(self, *args: Any, **kwargs: Any) -> asyncio.Server:
+        kwargs.setdefault("reuse_port", True)
+        return await super().create_server(*args, **kwargs)

@@ -14,3 +14,10 @@ query($first: Int) {
 """
 
 SEARCH = "query($q: String!) { customers(first: 20, search: $q) { edges { node { id name } } } }"
+
+
+def head_dashboard() -> dict[str, object]:
+    """The document /dashboard sends (the screen's own, so the figure is the screen's), for a month."""
+    from frontend.pages.dashboard import QUERY  # the UI's modules load only when this benchmark runs
+
+    return {"query": QUERY, "variables": {"period": "MONTH"}}

@@ -51,7 +51,8 @@ def describe(plan: Any, load_before: str, seconds: float, skipped: list[str], se
         ("Run", f"{'--quick' if plan.quick else 'full'}: {plan.customers:,} customers (3 contacts, 2 deals, "
                 f"5 activities each){f', then {plan.large:,}' if plan.large else ''}; {plan.requests:,} requests "
                 f"behind each latency figure; {plan.concurrency} clients for throughput; took {seconds / 60:.1f} min"),
-        ("Method", "`crm serve` (uvicorn; `--workers 2` for two processes) on 127.0.0.1; load from a separate Python process (httpx, websockets) "
+        ("Method", "`crm serve` (uvicorn; `--workers 2` for two processes) on 127.0.0.1; "
+         "load from a separate Python process (httpx, websockets) "
                    "on the same machine, so client time is inside every latency; latencies with one client, "
                    "throughput with several; statements counted in-process on the served schema; "
                    "memory is VmRSS from /proc"),

@@ -179,7 +179,8 @@ async def load_memory(actor: Any) -> MemoryData:
         loaders.deals_of_customer().load_many(ids),
         loaders.recent_activities("customer", 5, None).load_many(ids),
     )
-    return MemoryData(page, dict(zip(ids, contacts)), dict(zip(ids, deals)), dict(zip(ids, activities)))
+    return MemoryData(page, dict(zip(ids, contacts, strict=True)), dict(zip(ids, deals, strict=True)),
+                      dict(zip(ids, activities, strict=True)))
 
 
 def _same_data(graphql: dict[str, Any], rows: list[Any]) -> bool:
@@ -190,7 +191,7 @@ def _same_data(graphql: dict[str, Any], rows: list[Any]) -> bool:
         return tuple(len(json.loads(v) if isinstance(v, str) else v) for v in (contacts, deals, activities))  # type: ignore[return-value]
 
     return [n["name"] for n in nodes] == [r[1] for r in rows] and all(
-        (len(n["contacts"]), len(n["deals"]), len(n["activities"])) == shape(r[2], r[3], r[4]) for n, r in zip(nodes, rows)
+        (len(n["contacts"]), len(n["deals"]), len(n["activities"])) == shape(r[2], r[3], r[4]) for n, r in zip(nodes, rows, strict=True)
     )
 
 

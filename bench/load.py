@@ -168,7 +168,7 @@ async def _all_received(subscribers: list[Subscriber], at_least: int, timeout: f
             subscriber.changed.clear()
             try:
                 await asyncio.wait_for(subscriber.changed.wait(), left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 return False
     return True
 

@@ -33,6 +33,11 @@ ROWS: tuple[Row, ...] = (
     Row("nested.handsql", "Hand-written SQL: one query, same driver (p50) → our ratio", "long-term target"),
     Row("search.small", "Search customers by a name fragment at the base size: p50 / p99"),
     Row("search.large", "Search customers by a name fragment at the large size: p50 / p99", "p99 < 20 ms at 100,000"),
+    Row("report.small", "report query as a sales head (5 groupings, every measure): p50 / p99"),
+    Row("report.large", "report query as a sales head at the large size: p50 / p99", "p99 < 100 ms at 100,000"),
+    Row("dashboard.small", "The sales head's dashboard (/dashboard's query: team and own figures) at the base size: "
+        "p50 / p99, one client"),
+    Row("dashboard.large", "The sales head's dashboard at the large size: p50 / p99", "p99 < 100 ms at 100,000"),
     Row("writes.move", "moveDeal (stage change + audit + event): per second, p99"),
     Row("fanout.few", "Live fan-out, mutation → delivery, 1 subscriber: p50 / p99"),
     Row("fanout.some", "Live fan-out, 100 subscribers: p50 / p99"),
@@ -41,6 +46,9 @@ ROWS: tuple[Row, ...] = (
     Row("memory.idle", "Server resident memory: idle"),
     Row("memory.subscribers", "Server resident memory: with 1,000 subscribers"),
     Row("memory.large", "Server resident memory: after the large run"),
+    Row("export.csv", "Export every customer as CSV (/ui/export, streamed): first byte, rows/s, server memory after",
+        "first byte < 1 s, memory flat"),
+    Row("export.xlsx", "Export every customer as XLSX (write-only sheet, spooled): rows/s, server memory after", "memory flat"),
 )
 
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,12 +25,19 @@ from typing import Any
 
 import httpx
 
-from bench import facts, stack
-from bench.documents import NESTED, SEARCH
+from bench import compiled_reads, exports, facts, imports, stack
+from bench.documents import NESTED, SEARCH, head_dashboard
 from bench.report import ROWS, Column, Figure, Report, ms, p50_p99, percentile, write
 
 OUTPUT = stack.ROOT / "docs" / "benchmarks.md"
+REPORT = ("query($input: DealReportInput!) { report(input: $input) { groupCount currency ratesAsOf "
+          "rows(first: 100) { stage { name } owner { name } month industry count sum { amount } weightedSum { amount } "
+          "average { amount } winRate cycleDays } total { count sum { amount } } } }")
+REPORT_MEASURES = ["COUNT", "SUM", "WEIGHTED_SUM", "AVERAGE", "WIN_RATE", "CYCLE_DAYS"]
+REPORT_GROUPS = (["STAGE"], ["OWNER"], ["CLOSE_MONTH"], ["OWNER", "CLOSE_MONTH"], ["INDUSTRY"])
 LARGE = 100_000
+# The head's dashboard is a dozen aggregations over the team's deals: fewer requests keep the run's time in bounds.
+DASHBOARD_REQUESTS = 50
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,8 @@ def load(spec: dict[str, Any], timeout: float = 3600) -> dict[str, Any]:
 
 
 def in_process_limits(setup: stack.Setup, token: str, runs: int) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, "-m", "bench.limits"], input=json.dumps({"email": stack.ADMIN_EMAIL, "token": token, "runs": runs}),
+    spec = json.dumps({"email": stack.ADMIN_EMAIL, "token": token, "runs": runs})
+    done = subprocess.run([sys.executable, "-m", "bench.limits"], input=spec,
                           capture_output=True, text=True, timeout=3600, cwd=stack.ROOT, env=setup.env())
     if done.returncode != 0:
         raise RuntimeError(done.stderr.strip().splitlines()[-1])
@@ -112,11 +121,13 @@ class Bench:
             self.schema = self._introspect()
             self._step(self._nested, "nested.rps", "nested.latency")
             self._step(self._limits, "nested.sql", "nested.floor", "nested.handsql")
-            self._step(self._search_base, "search.small")
+            self._step(self._search_base, "search.small", "report.small")
+            self._step(self._dashboard_base, "dashboard.small")
             self._step(self._moves, "writes.move")
             self._step(self._fanout, "fanout.few", "fanout.some", "fanout.many", "memory.subscribers")
             self._step(self._likes, "likes")
-            self._step(self._large, "search.large", "memory.large")
+            self._step(self._large, "search.large", "report.large", "memory.large")
+            self._step(self._export, "export.csv", "export.xlsx")
         except Exception as exc:  # a setup that cannot run still says why
             self.column.notes.append(f"stopped: {type(exc).__name__}: {exc}"[:400])
         finally:
@@ -147,8 +158,9 @@ class Bench:
     def _rss_note(self) -> str:
         return f" (sum of {self.setup.workers} workers)" if self.setup.workers > 1 else ""
 
-    def _http(self, bodies: list[dict[str, Any]], concurrency: int, count: int | None = None) -> dict[str, Any]:
-        return load({"scenario": "http", "url": self.server.url, "token": self.token, "bodies": bodies,
+    def _http(self, bodies: list[dict[str, Any]], concurrency: int, count: int | None = None,
+              token: str | None = None) -> dict[str, Any]:
+        return load({"scenario": "http", "url": self.server.url, "token": token or self.token, "bodies": bodies,
                      "count": count or self.plan.requests, "concurrency": concurrency})
 
     def _introspect(self) -> dict[str, Any]:
@@ -190,6 +202,18 @@ class Bench:
     # 3. search by a name fragment
     def _search_base(self) -> None:
         self._search("search.small", self.plan.customers)
+        self._report("report.small", self.plan.customers)
+
+    def _report(self, key: str, customers: int) -> None:
+        """The `report` query as the North sales head (row rules on every deal), one client, over the groupings
+        the reports screen and dashboards ask for, every measure."""
+        head = stack.crm(self.setup, "token", "create", "--email", stack.HEAD_EMAIL,
+                         "--name", f"bench-report-{uuid.uuid4().hex[:6]}").strip()
+        bodies = [{"query": REPORT, "variables": {"input": {"groupBy": group, "measures": REPORT_MEASURES}}}
+                  for group in REPORT_GROUPS]
+        result = self._http(bodies, 1, token=head)
+        met = percentile(result["latencies"], 99) < 0.100 if customers >= LARGE else None
+        self.figures[key] = Figure(f"{p50_p99(result['latencies'])}{_errors(result)}", met)
 
     def _search(self, key: str, customers: int) -> None:
         rng = random.Random(customers)
@@ -197,6 +221,23 @@ class Bench:
         result = self._http(bodies, 1)
         p99 = percentile(result["latencies"], 99)
         met = p99 < 0.020 if customers >= LARGE else None
+        self.figures[key] = Figure(f"{p50_p99(result['latencies'])}{_errors(result)}", met)
+
+    # 3b. the sales head's dashboard: every figure of the landing page, one request
+    def _dashboard_base(self) -> None:
+        self._dashboard("dashboard.small", self.plan.customers)
+
+    def _dashboard_large(self) -> None:
+        self._dashboard("dashboard.large", self.plan.large or 0)
+
+    def _dashboard(self, key: str, customers: int) -> None:
+        if not hasattr(self, "head_token"):
+            self.head_token = stack.token(self.setup, stack.HEAD_EMAIL)
+        result = load({"scenario": "http", "url": self.server.url, "token": self.head_token,
+                       "bodies": [head_dashboard()], "count": min(self.plan.requests, DASHBOARD_REQUESTS),
+                       "concurrency": 1})
+        p99 = percentile(result["latencies"], 99)
+        met = p99 < 0.100 if customers >= LARGE else None
         self.figures[key] = Figure(f"{p50_p99(result['latencies'])}{_errors(result)}", met)
 
     def _deal_input(self) -> str | None:
@@ -247,7 +288,7 @@ class Bench:
         deal = self._open_deals(1)[0]
         # what a pipeline board asks for
         subscription = "subscription { dealChanged { kind dealId stageId deal { id version title stage { name } } } }"
-        for key, subscribers in zip(keys, self.plan.fanout):
+        for key, subscribers in zip(keys, self.plan.fanout, strict=True):
             mutations = max(3, math.ceil(self.plan.deliveries / subscribers))
             result = load({"scenario": "fanout", "url": self.server.url, "ws_url": self.server.url.replace("http", "ws") + "/graphql",
                            "token": self.token, "subscribers": subscribers, "mutations": mutations, "deal": deal,
@@ -285,13 +326,35 @@ class Bench:
         if self.plan.large is None:
             reason = "--quick measures one size" if self.plan.quick else f"--customers is already ≥ {LARGE:,}"
             self.figures["search.large"] = Figure.missing(reason)
+            self.figures["report.large"] = Figure.missing(reason)
+            self.figures["dashboard.large"] = Figure.missing(reason)
             self.figures["memory.large"] = Figure.missing(reason)
             return
         seconds = stack.seed(self.setup, self.plan.large)
         self.column.notes.append(f"grown to {self.plan.large:,} customers in {seconds:.0f} s")
         self._search("search.large", self.plan.large)
+        self._report("report.large", self.plan.large)
+        self._step(self._dashboard_large, "dashboard.large")
         self._http([{"query": NESTED, "variables": {"first": 100}}], 1)
         self.figures["memory.large"] = Figure(f"{mib(self.server.rss_bytes())}{self._rss_note()}")
+
+
+    # 7. exports of the whole customer list (at the large size when it ran): streamed, memory flat
+    def _export(self) -> None:
+        total = graphql(self.server, self.token, "{ customers(first: 1) { totalCount } }")["customers"]["totalCount"]
+        for key, kind in (("export.csv", "csv"), ("export.xlsx", "xlsx")):
+            before = self.server.rss_bytes()
+            start, first, size = time.perf_counter(), None, 0
+            with httpx.stream("GET", f"{self.server.url}/ui/export/customers.{kind}", timeout=3600,
+                              headers={"Authorization": f"Bearer {self.token}"}) as response:
+                response.raise_for_status()
+                for chunk in response.iter_bytes():
+                    first = first if first is not None else time.perf_counter() - start
+                    size += len(chunk)
+            elapsed = time.perf_counter() - start
+            self.figures[key] = Figure(
+                f"{total:,} rows ({mib(size)}) in {elapsed:.1f} s = {total / elapsed:,.0f} rows/s, first byte "
+                f"{ms(first or elapsed)}; server {mib(before)} → {mib(self.server.rss_bytes())}{self._rss_note()}")
 
 
 def setups(plan: Plan) -> tuple[list[stack.Setup], list[str]]:
@@ -321,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     columns = []
     with ThreadPoolExecutor(len(benches)) as pool:  # seeding overlaps; no measurement runs alongside it
         failed = [f.exception() for f in [pool.submit(bench.prepare) for bench in benches]]
-    for bench, error in zip(benches, failed):
+    for bench, error in zip(benches, failed, strict=True):
         print(f"bench: {bench.setup.title} …", file=sys.stderr, flush=True)
         if error is None:
             columns.append(bench.run())
@@ -341,6 +404,13 @@ def main(argv: list[str] | None = None) -> int:
         for note in column.notes:
             print(f"{column.title}: {note}", file=sys.stderr)
     write(args.output, report)
+    # The import's own section: 100,000 rows timed on each database, 1,000,000 for memory (a tenth with --quick).
+    imports.write(args.output, imports.section(LARGE // 10 if plan.quick else LARGE, None if plan.quick else 10 * LARGE))
+    # The export's own section: 100,000 customers to CSV on each database (a tenth with --quick).
+    exports.write(args.output, exports.section(LARGE // 10 if plan.quick else LARGE))
+    # The compiled reads' own section: the nested document both ways, in-process, on each database.
+    stack.write_section(args.output, compiled_reads.BEGIN, compiled_reads.END,
+                        compiled_reads.section(plan.customers, 20 if plan.quick else 100))
     print(f"bench: wrote {args.output}", file=sys.stderr)
     return 0
 
@@ -350,6 +420,8 @@ def _labels(plan: Plan) -> dict[str, str]:
     return {
         "search.small": f"Search customers by a name fragment at {plan.customers:,}: p50 / p99",
         "search.large": f"Search at {plan.large or LARGE:,} customers: p50 / p99",
+        "report.small": f"report (deals grouped, every measure) as a sales head at {plan.customers:,}: p50 / p99",
+        "report.large": f"report as a sales head at {plan.large or LARGE:,} customers: p50 / p99",
         "fanout.few": f"Live fan-out, mutation → delivery, {few:,} subscriber{'s' if few > 1 else ''}: p50 / p99",
         "fanout.some": f"Live fan-out, {some:,} subscribers: p50 / p99",
         "fanout.many": f"Live fan-out, {many:,} subscribers: p50 / p99",

@@ -6,7 +6,9 @@ Everything stays on 127.0.0.1; every wait is bounded; the database made for a ru
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -18,12 +20,14 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 PG_ADMIN_URL = os.environ.get("CRM_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 ADMIN_EMAIL = "admin@example.com"  # a demo user (crm seed --demo); admins see every customer
+HEAD_EMAIL = "head@example.com"  # North's sales head: row rules on every deal a report counts
 
 
 @dataclass
@@ -64,7 +68,7 @@ async def _pg_probe() -> str | None:
 
     try:
         conn = await asyncpg.connect(PG_ADMIN_URL, timeout=3)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         return f"PostgreSQL at {PG_ADMIN_URL} does not answer ({type(exc).__name__})"
     await conn.close()
     return None
@@ -114,6 +118,21 @@ def crm(setup: Setup, *args: str, timeout: float = 3600) -> str:
     return done.stdout
 
 
+def python(setup: Setup, code: str, *args: str) -> str:
+    """Run `code` in a Python process of its own against `setup` (its figures are that process's alone): its
+    output; its error's tail if it failed."""
+    done = subprocess.run([sys.executable, "-c", code, *args], env=setup.env(), cwd=ROOT,
+                          capture_output=True, text=True, timeout=7200)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip()[-2000:])
+    return done.stdout
+
+
+def python_json(setup: Setup, code: str, *args: str) -> dict[str, Any]:
+    """`python`, for code whose last printed line is its figures as a JSON object."""
+    return dict(json.loads(python(setup, code, *args).strip().splitlines()[-1]))
+
+
 def seed(setup: Setup, customers: int) -> float:
     """Seed demo users and `customers` benchmark customers (resumable: only the missing ones); seconds taken."""
     started = time.perf_counter()
@@ -121,8 +140,8 @@ def seed(setup: Setup, customers: int) -> float:
     return time.perf_counter() - started
 
 
-def token(setup: Setup) -> str:
-    return crm(setup, "token", "create", "--email", ADMIN_EMAIL, "--name", f"bench-{uuid.uuid4().hex[:6]}").strip()
+def token(setup: Setup, email: str = ADMIN_EMAIL) -> str:
+    return crm(setup, "token", "create", "--email", email, "--name", f"bench-{uuid.uuid4().hex[:6]}").strip()
 
 
 def free_port() -> int:
@@ -224,3 +243,15 @@ async def _pg_version() -> str:
         return str(await conn.fetchval("SHOW server_version"))
     finally:
         await conn.close()
+
+
+def write_section(path: Path, begin: str, end: str, text: str) -> None:
+    """Replace the section between `begin` and `end` of `path` (added at its end the first time); the rest of
+    the file is left alone."""
+    block = f"{begin}\n{text}{end}"
+    current = path.read_text() if path.exists() else "# Benchmarks\n"
+    if begin in current and end in current:
+        current = re.sub(re.escape(begin) + r".*?" + re.escape(end), lambda _: block, current, flags=re.S)
+    else:
+        current = current.rstrip() + "\n\n" + block + "\n"
+    path.write_text(current)

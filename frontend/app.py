@@ -28,26 +28,37 @@ from frontend.pages import (
     contacts,
     customer,
     customers,
+    dashboard,
     deal,
+    duplicates,
+    imports,
     leads,
     notifications,
     pipeline,
+    relationships,
+    reports,
+    segments,
     tasks,
+    tickets,
 )
 from frontend.router import BrowserLocation, NavContext, Navigation, Route
 from frontend.session import ME_QUERY, Session, SessionContext, actor_of, until_access_changes, zone_of
+from frontend.sockets import use_socket_tasks
 
 TITLES = {
-    "customers": "Customers", "customer": "Customer", "pipeline": "Pipeline", "campaigns": "Campaigns",
+    "dashboard": "Dashboard", "customers": "Customers", "customer": "Customer", "pipeline": "Pipeline", "campaigns": "Campaigns",
     "campaign": "Campaign", "tasks": "Tasks", "deal": "Deal",
     "leads": "Leads", "contacts": "Contacts", "contact": "Contact", "notifications": "Notifications",
-    "admin": "Admin", "not_found": "Not found",
+    "duplicates": "Duplicates", "admin": "Admin", "import": "Import", "segments": "Segments", "segment": "Segment",
+    "reports": "Reports", "relationships": "Relationships", "tickets": "Tickets", "ticket": "Ticket",
+    "not_found": "Not found",
 }
 
 
 def screen(route: Route) -> Component | VdomDict:
     # Keyed by id: another customer or campaign is a fresh screen, not the last one's open panels.
     pages: dict[str, Callable[[], Component]] = {
+        "dashboard": lambda: dashboard.DashboardPage(key=f"dashboard-{route.query.get('period')}"),
         "customers": lambda: customers.CustomersPage(route),
         "customer": lambda: customer.CustomerPage(route.id, key=f"customer-{route.id}"),
         "pipeline": lambda: pipeline.PipelinePage(),
@@ -59,14 +70,22 @@ def screen(route: Route) -> Component | VdomDict:
         "leads": lambda: leads.LeadsPage(),
         "contacts": lambda: contacts.ContactsPage(),
         "contact": lambda: contact.ContactPage(route.id, key=f"contact-{route.id}"),
+        "duplicates": lambda: duplicates.DuplicatesPage(),
         "admin": lambda: admin.AdminPage(route),
+        "import": lambda: imports.ImportPage(route, key=f"import-{route.query.get('job')}"),
+        "segments": lambda: segments.SegmentsPage(),
+        "segment": lambda: segments.SegmentPage(route.id, key=f"segment-{route.id}"),
+        "reports": lambda: reports.ReportsPage(),
+        "relationships": lambda: relationships.RelationshipsPage(),
+        "tickets": lambda: tickets.TicketsPage(key=f"tickets-{route.query.get('view')}"),
+        "ticket": lambda: tickets.TicketPage(route.id, key=f"ticket-{route.id}"),
     }
     if route.screen in pages:
         return pages[route.screen]()
     return html.div(
         {"className": "page"},
         html.h1("Page not found"),
-        html.p("There is no screen at this address. ", html.a({"href": "/customers"}, "Go to customers"), "."),
+        html.p("There is no screen at this address. ", html.a({"href": "/dashboard"}, "Go to your dashboard"), "."),
     )
 
 
@@ -74,6 +93,7 @@ def screen(route: Route) -> Component | VdomDict:
 def Root() -> Component | VdomDict:
     location = use_location()
     scope = use_scope()
+    socket = use_socket_tasks()
     start = (location.path or "/") + (location.query_string or "")
     target, set_target = use_state((start, False))
     # ("ok", Session), ("no_role", Actor) or ("error", GqlError) once sign-in is done
@@ -105,7 +125,7 @@ def Root() -> Component | VdomDict:
             set_signed_in(("ok", Session(actor=actor, me=me, signed_out=signed_out, zone=zone_of(websocket))))
         # For as long as this page is open: once the sign-in ends, or the role or team changes, reload
         # through sign-in (which comes straight back while still signed in, with the new rights).
-        await until_access_changes(actor)
+        await socket.run(until_access_changes(actor))  # its watch ends with the websocket (sockets.py)
         signed_out()
 
     def on_navigate(path: str) -> None:

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from backend.lost_text import readable
+
 _ZONE: ContextVar[tzinfo] = ContextVar("crm_zone", default=UTC)
 
 
@@ -48,6 +50,20 @@ def money(value: dict[str, Any] | None, exact: bool = False) -> str:
     return f"{value['currency']} {major:,.0f}" if whole else f"{value['currency']} {major:,.2f}"
 
 
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "KRW": "₩", "ILS": "₪", "UAH": "₴",
+           "PLN": "zł ", "CHF": "CHF ", "SEK": "SEK ", "NOK": "NOK ", "DKK": "DKK "}
+
+
+def exact_money(value: dict[str, Any] | None) -> str:
+    """One recorded amount to the cent, as people write it: {"amount": 125000, "currency": "EUR"} → €1,250.00
+    (the code in front where the currency has no symbol of its own: "CAD 9.99")."""
+    if not value:
+        return "–"
+    major = value["amount"] / 100
+    symbol = SYMBOLS.get(value["currency"], f"{value['currency']} ")
+    return f"{'-' if major < 0 else ''}{symbol}{abs(major):,.2f}"
+
+
 def _parse(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -82,3 +98,8 @@ def is_past(value: str | None) -> bool:
     if parsed is not None and parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_ZONE.get())
     return bool(parsed and parsed < datetime.now(UTC))
+
+
+def lost(record: dict[str, Any]) -> str:
+    """A lost deal's or lead's reason as a banner reads it: "Lost — Price too high (cheaper offer)"."""
+    return "Lost — " + readable(record["lostReason"], (record.get("lostReasonChoice") or {}).get("name"))

@@ -43,7 +43,9 @@ class Route:
 
 
 PATTERNS = (
-    ("customers", re.compile(r"/(?:customers/?)?")),
+    # The landing page after sign-in is each role's dashboard (CONTRACT.md, HTTP).
+    ("dashboard", re.compile(r"/(?:dashboard/?)?")),
+    ("customers", re.compile(r"/customers/?")),
     ("customer", re.compile(r"/customers/(?P<id>[^/]+)")),
     ("pipeline", re.compile(r"/pipeline/?")),
     ("deal", re.compile(r"/deals/(?P<id>[^/]+)")),
@@ -53,8 +55,16 @@ PATTERNS = (
     ("leads", re.compile(r"/leads/?")),
     ("contacts", re.compile(r"/contacts/?")),
     ("contact", re.compile(r"/contacts/(?P<id>[^/]+)")),
+    ("duplicates", re.compile(r"/duplicates/?")),
     ("notifications", re.compile(r"/notifications/?")),
+    ("segments", re.compile(r"/segments/?")),
+    ("segment", re.compile(r"/segments/(?P<id>[^/]+)")),
     ("admin", re.compile(r"/admin(?:/(?P<id>[^/]+))?/?")),
+    ("import", re.compile(r"/import/?")),
+    ("reports", re.compile(r"/reports/?")),
+    ("relationships", re.compile(r"/relationships/?")),
+    ("tickets", re.compile(r"/tickets/?")),
+    ("ticket", re.compile(r"/tickets/(?P<id>[^/]+)")),
 )
 
 

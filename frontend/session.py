@@ -19,6 +19,7 @@ from backend.auth.liveness import watcher
 from backend.web.requests import authenticate
 from frontend import format as fmt
 from frontend import gql
+from frontend.sockets import use_socket_tasks
 
 log = logging.getLogger("crm.ui")
 
@@ -120,16 +121,18 @@ def use_query(document: str, variables: dict[str, Any] | None = None, skip: bool
 
 def use_live(document: str, variables: dict[str, Any] | None, on_event: Callable[[dict[str, Any]], None]) -> None:
     """Follow a subscription while the component is shown; subscribes again when the server ended the
-    stream (gql.follow).
+    stream (gql.follow). The subscription runs with the websocket's tasks (sockets.py): it ends when the
+    component unmounts, and when the websocket closes even if ReactPy's unmount does not get this far.
 
     `on_event` must be stable for the component's life (a state setter, or a reload()); once a new
     subscription is registered it is called with {} so the screen refetches what it may have missed.
     """
     session = use_session()
+    socket = use_socket_tasks()
 
     @use_async_effect(dependencies=[_key(variables)])
     async def listen() -> None:
-        error = await gql.follow(session.actor, document, variables or {}, on_event, lambda: on_event({}))
+        error = await socket.run(gql.follow(session.actor, document, variables or {}, on_event, lambda: on_event({})))
         if error.code == "UNAUTHENTICATED":
             session.signed_out()
         else:

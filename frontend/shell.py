@@ -20,8 +20,7 @@ from starlette.routing import BaseRoute, Route
 from backend import security_headers
 from backend.web.pages import ui_gate
 from backend.web.requests import authenticate
-from frontend import router
-from frontend.export import export_customers_csv
+from frontend import export, router
 from frontend.session import ZONE_COOKIE
 
 ROOT_COMPONENT = "frontend.app.Root"
@@ -133,7 +132,7 @@ def ui_routes() -> list[BaseRoute]:
     """The UI's stylesheet, icon and CSV export, then its pages and the not-found page: the last of the app's routes."""
     return [
         Route("/ui/crm.css", stylesheet, methods=["GET"]),
-        Route("/ui/export/customers.csv", export_customers_csv, methods=["GET"]),
+        Route("/ui/export/{name}.{format}", export.download, methods=["GET"]),
         Route("/ui/favicon.svg", favicon, methods=["GET"]),
         # Pages that link no icon (GraphiQL, the public campaign pages) make browsers ask for this one.
         Route("/favicon.ico", lambda request: RedirectResponse("/ui/favicon.svg", status_code=301), methods=["GET"]),

@@ -24,14 +24,29 @@ from backend.settings import get_settings, reset_settings
 # so pyproject.toml's filterwarnings decide about Authlib's warnings like about any other.
 
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CRM_TEST_DATABASE_URL") else [])
-KEEP_TABLES = {"crm_migration", "pipeline", "stage"}
+KEEP_TABLES = {"crm_migration", "pipeline", "stage", "status_transition"}
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: Playwright's sync API keeps an event loop running in this thread for as long
-    as its session fixture lives, and every async test after it would fail to start its own."""
-    items.sort(key=lambda item: "browser" in item.path.parts)
+    as its session fixture lives, and every async test after it would fail to start its own. The few long
+    tests of SLOW_FIRST first."""
+    items.sort(key=lambda item: ("browser" in item.path.parts, item.path.stem not in SLOW_FIRST))
+    for item in items:
+        if item.path.stem in SHARED_SERVICES:
+            item.add_marker(pytest.mark.xdist_group("shared-services"))
+
+
+# Long tests that need no `database` (so moving them does not set it up twice): started first, so that under
+# `pytest -n` (scripts/test) no worker begins one of them while the other is about to run out of work.
+SLOW_FIRST = {"test_fuzz", "test_types"}
+
+# Modules whose tests share something outside their own database and ports: the one Redis (its channels and
+# rate-limit counters) or the fixed default ports of `crm serve`. Under `pytest -n` (scripts/test) they run in
+# one worker, one after another, as in a serial run.
+SHARED_SERVICES = {"test_liveness", "test_segments_multiprocess", "test_ratelimit", "test_multiprocess",
+                   "test_public_pages", "test_cli", "test_redis_outage"}
 
 
 def _pg_url(base: str, name: str) -> str:
@@ -78,13 +93,16 @@ async def truncate_all() -> None:
     conn = connections.get("default")
     tables = [m._meta.db_table for m in Tortoise.apps["models"].values() if m._meta.db_table not in KEEP_TABLES]
     if conn.capabilities.dialect == "postgres":
-        await conn.execute_script(f'TRUNCATE {", ".join(chr(34) + t + chr(34) for t in tables)} RESTART IDENTITY CASCADE')
+        # One statement deleting from every table (data-modifying CTEs): foreign keys are checked when it
+        # ends, with every table empty. TRUNCATE of all tables took PostgreSQL seconds per test (a new file per
+        # table); ids go on counting, as they do on SQLite (AUTOINCREMENT).
+        deletes = [f'"d{i}" AS (DELETE FROM "{table}")' for i, table in enumerate(tables[1:])]
+        await conn.execute_script(f'WITH {", ".join(deletes)} DELETE FROM "{tables[0]}"')
     else:
-        await conn.execute_script("PRAGMA foreign_keys=OFF")
-        for table in tables:
-            await conn.execute_script(f'DELETE FROM "{table}"')
-        await conn.execute_script("PRAGMA foreign_keys=ON")
+        deletes = "".join(f'DELETE FROM "{table}"; ' for table in tables)
+        await conn.execute_script(f"PRAGMA foreign_keys=OFF; {deletes}PRAGMA foreign_keys=ON")
     await _reference_pipeline(conn)
+    await _reference_workflows(conn)
 
 
 async def _reference_pipeline(conn: BaseDBAsyncClient) -> None:
@@ -101,6 +119,18 @@ async def _reference_pipeline(conn: BaseDBAsyncClient) -> None:
     if [(r[0], bool(r[1]), *tuple(r)[2:]) for r in rows] != reference:
         await conn.execute_script('DELETE FROM "stage"; DELETE FROM "pipeline"')
         await m0003_default_pipeline.apply(conn)
+
+
+async def _reference_workflows(conn: BaseDBAsyncClient) -> None:
+    """Put the migrations' status transitions back when a test changed them (setStatusTransition)."""
+    from backend.migrations import m0030_workflows
+
+    reference = sorted((entity, old, new) for entity, steps in m0030_workflows.TRANSITIONS.items()
+                       for old, targets in steps.items() for new in targets)
+    _, rows = await conn.execute_query('SELECT "entity", "from_status", "to_status" FROM "status_transition"')
+    if sorted(tuple(r) for r in rows) != reference:
+        await conn.execute_script('DELETE FROM "status_transition"')
+        await m0030_workflows.seed_transitions(conn)
 
 
 @pytest.fixture

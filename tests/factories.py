@@ -18,12 +18,18 @@ from backend.services import tokens
 _seq = itertools.count(1)
 
 
+def _next() -> str:
+    """The next number, zero-padded so made names sort in the order they were made, whatever the worker ran
+    before ("User 10" sorts before "User 9")."""
+    return f"{next(_seq):05d}"
+
+
 async def make_team(name: str | None = None) -> Team:
-    return await Team.create(name=name or f"Team {next(_seq)}")
+    return await Team.create(name=name or f"Team {_next()}")
 
 
 async def make_user(role: Role | str | None = Role.ADMIN, team: Team | None = None, email: str | None = None) -> User:
-    n = next(_seq)
+    n = _next()
     return await User.create(
         email=email or f"user{n}@example.com",
         name=f"User {n}",
@@ -56,7 +62,7 @@ async def error(who: Actor | User, document: str, **variables: Any) -> dict[str,
 
 
 async def make_customer(who: User, **fields: Any) -> dict[str, Any]:
-    values = {"name": f"Customer {next(_seq)}", "email": f"c{next(_seq)}@example.com", **fields}
+    values = {"name": f"Customer {_next()}", "email": f"c{_next()}@example.com", **fields}
     data = await ok(
         who,
         "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id version name status } }",
@@ -66,7 +72,7 @@ async def make_customer(who: User, **fields: Any) -> dict[str, Any]:
 
 
 async def make_contact(who: Actor | User, **fields: Any) -> dict[str, Any]:
-    n = next(_seq)
+    n = _next()
     values = {"name": f"Contact {n}", "email": f"p{n}@example.com", **fields}
     data = await ok(
         who,
@@ -77,7 +83,7 @@ async def make_contact(who: Actor | User, **fields: Any) -> dict[str, Any]:
 
 
 async def log_activity(who: Actor | User, **fields: Any) -> dict[str, Any]:
-    values = {"kind": "NOTE", "title": f"Activity {next(_seq)}", **fields}
+    values = {"kind": "NOTE", "title": f"Activity {_next()}", **fields}
     if values["kind"] == "TASK":  # every task has a due date; tomorrow unless the test picks one
         values.setdefault("dueAt", (datetime.now(UTC) + timedelta(days=1)).isoformat())
     data = await ok(
@@ -92,7 +98,7 @@ async def make_campaign(who: Actor | User, **fields: Any) -> dict[str, Any]:
     data = await ok(
         who,
         "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id code version status title } }",
-        input={"title": f"Campaign {next(_seq)}", "type": "PROMOTION", **fields},
+        input={"title": f"Campaign {_next()}", "type": "PROMOTION", **fields},
     )
     return data["createCampaign"]
 
@@ -139,7 +145,7 @@ async def make_deal(who: Actor | User, customer_id: str, **fields: Any) -> dict[
         who,
         "mutation($input: CreateDealInput!) { createDeal(input: $input) "
         "{ id version title probability amount { amount currency } stage { id name kind } } }",
-        input={"title": f"Deal {next(_seq)}", "customerId": customer_id, **fields},
+        input={"title": f"Deal {_next()}", "customerId": customer_id, **fields},
     )
     return data["createDeal"]
 
@@ -154,3 +160,18 @@ async def deal_watcher_and_changer() -> tuple[str, str, str]:
     _, watcher = await tokens.create(actor(head), "watcher")
     _, changer = await tokens.create(actor(rep), "changer")
     return watcher, changer, customer["id"]
+
+
+def published(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The payloads of the events published from now on (the hub still delivers them), in order."""
+    from backend.live import broadcast
+
+    sent: list[Any] = []
+    original = broadcast.hub.publish
+
+    async def recording(event: Any) -> None:
+        sent.append(event.data)
+        await original(event)
+
+    monkeypatch.setattr(broadcast.hub, "publish", recording)
+    return sent

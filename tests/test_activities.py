@@ -5,9 +5,23 @@ import asyncio
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
+from backend import permissions
+from backend.auth.actor import Actor
 from backend.live import topics
 from backend.live.broadcast import hub
-from backend.models import Activity, AuditEntry, Deal, Notification, Pipeline, Role, Stage, TaskStatus
+from backend.models import (
+    Activity,
+    ActivityKind,
+    AuditEntry,
+    Customer,
+    Deal,
+    Notification,
+    Pipeline,
+    Role,
+    Stage,
+    TaskStatus,
+)
+from backend.reads.dashboard import task_counts
 from tests.factories import error, log_activity, make_contact, make_customer, make_team, make_user, ok
 
 LOG = """mutation($input: LogActivityInput!) { logActivity(input: $input) {
@@ -400,3 +414,30 @@ async def test_my_team_lists_tasks_assigned_to_team_members_only(db):
     assert titles(await ok(loner, LIST, f=team)) == ["For the loner"]  # in no team: their own
     # An admin in no team: their own tasks (none here), though they see every task.
     assert titles(await ok(admin, LIST, f=team)) == []
+
+
+async def test_a_head_sees_and_counts_the_tasks_of_customers_the_team_manages_or_deals_with(db):
+    """activity_rule spells "the customer is visible" as two lists on the activity's own column (customers the team
+    manages, customers of deals it owns): it must select the activities of customer_rule's customers, no other."""
+    team, elsewhere = await make_team(), await make_team()
+    admin = await make_user()
+    head, rep = await make_user(Role.SALES_HEAD, team), await make_user(Role.SALES_REP, team)
+    outsider = await make_user(Role.SALES_REP, elsewhere)
+    customers = {name: int((await make_customer(admin, name=name))["id"]) for name in ("managed", "dealt", "foreign")}
+    await Customer.filter(id=customers["managed"]).update(account_manager_id=rep.id)
+    await Customer.filter(id__in=[customers["dealt"], customers["foreign"]]).update(account_manager_id=outsider.id)
+    await make_deal(str(customers["dealt"]), rep.id)
+    await make_deal(str(customers["foreign"]), outsider.id)
+    now = datetime.now(UTC)
+    for title, customer_id in [*customers.items(), ("about nothing", None)]:
+        await Activity.create(kind=ActivityKind.TASK, title=title, occurred_at=now, author_id=outsider.id,
+                              customer_id=customer_id, assignee_id=head.id, due_at=now - timedelta(hours=1),
+                              task_status=TaskStatus.NEW)
+    reader = Actor.for_user(head, via="test")
+
+    seen = set(await Activity.filter(permissions.activity_rule(reader)).values_list("title", flat=True))
+    visible = set(await Customer.filter(permissions.customer_rule(reader)).values_list("id", flat=True))
+
+    assert seen == {"managed", "dealt", "about nothing"}
+    assert {title for title, c in customers.items() if c in visible} == {"managed", "dealt"}
+    assert await task_counts(reader, now) == (0, 3)

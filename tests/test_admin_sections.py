@@ -18,11 +18,14 @@ def session(role: Role) -> Session:
 
 
 @pytest.mark.parametrize(("role", "sections", "entry"), [
-    (Role.ADMIN, ["users", "teams", "pipelines", "lost-reasons", "rates", "audit", "tokens"], ("/admin", "Admin")),
-    (Role.SALES_HEAD, ["audit", "tokens"], ("/admin", "Admin")),
-    (Role.SALES_REP, ["tokens"], ("/admin/tokens", "API tokens")),
-    (Role.SUPPORT, ["tokens"], ("/admin/tokens", "API tokens")),
-    (Role.MARKETING, ["tokens"], ("/admin/tokens", "API tokens")),
+    (Role.ADMIN, ["users", "teams", "pipelines", "lost-reasons", "custom-fields", "pick-lists", "workflows",
+                  "automations", "rates", "audit", "jobs", "support", "webhooks", "tokens", "notifications", "working-hours"],
+     ("/admin", "Admin")),
+    (Role.SALES_HEAD, ["pipelines", "lost-reasons", "audit", "tokens", "notifications", "working-hours"],
+     ("/admin", "Admin")),
+    (Role.SALES_REP, ["tokens", "notifications", "working-hours"], ("/admin/tokens", "Settings")),
+    (Role.SUPPORT, ["tokens", "notifications", "working-hours"], ("/admin/tokens", "Settings")),
+    (Role.MARKETING, ["tokens", "notifications"], ("/admin/tokens", "Settings")),
 ])
 def test_sections_follow_the_roles_allowed_actions(role: Role, sections: list[str], entry: tuple[str, str]) -> None:
     assert [s.key for s in open_to(session(role))] == sections

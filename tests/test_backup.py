@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tarfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -42,6 +43,32 @@ def test_sqlite_round_trip(tmp_path: Path) -> None:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     # The restored database works for the application, not just for sqlite3.
     assert "6 added" in crm(data, "seed", "--customers", "10").stdout
+
+
+def test_attached_files_travel_with_the_backup(tmp_path: Path) -> None:
+    """Attachments' bytes go beside the database (FILE.files.tar) and come back with it; the files present
+    before the restore are kept aside, as the database is."""
+    data = tmp_path / "data"
+    assert crm(data, "seed", "--customers", "1").returncode == 0
+    kept, later = data / "attachments" / "ab" / ("ab" + "c" * 22), data / "attachments" / "xy" / ("xy" + "z" * 22)
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"%PDF-1.4 the contract")
+    (data / "attachments" / "incoming").mkdir()
+    (data / "attachments" / "incoming" / "half-uploaded").write_bytes(b"...")
+    backup_file = tmp_path / "backups" / "crm.backup"
+    made = crm(data, "backup", str(backup_file))
+    assert made.returncode == 0, made.stderr
+    with tarfile.open(backup_file.with_name("crm.backup.files.tar")) as tar:
+        assert tar.getnames() == [f"ab/{kept.name}"], "attached files only, not uploads in progress"
+
+    kept.unlink()
+    later.parent.mkdir(parents=True)
+    later.write_bytes(b"attached after the backup")
+    restored = crm(data, "restore", str(backup_file))
+    assert restored.returncode == 0, restored.stderr
+    assert kept.read_bytes() == b"%PDF-1.4 the contract"
+    assert not later.exists()
+    assert (data / "attachments.before-restore" / "xy" / later.name).read_bytes() == b"attached after the backup"
 
 
 def test_restore_refuses_what_is_not_a_crm_backup(tmp_path: Path) -> None:

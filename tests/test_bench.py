@@ -8,7 +8,8 @@ from bench import report
 from bench.report import Column, Figure, Report
 
 
-@pytest.mark.parametrize("module", ["bench.runner", "bench.load", "bench.limits", "bench.stack", "bench.facts"])
+@pytest.mark.parametrize("module", ["bench.runner", "bench.load", "bench.limits", "bench.stack", "bench.facts", "bench.exports",
+                                    "bench.custom_fields"])
 def test_bench_modules_import(module):
     importlib.import_module(module)
 

@@ -204,18 +204,23 @@ async def test_engagement_series_buckets_by_hour_and_day(db):
     await engagement.record_view(PUBLIC, campaign, "v1")
     await engagement.record_view(PUBLIC, campaign, "v2")
     await engagement.like(PUBLIC, campaign, "v1")
-    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    # One reference moment for the events and the series' end: an hour or a day that turns while the test
+    # runs (on the hour, at midnight) moves neither.
+    now = datetime.now(UTC)
+    two_days_ago = now - timedelta(days=2)
+    await EngagementEvent.filter(visitor="v1").update(occurred_at=now)
     await EngagementEvent.filter(visitor="v2").update(occurred_at=two_days_ago)
     q = (
-        "query($id: ID!, $b: EngagementBucket!, $since: DateTime) { campaign(id: $id) "
-        "{ engagement(bucket: $b, since: $since) { start views likes enrolments } } }"
+        "query($id: ID!, $b: EngagementBucket!, $since: DateTime, $until: DateTime) { campaign(id: $id) "
+        "{ engagement(bucket: $b, since: $since, until: $until) { start views likes enrolments } } }"
     )
-    days = (await ok(marketing, q, id=c["id"], b="DAY", since=(two_days_ago - timedelta(days=1)).isoformat()))
+    days = (await ok(marketing, q, id=c["id"], b="DAY", since=(two_days_ago - timedelta(days=1)).isoformat(),
+                     until=now.isoformat()))
     series = days["campaign"]["engagement"]
     assert len(series) == 4 and [p["views"] for p in series] == [0, 1, 0, 1]
     assert [p["likes"] for p in series] == [0, 0, 0, 1]
-    assert series[-1]["start"].startswith(datetime.now(UTC).date().isoformat())
-    hours = (await ok(marketing, q, id=c["id"], b="HOUR"))["campaign"]["engagement"]
+    assert series[-1]["start"].startswith(now.date().isoformat())
+    hours = (await ok(marketing, q, id=c["id"], b="HOUR", until=now.isoformat()))["campaign"]["engagement"]
     assert len(hours) == 48 and sum(p["views"] for p in hours) == 1 and hours[-1]["likes"] == 1
     too_long = await error(marketing, q, id=c["id"], b="HOUR", since="2000-01-01T00:00:00Z")
     assert (too_long["code"], too_long["field"]) == ("BAD_USER_INPUT", "since")

@@ -74,7 +74,8 @@ def test_token_create_prints_a_token_for_a_demo_user(tmp_path: Path) -> None:
 def test_every_contract_command_is_there() -> None:
     parser = build_parser()
     for argv in (["serve"], ["migrate"], ["seed", "--demo"], ["seed", "--customers", "5"],
-                 ["token", "create", "--email", "a@example.com", "--name", "x"], ["backup", "f"], ["restore", "f"]):
+                 ["token", "create", "--email", "a@example.com", "--name", "x"], ["backup", "f"], ["restore", "f"],
+                 ["mcp"]):
         assert callable(parser.parse_args(argv).run)
 
 
@@ -86,8 +87,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(url: str, process: subprocess.Popen[str], seconds: float = 60) -> httpx.Response:
-    """Poll until the URL answers (the condition), failing early if the process died."""
+def wait_for(url: str, process: subprocess.Popen[str], seconds: float = 120) -> httpx.Response:
+    """Poll until the URL answers (the condition), failing early if the process died; generous, as a loaded
+    machine (two test processes, each starting servers) may take long to start `crm serve --workers N`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()[1]
@@ -123,22 +125,52 @@ def test_serve_starts_the_dev_identity_provider_and_the_server(tmp_path: Path) -
         httpx.get(f"http://127.0.0.1:{idp_port}/.well-known/openid-configuration", timeout=2)
 
 
-async def test_the_workers_listener_lets_asyncio_switch_nagle_off() -> None:
-    """uvicorn's own multi-worker socket does not (uvicorn #3149): each keep-alive request then waits ~40 ms."""
+def test_each_worker_listens_on_its_own_socket_with_nagle_off() -> None:
+    """Two workers' loops bind the same port side by side (SO_REUSEPORT: the kernel spreads connections over
+    both, where a shared socket let one worker take a whole burst), and asyncio switches Nagle off on what
+    they accept (uvicorn's own multi-worker socket did not, #3149: each keep-alive request then waited ~40 ms)."""
     import asyncio
     import socket
 
-    from backend.cli import _tcp_listener
+    from backend.serving import WorkerLoop
 
-    listener = _tcp_listener("127.0.0.1", 0)
-    accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    async def accept_once(other_worker: socket.socket) -> tuple[int, int]:
+        accepted: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
-    def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        accepted.set_result(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
-        writer.close()
+        def on_connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            accepted.set_result(writer.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
 
-    server = await asyncio.start_server(on_connection, sock=listener)
-    async with server:
-        _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
-        assert await asyncio.wait_for(accepted, 5) != 0
-        writer.close()
+        port = other_worker.getsockname()[1]
+        server = await asyncio.start_server(on_connection, "127.0.0.1", port)  # beside the other worker's
+        async with server:
+            bound = server.sockets[0].getsockname()[1]
+            other_worker.close()  # else the kernel may hand the connection below to it
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            nodelay = await asyncio.wait_for(accepted, 5)
+            writer.close()
+        return bound, nodelay
+
+    with socket.socket() as other_worker:  # what the first worker's WorkerLoop binds: SO_REUSEPORT
+        other_worker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other_worker.bind(("127.0.0.1", 0))
+        other_worker.listen()
+        port = other_worker.getsockname()[1]
+        with asyncio.Runner(loop_factory=WorkerLoop) as runner:
+            bound, nodelay = runner.run(accept_once(other_worker))
+    assert bound == port and nodelay != 0
+
+
+def test_workers_refuse_a_port_another_server_holds() -> None:
+    import socket
+
+    from backend.cli import _port_taken
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        assert _port_taken("127.0.0.1", held.getsockname()[1])
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    assert not _port_taken("127.0.0.1", port)

@@ -7,13 +7,24 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from backend.auth.actor import Actor
-from backend.models import Campaign, CampaignStatus, CampaignType, Customer, Deal, Pipeline, Role, Stage, Visibility
+from backend.models import (
+    Campaign,
+    CampaignStatus,
+    CampaignType,
+    Customer,
+    Deal,
+    Pipeline,
+    Role,
+    Stage,
+    StageKind,
+    Visibility,
+)
 from backend.services import tokens
 from tests.factories import make_user
 from tests.servers import CrmServer, crm_servers
@@ -47,9 +58,14 @@ async def _add_one(http: httpx.AsyncClient, server: CrmServer, token: str, deal_
     raise AssertionError("a client never got its write in")
 
 
+NO_KEEPALIVE = httpx.Limits(max_keepalive_connections=0)
+
+
 async def _like(http: httpx.AsyncClient, server: CrmServer, code: str) -> None:
     """A new visitor opens the public page (one view) and likes it with the page's CSRF token."""
-    async with httpx.AsyncClient(timeout=60, base_url=server.base) as visitor:
+    # A connection each: under load the gap between the page and the like can outlast the server's keep-alive
+    # (5 s), and a request sent as the server closes the idle connection ends in ReadError, not an answer.
+    async with httpx.AsyncClient(timeout=60, base_url=server.base, limits=NO_KEEPALIVE) as visitor:
         page = await visitor.get(f"/c/{code}")
         assert page.status_code == 200, page.text
         token = CSRF.search(page.text).group(1)
@@ -64,12 +80,13 @@ async def test_fifty_clients_on_two_processes_lose_nothing(db):
     stage = await Stage.filter(pipeline=pipeline).order_by("position").first()
     customer = await Customer.create(name="Contended GmbH", email="c@example.com")
     deal = await Deal.create(title="Contended deal", customer=customer, pipeline=pipeline, stage=stage, amount=0)
+    today = datetime.now(UTC).date()  # the campaign's period is read on its (UTC) calendar, not the machine's
     campaign = await Campaign.create(
         title="Busy campaign", code="busy-campaign", type=CampaignType.PROMOTION, visibility=Visibility.PUBLIC,
-        status=CampaignStatus.ACTIVE, starts_on=date.today() - timedelta(days=1), ends_on=date.today() + timedelta(days=9),
+        status=CampaignStatus.ACTIVE, starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=9),
     )
 
-    async with crm_servers(2, db, CRM_PUBLIC_RATE_LIMIT="100000") as servers, httpx.AsyncClient(timeout=60) as http:
+    async with crm_servers(2, db, CRM_PUBLIC_RATE_LIMIT="100000") as servers, httpx.AsyncClient(timeout=60, limits=NO_KEEPALIVE) as http:
         work = []
         for i in range(CLIENTS):
             server = servers[i % 2]
@@ -101,7 +118,7 @@ async def test_admins_reshaping_one_pipeline_at_once_leave_it_consistent(db):
     admin = await make_user(Role.ADMIN)
     _, token = await tokens.create(Actor.for_user(admin, via="test"), "concurrency")
     chance = random.Random(7)
-    async with crm_servers(2, db) as servers, httpx.AsyncClient(timeout=60) as http:
+    async with crm_servers(2, db) as servers, httpx.AsyncClient(timeout=60, limits=NO_KEEPALIVE) as http:
         def post(i: int, query: str, **values: object) -> Any:
             return _post_graphql(http, servers[i % 2], token, query, input=values)
 
@@ -130,3 +147,41 @@ async def test_admins_reshaping_one_pipeline_at_once_leave_it_consistent(db):
     assert (await Stage.get(id=movable[0])).name in {f"Renamed {i}" for i in range(10)}
     assert await Pipeline.filter(name="Twin").count() == 1
     assert await Pipeline.filter(is_default=True).count() == 1
+
+
+MOVE_DEAL = "mutation($input: MoveDealInput!) { moveDeal(input: $input) { id } }"
+
+
+async def test_deal_moves_and_a_change_of_their_stages_kind_take_turns(db):
+    """Races from two processes, each a deal moving into an empty open stage while an admin makes that stage
+    a won one: a kind changes only while no deal is in the stage (moves lock the pipeline as stage writes
+    do), so each deal ends as its stage's kind says — never open in a won stage."""
+    admin = await make_user(Role.ADMIN)
+    _, token = await tokens.create(Actor.for_user(admin, via="test"), "concurrency")
+    pipeline = await Pipeline.get(is_default=True)
+    first = await Stage.filter(pipeline=pipeline).order_by("position").first()
+    assert first is not None
+    customer = await Customer.create(name="Moving GmbH", email="m@example.com")
+    races = 20
+    moving = [await Deal.create(title=f"Moving {i}", customer=customer, pipeline=pipeline, stage=first, amount=1)
+              for i in range(races)]
+    async with crm_servers(2, db) as servers, httpx.AsyncClient(timeout=60, limits=NO_KEEPALIVE) as http:
+        def post(i: int, query: str, **values: object) -> Any:
+            return _post_graphql(http, servers[i % 2], token, query, input=values)
+
+        targets = [(await post(i, CREATE_STAGE, pipelineId=str(pipeline.id), name=f"Race {i}", probability=40,
+                               position=1))["data"]["createStage"]["id"] for i in range(races)]
+        work = []
+        for i, (deal, target) in enumerate(zip(moving, targets, strict=True)):
+            work += [post(i, MOVE_DEAL, id=str(deal.id), version=deal.version, stageId=target),
+                     post(i + 1, UPDATE_STAGE, id=target, kind="WON")]
+        results = await asyncio.gather(*work)
+
+    failures = [r["errors"][0] for r in results if r.get("errors")]
+    assert {(f["extensions"]["code"], f["extensions"].get("field")) for f in failures} <= {
+        ("BAD_USER_INPUT", "kind")}, failures  # only kind changes refused because the deal was in first
+    for deal, target in zip(moving, targets, strict=True):
+        stage, moved = await Stage.get(id=int(target)), await Deal.get(id=deal.id)
+        assert moved.stage_id == stage.id, "a move was lost"
+        assert (moved.closed_at is not None, moved.probability) == (
+            (True, 100) if stage.kind is StageKind.WON else (False, 40)), f"{moved.title} is wrong for {stage.name}"

@@ -237,3 +237,28 @@ async def test_an_account_manager_is_a_salesperson(db):
     roles = {e["node"]["role"] for e in (await ok(admin, picker))["users"]["edges"]}
     assert roles == {"SALES_REP"}  # only rep is a salesperson here
     assert (await ok(admin, create, m=str(rep.id)))["createCustomer"]["id"]
+
+
+async def test_same_customers_uses_the_duplicate_signals_phone_domain_and_a_name_without_legal_forms(db):
+    """Typed as "Cafe Muller" with another address: the phone, the web domain and the name still say it is
+    "Café Müller Société" (the /duplicates screen rates the pair highly too)."""
+    admin = await make_user(Role.ADMIN)
+    cafe = await make_customer(admin, name="Café Müller Société", email="contact@cafe-muller.example",
+                               phone="+33 1 23 45 67 89", website="https://www.cafe-muller.example")
+    acme = await make_customer(admin, name="Acme Industries GmbH", email="hi@acme.example")
+    q = """query($n: String, $e: String, $p: String, $w: String) {
+      sameCustomerMatches(name: $n, email: $e, phone: $p, website: $w) {
+        customer { id name } confidence reasons { signal score } } }"""
+    found = (await ok(admin, q, n="Cafe Muller", e="hello@cafe-muller.example", p="01 23 45 67 89"))
+    [match] = found["sameCustomerMatches"]
+    assert match["customer"]["id"] == cafe["id"]
+    assert {r["signal"] for r in match["reasons"]} == {"phone", "domain", "name"}  # "Société" is a legal form
+    assert match["confidence"] >= 0.94  # as /duplicates rates the pair
+    # each signal alone is enough; an existing client's query (name and email only) keeps working
+    assert (await ok(admin, q, p="0033 1 23 45 67 89"))["sameCustomerMatches"][0]["customer"]["id"] == cafe["id"]
+    assert (await ok(admin, q, w="cafe-muller.example/menu"))["sameCustomerMatches"][0]["customer"]["id"] == cafe["id"]
+    old = "query($n: String) { sameCustomers(name: $n) { id name } }"
+    assert [c["id"] for c in (await ok(admin, old, n="ACME industires ltd."))["sameCustomers"]] == [acme["id"]]
+    [named] = (await ok(admin, q, n="Acme Industries"))["sameCustomerMatches"]
+    assert [r["signal"] for r in named["reasons"]] == ["name"]
+    assert (await ok(admin, q, n="Cafeteria Lyon"))["sameCustomerMatches"] == []

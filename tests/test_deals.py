@@ -382,3 +382,63 @@ async def test_nested_fields_cost_the_same_statements_for_few_or_many_deals(db):
             assert len((await ok(admin, query))["deals"]["edges"]) == total
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+async def test_reassigning_a_deal_tells_its_new_and_its_old_owner_with_a_link_to_it(db):
+    team = await sales_teams()
+    head, rep, colleague = team["head"], team["rep"], team["colleague"]
+    customer = await make_customer(rep)
+    deal = await make_deal(rep, customer["id"], title="Big order")
+    watched = (topics.notifications(rep.id), topics.notifications(colleague.id), topics.notifications(head.id))
+    async with hub.subscribe(*watched) as sub:
+        await ok(head, UPDATE, input={"id": deal["id"], "version": 1, "ownerId": str(colleague.id)})
+        events = {e.topic: e for e in [await next_event(sub) for _ in range(2)]}
+    assert set(events) == {topics.notifications(rep.id), topics.notifications(colleague.id)}  # not the head's own
+    given = await Notification.get(user_id=colleague.id)
+    taken = await Notification.get(user_id=rep.id)
+    assert (given.kind, given.entity, given.entity_id) == ("deal_reassigned", "deal", int(deal["id"]))
+    assert (taken.kind, taken.entity, taken.entity_id) == ("deal_reassigned", "deal", int(deal["id"]))
+    assert given.message == f"{head.name} gave you the deal 'Big order'"
+    assert taken.message == f"{head.name} reassigned your deal 'Big order' to {colleague.name}"
+    assert events[topics.notifications(colleague.id)].payload == {
+        "id": given.id, "deal_id": int(deal["id"]), "message": given.message}
+    listed = await ok(colleague, "{ notifications(first: 5) { edges { node { kind entity entityId } } } }")
+    assert listed["notifications"]["edges"][0]["node"] == {"kind": "deal_reassigned", "entity": "deal",
+                                                            "entityId": deal["id"]}
+
+    await ok(head, UPDATE, input={"id": deal["id"], "version": 2, "ownerId": str(head.id)})
+    assert await Notification.filter(user_id=head.id).count() == 0  # taking it oneself tells only the one it left
+    assert await Notification.filter(user_id=colleague.id).count() == 2
+    await ok(head, UPDATE, input={"id": deal["id"], "version": 3, "title": "Bigger order"})
+    assert await Notification.all().count() == 3  # other edits tell nobody
+
+
+HISTORY = """query($id: ID!) { deal(id: $id) { fieldHistory { field oldValue newValue changedBy { id }
+  oldAmount { amount currency } newAmount { amount currency } oldOwner { id } newOwner { id } } } }"""
+
+
+async def test_edits_of_a_deal_show_in_its_field_history_from_the_audit_log(db):
+    team = await sales_teams()
+    head, rep, colleague = team["head"], team["rep"], team["colleague"]
+    await set_exchange_rate(Actor.system(), "USD", "0.9")
+    customer = await make_customer(rep)
+    deal = await make_deal(rep, customer["id"], amount=100000)
+    await ok(rep, UPDATE, input={"id": deal["id"], "version": 1, "amount": 150000, "probability": 35,
+                                 "expectedCloseDate": "2030-03-31", "title": "Not a shown field"})
+    await ok(rep, UPDATE, input={"id": deal["id"], "version": 2, "currency": "USD", "amount": 160000})
+    await ok(head, UPDATE, input={"id": deal["id"], "version": 3, "ownerId": str(colleague.id)})
+    with count_statements() as statements:
+        changes = (await ok(head, HISTORY, id=deal["id"]))["deal"]["fieldHistory"]
+    assert [(c["field"], c["oldValue"], c["newValue"]) for c in changes] == [
+        ("amount", "100000", "150000"), ("expectedCloseDate", None, "2030-03-31"), ("probability", "10", "35"),
+        ("amount", "150000", "160000"), ("currency", "EUR", "USD"),
+        ("owner", str(rep.id), str(colleague.id)),
+    ]
+    assert [c["changedBy"]["id"] for c in changes] == [str(rep.id)] * 5 + [str(head.id)]
+    # Each amount in the currency it was in then; owners as users.
+    assert [(c["oldAmount"], c["newAmount"]) for c in changes if c["field"] == "amount"] == [
+        ({"amount": 150000 - 50000, "currency": "EUR"}, {"amount": 150000, "currency": "EUR"}),
+        ({"amount": 150000, "currency": "EUR"}, {"amount": 160000, "currency": "USD"})]
+    assert (changes[-1]["oldOwner"], changes[-1]["newOwner"]) == ({"id": str(rep.id)}, {"id": str(colleague.id)})
+    assert changes[0]["oldOwner"] is None and changes[-1]["oldAmount"] is None
+    assert len(statements) <= 6  # the deal, its audited edits, their users: no query per change

@@ -90,6 +90,28 @@ async def test_deeply_nested_json_is_bad_input_naming_the_nesting(db, caplog):
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
 
 
+async def test_a_client_leaving_mid_request_is_no_error(db, caplog):
+    """Half a body, then the client is gone: uvicorn used to log Starlette's ClientDisconnect with a traceback."""
+    app = create_app()
+    messages = iter([{"type": "http.request", "body": b'{"query": "{ cust', "more_body": True},
+                     {"type": "http.disconnect"}])
+
+    async def receive():
+        return next(messages)
+
+    async def send(message):  # Starlette's error middleware answers 500 to nobody before re-raising
+        pass
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": "/graphql", "raw_path": b"/graphql", "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"), (b"content-length", b"40")],
+             "client": ("127.0.0.1", 5000), "server": ("testserver", 80)}
+    with caplog.at_level(logging.INFO, logger="crm.http"):
+        await app(scope, receive, send)  # raised ClientDisconnect, for uvicorn to log as an error
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert any("disconnected before its request was read" in r.getMessage() for r in caplog.records)
+
+
 async def test_ordinary_nesting_is_accepted(db):
     variables = {"o": {"field": "NAME", "direction": "ASC"}, "deep": [[[[["ok"]]]]]}
     async with client() as c:

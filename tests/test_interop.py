@@ -24,9 +24,11 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.exceptions import IncompleteInstanceError
 from tortoise.transactions import in_transaction
 
+from backend.graphql.root import schema
 from backend.interop import graphql_core, tortoise
-from backend.interop.strawberry import CoreExecutionContext, MaskErrorsWithHooks, raw_info
-from backend.models import Pipeline, Stage, StageKind
+from backend.interop.strawberry import CoreExecutionContext, MaskErrorsWithHooks, raw_info, typed_input
+from backend.models import CustomerStatus, Pipeline, Stage, StageKind
+from backend.schema.customers import CustomerFilter
 
 FLAGS = ("_partial", "_saved_in_db", "_custom_generated_pk", "_await_when_save")
 
@@ -44,7 +46,7 @@ async def a_stage() -> Stage:
 def test_meta_names_fields_columns_and_primary_key(db: str) -> None:
     assert tortoise.columns_of(Stage) == {
         "id": "id", "pipeline_id": "pipeline_id", "name": "name", "position": "position",
-        "probability": "probability", "kind": "kind",
+        "probability": "probability", "kind": "kind", "requires_next_step": "requires_next_step",
     }
     assert tortoise.field_of(Stage, "name").max_length == 100  # type: ignore[attr-defined]
     assert tortoise.field_of(Stage, "pipeline").source_field == "pipeline_id"
@@ -193,6 +195,16 @@ async def test_each_subscription_event_runs_through_a_per_event_executor(small_s
     assert seen["coerced"] == {"n": 2}
 
 
+def test_typed_input_checks_json_as_variables_are_checked_and_builds_the_input_object() -> None:
+    built = typed_input(schema, CustomerFilter, {"status": ["ACTIVE"], "deal": {"amount": {"min": 5}}})
+    assert isinstance(built, CustomerFilter) and built.status == [CustomerStatus.ACTIVE]
+    assert built.deal is not None and built.deal.amount is not None and built.deal.amount.min == 5
+    for wrong, says in (({"status": ["NOPE"]}, "status.0: Value 'NOPE' does not exist"), ({"bogus": 1}, "unknown field"),
+                        ("x", "to be an object")):
+        with pytest.raises(ValueError, match=says):
+            typed_input(schema, CustomerFilter, wrong)
+
+
 # --- graphql-core -------------------------------------------------------------------------------------
 
 SDL = build_schema("enum Color { RED GREEN }  input Filter { colour: Color }  "
@@ -233,3 +245,4 @@ async def test_a_bad_variable_is_located_at_its_definition() -> None:
         assert graphql_core.variable_of(error) == "n" and error.original_error is not None
     (other,) = (await schema.execute("{ broken }")).errors or []
     assert graphql_core.variable_of(other) is None
+

@@ -219,9 +219,23 @@ async def test_convert_needs_a_customer_and_a_fresh_version(db):
     assert await Deal.all().count() == 0
 
 
-def test_a_lost_reason_joins_the_listed_one_and_the_details() -> None:
-    from frontend.pages.leads import lost_reason
-
-    assert lost_reason("Price too high", " ") == "Price too high"
-    assert lost_reason("", " Local supplier ") == "Local supplier"
-    assert lost_reason("No budget", "until Q3") == "No budget: until Q3"
+async def test_a_lead_is_lost_for_a_listed_reason_as_deals_are(db):
+    admin = await make_user(Role.ADMIN)
+    reason = (await ok(admin, "mutation { createLostReason(input: {name: \"Went in-house\"}) { id version } }"))[
+        "createLostReason"]
+    lead = await make_lead(admin)
+    lose = "mutation($input: UpdateLeadInput!) { updateLead(input: $input) { version lostReason lostReasonChoice { name } } }"
+    step = lambda version, **f: {"id": lead["id"], "version": version, "status": "LOST", **f}  # noqa: E731
+    unknown = await error(admin, lose, input=step(1, lostReasonId="999999"))
+    assert (unknown["code"], unknown["field"]) == ("NOT_FOUND", "lostReasonId")
+    lost = (await ok(admin, lose, input=step(1, lostReasonId=reason["id"], lostReason="their own team")))["updateLead"]
+    assert (lost["lostReason"], lost["lostReasonChoice"]) == ("Went in-house: their own team", {"name": "Went in-house"})
+    entry = await AuditEntry.filter(entity="lead", action="lead.update").order_by("-id").first()
+    assert entry is not None and entry.changes["lost_reason_choice_id"] == [None, int(reason["id"])]
+    reopened = (await ok(admin, lose, input={"id": lead["id"], "version": 2, "status": "NEW"}))["updateLead"]
+    assert (reopened["lostReason"], reopened["lostReasonChoice"]) == ("", None)  # reopening clears both
+    await ok(admin, "mutation($input: ArchiveLostReasonInput!) { archiveLostReason(input: $input) { id } }",
+             input={"id": reason["id"], "version": reason["version"]})
+    archived = await error(admin, lose, input=step(3, lostReasonId=reason["id"]))
+    assert (archived["field"], await Lead.get(id=lead["id"]).values_list("status", flat=True)) == (
+        "lostReasonId", LeadStatus.NEW)  # refused, nothing written

@@ -52,17 +52,25 @@ async def test_the_migration_seeds_defaults_listed_alphabetically_and_keeps_an_a
     assert await names(admin) == sorted(DEFAULTS)
 
 
-async def test_only_admins_change_the_list(db):
+async def test_only_admins_and_heads_change_the_list(db):
     admin = await make_user(Role.ADMIN)
     reason = (await ok(admin, CREATE, input={"name": "Merger froze purchases"}))["createLostReason"]
     before = await AuditEntry.all().count()
-    for role in (Role.SALES_HEAD, Role.SALES_REP, Role.SUPPORT, Role.MARKETING):
+    for role in (Role.SALES_REP, Role.SUPPORT, Role.MARKETING):
         user = await make_user(role)
         assert (await error(user, CREATE, input={"name": "Mine"}))["code"] == "FORBIDDEN"
         assert (await error(user, UPDATE, input={"id": reason["id"], "version": 1, "name": "X"}))["code"] == "FORBIDDEN"
         assert (await error(user, ARCHIVE, input={"id": reason["id"], "version": 1}))["code"] == "FORBIDDEN"
     assert await AuditEntry.all().count() == before
     assert (await LostReason.get(id=reason["id"])).name == "Merger froze purchases"
+
+    head = await make_user(Role.SALES_HEAD)  # heads run their team's selling: they keep the reasons too
+    added = (await ok(head, CREATE, input={"name": "Went with a partner"}))["createLostReason"]
+    renamed = (await ok(head, UPDATE, input={"id": reason["id"], "version": 1, "name": "Merger froze buying"})
+               )["updateLostReason"]
+    assert renamed["name"] == "Merger froze buying"
+    entries = await AuditEntry.filter(actor_id=head.id).order_by("id").values_list("action", "entity_id")
+    assert entries == [("lost_reason.create", added["id"]), ("lost_reason.update", reason["id"])]
 
 
 async def test_bad_input_names_the_field_and_writes_nothing(db):

@@ -1,8 +1,9 @@
 """Notifications through the schema: each user lists and marks read only their own, newest first, with
 read state and the unread count; bad and foreign ids are refused by name and nothing is marked."""
 
-from backend.models import AuditEntry, Notification, Role
-from tests.factories import error, log_activity, make_user, ok
+from backend.models import AuditEntry, DigestItem, Notification, OutboxMessage, Role, Stage
+from tests.factories import error, log_activity, make_customer, make_deal, make_team, make_user, ok, setting  # noqa: F401
+from tests.test_outbox import inbox, run_jobs_until_idle  # noqa: F401  (inbox: a fixture)
 
 LIST = """query($first: Int, $after: String, $unread: Boolean) {
   notifications(first: $first, after: $after, unreadOnly: $unread) {
@@ -103,3 +104,49 @@ async def test_inside_an_outer_write_the_acting_user_is_named_and_nobody_told_of
         await campaigns.change_status(as_marketer, campaign.id, campaign.version, "new")
     assert [n.message async for n in Notification.all()] == [f"{head.name} assigned you a task: Yours"]
     assert (await Notification.get()).user_id == rep.id
+
+
+PREFERENCE = ("mutation($input: SetNotificationPreferenceInput!) "
+              "{ setNotificationPreference(input: $input) { kind inApp email digest } }")
+
+
+async def test_what_others_do_is_told_in_the_app_and_by_email_as_each_person_chose(db, inbox):  # noqa: F811
+    """Task given, deal moved, deal reassigned: in the app by default; by email for whom chose it (through a
+    real SMTP server, with a link back), into the morning digest for whom chose that, nowhere for whom chose
+    neither — and only once the change is committed."""
+    box, _ = inbox
+    team = await make_team()
+    head = await make_user(Role.SALES_HEAD, team=team, email="head@example.com")
+    mailed = await make_user(Role.SALES_REP, team=team, email="mailed@example.com")
+    digested = await make_user(Role.SALES_REP, team=team, email="digested@example.com")
+    quiet = await make_user(Role.SALES_REP, team=team, email="quiet@example.com")
+    await ok(mailed, PREFERENCE, input={"kind": "task_assigned", "inApp": True, "email": True})
+    await ok(digested, PREFERENCE, input={"kind": "task_assigned", "inApp": False, "email": True, "digest": True})
+    await ok(quiet, PREFERENCE, input={"kind": "task_assigned", "inApp": False, "email": False})
+    customer = await make_customer(head)
+    tasks = {}
+    for person in (mailed, digested, quiet):
+        tasks[person.id] = await log_activity(head, kind="TASK", title=f"Call for {person.email}",
+                                              customerId=customer["id"], assigneeId=str(person.id))
+
+    assert [n.kind for n in await Notification.filter(user_id=mailed.id)] == ["task_assigned"]
+    assert await Notification.filter(user_id__in=[digested.id, quiet.id]).count() == 0
+    [item] = await DigestItem.filter(user_id=digested.id)
+    assert (item.kind, item.entity_id, item.values["title"]) == (
+        "task_assigned", int(tasks[digested.id]["id"]), f"{head.name} assigned you a task: Call for digested@example.com")
+    await run_jobs_until_idle()
+    [mail] = box.messages
+    assert mail["To"] == "mailed@example.com"
+    assert mail["Subject"] == f"{head.name} assigned you a task: Call for mailed@example.com"
+    assert f"/tasks?task={tasks[mailed.id]['id']}" in mail.get_body(preferencelist=("plain",)).get_content()
+
+    # A deal moved by the head: its owner hears of it in the app only, by default.
+    deal = await make_deal(mailed, customer["id"])
+    stages = {s.name: s.id for s in await Stage.all()}
+    await ok(head, "mutation($input: MoveDealInput!) { moveDeal(input: $input) { id } }",
+             input={"id": deal["id"], "version": deal["version"], "stageId": str(stages["Contacted"])})
+    moved = await Notification.filter(user_id=mailed.id, kind="deal_moved").first()
+    assert moved is not None and moved.entity_id == int(deal["id"])
+    await run_jobs_until_idle()
+    assert len(box.messages) == 1, "no email for a kind left at its default"
+    assert await OutboxMessage.filter(key__startswith="deal_moved:").count() == 0

@@ -39,7 +39,7 @@ async def test_a_new_pipeline_starts_with_new_won_and_lost_and_is_audited(db):
     assert (entry.entity_id, entry.actor_id, entry.changes["name"]) == (created["id"], admin.id, [None, "Renewals"])
 
 
-async def test_only_admins_shape_pipelines(db):
+async def test_only_admins_shape_pipelines_and_heads_their_stages(db):
     admin = await make_user(Role.ADMIN)
     created = await new_pipeline(admin)
     stage = created["stages"][0]["id"]
@@ -47,11 +47,22 @@ async def test_only_admins_shape_pipelines(db):
         who = await make_user(role)
         assert (await error(who, CREATE_PIPELINE, input={"name": "Mine"}))["code"] == "FORBIDDEN"
         assert (await error(who, UPDATE_PIPELINE, input={"id": created["id"], "name": "X"}))["code"] == "FORBIDDEN"
+        if role is Role.SALES_HEAD:
+            continue
         assert (await error(who, CREATE_STAGE, input={"pipelineId": created["id"], "name": "X", "probability": 5})
                 )["code"] == "FORBIDDEN"
         assert (await error(who, UPDATE_STAGE, input={"id": stage, "name": "X"}))["code"] == "FORBIDDEN"
     assert await names(admin, created["id"]) == ["New", "Won", "Lost"]
     assert await Pipeline.filter(name="Mine").count() == 0
+
+    head = await make_user(Role.SALES_HEAD)  # a head shapes the stages their team's deals move through
+    added = (await ok(head, CREATE_STAGE, input={"pipelineId": created["id"], "name": "Demo", "probability": 40,
+                                                 "position": 1}))["createStage"]
+    await ok(head, UPDATE_STAGE, input={"id": stage, "name": "Inbound"})
+    await ok(head, UPDATE_STAGE, input={"id": added["id"], "position": 0})
+    assert await names(admin, created["id"]) == ["Demo", "Inbound", "Won", "Lost"]
+    assert await AuditEntry.filter(actor_id=head.id).order_by("id").values_list("action", flat=True) == [
+        "stage.create", "stage.update", "stage.update"]
 
 
 async def test_bad_input_names_the_field_and_writes_nothing(db):

@@ -223,10 +223,11 @@ async def test_page_actions_reach_a_websocket_subscriber_with_exact_totals(db):
 
 
 async def test_campaign_outside_its_period_takes_nothing(db):
-    from datetime import date, timedelta
+    from datetime import UTC, datetime, timedelta
 
     admin = await make_user(Role.ADMIN)
-    ended = await open_campaign(admin, startsOn=str(date.today() - timedelta(days=30)), endsOn=str(date.today() - timedelta(days=1)))
+    today = datetime.now(UTC).date()  # the owner's (UTC) date the page reads the period in, not the machine's
+    ended = await open_campaign(admin, startsOn=str(today - timedelta(days=30)), endsOn=str(today - timedelta(days=1)))
     async with client() as c:
         page = await c.get(f"/c/{ended['code']}")
     assert page.status_code == 404

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,12 +25,19 @@ from backend.models import (
     Lead,
     LeadStatus,
     Notification,
+    Quota,
+    QuotaPeriod,
     Stage,
+    StageKind,
     Team,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
     User,
     Visibility,
 )
 from backend.seed import seed_customers, seed_demo, seed_users
+from backend.services.periods import period_start
 
 CONTRACT_USERS = {
     "admin@example.com": ("admin", None),
@@ -97,6 +104,20 @@ async def test_demo_seed_once_with_contract_users_and_realistic_data(db: str) ->
     assert len(set(await Deal.all().values_list("currency", flat=True))) >= 4
     assert await Deal.filter(owner__email="rep@example.com").exists() and await Deal.filter(owner__email="rep2@example.com").exists()
 
+    # Closed deals lived: opened weeks or months before they closed, closed over the past months (not all at the
+    # moment of seeding), so cycle times and months of close read like a team's.
+    closed = await Deal.filter(stage__kind__in=[StageKind.WON, StageKind.LOST]).prefetch_related("stage_history")
+    assert closed
+    cycles = [(d.closed_at - d.created_at).days for d in closed if d.closed_at]
+    assert len(cycles) == len(closed) and min(cycles) >= 7 and max(cycles) <= 120 and len(set(cycles)) > 20
+    assert all(d.closed_at < now - timedelta(days=1) for d in closed if d.closed_at)
+    assert len({(d.closed_at.year, d.closed_at.month) for d in closed if d.closed_at}) >= 3
+    for deal in closed:
+        moves = sorted(m.changed_at for m in deal.stage_history)
+        assert moves[0] >= deal.created_at - timedelta(seconds=1) and moves[-1] <= deal.closed_at + timedelta(seconds=1)
+    opened = [d.created_at for d in await Deal.filter(stage__kind=StageKind.OPEN)]
+    assert sum(at < now - timedelta(days=2) for at in opened) >= 0.8 * len(opened), "open deals opened days ago"
+
     assert set(await Lead.all().values_list("status", flat=True)) == set(LeadStatus)
     assert await Lead.filter(customer_id=None).exists(), "leads from companies that are not customers yet"
 
@@ -107,7 +128,31 @@ async def test_demo_seed_once_with_contract_users_and_realistic_data(db: str) ->
     for email, kinds in (("rep@example.com", {"task_assigned", "deal_moved"}), ("head@example.com", {"task_assigned"})):
         assert await _unread_notification_kinds(email) == kinds, email
 
+    await _support_queue_and_quotas(now)
     assert await AuditEntry.filter(via="cli").count() == first["AuditEntry"], "every demo change is audited as the CLI"
+
+
+async def _support_queue_and_quotas(now: datetime) -> None:
+    """The support queue has tickets in every status and priority, one about to breach (or just past) its SLA, and
+    finished ones with response and resolution times; the head set this quarter's quotas of North and rep,
+    and this month's of North, rep and the head."""
+    tickets = await Ticket.all()
+    assert {t.status for t in tickets} == set(TicketStatus)
+    assert {t.priority for t in tickets} == set(TicketPriority)
+    running = [t for t in tickets if t.status in (TicketStatus.NEW, TicketStatus.OPEN)]
+    assert any(t.queue_at <= now + timedelta(hours=1) for t in running), "one ticket is breaching soon"
+    assert any(t.assignee_id is None for t in running), "the queue has unassigned tickets"
+    done = [t for t in tickets if t.resolved_at is not None]
+    assert done and all(t.first_responded_at and t.created_at < t.first_responded_at < t.resolved_at < now
+                        for t in done)
+    assert len({(t.resolved_at - t.created_at).total_seconds() for t in done if t.resolved_at}) == len(done)
+    assert [t.satisfaction for t in done if t.satisfaction] and all(t.rated_at for t in done if t.satisfaction)
+    north, rep = await Team.get(name="North"), await User.get(email="rep@example.com")
+    head = await User.get(email="head@example.com")
+    for period, holders in ((QuotaPeriod.QUARTER, {f"team:{north.id}", f"user:{rep.id}"}),
+                            (QuotaPeriod.MONTH, {f"team:{north.id}", f"user:{rep.id}", f"user:{head.id}"})):
+        starts_on = period_start(period, now.date())
+        assert set(await Quota.filter(period=period, starts_on=starts_on).values_list("holder", flat=True)) == holders
 
 
 async def _unread_notification_kinds(email: str) -> set[str]:

@@ -24,7 +24,7 @@ from backend.models import Role
 from backend.services import tokens
 from frontend.shell import ROOT_COMPONENT
 from tests.factories import actor, make_user
-from tests.servers import ROOT, crm_servers, free_port, until
+from tests.servers import ROOT, START_TIMEOUT, crm_servers, free_port, until
 from tests.test_limits import fragment_bomb
 
 SUBSCRIBE_PADDED = "subscription { campaignEngagement(campaignId: \"1\") { views } }" + " " * 10_000_000
@@ -66,7 +66,7 @@ async def crm_serve(database_url: str, **settings: str) -> AsyncIterator[CrmServ
             except httpx.TransportError:
                 return False
 
-        await until(up, timeout=60, what="crm serve")
+        await until(up, timeout=START_TIMEOUT, what="crm serve")
         yield server
     finally:
         server.stop()

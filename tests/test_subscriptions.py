@@ -228,6 +228,25 @@ async def test_notifications_stream_the_users_own_rows(db, lives):
     assert "Call them back" in note["message"]
 
 
+async def test_a_notification_read_on_one_device_reaches_the_others(db, lives):
+    """The bell on the phone updates when the laptop marks a notification read: the stream yields the row
+    again, now read."""
+    w = await world()
+    phone = await subscribe(actor(w["rep"]), "subscription { notifications { id readAt } }",
+                            topics.notifications(w["rep"].id))
+    lives.append(phone)
+    await ok(w["head"], LOG, input={
+        "kind": "TASK", "title": "Read me elsewhere", "customerId": w["north"]["id"], "assigneeId": str(w["rep"].id),
+        "dueAt": "2100-01-01T09:00:00Z",
+    })
+    note = await phone.data("notifications")
+    assert note["readAt"] is None
+    await ok(w["rep"], "mutation($input: MarkNotificationsReadInput!) { markNotificationsRead(input: $input) "
+             "{ unreadCount } }", input={"ids": [note["id"]]})
+    again = await phone.data("notifications")
+    assert again["id"] == note["id"] and again["readAt"] is not None
+
+
 async def test_anonymous_subscribers_are_refused(db):
     gen = await schema.subscribe(NOTIFICATIONS, context_value=Context(actor=Actor.anonymous()))
     result = await asyncio.wait_for(gen.__anext__(), TIMEOUT)

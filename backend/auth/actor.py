@@ -17,6 +17,8 @@ class Actor:
     via: str  # "ui", "api", "token:<name>", "cli", "public"
     session_id: str | None = None
     token_id: int | None = None
+    # An API token's scopes (TokenScope values); None for sessions, the CLI and jobs: the role alone decides.
+    scopes: frozenset[str] | None = None
 
     @property
     def signed_in(self) -> bool:
@@ -27,7 +29,10 @@ class Actor:
         return self.email or self.via
 
     @classmethod
-    def for_user(cls, user: User, via: str, session_id: str | None = None, token_id: int | None = None) -> Actor:
+    def for_user(
+        cls, user: User, via: str, session_id: str | None = None, token_id: int | None = None,
+        scopes: frozenset[str] | None = None,
+    ) -> Actor:
         return cls(
             user_id=user.id,
             email=user.email,
@@ -37,6 +42,7 @@ class Actor:
             via=via,
             session_id=session_id,
             token_id=token_id,
+            scopes=scopes,
         )
 
     @classmethod

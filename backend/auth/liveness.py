@@ -57,7 +57,7 @@ def verdict(opened: Actor, now: Actor | None) -> str | None:
 
 
 def _as_now(actor: Actor, user: User) -> Actor:
-    return Actor.for_user(user, via=actor.via, session_id=actor.session_id, token_id=actor.token_id)
+    return Actor.for_user(user, via=actor.via, session_id=actor.session_id, token_id=actor.token_id, scopes=actor.scopes)
 
 
 async def _users_behind(kind: str, ids: list[object]) -> dict[object, User]:
@@ -72,7 +72,7 @@ async def _users_behind(kind: str, ids: list[object]) -> dict[object, User]:
                     found[session.id] = session.user
         elif kind == "token":
             for token in await ApiToken.filter(id__in=chunk, revoked_at=None).select_related("user"):
-                if token.user.active:
+                if token.user.active and not token.expired(at):
                     found[token.id] = token.user
         else:
             found.update({user.id: user for user in await User.filter(id__in=chunk, active=True)})

@@ -64,6 +64,16 @@ class CrmGraphQL(GraphQL[Context, None]):
         except json.JSONDecodeError as exc:
             raise HTTPException(400, f"The request is not valid JSON: {exc.msg}") from None
 
+    async def parse_multipart(self, request: Any) -> dict[str, str]:
+        """File uploads (attachFile) as GraphQL multipart requests. A form post is a "simple" request that
+        any site can make without asking, so one that signs in by cookie must say where it came from:
+        OriginGuard then refuses another site's, and one without Origin is refused here (browsers always
+        send it with a POST; API clients sign in by token and need none)."""
+        headers = request.headers
+        if not headers.get("authorization") and not headers.get("origin"):
+            raise HTTPException(403, "A file upload signed in by cookie must carry an Origin header")
+        return await super().parse_multipart(request)
+
     def encode_json(self, data: object) -> str | bytes:
         return frames.encode(data)
 
@@ -91,4 +101,4 @@ def _asks_for_subscription(request_data: GraphQLRequestData) -> bool:
 
 
 def graphql_app() -> CrmGraphQL:
-    return CrmGraphQL(schema, subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL])
+    return CrmGraphQL(schema, subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL], multipart_uploads_enabled=True)

@@ -9,15 +9,20 @@
   errors before Strawberry's runtime Protocol check (about 15 µs per live event and subscriber).
 - `StrawberryGraphQLCoreExecutionContext` (not exported by Strawberry): the execution context class
   Strawberry runs documents with, which `execution_context_class` must extend (shared_events.py).
+- `Schema._schema`, `schema_converter.scalar_registry` and `convert_argument`: how Strawberry turns checked
+  variables into input objects. `typed_input` builds a filter from JSON a language model wrote exactly as
+  from a client's variables (backend/resolvers/ask.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo
+from graphql import GraphQLError, GraphQLInputType, GraphQLResolveInfo, coerce_input_value, validate_input_value
 from strawberry.extensions import MaskErrors
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.arguments import convert_argument
+from strawberry.types.base import get_object_definition
 
 CoreExecutionContext = StrawberryGraphQLCoreExecutionContext
 
@@ -26,6 +31,23 @@ def raw_info(info: Any) -> GraphQLResolveInfo:
     """graphql-core's resolve info behind a Strawberry `Info`."""
     raw: GraphQLResolveInfo = info._raw_info
     return raw
+
+
+def typed_input(schema: Any, input_type: type, value: object) -> Any:
+    """`value` (JSON, as a client sends variables) checked against the schema's input type for `input_type` the
+    way GraphQL checks variables, then built as Strawberry builds arguments. ValueError lists what is wrong."""
+    definition = get_object_definition(input_type, strict=True)
+    graphql_type: GraphQLInputType = schema._schema.get_type(definition.name)
+    problems: list[str] = []
+
+    def wrong(error: GraphQLError, path: list[str | int]) -> None:
+        problems.append(".".join(map(str, path)) + (": " if path else "") + error.message)
+
+    validate_input_value(value, graphql_type, wrong, True)
+    if problems:
+        raise ValueError("; ".join(problems))
+    coerced = coerce_input_value(value, graphql_type)
+    return convert_argument(coerced, input_type, schema.schema_converter.scalar_registry, schema.config)
 
 
 class MaskErrorsWithHooks(MaskErrors):

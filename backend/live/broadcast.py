@@ -37,6 +37,7 @@ _CLOSE = object()
 REDIS_TIMEOUT = 2.0  # seconds a publish or subscribe may take (CRM_REDIS_TIMEOUT)
 GAP_TOPIC = "crm.broadcast.gap"  # the hubs' own channel: "events were dropped here, refetch"
 MISSED = "events may have been missed (the broadcast was interrupted); refetch, then subscribe again"
+SHUTDOWN = "the server is shutting down"
 
 
 class Subscription:
@@ -146,7 +147,7 @@ class Hub:
             await asyncio.gather(self._listener, return_exceptions=True)
             self._listener = None
         await self.breaker.stop()
-        self._end_streams("the server is shutting down")
+        self._end_streams(SHUTDOWN)
         if self._backend:
             await _quietly(self._backend.disconnect())
         self._backend = None

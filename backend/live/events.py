@@ -29,8 +29,16 @@ class NotificationKind(StrEnum):
     """What a notification is about: the `kind` column of notifications and of their events."""
 
     DEAL_MOVED = "deal_moved"
+    DEAL_REASSIGNED = "deal_reassigned"
     CAMPAIGN_STATUS = "campaign_status"
     TASK_ASSIGNED = "task_assigned"
+    TASK_REMINDER = "task_reminder"
+    CAMPAIGN_SUMMARY = "campaign_summary"
+    MEETING_BOOKED = "meeting_booked"
+    CAMPAIGN_SHARED = "campaign_shared"
+    TICKET_ASSIGNED = "ticket_assigned"
+    TICKET_SLA = "ticket_sla"
+    WEBHOOK_DISABLED = "webhook_disabled"
 
 
 class UnknownEvent(ValueError):
@@ -90,7 +98,7 @@ class DealCreated(DealFacts):
 @registered(topics.deals, "updated")
 @dataclass(frozen=True, kw_only=True)
 class DealUpdated(DealFacts):
-    pass
+    custom_fields: list[str] = field(default_factory=list)  # keys of the custom fields this change set
 
 
 @registered(topics.deals, "moved")
@@ -116,12 +124,87 @@ class DealsRemoved(Payload):
     actor_id: int | None
 
 
+# --- Leads and contacts: topics.leads(), topics.contacts() -----------------------------------------------
+# Subscribers read the row back through their row rules. `audiences` are those that saw it before the change:
+# one of them that no longer sees it is told it was removed.
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordChange(Payload):
+    id: int
+    audiences: Audiences
+    actor_id: int | None
+    custom_fields: list[str] = field(default_factory=list)  # keys of the custom fields this change set
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordsRemoved(Payload):
+    """A change hid a customer, and so its leads or contacts, from some audiences."""
+
+    customer_id: int
+    ids: list[int]
+    audiences: Audiences
+    actor_id: int | None
+
+
+@registered(topics.leads, "created")
+@dataclass(frozen=True, kw_only=True)
+class LeadCreated(RecordChange):
+    pass
+
+
+@registered(topics.leads, "updated")
+@dataclass(frozen=True, kw_only=True)
+class LeadUpdated(RecordChange):
+    pass
+
+
+@registered(topics.leads, "removed")
+@dataclass(frozen=True, kw_only=True)
+class LeadsRemoved(RecordsRemoved):
+    pass
+
+
+@registered(topics.contacts, "created")
+@dataclass(frozen=True, kw_only=True)
+class ContactCreated(RecordChange):
+    pass
+
+
+@registered(topics.contacts, "updated")
+@dataclass(frozen=True, kw_only=True)
+class ContactUpdated(RecordChange):
+    pass
+
+
+@registered(topics.contacts, "deleted")
+@dataclass(frozen=True, kw_only=True)
+class ContactDeleted(RecordChange):
+    pass
+
+
+@registered(topics.contacts, "removed")
+@dataclass(frozen=True, kw_only=True)
+class ContactsRemoved(RecordsRemoved):
+    pass
+
+
 # --- A customer's timeline: topics.customer_activities(customer_id) ----------------------------------
 
 
 @registered(topics.customer_activities, "added")
 @dataclass(frozen=True, kw_only=True)
 class ActivityAdded(Payload):
+    id: int
+    customer_id: int
+
+
+@registered(topics.customer_activities, "updated")
+@dataclass(frozen=True, kw_only=True)
+class ActivityUpdated(Payload):
+    """A logged activity was corrected (its notes, outcome, time, links or custom fields): open timelines
+    read it again."""
+
     id: int
     customer_id: int
 
@@ -148,6 +231,7 @@ class ActivitiesRemoved(Payload):
 @dataclass(frozen=True, kw_only=True)
 class CustomerUpdated(Payload):
     id: int
+    custom_fields: list[str] = field(default_factory=list)  # keys of the custom fields this change set
 
 
 @registered(topics.customer_changes, "deleted")
@@ -161,6 +245,81 @@ class CustomerDeleted(Payload):
 class CustomerRemoved(Payload):
     id: int
     audiences: Audiences
+
+
+# --- Customers touched: topics.customers_touched() ----------------------------------------------------
+
+
+@registered(topics.customers_touched, "touched")
+@dataclass(frozen=True, kw_only=True)
+class CustomersTouched(Payload):
+    """Customers a committed write created or changed (or whose deals or activities it changed)."""
+
+    ids: list[int]
+
+
+@registered(topics.changes, "committed")
+@dataclass(frozen=True, kw_only=True)
+class ChangesCommitted(Payload):
+    """A write committed change-feed rows up to `last_id`: subscribers read what they have not yet served."""
+
+    last_id: int
+
+
+def touched_customers(events: list[Event]) -> list[int]:
+    """The customers a write's events are about, each once, in order: what a CustomersTouched event names."""
+    ids: dict[int, None] = {}
+    for event in events:
+        match event.data:
+            case CustomersTouched(ids=touched):
+                ids.update(dict.fromkeys(touched))
+            case CustomerUpdated(id=id) | CustomerDeleted(id=id) | CustomerRemoved(id=id):
+                ids[id] = None
+            case DealFacts(customer_id=id) | DealsRemoved(customer_id=id) | ActivityAdded(customer_id=id):
+                ids[id] = None
+            case ActivityUpdated(customer_id=id):
+                ids[id] = None
+    return list(ids)
+
+
+# --- Attachments: topics.attachments() -----------------------------------------------------------------
+
+
+@registered(topics.attachments, "changed")
+@dataclass(frozen=True, kw_only=True)
+class AttachmentsChanged(Payload):
+    """A file was attached to (added) or removed from (deleted) one record; subscribers re-read its list."""
+
+    record: str  # an AttachmentRecord value: customer, contact, deal, activity
+    record_id: int
+    id: str
+    change: str  # added | deleted
+
+
+# --- A saved segment: topics.segment(segment_id) -------------------------------------------------------
+
+
+@registered(topics.segment, "updated")
+@dataclass(frozen=True, kw_only=True)
+class SegmentUpdated(Payload):
+    """Its name, sharing or conditions changed: streams re-read the whole membership."""
+
+    id: int
+
+
+@registered(topics.segment, "members")
+@dataclass(frozen=True, kw_only=True)
+class SegmentMembersChanged(Payload):
+    """Rows (the segment's customers or contacts) hand-picked into or out of a static segment."""
+
+    id: int
+    ids: list[int]
+
+
+@registered(topics.segment, "deleted")
+@dataclass(frozen=True, kw_only=True)
+class SegmentDeleted(Payload):
+    id: int
 
 
 # --- A campaign's engagement: topics.campaign_engagement(campaign_id) --------------------------------
@@ -206,6 +365,16 @@ class DealMovedNote(Payload):
     message: str
 
 
+@registered(topics.notifications, NotificationKind.DEAL_REASSIGNED)
+@dataclass(frozen=True, kw_only=True)
+class DealReassignedNote(Payload):
+    """A deal was given to its new owner, or taken from its old one (one notification each)."""
+
+    id: int
+    deal_id: int
+    message: str
+
+
 @registered(topics.notifications, NotificationKind.CAMPAIGN_STATUS)
 @dataclass(frozen=True, kw_only=True)
 class CampaignStatusNote(Payload):
@@ -216,11 +385,91 @@ class CampaignStatusNote(Payload):
     status: str
 
 
+@registered(topics.notifications, NotificationKind.CAMPAIGN_SUMMARY)
+@dataclass(frozen=True, kw_only=True)
+class CampaignSummaryNote(Payload):
+    """The owner's morning summary of yesterday's engagement arrived."""
+
+    id: int
+    message: str
+
+
 @registered(topics.notifications, NotificationKind.TASK_ASSIGNED)
 @dataclass(frozen=True, kw_only=True)
 class TaskAssignedNote(Payload):
     activity_id: int
     title: str
+
+
+@registered(topics.notifications, NotificationKind.TASK_REMINDER)
+@dataclass(frozen=True, kw_only=True)
+class TaskReminderNote(Payload):
+    activity_id: int
+    title: str
+
+
+@registered(topics.notifications, "notifications.read")
+@dataclass(frozen=True, kw_only=True)
+class NotificationsRead(Payload):
+    """The user read these notifications (on any of their devices; at most the newest 100 named): every
+    open bell of theirs updates its unread count."""
+
+    ids: list[int]
+
+
+@registered(topics.notifications, NotificationKind.MEETING_BOOKED)
+@dataclass(frozen=True, kw_only=True)
+class MeetingBookedNote(Payload):
+    """A contact booked a meeting through the user's booking link (services/booking.py)."""
+
+    activity_id: int
+    title: str
+
+
+@registered(topics.notifications, NotificationKind.TICKET_ASSIGNED)
+@dataclass(frozen=True, kw_only=True)
+class TicketAssignedNote(Payload):
+    """A ticket was given to the user (services/tickets.py)."""
+
+    ticket_id: int
+    message: str
+
+
+@registered(topics.notifications, NotificationKind.TICKET_SLA)
+@dataclass(frozen=True, kw_only=True)
+class TicketSlaNote(Payload):
+    """A ticket the user works on or leads nears (80 %) or breaks its SLA target (services/sla.py)."""
+
+    ticket_id: int
+    message: str
+
+
+@registered(topics.notifications, NotificationKind.CAMPAIGN_SHARED)
+@dataclass(frozen=True, kw_only=True)
+class CampaignSharedNote(Payload):
+    """A share or greeting of the owner's campaign was queued: how many go out, how many were left out."""
+
+    id: int
+    campaign_id: int
+    message: str
+
+
+@registered(topics.notifications, NotificationKind.WEBHOOK_DISABLED)
+@dataclass(frozen=True, kw_only=True)
+class WebhookDisabledNote(Payload):
+    """A webhook kept failing for a day and was switched off (services/webhook_delivery.py): told to admins."""
+
+    webhook_id: int
+    message: str
+
+
+# --- A campaign's sends: topics.campaign_sends(campaign_id) -----------------------------------------
+
+
+@registered(topics.campaign_sends, "sends.changed")
+@dataclass(frozen=True, kw_only=True)
+class CampaignSendsChanged(Payload):
+    campaign_id: int
 
 
 # --- Access that ended: topics.access_revoked() ------------------------------------------------------
@@ -280,7 +529,53 @@ class StageUpdated(PipelineFacts):
     pass
 
 
+# --- Custom-field definitions: topics.custom_fields() (issue 18) ---------------------------------------
+# Forms, columns and filters read the definitions back; the event says which field of which entity changed.
+
+
+@registered(topics.custom_fields, "changed")
+@dataclass(frozen=True, kw_only=True)
+class CustomFieldChanged(Payload):
+    id: int
+    entity: str
+
+
+# --- The admins' configuration: topics.configuration() (issue 18) -------------------------------------
+# Forms and admin screens read the configuration back; the event says which part changed.
+
+
+@registered(topics.configuration, "pick_list_changed")
+@dataclass(frozen=True, kw_only=True)
+class PickListChanged(Payload):
+    list: str  # models.PickList's value
+    item_id: int
+
+
+@registered(topics.configuration, "transitions_changed")
+@dataclass(frozen=True, kw_only=True)
+class TransitionsChanged(Payload):
+    entity: str  # models.TransitionEntity's value
+
+
 # --- The envelope -------------------------------------------------------------------------------------
+
+
+# --- Imports: topics.import_progress(job_id) ----------------------------------------------------------
+
+
+@registered(topics.import_progress, "progressed")
+@dataclass(frozen=True, kw_only=True)
+class ImportProgressed(Payload):
+    """The job's state after a committed batch, or its end (status done, cancelled or failed)."""
+
+    job_id: int
+    status: str
+    rows_done: int
+    rows_total: int | None
+    created: int
+    updated: int
+    skipped: int
+    invalid: int
 
 
 @dataclass(frozen=True)
@@ -371,3 +666,29 @@ def _typed(cls: type, name: str, hint: Any, value: Any) -> Any:
         else:
             return value
     raise UnknownEvent(f"{cls.__name__}.{name}: {value!r} is not {hint}")
+
+
+# --- Tickets: topics.tickets() -----------------------------------------------------------------------
+# Subscribers read the ticket back through their row rules (it is seen exactly when its customer is).
+
+
+@registered(topics.tickets, "changed")
+@dataclass(frozen=True, kw_only=True)
+class TicketChanged(Payload):
+    id: int
+    customer_id: int
+    what: str  # created, updated, status, reply, note, sla
+    actor_id: int | None
+
+
+# --- Quotas: topics.quotas() (issue 19) ----------------------------------------------------------------
+# Subscribers read the quota back through their row rules (permissions.quota_rule).
+
+
+@registered(topics.quotas, "set")
+@dataclass(frozen=True, kw_only=True)
+class QuotaSet(Payload):
+    id: int
+    user_id: int | None
+    team_id: int | None
+    actor_id: int | None

@@ -41,8 +41,36 @@ access_revoked = Family("crm.access.revoked")
 customer_changes = Family("crm.customer.{}.changes")
 # Pipelines and stages created, renamed, reordered or re-weighted: boards redraw their columns.
 pipelines = Family("crm.pipelines")
+# An import job moved on (a batch committed) or ended: its progress bar follows it.
+import_progress = Family("crm.import.{}.progress")
+# Customers whose facts a filter reads may have changed (record, status, deals, activities): every write
+# that touches customers says which, once, so dynamic segments re-check just those (unit.write adds it).
+customers_touched = Family("crm.customers.touched")
+# A saved segment changed (conditions, hand-picked members) or was deleted: its member streams re-check.
+segment = Family("crm.segment.{}")
+# Every lead (contact) change: created, updated, converted, deleted, removed from some audiences' view.
+leads = Family("crm.leads")
+contacts = Family("crm.contacts")
+# A campaign's per-recipient sends changed (queued by a share or greeting, sent, failed, unsubscribed).
+campaign_sends = Family("crm.campaign.{}.sends")
+# Custom-field definitions created or changed (issue 18): forms, columns and filters redraw.
+custom_fields = Family("crm.custom_fields")
+# The admins' configuration changed (a pick-list value, the allowed status transitions): forms re-read it.
+configuration = Family("crm.configuration")
+# Every ticket change (issue 20): created, edited, status moved, replied to, SLA warned or breached.
+tickets = Family("crm.tickets")
+# A quota set or replaced (issue 19): dashboards showing attainment read their figures again.
+quotas = Family("crm.quotas")
+# A file attached to or removed from a record (issue 18): that record's attachments panel follows it.
+attachments = Family("crm.attachments")
+# Change-feed rows committed (issue 21): a poke naming the largest id; streams read the rows from the table.
+changes = Family("crm.changes")
 
-FAMILIES = (deals, campaign_engagement, customer_activities, notifications, access_revoked, customer_changes, pipelines)
+FAMILIES = (
+    deals, campaign_engagement, customer_activities, notifications, access_revoked, customer_changes, pipelines,
+    import_progress, customers_touched, segment, leads, contacts, campaign_sends,
+    custom_fields, configuration, tickets, attachments, changes, quotas,
+)
 
 
 def family_of(topic: str) -> Family | None:

@@ -9,6 +9,7 @@ from tortoise.models import Model
 from backend.models.base import Editable
 
 if TYPE_CHECKING:
+    from backend.models.contacts import Lead
     from backend.models.users import User
 
 
@@ -55,6 +56,9 @@ class Campaign(Editable):
     views = fields.IntField(default=0)
     likes = fields.IntField(default=0)
     enrolments = fields.IntField(default=0)
+    # The owner's local day whose engagement summary went out (services/campaign_schedule.py): the
+    # conditional update that sets it is what makes the summary go out once, whoever runs the job.
+    summary_sent_on = fields.DateField(null=True)
 
     class Meta:
         table = "campaign"
@@ -100,6 +104,16 @@ class Enrolment(Model):
     email = fields.CharField(max_length=254)
     consent = fields.BooleanField()
     referrer_code = fields.CharField(max_length=64, default="")
+    # The user whose referral code it was, resolved when enrolling (codes can be regenerated later), and
+    # the lead the enrolment became for them (services/referrals.py).
+    referrer: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
+        "models.User", null=True, related_name=False, on_delete=fields.SET_NULL
+    )
+    referrer_id: int | None
+    lead: fields.ForeignKeyNullableRelation["Lead"] = fields.ForeignKeyField(
+        "models.Lead", null=True, related_name=False, on_delete=fields.SET_NULL
+    )
+    lead_id: int | None
     source = fields.CharField(max_length=20, default="page", description="page, embed or api")
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 

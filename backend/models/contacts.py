@@ -8,8 +8,9 @@ from tortoise import fields
 from backend.models.base import Editable
 
 if TYPE_CHECKING:
+    from backend.models.campaigns import Campaign
     from backend.models.customers import Customer
-    from backend.models.deals import Deal
+    from backend.models.deals import Deal, LostReason
     from backend.models.users import User
 
 
@@ -39,6 +40,11 @@ class Contact(Editable):
     )
     owner_id: int | None
     status = fields.CharEnumField(ContactStatus, max_length=20, default=ContactStatus.NEW, db_index=True)
+    archived_at = fields.DatetimeField(null=True, description="Set when archived (or merged); lists leave it out")
+    merged_into_id = fields.IntField(null=True, description="The record this one was merged into")
+    # Richer profile (issue 18, m0029): a picture among the contact's own image attachments, social links.
+    picture_id = fields.CharField(max_length=32, null=True, description="An image attachment of this contact")
+    social_links: fields.Field[list[dict[str, str]]] = fields.JSONField(default=list)  # [{kind, url}]
 
     class Meta:
         table = "contact"
@@ -72,10 +78,20 @@ class Lead(Editable):
     owner_id: int | None
     status = fields.CharEnumField(LeadStatus, max_length=20, default=LeadStatus.NEW, db_index=True)
     lost_reason = fields.CharField(max_length=500, default="")
+    lost_reason_choice: fields.ForeignKeyNullableRelation["LostReason"] = fields.ForeignKeyField(
+        "models.LostReason", null=True, related_name=False, on_delete=fields.SET_NULL,
+        description="The admin-kept reason picked when it was lost (lost_reason holds the full text)",
+    )
+    lost_reason_choice_id: int | None
     deal: fields.ForeignKeyNullableRelation["Deal"] = fields.ForeignKeyField(
         "models.Deal", null=True, related_name=False, on_delete=fields.SET_NULL
     )
     deal_id: int | None
+    campaign: fields.ForeignKeyNullableRelation["Campaign"] = fields.ForeignKeyField(
+        "models.Campaign", null=True, related_name="leads", on_delete=fields.SET_NULL,
+        description="The campaign the lead came from (a referred enrolment); its won deals are the campaign's revenue",
+    )
+    campaign_id: int | None
 
     class Meta:
         table = "lead"

@@ -40,6 +40,9 @@ class Stage(Model):
     position = fields.IntField()
     probability = fields.IntField(description="Default win probability in percent")
     kind = fields.CharEnumField(StageKind, max_length=10, default=StageKind.OPEN)
+    requires_next_step = fields.BooleanField(
+        default=False, description="Deals entering it need a next step (automation rule deal_stage_next_step)"
+    )
 
     class Meta:
         table = "stage"
@@ -118,3 +121,27 @@ class DealStageChange(Model):
 
     class Meta:
         table = "deal_stage_change"
+
+
+class DealFigure(Model):
+    """The deals of one owner, stage, month of close, currency and listed lost reason added up: what the
+    dashboards read instead of the deals (a team's few hundred rows rather than its 100,000 deals). Kept by
+    database triggers on `deal` (m0041), in the transaction of every write whatever path it took (services,
+    imports, merges, erasure, cascades), so it cannot drift from the deals; never written by the application.
+    Keys use 0 and "" for "none" so that the unique key (the triggers' ON CONFLICT target) matches them."""
+
+    id = fields.IntField(primary_key=True)
+    owner_id = fields.IntField(description="The deals' owner (0: none)")
+    stage_id = fields.IntField()
+    month = fields.CharField(max_length=7, description="YYYY-MM (UTC) of closed_at, else of expected_close_date "
+                             "(\"\": neither), the reports' month of close")
+    currency = fields.CharField(max_length=3)
+    reason_id = fields.IntField(description="The listed lost reason (0: none)")
+    deals = fields.IntField()
+    amount = fields.BigIntField(description="Sum of amounts, minor units of `currency`")
+    weighted = fields.BigIntField(description="Sum of amount × probability")
+    cycle_seconds = fields.BigIntField(description="Sum of seconds from creation to close (closed deals)")
+
+    class Meta:
+        table = "deal_figure"
+        unique_together = (("owner_id", "stage_id", "month", "currency", "reason_id"),)

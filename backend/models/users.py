@@ -1,10 +1,12 @@
 """People who use the CRM, their teams, sign-in sessions and API tokens."""
 
+from datetime import datetime
 from enum import Enum
 
 from tortoise import fields
 from tortoise.models import Model
 
+from backend.codes import referral_code
 from backend.models.base import Editable
 
 
@@ -14,6 +16,22 @@ class Role(str, Enum):
     SALES_REP = "sales_rep"
     SUPPORT = "support"
     MARKETING = "marketing"
+
+
+class TokenScope(str, Enum):
+    """What an API token may do, on top of (never beyond) its user's role: READ is every token's floor (what
+    the user may see); each other scope allows the user's writes in one domain."""
+
+    READ = "read"
+    CUSTOMERS = "customers"  # customers, contacts, leads, activities, tasks, notes, files, segments
+    DEALS = "deals"  # deals and lead conversion
+    CAMPAIGNS = "campaigns"
+    TICKETS = "tickets"
+    ADMIN = "admin"  # settings: one's own, and an admin's administration (users, pipelines, erasure, …)
+
+
+# Tokens made before scopes existed, and tokens created without a choice, keep their user's full rights.
+ALL_SCOPES = [scope.value for scope in TokenScope]
 
 
 class Team(Model):
@@ -37,6 +55,10 @@ class User(Editable):
     )
     team_id: int | None
     time_zone = fields.CharField(max_length=64, default="UTC")
+    # Who sells carries this in their campaign links (?ref=): drawn when the user is made (m0026 gave one to
+    # those made before), renewed on request; everyone has one, and it counts only while they sell.
+    referral_code = fields.CharField(max_length=16, null=True, unique=True, default=referral_code)
+    language = fields.CharField(max_length=16, null=True, description="e.g. de; null: not known (English)")
     active = fields.BooleanField(default=True)
     last_login_at = fields.DatetimeField(null=True)
 
@@ -74,9 +96,14 @@ class ApiToken(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     last_used_at = fields.DatetimeField(null=True)
     revoked_at = fields.DatetimeField(null=True)
+    scopes: fields.Field[list[str]] = fields.JSONField(default=lambda: list(ALL_SCOPES))  # TokenScope values
+    expires_at = fields.DatetimeField(null=True)  # refused from then on, like a revoked token
 
     class Meta:
         table = "api_token"
+
+    def expired(self, at: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= at
 
 
 class Notification(Model):

@@ -6,12 +6,15 @@ from typing import Any
 
 from jinja2 import DictLoader, Environment, select_autoescape
 
+from backend.public.booking_html import BOOKING
+from backend.public.support_html import SUPPORT, SURVEY
+
 BASE = """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="{{ 'noindex' if embed or status != 200 else 'index' }}">
+<meta name="robots" content="{{ robots | default('noindex' if embed or status != 200 else 'index') }}">
 <link rel="icon" href="data:,">
 <title>{% block title %}{% endblock %}</title>
 {% block meta %}{% endblock %}
@@ -38,7 +41,7 @@ form.like { margin:1rem 0; }
 fieldset { border:1px solid var(--line); border-radius:12px; padding:1rem 1.2rem 1.2rem; margin:1.2rem 0 0; }
 legend { font-weight:600; padding:0 .3rem; }
 label { display:block; margin:.6rem 0 .2rem; font-size:.9rem; }
-input[type=text], input[type=email] { width:100%; font:inherit; padding:.55rem .7rem; border:1px solid #c9cfdb;
+input[type=text], input[type=email], textarea { width:100%; font:inherit; padding:.55rem .7rem; border:1px solid #c9cfdb;
        border-radius:8px; }
 input:focus, button:focus { outline:3px solid #b9ccf7; outline-offset:1px; }
 .consent { display:flex; gap:.5rem; align-items:flex-start; font-size:.85rem; color:var(--muted); margin-top:.9rem; }
@@ -48,8 +51,14 @@ button { font:inherit; font-weight:600; border:0; border-radius:8px; padding:.6r
 button.secondary { background:#fff; color:var(--accent); border:1px solid #b9ccf7; margin:0; }
 .invalid { border-color:var(--bad) !important; }
 .field-error { color:var(--bad); font-size:.85rem; margin:.25rem 0 0; }
+.address { overflow-wrap:anywhere; }
 footer { color:var(--muted); font-size:.8rem; margin-top:1.5rem; }
+fieldset.day { margin:1rem 0 0; }
+.slots { display:flex; flex-wrap:wrap; gap:.5rem; }
+button.slot { margin:0; min-width:5.2rem; font-variant-numeric:tabular-nums; }
+.zone { color:var(--muted); font-size:.9rem; }
 a { color:var(--accent); }
+.trap { position:absolute; left:-10000px; width:1px; height:1px; overflow:hidden; }
 </style>
 </head>
 <body><main>{% block body %}{% endblock %}</main></body>
@@ -114,8 +123,34 @@ MESSAGE = """{% extends "base.html" %}
 {% endblock %}
 """
 
+PREFERENCES = """{% extends "base.html" %}
+{% block title %}Email preferences{% endblock %}
+{% block body %}
+<div class="kicker"><span class="badge">Email preferences</span></div>
+<h1>{{ 'Unsubscribe?' if confirm else 'Your email preferences' }}</h1>
+{% if done %}<p class="flash ok" role="status">{{ done }}</p>{% endif %}
+<p class="address">Address: <b>{{ email }}</b></p>
+<p id="state">{% if subscribed %}You receive our marketing email (news, campaigns and greetings) at this address.
+{% else %}You are unsubscribed: we send no marketing email to this address.{% endif %}</p>
+{% if subscribed %}
+<form method="post" action="/u/{{ token }}/unsubscribe">
+  <input type="hidden" name="via" value="{{ 'link' if confirm else 'preferences' }}">
+  <button type="submit">Unsubscribe from marketing email</button>
+</form>
+{% else %}
+<form method="post" action="/u/{{ token }}/resubscribe">
+  <input type="hidden" name="csrf" value="{{ csrf }}">
+  <button class="secondary" type="submit">Subscribe again</button>
+</form>
+{% endif %}
+<footer>Messages about your own orders, tickets or meetings are not marketing email and are not affected.</footer>
+{% endblock %}
+"""
+
 _env = Environment(
-    loader=DictLoader({"base.html": BASE, "campaign.html": CAMPAIGN, "message.html": MESSAGE}),
+    loader=DictLoader({"base.html": BASE, "campaign.html": CAMPAIGN, "message.html": MESSAGE,
+                       "booking.html": BOOKING, "preferences.html": PREFERENCES,
+                       "support.html": SUPPORT, "survey.html": SURVEY}),
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,

@@ -26,23 +26,40 @@ from backend.interop.tortoise import columns_of, converters, from_db_row, parame
 from backend.models import (
     Activity,
     ActivityKind,
+    Attachment,
+    AttachmentRecord,
+    AuditEntry,
+    Campaign,
+    CampaignSend,
+    ConsentChange,
     Contact,
     Customer,
+    CustomerPhaseChange,
     CustomerStatusChange,
     Deal,
     DealStageChange,
     Enrolment,
+    Lead,
     LostReason,
+    MailConsent,
     Note,
+    PickListItem,
     Pipeline,
+    QuotaChange,
     Role,
+    SlaEvent,
     Stage,
     Team,
+    Ticket,
+    TicketMessage,
+    TransitionEntity,
     User,
 )
 from backend.reads.columns import Columns, fetch, with_columns
+from backend.services import workflows
 from backend.services.currency import rates
 from backend.services.engagement import series
+from backend.services.referrals import Revenue, Standing, leaderboards, revenue
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
@@ -107,6 +124,16 @@ class Loaders:
         return DataLoader(rows_by_id(Team))
 
     @cached_property
+    def quota_changes(self) -> DataLoader[int, list[QuotaChange]]:
+        """A quota's settings, newest first (its history)."""
+
+        async def load(keys: Sequence[int]) -> list[list[QuotaChange]]:
+            rows = await QuotaChange.filter(quota_id__in=list(keys)).order_by("-set_at", "-id")
+            return grouped(rows, keys, "quota_id")
+
+        return DataLoader(load)
+
+    @cached_property
     def team_head(self) -> DataLoader[int, User | None]:
         """A team's head: its active member with the sales_head role (the first, should there be two)."""
 
@@ -158,6 +185,17 @@ class Loaders:
         return DataLoader(load)
 
     @cached_property
+    def edits_of_deal(self) -> DataLoader[int, list[AuditEntry]]:
+        """Each deal's audited edits (deal.update), oldest first: the before and after of the fields changed."""
+
+        async def load(keys: Sequence[int]) -> list[list[AuditEntry]]:
+            rows = await AuditEntry.filter(entity="deal", entity_id__in=[str(k) for k in keys],
+                                           action="deal.update").order_by("at", "id")
+            return grouped(rows, [str(k) for k in keys], "entity_id")
+
+        return DataLoader(load)
+
+    @cached_property
     def stage_history_of_deal(self) -> DataLoader[int, list[DealStageChange]]:
         async def load(keys: Sequence[int]) -> list[list[DealStageChange]]:
             rows = await DealStageChange.filter(deal_id__in=list(keys)).order_by("changed_at", "id")
@@ -201,8 +239,30 @@ class Loaders:
         return DataLoader(load)
 
     @cached_property
+    def workflow(self) -> DataLoader[TransitionEntity, dict[str, frozenset[str]]]:
+        """The status steps admins allow for an entity (services/workflows.py): read once per request and
+        entity, however many rows ask for their allowed statuses."""
+
+        async def load(keys: Sequence[TransitionEntity]) -> list[dict[str, frozenset[str]]]:
+            return [await workflows.rules(key) for key in keys]
+
+        return DataLoader(load)
+
+    @cached_property
     def deal(self) -> DataLoader[int, Deal | None]:
         return DataLoader(self._visible_by_id(Deal, permissions.deal_rule, "stage"))
+
+    @cached_property
+    def lead(self) -> DataLoader[int, Lead | None]:
+        return DataLoader(self._visible_by_id(Lead, permissions.lead_rule))
+
+    @cached_property
+    def activity(self) -> DataLoader[int, Activity | None]:
+        return DataLoader(self._visible_by_id(Activity, permissions.activity_rule))
+
+    @cached_property
+    def campaign(self) -> DataLoader[int, Campaign | None]:
+        return DataLoader(self._visible_by_id(Campaign, permissions.campaign_rule))
 
     def _visible_by_id(self, model: type[Model], rule: Callable[[Actor], Any], *related: str) -> Callable:
         async def load(keys: Sequence[int]) -> list[Any]:
@@ -213,7 +273,8 @@ class Loaders:
 
     def contacts_of_customer(self, columns: Columns = None) -> DataLoader[int, list[Contact]]:
         async def load(keys: Sequence[int]) -> list[list[Contact]]:
-            query = Contact.filter(permissions.contact_rule(self.actor), customer_id__in=list(keys))
+            # archived people (archive.py) leave the customer's list as they leave the contacts list
+            query = Contact.filter(permissions.contact_rule(self.actor), customer_id__in=list(keys), archived_at__isnull=True)
             rows = await fetch(query.order_by("-is_primary", "name", "id"), with_columns(columns, "customer_id"))
             return grouped(rows, keys, "customer_id")
 
@@ -227,6 +288,23 @@ class Loaders:
 
         return self._keyed(("deals_of_customer", columns), load)
 
+    @cached_property
+    def attachment(self) -> DataLoader[str, Attachment | None]:
+        """By id, for logos and pictures: the record showing it was read through its row rule."""
+        async def load(keys: Sequence[str]) -> list[Attachment | None]:
+            return by_key(await Attachment.filter(id__in=list(keys)), keys)
+
+        return DataLoader(load)
+
+    def attachments_of(self, record: AttachmentRecord) -> DataLoader[int, list[Attachment]]:
+        """A record's files, newest first; the record was read through its row rule, so its files are seen."""
+        async def load(keys: Sequence[int]) -> list[list[Attachment]]:
+            column = f"{record.value}_id"
+            rows = await Attachment.filter(**{f"{column}__in": list(keys)}).order_by("-created_at", "id")
+            return grouped(rows, keys, column)
+
+        return self._keyed(("attachments_of", record), load)
+
     def _keyed(self, key: Hashable, load: Callable[[Sequence[Any]], Awaitable[list[Any]]]) -> DataLoader:
         """One loader per key for the request (a key names what is loaded, and which columns)."""
         return self.once(key, lambda: DataLoader(load))
@@ -237,6 +315,23 @@ class Loaders:
         if key not in memo:
             memo[key] = compute()
         return memo[key]
+
+    @cached_property
+    def messages_of_ticket(self) -> DataLoader[int, list[TicketMessage]]:
+        """A ticket's conversation; the ticket itself was read through ticket_rule."""
+
+        async def load(keys: Sequence[int]) -> list[list[TicketMessage]]:
+            rows = await TicketMessage.filter(ticket_id__in=list(keys)).order_by("created_at", "id")
+            return grouped(rows, keys, "ticket_id")
+
+        return DataLoader(load)
+
+    @cached_property
+    def sla_events_of_ticket(self) -> DataLoader[int, list[SlaEvent]]:
+        async def load(keys: Sequence[int]) -> list[list[SlaEvent]]:
+            return grouped(await SlaEvent.filter(ticket_id__in=list(keys)).order_by("at", "id"), keys, "ticket_id")
+
+        return DataLoader(load)
 
     @cached_property
     def notes_of_customer(self) -> DataLoader[int, list[Note]]:
@@ -253,6 +348,18 @@ class Loaders:
             return grouped(rows, keys, "customer_id")
 
         return DataLoader(load)
+
+    @cached_property
+    def phase_history_of_customer(self) -> DataLoader[int, list[CustomerPhaseChange]]:
+        async def load(keys: Sequence[int]) -> list[list[CustomerPhaseChange]]:
+            rows = await CustomerPhaseChange.filter(customer_id__in=list(keys)).order_by("changed_at", "id")
+            return grouped(rows, keys, "customer_id")
+
+        return DataLoader(load)
+
+    @cached_property
+    def pick_list_item(self) -> DataLoader[int, PickListItem | None]:
+        return DataLoader(rows_by_id(PickListItem))
 
     @cached_property
     def last_activity_at(self) -> DataLoader[int, datetime | None]:
@@ -293,6 +400,17 @@ class Loaders:
         rows = await newest_per_parent(visible, column, "occurred_at", limit, columns)
         return grouped(rows, keys, column)
 
+    def recent_tickets(self, moment: str, limit: int) -> DataLoader[int, list[Ticket]]:
+        """The `limit` tickets of each customer newest by `moment` (created_at, or resolved_at among the resolved
+        ones), visible by ticket_rule: one statement for every customer asked, as their timelines need."""
+        async def load(keys: Sequence[int]) -> list[list[Ticket]]:
+            visible = Ticket.filter(permissions.ticket_rule(self.actor), customer_id__in=list(keys))
+            if moment != "created_at":
+                visible = visible.filter(**{f"{moment}__isnull": False})
+            return grouped(await newest_per_parent(visible, "customer_id", moment, limit), keys, "customer_id")
+
+        return self._keyed(("recent_tickets", moment, limit), load)
+
     def latest_enrolments(self, limit: int) -> DataLoader[int, list[Enrolment]]:
         """The newest `limit` enrolments of each campaign (campaigns already visible to the reader)."""
         return self._keyed(("latest_enrolments", limit), lambda keys: self._latest_enrolments(limit, keys))
@@ -300,6 +418,53 @@ class Loaders:
     async def _latest_enrolments(self, limit: int, keys: Sequence[int]) -> list[list[Enrolment]]:
         rows = await newest_per_parent(Enrolment.filter(campaign_id__in=list(keys)), "campaign_id", "created_at", limit)
         return grouped(rows, keys, "campaign_id")
+
+    def campaign_revenue(self) -> DataLoader[int, Revenue]:
+        """Won deals from campaigns' leads: one statement for every campaign on the page."""
+        async def load(keys: Sequence[int]) -> list[Revenue]:
+            found = await revenue(keys)
+            return [found[k] for k in keys]
+
+        return self._keyed(("campaign_revenue",), load)
+
+    def campaign_leaderboard(self, limit: int) -> DataLoader[int, list[Standing]]:
+        """Referrers of campaigns (names of CRM users, counts and won revenue): three statements in all."""
+        async def load(keys: Sequence[int]) -> list[list[Standing]]:
+            found = await leaderboards(keys, limit)
+            return [found[k] for k in keys]
+
+        return self._keyed(("campaign_leaderboard", limit), load)
+
+    @cached_property
+    def mail_consent(self) -> DataLoader[str, MailConsent | None]:
+        """The consent state of addresses (lower case): one statement for a page of contacts."""
+        async def load(keys: Sequence[str]) -> list[MailConsent | None]:
+            found = {row.email: row for row in await MailConsent.filter(email__in=list(keys))}
+            return [found.get(k) for k in keys]
+
+        return DataLoader(load)
+
+    def consent_history(self, limit: int) -> DataLoader[str, list[ConsentChange]]:
+        """The newest `limit` consent changes of each address."""
+        async def load(keys: Sequence[str]) -> list[list[ConsentChange]]:
+            rows = await newest_per_parent(ConsentChange.filter(email__in=list(keys)), "email", "occurred_at", limit)
+            return grouped(rows, keys, "email")
+
+        return self._keyed(("consent_history", limit), load)
+
+    @cached_property
+    def send_counts(self) -> DataLoader[int, dict[str, int]]:
+        """Sends per status of campaigns: one GROUP BY for a page of campaigns."""
+        async def load(keys: Sequence[int]) -> list[dict[str, int]]:
+            rows = await (CampaignSend.filter(campaign_id__in=list(keys)).annotate(n=Count("id"))
+                          .group_by("campaign_id", "status").values("campaign_id", "status", "n"))
+            found: dict[int, dict[str, int]] = defaultdict(dict)
+            for row in rows:
+                status = row["status"].value if hasattr(row["status"], "value") else str(row["status"])
+                found[row["campaign_id"]][status] = row["n"]
+            return [found.get(k, {}) for k in keys]
+
+        return DataLoader(load)
 
     def campaign_engagement(self, bucket: Any, start: datetime, end: datetime) -> DataLoader[int, list[Any]]:
         """Engagement time series of campaigns: one GROUP BY statement for every campaign on the page."""

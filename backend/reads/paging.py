@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 from tortoise.expressions import Q
@@ -41,11 +42,17 @@ class Edge(Generic[T]):
     node: T = strawberry.field(description="The row")
 
 
+class Counter(Protocol):
+    """What totalCount counts: a list's query, or its count in a shape of its own (reads.held_count)."""
+
+    def count(self) -> Awaitable[int]: ...
+
+
 @strawberry.type(description="A page of rows (Relay connection)")
 class Connection(Generic[T]):
     edges: list[Edge[T]] = strawberry.field(description="The rows of this page with their cursors")
     page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist")
-    count_query: strawberry.Private[Any]
+    count_query: strawberry.Private[Counter]
 
     @strawberry.field(description="How many rows match the filter and search, over all pages")
     async def total_count(self) -> int:
@@ -71,7 +78,12 @@ def _decode(value: Any) -> Any:
 
 
 def make_cursor(field: str, row: Any) -> str:
-    raw = json.dumps([field, _encode(getattr(row, field)), row.pk], separators=(",", ":"))
+    return cursor_of(field, getattr(row, field), row.pk)
+
+
+def cursor_of(field: str, value: Any, pk: int) -> str:
+    """The cursor of the row whose `field` holds `value` (compiled reads build it from the database's JSON)."""
+    raw = json.dumps([field, _encode(value), pk], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -117,13 +129,13 @@ def _is_unicode(text: str) -> bool:
     return True
 
 
-def page_size(first: int | None) -> int:
+def page_size(first: int | None, cap: int = MAX_FIRST) -> int:
     if first is None:
         return DEFAULT_PAGE
     if first < 0:
         raise BadUserInput("first", "must not be negative")
-    if first > MAX_FIRST:
-        raise QueryTooComplex(f"first may be at most {MAX_FIRST}", limit=MAX_FIRST, value=first)
+    if first > cap:
+        raise QueryTooComplex(f"first may be at most {cap}", limit=cap, value=first)
     return first
 
 
@@ -135,10 +147,14 @@ async def paginate(
     first: int | None,
     after: str | None,
     columns: Columns = None,
+    cap: int = MAX_FIRST,
+    count_query: QuerySet | None = None,
 ) -> Connection:
     """One page of `query` in (field, id) order; the count query stays lazy until `totalCount` is asked.
-    With `columns`, the rows hold only those (and the page's key)."""
-    size = page_size(first)
+    With `columns`, the rows hold only those (and the page's key). `cap`: the largest page (an export's
+    flat rows take bigger pages than a list's objects). `count_query`: the same rows, in a shape the
+    database counts faster (custom_fields.filtered)."""
+    size = page_size(first, cap)
     page_query = query
     if after:
         value, pk = read_cursor(after, field, query.model)
@@ -161,5 +177,5 @@ async def paginate(
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        count_query=query,
+        count_query=query if count_query is None else count_query,
     )

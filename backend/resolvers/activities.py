@@ -10,7 +10,7 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.auth.actor import Actor
-from backend.models import Activity, ActivityKind, TaskStatus
+from backend.models import Activity, ActivityKind, CustomEntity, TaskStatus
 from backend.reads.columns import selected_columns
 from backend.reads.context import Info
 from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
@@ -21,10 +21,12 @@ from backend.schema.activities import (
     ActivityType,
     CompleteTaskInput,
     LogActivityInput,
+    UpdateActivityInput,
     UpdateTaskInput,
 )
 from backend.schema.common import SortDirection, provided
 from backend.services import activities as service
+from backend.services import custom_fields
 from backend.services import validate as v
 from backend.services.search import every_word
 
@@ -42,6 +44,8 @@ def filter_query(query: QuerySet, where: ActivityFilter | None, actor: Actor) ->
             query = query.filter(**{key: v.parse_id(f"filter.{name}", getattr(where, key))})
     if where.task_status:
         query = query.filter(task_status__in=list(where.task_status))
+    if where.outcome_name:
+        query = query.filter(outcome__in=list(where.outcome_name))
     if where.open is not None:
         statuses = service.OPEN_TASK if where.open else (TaskStatus.DONE, TaskStatus.ABORTED)
         query = query.filter(kind=ActivityKind.TASK, task_status__in=list(statuses))
@@ -80,6 +84,7 @@ class ActivityQuery:
     ) -> Connection[ActivityType]:
         actor = info.context.actor
         query = filter_query(Activity.filter(permissions.activity_rule(actor)), filter, actor)
+        query = await custom_fields.filtered(query, CustomEntity.ACTIVITY, filter.custom if filter else None)
         if search and search.strip():
             query = query.filter(every_word(search, "title", "description"))
         order = order_by or ActivityOrder(field=ActivityOrderField.OCCURRED_AT)
@@ -108,3 +113,10 @@ class ActivityMutation:
     async def update_task(self, info: Info, input: UpdateTaskInput) -> ActivityType:
         data = provided(input)
         return ActivityType.of(await service.update_task(info.context.actor, data.pop("id"), data.pop("version"), data))
+
+    @strawberry.mutation(description="Correct a logged call, email, meeting, note or deal update")
+    async def update_activity(self, info: Info, input: UpdateActivityInput) -> ActivityType:
+        data = provided(input)
+        return ActivityType.of(
+            await service.update_activity(info.context.actor, data.pop("id"), data.pop("version"), data)
+        )

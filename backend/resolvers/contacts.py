@@ -8,11 +8,13 @@ import strawberry
 from tortoise.queryset import QuerySet
 
 from backend import permissions
-from backend.models import Contact
+from backend.auth.actor import Actor
+from backend.models import Contact, CustomEntity, SegmentEntity
 from backend.reads.columns import selected_columns
 from backend.reads.context import Info
-from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
-from backend.schema.common import Deleted, SortDirection, provided
+from backend.reads.custom_order import paginate_ordered
+from backend.reads.paging import FIRST_DESCRIPTION, Connection
+from backend.schema.common import Deleted, provided
 from backend.schema.contacts import (
     ContactFilter,
     ContactOrder,
@@ -27,11 +29,14 @@ from backend.schema.contacts import (
 )
 from backend.schema.customers import CustomerType
 from backend.services import contacts as service
+from backend.services import custom_fields
 from backend.services import validate as v
 from backend.services.search import indexed_search_q
 
 
 def filter_query(query: QuerySet, where: ContactFilter | None) -> QuerySet:
+    # Archived records leave the lists unless asked for (archive.py): the filter shows them instead.
+    query = query.filter(archived_at__isnull=not (where is not None and where.archived))
     if where is None:
         return query
     if where.status:
@@ -51,6 +56,22 @@ def filter_query(query: QuerySet, where: ContactFilter | None) -> QuerySet:
     return query
 
 
+async def narrowed(query: QuerySet, where: ContactFilter | None, within: str = "filter") -> QuerySet:
+    """`query` under filter_query's conditions and the custom-field ones (those read their fields' definitions);
+    `within` names the filter's input in errors (a segment's `contactFilter`)."""
+    return await custom_fields.filtered(filter_query(query, where), CustomEntity.CONTACT, where.custom if where else None,
+                                        within)
+
+
+async def contacts_matching(actor: Actor, where: ContactFilter | None) -> QuerySet:
+    """The contacts `actor` may see that meet `where`: the list's query, and export's. A saved segment
+    (segmentId) is read first; `narrowed` holds every other condition."""
+    from backend.resolvers.segment_members import within_segment  # it reads filter_query from here
+
+    return await within_segment(actor, await narrowed(Contact.filter(permissions.contact_rule(actor)), where), where,
+                                SegmentEntity.CONTACT)
+
+
 @strawberry.type
 class ContactQuery:
     @strawberry.field(description="One contact by id (NOT_FOUND when it does not exist or is not visible)")
@@ -67,12 +88,12 @@ class ContactQuery:
         order_by: ContactOrder | None = None,
         search: Annotated[str | None, strawberry.argument(description="Name, email or phone fragment")] = None,
     ) -> Connection[ContactType]:
-        query = filter_query(Contact.filter(permissions.contact_rule(info.context.actor)), filter)
+        query = await contacts_matching(info.context.actor, filter)
         if search and search.strip():
             query = query.filter(indexed_search_q("contact", search))
         order = order_by or ContactOrder(field=ContactOrderField.NAME)
-        return await paginate(
-            query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after,
+        return await paginate_ordered(
+            query, CustomEntity.CONTACT, order, first=first, after=after,
             columns=selected_columns(info, ContactType, Contact, ("edges", "node")),
         )
 

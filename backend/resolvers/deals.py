@@ -10,8 +10,9 @@ from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from backend import permissions
-from backend.models import Deal, Pipeline
+from backend.models import CustomEntity, Deal, Pipeline
 from backend.reads.context import Info
+from backend.reads.custom_order import paginate_by_custom
 from backend.reads.paging import (
     FIRST_DESCRIPTION,
     Connection,
@@ -31,12 +32,14 @@ from backend.schema.deals import (
     DealType,
     DeleteDealInput,
     MoveDealInput,
+    MoveDealsToPipelineInput,
     PipelineType,
     UpdateDealInput,
     visible_deals,
 )
+from backend.services import deal_pipelines
 from backend.services import deals as service
-from backend.services.search import indexed_search_q
+from backend.services.search import ARCHIVED_DESCRIPTION, archived_links_q, indexed_search_q
 
 
 async def paginate_nulls_last(
@@ -74,6 +77,17 @@ async def paginate_nulls_last(
     )
 
 
+async def listed_deals(info: Info, filter: DealFilter | None, search: str | None, archived: bool | None) -> QuerySet:
+    """The deals the list shows for these arguments: the caller's row rules, the filter, search and archive
+    choice (reports narrow their deals by the same arguments, with the same meaning)."""
+    query = await visible_deals(info, filter)
+    if archived is not None:
+        query = query.filter(archived_links_q(archived, "customer_id", "contact_id"))
+    if search and search.strip():
+        query = query.filter(indexed_search_q("deal", search))
+    return query
+
+
 @strawberry.type
 class DealQuery:
     @strawberry.field(description="Every pipeline, default first, each with its stages in order")
@@ -94,11 +108,13 @@ class DealQuery:
         filter: DealFilter | None = None,
         order_by: Annotated[DealOrder | None, strawberry.argument(description="Default: newest first")] = None,
         search: Annotated[str | None, strawberry.argument(description="Words of the title")] = None,
+        archived: Annotated[bool | None, strawberry.argument(description=ARCHIVED_DESCRIPTION)] = None,
     ) -> Connection[DealType]:
-        query = visible_deals(info, filter)
-        if search and search.strip():
-            query = query.filter(indexed_search_q("deal", search))
+        query = await listed_deals(info, filter, search, archived)
         order = order_by or DealOrder(field=DealOrderField.CREATED_AT, direction=SortDirection.DESC)
+        if order.custom_field is not None:
+            return await paginate_by_custom(query, CustomEntity.DEAL, order.custom_field,
+                                            descending=order.direction is SortDirection.DESC, first=first, after=after)
         pages = paginate_nulls_last if order.field is DealOrderField.EXPECTED_CLOSE_DATE else paginate
         return await pages(
             query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after
@@ -118,8 +134,16 @@ class DealMutation:
 
     @strawberry.mutation(description="Move a deal to another stage; won and lost stages close it")
     async def move_deal(self, info: Info, input: MoveDealInput) -> DealType:
+        step = None if input.next_step is None else provided(input.next_step)
         return DealType.of(await service.move_deal(info.context.actor, input.id, input.version, input.stage_id,
-                                                   input.lost_reason, input.lost_reason_id))
+                                                   input.lost_reason, input.lost_reason_id, step))
+
+    @strawberry.mutation(description="Move deals to another pipeline, each into the stage the map gives for its "
+                         "current one (stage history, timeline, owner told, as moveDeal)")
+    async def move_deals_to_pipeline(self, info: Info, input: MoveDealsToPipelineInput) -> list[DealType]:
+        moved = await deal_pipelines.move_deals_to_pipeline(info.context.actor, input.deal_ids, input.pipeline_id,
+                                                            input.stage_map, input.lost_reason, input.lost_reason_id)
+        return DealType.of_all(moved)
 
     @strawberry.mutation(description="Delete a deal (admins and sales heads)")
     async def delete_deal(self, info: Info, input: DeleteDealInput) -> Deleted:

@@ -8,9 +8,11 @@ import strawberry
 from tortoise.queryset import QuerySet
 
 from backend import permissions
-from backend.models import Lead, LeadStatus
+from backend.auth.actor import Actor
+from backend.models import CustomEntity, Lead, LeadStatus
 from backend.reads.context import Info
-from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
+from backend.reads.custom_order import paginate_ordered
+from backend.reads.paging import FIRST_DESCRIPTION, Connection
 from backend.schema.common import SortDirection, provided
 from backend.schema.contacts import LeadType
 from backend.schema.customers import CustomerType
@@ -24,9 +26,10 @@ from backend.schema.leads import (
     LeadOrderField,
     UpdateLeadInput,
 )
+from backend.services import custom_fields
 from backend.services import leads as service
 from backend.services import validate as v
-from backend.services.search import indexed_search_q
+from backend.services.search import ARCHIVED_DESCRIPTION, archived_links_q, indexed_search_q
 
 
 def filter_leads(query: QuerySet, where: LeadFilter | None) -> QuerySet:
@@ -47,6 +50,18 @@ def filter_leads(query: QuerySet, where: LeadFilter | None) -> QuerySet:
     return query
 
 
+async def leads_matching(actor: Actor, where: LeadFilter | None, search: str | None = None,
+                         archived: bool | None = None) -> QuerySet:
+    """The leads `actor` may see that meet the list's arguments: the list's query, and export's."""
+    query = filter_leads(Lead.filter(permissions.lead_rule(actor)), where)
+    query = await custom_fields.filtered(query, CustomEntity.LEAD, where.custom if where else None)
+    if archived is not None:
+        query = query.filter(archived_links_q(archived, "customer_id", "contact_id"))
+    if search and search.strip():
+        query = query.filter(indexed_search_q("lead", search))
+    return query
+
+
 @strawberry.type
 class LeadQuery:
     @strawberry.field(description="One lead by id (NOT_FOUND when it does not exist or is not visible)")
@@ -62,14 +77,11 @@ class LeadQuery:
         filter: LeadFilter | None = None,
         order_by: Annotated[LeadOrder | None, strawberry.argument(description="Default: newest first")] = None,
         search: Annotated[str | None, strawberry.argument(description="Words of the title or company")] = None,
+        archived: Annotated[bool | None, strawberry.argument(description=ARCHIVED_DESCRIPTION)] = None,
     ) -> Connection[LeadType]:
-        query = filter_leads(Lead.filter(permissions.lead_rule(info.context.actor)), filter)
-        if search and search.strip():
-            query = query.filter(indexed_search_q("lead", search))
+        query = await leads_matching(info.context.actor, filter, search, archived)
         order = order_by or LeadOrder(field=LeadOrderField.CREATED_AT, direction=SortDirection.DESC)
-        return await paginate(
-            query, field=order.field.value, descending=order.direction is SortDirection.DESC, first=first, after=after
-        )
+        return await paginate_ordered(query, CustomEntity.LEAD, order, first=first, after=after)
 
 
 @strawberry.type

@@ -1,4 +1,4 @@
-"""Live subscriptions: dealChanged, activityAdded and notifications.
+"""Live subscriptions: dealChanged, activityAdded, activityUpdated and notifications.
 
 Every event is read back from the database after its commit, through the same row rules as queries,
 so a subscriber never hears of a row they may not read. The visibility query runs once per event and
@@ -21,6 +21,7 @@ from backend.live.events import (
     ActivitiesDeleted,
     ActivitiesRemoved,
     ActivityAdded,
+    ActivityUpdated,
     DealCreated,
     DealDeleted,
     DealFacts,
@@ -28,13 +29,14 @@ from backend.live.events import (
     DealsRemoved,
     DealUpdated,
     Event,
+    NotificationsRead,
 )
 from backend.models import Activity, Deal, Notification
 from backend.reads.context import Info
 from backend.reads.loaders import Loaders
 from backend.resolvers.streams import FanOut, listen, subscriber
 from backend.schema.activities import ActivityType
-from backend.schema.deals import DealFilter, DealType, conditions, matches
+from backend.schema.deals import DealFilter, DealType, conditions, custom_matches, matches, with_custom
 from backend.schema.live import DealChangeEvent, DealChangeKind, NotificationType
 from backend.services import customers as customer_service
 from backend.services.removals import saw
@@ -82,10 +84,35 @@ async def _deal_as_seen_by(actor: Actor, change: DealEvent) -> list[SeenDeal]:
     return [SeenDeal(change=_change_event(change, deal.id, deal), loaders=loaders, deal=deal)]
 
 
-async def _activity_as_seen_by(actor: Actor, added: ActivityAdded) -> tuple[Activity | None, Loaders]:
+async def _activity_as_seen_by(actor: Actor, added: ActivityAdded | ActivityUpdated) -> tuple[Activity | None, Loaders]:
     """The activity if this audience may see it, and fresh loaders of the audience for its nested fields."""
     activity = await Activity.filter(permissions.activity_rule(actor), id=added.id).first()
     return activity, Loaders(actor)
+
+
+async def _timeline(info: Info, customer_id: strawberry.ID,
+                    kind: type[ActivityAdded | ActivityUpdated]) -> AsyncIterator[ActivityType]:
+    """The activities of one customer's timeline that events of `kind` name, as the subscriber may see them;
+    ends (NOT_FOUND) when the customer is deleted or leaves the subscriber's sight."""
+    context = info.context
+    subscriber(context)
+    customer = await customer_service.visible(context.actor, customer_id, "customerId")
+    async with listen(context, topics.customer_activities(customer.id)) as events:
+        actor = context.actor
+        audience = permissions.audience(actor)
+        async for event in events:
+            timeline = event.data
+            if isinstance(timeline, ActivitiesDeleted) or (isinstance(timeline, ActivitiesRemoved) and saw(actor, timeline)):
+                raise NotFound("Customer", customer_id, field="customerId")  # deleted, or out of sight now
+            if not isinstance(timeline, kind):
+                continue
+            activity, loaders = await activity_fan_out.once(
+                (event.id, audience), partial(_activity_as_seen_by, actor, timeline)
+            )
+            if activity is None:
+                continue  # the customer, or this activity, is no longer visible to this audience
+            context.loaders = loaders
+            yield ActivityType.of(activity)
 
 
 def _optional_id(value: object) -> strawberry.ID | None:
@@ -122,6 +149,7 @@ class LiveSubscription:
     ) -> AsyncGenerator[DealChangeEvent, None]:
         context = info.context
         conditions(filter)  # a malformed filter is refused now, not at the first event
+        await with_custom(Deal.all(), filter)
         async with listen(context, topics.deals()) as events:
             actor = context.actor
             audience = permissions.audience(actor)
@@ -130,34 +158,29 @@ class LiveSubscription:
                     continue
                 changes = await deal_fan_out.once((event.id, audience), partial(_deal_as_seen_by, actor, change))
                 for seen in changes:
-                    if seen.deal is not None and not matches(filter, seen.deal):
+                    if seen.deal is not None and not (matches(filter, seen.deal)
+                                                      and await custom_matches(filter, seen.deal.id)):
                         continue
                     context.loaders = seen.loaders
                     yield seen.change
 
     @strawberry.subscription(description="Activities logged on a customer's timeline, as committed")
     async def activity_added(self, info: Info, customer_id: strawberry.ID) -> AsyncGenerator[ActivityType, None]:
-        context = info.context
-        subscriber(context)
-        customer = await customer_service.visible(context.actor, customer_id, "customerId")
-        async with listen(context, topics.customer_activities(customer.id)) as events:
-            actor = context.actor
-            audience = permissions.audience(actor)
-            async for event in events:
-                timeline = event.data
-                if isinstance(timeline, ActivitiesDeleted) or (isinstance(timeline, ActivitiesRemoved) and saw(actor, timeline)):
-                    raise NotFound("Customer", customer_id, field="customerId")  # deleted, or out of sight now
-                if not isinstance(timeline, ActivityAdded):
-                    continue
-                activity, loaders = await activity_fan_out.once(
-                    (event.id, audience), partial(_activity_as_seen_by, actor, timeline)
-                )
-                if activity is None:
-                    continue  # the customer, or this activity, is no longer visible to this audience
-                context.loaders = loaders
-                yield ActivityType.of(activity)
+        async for activity in _timeline(info, customer_id, ActivityAdded):
+            yield activity
 
-    @strawberry.subscription(description="Your notifications as they are made")
+    @strawberry.subscription(
+        description="Activities on a customer's timeline as corrected (updateActivity), as committed: an open "
+        "timeline replaces the one it shows"
+    )
+    async def activity_updated(self, info: Info, customer_id: strawberry.ID) -> AsyncGenerator[ActivityType, None]:
+        async for activity in _timeline(info, customer_id, ActivityUpdated):
+            yield activity
+
+    @strawberry.subscription(
+        description="Your notifications as they are made, and again once read (readAt set), on whichever of "
+        "your devices: a client keeps its unread count by refetching on each"
+    )
     async def notifications(self, info: Info) -> AsyncGenerator[NotificationType, None]:
         context = info.context
         user_id = subscriber(context).user_id
@@ -167,7 +190,11 @@ class LiveSubscription:
         newest = await Notification.filter(user_id=user_id).order_by("-id").first()
         seen_up_to = newest.id if newest else 0
         async with listen(context, topics.notifications(user_id)) as events:
-            async for _event in _now_and_on(events):
+            async for event in _now_and_on(events):
+                if event is not None and isinstance(event.data, NotificationsRead):
+                    for row in await Notification.filter(user_id=user_id, id__in=event.data.ids).order_by("id"):
+                        yield NotificationType.of(row)
+                    continue
                 rows = await Notification.filter(user_id=user_id, id__gt=seen_up_to).order_by("id")
                 for row in rows:
                     seen_up_to = row.id

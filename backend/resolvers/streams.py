@@ -8,6 +8,7 @@ import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any, TypeVar
 
 from backend import permissions
@@ -16,10 +17,12 @@ from backend.auth.liveness import watcher
 from backend.errors import CrmError, Unauthenticated
 from backend.live import topics
 from backend.live.broadcast import StreamClosed, Subscription, hub
-from backend.live.events import Event, SessionEnded, TokenRevoked, UserAccessChanged
+from backend.live.events import Event, Payload, SessionEnded, TokenRevoked, UserAccessChanged
 from backend.reads.context import Context
 
 T = TypeVar("T")
+P = TypeVar("P", bound=Payload)
+R = TypeVar("R")
 
 
 class StreamEnded(CrmError):
@@ -30,6 +33,7 @@ class StreamEnded(CrmError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"Stream closed: {reason}", reason=reason)
+        self.reason = reason
 
 
 def revokes(event: Event, actor: Actor) -> bool:
@@ -151,3 +155,17 @@ class FanOut:
     def _settle(future: asyncio.Future[Any], error: BaseException) -> None:
         future.set_exception(error)
         future.exception()  # retrieved here: with no one waiting, asyncio would log it as lost
+
+
+async def seen_rows(context: Context, topic: str, kind: type[P], fan_out: FanOut,
+                    read: Callable[[Actor, P], Awaitable[R | None]]) -> AsyncIterator[tuple[P, R]]:
+    """The events of `kind` on `topic` with the row each is about, read through the subscriber's row rules
+    (`read`) once per event and audience in this process; rows out of sight are skipped, not even their id told."""
+    async with listen(context, topic) as events:
+        audience = permissions.audience(context.actor)
+        async for event in events:
+            if not isinstance(payload := event.data, kind):
+                continue
+            row = await fan_out.once((event.id, audience), partial(read, context.actor, payload))
+            if row is not None:
+                yield payload, row

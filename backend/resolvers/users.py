@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import strawberry
@@ -23,6 +24,7 @@ from backend.schema.users import (
     MeType,
     RevokeApiTokenInput,
     TeamType,
+    UpdateMySettingsInput,
     UpdateTeamInput,
     UpdateUserInput,
     UserFilter,
@@ -97,7 +99,8 @@ class UserQuery:
         if filter is not None and filter.user_id is not None:
             query = query.filter(user_id=v.parse_id("filter.userId", filter.user_id))
         if filter is not None and filter.working is not None:
-            query = query.filter(revoked_at__isnull=filter.working)
+            working = Q(revoked_at=None) & (Q(expires_at=None) | Q(expires_at__gt=datetime.now(UTC)))
+            query = query.filter(working if filter.working else ~working)
         # Ids grow with time: id order is creation order, and a cursor on the id alone is stable.
         return await paginate(query, field="id", descending=True, first=first, after=after)
 
@@ -109,9 +112,14 @@ class UserMutation:
         data = provided(input)
         return UserType.of(await service.update_user(info.context.actor, data.pop("id"), data.pop("version"), data))
 
+    @strawberry.mutation(description="Change your own settings: the language of your mail and your time zone")
+    async def update_my_settings(self, info: Info, input: UpdateMySettingsInput) -> MeType:
+        return MeType.of(await service.update_my_settings(info.context.actor, provided(input)))
+
     @strawberry.mutation(description="Create an API token for yourself; its secret is in the answer, and only there")
     async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenPayload:
-        token, secret = await tokens.create(info.context.actor, input.name)
+        token, secret = await tokens.create(
+            info.context.actor, input.name, scopes=input.scopes, expires_at=input.expires_at)
         return CreateApiTokenPayload(token=secret, api_token=ApiTokenType.of(token))
 
     @strawberry.mutation(description="Revoke an API token: it stops working at once and its open streams end")

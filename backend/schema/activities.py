@@ -9,17 +9,22 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
-from backend.models import Activity
+from backend import permissions
+from backend.models import Activity, CustomEntity, TransitionEntity
 from backend.models import Outcome as OutcomeModel
 from backend.models import Priority as PriorityModel
+from backend.models import RepeatUnit as RepeatUnitModel
 from backend.models import TaskStatus as TaskStatusModel
 from backend.reads.columns import reads
 from backend.reads.context import Info
+from backend.schema.attachments import AttachmentRecord, AttachmentType, attachments_of
 from backend.schema.common import DateTimeRange, SortDirection
+from backend.schema.custom_fields import CustomFieldFilter, CustomFieldValue, CustomFieldValueInput, record_values
 from backend.schema.customers import ActivityKindEnum
 from backend.schema.rows import Shows
 from backend.schema.users import UserType
 from backend.services import activities as activity_service
+from backend.services import recurrence
 
 if TYPE_CHECKING:
     from backend.schema.contacts import ContactType
@@ -33,12 +38,31 @@ DealRef = Annotated["DealType", strawberry.lazy("backend.schema.deals")]
 # The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
 # it registers); the names are aliases, so the type checker sees the Enum.
 Outcome = OutcomeModel
-strawberry.enum(Outcome, name="Outcome", description="How an interaction went")
+strawberry.enum(Outcome, name="Outcome", description="How an interaction went, as the outcomes were before admins "
+                "kept the list (outcomeName carries every outcome of the admins' list)")
 Priority = PriorityModel
 strawberry.enum(Priority, name="Priority", description="Task priority")
 TaskStatus = TaskStatusModel
 strawberry.enum(TaskStatus, name="TaskStatus", description="new, scheduled, rescheduled, done or aborted"
 )
+RepeatUnit = RepeatUnitModel
+strawberry.enum(RepeatUnit, name="RepeatUnit", description="What a recurring task counts in: days, weeks or months")
+
+
+@strawberry.type(name="Repeat", description="How a task recurs: completing it creates the next occurrence")
+class RepeatType:
+    every: int = strawberry.field(description="How many units between occurrences")
+    unit: RepeatUnit = strawberry.field(
+        description="DAY, WEEK or MONTH (monthly ones keep their day; the 31st falls on a shorter month's last day)"
+    )
+    label: str = strawberry.field(description='In words, e.g. "Repeats every 2 weeks"')
+
+
+@strawberry.input(description="Repeat a task every so many days, weeks or months")
+class RepeatInput:
+    every: int = strawberry.field(description="How many units between occurrences (days up to 365, weeks up to 52, "
+                                  "months up to 24)")
+    unit: RepeatUnit = strawberry.field(description="DAY, WEEK or MONTH")
 
 
 @strawberry.type(name="Activity", description="An interaction or task, on a customer's timeline")
@@ -48,7 +72,6 @@ class ActivityType(Shows[Activity]):
     title: str = strawberry.field(description="Brief description")
     description: str = strawberry.field(description="Details")
     duration_minutes: int | None = strawberry.field(description="For calls and meetings")
-    outcome: Outcome | None = strawberry.field(description="positive, neutral or negative")
     occurred_at: datetime = strawberry.field(description="When it happened (meetings: when they start; tasks: when logged)")
     ends_at: datetime | None = strawberry.field(description="Meetings: when they end")
     attendees: list[str] = strawberry.field(description="Meetings: who took part (names or emails)")
@@ -56,8 +79,46 @@ class ActivityType(Shows[Activity]):
     priority: Priority | None = strawberry.field(description="Tasks: priority")
     task_status: TaskStatus | None = strawberry.field(description="Tasks: status")
     completed_at: datetime | None = strawberry.field(description="Tasks: when done")
-    version: int = strawberry.field(description="Send it back with task changes")
+    remind_at: datetime | None = strawberry.field(
+        description="Tasks: when the assignee is reminded (in the app and/or by email, as they chose); null: never"
+    )
+    reminded_at: datetime | None = strawberry.field(description="Tasks: when the reminder went out (null: not yet)")
+    version: int = strawberry.field(description="Send it back with task changes and corrections (updateActivity)")
     created_at: datetime = strawberry.field(description="Logged at")
+
+    @strawberry.field(
+        description="How it went: a label of the admins' list of activity outcomes (pickList(list: "
+        "ACTIVITY_OUTCOME)); it keeps the label it was given when the value is later archived or renamed",
+        metadata=reads("outcome"),
+    )
+    @staticmethod
+    def outcome_name(activity: strawberry.Parent[Activity]) -> str | None:
+        return activity.outcome
+
+    @strawberry.field(
+        description="outcomeName as the enum when it is one of the first three (Positive, Neutral, Negative; case "
+        "ignored); null for an outcome admins added",
+        deprecation_reason="Admins keep the list of outcomes: read outcomeName",
+        metadata=reads("outcome"),
+    )
+    @staticmethod
+    def outcome(activity: strawberry.Parent[Activity]) -> Outcome | None:
+        return activity_service.outcome_enum(activity.outcome)
+
+    @strawberry.field(
+        description="Whether you may correct it with updateActivity (its author, heads of the team, admins; "
+        "tasks change through updateTask, deal updates not at all)",
+        metadata=reads("kind", "author_id"),
+    )
+    @staticmethod
+    def viewer_can_edit(activity: strawberry.Parent[Activity], info: Info) -> bool:
+        return activity_service.correctable(activity) and permissions.may(
+            info.context.actor, permissions.Action.UPDATE_ACTIVITY, activity)
+
+    @strawberry.field(description="Files attached to it, newest first", metadata=reads())
+    @staticmethod
+    async def attachments(activity: strawberry.Parent[Activity], info: Info) -> list[AttachmentType]:
+        return await attachments_of(info, AttachmentRecord.ACTIVITY, activity.id)
 
     @strawberry.field(description="The customer", metadata=reads("customer_id"))
     @staticmethod
@@ -100,13 +161,31 @@ class ActivityType(Shows[Activity]):
         metadata=reads("task_status")
     )
     @staticmethod
-    def allowed_task_statuses(activity: strawberry.Parent[Activity]) -> list[TaskStatus]:
-        return activity_service.allowed_next(activity)
+    async def allowed_task_statuses(activity: strawberry.Parent[Activity], info: Info) -> list[TaskStatus]:
+        if activity.task_status is None:
+            return []
+        return activity_service.allowed_next(activity, await info.context.loaders.workflow.load(TransitionEntity.TASK))
 
     @strawberry.field(description="Tasks: still open and past their due date", metadata=reads("task_status", "due_at"))
     @staticmethod
     def overdue(activity: strawberry.Parent[Activity]) -> bool:
         return activity_service.is_overdue(activity)
+
+    @strawberry.field(
+        description="Tasks: how it recurs (null: it does not); completing it creates the next occurrence",
+        metadata=reads("repeat_every", "repeat_unit"),
+    )
+    @staticmethod
+    def repeat(activity: strawberry.Parent[Activity]) -> RepeatType | None:
+        if activity.repeat_every is None or activity.repeat_unit is None:
+            return None
+        every, unit = activity.repeat_every, activity.repeat_unit
+        return RepeatType(every=every, unit=unit, label=recurrence.describe(every, unit))
+
+    @strawberry.field(description="Custom fields in use on activities, with this one's values", metadata=reads())
+    @staticmethod
+    async def custom_fields(activity: strawberry.Parent[Activity], info: Info) -> list[CustomFieldValue]:
+        return await record_values(info, CustomEntity.ACTIVITY, activity.id)
 
 
 @strawberry.input(description="Which activities to list; all conditions must hold")
@@ -118,6 +197,9 @@ class ActivityFilter:
     author_id: strawberry.ID | None = strawberry.field(default=None, description="Logged by this user")
     assignee_id: strawberry.ID | None = strawberry.field(default=None, description="Tasks assigned to this user")
     task_status: list[TaskStatus] | None = strawberry.field(default=None, description="Tasks in any of these statuses")
+    outcome_name: list[str] | None = strawberry.field(
+        default=None, description="With any of these outcomes (labels as activities carry them, archived ones too)"
+    )
     open: bool | None = strawberry.field(
         default=None, description="true: tasks not yet done or aborted; false: tasks done or aborted"
     )
@@ -130,6 +212,7 @@ class ActivityFilter:
     my_team: bool | None = strawberry.field(
         default=None, description="true: tasks assigned to a member of my team (to me when I am in none)"
     )
+    custom: list[CustomFieldFilter] | None = strawberry.field(default=None, description="Custom-field conditions")
 
 
 @strawberry.enum(description="What to sort activities by")
@@ -156,7 +239,15 @@ class LogActivityInput:
     title: str = strawberry.field(description="Brief description (required)")
     description: str | None = strawberry.field(default=UNSET, description="Details")
     duration_minutes: int | None = strawberry.field(default=UNSET, description="Minutes, 0 to 1440")
-    outcome: Outcome | None = strawberry.field(default=UNSET, description="positive, neutral or negative")
+    outcome_name: str | None = strawberry.field(
+        default=UNSET, description="How it went: a label of the admins' list of activity outcomes that is not "
+        "archived (pickList(list: ACTIVITY_OUTCOME))"
+    )
+    outcome: Outcome | None = strawberry.field(
+        default=UNSET, description="POSITIVE, NEUTRAL or NEGATIVE: the list's value of that name (refused once "
+        "admins archived or renamed it); send outcomeName or this, not both",
+        deprecation_reason="Admins keep the list of outcomes: send outcomeName",
+    )
     occurred_at: datetime | None = strawberry.field(
         default=UNSET, description="When it happened, or when a meeting starts (default: now)"
     )
@@ -176,6 +267,15 @@ class LogActivityInput:
         default=UNSET, description="Tasks: when it is due (required; a past date is accepted: the task is overdue at once)"
     )
     priority: Priority | None = strawberry.field(default=UNSET, description="Tasks: priority (default normal)")
+    remind_at: datetime | None = strawberry.field(
+        default=UNSET, description="Tasks: when to remind the assignee (default: a day before due; null: never)"
+    )
+    repeat: RepeatInput | None = strawberry.field(
+        default=UNSET, description="Tasks: repeat every so many days, weeks or months (default: does not repeat)"
+    )
+    custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
+        default=UNSET, description="Custom-field values; fields not sent get their default"
+    )
 
 
 @strawberry.input(description="Mark a task done")
@@ -194,3 +294,45 @@ class UpdateTaskInput:
     priority: Priority | None = strawberry.field(default=UNSET, description="Priority")
     assignee_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Hand the task to this user")
     task_status: TaskStatus | None = strawberry.field(default=UNSET, description="Next status (see allowedTaskStatuses)")
+    remind_at: datetime | None = strawberry.field(
+        default=UNSET,
+        description="When to remind the assignee (null: never); left out while dueAt changes: a day before the new date",
+    )
+    repeat: RepeatInput | None = strawberry.field(
+        default=UNSET, description="Repeat every so many days, weeks or months; null: stop repeating"
+    )
+    custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
+        default=UNSET, description="Custom-field values to set (all slots empty clears one); others stay"
+    )
+
+
+@strawberry.input(
+    description="Correct a logged call, email, meeting, note or deal update; fields left out stay. Its kind and "
+    "customer stay as they are; tasks change through updateTask"
+)
+class UpdateActivityInput:
+    id: strawberry.ID = strawberry.field(description="Activity id")
+    version: int = strawberry.field(description="The version you read (CONFLICT when it changed meanwhile)")
+    title: str | None = strawberry.field(default=UNSET, description="Brief description (may not be empty)")
+    description: str | None = strawberry.field(default=UNSET, description="Details (null or empty: none)")
+    outcome_name: str | None = strawberry.field(
+        default=UNSET, description="How it went: a label of the admins' list of activity outcomes that is not "
+        "archived (the activity's own label stays accepted); null: none"
+    )
+    duration_minutes: int | None = strawberry.field(default=UNSET, description="Minutes, 0 to 1440; null: unknown")
+    occurred_at: datetime | None = strawberry.field(
+        default=UNSET, description="When it happened, or when a meeting starts (may not be null)"
+    )
+    ends_at: datetime | None = strawberry.field(
+        default=UNSET, description="Meetings: when it ends (after the start; sets durationMinutes); null: unknown"
+    )
+    attendees: list[str] | None = strawberry.field(
+        default=UNSET, description="Meetings: who took part, names or emails (at most 50); replaces the list"
+    )
+    contact_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="A contact of the activity's customer; null: none"
+    )
+    deal_id: strawberry.ID | None = strawberry.field(default=UNSET, description="A deal of the activity's customer; null: none")
+    custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
+        default=UNSET, description="Custom-field values to set (all slots empty clears one); others stay"
+    )

@@ -10,6 +10,8 @@ from strawberry.scalars import JSON
 from backend.models import AuditEntry
 from backend.reads.context import Info
 from backend.schema.common import DateTimeRange
+from backend.schema.field_changes import FieldChange, RecordRef, entry_changes
+from backend.schema.field_changes import record as record_ref
 from backend.schema.rows import Shows
 from backend.schema.users import UserType
 
@@ -24,6 +26,18 @@ class AuditEntryType(Shows[AuditEntry]):
     entity: str = strawberry.field(description="Kind of thing changed, e.g. customer")
     entity_id: strawberry.ID = strawberry.field(description="Id of the thing changed")
     changes: JSON = strawberry.field(description="Changed fields as {field: [old, new]}")
+
+    @strawberry.field(description="The changes as people read them: amounts with their currency, references as "
+                      "the records they name (one per field of `changes`)")
+    @staticmethod
+    async def field_changes(entry: strawberry.Parent[AuditEntry], info: Info) -> list[FieldChange]:
+        return await entry_changes(entry, info)
+
+    @strawberry.field(description="The record changed, named when you may see it (null for what has no id, "
+                      "e.g. an export)")
+    @staticmethod
+    async def record(entry: strawberry.Parent[AuditEntry], info: Info) -> RecordRef | None:
+        return await record_ref(info, entry.entity, entry.entity_id)
 
     @strawberry.field(description="The user who acted (null for the command line, public visitors or a removed user)")
     @staticmethod

@@ -9,19 +9,23 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types.unset import UNSET
 
-from backend.models import Campaign, Enrolment
+from backend.errors import Forbidden
+from backend.models import Campaign, CampaignSend, Enrolment, Greeting
 from backend.models import CampaignStatus as CampaignStatusModel
 from backend.models import CampaignType as CampaignTypeModel
 from backend.models import EngagementKind as EngagementKindModel
 from backend.models import Visibility as VisibilityModel
 from backend.permissions import campaign_is_public, reads_enrolees
 from backend.reads.context import Info
-from backend.reads.paging import page_size
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, page_size, paginate
 from backend.schema.common import DateRange, SortDirection
+from backend.schema.mailing import CampaignSendCounts, CampaignSendStatus, CampaignSendType, GreetingType, counts_of
+from backend.schema.referrals import CampaignReferrer, CampaignRevenue, revenue_of, standings_of
 from backend.schema.rows import Shows
 from backend.schema.users import UserType
 from backend.services import campaigns as service
 from backend.services import engagement as engagement_service
+from backend.services import referrals
 from backend.settings import get_settings
 
 # The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
@@ -114,10 +118,12 @@ class CampaignNode(Shows[Campaign]):
     def allowed_statuses(campaign: strawberry.Parent[Campaign]) -> list[CampaignStatus]:
         return service.allowed_next(campaign)
 
-    @strawberry.field(description="True while the public page is open: public and active")
+    @strawberry.field(description="True while the public page is open: public, active and within its period "
+                      "(read in the owner's time zone)")
     @staticmethod
-    def is_open(campaign: strawberry.Parent[Campaign]) -> bool:
-        return campaign_is_public(campaign)
+    async def is_open(campaign: strawberry.Parent[Campaign], info: Info) -> bool:
+        owner = await info.context.loaders.user.load(campaign.owner_id) if campaign.owner_id else None
+        return campaign_is_public(campaign, service.local_today(owner.time_zone if owner else None))
 
     @strawberry.field(description="The campaign owner")
     @staticmethod
@@ -131,6 +137,32 @@ class CampaignNode(Shows[Campaign]):
         if campaign.visibility is not VisibilityModel.PUBLIC:
             return None
         return f"{_origin(info)}/c/{campaign.code}"
+
+    @strawberry.field(description="Your personal link to the public page: it carries your referral code, and "
+                      "sign-ups by it become your leads (public campaigns; reps, sales heads and support)")
+    @staticmethod
+    async def your_link(campaign: strawberry.Parent[Campaign], info: Info) -> str | None:
+        if campaign.visibility is not VisibilityModel.PUBLIC:
+            return None
+        me = info.context.actor.user_id
+        user = await info.context.loaders.user.load(me) if me else None  # one statement for a whole list
+        if user is None or user.role not in referrals.SELLERS:
+            return None
+        return referrals.your_link(f"{_origin(info)}/c/{campaign.code}", user.referral_code)
+
+    @strawberry.field(description="Deals won from the campaign's leads: count and amount")
+    @staticmethod
+    async def revenue(campaign: strawberry.Parent[Campaign], info: Info) -> CampaignRevenue:
+        return revenue_of(await info.context.loaders.campaign_revenue().load(campaign.id))
+
+    @strawberry.field(description="Sellers whose links brought enrolments, best first: enrolments, leads, won revenue")
+    @staticmethod
+    async def leaderboard(
+        campaign: strawberry.Parent[Campaign],
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
+    ) -> list[CampaignReferrer]:
+        return standings_of(await info.context.loaders.campaign_leaderboard(min(page_size(first), 50)).load(campaign.id))
 
     @strawberry.field(description="HTML to paste into another site: an <iframe> with the sign-up form (public campaigns)")
     @staticmethod
@@ -165,6 +197,53 @@ class CampaignNode(Shows[Campaign]):
     ) -> list[EnrolmentType]:
         return EnrolmentType.of_all(await info.context.loaders.latest_enrolments(min(page_size(first), 50)).load(campaign.id))
 
+    @strawberry.field(description="Everyone who enrolled, newest first, paged: campaign owners (marketing) and admins "
+                      "(FORBIDDEN for others, who see the counts)")
+    @staticmethod
+    async def enrolees(
+        campaign: strawberry.Parent[Campaign],
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
+        after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
+    ) -> Connection[EnrolmentType]:
+        if not reads_enrolees(info.context.actor):
+            raise Forbidden("Only campaign owners and admins read who enrolled")
+        return await paginate(Enrolment.filter(campaign_id=campaign.id), field="created_at", descending=True,
+                              first=first, after=after)
+
+    @strawberry.field(description="Each mail of this campaign to one address (shares, greetings), newest first, "
+                      "paged: campaign owners (marketing) and admins (FORBIDDEN for others)")
+    @staticmethod
+    async def sends(
+        campaign: strawberry.Parent[Campaign],
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
+        after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
+        status: Annotated[list[CampaignSendStatus] | None, strawberry.argument(description="Any of these")] = None,
+    ) -> Connection[CampaignSendType]:
+        if not reads_enrolees(info.context.actor):
+            raise Forbidden("Only campaign owners and admins read who was mailed")
+        query = CampaignSend.filter(campaign_id=campaign.id)
+        if status:
+            query = query.filter(status__in=list(status))
+        return await paginate(query, field="created_at", descending=True, first=first, after=after)
+
+    @strawberry.field(description="How many sends are in each status")
+    @staticmethod
+    async def send_counts(campaign: strawberry.Parent[Campaign], info: Info) -> CampaignSendCounts:
+        return counts_of(await info.context.loaders.send_counts.load(campaign.id))
+
+    @strawberry.field(description="Greetings scheduled for this campaign, next first (greetings campaigns)")
+    @staticmethod
+    async def greetings(
+        campaign: strawberry.Parent[Campaign],
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
+        after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
+    ) -> Connection[GreetingType]:
+        return await paginate(Greeting.filter(campaign_id=campaign.id), field="send_at", descending=False,
+                              first=first, after=after)
+
 
 @strawberry.type(name="CampaignEngagementEvent", description="A view, like or enrolment that just happened")
 class CampaignEngagementEvent:
@@ -177,6 +256,13 @@ class CampaignEngagementEvent:
     @strawberry.field(description="Name of who enrolled (enrolments only; null unless you own campaigns or are an admin)")
     def enrolment_name(self, info: Info) -> str | None:
         return self.enrolee if reads_enrolees(info.context.actor) else None
+
+    @strawberry.field(description="The campaign's referrer leaderboard right after it (enrolments move it)")
+    async def leaderboard(
+        self, first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10
+    ) -> list[CampaignReferrer]:
+        campaign_id = int(self.campaign_id)
+        return standings_of((await referrals.leaderboards([campaign_id], min(page_size(first), 50)))[campaign_id])
 
 
 @strawberry.type(name="LikeCampaignResult", description="What a like did")

@@ -9,14 +9,19 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
-from backend.models import Contact, Lead
+from backend.models import Contact, CustomEntity, Lead, TransitionEntity
 from backend.models import ContactStatus as ContactStatusModel
 from backend.models import LeadStatus as LeadStatusModel
 from backend.reads.columns import reads
 from backend.reads.context import Info
 from backend.reads.nested import newest_activities
+from backend.schema.attachments import AttachmentRecord, AttachmentType, attachments_of
 from backend.schema.common import DateTimeRange, SortDirection
+from backend.schema.custom_fields import CustomFieldFilter, CustomFieldValue, CustomFieldValueInput, record_values
 from backend.schema.customers import ActivityKindEnum
+from backend.schema.lost_reasons import LostReasonType, picked_reason
+from backend.schema.mailing import MailConsentType
+from backend.schema.profiles import SocialLink, SocialLinkInput, image, links_of
 from backend.schema.rows import Shows
 from backend.schema.users import UserType
 from backend.services import contacts as contact_service
@@ -63,6 +68,41 @@ class ContactType(Shows[Contact]):
     version: int = strawberry.field(description="Send it back with updateContact")
     created_at: datetime = strawberry.field(description="Created at")
     updated_at: datetime = strawberry.field(description="Last changed at")
+    archived_at: datetime | None = strawberry.field(description="When it was archived (or merged away); null when in use")
+
+    @strawberry.field(description="Links to their profiles on the web (LinkedIn, X, …)", metadata=reads("social_links"))
+    @staticmethod
+    def social_links(contact: strawberry.Parent[Contact]) -> list[SocialLink]:
+        return links_of(contact.social_links)
+
+    @strawberry.field(description="Their picture: one of their image attachments", metadata=reads("picture_id"))
+    @staticmethod
+    async def picture(contact: strawberry.Parent[Contact], info: Info) -> AttachmentType | None:
+        return await image(info, contact.picture_id)
+
+    @strawberry.field(description="Files attached to it, newest first", metadata=reads())
+    @staticmethod
+    async def attachments(contact: strawberry.Parent[Contact], info: Info) -> list[AttachmentType]:
+        return await attachments_of(info, AttachmentRecord.CONTACT, contact.id)
+
+    @strawberry.field(description="Custom fields in use on contacts, with this one's values", metadata=reads())
+    @staticmethod
+    async def custom_fields(contact: strawberry.Parent[Contact], info: Info) -> list[CustomFieldValue]:
+        return await record_values(info, CustomEntity.CONTACT, contact.id)
+
+    @strawberry.field(description="Whether its address receives marketing email, with the history (null without email)",
+                      metadata=reads("email"))
+    @staticmethod
+    async def mail_consent(row: strawberry.Parent[Contact], info: Info) -> MailConsentType | None:
+        if not row.email:
+            return None
+        email = row.email.strip().lower()
+        return MailConsentType(email=email, state=await info.context.loaders.mail_consent.load(email))
+
+    @strawberry.field(description="The record it was merged into, when it was", metadata=reads("merged_into_id"))
+    @staticmethod
+    def merged_into_id(row: strawberry.Parent[Contact]) -> strawberry.ID | None:
+        return strawberry.ID(str(row.merged_into_id)) if row.merged_into_id else None
 
     @strawberry.field(description="The customer this person works for", metadata=reads("customer_id"))
     @staticmethod
@@ -79,18 +119,19 @@ class ContactType(Shows[Contact]):
         metadata=reads("status")
     )
     @staticmethod
-    def allowed_statuses(contact: strawberry.Parent[Contact]) -> list[ContactStatus]:
-        return contact_service.allowed_next(contact)
+    async def allowed_statuses(contact: strawberry.Parent[Contact], info: Info) -> list[ContactStatus]:
+        return contact_service.allowed_next(contact, await info.context.loaders.workflow.load(TransitionEntity.CONTACT))
 
     @strawberry.field(
         description="What you may do with this contact (updateContact, convertContact, deleteContact): your "
         "role's actions narrowed by who runs its customer",
-        metadata=reads("customer_id", "owner_id", "status"),
+        metadata=reads("customer_id", "owner_id", "status", "merged_into_id"),
     )
     @staticmethod
     async def allowed_actions(contact: strawberry.Parent[Contact], info: Info) -> list[str]:
         may_change = await info.context.loaders.contacts_changeable.load((contact.customer_id, contact.owner_id))
-        return contact_service.row_actions(info.context.actor, contact, may_change)
+        steps = await info.context.loaders.workflow.load(TransitionEntity.CONTACT)
+        return contact_service.row_actions(info.context.actor, contact, may_change, steps)
 
     @strawberry.field(description="The newest activities with this person, newest first", metadata=reads())
     @staticmethod
@@ -113,6 +154,11 @@ class ContactFilter:
     has_customer: bool | None = strawberry.field(default=None, description="Linked to a customer (true) or not (false)")
     is_primary: bool | None = strawberry.field(default=None, description="Primary contacts only (true) or others")
     created: DateTimeRange | None = strawberry.field(default=None, description="Created within")
+    archived: bool = strawberry.field(default=False, description="Archived (and merged) contacts instead of those in use")
+    custom: list[CustomFieldFilter] | None = strawberry.field(default=None, description="Custom-field conditions")
+    segment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Members of this saved contact segment (see `segments`) that you may see"
+    )
 
 
 @strawberry.enum(description="What to sort contacts by")
@@ -126,7 +172,10 @@ class ContactOrderField(Enum):
 
 @strawberry.input(description="Sort order of contacts")
 class ContactOrder:
-    field: ContactOrderField = strawberry.field(description="Sort key")
+    field: ContactOrderField = strawberry.field(default=ContactOrderField.NAME, description="Sort key")
+    custom_field: str | None = strawberry.field(
+        default=None, description="Sort by this custom field's key instead of `field` (empty values last)"
+    )
     direction: SortDirection = strawberry.field(default=SortDirection.ASC, description="ASC or DESC")
 
 
@@ -146,6 +195,11 @@ class CreateContactInput:
     is_primary: bool | None = strawberry.field(
         default=UNSET, description="Make this the customer's primary contact (unmarks the previous one)"
     )
+    custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
+        default=UNSET, description="Custom-field values; fields not sent get their default"
+    )
+    social_links: list[SocialLinkInput] | None = strawberry.field(
+        default=UNSET, description="Links on the web (replaces the list)")
 
 
 @strawberry.input(description="Changes to a contact; fields left out stay as they are")
@@ -164,6 +218,13 @@ class UpdateContactInput:
     is_primary: bool | None = strawberry.field(
         default=UNSET, description="true: become the customer's primary contact (unmarks the previous one)"
     )
+    custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
+        default=UNSET, description="Custom-field values to set (all slots empty clears one); others stay"
+    )
+    social_links: list[SocialLinkInput] | None = strawberry.field(
+        default=UNSET, description="Links on the web (replaces the list)")
+    picture_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="Picture: one of their image attachments (null: none)")
 
 
 @strawberry.input(description="Make a contact its customer's primary contact")
@@ -223,6 +284,11 @@ class LeadType(Shows[Lead]):
     created_at: datetime = strawberry.field(description="Created at")
     updated_at: datetime = strawberry.field(description="Last changed at")
 
+    @strawberry.field(description="Custom fields in use on leads, with this one's values", metadata=reads())
+    @staticmethod
+    async def custom_fields(lead: strawberry.Parent[Lead], info: Info) -> list[CustomFieldValue]:
+        return await record_values(info, CustomEntity.LEAD, lead.id)
+
     @strawberry.field(description="The customer, when linked")
     @staticmethod
     async def customer(lead: strawberry.Parent[Lead], info: Info) -> CustomerRef | None:
@@ -247,7 +313,13 @@ class LeadType(Shows[Lead]):
         deal_id = lead.deal_id
         return DealType.of_maybe(await info.context.loaders.deal.load(deal_id)) if deal_id else None
 
+    @strawberry.field(description="The listed reason picked when it was lost (null: free text only, or not lost)",
+                      metadata=reads("lost_reason_choice_id"))
+    @staticmethod
+    async def lost_reason_choice(lead: strawberry.Parent[Lead], info: Info) -> LostReasonType | None:
+        return await picked_reason(lead.lost_reason_choice_id, info)
+
     @strawberry.field(description="Statuses this lead may move to with updateLead")
     @staticmethod
-    def allowed_statuses(lead: strawberry.Parent[Lead]) -> list[LeadStatus]:
-        return allowed_next(lead)
+    async def allowed_statuses(lead: strawberry.Parent[Lead], info: Info) -> list[LeadStatus]:
+        return allowed_next(lead, await info.context.loaders.workflow.load(TransitionEntity.LEAD))

@@ -10,13 +10,28 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
+from backend import permissions
 from backend.models import ActivityKind as ActivityKindModel
-from backend.models import Contact, Customer, CustomerStatusChange, Deal, Note, StageKind
+from backend.models import (
+    Contact,
+    CustomEntity,
+    Customer,
+    CustomerStatusChange,
+    Deal,
+    Note,
+    StageKind,
+    TransitionEntity,
+)
 from backend.models import CustomerStatus as CustomerStatusModel
 from backend.reads.columns import reads, selected_columns, with_columns
 from backend.reads.context import Info
 from backend.reads.nested import newest_activities
-from backend.schema.common import BigInt, DateTimeRange, Money, SortDirection
+from backend.reads.paging import page_size
+from backend.schema.attachments import AttachmentRecord, AttachmentType, attachments_of
+from backend.schema.common import AmountRange, BigInt, DateTimeRange, Money, SortDirection
+from backend.schema.custom_fields import CustomFieldFilter, CustomFieldValue, CustomFieldValueInput, record_values
+from backend.schema.phases import CustomerPhase, CustomerPhaseChangeType, HighLevelStatusType
+from backend.schema.profiles import AccountTeam, SocialLink, SocialLinkInput, image, links_of
 from backend.schema.rows import Shows
 from backend.schema.users import UserType
 from backend.services import customers as service
@@ -27,6 +42,7 @@ if TYPE_CHECKING:
     from backend.schema.activities import ActivityType
     from backend.schema.contacts import ContactType
     from backend.schema.deals import DealType
+    from backend.schema.ticket_timeline import TicketTimelineEntry
 
 # The API's enums are the models' own Enum classes, registered with strawberry.enum (which returns the class
 # it registers); the names are aliases, so the type checker sees the Enum.
@@ -42,6 +58,13 @@ strawberry.enum(ActivityKindEnum, name="ActivityKind", description="What kind of
 ContactRef = Annotated["ContactType", strawberry.lazy("backend.schema.contacts")]
 DealRef = Annotated["DealType", strawberry.lazy("backend.schema.deals")]
 ActivityRef = Annotated["ActivityType", strawberry.lazy("backend.schema.activities")]
+TicketEntryRef = Annotated["TicketTimelineEntry", strawberry.lazy("backend.schema.ticket_timeline")]
+
+
+CUSTOMER_ROW_ACTIONS = (
+    permissions.Action.UPDATE_CUSTOMER, permissions.Action.CHANGE_CUSTOMER_STATUS, permissions.Action.WRITE_NOTE,
+    permissions.Action.SET_CUSTOMER_PHASE,
+)
 
 
 @strawberry.type(name="CustomerStatusChange", description="One step of a customer's status history")
@@ -105,14 +128,77 @@ class CustomerType(Shows[Customer]):
     version: int = strawberry.field(description="Send it back with updates")
     created_at: datetime = strawberry.field(description="Created at")
     updated_at: datetime = strawberry.field(description="Last changed at")
+    archived_at: datetime | None = strawberry.field(description="When it was archived (or merged away); null when in use")
+    phase: CustomerPhase = strawberry.field(description="Relationship phase (setCustomerPhase moves it)")
+    rating: int | None = strawberry.field(description="1 to 5 stars; null when not rated")
+
+    @strawberry.field(description="Links to its pages on the web (LinkedIn, X, …)", metadata=reads("social_links"))
+    @staticmethod
+    def social_links(customer: strawberry.Parent[Customer]) -> list[SocialLink]:
+        return links_of(customer.social_links)
+
+    @strawberry.field(description="Its logo: one of its image attachments", metadata=reads("logo_id"))
+    @staticmethod
+    async def logo(customer: strawberry.Parent[Customer], info: Info) -> AttachmentType | None:
+        return await image(info, customer.logo_id)
+
+    @strawberry.field(description="Who runs operations for this customer (a user)", metadata=reads("operations_contact_id"))
+    @staticmethod
+    async def operations_contact(customer: strawberry.Parent[Customer], info: Info) -> UserType | None:
+        user_id = customer.operations_contact_id
+        return UserType.of_maybe(await info.context.loaders.user.load(user_id)) if user_id else None
+
+    @strawberry.field(description="The account team: relationship manager and operations contact",
+                      metadata=reads("account_manager_id", "operations_contact_id"))
+    @staticmethod
+    async def account_team(customer: strawberry.Parent[Customer], info: Info) -> AccountTeam:
+        ids = (customer.account_manager_id, customer.operations_contact_id)
+        manager, operations = [UserType.of_maybe(await info.context.loaders.user.load(i)) if i else None for i in ids]
+        return AccountTeam(relationship_manager=manager, operations_contact=operations)
+
+    @strawberry.field(description="Files attached to it, newest first", metadata=reads())
+    @staticmethod
+    async def attachments(customer: strawberry.Parent[Customer], info: Info) -> list[AttachmentType]:
+        return await attachments_of(info, AttachmentRecord.CUSTOMER, customer.id)
+
+    @strawberry.field(description="The high-level status from the admins' list (it may be archived since)",
+                      metadata=reads("high_level_status_id"))
+    @staticmethod
+    async def high_level_status(customer: strawberry.Parent[Customer], info: Info) -> HighLevelStatusType | None:
+        item_id = customer.high_level_status_id
+        return HighLevelStatusType.of_maybe(await info.context.loaders.pick_list_item.load(item_id)) if item_id else None
+
+    @strawberry.field(description="Every phase move with who, when and why, oldest first", metadata=reads())
+    @staticmethod
+    async def phase_history(customer: strawberry.Parent[Customer], info: Info) -> list[CustomerPhaseChangeType]:
+        return CustomerPhaseChangeType.of_all(await info.context.loaders.phase_history_of_customer.load(customer.id))
+
+    @strawberry.field(description="Custom fields in use on customers, with this one's values", metadata=reads())
+    @staticmethod
+    async def custom_fields(customer: strawberry.Parent[Customer], info: Info) -> list[CustomFieldValue]:
+        return await record_values(info, CustomEntity.CUSTOMER, customer.id)
+
+    @strawberry.field(description="The record it was merged into, when it was", metadata=reads("merged_into_id"))
+    @staticmethod
+    def merged_into_id(row: strawberry.Parent[Customer]) -> strawberry.ID | None:
+        return strawberry.ID(str(row.merged_into_id)) if row.merged_into_id else None
 
     @strawberry.field(
         description="Statuses this customer may move to next",
         metadata=reads("status", "status_before_block")
     )
     @staticmethod
-    def allowed_statuses(customer: strawberry.Parent[Customer]) -> list[CustomerStatus]:
-        return service.allowed_next(customer)
+    async def allowed_statuses(customer: strawberry.Parent[Customer], info: Info) -> list[CustomerStatus]:
+        return service.allowed_next(customer, await info.context.loaders.workflow.load(TransitionEntity.CUSTOMER))
+
+    @strawberry.field(
+        description="What you may do with this customer's record (updateCustomer, changeCustomerStatus, "
+        "writeNote, setCustomerPhase): your role's actions on this row; none on a record merged into another",
+        metadata=reads("account_manager_id", "merged_into_id"),
+    )
+    @staticmethod
+    def allowed_actions(customer: strawberry.Parent[Customer], info: Info) -> list[str]:
+        return [a.value for a in CUSTOMER_ROW_ACTIONS if permissions.may(info.context.actor, a, customer)]
 
     @strawberry.field(description="The employee responsible for the relationship", metadata=reads("account_manager_id"))
     @staticmethod
@@ -155,6 +241,18 @@ class CustomerType(Shows[Customer]):
         from backend.schema.activities import ActivityType
 
         return ActivityType.of_all(await newest_activities(info, ActivityType, "customer", customer.id, first, kind))
+
+    @strawberry.field(description="Tickets opened and resolved, newest first, for the timeline (tickets you may "
+                      "see)", metadata=reads())
+    @staticmethod
+    async def ticket_events(
+        customer: strawberry.Parent[Customer],
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
+    ) -> list[TicketEntryRef]:
+        from backend.schema.ticket_timeline import ticket_entries
+
+        return await ticket_entries(info, customer.id, min(page_size(first), 50))
 
     @strawberry.field(description="Internal notes, pinned first, then newest", metadata=reads())
     @staticmethod
@@ -201,15 +299,40 @@ class CustomerType(Shows[Customer]):
         )
 
 
+@strawberry.input(description="Customers with at least one deal meeting all of these")
+class CustomerDealCondition:
+    stage_id: list[strawberry.ID] | None = strawberry.field(default=None, description="In any of these stages")
+    amount: AmountRange | None = strawberry.field(default=None, description="Amount in minor units, own currency")
+
+
+@strawberry.input(description="How long ago the customer's latest activity was (as lastActivityAt in its summary)")
+class ActivityAge:
+    within_days: int | None = strawberry.field(default=None, description="Some activity in the last N days")
+    over_days: int | None = strawberry.field(default=None, description="None in the last N days (or none ever)")
+
+
 @strawberry.input(description="Which customers to list; all conditions must hold")
 class CustomerFilter:
     status: list[CustomerStatus] | None = strawberry.field(default=None, description="Any of these statuses")
     industry: list[str] | None = strawberry.field(default=None, description="Any of these industries")
-    segment: list[str] | None = strawberry.field(default=None, description="Any of these segments")
+    segment: list[str] | None = strawberry.field(
+        default=None, description="Any of these market tiers (the customer's `segment` field); saved segments: segmentId"
+    )
     country: list[str] | None = strawberry.field(default=None, description="Any of these ISO country codes")
     account_manager_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Managed by any of")
     tag: str | None = strawberry.field(default=None, description="Carries this tag")
     created: DateTimeRange | None = strawberry.field(default=None, description="Created within")
+    archived: bool = strawberry.field(default=False, description="Archived (and merged) customers instead of those in use")
+    deal: CustomerDealCondition | None = strawberry.field(default=None, description="Has a deal meeting this")
+    last_activity: ActivityAge | None = strawberry.field(default=None, description="Latest activity's age")
+    segment_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Members of this saved segment (see `segments`) that you may see"
+    )
+    custom: list[CustomFieldFilter] | None = strawberry.field(default=None, description="Custom-field conditions")
+    phase: list[CustomerPhase] | None = strawberry.field(default=None, description="In any of these relationship phases")
+    high_level_status: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Carrying any of these high-level statuses (ids)"
+    )
 
 
 @strawberry.enum(description="What to sort customers by")
@@ -220,11 +343,15 @@ class CustomerOrderField(Enum):
     STATUS = "status"
     COUNTRY = "country"
     INDUSTRY = "industry"
+    PHASE = "phase"
 
 
 @strawberry.input(description="Sort order of customers")
 class CustomerOrder:
-    field: CustomerOrderField = strawberry.field(description="Sort key")
+    field: CustomerOrderField = strawberry.field(default=CustomerOrderField.NAME, description="Sort key")
+    custom_field: str | None = strawberry.field(
+        default=None, description="Sort by this custom field's key instead of `field` (empty values last)"
+    )
     direction: SortDirection = strawberry.field(default=SortDirection.ASC, description="ASC or DESC")
 
 
@@ -245,6 +372,19 @@ class CreateCustomerInput:
     description: str | None = strawberry.field(default=UNSET, description="Brief")
     account_manager_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Account manager")
     status: CustomerStatus | None = strawberry.field(default=UNSET, description="draft (default), prospect or active")
+    custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
+        default=UNSET, description="Custom-field values; fields not sent get their default"
+    )
+    phase: CustomerPhase | None = strawberry.field(
+        default=UNSET, description="Relationship phase; by default read from the status (draft: IDEA, prospect: "
+        "EXPLORING, active: ACTIVE)"
+    )
+    high_level_status_id: strawberry.ID | None = strawberry.field(default=UNSET, description="High-level status")
+    rating: int | None = strawberry.field(default=UNSET, description="1 to 5 stars (null: not rated)")
+    social_links: list[SocialLinkInput] | None = strawberry.field(
+        default=UNSET, description="Links on the web (replaces the list)")
+    operations_contact_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="Operations contact of the account team (a user; null: none)")
 
 
 @strawberry.input(description="Changes to a customer; fields left out stay as they are")
@@ -265,6 +405,19 @@ class UpdateCustomerInput:
     tags: list[str] | None = strawberry.field(default=UNSET, description="Tags (replaces the list)")
     description: str | None = strawberry.field(default=UNSET, description="Brief")
     account_manager_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Account manager")
+    custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
+        default=UNSET, description="Custom-field values to set (all slots empty clears one); others stay"
+    )
+    high_level_status_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="High-level status (null clears it; an archived one may be kept, not newly set)"
+    )
+    rating: int | None = strawberry.field(default=UNSET, description="1 to 5 stars (null: not rated)")
+    social_links: list[SocialLinkInput] | None = strawberry.field(
+        default=UNSET, description="Links on the web (replaces the list)")
+    operations_contact_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="Operations contact of the account team (a user; null: none)")
+    logo_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="Logo: one of its image attachments (null: none)")
 
 
 @strawberry.input(description="Move a customer to another status")

@@ -15,15 +15,19 @@ from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.interop.tortoise import joined
-from backend.models import Deal, DealStageChange, Pipeline, Stage
+from backend.models import CustomEntity, Deal, DealStageChange, Pipeline, Stage
 from backend.models import StageKind as StageKindModel
 from backend.reads.columns import reads
 from backend.reads.context import Info
 from backend.reads.nested import newest_activities
+from backend.schema.attachments import AttachmentRecord, AttachmentType, attachments_of
 from backend.schema.common import AmountRange, BigInt, DateRange, DateTimeRange, Money, SortDirection
-from backend.schema.lost_reasons import LostReasonType
+from backend.schema.custom_fields import CustomFieldFilter, CustomFieldValue, CustomFieldValueInput, record_values
+from backend.schema.deal_history import DealFieldChange, field_history
+from backend.schema.lost_reasons import LostReasonType, picked_reason
 from backend.schema.rows import Shows
 from backend.schema.users import UserType
+from backend.services import custom_fields
 from backend.services import validate as v
 from backend.services.currency import to_base
 from backend.settings import get_settings
@@ -50,6 +54,10 @@ class StageType(Shows[Stage]):
     position: int = strawberry.field(description="Order within the pipeline, from 0")
     probability: int = strawberry.field(description="Default win probability in percent")
     kind: StageKind = strawberry.field(description="open, won or lost")
+    requires_next_step: bool = strawberry.field(
+        description="Deals moving into it need a next step: an open task with a due date on the deal, or one "
+        "given with moveDeal (while the automation rule deal_next_step is on)"
+    )
 
     @strawberry.field(description="Deals you may see in this stage (a stage holding deals keeps its kind)")
     @staticmethod
@@ -120,6 +128,11 @@ class DealType(Shows[Deal]):
     created_at: datetime = strawberry.field(description="Created at")
     updated_at: datetime = strawberry.field(description="Last changed at")
 
+    @strawberry.field(description="Files attached to it, newest first", metadata=reads())
+    @staticmethod
+    async def attachments(deal: strawberry.Parent[Deal], info: Info) -> list[AttachmentType]:
+        return await attachments_of(info, AttachmentRecord.DEAL, deal.id)
+
     @strawberry.field(description="Deal value", metadata=reads("amount", "currency"))
     @staticmethod
     def amount(deal: strawberry.Parent[Deal]) -> Money:
@@ -137,8 +150,7 @@ class DealType(Shows[Deal]):
                       metadata=reads("lost_reason_choice_id"))
     @staticmethod
     async def lost_reason_choice(deal: strawberry.Parent[Deal], info: Info) -> LostReasonType | None:
-        choice_id = deal.lost_reason_choice_id
-        return LostReasonType.of_maybe(await info.context.loaders.lost_reason.load(choice_id)) if choice_id else None
+        return await picked_reason(deal.lost_reason_choice_id, info)
 
     @strawberry.field(description="Current stage", metadata=reads("stage_id"))
     @staticmethod
@@ -189,10 +201,21 @@ class DealType(Shows[Deal]):
 
         return ActivityType.of_all(await newest_activities(info, ActivityType, "deal", deal.id, first))
 
+    @strawberry.field(description="Edits of amount, currency, expected close date, probability and owner, oldest "
+                      "first (from the audit log)", metadata=reads("currency"))
+    @staticmethod
+    async def field_history(deal: strawberry.Parent[Deal], info: Info) -> list[DealFieldChange]:
+        return await field_history(deal, info)
+
     @strawberry.field(description="Every stage move, oldest first", metadata=reads())
     @staticmethod
     async def stage_history(deal: strawberry.Parent[Deal], info: Info) -> list[DealStageChangeType]:
         return DealStageChangeType.of_all(await info.context.loaders.stage_history_of_deal.load(deal.id))
+
+    @strawberry.field(description="Custom fields in use on deals, with this one's values", metadata=reads())
+    @staticmethod
+    async def custom_fields(deal: strawberry.Parent[Deal], info: Info) -> list[CustomFieldValue]:
+        return await record_values(info, CustomEntity.DEAL, deal.id)
 
 
 @strawberry.type(name="StageTotals", description="One column of the pipeline board")
@@ -225,6 +248,7 @@ class DealFilter:
     expected_close: DateRange | None = strawberry.field(default=None, description="Expected to close within")
     currency: list[str] | None = strawberry.field(default=None, description="In any of these ISO currencies")
     created_at: DateTimeRange | None = strawberry.field(default=None, description="Created within")
+    custom: list[CustomFieldFilter] | None = strawberry.field(default=None, description="Custom-field conditions")
 
 
 Condition = tuple[str, str, Any]  # (attribute path, operator, value)
@@ -242,7 +266,8 @@ def _ids(field: str, raw: list[Any]) -> list[int]:
 
 
 def conditions(where: DealFilter | None) -> list[Condition]:
-    """The filter as conditions with one meaning, evaluated by SQL (`filter_deals`) and in Python (`matches`)."""
+    """The built-in part of the filter as conditions with one meaning, evaluated by SQL (`filter_deals`) and in
+    Python (`matches`); its custom-field conditions are SQL only (`custom_matches` for one deal)."""
     if where is None:
         return []
     found: list[Condition] = []
@@ -294,15 +319,27 @@ def matches(where: DealFilter | None, deal: Deal) -> bool:
     return True
 
 
-def visible_deals(info: Info, where: DealFilter | None = None) -> QuerySet:
-    return filter_deals(Deal.filter(permissions.deal_rule(info.context.actor)), where)
+async def with_custom(query: QuerySet, where: DealFilter | None) -> QuerySet:
+    """`query` narrowed by the filter's custom-field conditions (they read their fields' definitions)."""
+    return await custom_fields.filtered(query, CustomEntity.DEAL, where.custom if where else None)
+
+
+async def custom_matches(where: DealFilter | None, deal_id: int) -> bool:
+    """Whether the deal meets the filter's custom-field conditions (true without any): for live events."""
+    if where is None or not where.custom:
+        return True
+    return await (await with_custom(Deal.filter(id=deal_id), where)).exists()
+
+
+async def visible_deals(info: Info, where: DealFilter | None = None) -> QuerySet:
+    return await with_custom(filter_deals(Deal.filter(permissions.deal_rule(info.context.actor)), where), where)
 
 
 async def pipeline_summary(info: Info, pipeline: Pipeline, where: DealFilter | None) -> PipelineSummary:
     """Per-stage totals of the visible deals: one GROUP BY for all pipelines of the request, then arithmetic."""
     loaders = info.context.loaders
     stages = await loaders.stages_of_pipeline.load(pipeline.id)
-    groups = await loaders.deal_totals(repr(where), visible_deals(info, where)).load(pipeline.id)
+    groups = await loaders.deal_totals(repr(where), await visible_deals(info, where)).load(pipeline.id)
     table = await loaders.exchange_rates()
     per_stage: dict[int, list[int]] = {stage.id: [0, 0, 0] for stage in stages}
     for group in groups:
@@ -342,7 +379,12 @@ class DealOrderField(Enum):
 
 @strawberry.input(description="Sort order of deals (deals without an expected close date come last)")
 class DealOrder:
-    field: DealOrderField = strawberry.field(description="Sort key (amount: in the deal's own currency)")
+    field: DealOrderField = strawberry.field(
+        default=DealOrderField.CREATED_AT, description="Sort key (amount: in the deal's own currency)"
+    )
+    custom_field: str | None = strawberry.field(
+        default=None, description="Sort by this custom field's key instead of `field` (empty values last)"
+    )
     direction: SortDirection = strawberry.field(default=SortDirection.ASC, description="ASC or DESC")
 
 
@@ -364,6 +406,9 @@ class CreateDealInput:
     lost_reason_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="A reason from lostReasons (lostReason then adds detail)"
     )
+    custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
+        default=UNSET, description="Custom-field values; fields not sent get their default"
+    )
 
 
 @strawberry.input(description="Changes to a deal; fields left out stay as they are. Stages change with moveDeal")
@@ -378,6 +423,16 @@ class UpdateDealInput:
     contact_id: strawberry.ID | None = strawberry.field(default=UNSET, description="A contact of the customer, or null")
     owner_id: strawberry.ID | None = strawberry.field(default=UNSET, description="New owner")
     lost_reason: str | None = strawberry.field(default=UNSET, description="Why it was lost")
+    custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
+        default=UNSET, description="Custom-field values to set (all slots empty clears one); others stay"
+    )
+
+
+@strawberry.input(description="The next step given with a move: a task on the deal, created in the move's write")
+class NextStepInput:
+    title: str = strawberry.field(description="What happens next, e.g. Send the offer")
+    due_at: datetime = strawberry.field(description="When it is due")
+    assignee_id: strawberry.ID | None = strawberry.field(default=None, description="Who does it; default the deal's owner")
 
 
 @strawberry.input(description="Move a deal to another stage of its pipeline")
@@ -390,6 +445,32 @@ class MoveDealInput:
     )
     lost_reason_id: strawberry.ID | None = strawberry.field(
         default=None, description="A reason from lostReasons; lostReason then adds detail to it"
+    )
+    next_step: NextStepInput | None = strawberry.field(
+        default=None, description="A task on the deal made with the move (a stage with requiresNextStep needs one "
+        "unless the deal has an open task with a due date)"
+    )
+
+
+@strawberry.input(description="Where deals in one stage go in the target pipeline")
+class StageMapping:
+    from_stage_id: strawberry.ID = strawberry.field(description="A stage the deals are in now")
+    to_stage_id: strawberry.ID = strawberry.field(description="The stage of the target pipeline they go to")
+
+
+@strawberry.input(description="Move deals to another pipeline: each goes to the stage the map gives for its current "
+                  "one (all the deals or none)")
+class MoveDealsToPipelineInput:
+    deal_ids: list[strawberry.ID] = strawberry.field(description="The deals (at most 100)")
+    pipeline_id: strawberry.ID = strawberry.field(description="The target pipeline")
+    stage_map: list[StageMapping] = strawberry.field(
+        description="For each stage the deals are in, a stage of the target pipeline"
+    )
+    lost_reason: str | None = strawberry.field(
+        default=None, description="Why, for deals mapped into a lost stage that were not lost yet"
+    )
+    lost_reason_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A reason from lostReasons for those deals; lostReason then adds detail"
     )
 
 

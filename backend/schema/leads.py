@@ -10,6 +10,7 @@ from strawberry.types.unset import UNSET
 
 from backend.schema.common import BigInt, DateTimeRange, SortDirection
 from backend.schema.contacts import LeadStatus, LeadType
+from backend.schema.custom_fields import CustomFieldFilter, CustomFieldValueInput
 
 if TYPE_CHECKING:
     from backend.schema.customers import CustomerType
@@ -26,6 +27,7 @@ class LeadFilter:
     customer_id: list[strawberry.ID] | None = strawberry.field(default=None, description="Linked to any of")
     source: list[str] | None = strawberry.field(default=None, description="From any of these sources")
     created_at: DateTimeRange | None = strawberry.field(default=None, description="Created within")
+    custom: list[CustomFieldFilter] | None = strawberry.field(default=None, description="Custom-field conditions")
 
 
 @strawberry.enum(description="What to sort leads by")
@@ -38,7 +40,10 @@ class LeadOrderField(Enum):
 
 @strawberry.input(description="Sort order of leads")
 class LeadOrder:
-    field: LeadOrderField = strawberry.field(description="Sort key")
+    field: LeadOrderField = strawberry.field(default=LeadOrderField.CREATED_AT, description="Sort key")
+    custom_field: str | None = strawberry.field(
+        default=None, description="Sort by this custom field's key instead of `field` (empty values last)"
+    )
     direction: SortDirection = strawberry.field(default=SortDirection.ASC, description="ASC or DESC")
 
 
@@ -51,6 +56,9 @@ class CreateLeadInput:
     customer_id: strawberry.ID | None = strawberry.field(default=UNSET, description="An existing customer")
     contact_id: strawberry.ID | None = strawberry.field(default=UNSET, description="The contact person")
     owner_id: strawberry.ID | None = strawberry.field(default=UNSET, description="Owner (default: you)")
+    custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
+        default=UNSET, description="Custom-field values; fields not sent get their default"
+    )
 
 
 @strawberry.input(description="Changes to a lead; fields left out stay as they are")
@@ -67,7 +75,15 @@ class UpdateLeadInput:
     status: LeadStatus | None = strawberry.field(
         default=UNSET, description="new → contacted → qualified; lost (with lostReason) from any open status"
     )
-    lost_reason: str | None = strawberry.field(default=UNSET, description="Why it was lost (required for lost)")
+    lost_reason: str | None = strawberry.field(
+        default=UNSET, description="Why it was lost: free text, or details of lostReasonId (one of them for lost)"
+    )
+    lost_reason_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="A reason from lostReasons (the admins' list, as deals use) when marking it lost"
+    )
+    custom_fields: list[CustomFieldValueInput] | None = strawberry.field(
+        default=UNSET, description="Custom-field values to set (all slots empty clears one); others stay"
+    )
 
 
 @strawberry.input(description="The customer a conversion creates")

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types.unset import UNSET
 
 from backend.models import LostReason
+from backend.reads.context import Info
 from backend.schema.rows import Shows
 
 
@@ -18,6 +19,11 @@ class LostReasonType(Shows[LostReason]):
     archived: bool = strawberry.field(description="No longer offered; deals lost for it keep it")
     version: int = strawberry.field(description="Send it back with updateLostReason and archiveLostReason")
     created_at: datetime = strawberry.field(description="Created at")
+
+
+async def picked_reason(choice_id: int | None, info: Info) -> LostReasonType | None:
+    """The listed reason a lost deal or lead was lost for (batched), or None for free text only."""
+    return LostReasonType.of_maybe(await info.context.loaders.lost_reason.load(choice_id)) if choice_id else None
 
 
 @strawberry.input(description="A new lost reason (admins)")

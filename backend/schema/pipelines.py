@@ -39,6 +39,9 @@ class CreateStageInput:
         default=None, description="Its place from 0 (later stages move down); default: last. The first stage "
         "must be open"
     )
+    requires_next_step: bool = strawberry.field(
+        default=False, description="Deals moving into it need a next step (open stages only)"
+    )
 
 
 @strawberry.input(description="Changes to a stage; fields left out stay as they are")
@@ -53,6 +56,9 @@ class UpdateStageInput:
     )
     position: int | None = strawberry.field(
         default=UNSET, description="New place from 0; the stages between move up or down. The first must be open"
+    )
+    requires_next_step: bool | None = strawberry.field(
+        default=UNSET, description="true: deals moving into it need a next step (open stages only)"
     )
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 
 import strawberry
 from strawberry.types.unset import UNSET
+from tortoise.expressions import Q
 
 from backend import permissions
 from backend.models import ApiToken, Team, User
 from backend.models import Role as RoleModel
+from backend.models import TokenScope as TokenScopeModel
 from backend.reads.context import Info
 from backend.schema.common import SortDirection
 from backend.schema.rows import Shows
@@ -19,6 +21,14 @@ from backend.schema.rows import Shows
 # it registers); the names are aliases, so the type checker sees the Enum.
 Role = RoleModel
 strawberry.enum(Role, name="Role", description="What a user may see and do")
+TokenScope = TokenScopeModel
+strawberry.enum(
+    TokenScope,
+    name="TokenScope",
+    description="What an API token may do, never beyond its user's role: READ (every token: what its user sees); "
+    "CUSTOMERS (customers, contacts, leads, activities, tasks, notes, files, segments), DEALS (deals, converting "
+    "leads), CAMPAIGNS, TICKETS: writes in that domain; ADMIN: settings and administration",
+)
 
 
 @strawberry.type(name="Team", description="A sales team; visibility of customers follows teams")
@@ -44,6 +54,9 @@ class UserType(Shows[User]):
     name: str = strawberry.field(description="Display name")
     role: Role | None = strawberry.field(description="Role, or null when the identity provider maps none")
     time_zone: str = strawberry.field(description="IANA time zone, e.g. Europe/Berlin")
+    language: str | None = strawberry.field(
+        description="Language of the user's mail, e.g. de (null: not known; English)"
+    )
     active: bool = strawberry.field(description="Deactivated users cannot sign in")
     version: int = strawberry.field(description="Send it back with updateUser")
     last_login_at: datetime | None = strawberry.field(description="Last sign-in")
@@ -62,6 +75,12 @@ class ApiTokenType(Shows[ApiToken]):
     created_at: datetime = strawberry.field(description="When it was created")
     last_used_at: datetime | None = strawberry.field(description="Last request made with it (to the minute)")
     revoked_at: datetime | None = strawberry.field(description="When it was revoked; it no longer works")
+    expires_at: datetime | None = strawberry.field(description="When it stops working; null: until revoked")
+
+    @strawberry.field(description="What it may do (READ always among them), within its user's rights")
+    @staticmethod
+    def scopes(token: strawberry.Parent[ApiToken]) -> list[TokenScope]:
+        return [TokenScope(value) for value in token.scopes]
 
     @strawberry.field(description="Whose token it is: it acts as this user")
     @staticmethod
@@ -77,7 +96,8 @@ class MeType(UserType):
 
     @strawberry.field(description="Your API tokens that still work, newest first")
     async def api_tokens(self, info: Info) -> list[ApiTokenType]:
-        rows = ApiToken.filter(user_id=info.context.actor.user_id, revoked_at=None).order_by("-created_at", "-id")
+        live = Q(expires_at=None) | Q(expires_at__gt=datetime.now(UTC))
+        rows = ApiToken.filter(live, user_id=info.context.actor.user_id, revoked_at=None).order_by("-created_at", "-id")
         return ApiTokenType.of_all(await rows)
 
 
@@ -127,9 +147,25 @@ class UpdateUserInput:
     time_zone: str | None = strawberry.field(default=UNSET, description="IANA time zone, e.g. Europe/Berlin")
 
 
+@strawberry.input(description="Your own settings; send only those to change")
+class UpdateMySettingsInput:
+    language: str | None = strawberry.field(
+        default=UNSET, description="Language of your mail, e.g. en or de (de-DE works too); null: not set (English)"
+    )
+    time_zone: str | None = strawberry.field(
+        default=UNSET, description="Your IANA time zone, e.g. Asia/Tokyo: your morning digest comes at 07:00 there"
+    )
+
+
 @strawberry.input(description="A new API token")
 class CreateApiTokenInput:
     name: str = strawberry.field(description="What the token is for, unique among your working tokens")
+    scopes: list[TokenScope] | None = strawberry.field(
+        default=None, description="What it may do (READ is added); omitted: everything you may (all scopes)"
+    )
+    expires_at: datetime | None = strawberry.field(
+        default=None, description="When it stops working (in the future); omitted: until revoked"
+    )
 
 
 @strawberry.type(description="A new API token and its secret")
@@ -148,7 +184,7 @@ class RevokeApiTokenInput:
 class ApiTokenFilter:
     user_id: strawberry.ID | None = strawberry.field(default=None, description="Tokens of this user")
     working: bool | None = strawberry.field(
-        default=None, description="true: only tokens that still work; false: only revoked ones"
+        default=None, description="true: only tokens that still work; false: only revoked or expired ones"
     )
 
 

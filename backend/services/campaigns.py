@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import re
-import secrets
 import unicodedata
 from collections.abc import Mapping
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tortoise.exceptions import IntegrityError
 
 from backend import permissions
 from backend.auth.actor import Actor
+from backend.codes import typed_code
 from backend.errors import BadUserInput
-from backend.live import topics
 from backend.live.events import CampaignStatusNote, NotificationKind
-from backend.models import Campaign, CampaignStatus, CampaignType, Notification, Role, User, Visibility
+from backend.models import Campaign, CampaignStatus, CampaignType, Role, User, Visibility
 from backend.permissions import Action
+from backend.services import notify
 from backend.services import validate as v
 from backend.services.unit import Unit, diff, write
 
@@ -33,7 +35,6 @@ TRANSITIONS: dict[CampaignStatus, frozenset[CampaignStatus]] = {
 }
 
 CODE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")
-CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (l/1, o/0) in codes people type
 # Once a campaign has been live its code is in links and embed snippets out in the world.
 CODE_EDITABLE = (S.DRAFT, S.NEW)
 OWNER_ROLES = (Role.ADMIN, Role.MARKETING)
@@ -62,7 +63,7 @@ async def generate_code(title: str) -> str:
     """A readable code from the title with a short random tail, e.g. `spring-sale-k7m2`."""
     slug = _slug(title)
     for _ in range(10):
-        code = f"{slug}-{''.join(secrets.choice(CODE_ALPHABET) for _ in range(4))}"
+        code = f"{slug}-{typed_code(4)}"
         if not await Campaign.filter(code=code).exists():
             return code
     raise BadUserInput("code", "could not find a free code; choose one")
@@ -167,23 +168,55 @@ async def change_status(actor: Actor, raw_id: Any, version: int | None, status: 
         if target not in TRANSITIONS[current]:
             allowed = ", ".join(s.value for s in allowed_next(campaign)) or "none, it is final"
             raise BadUserInput("status", f"a {current.value} campaign cannot become {target.value} (allowed: {allowed})")
-        await v.versioned_update(Campaign, campaign, expected, "Campaign", status=target)
-        await unit.audit("campaign.change_status", "campaign", campaign.id, {"status": [current.value, target.value]})
-        await _notify_owner(unit, actor, campaign, current)
+        await move(unit, actor, campaign, expected, target)
     return campaign
 
 
-async def _notify_owner(unit: Unit, actor: Actor, campaign: Campaign, before: CampaignStatus) -> None:
-    """Tell the owner their campaign went live, paused or was discarded — unless they did it themselves.
+async def move(unit: Unit, actor: Actor, campaign: Campaign, expected: int, target: CampaignStatus,
+               why: str | None = None) -> None:
+    """The status change itself, inside `unit`: versioned write, audit entry, the owner told. The
+    schedule (services/campaign_schedule.py) moves campaigns through here too, as the system."""
+    current = campaign.status
+    await v.versioned_update(Campaign, campaign, expected, "Campaign", status=target)
+    await unit.audit("campaign.change_status", "campaign", campaign.id,
+                     {"status": [current.value, target.value], **({"reason": why} if why else {})})
+    await _notify_owner(unit, actor, campaign, current, why)
+
+
+def local_today(zone: str | None, at: datetime | None = None) -> date:
+    """The date in `zone` (an IANA name; UTC when unknown) at `at` (default: now)."""
+    at = at or datetime.now(UTC)
+    try:
+        return at.astimezone(ZoneInfo(zone or "UTC")).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return at.astimezone(UTC).date()
+
+
+async def campaign_today(campaign: Campaign, at: datetime | None = None) -> date:
+    """The date that a campaign's period is read in: its owner's (see services/campaign_schedule.py)."""
+    zone = None
+    if campaign.owner_id is not None:
+        zone = await User.filter(id=campaign.owner_id).first().values_list("time_zone", flat=True)
+    return local_today(cast(str | None, zone), at)
+
+
+async def _notify_owner(unit: Unit, actor: Actor, campaign: Campaign, before: CampaignStatus, why: str | None) -> None:
+    """Tell the owner their campaign went live, paused, ended or was discarded — unless they did it
+    themselves — in the app and by email as they chose (preferences kind `campaign_status`).
     `actor` made the change: inside an outer write (the demo seed's), unit.actor is that write's actor."""
     owner_id = campaign.owner_id
     if owner_id is None or owner_id == actor.user_id:
         return
-    message = f"Campaign “{campaign.title}” is now {campaign.status.value} (was {before.value}), by {actor.label}"
-    note = await Notification.create(
-        user_id=owner_id, kind=NotificationKind.CAMPAIGN_STATUS, message=message[:500], entity="campaign",
-        entity_id=campaign.id,
-    )
-    unit.publish(topics.notifications(owner_id), CampaignStatusNote(
-        id=note.id, message=note.message, entity="campaign", entity_id=campaign.id, status=campaign.status.value
-    ))
+    owner = await User.filter(id=owner_id, active=True).first()
+    if owner is None:
+        return
+    by = "automatically" if actor.is_system else f"by {actor.label}"
+    message = f"Campaign “{campaign.title}” is now {campaign.status.value} (was {before.value}), {by}"
+    if why:
+        message += f": {why}"
+    await notify.tell(unit, owner, NotificationKind.CAMPAIGN_STATUS, message, ("campaign", campaign.id),
+                      lambda note: CampaignStatusNote(id=note.id, message=note.message, entity="campaign",
+                                                      entity_id=campaign.id, status=campaign.status.value),
+                      f"campaign_status:{campaign.id}:{campaign.version}", template="campaign_status",
+                      title=campaign.title, campaign_id=campaign.id, status=campaign.status.value,
+                      before=before.value, by=by, why=why or "")

@@ -2,35 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, Conflict
-from backend.models import Activity, Contact, ContactStatus, Customer, CustomerStatus, Deal, Lead, User
+from backend.live import topics
+from backend.live.events import ContactCreated, ContactDeleted, ContactUpdated
+from backend.models import (
+    Activity,
+    AttachmentRecord,
+    AuditEntry,
+    Contact,
+    ContactStatus,
+    CustomEntity,
+    Customer,
+    CustomerStatus,
+    Deal,
+    Lead,
+    TransitionEntity,
+    User,
+)
 from backend.permissions import Action
-from backend.services import customers, users
+from backend.services import attachments, automations, bulk, customers, search, users, workflows
+from backend.services import custom_fields as custom
 from backend.services import validate as v
+from backend.services.removals import seen_before
 from backend.services.unit import Unit, diff, write
 
 S = ContactStatus
 
-# Which status may follow which. `converted` is reached only through convertContact (it needs a
-# customer) and is final; a contact that was not interested may warm up again.
-TRANSITIONS: dict[ContactStatus, frozenset[ContactStatus]] = {
-    S.NEW: frozenset({S.HOT, S.COLD, S.NOT_INTERESTED, S.CONVERTED}),
-    S.HOT: frozenset({S.COLD, S.NOT_INTERESTED, S.CONVERTED}),
-    S.COLD: frozenset({S.HOT, S.NOT_INTERESTED, S.CONVERTED}),
-    S.NOT_INTERESTED: frozenset({S.HOT, S.COLD}),
-    S.CONVERTED: frozenset(),
-}
+# Which status may follow which is the admins' (services/workflows.py, seeded by m0030). `converted` is
+# reached only through convertContact (it needs a customer), from the statuses with a step into it, and is final.
 
 CHECKS = {
     "name": lambda x: v.text("name", x, max_length=200, required=True),
@@ -39,6 +49,7 @@ CHECKS = {
     "job_title": lambda x: v.text("jobTitle", x, max_length=100),
     "department": lambda x: v.text("department", x, max_length=100),
     "role_at_customer": lambda x: v.text("roleAtCustomer", x, max_length=100),
+    "social_links": lambda x: v.social_links("socialLinks", x),
 }
 
 # Fields of the customer a conversion creates (input name → customer field); email defaults to the contact's.
@@ -54,17 +65,23 @@ def _camel(name: str) -> str:
     return first + "".join(part.title() for part in rest)
 
 
-def allowed_next(contact: Contact) -> list[ContactStatus]:
-    return sorted(TRANSITIONS[contact.status], key=list(S).index)
+def allowed_next(contact: Contact, steps: workflows.Rules) -> list[ContactStatus]:
+    """The statuses the contact may take next under the admins' `steps` (workflows.rules)."""
+    return workflows.following(steps, contact.status)
 
 
-def _check_transition(current: ContactStatus, target: ContactStatus) -> None:
+async def steps() -> dict[str, frozenset[str]]:
+    return await workflows.rules(TransitionEntity.CONTACT)
+
+
+def _check_transition(steps: workflows.Rules, current: ContactStatus, target: ContactStatus) -> None:
     if target is current:
         return
-    if target is S.CONVERTED and target in TRANSITIONS[current]:
+    offered = steps.get(current.value, frozenset())
+    if target is S.CONVERTED and target.value in offered:
         raise BadUserInput("status", "a contact becomes converted through convertContact, which links its customer")
-    if target not in TRANSITIONS[current]:
-        allowed = ", ".join(s.value for s in TRANSITIONS[current]) or "none, it is final"
+    if target.value not in offered:
+        allowed = ", ".join(s.value for s in workflows.following(steps, current)) or "none, it is final"
         raise BadUserInput("status", f"a {current.value} contact cannot become {target.value} (allowed: {allowed})")
 
 
@@ -98,9 +115,9 @@ def _one_primary() -> Iterator[None]:
 
 async def _clear_primary(unit: Unit, customer_id: int, keep: int | None) -> None:
     """Unmark the customer's current primary contact (not `keep`), inside the caller's write."""
-    previous = await Contact.filter(customer_id=customer_id, is_primary=True).exclude(id=keep or 0).values_list(
-        "id", flat=True
-    )
+    # cast: values_list(flat=True) gives the ids themselves; Tortoise's annotation says tuples.
+    previous = cast(list[int], await Contact.filter(customer_id=customer_id, is_primary=True).exclude(
+        id=keep or 0).values_list("id", flat=True))
     if not previous:
         return
     await Contact.filter(id__in=list(previous)).update(
@@ -108,6 +125,8 @@ async def _clear_primary(unit: Unit, customer_id: int, keep: int | None) -> None
     )
     for contact_id in previous:
         await unit.audit("contact.update", "contact", contact_id, {"is_primary": [True, False]})
+        # Still at the same customer: seen by the same audiences as before.
+        unit.publish(topics.contacts(), ContactUpdated(id=contact_id, audiences=[], actor_id=unit.actor.user_id))
 
 
 async def _refresh_search(*customer_ids: int | None) -> None:
@@ -125,6 +144,10 @@ async def create_contact(actor: Actor, data: Mapping[str, Any]) -> Contact:
     if owner_id is None and actor.role in permissions.SALES:
         owner_id = actor.user_id
     is_primary = bool(data.get("is_primary"))
+    # A contact the system makes for someone (a referred sign-up's) came from no form whose required fields
+    # anyone could fill: defaults apply, required ones do not stop it.
+    extra = await custom.clean(CustomEntity.CONTACT, data.get("custom_fields"), creating=True,
+                               require=not actor.is_system)
     async with write(actor) as unit:
         customer_id = await _customer_id(actor, data.get("customer_id"))
         await permissions.require_contacts_of(actor, customer_id, owner_id)
@@ -136,7 +159,9 @@ async def create_contact(actor: Actor, data: Mapping[str, Any]) -> Contact:
         with _one_primary():
             contact = await Contact.create(**values)
         await _refresh_search(customer_id)
-        await unit.audit("contact.create", "contact", contact.id, diff({}, values))
+        await unit.audit("contact.create", "contact", contact.id, diff({}, values) | await custom.store(contact.id, extra))
+        unit.publish(topics.contacts(), ContactCreated(id=contact.id, audiences=[], actor_id=actor.user_id))
+        await automations.contact_added(actor, unit, contact)
     return contact
 
 
@@ -151,11 +176,15 @@ async def update_contact(actor: Actor, raw_id: Any, version: int | None, data: M
     if "owner_id" in data:
         values["owner_id"] = await users.assignable(actor, "ownerId", data["owner_id"])
     primary = data.get("is_primary")
+    extra = await custom.clean(CustomEntity.CONTACT, data.get("custom_fields"), creating=False)
     async with write(actor) as unit:
         contact = await visible(actor, raw_id)
         permissions.require(actor, Action.UPDATE_CONTACT, contact)
         if "status" in values:
-            _check_transition(contact.status, values["status"])
+            _check_transition(await steps(), contact.status, values["status"])
+        if "picture_id" in data:
+            values["picture_id"] = await attachments.image_of(
+                AttachmentRecord.CONTACT, contact.id, data["picture_id"], "pictureId")
         old_customer = contact.customer_id
         await permissions.require_contacts_of(actor, old_customer, contact.owner_id)
         if "customer_id" in data:
@@ -173,11 +202,15 @@ async def update_contact(actor: Actor, raw_id: Any, version: int | None, data: M
         elif primary is False or (customer_id != old_customer and contact.is_primary):
             values["is_primary"] = False  # leaving a customer also leaves its primary role there
         before = {key: getattr(contact, key) for key in values}
+        seen = await seen_before(contact)
         with _one_primary():
             await v.versioned_update(Contact, contact, expected, "Contact", **values)
         if "name" in values or customer_id != old_customer:
             await _refresh_search(old_customer, customer_id)
-        await unit.audit("contact.update", "contact", contact.id, diff(before, values))
+        extra_changes = await custom.store(contact.id, extra)
+        await unit.audit("contact.update", "contact", contact.id, diff(before, values) | extra_changes)
+        unit.publish(topics.contacts(), ContactUpdated(id=contact.id, audiences=seen, actor_id=actor.user_id,
+                                                       custom_fields=custom.keys_of(extra_changes)))
     return contact
 
 
@@ -200,7 +233,7 @@ async def convert_contact(actor: Actor, raw_id: Any, version: int | None, data: 
     async with write(actor) as unit:
         contact = await visible(actor, raw_id)
         permissions.require(actor, Action.CONVERT_CONTACT, contact)
-        if S.CONVERTED not in TRANSITIONS[contact.status]:
+        if S.CONVERTED.value not in (await steps()).get(contact.status.value, frozenset()):
             raise BadUserInput("status", f"a {contact.status.value} contact cannot be converted")
         old_customer = contact.customer_id
         await permissions.require_contacts_of(actor, old_customer, contact.owner_id)
@@ -221,10 +254,14 @@ async def convert_contact(actor: Actor, raw_id: Any, version: int | None, data: 
             "is_primary": not has_primary,
         }
         before = {key: getattr(contact, key) for key in values}
+        seen = await seen_before(contact)
         with _one_primary():
             await v.versioned_update(Contact, contact, expected, "Contact", **values)
         await _refresh_search(old_customer, customer.id)
         await unit.audit("contact.convert", "contact", contact.id, diff(before, values))
+        unit.publish(topics.contacts(), ContactUpdated(id=contact.id, audiences=seen, actor_id=actor.user_id))
+        if not created:  # a new customer had its activation task made with it (customers.insert_customer)
+            await automations.customer_added(actor, unit, customer, contact)
     return Conversion(contact=contact, customer=customer, customer_created=created)
 
 
@@ -240,10 +277,12 @@ async def join_customer(unit: Unit, contact_id: int, customer_id: int) -> bool:
     has_primary = await Contact.filter(customer_id=customer_id, is_primary=True).exists()
     values = {"customer_id": customer_id, "is_primary": not has_primary}
     before = {key: getattr(contact, key) for key in values}
+    seen = await seen_before(contact)
     with _one_primary():
         await v.versioned_update(Contact, contact, contact.version, "Contact", **values)
     await _refresh_search(customer_id)
     await unit.audit("contact.update", "contact", contact.id, diff(before, values))
+    unit.publish(topics.contacts(), ContactUpdated(id=contact.id, audiences=seen, actor_id=unit.actor.user_id))
     return True
 
 
@@ -265,22 +304,29 @@ async def _new_customer(actor: Actor, contact: Contact, fields: Mapping[str, Any
 ROW_ACTIONS = (Action.UPDATE_CONTACT, Action.CONVERT_CONTACT, Action.DELETE_CONTACT)
 
 
-def row_actions(actor: Actor, contact: Contact, may_change: bool) -> list[str]:
+def row_actions(actor: Actor, contact: Contact, may_change: bool, steps: workflows.Rules) -> list[str]:
     """The actions `actor` may take on this (visible) contact, as the services decide them: the role's
     actions, and changing the contacts of its customer (or of its owner, for a loose contact): `may_change`,
-    from permissions.may_change_contacts (batched per request by the contact type's loader)."""
+    from permissions.may_change_contacts (batched per request by the contact type's loader); `steps`, the
+    admins' workflow (workflows.rules): converting needs a step into converted."""
     if not may_change:
         return []
     offered = [action for action in ROW_ACTIONS if permissions.may(actor, action, contact)]
-    if S.CONVERTED not in TRANSITIONS[contact.status]:
+    if S.CONVERTED.value not in steps.get(contact.status.value, frozenset()):
         offered = [action for action in offered if action is not Action.CONVERT_CONTACT]
     return [action.value for action in offered]
 
 
+def _rule_tasks(contact_id: int) -> Any:
+    """Open tasks an automation rule made for this person (e.g. "call the new contact"): not history of
+    theirs, as nobody did anything yet; deleting the contact takes them along."""
+    return Activity.filter(contact_id=contact_id, made_by_rule__isnull=False, task_status__in=list(automations.OPEN_TASK))
+
+
 async def history(contact_id: int) -> dict[str, int]:
-    """What is on record with this person: activities, deals and leads that name them."""
+    """What is on record with this person: activities (but open rule-made tasks), deals and leads."""
     return {
-        "activities": await Activity.filter(contact_id=contact_id).count(),
+        "activities": await Activity.filter(contact_id=contact_id).count() - await _rule_tasks(contact_id).count(),
         "deals": await Deal.filter(contact_id=contact_id).count(),
         "leads": await Lead.filter(contact_id=contact_id).count(),
     }
@@ -311,10 +357,74 @@ async def delete_contact(actor: Actor, raw_id: Any, version: int | None) -> int:
             raise BadUserInput(
                 "id",
                 f"{contact.name} has history ({_history_words(on_record)}): deleting would leave that history "
-                "without its person. Mark the contact Not interested instead, which keeps it",
+                "without its person. Mark the contact Not interested, or archive it, instead: both keep it",
             )
+        seen = await seen_before(contact)
+        rule_tasks = await _rule_tasks(contact.id).delete()
+        await attachments.files_leave_with(unit, Q(contact_id=contact.id))
         await contact.delete()
+        await custom.forget(CustomEntity.CONTACT, contact.id)
         await _refresh_search(customer_id)
-        await unit.audit("contact.delete", "contact", contact.id,
-                         {"name": [contact.name, None], "email": [contact.email, None]})
+        changes: dict[str, Any] = {"name": [contact.name, None], "email": [contact.email, None]}
+        if rule_tasks:
+            changes["rule_tasks_deleted"] = [None, rule_tasks]
+        await unit.audit("contact.delete", "contact", contact.id, changes, was=contact)
+        unit.publish(topics.contacts(), ContactDeleted(id=contact.id, audiences=seen, actor_id=actor.user_id))
     return contact.id
+
+
+async def insert_many(actor: Actor, items: Sequence[Mapping[str, Any]]) -> list[int]:
+    """create_contact for many contacts at once (an import's batch), inside the caller's write: the same checks
+    for each, then one INSERT per table instead of several statements per contact. A contact marked primary
+    goes through create_contact (it unmarks the customer's previous primary)."""
+    permissions.require(actor, Action.CREATE_CONTACT)
+    owners: dict[Any, int | None] = {}
+    visible_ids: dict[Any, int | None] = {}
+    allowed: set[tuple[int | None, int | None]] = set()
+    now = datetime.now(UTC)
+    blank = bulk.defaults(Contact, now)
+    made: list[dict[str, Any]] = []
+    extras: list[list[Any]] = []  # each new contact's custom-field input
+    ids: list[int | None] = []
+    fields = await custom.definitions(CustomEntity.CONTACT)
+    async with write(actor) as unit:
+        for data in items:
+            if data.get("is_primary"):
+                ids.append((await create_contact(actor, data)).id)
+                continue
+            values = _clean(data, creating=True)
+            status = v.choice("status", data.get("status") or S.NEW, ContactStatus)
+            if status is S.CONVERTED:
+                raise BadUserInput("status", "a contact becomes converted through convertContact")
+            raw_owner = data.get("owner_id")
+            if raw_owner not in owners:
+                owners[raw_owner] = await users.assignable(actor, "ownerId", raw_owner)
+            owner_id = owners[raw_owner]
+            if owner_id is None and actor.role in permissions.SALES:
+                owner_id = actor.user_id
+            raw_customer = data.get("customer_id")
+            if raw_customer not in visible_ids:
+                visible_ids[raw_customer] = await _customer_id(actor, raw_customer)
+            customer_id = visible_ids[raw_customer]
+            if (customer_id, owner_id) not in allowed:
+                await permissions.require_contacts_of(actor, customer_id, owner_id)
+                allowed.add((customer_id, owner_id))
+            values |= {"status": status, "customer_id": customer_id, "owner_id": owner_id, "is_primary": False}
+            made.append(values)
+            extras.append(list(data.get("custom_fields") or []))
+            ids.append(None)
+        created = await bulk.reserve_ids("contact", len(made))
+        fresh = iter(created)
+        ids = [known if known is not None else next(fresh) for known in ids]
+        async with search.indexed_in_bulk("contact") as indexed:
+            await bulk.insert(Contact, [{**blank, **values, "id": contact_id}
+                                        for contact_id, values in zip(created, made, strict=True)])
+            indexed.extend(created)
+        await _refresh_search(*{values["customer_id"] for values in made})
+        extra = await custom.insert_new(fields, list(zip(created, extras, strict=True)))
+        await bulk.insert(AuditEntry, [bulk.audit_row(unit, "contact.create", "contact", contact_id,
+                                                      diff({}, values) | extra.get(contact_id, {}), now)
+                                       for contact_id, values in zip(created, made, strict=True)])
+        for contact_id in created:
+            unit.publish(topics.contacts(), ContactCreated(id=contact_id, audiences=[], actor_id=actor.user_id))
+    return [i for i in ids if i is not None]  # (all are set by now)

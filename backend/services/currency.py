@@ -17,9 +17,16 @@ from backend.settings import get_settings
 
 async def rates() -> dict[str, Decimal]:
     """Every rate, base currency included at 1 (one statement)."""
-    found = {row.currency: row.rate for row in await ExchangeRate.all()}
+    return (await dated_rates())[0]
+
+
+async def dated_rates() -> tuple[dict[str, Decimal], dict[str, datetime]]:
+    """Every rate (base currency included at 1) and when an admin set each one: reports show the rates'
+    date next to converted figures (one statement)."""
+    rows = await ExchangeRate.all()
+    found = {row.currency: row.rate for row in rows}
     found[get_settings().base_currency] = Decimal(1)
-    return found
+    return found, {row.currency: row.updated_at for row in rows}
 
 
 STEP = Decimal("0.00000001")  # the column's eight decimal places

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -28,9 +28,18 @@ from backend.auth.actor import Actor
 from backend.errors import BadUserInput, NotFound
 from backend.live import topics
 from backend.live.events import CampaignEnrolment, CampaignLiked, CampaignViewed, Engaged
-from backend.models import Campaign, CampaignLike, EngagementEvent, EngagementKind, Enrolment
+from backend.models import (
+    Campaign,
+    CampaignLike,
+    ConsentSource,
+    ConsentStatus,
+    EngagementEvent,
+    EngagementKind,
+    Enrolment,
+)
+from backend.services import consent, referrals
 from backend.services import validate as v
-from backend.services.campaigns import CODE
+from backend.services.campaigns import CODE, campaign_today
 from backend.services.unit import Unit, write
 from backend.settings import get_settings
 
@@ -81,7 +90,8 @@ async def open_campaign(actor: Actor, *, raw_id: Any = None, code: str | None = 
     else:
         campaign = await Campaign.filter(id=v.parse_id("campaignId", raw_id)).first()
         shown = raw_id
-    if campaign is not None and permissions.campaign_is_public(campaign):
+    today = await campaign_today(campaign) if campaign is not None else None
+    if campaign is not None and permissions.campaign_is_public(campaign, today):
         return campaign
     if campaign is not None and actor.role is not None and await Campaign.filter(
         permissions.campaign_rule(actor), id=campaign.id
@@ -89,14 +99,14 @@ async def open_campaign(actor: Actor, *, raw_id: Any = None, code: str | None = 
         raise BadUserInput(
             "campaignId",
             f"the campaign is {campaign.visibility.value} and {campaign.status.value}"
-            f"{_period_note(campaign)}: only public, active campaigns within their period take views, likes "
+            f"{_period_note(campaign, today)}: only public, active campaigns within their period take views, likes "
             "and enrolments",
         )
     raise NotFound("Campaign", shown, field="campaignId")
 
 
-def _period_note(campaign: Campaign) -> str:
-    today = datetime.now(UTC).date()
+def _period_note(campaign: Campaign, today: date | None) -> str:
+    today = today or datetime.now(UTC).date()
     if campaign.starts_on and today < campaign.starts_on:
         return f", and starts on {campaign.starts_on.isoformat()}"
     if campaign.ends_on and campaign.ends_on < today:
@@ -128,7 +138,7 @@ async def _count(unit: Unit, campaign: Campaign, kind: EngagementKind, visitor: 
     counter = {K.VIEW: "views", K.LIKE: "likes", K.ENROLMENT: "enrolments"}[kind]
     # Last, so the row lock (PostgreSQL) is held for as short a time as possible before the commit; the
     # condition re-checks that the campaign is still open, so a pause racing this action wins cleanly.
-    still_open = Campaign.filter(permissions.public_campaign_rule(datetime.now(UTC).date()), id=campaign.id)
+    still_open = Campaign.filter(permissions.public_campaign_rule(await campaign_today(campaign)), id=campaign.id)
     if not await still_open.update(**{counter: F(counter) + 1}):
         raise NotFound("Campaign", campaign.id, field="campaignId")
     new = await totals(campaign.id)
@@ -183,7 +193,11 @@ async def enrol(
             {"campaign_id": [None, campaign.id], "name": [None, enrolment.name], "email": [None, enrolment.email],
              "referrer_code": [None, enrolment.referrer_code], "source": [None, source]},
         )
+        if enrolment.referrer_code:
+            await referrals.attach(campaign, enrolment)  # the seller's lead, in this same transaction
         new = await _count(unit, campaign, K.ENROLMENT, visitor, name=enrolment.name)
+        await consent.record(enrolment.email, ConsentStatus.SUBSCRIBED, ConsentSource.ENROLMENT,
+                             note=f"campaign {campaign.code}")
     return Outcome(campaign.id, counted=True, totals=new, enrolment=enrolment)
 
 

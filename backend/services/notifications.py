@@ -11,6 +11,8 @@ from tortoise.expressions import Q
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, NotFound
+from backend.live import topics
+from backend.live.events import NotificationsRead
 from backend.models import Notification
 from backend.services import validate as v
 from backend.services.unit import write
@@ -53,4 +55,6 @@ async def mark_read(actor: Actor, raw_ids: Sequence[Any] | None, everything: boo
             row.read_at = row.read_at or now
         # One entry per call, on the reader: which of their notifications this call marked read.
         await unit.audit("notification.read", "user", actor.user_id, {"notifications": newly})
+        if newly and actor.user_id is not None:  # the user's other devices update their bell
+            unit.publish(topics.notifications(actor.user_id), NotificationsRead(ids=newly[:MAX_AT_ONCE]))
     return rows

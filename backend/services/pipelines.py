@@ -3,11 +3,12 @@
 Stages are data (CONTRACT.md): deals point at them, so a stage is never emptied of meaning under its
 deals — a stage holding deals keeps its kind — and the first stage, where new deals start, stays open.
 
-Admins working at once take turns: every write to a pipeline's stages first locks that pipeline's row, and
-every write to pipelines' names, order or default flag locks all pipeline rows (a handful), so each reads the
-state the previous one committed; SQLite's writers take turns anyway (BEGIN IMMEDIATE, backend/interop/
-tortoise.py), where Tortoise leaves the lock out. Stages and pipelines carry no version: of two admins renaming
-the same stage at once, the last save wins (each audited against the name it replaced).
+Admins working at once take turns: every write to a pipeline's stages first locks that pipeline's row (deal
+moves take the same lock, services/locks.py), and every write to pipelines' names, order or default flag locks
+all pipeline rows (a handful), so each reads the state the previous one committed; SQLite's writers take turns
+anyway (BEGIN IMMEDIATE, backend/interop/tortoise.py), where Tortoise leaves the lock out. Stages and pipelines
+carry no version: of two admins renaming the same stage at once, the last save wins (each audited against the
+name it replaced).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from backend.live.events import PipelineCreated, PipelineUpdated, StageCreated, 
 from backend.models import Deal, Pipeline, Stage, StageKind
 from backend.permissions import Action
 from backend.services import validate as v
+from backend.services.locks import lock_pipeline
 from backend.services.unit import diff, write
 
 # What a new pipeline starts with, so deals can be opened in it at once; the admin renames and adds.
@@ -69,14 +71,6 @@ def _probability(kind: StageKind, value: int | None, current: int | None) -> int
             raise BadUserInput("probability", "is required for an open stage (0 to 100)")
         return current
     return chosen
-
-
-async def _lock_pipeline(raw_id: Any, field: str) -> Pipeline:
-    """The pipeline, its row locked until the commit: its stages' writes take turns. FOR NO KEY UPDATE, so
-    deals being opened in it meanwhile (which only hold its key) need not wait."""
-    query = Pipeline.filter(id=v.parse_id(field, raw_id)).select_for_update(no_key=True)
-    pipeline: Pipeline = await v.one(query, "Pipeline", raw_id, field)
-    return pipeline
 
 
 async def _lock_all_pipelines() -> None:
@@ -132,7 +126,7 @@ async def update_pipeline(actor: Actor, raw_id: Any, data: Mapping[str, Any]) ->
     with _unique_settled("name", f"another pipeline is already called {values.get('name')!r}"):
         async with write(actor) as unit:
             await _lock_all_pipelines()
-            pipeline = await _lock_pipeline(raw_id, "id")
+            pipeline = await lock_pipeline(raw_id, "id")
             if "name" in values:
                 await _free_pipeline_name(values["name"], pipeline.id)
             changes = diff({key: getattr(pipeline, key) for key in values}, values)
@@ -180,18 +174,19 @@ async def create_stage(actor: Actor, data: Mapping[str, Any]) -> Stage:
     name = _name("name", data.get("name"))
     kind = v.choice("kind", data.get("kind") or StageKind.OPEN, StageKind)
     probability = _probability(kind, data.get("probability"), None)
+    needs_step = _needs_next_step(kind, data.get("requires_next_step"))
     with _unique_settled("position", STAGES_RACED):
         async with write(actor) as unit:
-            pipeline = await _lock_pipeline(data["pipeline_id"], "pipelineId")
+            pipeline = await lock_pipeline(data["pipeline_id"], "pipelineId")
             await _free_stage_name(pipeline.id, name)
             count = await Stage.filter(pipeline_id=pipeline.id).count()
             stage = await Stage.create(pipeline_id=pipeline.id, name=name, position=count, probability=probability,
-                                       kind=kind)
+                                       kind=kind, requires_next_step=needs_step)
             if data.get("position") is not None and data["position"] != count:
                 await _reorder(pipeline.id, stage, data["position"])
             await unit.audit("stage.create", "stage", stage.id, diff({}, {
                 "pipeline_id": pipeline.id, "name": name, "position": stage.position, "probability": probability,
-                "kind": kind}))
+                "kind": kind, "requires_next_step": needs_step}))
             unit.publish(topics.pipelines(), StageCreated(pipeline_id=pipeline.id, stage_id=stage.id))
     return stage
 
@@ -213,7 +208,7 @@ async def update_stage(actor: Actor, raw_id: Any, data: Mapping[str, Any]) -> St
     with _unique_settled("position", STAGES_RACED):
         async with write(actor) as unit:
             # A stage never changes pipeline: lock it, then read the stage as the previous write left it.
-            pipeline_id = (await _lock_pipeline(found.pipeline_id, "id")).id
+            pipeline_id = (await lock_pipeline(found.pipeline_id, "id")).id
             stage = await Stage.get(id=stage_id)
             values = await _stage_changes(stage, data, name)
             before = {key: getattr(stage, key) for key in (*values, "position")}
@@ -247,4 +242,18 @@ async def _stage_changes(stage: Stage, data: Mapping[str, Any], name: str | None
             values["kind"] = kind
     if "probability" in data or "kind" in values:
         values["probability"] = _probability(kind, data.get("probability"), stage.probability)
+    if "requires_next_step" in data:
+        if data["requires_next_step"] is None:
+            raise BadUserInput("requiresNextStep", "may not be null: true or false")
+        values["requires_next_step"] = _needs_next_step(kind, data["requires_next_step"])
+    elif kind is not StageKind.OPEN and stage.requires_next_step:
+        values["requires_next_step"] = False  # a stage that closes deals asks for no next step
     return values
+
+
+def _needs_next_step(kind: StageKind, value: bool | None) -> bool:
+    """Only open stages may require a next step: won and lost ones close the deal, and their dialogs ask for
+    the outcome instead."""
+    if value and kind is not StageKind.OPEN:
+        raise BadUserInput("requiresNextStep", "only open stages can require a next step")
+    return bool(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from backend.auth.actor import Actor
 from backend.errors import BadUserInput, NotFound
 from backend.live import topics
 from backend.live.events import TokenRevoked
-from backend.models import ApiToken, User
+from backend.models import ALL_SCOPES, ApiToken, TokenScope, User
 from backend.permissions import Action
 from backend.services import validate as v
 from backend.services.unit import write
@@ -31,10 +32,41 @@ def _new_secret() -> tuple[str, str]:
     return prefix, f"crm_{prefix}_{secrets.token_urlsafe(32)}"
 
 
-async def create(actor: Actor, name: str | None, owner_id: int | None = None) -> tuple[ApiToken, str]:
-    """A new token for `owner_id` (default: the actor). Returns the row and the secret, shown only now."""
+def _scopes(raw: Collection[Any] | None) -> list[str]:
+    """The scopes asked for, READ always among them (a token reads what its user sees); none asked: all."""
+    if raw is None:
+        return list(ALL_SCOPES)
+    chosen: set[str] = set()
+    for item in raw:
+        value = getattr(item, "value", item)
+        if value not in ALL_SCOPES:
+            raise BadUserInput("scopes", f"unknown scope {value!r}; one of {', '.join(ALL_SCOPES)}")
+        chosen.add(value)
+    chosen.add(TokenScope.READ.value)
+    return [scope for scope in ALL_SCOPES if scope in chosen]
+
+
+def _expiry(raw: Any) -> datetime | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, datetime):
+        raise BadUserInput("expiresAt", "must be a date and time")
+    at = raw if raw.tzinfo is not None else raw.replace(tzinfo=UTC)
+    if at <= datetime.now(UTC):
+        raise BadUserInput("expiresAt", "must be in the future")
+    return at
+
+
+async def create(
+    actor: Actor, name: str | None, owner_id: int | None = None,
+    scopes: Collection[Any] | None = None, expires_at: Any = None,
+) -> tuple[ApiToken, str]:
+    """A new token for `owner_id` (default: the actor), limited to `scopes` (default: all, i.e. its user's
+    rights) until `expires_at` (default: until revoked). Returns the row and the secret, shown only now."""
     permissions.require(actor, Action.MANAGE_OWN_TOKENS)
     clean = v.text("name", name, max_length=100, required=True)
+    granted = _scopes(scopes)
+    until = _expiry(expires_at)
     owner = owner_id if owner_id is not None else actor.user_id
     if owner is None:
         raise BadUserInput("name", "only a user can own a token")
@@ -42,8 +74,12 @@ async def create(actor: Actor, name: str | None, owner_id: int | None = None) ->
         raise BadUserInput("name", f"a token named {clean!r} exists already; revoke it or pick another name")
     prefix, raw = _new_secret()
     async with write(actor) as unit:
-        token = await ApiToken.create(user_id=owner, name=clean, prefix=prefix, token_hash=_hash(raw))
-        await unit.audit("api_token.create", "api_token", token.id, {"name": [None, clean], "userId": [None, owner]})
+        token = await ApiToken.create(
+            user_id=owner, name=clean, prefix=prefix, token_hash=_hash(raw), scopes=granted, expires_at=until)
+        await unit.audit("api_token.create", "api_token", token.id, {
+            "name": [None, clean], "userId": [None, owner], "scopes": [None, granted],
+            "expiresAt": [None, until.isoformat() if until else None],
+        })
     return token, raw
 
 
@@ -62,13 +98,13 @@ async def revoke(actor: Actor, raw_id: Any) -> ApiToken:
 
 
 async def authenticate(raw: str) -> ApiToken | None:
-    """The live token (user loaded) behind a secret, or None when unknown, revoked or its user inactive."""
+    """The live token (user loaded) behind a secret, or None when unknown, revoked, expired or its user inactive."""
     if not raw.startswith("crm_") or len(raw) > 200:
         return None
     token = await ApiToken.filter(token_hash=_hash(raw), revoked_at=None).select_related("user").first()
-    if token is None or not token.user.active:
-        return None
     at = datetime.now(UTC)
+    if token is None or not token.user.active or token.expired(at):
+        return None
     if token.last_used_at is None or at - token.last_used_at >= TOUCH_INTERVAL:
         await ApiToken.filter(id=token.id).update(last_used_at=at)
         token.last_used_at = at

@@ -17,6 +17,7 @@ from backend.auth.oidc import role_from_claims
 from backend.errors import BadUserInput, NotFound
 from backend.live import topics
 from backend.live.events import SessionEnded, UserAccessChanged
+from backend.mail import language
 from backend.models import Customer, Deal, Role, Team, User
 from backend.permissions import Action, Assignment
 from backend.services import validate as v
@@ -108,19 +109,23 @@ async def _sign_in(claims: Mapping[str, Any], settings: Settings, user_agent: st
     except BadUserInput:
         raise SignInRefused("The identity provider sent no valid email address for this account.") from None
     name = _name(claims, address)
+    spoken = language.normalize(claims.get("locale"))  # OIDC's standard claim, e.g. de-DE
     role = role_from_claims(claims, settings)
     user = await _account(subject, address, claims.get("email_verified") is not False)
     at = datetime.now(UTC)
     who = Actor.for_user(user, via="ui") if user else Actor(None, address, name, None, None, via="ui")
     async with write(who) as unit:
         if user is None:
-            values: dict[str, Any] = {"email": address, "name": name, "subject": subject, "role": role}
+            values: dict[str, Any] = {"email": address, "name": name, "subject": subject, "role": role,
+                                      "language": spoken}
             user = await User.create(**values, last_login_at=at)
             await unit.audit("user.create", "user", user.id, diff({}, values))
         else:
             wanted: dict[str, Any] = {"email": address, "name": name, "subject": subject}
             if role is not None:
                 wanted["role"] = role
+            if spoken is not None and user.language is None:
+                wanted["language"] = spoken  # the provider's word until the user picks one
             changes = diff({key: getattr(user, key) for key in wanted}, wanted)
             bump = {"version": F("version") + 1, "updated_at": at} if changes else {}
             await User.filter(id=user.id).update(**wanted, **bump, last_login_at=at)
@@ -144,13 +149,45 @@ async def sign_out(actor: Actor) -> None:
             unit.publish(topics.access_revoked(), SessionEnded(session_id=actor.session_id))
 
 
-def _time_zone(value: Any) -> str:
+def time_zone(value: Any) -> str:
     zone = v.text("timeZone", value, max_length=64, required=True)
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise BadUserInput("timeZone", f"{zone!r} is not an IANA time zone such as Europe/Berlin") from None
     return zone
+
+
+def _language(value: Any) -> str | None:
+    """A language code (`de`, from `de-DE` too); null or empty: not set (mail in English)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = v.text("language", value, max_length=16)
+    code = language.normalize(text)
+    if code is None:
+        raise BadUserInput("language", f"{text!r} is not a language code such as en or de")
+    return code
+
+
+async def update_my_settings(actor: Actor, data: Mapping[str, Any]) -> User:
+    """The signed-in user's own settings: the language of their mail and their time zone (which decides
+    when their morning digest comes and how dates read in mail)."""
+    permissions.require(actor, Action.UPDATE_MY_SETTINGS)
+    if actor.user_id is None:
+        raise BadUserInput("language", "only a user has settings")
+    values: dict[str, Any] = {}
+    if "language" in data:
+        values["language"] = _language(data["language"])
+    if "time_zone" in data:
+        values["time_zone"] = time_zone(data["time_zone"])
+    async with write(actor) as unit:
+        user = await v.one(User.filter(id=actor.user_id), "User", actor.user_id, "id")
+        changes = diff({key: getattr(user, key) for key in values}, values)
+        if changes:
+            await User.filter(id=user.id).update(**values, version=F("version") + 1, updated_at=datetime.now(UTC))
+            await user.refresh_from_db()
+        await unit.audit("user.settings", "user", user.id, changes)
+    return user
 
 
 async def _team_id(raw_id: Any) -> int | None:
@@ -167,7 +204,7 @@ async def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
     if "name" in data:
         values["name"] = v.text("name", data["name"], max_length=200, required=True)
     if "time_zone" in data:
-        values["time_zone"] = _time_zone(data["time_zone"])
+        values["time_zone"] = time_zone(data["time_zone"])
     if "role" in data:
         values["role"] = None if data["role"] is None else v.choice("role", data["role"], Role)
     if "team_id" in data:

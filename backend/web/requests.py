@@ -18,11 +18,11 @@ def bearer(value: str | None) -> str | None:
 
 
 async def actor_for_token(raw: str) -> Actor | None:
-    """The actor an API token stands for, or None when it is unknown, revoked or its user inactive."""
+    """The actor an API token stands for, or None when it is unknown, revoked, expired or its user inactive."""
     token = await tokens.authenticate(raw)
     if token is None:
         return None
-    return Actor.for_user(token.user, via=f"token:{token.name}", token_id=token.id)
+    return Actor.for_user(token.user, via=f"token:{token.name}", token_id=token.id, scopes=frozenset(token.scopes))
 
 
 async def authenticate(conn: HTTPConnection, via: str = "ui") -> Actor:

@@ -1,9 +1,8 @@
-"""Controls the customer forms share, so creating and editing a customer look and behave alike: the segment
-picker and the account manager picker with its hand-over warning."""
+"""Controls the customer forms share, so creating and editing a customer look and behave alike: the account
+manager picker with its hand-over warning (industries and segments: components/pick_lists.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from reactpy.types import VdomDict
@@ -11,7 +10,6 @@ from reactpy.types import VdomDict
 from backend.reads.paging import MAX_FIRST
 from frontend.components.ui import select
 
-SEGMENTS = ("Enterprise", "Mid-market", "SMB")
 # Those the signed-in user may appoint as account manager (permissions.assignee_rule), for both forms.
 ASSIGNABLE_MANAGERS = (
     f"assignable: users(first: {MAX_FIRST}, filter: {{assignableFor: ACCOUNT_MANAGER}}) {{ edges {{ node {{ id name role }} }} }}"
@@ -21,12 +19,6 @@ ASSIGNABLE_MANAGERS = (
 def managers(data: dict[str, Any] | None, key: str = "users") -> list[dict[str, Any]]:
     """Everyone (to filter by), or under "assignable" those the user may appoint (the new customer's picker)."""
     return [e["node"] for e in ((data or {}).get(key) or {}).get("edges", [])]
-
-
-def segment_select(value: str = "", known: Iterable[str] = (), **attrs: Any) -> VdomDict:
-    """The usual segments, any others already in use, and the current value even if it is none of them."""
-    choices = sorted(set(SEGMENTS) | {s for s in known if s} | ({value} if value else set()))
-    return select("segment", [("", "—"), *((s, s) for s in choices)], value, **attrs)
 
 
 def manager_select(people: list[dict[str, Any]], me: str, value: str, **attrs: Any) -> VdomDict:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from reactpy import component, event, html, use_async_effect, use_state
 from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
+from frontend.components.activity_edit import Correctable
 from frontend.components.countries import country_name
+from frontend.components.custom_fields import custom_facts
 from frontend.components.deal_form import DealForm
+from frontend.components.listing import export_links
 from frontend.components.ui import (
     awaiting,
     badge,
@@ -22,6 +28,7 @@ from frontend.components.ui import (
     field,
     form_values,
     loading,
+    pending,
     select,
     text_input,
     use_form_errors,
@@ -30,12 +37,17 @@ from frontend.gql import GqlError
 from frontend.router import use_nav
 from frontend.session import use_query, use_session
 
-ACTIVITY_FIELDS = ("id kind title description occurredAt endsAt attendees outcome durationMinutes dueAt taskStatus overdue "
-                   "author { name } contact { id name } deal { id title }")
-RECENT_QUERY = f"query Recent($id: ID!) {{ customer(id: $id) {{ id activities(first: 5) {{ {ACTIVITY_FIELDS} }} }} }}"
+ACTIVITY_FIELDS = ("id kind title description occurredAt endsAt attendees outcomeName durationMinutes dueAt taskStatus overdue "
+                   "viewerCanEdit author { name } contact { id name } deal { id title }")
+TICKET_ENTRY_FIELDS = "kind at ticket { id number subject status priority }"
+RECENT = 5
+RECENT_QUERY = f"""query Recent($id: ID!) {{ customer(id: $id) {{ id activities(first: {RECENT}) {{ {ACTIVITY_FIELDS} }}
+  ticketEvents(first: {RECENT}) {{ {TICKET_ENTRY_FIELDS} }} }} }}"""
 ACTIVITIES_QUERY = f"""
-query CustomerActivities($filter: ActivityFilter, $search: String) {{
-  activities(first: 50, filter: $filter, search: $search) {{ totalCount edges {{ node {{ {ACTIVITY_FIELDS} }} }} }}
+query CustomerActivities($filter: ActivityFilter, $search: String, $first: Int = 50, $after: String) {{
+  activities(first: $first, after: $after, filter: $filter, search: $search) {{
+    totalCount pageInfo {{ hasNextPage endCursor }} edges {{ node {{ {ACTIVITY_FIELDS} }} }}
+  }}
 }}"""
 CONTACTS_QUERY = """
 query Contacts($id: ID!) {
@@ -55,6 +67,15 @@ UPDATE_NOTE = "mutation UpdateNote($input: UpdateNoteInput!) { updateNote(input:
 KIND_MARKS = {"CALL": "Ca", "EMAIL": "Em", "MEETING": "Me", "NOTE": "No", "TASK": "Ta", "DEAL_UPDATE": "De"}
 
 
+TONED_OUTCOMES = ("positive", "neutral", "negative")  # the first three keep their colours; admins' own are plain
+
+
+def outcome_badge(label: str) -> VdomDict:
+    """An activity's outcome as the admins' list spells it."""
+    tone = label.casefold() if label.casefold() in TONED_OUTCOMES else "outcome"
+    return html.span({"className": f"badge badge-{tone}"}, label)
+
+
 def task_badge(node: dict[str, Any]) -> VdomDict | None:
     """A task's state; an open one past its due date is Overdue (the API's `overdue`), as /tasks shows it."""
     if node.get("overdue"):
@@ -62,8 +83,35 @@ def task_badge(node: dict[str, Any]) -> VdomDict | None:
     return badge(node["taskStatus"]) if node["taskStatus"] else None
 
 
-def timeline(nodes: list[dict[str, Any]], on_contact_page: bool = False) -> VdomDict:
-    """Activities newest first; each links its contact (not on that contact's own page) and its deal."""
+def ticket_item(entry: dict[str, Any]) -> VdomDict:
+    """A ticket opened or resolved, on the timeline among the activities, linking to the ticket."""
+    ticket = entry["ticket"]
+    what = "Ticket opened" if entry["kind"] == "CREATED" else "Ticket resolved"
+    return html.li(
+        {"key": f"ticket-{entry['kind']}-{ticket['id']}", "className": "activity ticket-entry"},
+        html.span({"className": "kind", "title": what}, "Ti"),
+        html.div(
+            {"style": {"flex": "1"}},
+            html.div(html.strong({"className": "activity-title"},
+                                 html.a({"href": f"/tickets/{ticket['id']}"}, f"{ticket['number']} {ticket['subject']}")),
+                     " ", badge(ticket["status"]), " ", badge(ticket["priority"])),
+            html.div({"className": "when"}, fmt.moment(entry["at"]), " · ", what),
+        ),
+    )
+
+
+def _newest_first(activities: list[dict[str, Any]], tickets: list[dict[str, Any]], limit: int
+                  ) -> list[tuple[str, dict[str, Any]]]:
+    """Activities and ticket entries in one list, newest first, the newest `limit` of them."""
+    both = [("activity", a, a["occurredAt"]) for a in activities] + [("ticket", t, t["at"]) for t in tickets]
+    both.sort(key=lambda item: datetime.fromisoformat(item[2]), reverse=True)
+    return [(kind, node) for kind, node, _ in both[:limit]]
+
+
+def timeline(nodes: list[dict[str, Any]], on_contact_page: bool = False,
+             tickets: list[dict[str, Any]] | None = None, limit: int | None = None) -> VdomDict:
+    """Activities newest first; each links its contact (not on that contact's own page) and its deal. With
+    `tickets` (ticketEvents entries), tickets opened and resolved among them, the newest `limit` in all."""
 
     def item(node: dict[str, Any]) -> VdomDict:
         details = [fmt.label(node["kind"])]
@@ -81,26 +129,31 @@ def timeline(nodes: list[dict[str, Any]], on_contact_page: bool = False) -> Vdom
                  if node["deal"] else None]
         when = fmt.moment(node["occurredAt"]) + (f"–{fmt.moment(node['endsAt'])[-5:]}" if node["endsAt"] else "")
         return html.li(
-            {"key": node["id"], "className": "activity"},
+            {"key": node["id"], "className": "activity", "data-activity": node["id"]},
             html.span({"className": "kind", "title": fmt.label(node["kind"])}, KIND_MARKS.get(node["kind"], "•")),
-            html.div(
-                {"style": {"flex": "1"}},
+            Correctable(node, html.div(
                 html.div(html.strong({"className": "activity-title"}, node["title"]), " ",
-                         badge(node["outcome"]) if node["outcome"] else None,
+                         outcome_badge(node["outcomeName"]) if node["outcomeName"] else None,
                          task_badge(node)),
                 html.div({"className": "muted"}, node["description"]) if node["description"] else None,
                 html.div({"className": "when"}, when, " · ", " · ".join(details),
                          *[part for link in links if link for part in (" · ", link)]),
-            ),
+            ), key=f"entry-{node['id']}"),
         )
 
-    return html.ul({"className": "timeline", "aria-label": "Activity timeline"}, *(item(n) for n in nodes))
+    if tickets is None:
+        return html.ul({"className": "timeline", "aria-label": "Activity timeline"}, *(item(n) for n in nodes))
+    merged = _newest_first(nodes, tickets, limit or len(nodes) + len(tickets))
+    return html.ul({"className": "timeline", "aria-label": "Activity timeline"},
+                   *(item(n) if kind == "activity" else ticket_item(n) for kind, n in merged))
 
 
 @component
 def OverviewTab(customer: dict[str, Any], activity_generation: int) -> VdomDict:
     recent = use_query(RECENT_QUERY, {"id": customer["id"]}, refresh=activity_generation)
-    activities = ((recent.data or {}).get("customer") or {}).get("activities")
+    found = (recent.data or {}).get("customer") or {}
+    activities = found.get("activities")
+    tickets = found.get("ticketEvents") or []
     address = ", ".join(p for p in (customer["street"], f"{customer['postcode']} {customer['city']}".strip(),
                                     country_name(customer["country"])) if p)
     history = customer["statusHistory"]
@@ -114,7 +167,7 @@ def OverviewTab(customer: dict[str, Any], activity_generation: int) -> VdomDict:
                 {"className": "card"},
                 html.h2("Latest activities"),
                 loading() if activities is None and not recent.error else error_banner(recent.error),
-                timeline(activities) if activities else (
+                timeline(activities or [], tickets=tickets, limit=RECENT) if activities or tickets else (
                     html.p({"className": "muted"}, "Nothing logged yet. Use “Log activity” to record a call or meeting.")
                     if activities is not None else None),
             ),
@@ -129,6 +182,7 @@ def OverviewTab(customer: dict[str, Any], activity_generation: int) -> VdomDict:
                     html.dt("Address"), html.dd(address or "–"),
                     html.dt("Tags"), html.dd(", ".join(customer["tags"]) or "–"),
                     html.dt("Created"), html.dd(fmt.day(customer["createdAt"])),
+                    *custom_facts(customer["customFields"]),
                 ),
             ),
             html.div(
@@ -196,7 +250,7 @@ def ContactsTab(customer_id: str, runs_customer: bool) -> VdomDict:
         ),
     ) if adding else None
     if contacts is None:
-        body = error_banner(result.error) if result.error else loading()
+        body = pending(result)
     elif not contacts:
         body = empty("No contacts yet.", "Add the people you talk to at this customer.")
     else:
@@ -229,6 +283,14 @@ def ContactsTab(customer_id: str, runs_customer: bool) -> VdomDict:
     )
 
 
+def activity_variables(params: Mapping[str, str]) -> dict[str, Any]:
+    """The activities tab's view (customer, kind, search) as the variables of its query, for the tab and its export."""
+    where: dict[str, Any] = {"customerId": params.get("customer") or None}
+    if params.get("kind"):
+        where["kind"] = [params["kind"].upper()]
+    return {"filter": where, "search": params.get("q") or None}
+
+
 @component
 def ActivitiesTab(customer_id: str, activity_generation: int) -> VdomDict:
     kind, set_kind = use_state("")
@@ -240,13 +302,11 @@ def ActivitiesTab(customer_id: str, activity_generation: int) -> VdomDict:
         await asyncio.sleep(0.3)  # search once typing pauses
         set_search(typed.strip())
 
-    where: dict[str, Any] = {"customerId": customer_id}
-    if kind:
-        where["kind"] = [kind.upper()]
-    result = use_query(ACTIVITIES_QUERY, {"filter": where, "search": search or None}, refresh=activity_generation)
+    view = {"customer": customer_id, "kind": kind, "q": search}
+    result = use_query(ACTIVITIES_QUERY, activity_variables(view), refresh=activity_generation)
     page = (result.data or {}).get("activities")
     if page is None:
-        body = error_banner(result.error) if result.error else loading()
+        body = pending(result)
     elif not page["edges"]:
         body = empty("No activities match." if kind or search else "No activities yet.",
                      "Clear the filter or search." if kind or search else "Log a call, email or meeting to start the timeline.")
@@ -261,6 +321,7 @@ def ActivitiesTab(customer_id: str, activity_generation: int) -> VdomDict:
             html.input({"type": "search", "placeholder": "Search activities…", "aria-label": "Search activities",
                         "value": typed, "onChange": lambda e: set_typed(changed_value(e))}),
             html.span({"className": "muted"}, f"{page['totalCount']} shown" if page else ""),
+            export_links("activities", urlencode({k: v for k, v in view.items() if v})),
         ),
         body,
     )
@@ -297,7 +358,7 @@ def NotesTab(customer_id: str, runs_customer: bool) -> VdomDict:
 
     notes = ((result.data or {}).get("customer") or {}).get("notes")
     if notes is None:
-        body = error_banner(result.error) if result.error else loading()
+        body = pending(result)
     elif not notes:
         body = empty("No notes yet.", "Write down context the next person needs: decisions, preferences, hand-over.")
     else:
@@ -350,7 +411,7 @@ def DealsTab(customer: dict[str, Any]) -> VdomDict:
     )
     form = DealForm(created, customer={"id": customer["id"], "name": customer["name"]}) if creating else None
     if deals is None:
-        return error_banner(result.error) if result.error else loading()
+        return pending(result)
     if not deals:
         return html.div(top, form, empty("No deals yet.", "Open one with “New deal”: it shows here and on the "
                                          "pipeline board." if session.can("createDeal") else

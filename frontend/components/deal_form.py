@@ -6,15 +6,17 @@ Amounts are typed in major units (12,500.50) and sent as the API's minor units.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
-from reactpy import component, event, html, use_async_effect, use_state
+from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
 
 from frontend import gql
+from frontend.components.custom_fields import custom_controls, custom_payload, use_custom_fields
+from frontend.components.customer_picker import CustomerPicker
+from frontend.components.edit_conflict import Merge, merge
 from frontend.components.ui import (
     changed_value,
     error_banner,
@@ -33,15 +35,14 @@ query DealFormOptions($customer: ID!, $withCustomer: Boolean!) {
   owners: users(first: 100, filter: {assignableFor: OWNER}) { edges { node { id name } } }
   customer(id: $customer) @include(if: $withCustomer) { id name contacts { id name } }
 }"""
-CUSTOMER_SEARCH = """
-query DealCustomers($search: String) {
-  customers(first: 20, search: $search, orderBy: {field: NAME, direction: ASC}) { edges { node { id name } } }
-}"""
 CREATE_DEAL = "mutation CreateDeal($input: CreateDealInput!) { createDeal(input: $input) { id } }"
 UPDATE_DEAL = "mutation UpdateDeal($input: UpdateDealInput!) { updateDeal(input: $input) { id version } }"
-CURRENT_VERSION = "query DealVersion($id: ID!) { deal(id: $id) { id version } }"
-SAVED_MEANWHILE = ("Someone else saved this deal while you were editing; the page above shows what they saved. "
-                   "Your entries are kept: save again to replace theirs with what the form shows.")
+CURRENT_DEAL = """query DealNow($id: ID!) {
+  deal(id: $id) { id version title probability expectedCloseDate amount { amount currency } contact { id name } }
+}"""
+# The fields the edit form changes, with their labels (a conflict names those that changed underneath).
+LABELS = {"title": "Title", "contactId": "Contact", "amount": "Amount", "currency": "Currency",
+          "probability": "Probability", "expectedCloseDate": "Expected close"}
 NOT_AN_AMOUNT = "must be an amount such as 12500 or 12500.50"
 
 
@@ -61,42 +62,14 @@ def major_units(minor: int) -> str:
     return f"{Decimal(minor) / 100:.2f}".removesuffix(".00")
 
 
-@component
-def CustomerPicker(chosen: dict[str, Any] | None, choose: Callable[[dict[str, Any] | None], None],
-                   label: str = "Customer", error: str | None = None) -> VdomDict:
-    """Type part of a name, pick the customer from the matches (customer search, row rules applied)."""
-    session = use_session()
-    typed, set_typed = use_state("")
-    found, set_found = use_state(cast(list[dict[str, Any]], []))
-
-    @use_async_effect(dependencies=[typed])
-    async def search() -> None:
-        if not typed.strip():
-            set_found([])
-            return
-        await asyncio.sleep(0.25)  # a pause in typing, not every keystroke
-        try:
-            data = await gql.execute(session.actor, CUSTOMER_SEARCH, search=typed.strip())
-        except gql.GqlError:
-            set_found([])
-            return
-        set_found([e["node"] for e in data["customers"]["edges"]])
-
-    def pick(e: Any) -> None:
-        value = changed_value(e)
-        choose(next((c for c in found if c["id"] == value), None))
-
-    options = [("", "Pick a match…" if found else "Matches show here"), *((c["id"], c["name"]) for c in found)]
-    if chosen and all(c["id"] != chosen["id"] for c in found):
-        options.insert(1, (chosen["id"], chosen["name"]))
-    return html.div(
-        {"className": "customer-picker"},
-        field(label, html.input({"type": "search", "aria-label": f"Search {label.lower()}", "value": typed,
-                                 "placeholder": "Type a customer name",
-                                 "onChange": lambda e: set_typed(changed_value(e))}), error),
-        field("Matches", select("customerId", options, chosen["id"] if chosen else "", onChange=pick,
-                                       **{"aria-label": label})),
-    )
+def form_fields(deal: dict[str, Any]) -> dict[str, str]:
+    """A deal as read, as the edit form's inputs hold it (empty for a new deal)."""
+    amount = deal.get("amount") or {}
+    probability = deal.get("probability")
+    return {"title": deal.get("title") or "", "contactId": (deal.get("contact") or {}).get("id") or "",
+            "amount": major_units(amount["amount"]) if amount else "", "currency": amount.get("currency") or "",
+            "probability": "" if probability is None else str(probability),
+            "expectedCloseDate": deal.get("expectedCloseDate") or ""}
 
 
 @component
@@ -108,14 +81,18 @@ def DealForm(done: Callable[[str | None], None], customer: dict[str, Any] | None
     form = use_form_errors()
     picked, set_picked = use_state(customer or (deal or {}).get("customer"))
     pipeline_id, set_pipeline_id = use_state("")
-    # The version the form's values were read at: a save refused as stale tells the user, and a second save,
-    # made knowingly, goes through.
+    # The version the form's values were read at: a save refused as stale reads the deal again and merges
+    # (edit_conflict), and the second save, made knowingly, goes through.
     version, set_version = use_state((deal or {}).get("version", 0))
-    conflicted, set_conflicted = use_state(False)
-    first_read, _ = use_state(deal or {})
+    read, _ = use_state(form_fields(deal or {}))  # not the live `deal`: a re-render would overwrite what is typed
+    merged, set_merged = use_state(cast(Merge | None, None))
     options = use_query(OPTIONS_QUERY, {"customer": (picked or {}).get("id") or "0", "withCustomer": bool(picked)})
+    custom = use_custom_fields("DEAL")
     data = options.data or {}
     editing = deal is not None
+    # The custom values as read (None: a new deal, its controls start from the defaults); an edit sends only
+    # those the user changed from them.
+    custom_read = (deal or {}).get("customFields") or [] if editing else None
     pipelines = data.get("pipelines") or []
     pipeline = next((p for p in pipelines if p["id"] == pipeline_id), None) or next(
         (p for p in pipelines if p["isDefault"]), pipelines[0] if pipelines else None)
@@ -138,6 +115,7 @@ def DealForm(done: Callable[[str | None], None], customer: dict[str, Any] | None
             "title": values.get("title", "").strip(), "amount": amount, "currency": values.get("currency") or None,
             "expectedCloseDate": values.get("expectedCloseDate") or None,
             "contactId": values.get("contactId") or None,
+            "customFields": custom_payload(custom, values, session.zone, custom_read),
         }
         if values.get("probability", "").strip():
             try:
@@ -162,58 +140,67 @@ def DealForm(done: Callable[[str | None], None], customer: dict[str, Any] | None
             saved = await gql.execute(session.actor, document, input=payload)
         except gql.GqlError as error:
             if editing and error.code == "CONFLICT":
-                await meanwhile()
+                await meanwhile(values)
             else:
                 form.show(error)
             return
         # No state change here: done() unmounts the form (see pipeline.use_columns on ReactPy 2.0.0b13).
         done(saved["updateDeal" if editing else "createDeal"]["id"])
 
-    async def meanwhile() -> None:
+    async def meanwhile(mine: dict[str, str]) -> None:
         assert deal is not None
         try:
-            current = (await gql.execute(session.actor, CURRENT_VERSION, id=deal["id"]))["deal"]
+            current = (await gql.execute(session.actor, CURRENT_DEAL, id=deal["id"]))["deal"]
         except gql.GqlError as error:
             form.show(error)
             return
+        names = {c["id"]: c["name"] for c in contacts} | ({current["contact"]["id"]: current["contact"]["name"]}
+                                                          if current["contact"] else {})
+
+        def shown_as(key: str, value: str) -> str:
+            return (names.get(value, value) if key == "contactId" else value) or "–"
+
         form.clear()
+        set_merged(merge((merged.read if merged else read), mine, form_fields(current), shown_as))
         set_version(current["version"])
-        set_conflicted(True)
 
     if options.data is None:
         return html.div({"className": "panel"}, error_banner(options.error) if options.error else "Loading…")
-    start = first_read  # not the live `deal`: a re-render with others' values would overwrite what is typed
-    amount = start.get("amount") or {}
+    start = merged.shown if merged else read
+    notices = merged.notices if merged else {}
     errors = form.errors
     return html.div(
         {"className": "panel", "aria-label": "Edit deal" if editing else "New deal"},
         html.h2("Edit deal" if editing else "New deal"),
         html.div(  # always there: notices coming and going never move (and so remount) the form
             {"className": "form-notices"},
-            html.div({"className": "notice notice-warn", "role": "status"}, SAVED_MEANWHILE)
-            if conflicted and not form.problem else None,
+            html.div({"className": "notice notice-warn", "role": "status"}, merged.summary("deal", LABELS))
+            if merged and not form.problem else None,
             error_banner(form.problem),
         ),
-        CustomerPicker(picked, set_picked, error=errors.get("customerId")) if not editing and not customer else None,
+        html.div({"className": "form-grid"}, field("Customer", CustomerPicker(picked, set_picked),
+                                                   errors.get("customerId"), wide=True, required=True))
+        if not editing and not customer else None,
         html.form(
-            {"onSubmit": submit, "onInput": form.edited, "className": "form-grid", "noValidate": True},
-            field("Title", text_input("title", start.get("title", ""), placeholder="e.g. 40 licences for the rail team"),
-                  errors.get("title"), required=True),
+            # Keyed by version: after a conflict the inputs start again from the merged values.
+            {"onSubmit": submit, "onInput": form.edited, "className": "form-grid", "noValidate": True,
+             "key": f"form-{version}"},
+            field("Title", text_input("title", start["title"], placeholder="e.g. 40 licences for the rail team"),
+                  errors.get("title"), required=True, notice=notices.get("title")),
             field("Customer", html.span({"className": "field-static"}, picked["name"]))
             if customer or editing else None,
             field("Contact", select("contactId", [("", "—"), *((c["id"], c["name"]) for c in contacts)],
-                                    (start.get("contact") or {}).get("id", "")), errors.get("contactId")),
-            field("Amount", text_input("amount", major_units(amount["amount"]) if amount else "", inputMode="decimal",
-                                       placeholder="0"), errors.get("amount")),
+                                    start["contactId"]), errors.get("contactId"), notice=notices.get("contactId")),
+            field("Amount", text_input("amount", start["amount"], inputMode="decimal", placeholder="0"),
+                  errors.get("amount"), notice=notices.get("amount")),
             field("Currency", select("currency", [(c, c) for c in currencies],
-                                     amount.get("currency") or (currencies[0] if currencies else "")),
-                  errors.get("currency")),
-            field("Probability (%)", text_input("probability", str(start["probability"]) if editing else "",
-                                                kind="number", min="0", max="100",
-                                                placeholder="the stage's"), errors.get("probability"),
-                  hint=None if editing else "Empty: the stage's default"),
-            field("Expected close", text_input("expectedCloseDate", start.get("expectedCloseDate") or "", kind="date"),
-                  errors.get("expectedCloseDate")),
+                                     start["currency"] or (currencies[0] if currencies else "")),
+                  errors.get("currency"), notice=notices.get("currency")),
+            field("Probability (%)", text_input("probability", start["probability"], kind="number", min="0",
+                                                max="100", placeholder="the stage's"), errors.get("probability"),
+                  hint=None if editing else "Empty: the stage's default", notice=notices.get("probability")),
+            field("Expected close", text_input("expectedCloseDate", start["expectedCloseDate"], kind="date"),
+                  errors.get("expectedCloseDate"), notice=notices.get("expectedCloseDate")),
             field("Pipeline", select("pipelineId", [(p["id"], p["name"]) for p in pipelines], pipeline["id"],
                                      onChange=lambda e: set_pipeline_id(changed_value(e))))
             if not editing and pipeline and len(pipelines) > 1 else None,
@@ -222,6 +209,7 @@ def DealForm(done: Callable[[str | None], None], customer: dict[str, Any] | None
             if not editing else None,
             field("Owner", select("ownerId", [(o["id"], o["name"]) for o in owners], session.me["id"]),
                   errors.get("ownerId")) if pick_owner else None,
+            custom_controls(custom, custom_read, errors, session.zone, version),
             html.div({"className": "form-actions"},
                      html.button({"className": "btn btn-primary", "type": "submit"},
                                  "Save changes" if editing else "Create deal"),

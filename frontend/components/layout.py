@@ -14,16 +14,33 @@ from frontend.components.admin.sections import nav_entry
 from frontend.components.notifications import Bell, ChangesProvider
 from frontend.components.search import GlobalSearch
 from frontend.router import Route
-from frontend.session import use_session
+from frontend.session import Session, use_session
 
 SECTIONS = (
+    ("dashboard", "/dashboard", "Dashboard", ("dashboard",)),
     ("customers", "/customers", "Customers", ("customers", "customer")),
     ("contacts", "/contacts", "Contacts", ("contacts", "contact")),
     ("leads", "/leads", "Leads", ("leads",)),
+    ("duplicates", "/duplicates", "Duplicates", ("duplicates",)),
     ("pipeline", "/pipeline", "Pipeline", ("pipeline", "deal")),
+    ("relationships", "/relationships", "Relationships", ("relationships",)),
     ("campaigns", "/campaigns", "Campaigns", ("campaigns", "campaign")),
+    ("segments", "/segments", "Segments", ("segments", "segment")),
     ("tasks", "/tasks", "Tasks", ("tasks",)),
+    ("tickets", "/tickets", "Tickets", ("tickets", "ticket")),
+    ("reports", "/reports", "Reports", ("reports",)),
+    ("import", "/import", "Import", ("import",)),
 )
+# Who may import is who may create at least one kind of record an import writes (services/imports.py asks the
+# same create action per entity): marketing reads customers and imports nothing, support imports contacts.
+IMPORTS = ("createCustomer", "createContact", "createLead", "createDeal")
+
+
+def sections(session: Session) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    """The navigation's entries for this user: every list, the import only for those who may import, reports
+    for those who may read them."""
+    shown = {"import": any(session.can(a) for a in IMPORTS), "reports": session.can("readReports")}
+    return [s for s in SECTIONS if shown.get(s[0], True)]
 
 
 def sign_out() -> VdomDict:
@@ -42,7 +59,7 @@ def menu_icon() -> VdomDict:
 
 
 def brand() -> VdomDict:
-    return html.a({"className": "brand", "href": "/customers"}, html.span({"className": "brand-mark"}, "C"), "CRM")
+    return html.a({"className": "brand", "href": "/dashboard"}, html.span({"className": "brand-mark"}, "C"), "CRM")
 
 
 @component
@@ -75,7 +92,7 @@ def Frame(route: Route, content: VdomDict) -> Component:
                             text,
                         ),
                     )
-                    for key, href, text, screens in (*SECTIONS, *([("admin", *admin, ("admin",))] if admin else []))
+                    for key, href, text, screens in (*sections(session), *([("admin", *admin, ("admin",))] if admin else []))
                 )
             ),
         ),

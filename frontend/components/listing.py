@@ -104,16 +104,31 @@ def card_table(label: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]
     )
 
 
-def list_head(title: str, total: int | None, noun: str, create: str | None, on_create: Callable[[Any], None]) -> VdomDict:
-    """A list's heading: its title, how many rows the view holds (`total`, None while loading) and the
-    button that opens the create form (`create`, its label; None when the user may not create)."""
+def list_head(title: str, total: int | None, noun: str, create: str | None, on_create: Callable[[Any], None],
+              export: VdomDict | None = None) -> VdomDict:
+    """A list's heading: its title, how many rows the view holds (`total`, None while loading), its export
+    links and the button that opens the create form (`create`, its label; None when the user may not create)."""
     return html.div(
         {"className": "page-head"},
         html.div(html.h1(title),
                  html.p({"className": "subtle", "aria-live": "polite"}, fmt.plural(total, noun) if total is not None else "")),
-        html.div({"className": "actions"},
+        html.div({"className": "actions"}, export,
                  html.button({"className": "btn btn-primary", "type": "button", "onClick": on_create}, create)
                  if create else None),
+    )
+
+
+TITLES = {"csv": "CSV in UTF-8 with a byte order mark: Excel, LibreOffice and Numbers open accents right",
+          "xlsx": "Excel workbook"}
+
+
+def export_links(name: str, query: str) -> VdomDict:
+    """Download the list's view (the screen's URL query) as CSV or XLSX: every page, as this user sees it."""
+    suffix = f"?{query}" if query else ""
+    return html.span(
+        {"className": "export", "role": "group", "aria-label": "Export"},
+        *(html.a({"key": kind, "className": "btn", "href": f"/ui/export/{name}.{kind}{suffix}", "download": True,
+                  "title": TITLES[kind]}, f"Export {kind.upper()}") for kind in ("csv", "xlsx")),
     )
 
 

@@ -1,31 +1,95 @@
-"""The admins' list of lost reasons: add, rename, archive and restore. A component, so /admin can mount it
-among its sections; until then it stands alone at /admin/lost-reasons."""
+"""Lost reasons: the dialog that closes a record as lost with a reason (a deal, a lead: one from the admins'
+list, free text, or both), and the admins' list itself (add, rename, archive, restore) that /admin mounts."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
 
 from frontend import gql
+from frontend.components.kept_list import kept_entry, listing, rename_form, use_adder
 from frontend.components.ui import (
     awaiting,
-    badge,
     empty,
     error_banner,
     field,
     form_values,
-    loading,
+    select,
     text_input,
     use_form_errors,
 )
 from frontend.session import use_query, use_session
 
+OFFERED = "query LostReasons { lostReasons { id name } }"
 REASONS = "query AdminLostReasons { lostReasons(includeArchived: true) { id name archived version } }"
 CREATE = "mutation CreateLostReason($input: CreateLostReasonInput!) { createLostReason(input: $input) { id } }"
 UPDATE = "mutation UpdateLostReason($input: UpdateLostReasonInput!) { updateLostReason(input: $input) { id } }"
 ARCHIVE = "mutation ArchiveLostReason($input: ArchiveLostReasonInput!) { archiveLostReason(input: $input) { id } }"
+
+
+# Saves the dialog's choice: (free text, listed reason id) → the error, if any (None once saved).
+Save = Callable[[str | None, str | None], Awaitable[gql.GqlError | None]]
+
+
+@component
+def CloseDialog(title: str, summary: str, what: str, save: Save, cancel: Callable[[], None],
+                lost: bool = True) -> VdomDict:
+    """The dialog before a `what` ("deal", "lead") is closed: lost asks why (a reason from the admins' list,
+    free text, or both; one of them is required); a won deal (`lost` False) is only confirmed."""
+    form = use_form_errors()
+    verb = "lost" if lost else "won"
+    listed = use_query(OFFERED, skip=not lost)
+    # The list may arrive after the dialog opened and put its picker above the text: keys keep what was typed.
+    reasons = (listed.data or {}).get("lostReasons") or []
+
+    @event(prevent_default=True)
+    async def submit(e: Any) -> None:
+        values = form_values(e)
+        text = values.get("lostReason", "").strip() if lost else None
+        picked = values.get("lostReasonId") or None if lost else None
+        if lost and not text and not picked:
+            # A sentence of its own: the API's "is required to …" reads as a fragment here.
+            form.set_errors({"lostReasonId" if reasons else "lostReason": f"A reason is required to mark the {what} lost."})
+            return
+        error = await save(text, picked)
+        if error is not None:
+            form.show(error)
+
+    reason_fields = [
+        field("Reason", select("lostReasonId", [("", "Pick a reason…"), *((r["id"], r["name"]) for r in reasons)]),
+              form.errors.get("lostReasonId"), hint="From the list your admins keep, so reports count alike",
+              key="lostReasonId")
+        if reasons else None,
+        field("Details" if reasons else "Why was it lost?",
+              html.textarea({"name": "lostReason", "rows": 3, "aria-label": "lostReason", "maxLength": 400}),
+              form.errors.get("lostReason"),
+              hint=f"Optional with a reason picked; it shows on the {what}" if reasons
+              else f"Required: it shows on the {what} and in reports", key="lostReason"),
+    ] if lost else []
+    # Focus starts in the dialog, on its confirm button, so Escape reaches it from the keyboard;
+    # the scrim is a sibling under the dialog, so only a click outside the dialog lands on it and cancels.
+    return html.div(
+        {"className": "modal-backdrop", "onKeyDown": lambda e: cancel() if e.get("key") == "Escape" else None},
+        html.div({"className": "modal-scrim", "data-testid": "modal-scrim", "onClick": lambda e: cancel()}),
+        html.div(
+            {"className": "modal", "role": "dialog", "aria-modal": "true", "aria-label": f"Mark {title} as {verb}"},
+            html.h2(f"Mark “{title}” as {verb}"),
+            html.p({"className": "muted"}, summary),
+            html.div({"className": "form-notices"}, error_banner(form.problem)),  # the form stays in place
+            html.form(
+                {"onSubmit": submit, "onInput": form.edited, "noValidate": True},
+                *reason_fields,
+                html.div({"className": "form-actions"},
+                         html.button({"className": "btn btn-primary", "type": "submit", "autoFocus": True},
+                                     f"Mark as {verb}"),
+                         html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: cancel()},
+                                     "Cancel")),
+            ),
+        ),
+    )
 
 
 @component
@@ -53,56 +117,24 @@ def ReasonRow(reason: dict[str, Any], changed: Any) -> VdomDict:
             form.show(error)
         changed()
 
-    if renaming:
-        body = html.form(
-            {"onSubmit": rename, "className": "form-row", "noValidate": True},
-            field("Name", text_input("name", reason["name"], autoFocus=True, maxLength=100), form.errors.get("name")),
-            html.button({"className": "btn btn-primary", "type": "submit"}, "Save"),
-            html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: set_renaming(False)},
-                        "Cancel"),
-        )
-    else:
-        body = html.div(
-            {"className": "reason-line"},
-            html.span({"className": "reason-name"}, reason["name"]),
-            badge("Archived", "archived") if reason["archived"] else None,
-            html.span({"className": "actions"},
-                      html.button({"className": "btn btn-link", "type": "button",
-                                   "onClick": lambda e: set_renaming(True)}, "Rename"),
-                      html.button({"className": "btn btn-link", "type": "button", "onClick": awaiting(archive)},
-                                  "Restore" if reason["archived"] else "Archive")),
-        )
-    return html.li({"className": "reason" + (" archived" if reason["archived"] else ""), "data-reason": reason["name"]},
-                   body, error_banner(form.problem))
+    body = rename_form("Name", "name", reason["name"], rename, form.errors.get("name"),
+                       lambda: set_renaming(False)) if renaming else None
+    actions = [html.button({"className": "btn btn-link", "type": "button", "onClick": lambda e: set_renaming(True)},
+                           "Rename"),
+               html.button({"className": "btn btn-link", "type": "button", "onClick": awaiting(archive)},
+                           "Restore" if reason["archived"] else "Archive")]
+    return kept_entry(reason["name"], reason["archived"], {"data-reason": reason["name"]}, body, actions, form.problem)
 
 
 @component
 def LostReasons() -> VdomDict:
-    session = use_session()
-    form = use_form_errors()
-    generation, set_generation = use_state(0)
     result = use_query(REASONS)
-
-    @event(prevent_default=True)
-    async def add(e: Any) -> None:
-        try:
-            await gql.execute(session.actor, CREATE, input={"name": form_values(e).get("name", "")})
-        except gql.GqlError as error:
-            form.show(error)
-            return
-        form.clear()
-        set_generation(generation + 1)
-        result.reload()
-
-    reasons = (result.data or {}).get("lostReasons")
-    if reasons is None:
-        listing = error_banner(result.error) if result.error else loading()
-    elif not reasons:
-        listing = empty("No lost reasons yet.", "Add the reasons your team loses deals for: reps pick them when a "
-                        "deal is lost, and reports count them alike.")
-    else:
-        listing = html.ul({"className": "reasons"},
-                          *(ReasonRow(r, result.reload, key=f"{r['id']}-{r['version']}") for r in reasons))
+    adder = use_adder(CREATE, "name", result)
+    form = adder.form
+    reasons = listing(result, "lostReasons",
+                      empty("No lost reasons yet.", "Add the reasons your team loses deals for: reps pick them when a "
+                            "deal is lost, and reports count them alike."),
+                      lambda r, _: ReasonRow(r, result.reload, key=f"{r['id']}-{r['version']}"))
     return html.section(
         {"className": "panel", "aria-label": "Lost reasons"},
         html.h2("Lost reasons"),
@@ -110,11 +142,11 @@ def LostReasons() -> VdomDict:
                "offering it: deals lost for it keep it."),
         html.div({"className": "form-notices"}, error_banner(form.problem)),  # the form stays in place
         html.form(
-            {"onSubmit": add, "className": "form-row", "key": f"add-{generation}", "noValidate": True,
+            {"onSubmit": adder.submit, "className": "form-row", "key": f"add-{adder.generation}", "noValidate": True,
              "onInput": form.edited},
             field("New reason", text_input("name", placeholder="e.g. Lost to in-house build", maxLength=100, size=36),
                   form.errors.get("name")),
             html.button({"className": "btn btn-primary", "type": "submit"}, "Add reason"),
         ),
-        listing,
+        reasons,
     )

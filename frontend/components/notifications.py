@@ -13,7 +13,7 @@ from reactpy.types import Component, VdomDict
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.ui import error_banner
-from frontend.links import record_href
+from frontend.links import where_shown
 from frontend.session import use_live, use_query, use_session
 
 NOTE_FIELDS = "id kind message entity entityId createdAt readAt"
@@ -54,11 +54,7 @@ def ChangesProvider(*children: Any) -> Component:
 def target(note: dict[str, Any]) -> str:
     """Where a notification leads: the record it is about (its page where the UI has one)."""
     entity, entity_id = note["entity"], note["entityId"]
-    if not entity_id:
-        return "/notifications"
-    if entity == "activity":
-        return f"/tasks?task={entity_id}"
-    return record_href(entity or "", entity_id, "/pipeline" if entity == "deal" else "/notifications")
+    return (where_shown(entity or "", entity_id) if entity_id else None) or "/notifications"
 
 
 async def mark_read(actor: Any, ids: list[str] | None = None) -> None:

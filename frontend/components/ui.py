@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast, overload
+from typing import Any, Protocol, cast, overload
 
 from reactpy import html, use_state
 from reactpy.types import Component, VdomDict
@@ -42,6 +42,24 @@ def error_banner(error: GqlError | str | None) -> VdomDict | None:
     return html.div({"className": "notice notice-error", "role": "alert"}, text)
 
 
+class Answer(Protocol):
+    """A query's answer as far as it has come (session.Query)."""
+
+    @property
+    def error(self) -> GqlError | None: ...
+
+
+def pending(answer: Answer, text: str = "Loading…") -> VdomDict:
+    """What stands where a query's data will be: its error, or that it is on its way."""
+    return error_banner(answer.error) if answer.error else loading(text)
+
+
+def dialog_head(title: str, close: Callable[[], None]) -> VdomDict:
+    """A dialog panel's title with its Cancel button."""
+    return html.div({"className": "panel-head"}, html.h2(title),
+                    html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: close()}, "Cancel"))
+
+
 def loading(text: str = "Loading…") -> VdomDict:
     return html.div({"className": "loading", "role": "status"}, html.span({"className": "spinner"}), text)
 
@@ -69,11 +87,15 @@ def field(
     wide: bool = False,
     notice: str | None = None,
     required: bool = False,
+    key: str | None = None,
 ) -> VdomDict:
     """A labelled control; its error sits right under it (the API names the field in `field`), and a notice
-    (something to look at before saving, not an error) under that."""
+    (something to look at before saving, not an error) under that. `key`: for a field that comes and goes
+    with the form's other choices, so the browser keeps each control's node (and what was typed in it) to
+    itself instead of handing it to whichever field takes its place."""
     return html.label(
-        {"className": "field" + (" field-wide" if wide else "") + (" has-error" if error else "")},
+        {"className": "field" + (" field-wide" if wide else "") + (" has-error" if error else ""),
+         **({"key": key} if key else {})},
         html.span({"className": "field-label"}, label,
                   html.span({"className": "field-required", "aria-hidden": "true"}, " *") if required else None),
         control,
@@ -140,7 +162,9 @@ def awaiting(handler: Callable[..., Awaitable[None]], *args: Any) -> Callable[[A
 def field_errors(error: GqlError | None) -> dict[str, str]:
     """{input field: message} for a BAD_USER_INPUT error, so the form shows it next to the field."""
     if error and error.code == "BAD_USER_INPUT" and error.field:
-        return {error.field.split(".")[-1]: error.message}
+        # A custom field keeps its whole name (`customFields.<key>`, its control's): a key may equal a built-in name.
+        custom = error.field.startswith("customFields.") and error.field != "customFields.key"
+        return {error.field if custom else error.field.split(".")[-1]: error.message}
     return {}
 
 

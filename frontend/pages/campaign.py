@@ -1,4 +1,5 @@
-"""One campaign: live dashboard (counters, chart, latest enrolments), editor, status workflow, embed snippet."""
+"""One campaign: live dashboard (counters, revenue, chart, leaderboard, latest enrolments), your link, editor,
+status workflow, embed snippet."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
+from frontend.components.campaign_mail import Greetings, Sends, ShareDialog
 from frontend.components.chart import engagement_chart
+from frontend.components.listing import export_links
+from frontend.components.referrals import YourLink, leaderboard, revenue_note, revenue_text
 from frontend.components.ui import (
     awaiting,
     badge,
@@ -29,14 +33,19 @@ CAMPAIGN_QUERY = """
 query Campaign($id: ID!) {
   campaign(id: $id) {
     id title code description type visibility status startsOn endsOn views likes enrolments version
-    allowedStatuses isOpen publicUrl embedSnippet owner { name }
+    allowedStatuses isOpen publicUrl embedSnippet owner { name } yourLink
+    revenue { wonDeals total { amount currency } byCurrency { amount currency } }
+    leaderboard(first: 10) { rank userId name enrolments leads wonDeals revenue { amount currency } }
     engagement(bucket: HOUR) { start views likes enrolments }
     latestEnrolments(first: 10) { id name email source createdAt }
   }
 }"""
 ENGAGEMENT = """
 subscription Engagement($id: ID!) {
-  campaignEngagement(campaignId: $id) { kind totals { views likes enrolments } }
+  campaignEngagement(campaignId: $id) {
+    kind totals { views likes enrolments }
+    leaderboard(first: 10) { rank userId name enrolments leads wonDeals revenue { amount currency } }
+  }
 }"""
 UPDATE_CAMPAIGN = "mutation UpdateCampaign($input: UpdateCampaignInput!) { updateCampaign(input: $input) { id version } }"
 CHANGE_STATUS = """
@@ -115,11 +124,14 @@ def CampaignPage(campaign_id: str) -> VdomDict:
     session = use_session()
     result = use_query(CAMPAIGN_QUERY, {"id": campaign_id})
     live_totals, set_live_totals = use_state(cast(dict[str, int] | None, None))
+    live_board, set_live_board = use_state(cast(list[dict[str, Any]] | None, None))
     problem, set_problem = use_state(cast(GqlError | None, None))
+    sharing, set_sharing = use_state(False)
 
     def engaged(data: dict[str, Any]) -> None:
         if data.get("campaignEngagement"):
             set_live_totals(data["campaignEngagement"]["totals"])
+            set_live_board(data["campaignEngagement"]["leaderboard"])  # at once; the reload confirms it
         result.reload()
 
     use_live(ENGAGEMENT, {"id": campaign_id}, engaged)
@@ -150,6 +162,13 @@ def CampaignPage(campaign_id: str) -> VdomDict:
         for s in campaign["allowedStatuses"]
     ] if session.can("changeCampaignStatus") else []
     enrolments = campaign["latestEnrolments"]
+    greeting = campaign["type"] == "GREETINGS"
+    may_share = session.can("scheduleGreeting" if greeting else "shareCampaign")
+    share_button = html.button(
+        {"className": "btn", "type": "button", "onClick": lambda e: set_sharing(True),
+         "disabled": not greeting and not campaign["isOpen"],
+         "title": "" if greeting or campaign["isOpen"] else "Open the campaign (public and active) to share it"},
+        "Schedule greeting" if greeting else "Share") if may_share else None
     return html.div(
         {"className": "page"},
         html.p(html.a({"href": "/campaigns"}, "← Campaigns")),
@@ -162,14 +181,19 @@ def CampaignPage(campaign_id: str) -> VdomDict:
                          f"{fmt.day(campaign['startsOn'])} – {fmt.day(campaign['endsOn'])}"
                          + (f" · owner {campaign['owner']['name']}" if campaign["owner"] else "")),
             ),
-            html.div({"className": "actions"}, *status_buttons),
+            html.div({"className": "actions"}, share_button, *status_buttons),
         ),
         error_banner(problem),
+        ShareDialog(campaign, lambda: set_sharing(False), greeting) if sharing else None,
         html.div(
             {"className": "stats"},
             counter("Views", totals["views"], "views"),
             counter("Likes", totals["likes"], "likes"),
             counter("Enrolments", totals["enrolments"], "enrolments"),
+            html.div({"className": "stat", "title": "Deals won from leads this campaign brought"},
+                     html.div({"className": "stat-label"}, "Revenue"),
+                     html.div({"className": "stat-value", "data-testid": "revenue"}, revenue_text(campaign["revenue"])),
+                     html.div({"className": "muted"}, revenue_note(campaign["revenue"]))),
             html.div({"className": "stat"}, html.div({"className": "stat-label"}, "Public page"),
                      html.div({"className": "stat-value", "style": {"fontSize": "14px"}},
                               html.a({"href": campaign["publicUrl"], "target": "_blank", "rel": "noopener"},
@@ -179,14 +203,20 @@ def CampaignPage(campaign_id: str) -> VdomDict:
         html.div(
             {"className": "grid-2"},
             html.div(
+                # A seller comes here for their link: first, where a phone shows it without scrolling.
+                YourLink(campaign["yourLink"], result.reload) if campaign["yourLink"] else None,
                 html.div({"className": "card"}, html.h2("Engagement, last 48 hours"),
                          engagement_chart(campaign["engagement"])),
+                leaderboard(live_board if live_board is not None else campaign["leaderboard"]),
+                Sends(campaign["id"]) if session.can("readEnrolees") else None,
                 Editor(campaign, result.reload) if may_edit else None,
             ),
             html.div(
                 html.div(
                     {"className": "card"},
-                    html.h2("Latest enrolments"),
+                    html.div({"className": "card-head"}, html.h2("Latest enrolments"),
+                             export_links("enrolments", f"campaign={campaign['id']}")
+                             if session.can("readEnrolees") and totals["enrolments"] else None),
                     html.ul({"className": "timeline", "aria-label": "Latest enrolments"}, *(
                         html.li({"key": n["id"]}, html.div(
                             # Names and emails reach campaign owners and admins only; others see that someone enrolled.
@@ -197,6 +227,7 @@ def CampaignPage(campaign_id: str) -> VdomDict:
                     )) if enrolments else html.p({"className": "muted"}, "No enrolments yet. People who sign up on the public page "
                                                        "or through the embedded form appear here."),
                 ),
+                Greetings(campaign["id"]) if greeting else None,
                 html.div(
                     {"className": "card"},
                     html.h2("Embed on your site"),

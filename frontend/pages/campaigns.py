@@ -13,11 +13,12 @@ from frontend import gql
 from frontend.components.ui import (
     badge,
     cell,
+    dialog_head,
     empty,
     error_banner,
     field,
     form_values,
-    loading,
+    pending,
     select,
     text_input,
     use_form_errors,
@@ -71,8 +72,7 @@ def NewCampaign(close: Any) -> VdomDict:
 
     return html.div(
         {"className": "panel", "aria-label": "New campaign"},
-        html.div({"className": "panel-head"}, html.h2("New campaign"),
-                 html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: close()}, "Cancel")),
+        dialog_head("New campaign", close),
         error_banner(form.problem),
         html.form(
             {"onSubmit": submit, "className": "form-grid", "noValidate": True},
@@ -98,7 +98,7 @@ def CampaignsPage() -> VdomDict:
     result = use_query(CAMPAIGNS_QUERY)
     page = (result.data or {}).get("campaigns")
     if page is None:
-        body = error_banner(result.error) if result.error else loading("Loading campaigns…")
+        body = pending(result, "Loading campaigns…")
     elif not page["edges"]:
         body = empty("No campaigns yet.", "Start one with “New campaign”, make it public and share its page."
                      if session.can("createCampaign") else "Campaign owners (marketing) create campaigns.")

@@ -12,10 +12,17 @@ from reactpy.types import VdomDict
 from backend.reads.paging import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
-from frontend.components.customer_picker import CustomerPicker
+from frontend.components.activity_edit import FollowTimeline
+from frontend.components.archiving import ArchiveButton, archived_notice
+from frontend.components.attachments import AttachmentsPanel
+from frontend.components.booking import BookingLinks, SendBookingLink
+from frontend.components.custom_fields import VALUES, custom_controls, custom_facts, custom_payload, use_custom_fields
+from frontend.components.customer_choice import use_customer_choice
 from frontend.components.customer_tabs import ACTIVITY_FIELDS, timeline
 from frontend.components.listing import owner_options, people
 from frontend.components.log_activity import LogActivity
+from frontend.components.mail_consent import CONSENT_FIELDS, MailConsentCard
+from frontend.components.profile import CONTACT_PROFILE_FIELDS, ProfileForm, portrait, social_links
 from frontend.components.ui import (
     awaiting,
     badge,
@@ -28,19 +35,24 @@ from frontend.components.ui import (
     text_input,
     use_form_errors,
 )
+from frontend.pages.contacts import CONTACT_CHANGED
 from frontend.router import use_nav
 from frontend.session import use_live, use_query, use_session
+
+WORKFLOW_CHANGED = "subscription ContactWorkflowChanged { statusWorkflowChanged { entity } }"
 
 CONTACT_QUERY = f"""
 query ContactPage($id: ID!) {{
   contact(id: $id) {{
-    id name email phone jobTitle department roleAtCustomer isPrimary status version createdAt
+    id name email phone jobTitle department roleAtCustomer isPrimary status version createdAt archivedAt mergedIntoId
     allowedStatuses allowedActions customer {{ id name }} owner {{ id name }}
     activities(first: 50) {{ {ACTIVITY_FIELDS} }}
+    {CONSENT_FIELDS}
+    {CONTACT_PROFILE_FIELDS}
+    {VALUES}
   }}
   assignable: users(first: {MAX_FIRST}, filter: {{assignableFor: OWNER}}) {{ edges {{ node {{ id name }} }} }}
 }}"""
-ACTIVITY_ADDED = "subscription ContactActivity($id: ID!) { activityAdded(customerId: $id) { id } }"
 UPDATE_CONTACT = "mutation UpdateContact($input: UpdateContactInput!) { updateContact(input: $input) { id version } }"
 CONVERT_CONTACT = """
 mutation ConvertContact($input: ConvertContactInput!) {
@@ -55,6 +67,7 @@ EDITABLE = (("name", "Name"), ("email", "Email"), ("phone", "Phone"), ("jobTitle
 def EditContact(contact: dict[str, Any], assignable: list[dict[str, Any]], done: Any) -> VdomDict:
     session = use_session()
     form = use_form_errors()
+    custom = use_custom_fields("CONTACT")
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
@@ -62,6 +75,7 @@ def EditContact(contact: dict[str, Any], assignable: list[dict[str, Any]], done:
         payload: dict[str, Any] = {key: values.get(key, "").strip() for key, _ in EDITABLE}
         if values.get("ownerId") and values["ownerId"] != (contact["owner"] or {}).get("id"):
             payload["ownerId"] = values["ownerId"]
+        payload["customFields"] = custom_payload(custom, values, session.zone, contact["customFields"])
         try:
             await gql.execute(session.actor, UPDATE_CONTACT,
                               input={"id": contact["id"], "version": contact["version"], **payload})
@@ -83,6 +97,7 @@ def EditContact(contact: dict[str, Any], assignable: list[dict[str, Any]], done:
             *(field(label, text_input(key, contact[key]), form.errors.get(key), required=key in ("name", "email"))
               for key, label in EDITABLE),
             field("Owner", select("ownerId", choices, owner), form.errors.get("ownerId")),
+            custom_controls(custom, contact["customFields"], form.errors, session.zone),
             html.div({"className": "form-actions"},
                      html.button({"className": "btn btn-primary", "type": "submit"}, "Save changes"),
                      html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: done("")},
@@ -96,20 +111,18 @@ def ConvertContact(contact: dict[str, Any], done: Any) -> VdomDict:
     """Into a customer for support or sales: the one they work for, another existing one, or a new one."""
     session = use_session()
     form = use_form_errors()
-    mode, set_mode = use_state("existing" if contact["customer"] else "new")
-    chosen, set_chosen = use_state(contact["customer"])
+    choice = use_customer_choice(contact["customer"])
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
         values = form_values(e)
         payload: dict[str, Any] = {"id": contact["id"], "version": contact["version"]}
-        if mode == "new":
+        if choice.new:
             payload.update({k: v.strip() for k, v in values.items() if k in ("companyName", "email", "city") and v.strip()})
             payload.setdefault("companyName", "")
-        elif chosen:
-            payload["customerId"] = chosen["id"]
+        elif customer_id := choice.customer_id(form):
+            payload["customerId"] = customer_id
         else:
-            form.set_errors({"customerId": "pick the customer, or create a new one"})
             return
         try:
             result = (await gql.execute(session.actor, CONVERT_CONTACT, input=payload))["convertContact"]
@@ -119,11 +132,6 @@ def ConvertContact(contact: dict[str, Any], done: Any) -> VdomDict:
         verb = "created" if result["customerCreated"] else "linked"
         done(f"Converted: {result['customer']['name']} {verb}.")
 
-    def radio(value: str, text: str) -> VdomDict:
-        return html.label({"className": "check"}, html.input({"type": "radio", "name": "mode", "value": value,
-                                                             "checked": mode == value,
-                                                             "onChange": lambda e: set_mode(value)}), text)
-
     return html.div(
         {"className": "panel", "role": "dialog", "aria-label": "Convert contact"},
         html.h2("Convert into a customer"),
@@ -132,15 +140,12 @@ def ConvertContact(contact: dict[str, Any], done: Any) -> VdomDict:
         error_banner(form.problem),
         html.form(
             {"onSubmit": submit, "onInput": form.edited, "className": "form-grid", "noValidate": True},
-            html.div({"className": "field-wide segmented", "role": "radiogroup", "aria-label": "Customer"},
-                     radio("existing", "Existing customer"), radio("new", "New customer")),
-            field("Customer", CustomerPicker(chosen, set_chosen), form.errors.get("customerId"), wide=True)
-            if mode == "existing" else None,
+            *choice.controls(form),
             field("Company name", text_input("companyName", autoFocus=True), form.errors.get("companyName"),
-                  required=True) if mode == "new" else None,
+                  required=True) if choice.new else None,
             field("Company email", text_input("email", contact["email"], kind="email"), form.errors.get("email"))
-            if mode == "new" else None,
-            field("City", text_input("city"), form.errors.get("city")) if mode == "new" else None,
+            if choice.new else None,
+            field("City", text_input("city"), form.errors.get("city")) if choice.new else None,
             html.div({"className": "form-actions"},
                      html.button({"className": "btn btn-primary", "type": "submit"}, "Convert"),
                      html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: done("")},
@@ -187,14 +192,6 @@ def DeleteContact(contact: dict[str, Any], close: Any, mark_not_interested: Any)
     )
 
 
-@component
-def FollowTimeline(customer_id: str, changed: Any) -> VdomDict:
-    """The customer's activity stream, which carries this contact's activities (a component of its own, so a
-    contact at no customer subscribes to nothing)."""
-    use_live(ACTIVITY_ADDED, {"id": customer_id}, changed)
-    return html.span({"hidden": True})
-
-
 def facts(contact: dict[str, Any]) -> VdomDict:
     customer = contact["customer"]
     return html.dl(
@@ -207,6 +204,7 @@ def facts(contact: dict[str, Any]) -> VdomDict:
         html.dt("Role"), html.dd(contact["roleAtCustomer"] or "–"),
         html.dt("Owner"), html.dd(contact["owner"]["name"] if contact["owner"] else "Nobody"),
         html.dt("Created"), html.dd(fmt.day(contact["createdAt"])),
+        *custom_facts(contact["customFields"]),
     )
 
 
@@ -216,7 +214,10 @@ def ContactPage(contact_id: str) -> VdomDict:
     panel, set_panel = use_state(cast(str | None, None))
     message, set_message = use_state("")
     problem, set_problem = use_state(cast(gql.GqlError | None, None))
+    links_sent, set_links_sent = use_state(0)
     result = use_query(CONTACT_QUERY, {"id": contact_id})
+    use_live(CONTACT_CHANGED, {"id": contact_id}, lambda _: result.reload())  # another user's edit, at once
+    use_live(WORKFLOW_CHANGED, None, lambda _: result.reload())  # an admin's new status steps: allowedStatuses
     contact = (result.data or {}).get("contact")
     if contact is None:
         if result.error:
@@ -239,17 +240,28 @@ def ContactPage(contact_id: str) -> VdomDict:
             return
         done(f"{contact['name']} is now {fmt.label(status).lower()}.")
 
-    mine = contact["allowedActions"]
+    mine = contact["allowedActions"]  # none of the writes on a merged record (the API decides)
+    live = not contact["archivedAt"]  # an archived one is restored before it is changed again
     actions = []
-    if session.can("logActivity"):
+    if session.can("logActivity") and live:
         actions.append(html.button({"className": "btn btn-primary", "type": "button", "key": "log",
                                     "onClick": lambda e: set_panel("log")}, "+ Log activity"))
     for action, key, text in (("updateContact", "edit", "Edit"), ("convertContact", "convert", "Convert…"),
                               ("deleteContact", "delete", "Delete")):
-        if action in mine:
+        if action in mine and (live or action == "deleteContact"):
             actions.append(html.button({"className": "btn" + (" btn-danger" if key == "delete" else ""),
                                         "type": "button", "key": key, "onClick": lambda e, k=key: set_panel(k)}, text))
-    next_statuses = [s for s in contact["allowedStatuses"] if s != "CONVERTED"] if "updateContact" in mine else []
+    booking = session.can("createBookingLink") and live and not contact["mergedIntoId"] and contact["email"]
+    if booking:
+        actions.append(html.button({"className": "btn", "type": "button", "key": "booking",
+                                    "onClick": lambda e: set_panel("booking")}, "Send booking link"))
+    if "updateContact" in mine and live:
+        actions.append(html.button({"className": "btn", "type": "button", "key": "profile",
+                                    "onClick": lambda e: set_panel("profile")}, "Profile"))
+    if "updateContact" in mine:
+        actions.append(html.span({"key": "archive"}, ArchiveButton("Contact", contact, lambda: done(
+            f"{contact['name']} is {'back in the lists' if contact['archivedAt'] else 'archived'}."))))
+    next_statuses = [s for s in contact["allowedStatuses"] if s != "CONVERTED"] if "updateContact" in mine and live else []
     customer = contact["customer"]
     job = " at ".join(p for p in (contact["jobTitle"], customer["name"] if customer else "") if p)
     activities = contact["activities"]
@@ -260,9 +272,14 @@ def ContactPage(contact_id: str) -> VdomDict:
         html.div(
             {"className": "hero"},
             html.div(
-                html.div({"className": "actions"}, html.h1(contact["name"]), badge(contact["status"]),
-                         badge("Primary", "primary") if contact["isPrimary"] else None),
-                html.div({"className": "hero-meta"}, job) if job else None,
+                {"className": "hero-title"},
+                portrait(contact["picture"], contact["name"], round_=True),
+                html.div(
+                    html.div({"className": "actions"}, html.h1(contact["name"]), badge(contact["status"]),
+                             badge("Primary", "primary") if contact["isPrimary"] else None),
+                    html.div({"className": "hero-meta"}, job, social_links(contact["socialLinks"]))
+                    if job or contact["socialLinks"] else None,
+                ),
             ),
             html.div({"className": "actions"}, *actions),
         ),
@@ -272,19 +289,27 @@ def ContactPage(contact_id: str) -> VdomDict:
             *(html.button({"className": "btn btn-small", "type": "button", "key": s, "onClick": awaiting(move, s)},
                           fmt.label(s)) for s in next_statuses),
         ) if next_statuses else None,
+        archived_notice(contact, "/contacts"),
         html.div({"className": "notice notice-ok", "role": "status"}, message) if message else None,
         error_banner(problem),
         LogActivity(customer["id"] if customer else None, lambda: done("Activity logged."), contact_id=contact["id"])
         if panel == "log" else None,
         EditContact(contact, people(result.data, "assignable"), done) if panel == "edit" else None,
         ConvertContact(contact, done) if panel == "convert" else None,
+        ProfileForm("CONTACT", contact, lambda: done("Profile saved.")) if panel == "profile" else None,
         DeleteContact(contact, lambda: set_panel(None), lambda: move("NOT_INTERESTED")) if panel == "delete" else None,
+        SendBookingLink(contact, lambda: set_panel(None), lambda: set_links_sent(lambda n: n + 1))
+        if panel == "booking" else None,
         html.div(
             {"className": "grid-2"},
             html.div(html.div({"className": "card"}, html.h2("Timeline"),
                               timeline(activities, on_contact_page=True) if activities else empty(
                                   "Nothing logged with this person yet.",
                                   "Use “Log activity” to record a call or a meeting."))),
-            html.div(html.div({"className": "card"}, html.h2("Details"), facts(contact))),
+            html.div(html.div({"className": "card"}, html.h2("Details"), facts(contact)),
+                     MailConsentCard(contact, result.reload),
+                     BookingLinks(contact["id"], links_sent) if session.can("createBookingLink") else None,
+                     html.div({"className": "card"}, html.h2("Files"),
+                              AttachmentsPanel("CONTACT", contact["id"], session.can("attachFile") and live))),
         ),
     )

@@ -10,14 +10,17 @@ from reactpy.types import Component, VdomDict
 
 from frontend import format as fmt
 from frontend import gql
+from frontend.components.activity_edit import use_timeline
+from frontend.components.archiving import ArchiveButton, archived_notice
+from frontend.components.attachments import AttachmentsPanel
 from frontend.components.countries import country_code, country_input, country_list, country_name
+from frontend.components.custom_fields import VALUES, custom_controls, custom_payload, use_custom_fields
 from frontend.components.customer_checks import REQUIRED, customer_form_errors
 from frontend.components.customer_fields import (
     ASSIGNABLE_MANAGERS,
     handover_notice,
     manager_select,
     managers,
-    segment_select,
 )
 from frontend.components.customer_tabs import (
     ActivitiesTab,
@@ -27,6 +30,16 @@ from frontend.components.customer_tabs import (
     OverviewTab,
 )
 from frontend.components.log_activity import LogActivity
+from frontend.components.phase import (
+    OFFERED_STATUSES,
+    high_level_status_select,
+    phase_badge,
+    relationship_panel,
+    status_label,
+)
+from frontend.components.pick_lists import listed_input, use_pick_lists
+from frontend.components.profile import PROFILE_FIELDS, ProfileForm, account_team, portrait, social_links, stars
+from frontend.components.tickets import CustomerTickets
 from frontend.components.ui import (
     badge,
     changed_value,
@@ -45,26 +58,28 @@ CUSTOMER_QUERY = """
 query Customer360($id: ID!) {
   customer(id: $id) {
     id name legalForm email phone website street city postcode country industry segment tags description
-    status blockedReason version createdAt allowedStatuses
+    status blockedReason version createdAt allowedStatuses allowedActions archivedAt mergedIntoId
     accountManager { id name team { id } }
     summary { totalDealAmount { amount currency } openDeals openAmount { amount currency }
               wonAmount { amount currency } customerSince lastActivityAt }
     statusHistory { fromStatus toStatus reason changedAt changedBy { name } }
+    phase highLevelStatus { id label archived } phaseHistory { fromPhase toPhase why changedAt changedBy { name } }
+    """ + PROFILE_FIELDS + "\n    " + VALUES + """
   }
 }"""
-ACTIVITY_ADDED = "subscription ActivityAdded($id: ID!) { activityAdded(customerId: $id) { id } }"
 CHANGE_STATUS = """
 mutation ChangeStatus($input: ChangeCustomerStatusInput!) { changeCustomerStatus(input: $input) { id status } }"""
 TABS = (("overview", "Overview"), ("contacts", "Contacts"), ("activities", "Activities"), ("notes", "Notes"),
-        ("deals", "Deals"))
+        ("deals", "Deals"), ("tickets", "Tickets"), ("files", "Files"))
 UPDATE_CUSTOMER = "mutation UpdateCustomer($input: UpdateCustomerInput!) { updateCustomer(input: $input) { id } }"
 CURRENT_CUSTOMER = """
 query CurrentCustomer($id: ID!) {
   customer(id: $id) { id version name email phone website industry segment street postcode city country tags description
-                      accountManager { id } }
+                      accountManager { id } highLevelStatus { id label archived } """ + VALUES + """ }
 }"""
 MANAGERS_QUERY = f"query EditManagers {{ {ASSIGNABLE_MANAGERS} }}"
 CUSTOMER_CHANGED = "subscription CustomerChanged($id: ID!) { customerChanged(id: $id) { kind } }"
+WORKFLOW_CHANGED = "subscription CustomerWorkflowChanged { statusWorkflowChanged { entity } }"
 EDITABLE = (("name", "Company name"), ("email", "Email"), ("phone", "Phone"), ("website", "Website"),
             ("industry", "Industry"), ("segment", "Segment"), ("street", "Street"), ("postcode", "Postcode"),
             ("city", "City"), ("country", "Country"))
@@ -109,6 +124,7 @@ def editable_values(customer: dict[str, Any]) -> dict[str, str]:
     values["tags"] = ", ".join(customer["tags"])
     values["description"] = customer["description"] or ""
     values["accountManagerId"] = (customer["accountManager"] or {}).get("id", "")
+    values["highLevelStatusId"] = (customer["highLevelStatus"] or {}).get("id", "")
     return values
 
 
@@ -144,8 +160,13 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
     draft, set_draft = use_state(Draft(customer["version"], first, first, {}))
     conflicted, set_conflicted = use_state(False)
     manager, set_manager = use_state(first["accountManagerId"])
+    custom = use_custom_fields("CUSTOMER")
+    lists = {key: labels for key, labels in use_pick_lists().items() if key in ("industry", "segment")}
+    # The custom values last read: an update sends only those the user changed from them.
+    custom_read, set_custom_read = use_state(cast(list[dict[str, Any]], customer["customFields"]))
     # Those the user may appoint; none (support, marketing) → no picker, as the API would refuse any.
     appointable = managers(use_query(MANAGERS_QUERY).data, "assignable")
+    offered = (use_query(OFFERED_STATUSES).data or {}).get("highLevelStatuses") or []
     current = customer["accountManager"]
     people = appointable + ([current] if current and appointable and current["id"] not in {p["id"] for p in appointable}
                             else [])
@@ -164,7 +185,10 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
                        tags=[t.strip() for t in typed["tags"].split(",") if t.strip()])
         if typed["accountManagerId"] != draft.saved["accountManagerId"]:  # only a change is checked by the API
             payload["accountManagerId"] = typed["accountManagerId"]
-        payload.update(id=customer["id"], version=draft.version)
+        if typed["highLevelStatusId"] != draft.saved["highLevelStatusId"]:
+            payload["highLevelStatusId"] = typed["highLevelStatusId"] or None
+        payload.update(id=customer["id"], version=draft.version,
+                       customFields=custom_payload(custom, values, session.zone, custom_read))
         try:
             await gql.execute(session.actor, UPDATE_CUSTOMER, input=payload)
         except gql.GqlError as error:
@@ -182,6 +206,7 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
             form.show(error)
             return
         form.clear()
+        set_custom_read(current["customFields"])  # the custom inputs keep what the user typed
         set_draft(merged(draft, typed, current))
         set_conflicted(True)
 
@@ -189,8 +214,8 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
         if key not in draft.clashes:
             return None
         theirs, yours = draft.clashes[key]
-        if key == "accountManagerId":
-            names = {p["id"]: p["name"] for p in people}
+        if key in ("accountManagerId", "highLevelStatusId"):
+            names = {p["id"]: p["name"] for p in people} if key == "accountManagerId" else {s["id"]: s["label"] for s in offered}
             theirs, yours = names.get(theirs, theirs), names.get(yours, yours)
         return f"Saved by someone else: {theirs or '(empty)'} — yours: {yours or '(empty)'}"
 
@@ -198,8 +223,8 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
         # Keyed by version: after a conflict the inputs start again from the merged values.
         if key == "country":
             return country_input(key=f"country-{draft.version}", defaultValue=draft.shown["country"])
-        if key == "segment":
-            return segment_select(draft.shown["segment"], key=f"segment-{draft.version}")
+        if key in lists:  # industry and segment: from the lists admins keep
+            return listed_input(key, draft.shown[key], lists[key], key=f"{key}-{draft.version}-{len(lists[key])}")
         return text_input(key, draft.shown[key], key=f"{key}-{draft.version}", required=key in REQUIRED)
 
     return html.div(
@@ -224,12 +249,17 @@ def EditCustomer(customer: dict[str, Any], done: Any) -> VdomDict:
                   notice=clash("accountManagerId")
                   or handover_notice(session.me["role"], session.me["id"], manager, people, when="saved"))
             if people else None,
+            field("High-level status",
+                  high_level_status_select(offered, customer["highLevelStatus"], value=draft.shown["highLevelStatusId"],
+                                           key=f"hls-{draft.version}"),
+                  form.errors.get("highLevelStatusId"), notice=clash("highLevelStatusId")),
             field("Tags", text_input("tags", draft.shown["tags"], key=f"tags-{draft.version}"), form.errors.get("tags"),
                   hint="Comma-separated", notice=clash("tags")),
             field("Description", html.textarea({"name": "description", "rows": 3, "aria-label": "description",
                                                 "defaultValue": draft.shown["description"],
                                                 "key": f"description-{draft.version}"}),
                   form.errors.get("description"), wide=True, notice=clash("description")),
+            custom_controls(custom, customer["customFields"], form.errors, session.zone),
             country_list(),
             html.div({"className": "form-actions"},
                      html.button({"className": "btn btn-primary", "type": "submit"}, "Save changes"),
@@ -268,11 +298,18 @@ def hero(customer: dict[str, Any], actions: list[VdomDict]) -> VdomDict:
     return html.div(
         {"className": "hero"},
         html.div(
-            html.div({"className": "actions"}, html.h1(customer["name"]), badge(customer["status"])),
-            html.div({"className": "hero-meta"}, " · ".join(facts)) if facts else None,
-            html.div({"className": "hero-meta"}, *[b for b in contact_bits if b]),
-            html.p({"className": "notice notice-error"}, f"Blocked: {customer['blockedReason']}")
-            if customer["status"] == "BLOCKED" and customer["blockedReason"] else None,
+            {"className": "hero-title"},
+            portrait(customer["logo"], customer["name"]),
+            html.div(
+                html.div({"className": "actions"}, html.h1(customer["name"]), badge(customer["status"]),
+                         stars(customer["rating"])),
+                html.div({"className": "hero-meta"}, " · ".join(facts)) if facts else None,
+                html.div({"className": "hero-meta"}, *[b for b in contact_bits if b],
+                         social_links(customer["socialLinks"])),
+                account_team(customer),
+                html.p({"className": "notice notice-error"}, f"Blocked: {customer['blockedReason']}")
+                if customer["status"] == "BLOCKED" and customer["blockedReason"] else None,
+            ),
         ),
         html.div({"className": "actions"}, *actions),
     )
@@ -287,12 +324,13 @@ def CustomerPage(customer_id: str) -> VdomDict:
     activity_generation, set_activity_generation = use_state(0)
     result = use_query(CUSTOMER_QUERY, {"id": customer_id})
 
-    def activity_added(_: dict[str, Any]) -> None:
+    def timeline_changed(_: dict[str, Any]) -> None:
         set_activity_generation(lambda g: g + 1)
         result.reload()
 
-    use_live(ACTIVITY_ADDED, {"id": customer_id}, activity_added)
+    use_timeline(customer_id, timeline_changed)  # activities logged or corrected, by anyone
     use_live(CUSTOMER_CHANGED, {"id": customer_id}, lambda _: result.reload())  # others' edits, in the header
+    use_live(WORKFLOW_CHANGED, None, lambda _: result.reload())  # an admin's new status steps: allowedStatuses
 
     customer = (result.data or {}).get("customer")
     if customer is None:
@@ -302,14 +340,19 @@ def CustomerPage(customer_id: str) -> VdomDict:
         return loading("Loading customer…")
 
     actions = []
-    if session.can("logActivity"):
+    # A merged record takes no changes (the API says so in allowedActions); an archived one is restored first.
+    allowed = set(customer["allowedActions"]) if not customer["archivedAt"] else set()
+    if session.can("logActivity") and not customer["archivedAt"]:
         actions.append(html.button({"className": "btn btn-primary", "type": "button", "key": "log",
                                     "onClick": lambda e: set_panel("log")}, "+ Log activity"))
     manages = runs(session.me, customer)
-    if session.can("updateCustomer") and manages:
+    if "updateCustomer" in allowed and manages:
         actions.append(html.button({"className": "btn", "type": "button", "key": "edit",
                                     "onClick": lambda e: set_panel("edit")}, "Edit"))
-    if session.can("changeCustomerStatus") and manages and customer["allowedStatuses"]:
+    if "updateCustomer" in allowed and manages:
+        actions.append(html.button({"className": "btn", "type": "button", "key": "profile",
+                                    "onClick": lambda e: set_panel("profile")}, "Profile"))
+    if "changeCustomerStatus" in allowed and manages and customer["allowedStatuses"]:
         actions.append(html.button({"className": "btn", "type": "button", "key": "status",
                                     "onClick": lambda e: set_panel("status")}, "Change status"))
 
@@ -317,19 +360,25 @@ def CustomerPage(customer_id: str) -> VdomDict:
         set_panel(None)
         result.reload()
 
+    if session.can("updateCustomer") and manages:
+        actions.append(html.span({"key": "archive"}, ArchiveButton("Customer", customer, saved)))
+
     summary = customer["summary"]
     manager = customer["accountManager"]
     tabs = {
         "overview": lambda: OverviewTab(customer, activity_generation),
         "contacts": lambda: ContactsTab(customer["id"], manages),
         "activities": lambda: ActivitiesTab(customer["id"], activity_generation),
-        "notes": lambda: NotesTab(customer["id"], manages),
+        "notes": lambda: NotesTab(customer["id"], manages and "writeNote" in allowed),
         "deals": lambda: DealsTab(customer),
+        "tickets": lambda: CustomerTickets(customer),
+        "files": lambda: AttachmentsPanel("CUSTOMER", customer["id"], session.can("attachFile") and not customer["archivedAt"]),
     }
     return html.div(
         {"className": "page"},
         html.p(html.a({"href": "/customers"}, "← Customers")),
         hero(customer, actions),
+        archived_notice(customer, "/customers"),
         html.div(
             {"className": "stats"},
             stat("Total deal amount", fmt.money(summary["totalDealAmount"])),
@@ -337,10 +386,14 @@ def CustomerPage(customer_id: str) -> VdomDict:
             stat("Customer since", fmt.day(summary["customerSince"])),
             stat("Account manager", manager["name"] if manager else "Unassigned"),
             stat("Last activity", fmt.day(summary["lastActivityAt"])),
+            stat("Phase", phase_badge(customer["phase"])),
+            stat("High-level status", status_label(customer)),
         ),
+        relationship_panel(customer, "setCustomerPhase" in allowed and manages, saved),
         LogActivity(customer["id"], lambda: set_panel(None)) if panel == "log" else None,
         ChangeStatus(customer, saved) if panel == "status" else None,
         EditCustomer(customer, saved) if panel == "edit" else None,
+        ProfileForm("CUSTOMER", customer, saved) if panel == "profile" else None,
         html.div(
             {"className": "tabs", "role": "tablist"},
             *(

@@ -20,20 +20,40 @@ from backend.reads.paging import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.countries import country_code, country_input, country_list, country_name
+from frontend.components.custom_fields import (
+    CustomFields,
+    built_in,
+    by_key,
+    custom_controls,
+    custom_payload,
+    use_custom_fields,
+    value_text,
+)
+from frontend.components.custom_filter import CustomConditions
 from frontend.components.customer_checks import customer_form_errors
 from frontend.components.customer_fields import (
     ASSIGNABLE_MANAGERS,
     handover_notice,
     manager_select,
     managers,
-    segment_select,
 )
-from frontend.components.listing import SearchInput
+from frontend.components.listing import SearchInput, export_links, pager, use_list_view
+from frontend.components.phase import (
+    ALL_STATUSES,
+    OFFERED_STATUSES,
+    PHASES,
+    high_level_status_select,
+    phase_badge,
+    status_label,
+)
+from frontend.components.pick_lists import listed_input, use_pick_lists
 from frontend.components.prefs import use_browser_pref
+from frontend.components.segment_picks import AddToSegment, SaveAsSegment, pick_all, pick_box
 from frontend.components.ui import (
     badge,
     cell,
     changed_value,
+    dialog_head,
     empty,
     error_banner,
     field,
@@ -44,11 +64,14 @@ from frontend.components.ui import (
     use_form_errors,
 )
 from frontend.customer_filters import (
+    CUSTOM_SORT,
+    CUSTOM_VALUES_QUERY,
     CUSTOMERS_QUERY,
     FILTER_KEYS,
     customer_variables,
     view_query,
 )
+from frontend.pages.duplicates import reason_words
 from frontend.router import Route, use_nav
 from frontend.session import use_query, use_session
 
@@ -60,11 +83,17 @@ query CustomerFacets {{
   }}
   users(first: {MAX_FIRST}) {{ edges {{ node {{ id name role }} }} }}
   {ASSIGNABLE_MANAGERS}
+  segments(first: {MAX_FIRST}) {{ edges {{ node {{ id name }} }} }}
 }}"""
 CREATE_CUSTOMER = """
 mutation CreateCustomer($input: CreateCustomerInput!) { createCustomer(input: $input) { id name } }"""
 SAME_CUSTOMERS = """
-query SameCustomers($name: String, $email: String) { sameCustomers(name: $name, email: $email) { id name email } }"""
+query SameCustomers($name: String, $email: String, $phone: String, $website: String) {
+  sameCustomerMatches(name: $name, email: $email, phone: $phone, website: $website) {
+    customer { id name email } confidence reasons { signal }
+  }
+}"""
+TYPED = ("name", "email", "phone", "website")  # the fields whose values are looked up as typed
 
 
 @dataclass(frozen=True)
@@ -89,25 +118,49 @@ def _manager_name(node: dict[str, Any]) -> Any:
 # fixed table layout this keeps the list inside the screen (1440 px and narrower) instead of scrolling
 # sideways; long emails end in an ellipsis and show in full on hover.
 COLUMNS = (
-    Column("name", "Name", "name", 15,
+    Column("name", "Name", "name", 13,
            lambda n: html.a({"href": f"/customers/{n['id']}", "className": "row-link"}, n["name"])),
-    Column("email", "Email", "", 14, lambda n: n["email"], "muted clip"),
-    Column("phone", "Phone", "", 12, lambda n: n["phone"], "muted nowrap"),
-    Column("country", "Country", "country", 7, lambda n: n["country"]),
-    Column("industry", "Industry", "industry", 12, lambda n: n["industry"]),
-    Column("segment", "Segment", "", 9, lambda n: n["segment"]),
-    Column("status", "Status", "status", 9, lambda n: badge(n["status"])),
-    Column("manager", "Account manager", "", 12, _manager_name),
-    Column("created", "Created", "created", 10, lambda n: fmt.day(n["createdAt"]), "nowrap"),
+    Column("email", "Email", "", 12, lambda n: n["email"], "muted clip"),
+    Column("phone", "Phone", "", 9, lambda n: n["phone"], "muted nowrap"),
+    Column("country", "Country", "country", 6, lambda n: n["country"]),
+    Column("industry", "Industry", "industry", 10, lambda n: n["industry"]),
+    Column("segment", "Segment", "", 7, lambda n: n["segment"]),
+    Column("status", "Status", "status", 8, lambda n: badge(n["status"])),
+    Column("phase", "Phase", "phase", 8, lambda n: phase_badge(n["phase"])),
+    Column("hls", "High-level status", "", 9, status_label),
+    Column("manager", "Account manager", "", 10, _manager_name),
+    Column("created", "Created", "created", 8, lambda n: fmt.day(n["createdAt"]), "nowrap"),
 )
 ALWAYS_SHOWN = "name"  # the link to the customer
+# Shown until the user chooses: every built-in column but the high-level status, so the list fits 1440 px
+# without scrolling sideways; the chooser adds it (and custom fields' columns).
+DEFAULT_COLUMNS = ",".join(c.key for c in COLUMNS if c.key != "hls")
 COLUMNS_PREF = "customers.columns"
 
 
-def shown_columns(stored: str) -> tuple[Column, ...]:
-    """The columns a stored choice ("email,status,…") names, in the list's order; the name always."""
+def custom_columns(custom: CustomFields) -> tuple[Column, ...]:
+    """A column per active custom field, offered in the chooser (shown once chosen) and sorted by the API."""
+    def value(key: str) -> Callable[[dict[str, Any]], Any]:
+        return lambda n: value_text(by_key(n.get("customFields")).get(key))
+
+    return tuple(Column(f"{CUSTOM_SORT}{d['key']}", d["label"], f"{CUSTOM_SORT}{d['key']}", 10, value(d["key"]),
+                        "clip" if d["type"] in ("TEXT", "LONG_TEXT", "URL", "EMAIL") else "nowrap")
+                 for d in custom.definitions)
+
+
+def shown_columns(stored: str, available: tuple[Column, ...] = COLUMNS) -> tuple[Column, ...]:
+    """The columns a stored choice ("email,status,cf.fleet_size,…") names, in the list's order; the name always."""
     chosen = set(stored.split(",")) | {ALWAYS_SHOWN}
-    return tuple(c for c in COLUMNS if c.key in chosen)
+    return tuple(c for c in available if c.key in chosen)
+
+
+def with_custom_values(page: dict[str, Any] | None, values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The list's page with each row's custom values (from CUSTOM_VALUES_QUERY) where they arrived."""
+    if page is None or values is None:
+        return page
+    found = {e["node"]["id"]: e["node"]["customFields"] for e in values["customers"]["edges"]}
+    return page | {"edges": [e | {"node": e["node"] | {"customFields": found.get(e["node"]["id"])}}
+                             for e in page["edges"]]}
 
 
 def facet_options(data: dict[str, Any] | None) -> dict[str, list[str]]:
@@ -119,7 +172,8 @@ def facet_options(data: dict[str, Any] | None) -> dict[str, list[str]]:
 
 
 @component
-def Filters(params: dict[str, str], options: dict[str, list[str]], people: list[dict[str, Any]], apply: Any) -> VdomDict:
+def Filters(params: dict[str, str], options: dict[str, list[str]], people: list[dict[str, Any]], apply: Any,
+            saved: list[tuple[str, str]], custom: CustomFields) -> VdomDict:
     def on(key: str) -> Any:
         return lambda e: apply(**{key: changed_value(e)})
 
@@ -129,6 +183,7 @@ def Filters(params: dict[str, str], options: dict[str, list[str]], people: list[
         return select(key, [("", f"Any {label}"), *((v, name(v)) for v in listed)], current, onChange=on(key))
 
     active = any(params.get(k) for k in FILTER_KEYS)
+    statuses = (use_query(ALL_STATUSES).data or {}).get("highLevelStatuses") or []
     return html.div(
         {"className": "filters", "aria-label": "Filters"},
         select("status", [("", "Any status"), *((s, fmt.label(s)) for s in STATUSES)], params.get("status", ""),
@@ -139,12 +194,19 @@ def Filters(params: dict[str, str], options: dict[str, list[str]], people: list[
         select("manager", [("", "Any manager"), *((p["id"], p["name"]) for p in people)], params.get("manager", ""),
                onChange=on("manager")),
         choice("tag", "tag", options.get("tag", [])),
+        select("phase", [("", "Any phase"), *((p.lower(), f"Phase: {fmt.label(p)}") for p in PHASES)], params.get("phase", ""),
+               onChange=on("phase"), **{"aria-label": "Phase"}),
+        select("hls", [("", "Any high-level status"), *((s["id"], status_label({"highLevelStatus": s})) for s in statuses)],
+               params.get("hls", ""), onChange=on("hls"), **{"aria-label": "High-level status"}),
+        select("saved", [("", "Any saved segment"), *saved], params.get("saved", ""), onChange=on("saved"),
+               **{"aria-label": "Saved segment"}) if saved or params.get("saved") else None,
         html.label({"className": "inline"}, "Created from",
                    html.input({"type": "date", "name": "from", "aria-label": "Created from",
                                "value": params.get("from", ""), "onChange": on("from")})),
         html.label({"className": "inline"}, "to",
                    html.input({"type": "date", "name": "to", "aria-label": "Created to",
                                "value": params.get("to", ""), "onChange": on("to")})),
+        CustomConditions(custom, params, apply),
         html.button({"className": "btn btn-link", "type": "button",
                      "onClick": lambda e: apply(**{k: None for k in FILTER_KEYS})}, "Clear filters")
         if active else None,
@@ -154,35 +216,45 @@ def Filters(params: dict[str, str], options: dict[str, list[str]], people: list[
 def same_customers_notice(same: list[dict[str, Any]]) -> VdomDict | None:
     if not same:
         return None
+    def line(i: int, m: dict[str, Any]) -> VdomDict:
+        c = m["customer"]
+        why = f"{reason_words(m['reasons']).lower()}, {round(m['confidence'] * 100)} %"
+        return html.span({"key": c["id"]}, ", " if i else "", html.a({"href": f"/customers/{c['id']}"}, c["name"]),
+                         f" ({c['email']}; {why})" if c["email"] else f" ({why})")
+
     return html.div(
         {"className": "notice notice-warn", "role": "status", "data-testid": "same-customers"},
         "This customer may already be in the CRM: ",
-        *(html.span({"key": c["id"]}, ", " if i else "", html.a({"href": f"/customers/{c['id']}"}, c["name"]),
-                    f" ({c['email']})") for i, c in enumerate(same)),
+        *(line(i, m) for i, m in enumerate(same)),
         ". Open it instead, or create a new one anyway.",
     )
 
 
 @component
-def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], close: Any) -> VdomDict:
+def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], custom: CustomFields,
+                   close: Any) -> VdomDict:
     session = use_session()
     nav = use_nav()
     form = use_form_errors()
     busy, set_busy = use_state(False)
-    typed, set_typed = use_state(("", ""))  # name and email as typed, looked up after a pause in typing
-    # (name, email) → the visible customers with that name or email
-    same, set_same = use_state(cast(tuple[tuple[str, str], list[dict[str, Any]]], (("", ""), [])))
+    # name, email, phone and website as typed, looked up after a pause in typing
+    typed, set_typed = use_state(cast(tuple[str, ...], ("", "", "", "")))
+    # what was looked up → the visible customers it would likely duplicate, with why
+    same, set_same = use_state(cast(tuple[tuple[str, ...], list[dict[str, Any]]], (("", "", "", ""), [])))
     me = session.me["id"]
     # The API offers only those the user may appoint, the user among them (listed once, as "Me").
     first = me if any(p["id"] == me for p in people) else (people[0]["id"] if people else "")
     manager, set_manager = use_state(first)
+    offered = (use_query(OFFERED_STATUSES).data or {}).get("highLevelStatuses") or []
+    lists = use_pick_lists()
 
-    async def look_up(name: str, email: str) -> list[dict[str, Any]]:
+    async def look_up(*values: str) -> list[dict[str, Any]]:
         try:
-            found = (await gql.execute(session.actor, SAME_CUSTOMERS, name=name, email=email))["sameCustomers"]
+            found = (await gql.execute(session.actor, SAME_CUSTOMERS, **dict(zip(TYPED, values, strict=True))))[
+                "sameCustomerMatches"]
         except gql.GqlError:
-            found = []  # a name or email the API refuses is reported by the create itself
-        set_same(((name, email), found))
+            found = []  # a value the API refuses is reported by the create itself
+        set_same((values, found))
         return found
 
     @use_async_effect(dependencies=[typed])
@@ -193,12 +265,13 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
         await look_up(*typed)
 
     def on_typed(index: int) -> Any:
-        return lambda e: set_typed(lambda t: (changed_value(e).strip(), t[1]) if index == 0 else (t[0], changed_value(e).strip()))
+        return lambda e: set_typed(lambda t: tuple(changed_value(e).strip() if i == index else x for i, x in enumerate(t)))
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
         values = form_values(e)
-        payload: dict[str, Any] = {k: v.strip() for k, v in values.items() if v.strip() and k != "tags"}
+        payload: dict[str, Any] = {k: v.strip() for k, v in built_in(values).items() if v.strip() and k != "tags"}
+        payload["customFields"] = custom_payload(custom, values, session.zone)
         if values.get("tags", "").strip():
             payload["tags"] = [t.strip() for t in values["tags"].split(",") if t.strip()]
         if "status" in payload:
@@ -210,8 +283,8 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
             form.set_errors(errors)
             return
         payload["country"] = country_code(payload.get("country", ""))
-        # Warned before creating: a name or email already in the CRM is shown once, then "Create anyway".
-        key = (payload["name"], payload["email"])
+        # Warned before creating: a customer this likely duplicates is shown once, then "Create anyway".
+        key = tuple(payload.get(k, "") for k in TYPED)
         if same[0] != key and await look_up(*key):
             form.clear()
             return
@@ -229,8 +302,7 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
 
     return html.div(
         {"className": "panel", "role": "dialog", "aria-label": "New customer"},
-        html.div({"className": "panel-head"}, html.h2("New customer"),
-                 html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: close()}, "Cancel")),
+        dialog_head("New customer", close),
         # Always there, so notices coming and going never move (and so remount) the form and its typed values.
         html.div({"className": "form-notices"}, error_banner(form.problem), same_customers_notice(same[1])),
         html.form(
@@ -239,10 +311,13 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
                   required=True),
             field("Email", text_input("email", kind="email", required=True, onChange=on_typed(1)), err("email"),
                   required=True),
-            field("Phone", text_input("phone", kind="tel"), err("phone")),
-            field("Website", text_input("website", placeholder="https://"), err("website")),
-            field("Industry", text_input("industry", list="industries"), err("industry")),
-            field("Segment", segment_select("", options.get("segment", ())), err("segment")),
+            field("Phone", text_input("phone", kind="tel", onChange=on_typed(2)), err("phone")),
+            field("Website", text_input("website", placeholder="https://", onChange=on_typed(3)), err("website")),
+            # From the lists admins keep; an unkept list leaves a text box (industries: with those in use).
+            field("Industry", listed_input("industry", "", lists["industry"], suggest="industries",
+                                           key=f"industry-{len(lists['industry'])}"), err("industry")),
+            field("Segment", listed_input("segment", "", lists["segment"], key=f"segment-{len(lists['segment'])}"),
+                  err("segment")),
             field("City", text_input("city"), err("city")),
             field("Country", country_input(), err("country")),
             field("Account manager",
@@ -250,9 +325,11 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
                   err("accountManagerId"), notice=handover_notice(session.me["role"], me, manager or first, people)),
             field("Status", select("status", [("draft", "Draft"), ("prospect", "Prospect"), ("active", "Active")]),
                   err("status")),
+            field("High-level status", high_level_status_select(offered, None), err("highLevelStatusId")),
             field("Tags", text_input("tags", placeholder="rail, key account"), err("tags"), hint="Comma-separated"),
             field("Description", html.textarea({"name": "description", "rows": 3, "aria-label": "description"}),
                   err("description"), wide=True),
+            custom_controls(custom, None, form.errors, session.zone),
             html.datalist({"id": "industries"}, *(html.option({"value": v, "key": v}) for v in options.get("industry", []))),
             country_list(),
             html.div({"className": "form-actions"},
@@ -262,14 +339,15 @@ def CreateCustomer(people: list[dict[str, Any]], options: dict[str, list[str]], 
     )
 
 
-def sort_header(column: Column, params: dict[str, str], apply: Any) -> VdomDict:
+def sort_header(column: Column, params: dict[str, str], apply: Any, pick: VdomDict | None = None) -> VdomDict:
     if not column.sort:
-        return html.th({"key": column.key}, column.label)
+        return html.th({"key": column.key}, pick, column.label)
     current = params.get("sort", "name") == column.sort
     descending = params.get("dir") == "desc"
     arrow = (" ↓" if descending else " ↑") if current else ""
     return html.th(
         {"key": column.key, "aria-sort": ("descending" if descending else "ascending") if current else "none"},
+        pick,
         html.button(
             {"className": "sort" + (" sorted" if current else ""), "type": "button",
              "onClick": lambda e: apply(sort=column.sort,
@@ -279,19 +357,21 @@ def sort_header(column: Column, params: dict[str, str], apply: Any) -> VdomDict:
     )
 
 
-def customer_row(node: dict[str, Any], columns: tuple[Column, ...]) -> VdomDict:
+def customer_row(node: dict[str, Any], columns: tuple[Column, ...], pick: VdomDict | None = None) -> VdomDict:
     def one(column: Column) -> VdomDict:
         value = column.value(node)
+        if pick is not None and column is columns[0]:
+            return cell(column.label, pick, value, key=column.key, className=column.className)
         title = {"title": value} if "clip" in column.className and isinstance(value, str) else {}
         return cell(column.label, value, key=column.key, className=column.className, **title)
 
     return html.tr({"key": node["id"]}, *(one(c) for c in columns))
 
 
-def sort_select(params: dict[str, str], apply: Any) -> VdomDict:
+def sort_select(params: dict[str, str], apply: Any, available: tuple[Column, ...] = COLUMNS) -> VdomDict:
     """The sort as one select, for phones: there the table's header (its sort buttons) is hidden (crm.css)."""
     current = f"{params.get('sort', 'name')}:{params.get('dir', 'asc')}"
-    choices = [(f"{c.sort}:{d}", f"{c.label} {'↑' if d == 'asc' else '↓'}") for c in COLUMNS if c.sort for d in ("asc", "desc")]
+    choices = [(f"{c.sort}:{d}", f"{c.label} {'↑' if d == 'asc' else '↓'}") for c in available if c.sort for d in ("asc", "desc")]
 
     def pick(e: Any) -> None:
         key, direction = changed_value(e).split(":")
@@ -300,15 +380,16 @@ def sort_select(params: dict[str, str], apply: Any) -> VdomDict:
     return select("sort", choices, current, onChange=pick, className="phone-only", **{"aria-label": "Sort by"})
 
 
-def column_chooser(columns: tuple[Column, ...], choose: Callable[[Callable[[str | None], str]], None]) -> VdomDict:
+def column_chooser(columns: tuple[Column, ...], choose: Callable[[Callable[[str | None], str]], None],
+                   available: tuple[Column, ...] = COLUMNS) -> VdomDict:
     """A drop-down of checkboxes, one per column but the name; the choice is remembered by this browser."""
     shown = {c.key for c in columns}
 
     def toggle(key: str) -> Callable[[Any], None]:
         def flip(stored: str | None) -> str:
             # From the latest choice, not this render's: two quick clicks both count.
-            keys = ({c.key for c in shown_columns(stored)} if stored is not None else shown) ^ {key}
-            return ",".join(c.key for c in COLUMNS if c.key in keys)
+            keys = ({c.key for c in shown_columns(stored, available)} if stored is not None else shown) ^ {key}
+            return ",".join(c.key for c in available if c.key in keys)
 
         return lambda e: choose(flip)
 
@@ -322,7 +403,7 @@ def column_chooser(columns: tuple[Column, ...], choose: Callable[[Callable[[str 
                            html.input({"type": "checkbox", "name": f"column-{c.key}", "checked": c.key in shown,
                                        "onChange": toggle(c.key)}),
                            c.label)
-                for c in COLUMNS if c.key != ALWAYS_SHOWN
+                for c in available if c.key != ALWAYS_SHOWN
             ),
         ),
     )
@@ -331,37 +412,33 @@ def column_chooser(columns: tuple[Column, ...], choose: Callable[[Callable[[str 
 @component
 def CustomersPage(route: Route) -> VdomDict:
     session = use_session()
-    nav = use_nav()
     params = route.query
     creating, set_creating = use_state(False)
-    back_cursors, set_back_cursors = use_state(cast(tuple[str, ...], ()))
+    view = use_list_view("/customers")  # the view in the address, paged by the lists' shared pager
+    apply = view.apply
+    saving, set_saving = use_state(False)  # the "Save as segment" form
+    picked, set_picked = use_state(cast(tuple[str, ...], ()))  # ticked customers, for "Add to segment"
     listing = use_query(CUSTOMERS_QUERY, customer_variables(params))
     facets = use_query(FACETS_QUERY)
-    chosen, choose, remembered = use_browser_pref(COLUMNS_PREF, ",".join(c.key for c in COLUMNS))
-    columns = shown_columns(chosen)
+    chosen, choose, remembered = use_browser_pref(COLUMNS_PREF, DEFAULT_COLUMNS)
+    custom = use_custom_fields("CUSTOMER")
+    available = COLUMNS + custom_columns(custom)
+    columns = shown_columns(chosen, available)
+    custom_shown = any(c.key.startswith(CUSTOM_SORT) for c in columns)
+    values = use_query(CUSTOM_VALUES_QUERY, {k: v for k, v in customer_variables(params).items() if k != "first"},
+                       skip=not custom_shown)
 
-    def apply(**changes: str | None) -> None:
-        """Change the view; any change but paging starts again at the first page."""
-        if "after" not in changes:
-            changes["after"] = None
-            set_back_cursors(())
-        query = view_query(params, **changes)
-        nav.navigate(f"/customers?{query}" if query else "/customers", replace=True)
-
-    def next_page(cursor: str) -> None:
-        set_back_cursors(lambda stack: (*stack, params.get("after", "")))
-        apply(after=cursor)
-
-    def previous_page() -> None:
-        previous = back_cursors[-1] if back_cursors else ""
-        set_back_cursors(lambda stack: stack[:-1])
-        apply(after=previous or None)
-
-    data = (listing.data or {}).get("customers")
+    data = with_custom_values((listing.data or {}).get("customers"), values.data if custom_shown else None)
     options = facet_options(facets.data)
     people = managers(facets.data)
     export_query = view_query(params, after=None)
     filtered = bool(params.get("q") or any(params.get(k) for k in FILTER_KEYS))
+    saved = [(e["node"]["id"], e["node"]["name"]) for e in ((facets.data or {}).get("segments") or {}).get("edges", [])]
+    may_pick = session.can("updateSegment")
+    may_save = session.can("createSegment") and not params.get("saved") and any(params.get(k) for k in FILTER_KEYS)
+
+    def toggle(customer_id: str) -> None:
+        set_picked(lambda p: tuple(i for i in p if i != customer_id) if customer_id in p else (*p, customer_id))
 
     if data is None and listing.error is None:
         body: VdomDict | None = loading("Loading customers…")
@@ -383,8 +460,11 @@ def CustomersPage(route: Route) -> VdomDict:
             html.table(
                 {"className": "table table-fit table-cards", "aria-label": "Customers", "aria-busy": listing.loading},
                 html.colgroup(*(html.col({"key": c.key, "style": {"width": f"{c.width}%"}}) for c in columns)),
-                html.thead(html.tr(*(sort_header(c, params, apply) for c in columns))),
-                html.tbody(*(customer_row(edge["node"], columns) for edge in data["edges"])),
+                html.thead(html.tr(*(sort_header(c, params, apply, pick_all([e["node"]["id"] for e in data["edges"]], picked,
+                                                                             set_picked) if may_pick and i == 0 else None)
+                                     for i, c in enumerate(columns)))),
+                html.tbody(*(customer_row(edge["node"], columns, pick_box(edge["node"]["id"], picked, toggle) if may_pick else None)
+                             for edge in data["edges"])),
             ),
         )
 
@@ -398,26 +478,24 @@ def CustomersPage(route: Route) -> VdomDict:
                             f"{data['totalCount']:,} customer{'s' if data['totalCount'] != 1 else ''}" if data else "")),
             html.div(
                 {"className": "actions"},
-                column_chooser(columns, choose),
-                html.a({"className": "btn", "href": f"/ui/export/customers.csv?{export_query}", "download": True},
-                       "Export CSV"),
+                column_chooser(columns, choose, available),
+                html.button({"className": "btn", "type": "button", "onClick": lambda e: set_saving(True)},
+                            "Save as segment") if may_save else None,
+                export_links("customers", export_query),
                 html.button({"className": "btn btn-primary", "type": "button", "onClick": lambda e: set_creating(True)},
                             "+ New customer") if session.can("createCustomer") else None,
             ),
         ),
-        CreateCustomer(managers(facets.data, "assignable"), options, lambda: set_creating(False)) if creating else None,
+        CreateCustomer(managers(facets.data, "assignable"), options, custom, lambda: set_creating(False)) if creating else None,
+        SaveAsSegment(customer_variables(params)["filter"], bool(params.get("q")), lambda: set_saving(False))
+        if saving and may_save else None,
         html.div({"className": "toolbar"},
                  SearchInput(params.get("q", ""), lambda text: apply(q=text or None), "Search customers",
                              "Search name, email, phone or contact…"),
-                 sort_select(params, apply)),
-        Filters(params, options, people, apply),
+                 sort_select(params, apply, available)),
+        Filters(params, options, people, apply, saved, custom),
+        AddToSegment(picked, lambda: set_picked(())) if may_pick else None,
         body,
         remembered,
-        html.div(
-            {"className": "pager"},
-            html.button({"className": "btn", "type": "button", "disabled": not page_info.get("hasPreviousPage"),
-                         "onClick": lambda e: previous_page()}, "← Previous"),
-            html.button({"className": "btn", "type": "button", "disabled": not page_info.get("hasNextPage"),
-                         "onClick": lambda e: next_page(page_info["endCursor"])}, "Next →"),
-        ) if data and data["edges"] else None,
+        pager(view, page_info) if data and data["edges"] else None,
     )

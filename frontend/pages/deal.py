@@ -10,8 +10,13 @@ from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
+from frontend.components.activity_edit import Correctable, FollowTimeline
+from frontend.components.attachments import AttachmentsPanel
+from frontend.components.custom_fields import VALUES, custom_facts
 from frontend.components.customer_tabs import ACTIVITY_FIELDS, timeline
 from frontend.components.deal_form import DealForm
+from frontend.components.deal_history import HISTORY_FIELDS, history
+from frontend.components.deal_pipeline import MovePipeline
 from frontend.components.deal_stage import StageSelect, may_move
 from frontend.components.log_activity import LogActivity
 from frontend.components.ui import (
@@ -38,12 +43,13 @@ query DealPage($id: ID!) {{
     contact {{ id name email phone jobTitle }}
     owner {{ id name team {{ id }} }}
     lostReasonChoice {{ id name }}
-    stageHistory {{ changedAt fromStage {{ name }} toStage {{ name }} changedBy {{ name }} }}
+    {VALUES}
+    {HISTORY_FIELDS}
     activities(first: 50) {{ {ACTIVITY_FIELDS} }}
   }}
+  pipelines {{ id }}
 }}"""
 DEAL_CHANGED = "subscription DealChanged { dealChanged { kind dealId } }"
-ACTIVITY_ADDED = "subscription DealActivity($id: ID!) { activityAdded(customerId: $id) { id } }"
 OWNERS = "query Owners { users(first: 100, filter: {assignableFor: OWNER}) { edges { node { id name } } } }"
 REASSIGN = "mutation Reassign($input: UpdateDealInput!) { updateDeal(input: $input) { id owner { id } } }"
 ADD_NOTE = "mutation DealNote($input: LogActivityInput!) { logActivity(input: $input) { id } }"
@@ -126,37 +132,14 @@ def DealNotes(deal: dict[str, Any], writable: bool) -> VdomDict:
             html.button({"className": "btn", "type": "submit"}, "Add note"),
         ) if writable else None,
         html.ul({"className": "notes"}, *(
-            html.li({"key": n["id"], "className": "note"},
-                    html.div(n["title"]), html.div({"className": "muted"}, n["description"]) if n["description"] else None,
-                    html.div({"className": "note-foot"},
-                             f"{n['author']['name'] if n['author'] else 'Someone'}, {fmt.moment(n['occurredAt'])}"))
+            html.li({"key": n["id"], "className": "note"}, Correctable(n, html.div(
+                html.div(n["title"]), html.div({"className": "muted"}, n["description"]) if n["description"] else None,
+                html.div({"className": "note-foot"},
+                         f"{n['author']['name'] if n['author'] else 'Someone'}, {fmt.moment(n['occurredAt'])}")),
+                key=f"entry-{n['id']}"))
             for n in notes
         )) if notes else html.p({"className": "muted"}, "No notes yet: write down what the next person should know."),
     )
-
-
-def history(deal: dict[str, Any]) -> VdomDict:
-    return html.section(
-        {"className": "panel", "aria-label": "Stage history"},
-        html.h2("Stage history"),
-        html.ol({"className": "stage-history"}, *(
-            html.li({"key": str(i)},
-                    html.strong(change["toStage"]["name"]),
-                    html.span({"className": "muted"},
-                              f" from {change['fromStage']['name']}" if change["fromStage"] else " (created)"),
-                    html.div({"className": "when"}, fmt.moment(change["changedAt"]),
-                             f" · {change['changedBy']['name']}" if change["changedBy"] else ""))
-            for i, change in enumerate(reversed(deal["stageHistory"]))
-        )),
-    )
-
-
-@component
-def FollowActivities(customer_id: str, on_event: Any) -> VdomDict:
-    """Activities logged on the deal's customer (a move, a call, a note) reload the page: a component of its
-    own, so it subscribes once the deal, and with it the customer, is known."""
-    use_live(ACTIVITY_ADDED, {"id": customer_id}, on_event)
-    return html.span({"hidden": True})
 
 
 @component
@@ -193,6 +176,9 @@ def DealPage(deal_id: str) -> VdomDict:
     if may_reassign(me, deal, session.can("updateDeal")):
         actions.append(html.button({"className": "btn", "type": "button", "key": "reassign",
                                     "onClick": lambda e: set_panel("reassign")}, "Reassign"))
+    if may_move(session, deal) and len((result.data or {}).get("pipelines") or []) > 1:
+        actions.append(html.button({"className": "btn", "type": "button", "key": "pipeline",
+                                    "onClick": lambda e: set_panel("pipeline")}, "Move to pipeline"))
     if session.can("logActivity"):
         actions.append(html.button({"className": "btn btn-primary", "type": "button", "key": "log",
                                     "onClick": lambda e: set_panel("log")}, "+ Log activity"))
@@ -211,7 +197,7 @@ def DealPage(deal_id: str) -> VdomDict:
                          html.span(f"{deal['pipeline']['name']} pipeline"),
                          html.span(f"opened {fmt.day(deal['createdAt'])}")),
                 html.p({"className": "notice notice-error", "data-testid": "lost-reason"},
-                       f"Lost: {deal['lostReason']}") if lost and deal["lostReason"] else None,
+                       fmt.lost(deal)) if lost and deal["lostReason"] else None,
             ),
             html.div({"className": "actions"}, *actions),
         ),
@@ -230,6 +216,7 @@ def DealPage(deal_id: str) -> VdomDict:
         ) if may_move(session, deal) else None,
         DealForm(lambda _: saved(), deal=deal, key=f"edit-{deal['id']}") if panel == "edit" else None,
         Reassign(deal, saved) if panel == "reassign" else None,
+        MovePipeline(deal, saved) if panel == "pipeline" else None,
         LogActivity(deal["customer"]["id"], lambda: set_panel(None), deal_id=deal["id"]) if panel == "log" else None,
         html.div(
             {"className": "grid-2"},
@@ -244,6 +231,11 @@ def DealPage(deal_id: str) -> VdomDict:
             ),
             html.div(
                 html.section(
+                    {"className": "panel", "aria-label": "Details"},
+                    html.h2("Details"),
+                    html.dl({"className": "facts"}, *custom_facts(deal["customFields"])),
+                ) if deal["customFields"] else None,
+                html.section(
                     {"className": "panel", "aria-label": "Contact"},
                     html.h2("Contact"),
                     html.div(html.strong(contact["name"]), html.div({"className": "muted"}, contact["jobTitle"] or ""),
@@ -254,8 +246,13 @@ def DealPage(deal_id: str) -> VdomDict:
                                                         "onClick": lambda e: set_panel("edit")}, "Add one")
                                            if editable else None),
                 ),
+                html.section(
+                    {"className": "panel", "aria-label": "Deal files"},
+                    html.h2("Files"),
+                    AttachmentsPanel("DEAL", deal["id"], session.can("attachFile") and session.me["role"] != "SUPPORT"),
+                ),
                 history(deal),
             ),
         ),
-        FollowActivities(deal["customer"]["id"], lambda _: result.reload()),
+        FollowTimeline(deal["customer"]["id"], lambda _: result.reload()),
     )

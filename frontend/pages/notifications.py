@@ -11,7 +11,7 @@ from reactpy.types import VdomDict
 
 from frontend import gql
 from frontend.components.notifications import NOTE_FIELDS, mark_read, note_item, use_changes
-from frontend.components.ui import awaiting, empty, error_banner, loading
+from frontend.components.ui import awaiting, empty, error_banner, pending
 from frontend.router import Route
 from frontend.session import use_query, use_session
 
@@ -39,7 +39,7 @@ def Chunk(after: str | None, unread_only: bool, last: bool, more: Callable[[str]
     result = use_query(LIST_QUERY, {"after": after, "unreadOnly": unread_only}, refresh=changes.version)
     page = (result.data or {}).get("notifications")
     if page is None:
-        return error_banner(result.error) if result.error else loading("Loading notifications…")
+        return pending(result, "Loading notifications…")
 
     def opened(note: dict[str, Any]) -> Callable[[Any], Awaitable[None]]:
         async def on_click(_: Any) -> None:
@@ -93,7 +93,7 @@ def NotificationsPage(route: Route) -> VdomDict:
         await marking(None)
 
     if counts.data is None:
-        body = error_banner(counts.error) if counts.error else loading("Loading your notifications…")
+        body = pending(counts, "Loading your notifications…")
     elif not total:
         body = empty(
             "No unread notifications." if view == "unread" else "No notifications yet.",

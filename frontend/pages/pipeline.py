@@ -14,8 +14,11 @@ from reactpy.types import VdomDict
 from backend.reads.paging import MAX_FIRST
 from frontend import format as fmt
 from frontend import gql
-from frontend.components.deal_form import CustomerPicker, DealForm, minor_units
+from frontend.components.customer_picker import CustomerPicker
+from frontend.components.deal_form import DealForm, minor_units
 from frontend.components.deal_stage import CLOSING, CloseDeal, StageSelect, may_move, move
+from frontend.components.listing import export_links
+from frontend.components.next_step import NextStepDialog, needs_next_step
 from frontend.components.ui import (
     changed_value,
     empty,
@@ -23,6 +26,7 @@ from frontend.components.ui import (
     loading,
     select,
 )
+from frontend.customer_filters import view_query
 from frontend.router import use_nav
 from frontend.session import Session, use_live, use_query, use_session
 
@@ -43,7 +47,7 @@ query Column($filter: DealFilter!, $first: Int!, $after: String, $order: DealOrd
   deals(first: $first, after: $after, filter: $filter, orderBy: $order) {{
     totalCount pageInfo {{ hasNextPage endCursor }}
     edges {{ node {{
-      id title version probability expectedCloseDate amount {MONEY} stage {{ id }} customer {{ id name }}
+      id title version probability expectedCloseDate amount {MONEY} stage {{ id name }} customer {{ id name }}
       owner {{ id name }}
     }} }}
   }}
@@ -277,6 +281,8 @@ def PipelinePage() -> VdomDict:
     dragged, set_dragged = use_state(cast(str | None, None))
     # (deal, won or lost stage) dropped, while its dialog is open
     asking, set_asking = use_state(cast(tuple[dict[str, Any], dict[str, Any]] | None, None))
+    # (deal, stage) dropped on a stage that asks for a next step, while its dialog is open
+    stepping, set_stepping = use_state(cast(tuple[dict[str, Any], dict[str, Any]] | None, None))
     problem, set_problem = use_state(cast(gql.GqlError | None, None))
     creating, set_creating = use_state(False)
     me = session.me["id"]
@@ -329,7 +335,12 @@ def PipelinePage() -> VdomDict:
         if stage["kind"] in CLOSING:
             set_asking((deal, stage))
             return
-        set_problem(await move(session, deal, stage["id"]))
+        error = await move(session, deal, stage["id"])
+        if needs_next_step(error):
+            set_problem(None)
+            set_stepping((deal, stage))
+            return
+        set_problem(error)
         moved()
 
     drag = Drag(dragged, start, lambda: set_dragged(None), drop)
@@ -339,6 +350,14 @@ def PipelinePage() -> VdomDict:
         error = await move(session, asking[0], stage_id, reason, reason_id)
         if error is None:
             set_asking(None)
+        moved()
+        return error
+
+    async def step_dropped(title: str, due_at: str) -> gql.GqlError | None:
+        assert stepping is not None  # the dialog that calls this is shown only while stepping
+        error = await move(session, stepping[0], stepping[1]["id"], next_step={"title": title, "dueAt": due_at})
+        if error is None:
+            set_stepping(None)
         moved()
         return error
 
@@ -367,6 +386,7 @@ def PipelinePage() -> VdomDict:
                 {"className": "actions"},
                 select("pipeline", [(p["id"], p["name"]) for p in pipelines], pipeline["id"],
                        onChange=lambda e: apply(pipeline=changed_value(e))) if len(pipelines) > 1 else None,
+                export_links("deals", view_query(params, pipeline=pipeline["id"])),
                 html.button({"className": "btn btn-primary", "type": "button", "onClick": lambda e: set_creating(True)},
                             "+ New deal") if session.can("createDeal") else None,
             ),
@@ -380,4 +400,6 @@ def PipelinePage() -> VdomDict:
                    for s in stages)),
         CloseDeal(asking[0], asking[1], close_dropped, lambda: set_asking(None), key=f"drop-{asking[0]['id']}")
         if asking else None,
+        NextStepDialog(stepping[0], stepping[1], step_dropped, lambda: set_stepping(None),
+                       key=f"step-{stepping[0]['id']}") if stepping else None,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Any, cast
 
 from reactpy import component, event, html, use_state
@@ -13,6 +13,7 @@ from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
+from frontend.components.listing import export_links
 from frontend.components.ui import (
     badge,
     changed_value,
@@ -21,18 +22,20 @@ from frontend.components.ui import (
     field,
     form_values,
     loading,
+    pending,
     select,
     text_input,
     use_form_errors,
 )
 from frontend.router import Route
-from frontend.session import Session, use_query, use_session
+from frontend.session import Session, use_live, use_query, use_session
 
-TASK_FIELDS = """id title description dueAt priority taskStatus allowedTaskStatuses overdue version
+TASK_FIELDS = """id title description dueAt remindAt priority taskStatus allowedTaskStatuses overdue version
+  repeat { every unit label }
   customer { id name } assignee { id name } author { id }"""
 TASKS_QUERY = f"""
-query Tasks($filter: ActivityFilter, $after: String) {{
-  activities(first: 50, after: $after, filter: $filter, orderBy: {{field: DUE_AT, direction: ASC}}) {{
+query Tasks($filter: ActivityFilter, $after: String, $first: Int = 50) {{
+  activities(first: $first, after: $after, filter: $filter, orderBy: {{field: DUE_AT, direction: ASC}}) {{
     totalCount
     edges {{ node {{ {TASK_FIELDS} }} }}
     pageInfo {{ hasNextPage endCursor }}
@@ -44,7 +47,30 @@ CUSTOMERS = "query TaskCustomers($search: String) { customers(first: 8, search: 
 CREATE = "mutation CreateTask($input: LogActivityInput!) { logActivity(input: $input) { id } }"
 COMPLETE = "mutation CompleteTask($input: CompleteTaskInput!) { completeTask(input: $input) { id } }"
 UPDATE = "mutation UpdateTask($input: UpdateTaskInput!) { updateTask(input: $input) { id } }"
+NOTIFIED = "subscription TasksNotified { notifications { id } }"
 PRIORITIES = (("LOW", "Low"), ("NORMAL", "Normal"), ("HIGH", "High"))
+REPEAT_UNITS = (("", "Does not repeat"), ("DAY", "Days"), ("WEEK", "Weeks"), ("MONTH", "Months"))
+
+
+def repeat_controls(current: dict[str, Any] | None = None) -> VdomDict:
+    """Every [n] [days|weeks|months], or does not repeat."""
+    return html.span(
+        {"className": "repeat-controls"},
+        html.input({"type": "number", "name": "repeatEvery", "min": 1, "max": 365, "aria-label": "Repeat every",
+                    "defaultValue": str((current or {}).get("every", 1)), "className": "repeat-every"}),
+        select("repeatUnit", REPEAT_UNITS, (current or {}).get("unit", ""), **{"aria-label": "Repeat unit"}),
+    )
+
+
+def repeat_value(values: dict[str, str]) -> tuple[dict[str, Any] | None, str | None]:
+    """(the repeat input, or None for "does not repeat"; a problem with the number, if any)."""
+    if not values.get("repeatUnit"):
+        return None, None
+    try:
+        every = int(values.get("repeatEvery") or "1")
+    except ValueError:
+        return None, "must be a whole number"
+    return {"every": every, "unit": values["repeatUnit"]}, None
 
 
 @dataclass(frozen=True)
@@ -70,17 +96,22 @@ def views(session: Session) -> list[View]:
 
 
 def end_of_week(now: datetime) -> datetime:
-    """Midnight at the end of this Sunday (UTC), when "due this week" ends."""
-    return (now + timedelta(days=7 - now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    """Midnight at the end of this Sunday on the clock of `now` (aware, in the user's zone), when "due this
+    week" ends. Counted on the user's calendar: a UTC week would end at 01:00 on Monday in Berlin, and on a
+    Sunday evening in New York (Monday in UTC) it would take in the whole next week."""
+    monday = now.date() + timedelta(days=7 - now.weekday())
+    return datetime.combine(monday, time(0), tzinfo=now.tzinfo)
 
 
-def task_filter(view: str, head: bool) -> dict[str, Any]:
+def task_filter(view: str, head: bool, zone: tzinfo, now: datetime | None = None) -> dict[str, Any]:
+    """The view's filter; `zone` is the user's (the week is theirs), `now` the moment it is read at."""
     whose = {"myTeam": True} if head and view != "mine" else {"mine": True}
     base = {"kind": ["TASK"], "open": True, **whose}
     if view == "overdue":
         return {**base, "overdue": True}
     if view == "week":
-        return {**base, "overdue": False, "dueBefore": end_of_week(datetime.now(UTC)).isoformat()}
+        week_end = end_of_week((now or datetime.now(zone)).astimezone(zone))
+        return {**base, "overdue": False, "dueBefore": week_end.isoformat()}
     return base
 
 
@@ -115,6 +146,14 @@ def NewTask(done: Callable[[], None], close: Callable[[], None]) -> VdomDict:
             form.set_problem(None)
             return
         payload["dueAt"] = fmt.from_local(values["dueAt"], session.zone)
+        if values.get("remindAt"):
+            payload["remindAt"] = fmt.from_local(values["remindAt"], session.zone)
+        repeat, wrong = repeat_value(values)
+        if wrong:
+            form.set_errors({"repeat": wrong})
+            return
+        if repeat:
+            payload["repeat"] = repeat
         if values.get("assigneeId"):
             payload["assigneeId"] = values["assigneeId"]
         if values.get("description", "").strip():
@@ -144,6 +183,10 @@ def NewTask(done: Callable[[], None], close: Callable[[], None]) -> VdomDict:
             field("Title", text_input("title", placeholder="e.g. Send the revised offer", autofocus=True),
                   form.errors.get("title"), required=True),
             field("Due", text_input("dueAt", kind="datetime-local"), form.errors.get("dueAt"), required=True),
+            field("Remind me", text_input("remindAt", kind="datetime-local"), form.errors.get("remindAt"),
+                  hint="Default: a day before it is due"),
+            field("Repeats", repeat_controls(), form.errors.get("repeat"),
+                  hint="Marking it done creates the next one"),
             field("Priority", select("priority", PRIORITIES, "NORMAL"), form.errors.get("priority")),
             field("Assignee", select("assigneeId", people, me), form.errors.get("assigneeId"),
                   hint="Your team" if session.me["role"] == "SALES_HEAD" else None)
@@ -169,6 +212,7 @@ def TaskRow(task: dict[str, Any], changed: Callable[[], None], selected: bool,
             toggle: Callable[[str], None], show_assignee: bool) -> VdomDict:
     session = use_session()
     rescheduling, set_rescheduling = use_state(False)
+    repeating, set_repeating = use_state(False)
     problem, set_problem = use_state(cast(gql.GqlError | str | None, None))
     statuses = task["allowedTaskStatuses"]
     can_complete = may_change(session, task, "completeTask") and "DONE" in statuses
@@ -191,12 +235,23 @@ def TaskRow(task: dict[str, Any], changed: Callable[[], None], selected: bool,
 
     @event(prevent_default=True)
     async def reschedule(e: Any) -> None:
-        due = form_values(e).get("dueAt", "")
+        values = form_values(e)
+        due, remind = values.get("dueAt", ""), values.get("remindAt", "")
         if not due:
             set_problem("Pick a new due date.")
             return
-        if await run(UPDATE, dueAt=fmt.from_local(due, session.zone)):
+        reminder = {"remindAt": fmt.from_local(remind, session.zone)} if remind else {}
+        if await run(UPDATE, dueAt=fmt.from_local(due, session.zone), **reminder):
             set_rescheduling(False)
+
+    @event(prevent_default=True)
+    async def change_repeat(e: Any) -> None:
+        repeat, wrong = repeat_value(form_values(e))
+        if wrong:
+            set_problem(f"Repeat every: {wrong}")
+            return
+        if await run(UPDATE, repeat=repeat):
+            set_repeating(False)
 
     actions = html.div(
         {"className": "actions"},
@@ -204,6 +259,8 @@ def TaskRow(task: dict[str, Any], changed: Callable[[], None], selected: bool,
         if can_complete else None,
         html.button({"className": "btn btn-small", "type": "button", "onClick": lambda e: set_rescheduling(True)},
                     "Reschedule") if can_update and statuses else None,
+        html.button({"className": "btn btn-small", "type": "button", "onClick": lambda e: set_repeating(True)},
+                    "Repeat") if can_update and statuses else None,
         html.button({"className": "btn btn-small btn-ghost btn-danger", "type": "button", "onClick": abort}, "Abort")
         if can_update and "ABORTED" in statuses else None,
     )
@@ -221,17 +278,27 @@ def TaskRow(task: dict[str, Any], changed: Callable[[], None], selected: bool,
         html.td({"data-label": "Assignee"}, (task["assignee"] or {}).get("name", "–")) if show_assignee else None,
         html.td({"data-label": "Due"}, html.span({"className": "nowrap"}, fmt.moment(task["dueAt"])) if task["dueAt"]
                 else html.span({"className": "muted"}, "No due date"),
-                " ", badge("Overdue", "overdue") if task["overdue"] else None),
+                " ", badge("Overdue", "overdue") if task["overdue"] else None,
+                html.div({"className": "muted"}, f"Reminder {fmt.moment(task['remindAt'])}") if task["remindAt"] else None,
+                html.div({"className": "muted repeat-label"}, task["repeat"]["label"]) if task.get("repeat") else None),
         html.td({"data-label": "Priority"}, badge(task["priority"]) if task["priority"] else "–"),
         html.td({"data-label": "Status"}, badge(task["taskStatus"])),
         html.td(
             {"className": "nowrap row-actions"},
             html.form({"onSubmit": reschedule, "className": "actions"},
                       html.input({"type": "datetime-local", "name": "dueAt", "aria-label": "New due date"}),
+                      html.input({"type": "datetime-local", "name": "remindAt", "aria-label": "Remind me at",
+                                  "title": "Remind me at (default: a day before the new date)"}),
                       html.button({"className": "btn btn-small btn-primary", "type": "submit"}, "Save"),
                       html.button({"className": "btn btn-small btn-ghost", "type": "button",
                                    "onClick": lambda e: set_rescheduling(False)}, "Cancel"))
-            if rescheduling else actions,
+            if rescheduling else
+            html.form({"onSubmit": change_repeat, "className": "actions", "aria-label": "Repeat"},
+                      repeat_controls(task.get("repeat")),
+                      html.button({"className": "btn btn-small btn-primary", "type": "submit"}, "Save"),
+                      html.button({"className": "btn btn-small btn-ghost", "type": "button",
+                                   "onClick": lambda e: set_repeating(False)}, "Cancel"))
+            if repeating else actions,
         ),
     )
 
@@ -343,7 +410,9 @@ def TasksPage(route: Route) -> VdomDict:
     view = next((v for v in available if v.key == route.query.get("view")), available[0])
     head = session.me["role"] == "SALES_HEAD"
     pages, set_pages = use_state(cast(tuple[str | None, ...], (None,)))  # the cursor of each page visited (keyed by view: app.py)
-    result = use_query(TASKS_QUERY, {"filter": task_filter(view.key, head), "after": pages[-1]})
+    result = use_query(TASKS_QUERY, {"filter": task_filter(view.key, head, session.zone), "after": pages[-1]})
+    # A task given to this user (by someone, or by an automation rule) arrives with a notification: show it.
+    use_live(NOTIFIED, None, lambda _: result.reload())
     selected, set_selected = use_state(cast(frozenset[str], frozenset()))
     creating, set_creating = use_state(False)
     page = (result.data or {}).get("activities")
@@ -368,7 +437,7 @@ def TasksPage(route: Route) -> VdomDict:
     if route.query.get("task"):
         body: Any = FocusedTask(route.query["task"], key=route.query["task"])
     elif page is None:
-        body = error_banner(result.error) if result.error else loading("Loading tasks…")
+        body = pending(result, "Loading tasks…")
     elif not tasks:
         body = empty(view.empty, "Create one with “New task”, or from a customer with “Log activity → Task”."
                      if session.can("logActivity") else "Tasks given to you appear here.")
@@ -391,8 +460,9 @@ def TasksPage(route: Route) -> VdomDict:
             {"className": "page-head"},
             html.div(html.h1("Tasks"), html.p({"className": "subtle"},
                                               f"{view.hint} · {page['totalCount']}" if page else view.hint)),
-            html.button({"className": "btn btn-primary", "type": "button", "onClick": lambda e: set_creating(True)},
-                        "New task") if session.can("logActivity") and not creating else None,
+            html.div({"className": "actions"}, export_links("tasks", f"view={view.key}"),
+                     html.button({"className": "btn btn-primary", "type": "button", "onClick": lambda e: set_creating(True)},
+                                 "New task") if session.can("logActivity") and not creating else None),
         ),
         NewTask(created, lambda: set_creating(False)) if creating else None,
         html.nav(

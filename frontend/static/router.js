@@ -6,7 +6,7 @@
 
 const LEAVING_GRACE_MS = 5000;
 const SAVING_AT_MOST_MS = 15000; // a busy form frees itself after this even if the page never changed
-const SCREENS = /^\/(customers|contacts|leads|pipeline|deals|campaigns|tasks|notifications|admin)?(\/[^/]*)?$/;
+const SCREENS = /^\/(dashboard|customers|contacts|duplicates|leads|pipeline|deals|campaigns|tasks|notifications|admin|import|segments|reports|relationships|tickets)?(\/[^/]*)?$/;
 
 function here() {
   return window.location.pathname + window.location.search;
@@ -70,8 +70,9 @@ export function bind() {
     if (event.defaultPrevented || event.button !== 0) return;
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     const link = event.target.closest && event.target.closest("a[href]");
-    if (!link || link.target || link.hasAttribute("download")) return;
-    const url = new URL(link.href, window.location.href);
+    // getAttribute, not .href and .target: on an SVG link (a chart's bar) those are objects, not strings.
+    if (!link || link.getAttribute("target") || link.hasAttribute("download")) return;
+    const url = new URL(link.getAttribute("href"), window.location.href);
     if (url.origin !== window.location.origin || !SCREENS.test(url.pathname)) return;
     event.preventDefault();
     const path = url.pathname + url.search;

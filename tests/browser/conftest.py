@@ -7,12 +7,15 @@ CRM_SCREENSHOT_DIR when set (scripts/screenshots uses that to refresh docs/scree
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -65,8 +68,33 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("crm-browser")
 
 
+def _demo_database(env: dict[str, str], target: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The migrated database with the demo data at `target`. Under `pytest -n` the workers' servers each
+    get a copy of one seeded by whichever worker comes first (the demo seed is the slow part of the start);
+    the copy is made with SQLite's backup API, so it is consistent whatever the WAL holds."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        _crm(env, "migrate")
+        _crm(env, "seed", "--demo")
+        return
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker of this run
+    template = shared / "crm-browser-demo.sqlite3"
+    with open(shared / "crm-browser-demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker seeds, the others wait for it
+        if not template.exists():
+            seeding = shared / "crm-browser-demo-seeding"
+            seeding.mkdir()
+            _crm({**env, "CRM_DATA_DIR": str(seeding), "CRM_DATABASE_URL": f"sqlite://{seeding}/crm.sqlite3"},
+                 "migrate")
+            _crm({**env, "CRM_DATA_DIR": str(seeding), "CRM_DATABASE_URL": f"sqlite://{seeding}/crm.sqlite3"},
+                 "seed", "--demo")
+            with sqlite3.connect(seeding / "crm.sqlite3") as source, sqlite3.connect(template) as copy:
+                source.backup(copy)
+    with sqlite3.connect(template) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+
+
 @pytest.fixture(scope="session")
-def server(issuer: str, data_dir: Path) -> Iterator[str]:
+def server(issuer: str, data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a running CRM with the demo data."""
     port = _free_port()
     env = {
@@ -82,8 +110,7 @@ def server(issuer: str, data_dir: Path) -> Iterator[str]:
         "CRM_PUBLIC_RATE_LIMIT": "10000",
     }
     env.pop("CRM_TEST_DATABASE_URL", None)
-    _crm(env, "migrate")
-    _crm(env, "seed", "--demo")
+    _demo_database(env, data_dir / "crm.sqlite3", tmp_path_factory)
     base = f"http://127.0.0.1:{port}"
     from tests.browser.helpers import HEALTH_TOKENS
 
@@ -105,9 +132,11 @@ def server(issuer: str, data_dir: Path) -> Iterator[str]:
 
 
 def _wait_until_up(base: str, process: subprocess.Popen) -> None:
-    """Poll /healthz until it answers (the server is starting), failing fast if the process died."""
+    """Poll /healthz until it answers (the server is starting), failing fast if the process died. Its start
+    imports the whole app: on a busy machine (two test parts and their workers at once) that takes a while."""
+    deadline = time.monotonic() + 180
     with httpx.Client(timeout=1.0) as client:
-        for _ in range(300):
+        while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(f"the CRM server exited with {process.returncode}")
             try:

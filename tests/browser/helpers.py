@@ -3,12 +3,15 @@ waiting for live subscriptions to be registered (a condition, never a fixed slee
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, expect
 
 VIEWPORT = {"width": 1360, "height": 860}
 OPEN_PAGES: list[Page] = []  # closed after each test, so no test's live pages linger into the next
@@ -31,14 +34,18 @@ class Session:
 
     def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
         """The API as this user (the session cookie), e.g. to look up ids a test needs."""
-        response = self.context.request.post(f"{self.server}/graphql", data={"query": query, "variables": variables})
+        # A connection of its own each time: a kept-alive one that the server closes as idle (uvicorn, after
+        # 5 s) at the moment it is reused answers ECONNRESET, and a POST is not retried.
+        response = self.context.request.post(f"{self.server}/graphql", data={"query": query, "variables": variables},
+                                             headers={"connection": "close"})
         body = response.json()
         assert not body.get("errors"), body["errors"]
         return body["data"]
 
 
-def sign_in(browser: Browser, server: str, issuer: str, email: str) -> Session:
-    context = browser.new_context(viewport=VIEWPORT)
+def sign_in(browser: Browser, server: str, issuer: str, email: str, timezone_id: str | None = None) -> Session:
+    """`timezone_id`: the browser's zone (an IANA name) where a test reads times; the machine's otherwise."""
+    context = browser.new_context(viewport=VIEWPORT, timezone_id=timezone_id)
     session = Session(context, server)
 
     def only_our_hosts(route: Route) -> None:
@@ -95,6 +102,19 @@ def wait_for_subscribers(server: str, at_least: int, page: Page) -> None:
     raise AssertionError(f"fewer than {at_least} live subscriptions registered")
 
 
+def drag_card(page: Page, card: Locator, target: Locator) -> None:
+    """Drag a pipeline card onto `target` at a person's pace: the button is let go once the board shows the
+    card as dragged, i.e. once the server has the drag. Playwright's `drag_to` lets go within milliseconds,
+    before a loaded server has handled the drag's start, which no hand on a mouse does."""
+    card.locator(".deal-title").hover()
+    page.mouse.down()
+    box = target.bounding_box()
+    assert box is not None, "the drop target is not on the page"
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=5)
+    expect(card).to_have_class(re.compile(r"\bdragging\b"))
+    page.mouse.up()
+
+
 def shot(page: Page, folder: Path, name: str, full_page: bool = False) -> Path:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
@@ -104,13 +124,33 @@ def shot(page: Page, folder: Path, name: str, full_page: bool = False) -> Path:
 DESKTOP, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
 
 
+def resized(page: Page, size: dict[str, int]) -> None:
+    """The page at `size`, laid out and painted; on a phone once the sidebar has slid away into its drawer
+    (unless the drawer is open), as a shot taken while it slides shows it half across the screen."""
+    page.set_viewport_size(size)
+    # Two animation frames: the browser has laid out and painted at the new size.
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    # The resize starts transitions: let the finite ones end, or a picture catches them half-way.
+    page.evaluate("() => Promise.all(document.getAnimations()"
+                  ".filter(a => a.effect && a.effect.getTiming().iterations !== Infinity).map(a => a.finished))")
+    if size == PHONE:
+        expect(page.locator(".sidebar:not(.open)")).to_be_hidden()
+
+
 def shot_sizes(page: Page, folder: Path, name: str) -> list[Path]:
     """`name`-desktop and `name`-phone: the page at 1440×900 and 390×844, then back at the usual size."""
     taken = []
     for suffix, size in (("desktop", DESKTOP), ("phone", PHONE)):
-        page.set_viewport_size(size)
-        # Two animation frames: the browser has laid out and painted at the new size.
-        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        resized(page, size)
         taken.append(shot(page, folder, f"{name}-{suffix}"))
     page.set_viewport_size(VIEWPORT)
     return taken
+
+
+def exported_csv(session: Session, page: Page) -> list[list[str]]:
+    """The rows (header first) of the page's "Export CSV" download, as the signed-in user gets it."""
+    href = page.get_attribute("a:has-text('Export CSV')", "href")
+    assert href
+    exported = session.context.request.get(session.server + href)
+    assert exported.ok
+    return list(csv.reader(io.StringIO(exported.text().removeprefix("\ufeff"))))

@@ -41,7 +41,7 @@ def test_logged_activity_appears_live_in_another_page(admin: Session, shots: Pat
     form.locator("select[name=kind]").select_option("call")
     form.locator("input[name=title]").fill("Renewal call with the CFO")
     form.locator("input[name=durationMinutes]").fill("25")
-    form.locator("select[name=outcome]").select_option("positive")
+    form.locator("select[name=outcome]").select_option("Positive")
     form.locator("button[type=submit]").click()
 
     expect(worker.locator(".activity-title").first).to_have_text("Renewal call with the CFO")

@@ -33,21 +33,21 @@ def test_after_an_edit_conflict_the_form_keeps_yours_shows_theirs_and_saves(admi
     # Meanwhile a colleague saves the same customer: another city, another industry.
     before = admin.graphql(CUSTOMER, id=customer["id"])["customer"]
     admin.graphql(UPDATE, input={"id": customer["id"], "version": before["version"], "city": "Marseille",
-                                 "industry": "Shipbuilding"})
+                                 "industry": "Logistics"})
     form.locator("button[type=submit]").click()
 
     city = form.locator("label.field", has=page.locator("input[name=city]"))
     expect(city).to_contain_text("Saved by someone else: Marseille — yours: Lyon")
     expect(form.locator("input[name=city]")).to_have_value("Lyon")  # what the user typed is kept
     expect(form.locator("input[name=phone]")).to_have_value("+33 4 72 00 00 00")
-    expect(form.locator("input[name=industry]")).to_have_value("Shipbuilding")  # theirs, untouched by the user
+    expect(form.locator("select[name=industry]")).to_have_value("Logistics")  # theirs, untouched by the user
     expect(page.locator("[aria-label='Edit customer'] .notice")).to_contain_text("Someone else saved")
     shot(page, shots, "customer-edit-conflict")
 
     form.locator("button[type=submit]").click()
     expect(page.locator("[aria-label='Edit customer']")).to_have_count(0)
     saved = admin.graphql(CUSTOMER, id=customer["id"])["customer"]
-    assert (saved["city"], saved["industry"], saved["phone"]) == ("Lyon", "Shipbuilding", "+33 4 72 00 00 00")
+    assert (saved["city"], saved["industry"], saved["phone"]) == ("Lyon", "Logistics", "+33 4 72 00 00 00")
     assert saved["version"] == before["version"] + 2
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.helpers import Session, shot, sign_in
+from tests.browser.helpers import OPEN_PAGES, Session, shot, sign_in
 
 
 def test_search_filter_sort_and_export(admin: Session, shots: Path) -> None:
@@ -39,7 +39,9 @@ def test_search_filter_sort_and_export(admin: Session, shots: Path) -> None:
     assert href and "q=Alpine" in href and "status=active" in href
     exported = admin.context.request.get(admin.server + href)
     assert exported.ok and exported.headers["content-type"].startswith("text/csv")
-    table = list(csv.reader(io.StringIO(exported.text())))
+    text = exported.text()
+    assert text.startswith("\ufeff")  # the byte order mark Excel needs to read UTF-8
+    table = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     assert table[0][0] == "Name" and len(table) - 1 == len(names)
     assert all("Alpine" in row[0] and row[7] == "active" for row in table[1:])
 
@@ -85,6 +87,22 @@ def new_customer_form(page: Page, name: str, email: str) -> Locator:
     form.locator("input[name=name]").fill(name)
     form.locator("input[name=email]").fill(email)
     return form
+
+
+def test_a_keystroke_sends_what_it_is_about_not_the_page_around_it(admin: Session) -> None:
+    """ReactPy's client put a control's form, labels and datalist into every event: 5 MB per keystroke in
+    this form, a second of a busy browser each (frontend/client_script.py prunes that walk)."""
+    page = admin.context.new_page()
+    OPEN_PAGES.append(page)
+    sent: list[int] = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(len(payload))))
+    page.goto(f"{admin.server}/customers")
+    form = new_customer_form(page, "Quokka Logistics", "hello@quokka.example")
+    form.locator("input[name=country]").press_sequentially("Austra")
+    expect(form.locator("[data-testid=country-resolved]")).to_have_text("")  # "Austra" is no country yet
+    form.locator("input[name=country]").press_sequentially("lia")
+    expect(form.locator("[data-testid=country-resolved]")).to_have_text("→ Australia")
+    assert len(sent) >= 7 and max(sent) < 16_000, sent
 
 
 def test_create_customer_shows_the_error_next_to_the_field(admin: Session, shots: Path) -> None:
@@ -147,6 +165,28 @@ def test_creating_a_customer_that_exists_warns_and_links_to_it(admin: Session, s
     warning.locator("a").first.click()
     expect(page).to_have_url(re.compile(f"/customers/{existing['id']}$"))
     expect(page.locator("h1")).to_have_text(existing["name"])
+
+
+def test_the_duplicate_warning_finds_a_customer_by_phone_and_web_domain_and_says_why(admin: Session, shots: Path) -> None:
+    """Typed without accents, legal form or the same address, it is still the customer that exists."""
+    cafe = admin.graphql(
+        'mutation { createCustomer(input: {name: "Café Müller Société", email: "contact@cafe-muller.example", '
+        'phone: "+33 1 23 45 67 89", website: "https://www.cafe-muller.example"}) { id name } }')["createCustomer"]
+    page = admin.page("/customers")
+    page.click("button:has-text('New customer')")
+    dialog = page.locator("[aria-label='New customer']")
+    form = dialog.locator("form")
+    form.locator("input[name=name]").fill("Cafe Muller")
+    form.locator("input[name=email]").fill("hello@cafe-muller.example")
+    warning = dialog.locator("[data-testid=same-customers]")
+    expect(warning.locator(f"a[href='/customers/{cafe['id']}']")).to_have_text(cafe["name"])
+    expect(warning).to_contain_text("same web domain")
+    form.locator("input[name=phone]").fill("01 23 45 67 89")
+    expect(warning).to_contain_text("same phone, same web domain")
+    # "Société" is a legal form the matcher drops, so "Cafe Muller" is the same name too.
+    expect(warning).to_contain_text("same phone, same web domain, similar name, 99 %")
+    expect(form.locator("button[type=submit]")).to_have_text("Create anyway")
+    shot(page, shots, "customer-create-duplicate-signals")
 
 
 def test_a_user_without_a_role_sees_a_page_saying_so(chromium: object, server: str, issuer: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import LIVE_PER_PAGE, Session, shot, subscribers, wait_for_subscribers
+from tests.browser.helpers import LIVE_PER_PAGE, Session, drag_card, resized, shot, subscribers, wait_for_subscribers
 
 MANAGED = """query($email: String!) {
   users(first: 1, filter: {search: $email}) { edges { node { id } } }
@@ -26,11 +26,11 @@ DESKTOP, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
 
 def both_sizes(page: Page, shots: Path, name: str) -> None:
     """The screen as a salesperson sees it at a desk and on a phone."""
-    page.set_viewport_size(DESKTOP)
+    resized(page, DESKTOP)
     shot(page, shots, name)
-    page.set_viewport_size(PHONE)
+    resized(page, PHONE)
     shot(page, shots, f"{name}-phone")
-    page.set_viewport_size(DESKTOP)
+    resized(page, DESKTOP)
 
 
 def user_id(session: Session, email: str) -> str:
@@ -42,16 +42,28 @@ def managed_by(session: Session, email: str) -> dict:
     return next(n for n in nodes if (n["accountManager"] or {}).get("email") == email)
 
 
+def settled_board(session: Session, path: str = "/pipeline") -> Page:
+    """The board once its live subscriptions are registered: each refetches the board as it registers, and a
+    click or a keystroke sent while that re-render is on its way can land on a control being replaced."""
+    before = subscribers(session.server)
+    page = session.page(path)
+    expect(page.locator("section[data-stage='New']")).to_be_visible()
+    wait_for_subscribers(session.server, before + LIVE_PER_PAGE, page)
+    return page
+
+
 def test_a_rep_creates_a_deal_on_the_board_and_edits_it_on_its_page(rep: Session, shots: Path) -> None:
     customer = managed_by(rep, "rep@example.com")
-    page = rep.page("/pipeline")
+    page = settled_board(rep)
     page.get_by_role("button", name="+ New deal").click()
     form = page.locator("[aria-label='New deal']")
     form.get_by_role("button", name="Create deal").click()
-    expect(form.locator("label.field", has=page.locator("[aria-label='Search customer']"))).to_contain_text(
+    expect(form.locator("label.field", has=page.locator("[aria-label='Find customer']"))).to_contain_text(
         "Pick the customer")
-    form.get_by_label("Search customer").fill(customer["name"][:6])
-    form.get_by_label("Customer", exact=True).select_option(label=customer["name"])
+    form.get_by_label("Find customer").fill(customer["name"][:6])
+    form.get_by_role("list", name="Matching customers").get_by_role("button").filter(
+        has_text=customer["name"]).first.click()
+    expect(form.locator(".picked")).to_contain_text(customer["name"])
     form.locator("input[name=amount]").fill("12,500")
     form.get_by_role("button", name="Create deal").click()
     title = form.locator("label.field", has=page.locator("input[name=title]"))
@@ -80,7 +92,12 @@ def test_a_rep_creates_a_deal_on_the_board_and_edits_it_on_its_page(rep: Session
     page.get_by_label("Note", exact=True).fill("Budget is signed off in March.")
     page.get_by_role("button", name="Add note").click()
     expect(page.locator("[aria-label=Notes] .note")).to_contain_text("Budget is signed off in March.")
-    expect(page.locator("[aria-label='Stage history'] li")).to_have_count(1)
+    expect(page.locator("[aria-label=History] li.stage-change")).to_have_count(1)
+    edits = page.locator("[aria-label=History] li.field-change")  # newest first, each "what: before → after"
+    expect(edits).to_have_count(3)
+    expect(edits.filter(has_text="Amount")).to_contain_text("Amount: €12,500.00 → €14,000.50")
+    expect(edits.filter(has_text="Probability")).to_contain_text("Probability: 10 % → 35 %")
+    expect(edits.filter(has_text="Expected close")).to_contain_text("Expected close: – → 31 Mar 2030")
     both_sizes(page, shots, "deal")
 
 
@@ -103,18 +120,16 @@ def test_a_rep_drags_a_deal_through_the_stages_and_loses_it_with_a_listed_reason
     mine = user_id(rep, "rep@example.com")
     deal = next(d for d in rep.graphql(OPEN_DEALS, owner=[mine])["deals"]["edges"]
                 if d["node"]["stage"]["name"] == "New")["node"]
-    before = subscribers(rep.server)
-    page = rep.page("/pipeline?mine=1")
+    page = settled_board(rep, "/pipeline?mine=1")
     card = page.locator(f"[data-deal='{deal['id']}']")
     expect(card).to_be_visible()
-    wait_for_subscribers(rep.server, before + LIVE_PER_PAGE, page)  # the board as it stays, not while it loads
-    card.drag_to(page.locator("section[data-stage='Qualified'] .column-head"))
+    drag_card(page, card, page.locator("section[data-stage='Qualified'] .column-head"))
     expect(page.locator(f"section[data-stage='Qualified'] [data-deal='{deal['id']}']")).to_be_visible()
     assert rep.graphql(DEAL, id=deal["id"])["deal"]["stage"]["name"] == "Qualified"
 
     lost = page.locator("section[data-stage='Lost']")
     expect(lost).to_have_class("column folded")  # closed stages take a narrow strip until opened
-    page.locator(f"[data-deal='{deal['id']}']").drag_to(lost.locator(".column-head"))
+    drag_card(page, page.locator(f"[data-deal='{deal['id']}']"), lost.locator(".column-head"))
     dialog = page.get_by_role("dialog", name=f"Mark {deal['title']} as lost")
     dialog.get_by_role("button", name="Mark as lost").click()
     expect(dialog.locator("label.field", has=page.locator("[name=lostReasonId]")).locator(".field-error")).to_have_text(
@@ -129,7 +144,10 @@ def test_a_rep_drags_a_deal_through_the_stages_and_loses_it_with_a_listed_reason
     assert saved["lostReason"] == "Chose a competitor: Went with the incumbent's bundle"
     assert saved["lostReasonChoice"] == {"name": "Chose a competitor"}
     page.goto(f"{rep.server}/deals/{deal['id']}")
-    expect(page.get_by_test_id("lost-reason")).to_have_text("Lost: Chose a competitor: Went with the incumbent's bundle")
+    readable = "Chose a competitor (Went with the incumbent's bundle)"  # the listed reason, then its details
+    expect(page.get_by_test_id("lost-reason")).to_have_text(f"Lost — {readable}")
+    expect(page.get_by_label("Move to stage").locator("option:checked")).to_have_text("Lost")  # a state, no action
+    expect(page.locator("[aria-label='Activity timeline'] .activity").filter(has_text="→ Lost")).to_contain_text(readable)
 
 
 def test_the_deal_page_moves_and_follows_others_live(rep: Session, head: Session) -> None:
@@ -140,12 +158,12 @@ def test_the_deal_page_moves_and_follows_others_live(rep: Session, head: Session
     page = rep.page(f"/deals/{deal['id']}")
     expect(page.locator("h1")).to_have_text(deal["title"])
     wait_for_subscribers(rep.server, before + LIVE_PER_PAGE + 1, page)  # bell, the deal, its customer's activities
-    page.get_by_label("Move to stage").select_option(label="→ Proposal sent")
+    page.get_by_label("Move to stage").select_option(label="Move to Proposal sent")
     expect(page.locator(".hero .badge")).to_have_text("Proposal sent")
     current = head.graphql(DEAL, id=deal["id"])["deal"]
     head.graphql(MOVE, input={"id": deal["id"], "version": current["version"], "stageId": stage_id(head, "Qualified")})
     expect(page.locator(".hero .badge")).to_have_text("Qualified")  # the head's move, without a reload
-    expect(page.locator("[aria-label='Stage history'] li").first).to_contain_text("Qualified")
+    expect(page.locator("[aria-label=History] li.stage-change").first).to_contain_text("Qualified")
 
 
 def stage_id(session: Session, name: str) -> str:
@@ -193,7 +211,7 @@ def test_support_sees_deals_without_controls_and_the_api_refuses(support: Sessio
 
 
 def test_board_filters_and_every_deal_reachable(admin: Session, shots: Path) -> None:
-    page = admin.page("/pipeline")
+    page = settled_board(admin)
     new = page.locator("section[data-stage='New']")
     expect(new.locator(".deal").first).to_be_visible()
     total = int(new.get_by_test_id("stage-count").inner_text())
@@ -217,7 +235,7 @@ def test_board_filters_and_every_deal_reachable(admin: Session, shots: Path) -> 
     customer = card.locator(".deal-meta a").inner_text()
     page.get_by_role("button", name="Customer…").click()
     page.get_by_placeholder("Type a customer name").fill(customer)  # reads as a search box, not a "filter found"
-    page.get_by_role("combobox", name="Customer", exact=True).select_option(label=customer)
+    page.get_by_role("list", name="Matching customers").get_by_role("button").filter(has_text=customer).first.click()
     expect(page.locator(".chip")).to_contain_text(f"Customer: {customer}")
     expect(page.locator(".column .deal-meta a").filter(has_not_text=customer)).to_have_count(0)
     expect(new.locator(".deal").first).to_be_visible()
@@ -244,21 +262,41 @@ def test_an_admin_keeps_the_lost_reasons(admin: Session, shots: Path) -> None:
     expect(section.locator("li[data-reason='Lost to in-house build'] .badge")).to_have_count(0)
 
 
-def test_an_edit_that_meets_someone_elses_save_keeps_the_entries_and_says_so(rep: Session, shots: Path) -> None:
+def test_an_edit_that_meets_someone_elses_save_reloads_keeps_the_edits_and_marks_the_changes(
+        rep: Session, head: Session, shots: Path) -> None:
     mine = user_id(rep, "rep@example.com")
     deal = rep.graphql(OPEN_DEALS, owner=[mine])["deals"]["edges"][1]["node"]
     page = rep.page(f"/deals/{deal['id']}")
     expect(page.locator("h1")).to_have_text(deal["title"])
     page.get_by_role("button", name="Edit").click()
     edit = page.locator("[aria-label='Edit deal']")
+    before = edit.locator("input[name=amount]").input_value()
     edit.locator("input[name=title]").fill("Renamed while someone else saved")
-    current = rep.graphql(DEAL, id=deal["id"])["deal"]
-    rep.graphql("mutation($input: UpdateDealInput!) { updateDeal(input: $input) { id } }",
-                input={"id": deal["id"], "version": current["version"], "probability": 55})
-    expect(page.locator(".stat", has_text="Probability")).to_contain_text("55 %")  # theirs, live
+    edit.locator("input[name=probability]").fill("40")
+    # Meanwhile the head, in their own browser, changes the amount and the probability and saves first.
+    theirs = head.page(f"/deals/{deal['id']}")
+    theirs.get_by_role("button", name="Edit").click()
+    their_form = theirs.locator("[aria-label='Edit deal']")
+    their_form.locator("input[name=amount]").fill("77777")
+    their_form.locator("input[name=probability]").fill("65")
+    their_form.get_by_role("button", name="Save changes").click()
+    expect(their_form).to_have_count(0)
+    expect(page.get_by_test_id("deal-amount")).to_have_text("EUR 77,777")  # the rep's page follows, live
     edit.get_by_role("button", name="Save changes").click()
-    expect(edit.locator(".notice-warn")).to_contain_text("Someone else saved this deal")
-    expect(edit.locator("input[name=title]")).to_have_value("Renamed while someone else saved")  # kept
-    shot(page, shots, "deal-edit-conflict")
+    notice = edit.locator(".notice-warn")
+    expect(notice).to_contain_text("Someone else saved this deal")
+    expect(notice).to_contain_text("Amount, Probability changed")
+    # The rep's edits are kept; what they did not touch shows the head's values; both are marked.
+    expect(edit.locator("input[name=title]")).to_have_value("Renamed while someone else saved")
+    expect(edit.locator("input[name=amount]")).to_have_value("77777")
+    expect(edit.locator("input[name=probability]")).to_have_value("40")
+    amount = edit.locator("label.field", has=page.locator("input[name=amount]"))
+    expect(amount.locator(".field-notice")).to_have_text(f"Changed meanwhile (was {before or '–'})")
+    probability = edit.locator("label.field", has=page.locator("input[name=probability]"))
+    expect(probability.locator(".field-notice")).to_have_text("Changed meanwhile to 65; your entry is kept")
+    expect(edit.locator("label.field", has=page.locator("input[name=title]")).locator(".field-notice")).to_have_count(0)
+    both_sizes(page, shots, "deal-edit-conflict")
     edit.get_by_role("button", name="Save changes").click()
     expect(page.locator("h1")).to_have_text("Renamed while someone else saved")
+    saved = rep.graphql(DEAL, id=deal["id"])["deal"]
+    assert (saved["amount"]["amount"], saved["probability"]) == (7777700, 40)  # theirs kept, mine applied

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import Session, shot_sizes
+from tests.browser.helpers import LIVE_PER_PAGE, Session, shot, shot_sizes, subscribers, wait_for_subscribers
 
 LEAD = "query($id: ID!) { lead(id: $id) { status deal { title } customer { name } owner { email } } }"
 FIND = "query($q: String) { leads(first: 1, search: $q) { edges { node { id } } } }"
@@ -34,7 +34,7 @@ def test_a_rep_captures_qualifies_edits_and_converts_a_lead(rep: Session, shots:
     expect(form.locator("label.field", has=page.locator("input[name=title]"))).to_contain_text("is required")
     form.locator("input[name=title]").fill("Fleet service – Nordbahn Logistik")
     form.locator("input[name=companyName]").fill("Nordbahn Logistik")
-    form.locator("input[name=source]").fill("Trade fair")
+    form.locator("select[name=source]").select_option("Trade fair")  # from the list admins keep
     form.locator("button[type=submit]").click()
     panel = page.get_by_role("dialog", name="Lead Fleet service – Nordbahn Logistik")
     expect(panel).to_be_visible()
@@ -92,7 +92,7 @@ def test_converting_a_lead_brings_its_contact_to_the_new_customer(rep: Session) 
     assert found["deals"] == [{"contact": {"id": contact["id"]}}]
 
 
-def test_marking_a_lead_lost_asks_why(rep: Session) -> None:
+def test_marking_a_lead_lost_asks_why(rep: Session, shots: Path) -> None:
     page = rep.page("/leads")
     page.click("button:has-text('+ New lead')")
     page.get_by_role("dialog", name="New lead").locator("input[name=title]").fill("Dock doors – Harbor Eleven")
@@ -102,18 +102,24 @@ def test_marking_a_lead_lost_asks_why(rep: Session) -> None:
     page.reload()
     expect(panel).to_be_visible()
     panel.get_by_role("button", name="Mark lost").click()
-    why = panel.locator("form[aria-label='Why lost']")
-    why.locator("button[type=submit]").click()
-    expect(why.locator(".field-error")).to_have_text("is required to mark a lead lost")
-    why.locator("input[name=lostReason]").fill("Went with a local supplier")  # free text alone will do
-    why.locator("button[type=submit]").click()
-    expect(panel.locator(".notice-error")).to_have_text("Lost: Went with a local supplier")
+    why = page.get_by_role("dialog", name="Mark Dock doors – Harbor Eleven as lost")  # the dialog deals use
+    why.get_by_role("button", name="Mark as lost").click()
+    expect(why.locator(".field-error")).to_have_text("A reason is required to mark the lead lost.")
+    why.locator("textarea[name=lostReason]").fill("Went with a local supplier")  # free text alone will do
+    why.get_by_role("button", name="Mark as lost").click()
+    expect(why).to_have_count(0)
+    expect(panel.locator(".notice-error")).to_have_text("Lost — Went with a local supplier")
     expect(panel.get_by_role("button", name="Mark new")).to_be_visible()  # a lost lead may be reopened
     panel.get_by_role("button", name="Mark new").click()
     panel.get_by_role("button", name="Mark lost").click()
     why.locator("select[name=lostReasonId]").select_option(label="Price too high")  # the admins' list, as deals
-    why.locator("button[type=submit]").click()
-    expect(panel.locator(".notice-error")).to_have_text("Lost: Price too high")
+    why.locator("textarea[name=lostReason]").fill("20 % over budget")
+    shot(page, shots, "lead-lost")
+    why.get_by_role("button", name="Mark as lost").click()
+    expect(panel.locator(".notice-error")).to_have_text("Lost — Price too high (20 % over budget)")
+    lead = rep.graphql('{ leads(search: "Harbor Eleven", first: 1) { edges { node { lostReason '
+                       'lostReasonChoice { name } } } } }')["leads"]["edges"][0]["node"]
+    assert lead["lostReasonChoice"] == {"name": "Price too high"}  # counted with the deals lost for it
     expect(panel.get_by_role("button", name="Convert…")).to_have_count(0)
 
 
@@ -164,3 +170,23 @@ def test_an_upsell_lead_is_linked_to_an_existing_customer(rep: Session) -> None:
     expect(panel).to_be_visible()
     row = page.locator("table[aria-label=Leads] tbody tr").filter(has_text=f"Second plant – {customer['name']}")
     expect(row.get_by_role("link", name=customer["name"])).to_have_attribute("href", f"/customers/{customer['id']}")
+
+
+CREATE = "mutation($input: CreateLeadInput!) { createLead(input: $input) { id version } }"
+UPDATE = "mutation($input: UpdateLeadInput!) { updateLead(input: $input) { id } }"
+
+
+def test_another_users_lead_shows_up_on_an_open_list_without_a_reload(head: Session, rep: Session) -> None:
+    before = subscribers(head.server)
+    page = head.page("/leads")
+    page.locator("input[aria-label='Search leads']").fill("Harbour cranes")
+    expect(page.locator(".empty")).to_contain_text("No leads match this view.")
+    wait_for_subscribers(head.server, before + LIVE_PER_PAGE, page)  # the bell's, and the list's leadChanged
+    page.evaluate("window.__sameDocument = true")
+
+    lead = rep.graphql(CREATE, input={"title": "Harbour cranes retrofit", "companyName": "Kai Hafen"})["createLead"]
+    row = page.locator("table[aria-label=Leads] tbody tr", has_text="Harbour cranes retrofit")
+    expect(row).to_be_visible()  # the rep's new lead, in the head's open list
+    rep.graphql(UPDATE, input={"id": lead["id"], "version": lead["version"], "status": "CONTACTED"})
+    expect(row.locator(".badge")).to_have_text("Contacted")
+    assert page.evaluate("window.__sameDocument") is True  # followed live, not reloaded

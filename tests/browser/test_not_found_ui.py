@@ -46,8 +46,10 @@ def test_visitors_who_are_not_signed_in_get_a_plain_404(server: str) -> None:
     assert httpx.get(f"{server}/customers").status_code == 303  # real screens still ask them to sign in
 
 
-SCREEN_ADDRESSES = ("/customers", "/customers/1", "/contacts", "/contacts/1", "/leads", "/pipeline", "/deals/1",
-                    "/campaigns", "/campaigns/1", "/tasks", "/notifications", "/admin", "/admin/pipelines")
+SCREEN_ADDRESSES = ("/dashboard", "/customers", "/customers/1", "/contacts", "/contacts/1", "/leads", "/pipeline", "/deals/1",
+                    "/campaigns", "/campaigns/1", "/tasks", "/notifications", "/admin", "/admin/pipelines",
+                    "/duplicates", "/import", "/segments", "/segments/1", "/reports", "/relationships",
+                    "/tickets", "/tickets/1")
 
 
 def test_every_screen_address_is_the_app_opened_directly(admin: Session, server: str) -> None:

@@ -78,6 +78,18 @@ def test_the_menu_opens_the_sections_on_a_phone(rep: Session, shots: Path) -> No
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
 
 
+@pytest.mark.parametrize("path", ["/customers", "/pipeline"])
+def test_the_menu_button_is_whole_and_tappable_beside_the_search(rep: Session, shots: Path, path: str) -> None:
+    page = sized(rep, path, PHONE)
+    menu = page.get_by_role("button", name="Menu").bounding_box()
+    assert menu is not None and menu["x"] >= 0 and menu["x"] + menu["width"] <= PHONE["width"], menu
+    assert menu["width"] >= 44 and menu["height"] >= 44, menu  # a finger's target
+    search = page.locator(".global-search input").bounding_box()
+    assert search is not None and search["x"] >= menu["x"] + menu["width"] and search["width"] >= 80, search
+    assert page.evaluate(NO_SIDEWAYS_SCROLL)
+    shot(page, shots, f"phone-topbar{path.replace('/', '-')}")
+
+
 def test_a_rep_logs_a_call_from_a_phone(rep: Session, shots: Path) -> None:
     customer = managed_by(rep, "rep@example.com")
     page = sized(rep, f"/customers/{customer['id']}", PHONE)
@@ -86,7 +98,7 @@ def test_a_rep_logs_a_call_from_a_phone(rep: Session, shots: Path) -> None:
     form = page.locator("[aria-label='Log activity'] form")
     form.locator("select[name=kind]").select_option("call")
     form.locator("input[name=title]").fill("Call from the car park")
-    form.locator("select[name=outcome]").select_option("positive")
+    form.locator("select[name=outcome]").select_option("Positive")
     form.locator("input[name=durationMinutes]").fill("12")
     assert page.evaluate(NO_SIDEWAYS_SCROLL)  # the form fits the phone
     shot(page, shots, "phone-log-call")
@@ -109,14 +121,14 @@ def test_a_rep_moves_a_deal_from_a_phone(rep: Session, shots: Path) -> None:
     assert column is not None and column["width"] <= PHONE["width"]
     deal_id = card.get_attribute("data-deal")
     shot(page, shots, "phone-pipeline")
-    card.locator("select").select_option(label="→ Qualified")
+    card.locator("select").select_option(label="Move to Qualified")
     expect(page.locator(f"section[data-stage='Qualified'] [data-deal='{deal_id}']")).to_have_count(1)
     expect(page.locator(f"section[data-stage='New'] [data-deal='{deal_id}']")).to_have_count(0)
 
     # Closing it asks in a dialog that fits the phone (a sheet from the bottom); Cancel leaves it where it was.
     moved = page.locator(f"section[data-stage='Qualified'] [data-deal='{deal_id}']")
     moved.scroll_into_view_if_needed()
-    moved.locator("select").select_option(label="→ Lost")
+    moved.locator("select").select_option(label="Move to Lost")
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
     box = dialog.bounding_box()
@@ -132,7 +144,7 @@ def test_the_customers_list_fits_a_wide_screen_with_the_columns_chosen(admin: Se
     page = sized(admin, "/customers", WIDE)
     table = page.locator("table[aria-label=Customers]")
     expect(table.locator("tbody tr").first).to_be_visible()
-    expect(table.locator("th")).to_have_count(9)  # every column…
+    expect(table.locator("th")).to_have_count(10)  # every column but the high-level status (chosen when wanted)…
     wrap = page.locator(".table-wrap")
     assert wrap.evaluate("el => el.scrollWidth <= el.clientWidth")  # …and no sideways scroll
     assert page.evaluate(NO_SIDEWAYS_SCROLL)
@@ -140,19 +152,39 @@ def test_the_customers_list_fits_a_wide_screen_with_the_columns_chosen(admin: Se
 
     page.get_by_text("Columns", exact=True).click()
     page.locator("input[name=column-phone]").uncheck()
-    expect(table.locator("th")).to_have_count(8)
+    expect(table.locator("th")).to_have_count(9)
     page.locator("input[name=column-created]").uncheck()
-    expect(table.locator("th")).to_have_count(7)
+    expect(table.locator("th")).to_have_count(8)
     expect(table.locator("th", has_text="Phone")).to_have_count(0)
     try:
         again = sized(admin, "/customers", WIDE)  # this browser remembers the choice
-        expect(again.locator("table[aria-label=Customers] th")).to_have_count(7)
+        expect(again.locator("table[aria-label=Customers] th")).to_have_count(8)
         expect(again.locator("table[aria-label=Customers] th", has_text="Created")).to_have_count(0)
     finally:  # the other tests of this session see every column
         page.locator("input[name=column-phone]").check()
-        expect(table.locator("th")).to_have_count(8)  # the server's answer, before the next click
+        expect(table.locator("th")).to_have_count(9)  # the server's answer, before the next click
         page.locator("input[name=column-created]").check()
-        expect(table.locator("th")).to_have_count(9)
+        expect(table.locator("th")).to_have_count(10)
+
+
+def test_every_customer_filter_shows_its_whole_label_on_a_wide_screen(admin: Session, shots: Path) -> None:
+    made = admin.graphql("mutation($input: CreateSegmentInput!) { createSegment(input: $input) { id version } }",
+                         input={"name": "Wide check", "kind": "DYNAMIC", "filter": {"status": ["ACTIVE"]}})
+    try:  # with a saved segment, the list offers "Any saved segment" too
+        page = sized(admin, "/customers", WIDE)
+        expect(page.get_by_label("Saved segment")).to_be_visible()
+        # A select cuts its text off where it is too narrow: the text, its padding and arrow must fit.
+        cut = page.evaluate("""() => [...document.querySelectorAll('.filters select')].filter(el => {
+            const style = getComputedStyle(el), pen = document.createElement('canvas').getContext('2d');
+            pen.font = style.font;
+            const text = pen.measureText(el.options[el.selectedIndex].text).width;
+            return text + parseFloat(style.paddingLeft) + 24 > el.clientWidth;  // 24: the drop-down arrow
+        }).map(el => el.options[el.selectedIndex].text)""")
+        assert cut == [], cut
+        shot(page, shots, "customers-filters-wide")
+    finally:
+        admin.graphql("mutation($input: DeleteSegmentInput!) { deleteSegment(input: $input) { id } }",
+                      input={"id": made["createSegment"]["id"], "version": made["createSegment"]["version"]})
 
 
 def test_the_new_customer_form_and_the_column_chooser_fit_a_phone(admin: Session, shots: Path) -> None:

@@ -35,7 +35,7 @@ def test_a_moved_deal_moves_in_the_other_page_too(head: Session, shots: Path) ->
     count = int(source.locator("[data-testid=stage-count]").inner_text())
     shot(mover, shots, "pipeline")
 
-    card.locator("select").select_option(label="→ Qualified")
+    card.locator("select").select_option(label="Move to Qualified")
     for page in (mover, watcher):
         moved = page.locator(f"section[data-stage='Qualified'] [data-deal='{deal_id}']")
         expect(moved).to_be_visible()
@@ -76,10 +76,10 @@ def test_the_card_that_takes_a_moved_cards_place_shows_its_own_stage(head: Sessi
     cards = movable_cards(page, "New")
     expect(cards.nth(1)).to_be_visible()
     moved_id, next_id = cards.nth(0).get_attribute("data-deal"), cards.nth(1).get_attribute("data-deal")
-    cards.nth(0).locator("select").select_option(label="→ Qualified")
+    cards.nth(0).locator("select").select_option(label="Move to Qualified")
     expect(page.locator(f"section[data-stage='Qualified'] [data-deal='{moved_id}']")).to_be_visible()
     expect(cards.nth(0)).to_have_attribute("data-deal", next_id)  # it slid into the moved card's place
-    expect(cards.nth(0).locator("select option:checked")).to_have_text("→ New")
+    expect(cards.nth(0).locator("select option:checked")).to_have_text("New")
 
 
 def test_a_failed_move_puts_the_select_back_and_says_why(head: Session, data_dir: Path) -> None:
@@ -90,22 +90,22 @@ def test_a_failed_move_puts_the_select_back_and_says_why(head: Session, data_dir
     with sqlite3.connect(data_dir / "crm.sqlite3") as db:
         db.execute("UPDATE deal SET version = version + 1 WHERE id = ?", (int(deal_id or 0),))
         (version,) = db.execute("SELECT version FROM deal WHERE id = ?", (int(deal_id or 0),)).fetchone()
-    card.locator("select").select_option(label="→ Qualified")
+    card.locator("select").select_option(label="Move to Qualified")
     here = page.locator(f"section[data-stage='New'] [data-deal='{deal_id}']")
     expect(here.locator("[role=alert]")).to_contain_text("Someone else changed this")
-    expect(here.locator("select option:checked")).to_have_text("→ New")  # not left on the refused choice
+    expect(here.locator("select option:checked")).to_have_text("New")  # not left on the refused choice
     expect(page.locator(f"section[data-stage='Qualified'] [data-deal='{deal_id}']")).to_have_count(0)
     expect(here).to_have_attribute("data-version", str(version))  # the board reloaded the deal as it is now
-    here.locator("select").select_option(label="→ Qualified")  # so a retry works
+    here.locator("select").select_option(label="Move to Qualified")  # so a retry works
     expect(page.locator(f"section[data-stage='Qualified'] [data-deal='{deal_id}']")).to_be_visible()
 
 
 def close_a_new_deal(page: Page, outcome: str) -> tuple[str | None, str, Locator]:
-    """Pick "→ Won" or "→ Lost" on the first movable card in New: its id, title and the dialog that opens."""
+    """Pick "Move to Won" or "Move to Lost" on the first movable card in New: its id, title and the dialog that opens."""
     card = movable_cards(page, "New").first
     deal_id = card.get_attribute("data-deal")
     title = card.locator(".deal-title").inner_text()
-    card.locator("select").select_option(label=f"→ {outcome}")
+    card.locator("select").select_option(label=f"Move to {outcome}")
     return deal_id, title, page.get_by_role("dialog", name=f"Mark {title} as {outcome.lower()}")
 
 
@@ -121,9 +121,9 @@ def test_a_lost_deal_needs_its_reason_and_cancel_puts_the_card_back(head: Sessio
     dialog.locator("[name=lostReason]").press("Escape")  # or Cancel
     expect(dialog).to_have_count(0)
     here = page.locator(f"section[data-stage='New'] [data-deal='{deal_id}']")
-    expect(here.locator("select option:checked")).to_have_text("→ New")  # not left on the refused choice
+    expect(here.locator("select option:checked")).to_have_text("New")  # not left on the refused choice
 
-    here.locator("select").select_option(label="→ Lost")
+    here.locator("select").select_option(label="Move to Lost")
     dialog.locator("[name=lostReason]").fill("Chose a cheaper competitor")
     dialog.get_by_role("button", name="Mark as lost").click()
     expect(dialog).to_have_count(0)
@@ -146,12 +146,12 @@ def test_the_close_dialogs_take_focus_and_close_with_escape_or_a_click_outside(h
         page.keyboard.press("Escape")
         expect(dialog).to_have_count(0)
         here = page.locator(f"section[data-stage='New'] [data-deal='{deal_id}']")
-        expect(here.locator("select option:checked")).to_have_text("→ New")
-        here.locator("select").select_option(label=f"→ {outcome}")
+        expect(here.locator("select option:checked")).to_have_text("New")
+        here.locator("select").select_option(label=f"Move to {outcome}")
         expect(dialog).to_be_visible()
         page.mouse.click(5, 5)  # the backdrop, outside the dialog
         expect(dialog).to_have_count(0)
-        expect(here.locator("select option:checked")).to_have_text("→ New")
+        expect(here.locator("select option:checked")).to_have_text("New")
 
 
 def test_a_won_deal_is_confirmed_first(head: Session) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import Session, shot
+from tests.browser.helpers import LIVE_PER_PAGE, Session, shot, subscribers, wait_for_subscribers
 
 BOX = "input[data-global-search]"
 
@@ -19,8 +19,10 @@ def results(page: Page) -> object:
 def test_search_groups_by_kind_and_opens_a_result_from_the_keyboard(head: Session, shots: Path) -> None:
     customer = head.graphql("{ customers(first: 1, orderBy: {field: NAME, direction: ASC}) "
                             "{ edges { node { id name } } } }")["customers"]["edges"][0]["node"]
+    before = subscribers(head.server)
     page = head.page("/tasks")
     expect(page.locator("html[data-keys=bound]")).to_have_count(1)  # the page's script is listening
+    wait_for_subscribers(head.server, before + LIVE_PER_PAGE, page)  # the screen as it stays, not while it loads
     page.keyboard.press("Control+k")
     expect(page.locator(BOX)).to_be_focused()
     page.keyboard.type(customer["name"])

@@ -155,6 +155,7 @@ def test_rep_sees_own_views_and_is_offered_nothing_on_a_colleagues_task(head: Se
     allowed = rep.graphql("{ users(first: 100, filter: {assignableFor: TASK}) { edges { node { name } } } }")
     names = {e["node"]["name"] for e in allowed["users"]["edges"]} - {"Rex Rep"}
     expect(page.locator("select[name=assigneeId] option").first).to_have_text("Me")
+    expect(page.locator("select[name=assigneeId] option")).to_have_count(len(names) + 1)  # all loaded
     assert set(page.locator("select[name=assigneeId] option").all_inner_texts()) == {"Me", *names}
 
     # The rep sees the head's task on a customer of the team, but may not complete or change it.

@@ -1,11 +1,13 @@
 """Admin → Audit log: who changed what and when, filtered by kind of thing, person and dates.
 
-Admins read every entry; sales heads the entries of their team's members (permissions.audit_rule), and
-the person filter offers exactly those people."""
+Admins read every entry; sales heads their team's: what its members did and what was done to the team's
+records (permissions.audit_rule). Times and the day filters are in the user's zone; each entry links to its
+record."""
 
 from __future__ import annotations
 
 import json
+from datetime import tzinfo
 from typing import Any, cast
 
 from reactpy import component, html, use_state
@@ -13,23 +15,37 @@ from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend.components.admin.table import cell
-from frontend.components.ui import changed_value, empty, error_banner, field, loading, select
+from frontend.components.field_change import FIELD_CHANGE, line
+from frontend.components.ui import changed_value, empty, field, pending, select
+from frontend.links import where_shown
 from frontend.session import use_query, use_session
 
 PAGE = 50
 AUDIT_QUERY = f"""
-query AuditLog($filter: AuditFilter, $after: String, $people: UserFilter) {{
+query AuditLog($filter: AuditFilter, $after: String) {{
   auditLog(first: {PAGE}, after: $after, filter: $filter) {{
     totalCount
-    edges {{ node {{ id at actorLabel via action entity entityId changes }} }}
+    edges {{ node {{ id at actorLabel actor {{ name }} via action entity entityId changes
+                   record {{ kind id name }} fieldChanges {{ {FIELD_CHANGE} }} }} }}
     pageInfo {{ hasNextPage endCursor }}
   }}
   auditEntities
-  users(first: 100, filter: $people, orderBy: {{field: NAME}}) {{ edges {{ node {{ id name }} }} }}
+  users(first: 100, orderBy: {{field: NAME}}) {{ edges {{ node {{ id name }} }} }}
 }}"""
-# Records that have a page of their own (CONTRACT.md, HTTP) link there from the log.
-PAGES = {"customer": "/customers/{}", "campaign": "/campaigns/{}", "deal": "/deals/{}", "contact": "/contacts/{}"}
 SHOWN_CHANGES = 4  # per entry; the rest is summed up, since a long create would push the table apart
+
+
+def changes(entry: dict[str, Any], admin: bool) -> VdomDict:
+    """The entry's changed fields through the formatter the deal history uses: amounts with their currency,
+    references as named links. What is not a before/after pair (a count, a list of ids) shows as stored."""
+    items = entry["fieldChanges"]
+    lines: list[VdomDict] = [html.li({"key": c["field"]}, *line(c, admin)) for c in items[:SHOWN_CHANGES]]
+    paired = {c["field"] for c in items}
+    others = [(k, v) for k, v in (entry["changes"] or {}).items() if not (isinstance(v, list) and len(v) == 2)]
+    lines += [html.li({"key": f"other-{k}"}, html.span({"className": "muted"}, f"{fmt.label(k)}: "), short(v))
+              for k, v in others[:max(0, SHOWN_CHANGES - len(lines))] if k not in paired]
+    more = len(items) + len(others) - len(lines)
+    return html.ul({"className": "changes"}, *lines, html.li({"className": "muted"}, f"and {more} more") if more > 0 else None)
 
 
 def short(value: Any) -> str:
@@ -37,24 +53,21 @@ def short(value: Any) -> str:
     return "–" if value in (None, "") else (text if len(text) <= 40 else text[:39] + "…")
 
 
-def changes(entry: dict[str, Any]) -> VdomDict:
-    items = list((entry["changes"] or {}).items())
-    lines = [html.li({"key": key}, html.span({"className": "muted"}, f"{fmt.label(key)}: "),
-                     short(pair[0]) + " → " + short(pair[1]) if isinstance(pair, list) and len(pair) == 2 else short(pair))
-             for key, pair in items[:SHOWN_CHANGES]]
-    more = len(items) - SHOWN_CHANGES
-    return html.ul({"className": "changes"}, *lines, html.li({"className": "muted"}, f"and {more} more") if more > 0 else None)
+def record(entry: dict[str, Any], admin: bool) -> VdomDict:
+    """The record an entry is about by its name, linked to where it is shown; an admin section only for admins
+    (a head reads who changed a team member's account, but manages no accounts)."""
+    ref = entry.get("record") or {}
+    kind = fmt.label(entry["entity"])
+    text = f"{kind} {ref['name']}" if ref.get("name") else f"{kind} #{entry['entityId']}"
+    href = where_shown(entry["entity"], entry["entityId"])
+    if href is None or (href.startswith("/admin") and not admin):
+        return html.span(text)
+    return html.a({"href": href}, text)
 
 
-def record(entry: dict[str, Any]) -> VdomDict:
-    text = f"{fmt.label(entry['entity'])} #{entry['entityId']}"
-    page = PAGES.get(entry["entity"])
-    return html.a({"href": page.format(entry["entityId"])}, text) if page else html.span(text)
-
-
-def day_bound(value: str, end: bool) -> str | None:
-    """A picked day as the start or end of that day (UTC, as the log shows times)."""
-    return f"{value}T{'23:59:59' if end else '00:00:00'}+00:00" if value else None
+def day_bound(value: str, end: bool, zone: tzinfo) -> str | None:
+    """A picked day as the first or last moment of that day in the user's zone, where the log shows times."""
+    return fmt.from_local(f"{value}T{'23:59:59.999999' if end else '00:00:00'}", zone) if value else None
 
 
 @component
@@ -68,9 +81,10 @@ def AuditSection() -> VdomDict:
     team = session.me.get("team")
     admin = session.can("updateUser")
     where: dict[str, Any] = {"entity": entity or None, "actorId": person or None,
-                             "at": {"start": day_bound(since, False), "end": day_bound(until, True)}}
-    people = None if admin else {"teamId": [team["id"]] if team else []}
-    result = use_query(AUDIT_QUERY, {"filter": where, "after": cursors[-1] if cursors else None, "people": people})
+                             "at": {"start": day_bound(since, False, session.zone),
+                                    "end": day_bound(until, True, session.zone)}}
+    # Everyone is offered as the person, heads too: an admin's change to the team's records is in their log.
+    result = use_query(AUDIT_QUERY, {"filter": where, "after": cursors[-1] if cursors else None})
 
     def refilter(setter: Any) -> Any:
         def on_change(e: Any) -> None:
@@ -81,7 +95,7 @@ def AuditSection() -> VdomDict:
 
     data = result.data
     if data is None:
-        body = error_banner(result.error) if result.error else loading("Loading the audit log…")
+        body = pending(result, "Loading the audit log…")
     elif not data["auditLog"]["edges"]:
         body = empty("No entries match.", "Widen the dates or pick another kind of record or person.")
     else:
@@ -95,11 +109,11 @@ def AuditSection() -> VdomDict:
                     html.tr(
                         {"key": n["id"]},
                         cell("When", fmt.moment(n["at"]), nowrap=True),
-                        cell("Who", n["actorLabel"] or "–",
+                        cell("Who", (n["actor"] or {}).get("name") or n["actorLabel"] or "–",
                              html.div({"className": "muted"}, f"via {n['via']}") if n["via"] != n["actorLabel"] else None),
                         cell("Action", html.code(n["action"])),
-                        cell("Record", record(n)),
-                        cell("Changes", changes(n), wrap=True),
+                        cell("Record", record(n, admin)),
+                        cell("Changes", changes(n, admin), wrap=True),
                     )
                     for n in (e["node"] for e in page["edges"])
                 )),
@@ -118,7 +132,9 @@ def AuditSection() -> VdomDict:
     return html.section(
         {"aria-label": "Audit log"},
         html.p({"className": "subtle"}, "Every change, newest first. " + (
-            "You see everyone's." if admin else f"You see the changes made by members of {team['name'] if team else 'your team'}.")),
+            "You see everyone's." if admin else
+            f"You see what members of {team['name'] if team else 'your team'} did, and what anyone did to the "
+            "team's customers, contacts, leads, deals and members.")),
         html.div(
             {"className": "filters audit-filters"},
             field("Record", select("entity", [("", "All kinds"), *((x, fmt.label(x)) for x in entities)], entity,

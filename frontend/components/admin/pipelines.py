@@ -1,4 +1,5 @@
 """Admin → Pipelines: create pipelines, and add, rename, reorder, re-weight stages and set their kind.
+Sales heads get the stages only: creating, renaming and choosing the default pipeline stays with admins.
 
 Boards follow at once: every change publishes pipelineChanged, which the pipeline board listens to."""
 
@@ -17,7 +18,7 @@ from frontend.components.ui import (
     error_banner,
     field,
     form_values,
-    loading,
+    pending,
     select,
     text_input,
     use_form_errors,
@@ -25,7 +26,7 @@ from frontend.components.ui import (
 from frontend.session import use_live, use_query, use_session
 
 PIPELINES_QUERY = (
-    "query AdminPipelines { pipelines { id name isDefault stages { id name position probability kind dealCount } } }"
+    "query AdminPipelines { pipelines { id name isDefault stages { id name position probability kind dealCount requiresNextStep } } }"
 )
 PIPELINE_CHANGED = "subscription AdminPipelineChanged { pipelineChanged { kind pipelineId } }"
 CREATE_PIPELINE = "mutation CreatePipeline($input: CreatePipelineInput!) { createPipeline(input: $input) { id } }"
@@ -59,6 +60,8 @@ def stage_changes(stage: dict[str, Any], values: dict[str, str]) -> dict[str, An
     wanted: dict[str, Any] = {"name": values.get("name", "").strip(), "kind": values.get("kind") or stage["kind"]}
     if wanted["kind"] not in CLOSED_PROBABILITY:
         wanted["probability"] = probability(values.get("probability", ""))
+        if "requiresNextStep" in values:  # the checkbox: "on" or ""
+            wanted["requiresNextStep"] = values["requiresNextStep"] == "on"
     return {key: value for key, value in wanted.items() if value != stage.get(key)}
 
 
@@ -71,18 +74,37 @@ def open_end(stages: list[dict[str, Any]]) -> int:
 
 
 def stage_key(stage: dict[str, Any]) -> str:
-    return f"{stage['id']}-{stage['position']}-{stage['name']}-{stage['kind']}-{stage['probability']}"
+    return (f"{stage['id']}-{stage['position']}-{stage['name']}-{stage['kind']}-{stage['probability']}-"
+            f"{stage['requiresNextStep']}")
+
+
+def next_step_box(label: str, checked: bool, closed: bool, key: str) -> VdomDict:
+    """The stage's "Needs a next step" flag: deals moving in must have an open task with a due date (or get one
+    in the move's dialog). Open stages only: won and lost ones close the deal."""
+    return html.label(
+        {"className": "check next-step-flag", "title": "Moving a deal here asks for its next step (a task with a "
+         "due date); the Automations rule must be on"},
+        html.input({"type": "checkbox", "name": "requiresNextStep", "defaultChecked": checked and not closed,
+                    "disabled": closed, "key": key, "aria-label": f"{label} needs a next step"}),
+        " Needs a next step")
 
 
 @component
 def StageRow(stage: dict[str, Any], last: int, changed: Any) -> VdomDict:
     session = use_session()
     form = use_form_errors()
-    kind, set_kind = use_state(stage["kind"])
+    stored = stage_key(stage)
+    # The kind picked in the form, for the values it was picked on: once the stage changes, the stored kind.
+    picked, set_picked = use_state(("", ""))
+    kind = picked[1] if picked[0] == stored else stage["kind"]
     refused, set_refused = use_state(0)
 
-    # A saved row comes back under a new key (its values are part of it): the inputs show what was stored.
-    # A refused save remounts the form, so it shows the stored values again beside the server's reason.
+    def set_kind(value: str) -> None:
+        set_picked((stored, value))
+
+    # The row's form is keyed by the stored values (stage_key): a saved or moved row's inputs show what was
+    # stored, not what the browser kept. A refused save re-keys it too, so it shows the stored values again
+    # beside the server's reason.
     async def send(values: dict[str, Any]) -> None:
         try:
             await gql.execute(session.actor, UPDATE_STAGE, input={"id": stage["id"], **values})
@@ -115,12 +137,11 @@ def StageRow(stage: dict[str, Any], last: int, changed: Any) -> VdomDict:
     held = stage["dealCount"]
     # The server refuses a new kind while deals are in the stage (they were closed, or not, by entering it).
     kind_hint = f"{held} deal{'s' if held != 1 else ''} in this stage: move them to change its kind" if held else None
-    # Keyed by what it shows: the browser must not keep a moved row's typed values in the row now in its place.
     return html.li(
-        {"className": "stage-row", "data-stage": label, "key": stage_key(stage)},
+        {"className": "stage-row", "data-stage": label},
         html.form(
             {"onSubmit": submit, "onInput": form.edited, "className": "stage-form", "noValidate": True,
-             "aria-label": f"Stage {label}", "key": f"form-{refused}"},
+             "aria-label": f"Stage {label}", "key": f"form-{stored}-{refused}"},
             html.span({"className": "stage-pos"}, str(stage["position"] + 1)),
             field("Name", text_input("name", stage["name"], **{"aria-label": f"Name of {label}"}), form.errors.get("name")),
             field("Kind", select("kind", KINDS, stage["kind"], onChange=lambda e: set_kind(changed_value(e) or "OPEN"),
@@ -130,6 +151,7 @@ def StageRow(stage: dict[str, Any], last: int, changed: Any) -> VdomDict:
                 "probability", str(CLOSED_PROBABILITY.get(kind, stage["probability"])), kind="number",
                 min=0, max=100, disabled=closed, key=f"p-{closed}", **{"aria-label": f"Probability of {label}"}),
                 form.errors.get("probability")),
+            next_step_box(label, stage["requiresNextStep"], closed, f"n-{closed}"),
             html.div(
                 {"className": "actions stage-actions"},
                 html.button({"className": "btn btn-small", "type": "button", "onClick": up, "disabled": stage["position"] == 0,
@@ -157,6 +179,7 @@ def NewStage(pipeline_id: str, before_closed: int, changed: Any) -> VdomDict:
         payload: dict[str, Any] = {"pipelineId": pipeline_id, "name": values.get("name", "").strip(), "kind": kind}
         if kind == "OPEN":  # deals move towards the closing stages: an open one goes before them
             payload["position"] = before_closed
+            payload["requiresNextStep"] = values.get("requiresNextStep") == "on"
         try:
             if kind not in CLOSED_PROBABILITY:
                 payload["probability"] = probability(values.get("probability", ""))
@@ -182,6 +205,7 @@ def NewStage(pipeline_id: str, before_closed: int, changed: Any) -> VdomDict:
         field("Probability %", text_input("probability", "" if kind == "OPEN" else str(CLOSED_PROBABILITY[kind]),
                                           kind="number", min=0, max=100, disabled=kind != "OPEN", key=f"np-{kind}"),
               form.errors.get("probability")),
+        next_step_box("New stage", False, kind != "OPEN", f"nn-{kind}"),
         html.div({"className": "actions stage-actions"},
                  html.button({"className": "btn btn-small btn-primary", "type": "submit"}, "Add stage")),
         error_banner(form.problem),
@@ -211,6 +235,10 @@ def PipelineHead(pipeline: dict[str, Any], changed: Any) -> VdomDict:
     async def make_default(e: Any) -> None:
         await save({"isDefault": True})
 
+    if not session.can("updatePipeline"):  # a head: the pipeline's name and place, read-only
+        return html.div({"className": "pipeline-head"}, html.h2(pipeline["name"]),
+                        badge("Default", "active") if pipeline["isDefault"] else None,
+                        html.span({"className": "muted"}, "You shape its stages; admins create and rename pipelines."))
     return html.div(
         {"className": "pipeline-head"},
         html.form(
@@ -256,6 +284,7 @@ def NewPipeline(created: Any) -> VdomDict:
 
 @component
 def PipelinesSection() -> VdomDict:
+    session = use_session()
     result = use_query(PIPELINES_QUERY)
     chosen, set_chosen = use_state("")
     adding, set_adding = use_state(False)
@@ -268,7 +297,7 @@ def PipelinesSection() -> VdomDict:
 
     data = result.data
     if data is None:
-        return error_banner(result.error) if result.error else loading("Loading pipelines…")
+        return pending(result, "Loading pipelines…")
     pipelines = data["pipelines"]
     pipeline = next((p for p in pipelines if p["id"] == chosen), pipelines[0] if pipelines else None)
     picker = html.div(
@@ -277,7 +306,7 @@ def PipelinesSection() -> VdomDict:
                pipeline["id"] if pipeline else "", onChange=lambda e: set_chosen(changed_value(e)),
                **{"aria-label": "Pipeline"}) if len(pipelines) > 1 else None,
         html.button({"className": "btn", "type": "button", "onClick": lambda e: set_adding(not adding)},
-                    "Cancel" if adding else "+ New pipeline"),
+                    "Cancel" if adding else "+ New pipeline") if session.can("createPipeline") else None,
     )
     if pipeline is None:
         return html.section({"aria-label": "Pipelines"}, picker, NewPipeline(created) if adding else
@@ -288,13 +317,19 @@ def PipelinesSection() -> VdomDict:
         picker,
         NewPipeline(created) if adding else None,
         html.div(
-            {"className": "panel", "key": pipeline["id"]},
+            # Not the bare id: ReactPy builds handler targets from key paths, where the key "1" and a sibling
+            # at index 1 (NewPipeline while adding) would be one path.
+            {"className": "panel", "key": f"pipeline-{pipeline['id']}"},
             PipelineHead(pipeline, result.reload, key=f"head-{pipeline['id']}"),
             html.p({"className": "subtle"}, "Stages in board order. New deals start in the first stage, which is "
                    "always open. A stage's probability is the default for deals entering it; won stages count 100 %, "
-                   "lost ones 0 %. A stage holding deals keeps its kind."),
+                   "lost ones 0 %. A stage holding deals keeps its kind. A stage that needs a next step asks for "
+                   "one (a task with a due date) when a deal moves in."),
+            # Rows keyed by stage: a live reload re-renders them in place. Keyed by their values (as they were),
+            # every pipelineChanged unmounted and remounted the changed rows, and a page closed during such a
+            # render made ReactPy's unmount raise KeyError (frontend/sockets.py).
             html.ol({"className": "stages", "aria-label": "Stages"},
-                    *(StageRow(s, len(stages) - 1, result.reload, key=stage_key(s)) for s in stages)),
+                    *(StageRow(s, len(stages) - 1, result.reload, key=f"stage-{s['id']}") for s in stages)),
             NewStage(pipeline["id"], open_end(stages), result.reload, key=f"new-{pipeline['id']}"),
         ),
     )

@@ -10,7 +10,7 @@ from reactpy.types import VdomDict
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.admin.table import cell
-from frontend.components.ui import error_banner, field, form_values, loading, text_input, use_form_errors
+from frontend.components.ui import error_banner, field, form_values, pending, text_input, use_form_errors
 from frontend.session import use_query, use_session
 
 RATES_QUERY = "query AdminRates { exchangeRates { currency rate isBase updatedAt } }"
@@ -46,7 +46,7 @@ def RatesSection() -> VdomDict:
 
     data = result.data
     if data is None:
-        return error_banner(result.error) if result.error else loading("Loading exchange rates…")
+        return pending(result, "Loading exchange rates…")
     rates = data["exchangeRates"]
     base = next((r["currency"] for r in rates if r["isBase"]), "")
     return html.section(

@@ -9,7 +9,16 @@ from reactpy.types import VdomDict
 
 from frontend import format as fmt
 from frontend import gql
-from frontend.components.ui import badge, empty, error_banner, field, form_values, loading, text_input, use_form_errors
+from frontend.components.ui import (
+    badge,
+    empty,
+    error_banner,
+    field,
+    form_values,
+    pending,
+    text_input,
+    use_form_errors,
+)
 from frontend.session import use_query, use_session
 
 TEAMS_QUERY = """
@@ -105,7 +114,7 @@ def TeamsSection() -> VdomDict:
     result = use_query(TEAMS_QUERY)
     data = result.data
     if data is None:
-        return error_banner(result.error) if result.error else loading("Loading teams…")
+        return pending(result, "Loading teams…")
     loose = [e["node"] for e in data["users"]["edges"]
              if not e["node"]["team"] and e["node"]["role"] in ("SALES_HEAD", "SALES_REP")]
     return html.section(

@@ -16,13 +16,16 @@ from frontend.components.ui import (
     error_banner,
     field,
     form_values,
-    loading,
+    pending,
     text_input,
     use_form_errors,
 )
 from frontend.session import use_query, use_session
 
-TOKEN_FIELDS = "id name prefix createdAt lastUsedAt user { id name email }"
+TOKEN_FIELDS = "id name prefix createdAt lastUsedAt expiresAt scopes user { id name email }"
+# The write scopes a token may be given (READ is every token's); least privilege: none ticked at first.
+WRITE_SCOPES = (("CUSTOMERS", "Customers, contacts, leads, activities"), ("DEALS", "Deals"),
+                ("CAMPAIGNS", "Campaigns"), ("TICKETS", "Tickets"), ("ADMIN", "Settings and administration"))
 TOKENS_QUERY = f"""
 query AdminTokens($mine: ApiTokenFilter!, $all: Boolean!) {{
   mine: apiTokens(first: 100, filter: $mine) {{ edges {{ node {{ {TOKEN_FIELDS} }} }} }}
@@ -54,7 +57,10 @@ def TokenRow(token: dict[str, Any], owner: bool, changed: Any) -> VdomDict:
                 html.div({"className": "muted"}, html.code(f"crm_{token['prefix']}_…"))),
         cell("User", token["user"]["name"] if token["user"] else "–") if owner else None,
         cell("Created", fmt.moment(token["createdAt"]), nowrap=True),
+        cell("Scopes", scope_badges(token["scopes"])),
         cell("Last used", fmt.moment(token["lastUsedAt"]) if token["lastUsedAt"] else html.span({"className": "muted"}, "Never"),
+             nowrap=True),
+        cell("Expires", fmt.day(token["expiresAt"]) if token["expiresAt"] else html.span({"className": "muted"}, "Never"),
              nowrap=True),
         cell(
             "",
@@ -70,11 +76,17 @@ def TokenRow(token: dict[str, Any], owner: bool, changed: Any) -> VdomDict:
     )
 
 
+def scope_badges(scopes: list[str]) -> VdomDict:
+    if scopes == ["READ"]:
+        return html.span({"className": "badge badge-neutral"}, "Read only")
+    return html.span({"className": "scopes"}, *(html.span({"className": "badge", "key": s}, fmt.label(s)) for s in scopes))
+
+
 def token_table(label: str, tokens: list[dict[str, Any]], owner: bool, changed: Any) -> VdomDict:
     return html.div({"className": "table-wrap"}, html.table(
         {"className": "table table-cards", "aria-label": label},
         html.thead(html.tr(html.th("Name"), html.th("User") if owner else None, html.th("Created"),
-                           html.th("Last used"), html.th(""))),
+                           html.th("Scopes"), html.th("Last used"), html.th("Expires"), html.th(""))),
         html.tbody(*(TokenRow(t, owner, changed, key=t["id"]) for t in tokens)),
     ))
 
@@ -87,9 +99,13 @@ def NewToken(changed: Any) -> VdomDict:
 
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
-        name = form_values(e).get("name", "").strip()
+        values = form_values(e)
+        name = values.get("name", "").strip()
+        chosen: dict[str, Any] = {"name": name, "scopes": [s for s, _ in WRITE_SCOPES if values.get(f"scope|{s}") == "on"]}
+        if values.get("expiresAt"):  # a day: the token works until that day ends (UTC)
+            chosen["expiresAt"] = f"{values['expiresAt']}T23:59:59+00:00"
         try:
-            made = (await gql.execute(session.actor, CREATE_TOKEN, input={"name": name}))["createApiToken"]
+            made = (await gql.execute(session.actor, CREATE_TOKEN, input=chosen))["createApiToken"]
         except gql.GqlError as error:
             form.show(error)
             return
@@ -102,13 +118,29 @@ def NewToken(changed: Any) -> VdomDict:
             {"className": "notice notice-ok token-secret", "role": "status"},
             html.strong(f"Token “{secret[0]}” created. Copy it now: it is shown only this once."),
             html.input({"className": "snippet", "readOnly": True, "value": secret[1], "aria-label": "New token"}),
-            html.p({"className": "muted"}, "Send it as the header Authorization: Bearer <token>. It acts as you."),
+            html.p({"className": "muted"}, "Send it as the header Authorization: Bearer <token>. "
+                   "It acts as you, within the scopes you chose."),
             html.button({"className": "btn btn-small", "type": "button", "onClick": lambda e: set_secret(None)},
                         "Done, I copied it"),
         )
     return html.form(
-        {"onSubmit": submit, "onInput": form.edited, "className": "inline", "noValidate": True, "aria-label": "New token"},
+        {"onSubmit": submit, "onInput": form.edited, "className": "form-row token-form", "noValidate": True,
+         "aria-label": "New token"},
         field("New token", text_input("name", placeholder="What it is for, e.g. laptop script"), form.errors.get("name")),
+        field("Expires after", text_input("expiresAt", kind="date"), form.errors.get("expiresAt"),
+              hint="Empty: until revoked"),
+        # Not field(): a <label> around several checkboxes would tick the first wherever it is clicked.
+        html.div(
+            {"className": "field token-scopes", "role": "group", "aria-label": "Scopes"},
+            html.span({"className": "field-label"}, "It may change"),
+            html.span({"className": "checks"}, *(
+                html.label({"className": "check", "key": s}, html.input({"type": "checkbox", "name": f"scope|{s}"}), text)
+                for s, text in WRITE_SCOPES)),
+            html.span({"className": "field-error", "role": "alert"}, form.errors["scopes"])
+            if form.errors.get("scopes") else
+            html.span({"className": "field-hint"}, "It always reads what you may see; nothing ticked: read only. "
+                      "It never exceeds your own rights."),
+        ),
         html.button({"className": "btn btn-primary", "type": "submit"}, "Create token"),
         error_banner(form.problem),
     )
@@ -121,12 +153,12 @@ def TokensSection() -> VdomDict:
     result = use_query(TOKENS_QUERY, {"mine": {"userId": session.me["id"], "working": True}, "all": admin})
     data = result.data
     if data is None:
-        return error_banner(result.error) if result.error else loading("Loading API tokens…")
+        return pending(result, "Loading API tokens…")
     mine = [e["node"] for e in data["mine"]["edges"]]
     return html.section(
         {"aria-label": "API tokens"},
         html.h2("Your API tokens"),
-        html.p({"className": "subtle"}, "A token lets a script or tool use the CRM's API as you, with your rights. "
+        html.p({"className": "subtle"}, "A token lets a script or tool use the CRM's API as you, with your rights or fewer (its scopes). "
                "Revoke one you no longer use: it stops working at once."),
         NewToken(result.reload),
         token_table("Your API tokens", mine, False, result.reload) if mine

@@ -10,7 +10,7 @@ from reactpy.types import VdomDict
 from frontend import format as fmt
 from frontend import gql
 from frontend.components.admin.table import cell
-from frontend.components.ui import badge, changed_value, empty, error_banner, loading, select
+from frontend.components.ui import badge, changed_value, empty, error_banner, pending, select
 from frontend.session import use_query, use_session
 
 USERS_QUERY = """
@@ -100,7 +100,7 @@ def UsersSection() -> VdomDict:
     result = use_query(USERS_QUERY, {"filter": {"search": search} if search.strip() else None})
     data = result.data
     if data is None:
-        body = error_banner(result.error) if result.error else loading("Loading users…")
+        body = pending(result, "Loading users…")
     elif not data["users"]["edges"]:
         body = empty("No user matches.", "Users appear here after their first sign-in. Try another name or email.")
     else:

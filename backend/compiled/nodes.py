@@ -1,0 +1,147 @@
+"""Objects of the covered types as JSON built in SQL: their columns, and their nested lists and relations
+with the resolver path's order, limits and row rules (backend.reads.loaders)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from graphql import GraphQLLeafType
+from tortoise.models import Model
+
+from backend import permissions
+from backend.auth.actor import Actor
+from backend.compiled.dialect import Statement
+from backend.compiled.selection import NotCovered, Selected
+from backend.compiled.shape import Leaf, Many, Obj, Shape, column
+from backend.models import Activity, Contact, Customer, Deal, Stage
+from backend.reads.paging import page_size
+
+# The fields read straight from a column: GraphQL name → model field (none of them has a resolver of its own).
+COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
+    "Customer": (Customer, {
+        "id": "id", "name": "name", "legalForm": "legal_form", "email": "email", "phone": "phone",
+        "website": "website", "street": "street", "city": "city", "postcode": "postcode", "country": "country",
+        "industry": "industry", "segment": "segment", "description": "description", "status": "status",
+        "blockedReason": "blocked_reason", "version": "version", "createdAt": "created_at",
+        "updatedAt": "updated_at", "archivedAt": "archived_at", "phase": "phase", "rating": "rating",
+    }),
+    "Contact": (Contact, {
+        "id": "id", "name": "name", "email": "email", "phone": "phone", "jobTitle": "job_title",
+        "department": "department", "roleAtCustomer": "role_at_customer", "isPrimary": "is_primary",
+        "status": "status", "version": "version", "createdAt": "created_at", "updatedAt": "updated_at",
+        "archivedAt": "archived_at",
+    }),
+    "Deal": (Deal, {
+        "id": "id", "title": "title", "probability": "probability", "closedAt": "closed_at", "version": "version",
+        "createdAt": "created_at", "updatedAt": "updated_at",
+    }),
+    "Activity": (Activity, {
+        "id": "id", "kind": "kind", "title": "title", "description": "description",
+        "durationMinutes": "duration_minutes", "occurredAt": "occurred_at", "version": "version",
+        "createdAt": "created_at",
+    }),
+    "Stage": (Stage, {"id": "id", "name": "name", "position": "position", "probability": "probability", "kind": "kind"}),
+    "Money": (Deal, {"amount": "amount", "currency": "currency"}),  # Deal.amount: the deal's own columns
+}
+
+
+@dataclass
+class Compiler:
+    actor: Actor
+    st: Statement
+    depth: int = 0
+    # Named subqueries of the statement's WITH: row rules are defined once there, not nested in each list
+    # (SQLite's parser refuses expressions nested about a hundred deep).
+    ctes: dict[str, str] = field(default_factory=dict)
+
+    def with_clause(self) -> str:
+        return "WITH " + ", ".join(f"{name} AS ({sql})" for name, sql in self.ctes.items())
+
+    def alias(self) -> str:
+        self.depth += 1
+        return f"t{self.depth}"
+
+    def obj(self, type_name: str, fields: list[Selected], one: Callable[[Selected], tuple[str, Shape]]) -> tuple[str, Obj]:
+        """The JSON object of `fields` of the type `type_name`: `one` compiles each field but `__typename`."""
+        pairs, shapes = [], []
+        for f in fields:
+            expr, shape = (self.st.text(type_name), Leaf(None)) if f.name == "__typename" else one(f)
+            pairs.append((f.key, expr))
+            shapes.append((f.key, shape))
+        return self.st.obj(pairs), Obj(tuple(shapes))
+
+    def node(self, type_name: str, fields: list[Selected], row: str) -> tuple[str, Shape]:
+        """The JSON object of the row `row` (an alias) of the covered type `type_name`."""
+        model, columns = COLUMNS.get(type_name, (None, {}))
+        relations = RELATIONS.get(type_name, {})
+
+        def one(f: Selected) -> tuple[str, Shape]:
+            if f.name in columns and model is not None and not f.args:
+                stored = model._meta.fields_map[columns[f.name]]
+                assert isinstance(f.type, GraphQLLeafType)
+                return f'{row}."{stored.source_field or stored.model_field_name}"', column(stored.to_python_value, f.type)
+            if f.name in relations:
+                return relations[f.name](self, f, row)
+            raise NotCovered(f"{type_name}.{f.name}")
+
+        return self.obj(type_name, fields, one)
+
+    def rule(self, model: type[Model], row: str, of_customer: bool) -> str:
+        """The row rule of `model` on alias `row`; none for rows of a customer (`of_customer`: the parent row
+        is a customer read through its own rule) when permissions says they are seen with it."""
+        if of_customer and permissions.seen_with_customer(model):
+            return ""
+        visible = permissions.visible_ids_sql(self.actor, model)
+        if visible is None:
+            return ""
+        name = f"seen_{model._meta.db_table}"
+        if name not in self.ctes:
+            self.ctes[name] = self.st.embed(*visible)
+        return f' AND {row}."id" IN (SELECT "id" FROM {name})'
+
+    def many(self, model: type[Model], f: Selected, parent: str, where: str, order: list[tuple[str, bool]],
+             limit: int | None = None) -> tuple[str, Shape]:
+        """A nested list of `model` rows of the customer `parent` (`where` on alias {a}), in `order`, through its
+        row rule."""
+        a = self.alias()
+        item, shape = self.node(f.type.name, f.fields, a)
+        by = ", ".join(f'{a}."{c}" {"DESC" if desc else "ASC"}' for c, desc in order)
+        inner = (f'SELECT {a}.* FROM "{model._meta.db_table}" {a} WHERE {where.format(a=a, parent=parent)}'
+                 f'{self.rule(model, a, of_customer=True)} ORDER BY {by}{"" if limit is None else f" LIMIT {int(limit)}"}')
+        return self.st.nested(f"SELECT {self.st.aggregate(item, by)} FROM ({inner}) {a}"), Many(shape)
+
+
+def _contacts(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
+    # archived people leave the customer's list (loaders.contacts_of_customer)
+    return c.many(Contact, f, row, '{a}."customer_id" = {parent}."id" AND {a}."archived_at" IS NULL',
+                  [("is_primary", True), ("name", False), ("id", False)])
+
+
+def _deals(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
+    return c.many(Deal, f, row, '{a}."customer_id" = {parent}."id"', [("created_at", True), ("id", True)])
+
+
+def _activities(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
+    limit = min(page_size(f.args["first"]), 50)  # as reads.nested.newest_activities; errors fall back
+    where = '{a}."customer_id" = {parent}."id"'
+    if f.args.get("kind") is not None:
+        where += f' AND {{a}}."kind" = {c.st.param(f.args["kind"].value)}'
+    return c.many(Activity, f, row, where, [("occurred_at", True), ("id", True)], limit)
+
+
+def _amount(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
+    return c.node("Money", f.fields, row)
+
+
+def _stage(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
+    a = c.alias()
+    item, shape = c.node("Stage", f.fields, a)
+    return c.st.nested(f'SELECT {item} FROM "stage" {a} WHERE {a}."id" = {row}."stage_id"'), shape
+
+
+Relation = Callable[[Compiler, Selected, str], tuple[str, Shape]]
+RELATIONS: dict[str, dict[str, Relation]] = {
+    "Customer": {"contacts": _contacts, "deals": _deals, "activities": _activities},
+    "Deal": {"amount": _amount, "stage": _stage},
+}

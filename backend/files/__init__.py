@@ -1,0 +1,1 @@
+"""Stored files (attachments): where their bytes live, and what the bytes are."""

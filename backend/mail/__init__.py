@@ -1,0 +1,1 @@
+"""Outgoing email: rendering from templates (render.py) and sending over SMTP (smtp.py)."""

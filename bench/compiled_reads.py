@@ -1,0 +1,126 @@
+"""The nested document (bench.documents.NESTED, 100 customers by name with contacts, deals with amount and
+stage, the last 5 activities) both ways, in-process: through the resolvers (CRM_COMPILED_READS=0) and
+compiled into one statement (CRM_COMPILED_READS=1), beside the hand-written statement of bench.limits; as an
+admin and as a sales head (row rules in the statement). Each way's answer must equal the other's.
+
+`python -m bench.compiled_reads [--customers N] [--runs R]` prints the figures and writes them as their own
+section of docs/benchmarks.md; `scripts/bench` runs it after the export's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import facts, stack
+from bench.report import ms, percentile
+
+BEGIN, END = "<!-- compiled-reads-bench:begin -->", "<!-- compiled-reads-bench:end -->"
+
+RUN = """
+import asyncio, json, os, sys, time
+from backend import db
+from backend.auth.actor import Actor
+from backend.graphql.root import schema
+from backend.models import User
+from backend.reads.context import Context
+from backend.settings import get_settings, reset_settings
+from bench.documents import NESTED
+from bench.limits import hand_written
+from tests.sqlcount import count_statements
+
+async def way(actor, compiled, runs):
+    os.environ["CRM_COMPILED_READS"] = "1" if compiled else "0"
+    reset_settings()
+    async def once():
+        result = await schema.execute(NESTED, variable_values={"first": 100}, context_value=Context(actor=actor))
+        if result.errors:
+            raise RuntimeError(str(result.errors[0]))
+        return result.data
+    data = await once()
+    with count_statements() as statements:
+        await once()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        await once()
+        times.append(time.perf_counter() - start)
+    return {"times": times, "statements": len(statements), "data": data}
+
+async def main(runs):
+    await db.init(get_settings())
+    found = {}
+    for email in ("admin@example.com", "head@example.com"):
+        actor = Actor.for_user(await User.get(email=email), via="bench")
+        resolved, compiled = await way(actor, False, runs), await way(actor, True, runs)
+        found[email] = {"resolved": resolved["times"], "compiled": compiled["times"],
+                        "statements": [resolved["statements"], compiled["statements"]],
+                        "same": json.dumps(resolved["data"]) == json.dumps(compiled["data"])}
+    found["handsql"], _ = await hand_written(get_settings().database_url, runs)
+    await db.close()
+    return found
+
+print(json.dumps(asyncio.run(main(int(sys.argv[1])))))
+"""
+
+
+def measure(setup: stack.Setup, customers: int, runs: int) -> dict[str, Any]:
+    stack.create_database(setup)
+    try:
+        stack.seed(setup, customers)
+        return stack.python_json(setup, RUN, str(runs))
+    finally:
+        stack.drop_database(setup)
+
+
+def _p50(times: list[float]) -> str:
+    return ms(percentile(times, 50))
+
+
+def section(customers: int, runs: int, databases: tuple[str, ...] = ("sqlite", "postgres")) -> str:
+    lines = [f"## Compiled reads ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})", "",
+             f"The nested document (100 customers by name with contacts, deals with amount and stage, the last 5 "
+             f"activities) in-process at {customers:,} customers (`crm seed --demo --customers N`), p50 of {runs} runs: "
+             "through the resolvers (`CRM_COMPILED_READS=0`), compiled into one SQL statement that builds the JSON "
+             "(`CRM_COMPILED_READS=1`, the default), and the hand-written statement of bench/limits.py (rows only, "
+             "no GraphQL). The compiled path still parses the statement's JSON and passes it through each leaf's "
+             "conversion (dates, enums, ids) before Strawberry encodes the response.", "",
+             f"Load average before: {facts.load_average()} (1 / 5 / 15 min): on a shared machine every figure grows, "
+             "the resolvers' most.", "",
+             "| database | caller | resolvers | compiled | speed-up | statements (resolvers → compiled) | hand-written SQL | same answer |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]
+    for database in databases:
+        title = "SQLite" if database == "sqlite" else "PostgreSQL"
+        if database == "postgres" and (why := stack.postgres_answers()):
+            lines.append(f"| {title} | | not measured: {why} | | | | | |")
+            continue
+        print(f"bench.compiled_reads: {title}, {customers:,} customers …", file=sys.stderr, flush=True)
+        found = measure(stack.Setup(title, database), customers, runs)
+        for email, who in (("admin@example.com", "admin"), ("head@example.com", "sales head")):
+            r = found[email]
+            speedup = percentile(r["resolved"], 50) / percentile(r["compiled"], 50)
+            lines.append(f"| {title} | {who} | {_p50(r['resolved'])} | {_p50(r['compiled'])} | {speedup:.1f}× | "
+                         f"{r['statements'][0]} → {r['statements'][1]} | {_p50(found['handsql'])} | "
+                         f"{'yes' if r['same'] else 'NO'} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.compiled_reads", description="Compiled reads vs resolvers")
+    parser.add_argument("--customers", type=int, default=10_000, help="customers seeded (default 10,000)")
+    parser.add_argument("--runs", type=int, default=50, help="runs of each way (default 50)")
+    parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--output", type=Path, default=stack.ROOT / "docs" / "benchmarks.md")
+    args = parser.parse_args(argv)
+    databases = ("sqlite", "postgres") if args.database == "both" else (args.database,)
+    text = section(args.customers, args.runs, databases)
+    print(text)
+    stack.write_section(args.output, BEGIN, END, text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
