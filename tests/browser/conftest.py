@@ -175,11 +175,16 @@ def fresh_pages(request: pytest.FixtureRequest) -> Iterator[None]:
 
     if "server" in request.fixturenames:
         wait_for_no_subscribers(request.getfixturevalue("server"))
+        log = request.getfixturevalue("data_dir") / "server.log"
+        request.node.server_log = (log, log.stat().st_size)
     yield
     while OPEN_PAGES:
         page = OPEN_PAGES.pop()
         if not page.is_closed():
             page.close()
+    # ReactPy shows a component whose render raised as an empty element and carries on: only the log knows.
+    failed = [line for line in server_said(request.node) if line.startswith("Failed to render")]
+    assert not failed, f"the server failed to render: {failed}"
 
 
 def _session(chromium: object, server: str, issuer: str, email: str) -> Iterator[object]:
@@ -214,3 +219,24 @@ def support(chromium: object, server: str, issuer: str) -> Iterator[object]:
 @pytest.fixture(scope="session")
 def rep(chromium: object, server: str, issuer: str) -> Iterator[object]:
     yield from _session(chromium, server, issuer, "rep@example.com")
+
+
+def server_said(item: pytest.Item) -> list[str]:
+    """What the server logged while the test ran, request lines left out."""
+    if not hasattr(item, "server_log"):
+        return []
+    log, start = item.server_log
+    with open(log, errors="replace") as text:
+        text.seek(start)
+        return [line for line in text.read().splitlines() if not line.startswith("INFO:")]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A failed browser test's report carries what the server logged while it ran: a screen whose render
+    raised shows up in the browser only as an empty element, its traceback only in the log."""
+    outcome = yield
+    report = outcome.get_result()
+    said = server_said(item) if report.when == "call" and report.failed else []
+    if said:
+        report.sections.append(("server log while the test ran", "\n".join(said[-150:])))
