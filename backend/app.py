@@ -30,6 +30,7 @@ from backend.web.imports import import_routes
 from backend.web.routes import auth_mount
 from backend.worker import Worker
 from frontend.client_script import LeanEvents
+from frontend.serial_render import install as serial_render
 from frontend.shell import ROOT_COMPONENT, ui_routes
 from frontend.sockets import UiSockets
 from frontend.stable_keys import install as stable_keys
@@ -79,8 +80,10 @@ def create_app() -> ASGIApp:
     # behind a trusted proxy, so that every part sees it. NoSniff wraps all, refusals of the others included.
     # UiSockets ends what each UI websocket left running when it closes (frontend/sockets.py); LeanEvents
     # serves ReactPy's client with a serializer that sends what an event is about, not the page around it;
-    # stable_keys makes the browser pair a page's elements as the server does (frontend/stable_keys.py).
+    # stable_keys makes the browser pair a page's elements as the server does (frontend/stable_keys.py);
+    # serial_render renders a page's components one at a time (frontend/serial_render.py).
     stable_keys()
+    serial_render()
     ui = UiSockets(LeanEvents(ReactPyMiddleware(api, [ROOT_COMPONENT])))
     return NoSniff(BodySizeLimit(ForwardedScheme(OriginGuard(ui))))
 
