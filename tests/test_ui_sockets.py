@@ -5,11 +5,13 @@ closed mid-render, and every subscription below stayed registered); and what mad
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from reactpy import component, html, use_scope, use_state
+from reactpy.config import REACTPY_ASYNC_RENDERING
 from reactpy.core.layout import Layout
 from reactpy.executors.asgi import ReactPyMiddleware
 from reactpy.types import Component, VdomDict
@@ -103,24 +105,37 @@ def RowsPage(keyed_by_value: bool) -> VdomDict:
 
 
 async def _close_mid_render(keyed_by_value: bool, steps: int) -> None:
-    """Open a layout, change what its rows show, and close it `steps` scheduler turns into that render."""
+    """Open a layout, change what its rows show, and close it `steps` scheduler turns into that render, as a
+    closing socket does: its render loop cancelled wherever it was, then the layout closed."""
     async with Layout(RowsPage(keyed_by_value)) as layout:
         await layout.render()
         ROWS["next"]()
+        rendering = asyncio.ensure_future(layout.render())
         for _ in range(steps):
             await asyncio.sleep(0)  # lets the render run up to one of its own awaits: a page closing there
+        rendering.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await rendering
 
 
 @pytest.mark.parametrize("keyed_by_value", [True, False])
-async def test_a_page_closed_while_rows_render_unmounts_cleanly_only_when_rows_keep_their_keys(keyed_by_value):
+@pytest.mark.parametrize("concurrent", [True, False])
+async def test_a_page_closed_while_rows_render_unmounts_cleanly_only_when_rows_keep_their_keys(keyed_by_value, concurrent):
     """Rows keyed by what they show are unmounted and mounted again on every change; ReactPy 2.0.0b13 unmounts
     the old ones first, and a page closed before the render ends unmounts them a second time: KeyError, the
-    rest of the page is never unmounted. Admin stage rows are therefore keyed by stage (components/admin/
-    pipelines.py). Should ReactPy stop raising, the first case fails here, and the rule can go."""
+    rest of the page is never unmounted. So with its concurrent renderer (its default) and with the serial
+    one the app installs (frontend/serial_render.py), where the render is cut off by the closing socket's
+    cancelled render loop. Admin stage rows are therefore keyed by stage (components/admin/pipelines.py).
+    Should ReactPy stop raising, the first case fails here, and the rule can go."""
     raised = []
-    for steps in range(12):
-        try:
-            await _close_mid_render(keyed_by_value, steps)
-        except KeyError:
-            raised.append(steps)
+    was = REACTPY_ASYNC_RENDERING.current
+    REACTPY_ASYNC_RENDERING.current = concurrent
+    try:
+        for steps in range(12):
+            try:
+                await _close_mid_render(keyed_by_value, steps)
+            except KeyError:
+                raised.append(steps)
+    finally:
+        REACTPY_ASYNC_RENDERING.current = was
     assert bool(raised) == keyed_by_value, raised
