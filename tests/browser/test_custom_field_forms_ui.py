@@ -76,6 +76,7 @@ def test_custom_fields_in_the_customer_form_360_page_columns_and_export(admin: S
     chooser = page.get_by_text("Columns", exact=True)
     chooser.click()
     page.locator("input[name='column-cf.contract_ends_on']").check()
+    expect(page.locator("table[aria-label=Customers] th")).to_contain_text(["Contract end"])  # the server's answer
     page.locator("input[name='column-cf.fleet_vehicles']").check()
     chooser.click()
     try:
