@@ -39,6 +39,12 @@ def mailbox(settings: Settings) -> Path:
     return settings.data_dir / "devmail"
 
 
+def whole_messages(folder: Path) -> list[Path]:
+    """The whole messages in `folder`, oldest first: not those still being written (".…", which `glob`
+    lists too), which another catcher thread may rename away at any moment."""
+    return sorted(path for path in folder.glob("*.eml") if NAME.fullmatch(path.name))
+
+
 class _Catch:
     """aiosmtpd's handler: each message becomes one file (written whole, then renamed into place)."""
 
@@ -51,7 +57,7 @@ class _Catch:
         partial = self.folder / f".{name}"
         partial.write_bytes(envelope.original_content or envelope.content)
         os.replace(partial, self.folder / name)
-        for old in sorted(self.folder.glob("*.eml"))[:-KEEP]:
+        for old in whole_messages(self.folder)[:-KEEP]:
             old.unlink(missing_ok=True)
         return "250 Message accepted for delivery"
 
@@ -88,7 +94,7 @@ async def _gate(request: Request) -> Response | None:
 async def inbox(request: Request) -> Response:
     if (refused := await _gate(request)) is not None:
         return refused
-    files = sorted(mailbox(get_settings()).glob("*.eml"), reverse=True)
+    files = whole_messages(mailbox(get_settings()))[::-1]
     rows = []
     for path in files:
         message = _read(path)

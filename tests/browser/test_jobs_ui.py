@@ -19,7 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import expect
 
-from backend.devmail import _Catch
+from backend.devmail import _Catch, whole_messages
 from tests.browser.conftest import ROOT, _free_port
 from tests.browser.helpers import OPEN_PAGES, Session, shot_sizes
 
@@ -31,7 +31,7 @@ def reminder_caught(folder: Path) -> bool:
     reminders that fell due since the demo was seeded (their times are offsets from the hour it was seeded,
     so which ones depends on the time of day the suite runs), morning mail, campaign summaries."""
     return any(TITLE in str(email.message_from_bytes(mail.read_bytes(), policy=email.policy.default)["Subject"])
-               for mail in folder.glob("*.eml"))
+               for mail in whole_messages(folder))
 
 
 @pytest.fixture(scope="module")
