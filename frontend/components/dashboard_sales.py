@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
-from reactpy import component, html, use_state
+from reactpy import component, event, html, use_state
 from reactpy.types import VdomDict
 
 from frontend import format as fmt
@@ -283,8 +283,9 @@ def QuotaForm(target: dict[str, Any], period: dict[str, Any], close: Callable[[]
     form = use_form_errors()
     current = (target.get("quota") or {}).get("amount")
 
-    async def submit(event: Any) -> None:
-        values = form_values(event)
+    @event(prevent_default=True)
+    async def submit(e: Any) -> None:
+        values = form_values(e)
         amount = minor_units(values.get("amount", ""))
         if amount is None:
             form.set_errors({"amount": NOT_AN_AMOUNT})

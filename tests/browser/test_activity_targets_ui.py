@@ -32,6 +32,8 @@ def test_a_head_sets_weekly_targets_and_a_rep_works_towards_them(head: Session, 
     form.locator("input[name=meetingsPerWeek]").fill(str(meeting_target))
     form.get_by_role("button", name="Save quota").click()
     expect(form).to_have_count(0)
+    # Saved in place: the browser did not also submit the form itself (a page load that cut the save off).
+    assert page.url.endswith("/dashboard"), page.url
     # The quota's change moves the table live: counts against the new targets, meetings flagged behind pace.
     expect(row.locator(f"[data-target='{me['name']}-calls']")).to_contain_text(f"{calls} / {call_target} calls")
     behind = row.locator(f"[data-target='{me['name']}-meetings']")
