@@ -13,6 +13,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
 from backend import collector, db, devmail, graphiql, server_lock
+from backend.auth.callers import callers
 from backend.auth.origin import OriginGuard
 from backend.graphql.endpoint import graphql_app
 from backend.health import healthz
@@ -41,6 +42,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     settings = get_settings()
     await db.init(settings)
     await hub.start(settings.broadcast_url, settings.subscriber_queue, timeout=settings.redis_timeout)
+    await callers.start()
     collector.tune()
     await imports.resume_interrupted()  # imports a crash or restart cut off carry on where they committed
     stop = asyncio.Event()
@@ -53,6 +55,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop.set()
         if worker is not None:
             await worker
+        await callers.stop()
         await hub.stop()
         await limiter.close()
         await db.close()

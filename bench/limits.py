@@ -1,7 +1,7 @@
 """The limits the nested list query is held against, measured in-process (`python -m bench.limits`, run with
 the setup's CRM_* environment; spec JSON on stdin, results JSON on stdout):
 
-- statements: how many SQL statements the real schema sends for the document, and for a token lookup;
+- statements: how many SQL statements the real schema sends for the document, and for a warm token (none: held);
 - hand-written SQL: the same data from one statement (JSON aggregation), through aiosqlite / asyncpg directly;
 - GraphQL floor: the same document through Strawberry with the real types, extensions and loaders' shape,
   but loaders that return objects already in memory (no database: asserted by counting statements).
@@ -198,7 +198,9 @@ def _same_data(graphql: dict[str, Any], rows: list[Any]) -> bool:
 async def measure(spec: dict[str, Any]) -> dict[str, Any]:
     from backend import db
     from backend.auth.actor import Actor
+    from backend.auth.callers import callers
     from backend.graphql.root import schema
+    from backend.live.broadcast import hub
     from backend.models import User
     from backend.reads.context import Context
     from backend.services import tokens
@@ -207,6 +209,8 @@ async def measure(spec: dict[str, Any]) -> dict[str, Any]:
 
     settings = get_settings()
     await db.init(settings)
+    await hub.start("memory://", settings.subscriber_queue)
+    await callers.start()  # as in every server process: a warm caller is held
     try:
         actor = Actor.for_user(await User.get(email=spec["email"]), via="bench")
         variables = {"first": PAGE}
@@ -215,7 +219,7 @@ async def measure(spec: dict[str, Any]) -> dict[str, Any]:
             raise RuntimeError(f"the nested query failed: {real.errors[0]}")
         with count_statements() as data_statements:
             await schema.execute(NESTED, variable_values=variables, context_value=Context(actor=actor))
-        await tokens.authenticate(spec["token"])  # the first use of a token records it (once a minute)
+        await tokens.authenticate(spec["token"])  # the first use reads the token and records the use
         with count_statements() as auth_statements:
             await tokens.authenticate(spec["token"])
 
@@ -240,6 +244,8 @@ async def measure(spec: dict[str, Any]) -> dict[str, Any]:
             "handsql_same_data": _same_data(real.data, rows),
         }
     finally:
+        await callers.stop()
+        await hub.stop()
         await db.close()
 
 

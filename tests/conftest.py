@@ -14,6 +14,7 @@ from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from backend import db as database_module
+from backend.auth.callers import callers
 from backend.interop.tortoise import forget_compiled_statements
 from backend.live.broadcast import hub
 from backend.migrations import apply_all
@@ -82,7 +83,9 @@ async def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
     await database_module.init(get_settings())
     await apply_all()
     await hub.start("memory://", get_settings().subscriber_queue)
+    await callers.start()  # as the server does: every test's caller lookups go through the cache
     yield url
+    await callers.stop()
     await hub.stop()
     await Tortoise.close_connections()
     if pg_name:
@@ -137,4 +140,5 @@ async def _reference_workflows(conn: BaseDBAsyncClient) -> None:
 async def db(database: str) -> AsyncIterator[str]:
     """A clean database (reference data such as the default pipeline kept)."""
     await truncate_all()
+    callers.clear()  # what an earlier test's callers were, its rows are gone
     yield database

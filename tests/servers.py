@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_SERVER = "/usr/bin/redis-server"
+# Tests that run a redis-server of their own (redis_server()): on every machine that has one installed.
+needs_redis_server = pytest.mark.skipif(not Path(REDIS_SERVER).exists(), reason=f"{REDIS_SERVER} not installed")
 POLL = 0.02  # pause between two looks at a condition another process must reach
 # How long a process we start (a server, a worker) may take to answer: its start imports the whole app, which
 # on a busy two-core machine (the suite's own workers and whatever else runs) took over a minute for two

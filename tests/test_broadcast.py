@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
 from backend.live.broadcast import Hub, StreamClosed, Subscription
 from backend.live.events import Event
-from tests.servers import REDIS_SERVER, RedisServer, redis_server, until
-
-needs_redis_server = pytest.mark.skipif(not Path(REDIS_SERVER).exists(), reason=f"{REDIS_SERVER} not installed")
+from tests.servers import RedisServer, needs_redis_server, redis_server, until
 
 
 async def receive(sub: Subscription, count: int) -> list[Event]:

@@ -8,17 +8,14 @@ CRM_TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from backend.models import Role
 from backend.services import tokens
 from tests.factories import actor, make_user
-from tests.servers import REDIS_SERVER, CrmServer, GraphQLSocket, crm_servers, graphql_socket, redis_server, until
+from tests.servers import CrmServer, GraphQLSocket, crm_servers, graphql_socket, needs_redis_server, redis_server, until
 
-pytestmark = pytest.mark.skipif(not Path(REDIS_SERVER).exists(), reason=f"{REDIS_SERVER} not installed")
+pytestmark = needs_redis_server
 
 FAST = {"CRM_REDIS_TIMEOUT": "0.5"}
 CREATE = "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }"

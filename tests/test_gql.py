@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from backend.models import Role
 from backend.settings import get_settings
 from frontend import gql
 from tests.factories import actor, make_customer, make_deal, make_user
-from tests.servers import REDIS_SERVER, RedisServer, redis_server, until
+from tests.servers import RedisServer, needs_redis_server, redis_server, until
 
 WATCH = "subscription { dealChanged { kind deal { title } } }"
 
@@ -39,7 +38,7 @@ def titles(events: list[dict[str, Any]]) -> list[str]:
     return [e["dealChanged"]["deal"]["title"] for e in events]
 
 
-@pytest.mark.skipif(not Path(REDIS_SERVER).exists(), reason=f"{REDIS_SERVER} not installed")
+@needs_redis_server
 async def test_a_live_screen_subscribes_again_after_a_redis_outage_and_refetches_once_subscribed(redis_hub):
     admin = await make_user(Role.ADMIN)
     customer = await make_customer(admin)

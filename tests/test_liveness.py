@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +25,7 @@ from backend.services import tokens, users
 from backend.settings import get_settings, reset_settings
 from tests.factories import actor, make_team, make_user
 from tests.oidc import crm_app, issuer, served
-from tests.servers import REDIS_SERVER, crm_servers, redis_server, until
+from tests.servers import crm_servers, needs_redis_server, redis_server, until
 
 __all__ = ["crm_app", "issuer"]
 
@@ -219,8 +217,7 @@ async def test_a_revocation_on_one_process_closes_the_socket_on_another_without_
     assert code == 4403
 
 
-@pytest.mark.skipif(not os.environ.get("CRM_TEST_REDIS_URL") or not Path(REDIS_SERVER).exists(),
-                    reason="CRM_TEST_REDIS_URL is not set (or redis-server missing): multi-process tests on Redis skipped")
+@needs_redis_server
 async def test_a_revocation_during_a_redis_outage_closes_the_socket_on_the_other_process(db):
     rep = await make_user(Role.SALES_REP)
     token, secret = await tokens.create(actor(rep), "laptop")

@@ -6,13 +6,12 @@ CRM_TEST_DATABASE_URL is set (the db fixture's fresh database)."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.factories import deal_watcher_and_changer
-from tests.servers import REDIS_SERVER, CrmServer, GraphQLSocket, crm_servers, graphql_socket, redis_server, until
+from tests.servers import CrmServer, GraphQLSocket, crm_servers, graphql_socket, needs_redis_server, redis_server, until
 
 REDIS_URL = os.environ.get("CRM_TEST_REDIS_URL")
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="CRM_TEST_REDIS_URL is not set: multi-process tests on Redis skipped")
@@ -45,7 +44,7 @@ async def test_a_change_through_one_process_reaches_a_subscriber_of_the_other(db
             await change_reaches_other_process(a, b, changer, customer_id, f"Across {n}", ws)
 
 
-@pytest.mark.skipif(not Path(REDIS_SERVER).exists(), reason=f"{REDIS_SERVER} not installed")
+@needs_redis_server
 async def test_streams_end_when_redis_restarts_and_subscribing_again_resumes_them(db):
     watcher, changer, customer_id = await deal_watcher_and_changer()
     async with redis_server() as redis, crm_servers(2, db, redis.url) as (a, b), graphql_socket(b.ws_url, watcher) as ws:

@@ -7,7 +7,6 @@ import asyncio
 import os
 import uuid
 from collections.abc import Awaitable
-from pathlib import Path
 
 import httpx
 import pytest
@@ -19,7 +18,7 @@ from backend.models import Campaign, CampaignLike, Role
 from backend.ratelimit import Limiter, client_ip, rate_key
 from backend.settings import get_settings
 from tests.factories import fresh_limiter, make_user, open_campaign, setting  # noqa: F401
-from tests.servers import REDIS_SERVER, redis_server, until
+from tests.servers import needs_redis_server, redis_server, until
 
 pytestmark = pytest.mark.usefixtures("fresh_limiter")
 APP = create_app()
@@ -136,7 +135,7 @@ async def test_the_limit_is_shared_through_redis(setting):  # noqa: F811
         await second.close()
 
 
-@pytest.mark.skipif(not Path(REDIS_SERVER).exists(), reason=f"{REDIS_SERVER} not installed")
+@needs_redis_server
 async def test_a_frozen_redis_opens_the_circuit_and_the_limit_counts_in_memory_until_it_is_back(setting):  # noqa: F811
     async with redis_server() as redis:
         # A timeout a busy machine's first hit (connecting, loading the script) keeps well within.

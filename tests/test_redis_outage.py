@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from backend.models import Campaign, Role
 from tests.factories import deal_watcher_and_changer, make_user, open_campaign
-from tests.servers import REDIS_SERVER, CrmServer, crm_servers, graphql_socket, redis_server, until
+from tests.servers import CrmServer, crm_servers, graphql_socket, needs_redis_server, redis_server, until
 
-pytestmark = pytest.mark.skipif(not Path(REDIS_SERVER).exists(), reason=f"{REDIS_SERVER} not installed")
+pytestmark = needs_redis_server
 
 FAST = {"CRM_REDIS_TIMEOUT": "0.5", "CRM_PUBLIC_RATE_LIMIT": "1000"}
 CREATE = "mutation($input: CreateDealInput!) { createDeal(input: $input) { id } }"

@@ -10,6 +10,7 @@ import pytest
 
 from backend.auth import liveness
 from backend.auth.actor import Actor
+from backend.auth.callers import callers
 from backend.errors import Forbidden
 from backend.models import ALL_SCOPES, ApiToken, AuditEntry, ImportJob, Role, Stage
 from backend.permissions import ACTION_SCOPES, Action, may
@@ -116,6 +117,7 @@ async def test_an_expired_token_is_refused_like_a_revoked_one(crm_app):
     opened = await actor_for_token(made["token"])
     assert opened is not None
     await ApiToken.filter(id=int(made["apiToken"]["id"])).update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    await callers.recheck()  # the held token sees the row's edit at its re-check (each second)
     assert await actor_for_token(made["token"]) is None
     now, why = await liveness.recheck(opened)  # an open websocket's next operation
     assert now is None and why == liveness.ENDED

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from backend.auth.callers import callers
 from backend.models import Session
 from backend.settings import Settings
 
@@ -58,16 +59,24 @@ async def resume(cookie_value: str, settings: Settings) -> Session | None:
 
 
 async def resume_id(id: str, settings: Settings) -> Session | None:
-    """resume() by the session's id: a websocket re-checks the session it was opened with on each use."""
-    session = await Session.filter(id=id, ended_at=None).select_related("user").first()
+    """resume() by the session's id: a websocket re-checks the session it was opened with on each use.
+    A session this process holds (auth/callers.py) costs no SQL but its touch, once a minute."""
+    key, at = ("session", id), now()
+    held = callers.get(key, at)
+    read_at = callers.generation
+    session = held if isinstance(held, Session) else await Session.filter(id=id, ended_at=None).select_related("user").first()
     if session is None:
         return None
-    at = now()
     if not alive(session, at, settings):
+        callers.drop(key)
         await end(session.id, at)
         return None
     if at - session.last_seen_at >= TOUCH_INTERVAL:
-        await Session.filter(id=session.id).update(last_seen_at=at)
+        if not await Session.filter(id=session.id, ended_at=None).update(last_seen_at=at):
+            callers.drop(key)  # ended since it was read
+            return None
+        session.last_seen_at = at
+    callers.put(key, session, read_at, at)
     return session
 
 

@@ -43,8 +43,9 @@ SHUTDOWN = "the server is shutting down"
 class Subscription:
     """One subscriber's events, in order, through a bounded queue."""
 
-    def __init__(self, topics: tuple[str, ...], maxsize: int) -> None:
+    def __init__(self, topics: tuple[str, ...], maxsize: int, counted: bool = True) -> None:
         self.topics = topics
+        self.counted = counted  # a client's stream, not the server's own listening (auth/callers.py)
         self.queue: asyncio.Queue[object] = asyncio.Queue(maxsize=maxsize + 1)  # + room for the close mark
         self.maxsize = maxsize
         self.closed_reason: str | None = None
@@ -170,7 +171,7 @@ class Hub:
             **self.breaker.status(),
             "reconnects": self.reconnects,
             "droppedEvents": self.dropped,
-            "subscribers": len(self._all_subscriptions()),
+            "subscribers": sum(1 for sub in self._all_subscriptions() if sub.counted),
             "topics": len(self._subs),
         }
 
@@ -271,11 +272,13 @@ class Hub:
                 event.topic, why)
 
     @asynccontextmanager
-    async def subscribe(self, *topics: str, queue_size: int | None = None) -> AsyncIterator[Subscription]:
+    async def subscribe(self, *topics: str, queue_size: int | None = None,
+                        counted: bool = True) -> AsyncIterator[Subscription]:
         """Registered on every topic (confirmed by Redis) before the body runs: nothing published
         afterwards, by any process, is missed. While Redis is away the body runs at once and the
-        stream ends when Redis is back (it cannot know what it missed)."""
-        sub = Subscription(topics, queue_size or self.queue_size)
+        stream ends when Redis is back (it cannot know what it missed). `counted`: a client's stream,
+        counted in /healthz and `subscriber_count`; the server's own listening is not."""
+        sub = Subscription(topics, queue_size or self.queue_size, counted)
         try:
             for topic in topics:
                 first = topic not in self._subs
@@ -323,7 +326,7 @@ class Hub:
 
     def subscriber_count(self, topic: str) -> int:
         """Subscribers registered (and confirmed by the backend) on `topic`."""
-        return sum(1 for sub in self._subs.get(topic, ()) if sub.ready.is_set())
+        return sum(1 for sub in self._subs.get(topic, ()) if sub.ready.is_set() and sub.counted)
 
     async def wait_for_subscribers(self, topic: str, count: int = 1) -> None:
         """Until `topic` has at least `count` subscribers: tests wait for this instead of sleeping."""

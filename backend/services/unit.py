@@ -14,6 +14,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from backend.auth.actor import Actor
+from backend.auth.callers import callers
 from backend.live import topics
 from backend.live.broadcast import publish_all
 from backend.live.events import ChangesCommitted, CustomersTouched, Event, Payload, touched_customers
@@ -115,4 +116,5 @@ async def write(actor: Actor) -> AsyncIterator[Unit]:
         unit.events.append(Event.of(topics.customers_touched(), CustomersTouched(ids=touched)))
     for done in unit.after_commit:
         done()
+    callers.forget(unit.events)  # this process's own revocations hold before the write answers
     await publish_all(unit.events)
