@@ -10,8 +10,10 @@ from typing import Any
 import pytest
 
 from backend.auth.actor import Actor
+from backend.auth.callers import callers
 from backend.live import topics
 from backend.live.broadcast import hub
+from backend.live.broadcast_redis import HEALTH_INTERVAL
 from backend.models import Role
 from backend.settings import get_settings
 from frontend import gql
@@ -25,13 +27,22 @@ WATCH = "subscription { dealChanged { kind deal { title } } }"
 async def redis_hub(db: str) -> AsyncIterator[RedisServer]:
     """The process's hub on a redis-server of the test's own, for one test."""
     async with redis_server() as redis:
-        await hub.stop()
-        await hub.start(redis.url, queue_size=100, health_interval=0.3)
+        await switch_hub(redis.url, queue_size=100, health_interval=0.3)
         try:
             yield redis
         finally:
-            await hub.stop()
-            await hub.start("memory://", get_settings().subscriber_queue)
+            await switch_hub("memory://", get_settings().subscriber_queue)
+
+
+async def switch_hub(url: str, queue_size: int, health_interval: float = HEALTH_INTERVAL) -> None:
+    """The hub restarted on `url` as a server stops and starts: the caller cache's listening first out and
+    last in. Left listening, it subscribed again into the stopping hub, whose failing Redis call then tripped
+    a breaker nobody stopped; its probe later swapped the new hub's backend under its listener, and every
+    event after that was lost."""
+    await callers.stop()
+    await hub.stop()
+    await hub.start(url, queue_size, health_interval=health_interval)
+    await callers.start()
 
 
 def titles(events: list[dict[str, Any]]) -> list[str]:
