@@ -60,6 +60,14 @@ async def test_status_counts_subscriptions_once_whatever_their_topics(memory_hub
         assert (status["subscribers"], status["topics"], status["connected"]) == (2, 2, True)
 
 
+async def test_a_failure_after_stop_starts_no_reconnect(memory_hub: Hub) -> None:
+    """A call that fails once the hub stopped (a subscriber came back meanwhile) leaves the breaker closed:
+    its probe would outlive the hub and swap the backend of the hub's next start under its listener."""
+    await memory_hub.stop()
+    memory_hub._lose(ConnectionError("a late subscribe on the closed connection"))
+    assert memory_hub.breaker.closed and memory_hub.breaker.trips == 0
+
+
 async def test_stop_ends_open_streams_with_a_reason(memory_hub: Hub) -> None:
     async with memory_hub.subscribe("t") as sub:
         await memory_hub.stop()

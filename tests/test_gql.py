@@ -36,9 +36,8 @@ async def redis_hub(db: str) -> AsyncIterator[RedisServer]:
 
 async def switch_hub(url: str, queue_size: int, health_interval: float = HEALTH_INTERVAL) -> None:
     """The hub restarted on `url` as a server stops and starts: the caller cache's listening first out and
-    last in. Left listening, it subscribed again into the stopping hub, whose failing Redis call then tripped
-    a breaker nobody stopped; its probe later swapped the new hub's backend under its listener, and every
-    event after that was lost."""
+    last in. Left listening, it subscribed again into the stopping hub, and that call's failure on the closing
+    Redis connection started a reconnect probe that outlived the hub (the hub now refuses that too)."""
     await callers.stop()
     await hub.stop()
     await hub.start(url, queue_size, health_interval=health_interval)

@@ -122,6 +122,7 @@ class Hub:
         self._changed = asyncio.Condition()
         self._origin = uuid.uuid4().hex  # names this process in gap notices
         self.breaker = Breaker("broadcast", self._reconnect)
+        self._running = False  # between start() and stop()
         self.reconnects = 0
         self.dropped = 0  # events this process could not publish
         self._announced = 0  # of those, how many the other processes were told about
@@ -136,6 +137,7 @@ class Hub:
         self.reconnects = self.dropped = self._announced = 0
         self._lock, self._changed, self._connected = asyncio.Lock(), asyncio.Condition(), asyncio.Event()
         self.breaker = Breaker("broadcast", self._reconnect)
+        self._running = True
         try:
             await self._connect()
         except Exception as exc:
@@ -143,6 +145,7 @@ class Hub:
         self._listener = asyncio.create_task(self._listen(), name="crm-broadcast-listener")
 
     async def stop(self) -> None:
+        self._running = False
         if self._listener:
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
@@ -214,6 +217,10 @@ class Hub:
 
     def _lose(self, cause: BaseException) -> None:
         """Redis failed: end every stream (events may be missed from now on) and reconnect in the background."""
+        if not self._running:
+            # Stopped or stopping: a late call's failure (a subscriber that came back while the hub stopped)
+            # must not start a probe that would outlive the hub and swap the backend of its next start.
+            return
         if self.breaker.closed:
             self._connected.clear()
             log.warning("broadcast backend lost (%s: %s); reconnecting", type(cause).__name__, cause)

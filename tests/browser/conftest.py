@@ -233,10 +233,28 @@ def server_said(item: pytest.Item) -> list[str]:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
-    """A failed browser test's report carries what the server logged while it ran: a screen whose render
-    raised shows up in the browser only as an empty element, its traceback only in the log."""
+    """A failed browser test's report carries what the server logged while it ran (a screen whose render
+    raised shows up in the browser only as an empty element, its traceback only in the log) and what its
+    pages showed."""
     outcome = yield
     report = outcome.get_result()
-    said = server_said(item) if report.when == "call" and report.failed else []
+    if report.when != "call" or not report.failed:
+        return
+    said = server_said(item)
     if said:
         report.sections.append(("server log while the test ran", "\n".join(said[-150:])))
+    for number, (url, text) in enumerate(pages_shown(), start=1):
+        report.sections.append((f"page {number} when the test failed: {url}", text))
+
+
+def pages_shown() -> list[tuple[str, str]]:
+    """Each open page's address and visible text (CI keeps only the output: a screenshot file would be lost)."""
+    from tests.browser.helpers import OPEN_PAGES
+
+    shown = []
+    for page in OPEN_PAGES:
+        try:
+            shown.append((page.url, page.locator("body").inner_text(timeout=2000)[:3000]))
+        except Exception as exc:  # a page that closed or hangs: say so, the report must still be written
+            shown.append((page.url, f"(not readable: {type(exc).__name__})"))
+    return shown
