@@ -1,12 +1,13 @@
 """Compiled reads answer exactly as the resolver path: hypothesis writes documents within the coverage
 (random selections, aliases, fragments, @include/@skip, first/after, orderings, filters), and each runs both
 ways as every role, on SQLite and (with CRM_TEST_DATABASE_URL) PostgreSQL; the JSON must be identical, keys'
-order included. CRM_COMPILED_EXAMPLES sets how many documents (default 60 per run, × 5 roles)."""
+order included. CRM_COMPILED_EXAMPLES sets how many documents (default 100 per run, × 5 roles)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,16 +17,18 @@ from hypothesis import strategies as st
 
 from backend.compiled.run import compile_operation
 from backend.graphql.root import schema
-from backend.models import Customer, Role
+from backend.models import Contact, Customer, Role
 from backend.reads.paging import cursor_of
 from backend.settings import reset_settings
 from tests.factories import actor, gql, log_activity, make_contact, make_customer, make_deal, make_team, make_user
 from tests.sqlcount import count_statements
 
-EXAMPLES = int(os.environ.get("CRM_COMPILED_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("CRM_COMPILED_EXAMPLES", "100"))
 CUSTOMER = ["id", "name", "legalForm", "email", "country", "industry", "status", "version", "createdAt",
             "archivedAt", "phase", "rating", "__typename"]
 CONTACT = ["id", "name", "email", "isPrimary", "status", "createdAt", "__typename"]
+CONTACT_ROOT = [*CONTACT, "phone", "jobTitle", "department", "roleAtCustomer", "version", "updatedAt", "archivedAt"]
+CONTACT_STATUSES = ["NEW", "HOT", "COLD", "NOT_INTERESTED"]
 DEAL = ["id", "title", "probability", "closedAt", "createdAt"]
 ACTIVITY = ["id", "kind", "title", "occurredAt", "durationMinutes"]
 INDUSTRIES = ["Rail", "Food", "Énergie"]
@@ -57,6 +60,12 @@ async def _seed() -> dict[str, Any]:
         for k in range(n % 7):  # equal times: the id breaks the tie
             await log_activity(admin, customerId=c["id"], kind=["NOTE", "CALL"][k % 2],
                                occurredAt=(start + timedelta(hours=k // 2)).isoformat())
+    for n, owner in enumerate(["sales_rep", "rep2", "support", "sales_rep"]):  # at no customer: seen by owner
+        await make_contact(users[owner], name=["Person 1-0", "zed", "Émile", "Person 9"][n])
+    people = await Contact.all().order_by("id").values_list("id", flat=True)
+    for n, person in enumerate(people):
+        await Contact.filter(id=person).update(status=CONTACT_STATUSES[n % 4].lower(),
+                                               archived_at=start if n % 9 == 4 else None)
     return users
 
 
@@ -65,8 +74,8 @@ def _pick(draw: st.DrawFn, names: list[str]) -> list[str]:
 
 
 @st.composite
-def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], int | None]:
-    """A document within the coverage, its variables, and the index of the customer its `after` points at."""
+def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], tuple[str, int] | None]:
+    """A document within the coverage, its variables, and the list and index of the row its `after` points at."""
     variables: dict[str, Any] = {}
     alias = iter(f"a{i}: " for i in range(100))
 
@@ -78,15 +87,9 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], int | None]:
         head = f"{next(alias) if draw(st.booleans()) else ''}{name}"
         return f"{head}{inner}{directive}" if inner.startswith("(") else f"{head}{directive}{inner}"
 
-    node = [field(f) for f in _pick(draw, CUSTOMER)]
-    if draw(st.booleans()):
-        node.append(field("contacts", " { " + " ".join(_pick(draw, CONTACT)) + " }"))
-    if draw(st.booleans()):
-        extra = [e for e in ["amount { amount currency }", "stage { name kind }", "__typename"] if draw(st.booleans())]
-        node.append(field("deals", " { " + " ".join(_pick(draw, DEAL) + extra) + " }"))
-    if draw(st.booleans()):
-        kind = draw(st.sampled_from(["", ", kind: CALL", ", kind: NOTE", ", kind: MEETING"]))
-        node.append(field(f"activities(first: {draw(st.integers(0, 7))}{kind})", " { " + " ".join(_pick(draw, ACTIVITY)) + " }"))
+    listed = draw(st.sampled_from(["customers", "contacts"]))
+    node, conditions = (_customer_node(draw, field), _customer_conditions(draw)) if listed == "customers" else (
+        [field(f) for f in _pick(draw, CONTACT_ROOT)], _contact_conditions(draw))
     fragment = draw(st.booleans())
     node_text = "...N" if fragment else " ".join(node)
     parts = [f"edges {{ {'cursor ' if draw(st.booleans()) else ''}node {{ {node_text} }} }}"]
@@ -101,6 +104,35 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], int | None]:
         args.append("first: $first")
     if draw(st.booleans()):
         args.append(f"orderBy: {{field: NAME, direction: {draw(st.sampled_from(['ASC', 'DESC']))}}}")
+    if conditions:
+        args.append("filter: {" + ", ".join(conditions) + "}")
+    after = draw(st.none() | st.integers(0, 13))
+    if after is not None:
+        args.append("after: $after")
+    root = field(listed, "(" + ", ".join(args) + ")" if args else "")
+    declared = [f"${name}: {'Boolean!' if name == 'flag' else 'Int'}" for name in variables]
+    declared += ["$after: String"] if after is not None else []
+    head = f"query{'(' + ', '.join(declared) + ')' if declared else ''}"
+    text = f"{head} {{ {root} {{ {' '.join(parts)} }} }}"
+    if fragment:
+        text += f" fragment N on {'Customer' if listed == 'customers' else 'Contact'} {{ " + " ".join(node) + " }"
+    return text, variables, None if after is None else (listed, after)
+
+
+def _customer_node(draw: st.DrawFn, field: Any) -> list[str]:
+    node = [field(f) for f in _pick(draw, CUSTOMER)]
+    if draw(st.booleans()):
+        node.append(field("contacts", " { " + " ".join(_pick(draw, CONTACT)) + " }"))
+    if draw(st.booleans()):
+        extra = [e for e in ["amount { amount currency }", "stage { name kind }", "__typename"] if draw(st.booleans())]
+        node.append(field("deals", " { " + " ".join(_pick(draw, DEAL) + extra) + " }"))
+    if draw(st.booleans()):
+        kind = draw(st.sampled_from(["", ", kind: CALL", ", kind: NOTE", ", kind: MEETING"]))
+        node.append(field(f"activities(first: {draw(st.integers(0, 7))}{kind})", " { " + " ".join(_pick(draw, ACTIVITY)) + " }"))
+    return node
+
+
+def _customer_conditions(draw: st.DrawFn) -> list[str]:
     conditions = []
     if draw(st.booleans()):
         conditions.append(f"industry: {json.dumps(_pick(draw, INDUSTRIES), ensure_ascii=False)}")
@@ -110,27 +142,29 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], int | None]:
         conditions.append(f"status: [{', '.join(_pick(draw, ['DRAFT', 'ACTIVE']))}]")
     if draw(st.booleans()):
         conditions.append(f"archived: {json.dumps(draw(st.booleans()))}")
-    if conditions:
-        args.append("filter: {" + ", ".join(conditions) + "}")
-    after = draw(st.none() | st.integers(0, 13))
-    if after is not None:
-        args.append("after: $after")
-    root = field("customers", "(" + ", ".join(args) + ")" if args else "")
-    declared = [f"${name}: {'Boolean!' if name == 'flag' else 'Int'}" for name in variables]
-    declared += ["$after: String"] if after is not None else []
-    head = f"query{'(' + ', '.join(declared) + ')' if declared else ''}"
-    text = f"{head} {{ {root} {{ {' '.join(parts)} }} }}"
-    if fragment:
-        text += " fragment N on Customer { " + " ".join(node) + " }"
-    return text, variables, after
+    return conditions
 
 
-def _cases() -> list[tuple[str, dict[str, Any], int | None]]:
-    found: list[tuple[str, dict[str, Any], int | None]] = []
+def _contact_conditions(draw: st.DrawFn) -> list[str]:
+    conditions = []
+    if draw(st.booleans()):
+        conditions.append(f"status: [{', '.join(_pick(draw, CONTACT_STATUSES))}]")
+    if draw(st.booleans()):  # ids are known once seeded: @c<n> is the n-th customer by name, @u<role> a user
+        conditions.append(f"customerId: [{', '.join(f'@c{n}' for n in draw(st.lists(st.integers(0, 13), min_size=1, max_size=3)))}]")
+    if draw(st.booleans()):
+        conditions.append(f"ownerId: [{', '.join('@u' + role for role in _pick(draw, ['admin', 'sales_rep', 'rep2', 'support']))}]")
+    for name in ("isPrimary", "hasCustomer", "archived"):
+        if draw(st.booleans()):
+            conditions.append(f"{name}: {json.dumps(draw(st.booleans()))}")
+    return conditions
+
+
+def _cases() -> list[tuple[str, dict[str, Any], tuple[str, int] | None]]:
+    found: list[tuple[str, dict[str, Any], tuple[str, int] | None]] = []
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(documents())
-    def collect(case: tuple[str, dict[str, Any], int | None]) -> None:
+    def collect(case: tuple[str, dict[str, Any], tuple[str, int] | None]) -> None:
         found.append(case)
 
     collect()
@@ -153,11 +187,15 @@ async def _run(who: Any, text: str, variables: dict[str, Any], compiled: bool, r
 async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CRM_COMPILED_READS", "1")
     users = await _seed()
-    customers = await Customer.all().order_by("name", "id").values_list("name", "id")
+    rows = {"customers": await Customer.all().order_by("name", "id").values_list("name", "id"),
+            "contacts": await Contact.all().order_by("name", "id").values_list("name", "id")}
     roles = ["admin", "sales_head", "sales_rep", "support", "marketing"]
     for text, variables, after in _cases():
+        text = re.sub(r"@c(\d+)", lambda m: json.dumps(str(rows["customers"][int(m.group(1))][1])), text)
+        text = re.sub(r"@u(\w+)", lambda m: json.dumps(str(users[m.group(1)].id)), text)
         if after is not None:
-            variables = {**variables, "after": cursor_of("name", *customers[after])}
+            listed, index = after
+            variables = {**variables, "after": cursor_of("name", *rows[listed][index % len(rows[listed])])}
         for role in roles:
             who = actor(users[role])
             compiled = compile_operation(schema._schema, _parse(text), None, variables, who)
@@ -181,9 +219,13 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     who = actor(admin)
     for text in ["{ customers(search: \"Be\") { totalCount } }", "{ customers { edges { node { tags } } } }",
                  "{ customers { edges { node { contacts { customer { id } } } } } }", "{ me { id } }",
-                 "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }"]:
+                 "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
+                 "{ contacts(search: \"Be\") { totalCount } }", "{ contacts { edges { node { customer { id } } } } }",
+                 "{ contacts(orderBy: {field: EMAIL}) { totalCount } }", "{ contacts(filter: {segmentId: \"1\"}) { totalCount } }"]:
         assert compile_operation(schema._schema, _parse(text), None, {}, who) is None, text
     bad = await gql(who, "{ customers(first: -1) { totalCount } }")
     assert bad.errors and bad.errors[0].extensions["code"] == "BAD_USER_INPUT"
     assert compile_operation(schema._schema, _parse("{ customers { totalCount __typename } __typename }"), None, {},
+                             who) is not None
+    assert compile_operation(schema._schema, _parse("{ contacts { totalCount } customers { totalCount } }"), None, {},
                              who) is not None

@@ -14,8 +14,8 @@ from graphql.utilities import get_operation_ast
 from tortoise import connections
 
 from backend.auth.actor import Actor
-from backend.compiled.customers import customers
 from backend.compiled.dialect import Statement
+from backend.compiled.lists import root_list
 from backend.compiled.nodes import Compiler
 from backend.compiled.selection import NotCovered, Selected, root_fields
 from backend.compiled.shape import Leaf, Shape, apply
@@ -51,10 +51,8 @@ def compile_operation(schema: GraphQLSchema, document: DocumentNode, operation_n
 def _root(root: Selected, actor: Actor) -> tuple[str, Statement | None, str, Shape]:
     if root.name == "__typename":
         return root.key, None, root.type.name, Leaf(None)
-    if root.name != "customers":
-        raise NotCovered(f"Query.{root.name}")
     st = Statement(_postgres())
-    sql, shape = customers(Compiler(actor, st), root)
+    sql, shape = root_list(Compiler(actor, st), root)
     return root.key, st, sql, shape
 
 
