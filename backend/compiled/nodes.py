@@ -130,6 +130,14 @@ def _activities(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
     return c.many(Activity, f, row, where, [("occurred_at", True), ("id", True)], limit)
 
 
+def _customer(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
+    # A contact's customer, archived or not, through the customer's own rule as loaders.customer reads it
+    a = c.alias()
+    item, shape = c.node("Customer", f.fields, a)
+    return c.st.nested(f'SELECT {item} FROM "customer" {a} WHERE {a}."id" = {row}."customer_id"'
+                       f'{c.rule(Customer, a, of_customer=False)}'), shape
+
+
 def _amount(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
     return c.node("Money", f.fields, row)
 
@@ -143,5 +151,6 @@ def _stage(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
 Relation = Callable[[Compiler, Selected, str], tuple[str, Shape]]
 RELATIONS: dict[str, dict[str, Relation]] = {
     "Customer": {"contacts": _contacts, "deals": _deals, "activities": _activities},
+    "Contact": {"customer": _customer},
     "Deal": {"amount": _amount, "stage": _stage},
 }
