@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from backend.compiled.run import compile_operation
 from backend.graphql.root import schema
-from backend.models import Contact, Customer, Role
+from backend.models import Activity, Contact, Customer, Role, User
 from backend.reads.paging import cursor_of
 from backend.settings import reset_settings
 from tests.factories import actor, gql, log_activity, make_contact, make_customer, make_deal, make_team, make_user
@@ -29,6 +29,7 @@ CUSTOMER = ["id", "name", "legalForm", "email", "country", "industry", "status",
 CONTACT = ["id", "name", "email", "isPrimary", "status", "createdAt", "__typename"]
 CONTACT_ROOT = [*CONTACT, "phone", "jobTitle", "department", "roleAtCustomer", "version", "updatedAt", "archivedAt"]
 CONTACT_STATUSES = ["NEW", "HOT", "COLD", "NOT_INTERESTED"]
+USER = ["id", "email", "name", "role", "timeZone", "language", "active", "version", "lastLoginAt", "__typename"]
 DEAL = ["id", "title", "probability", "closedAt", "createdAt"]
 ACTIVITY = ["id", "kind", "title", "occurredAt", "durationMinutes"]
 INDUSTRIES = ["Rail", "Food", "Énergie"]
@@ -62,6 +63,12 @@ async def _seed() -> dict[str, Any]:
                                occurredAt=(start + timedelta(hours=k // 2)).isoformat())
     for n, owner in enumerate(["sales_rep", "rep2", "support", "sales_rep"]):  # at no customer: seen by owner
         await make_contact(users[owner], name=["Person 1-0", "zed", "Émile", "Person 9"][n])
+    # People the records point at: an operations contact, task assignees, one who signed in, one with a language.
+    await Customer.filter(id__in=await Customer.all().order_by("id").limit(5).values_list("id", flat=True)).update(
+        operations_contact_id=users["support"].id)
+    await Activity.filter(id__in=await Activity.all().order_by("id").limit(9).values_list("id", flat=True)).update(
+        assignee_id=users["sales_rep"].id)
+    await User.filter(id=users["sales_rep"].id).update(last_login_at=start, language="de")
     # Owned by a rep of the other team at a customer of this one: a contact follows its customer, so that rep
     # does not see it.
     north_customer = await Customer.filter(account_manager_id=users["sales_rep"].id).order_by("id").first()
@@ -94,7 +101,8 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], tuple[str, int] | N
 
     listed = draw(st.sampled_from(["customers", "contacts"]))
     node, conditions = (_customer_node(draw, field), _customer_conditions(draw)) if listed == "customers" else (
-        [field(f) for f in _pick(draw, CONTACT_ROOT)] + _contact_customer(draw), _contact_conditions(draw))
+        [field(f) for f in _pick(draw, CONTACT_ROOT)] + _contact_customer(draw) + _people(draw, "owner"),
+        _contact_conditions(draw))
     fragment = draw(st.booleans())
     node_text = "...N" if fragment else " ".join(node)
     parts = [f"edges {{ {'cursor ' if draw(st.booleans()) else ''}node {{ {node_text} }} }}"]
@@ -125,16 +133,23 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], tuple[str, int] | N
 
 
 def _customer_node(draw: st.DrawFn, field: Any) -> list[str]:
-    node = [field(f) for f in _pick(draw, CUSTOMER)]
+    node = [field(f) for f in _pick(draw, CUSTOMER)] + _people(draw, "accountManager", "operationsContact")
     if draw(st.booleans()):
-        node.append(field("contacts", " { " + " ".join(_pick(draw, CONTACT) + _contact_customer(draw)) + " }"))
+        contact = _pick(draw, CONTACT) + _contact_customer(draw) + _people(draw, "owner")
+        node.append(field("contacts", " { " + " ".join(contact) + " }"))
     if draw(st.booleans()):
         extra = [e for e in ["amount { amount currency }", "stage { name kind }", "__typename"] if draw(st.booleans())]
-        node.append(field("deals", " { " + " ".join(_pick(draw, DEAL) + extra) + " }"))
+        node.append(field("deals", " { " + " ".join(_pick(draw, DEAL) + extra + _people(draw, "owner")) + " }"))
     if draw(st.booleans()):
         kind = draw(st.sampled_from(["", ", kind: CALL", ", kind: NOTE", ", kind: MEETING"]))
-        node.append(field(f"activities(first: {draw(st.integers(0, 7))}{kind})", " { " + " ".join(_pick(draw, ACTIVITY)) + " }"))
+        activity = _pick(draw, ACTIVITY) + _people(draw, "author", "assignee")
+        node.append(field(f"activities(first: {draw(st.integers(0, 7))}{kind})", " { " + " ".join(activity) + " }"))
     return node
+
+
+def _people(draw: st.DrawFn, *relations: str) -> list[str]:
+    """Some of the type's relations to users, each with some of a user's fields."""
+    return [f"{name} {{ {' '.join(_pick(draw, USER))} }}" for name in relations if draw(st.booleans())]
 
 
 def _contact_customer(draw: st.DrawFn) -> list[str]:
@@ -231,7 +246,7 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     await make_contact(admin, customerId=c["id"])
     who = actor(admin)
     for text in ["{ customers(search: \"Be\") { totalCount } }", "{ customers { edges { node { tags } } } }",
-                 "{ customers { edges { node { contacts { owner { id } } } } } }", "{ me { id } }",
+                 "{ customers { edges { node { contacts { owner { team { id } } } } } } }", "{ me { id } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
                  "{ contacts(search: \"Be\") { totalCount } }", "{ contacts { edges { node { customer { tags } } } } }",
                  "{ contacts(orderBy: {field: EMAIL}) { totalCount } }", "{ contacts(filter: {segmentId: \"1\"}) { totalCount } }"]:

@@ -14,7 +14,7 @@ from backend.auth.actor import Actor
 from backend.compiled.dialect import Statement
 from backend.compiled.selection import NotCovered, Selected
 from backend.compiled.shape import Leaf, Many, Obj, Shape, column
-from backend.models import Activity, Contact, Customer, Deal, Stage
+from backend.models import Activity, Contact, Customer, Deal, Stage, User
 from backend.reads.paging import page_size
 
 # The fields read straight from a column: GraphQL name → model field (none of them has a resolver of its own).
@@ -42,6 +42,10 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
         "createdAt": "created_at",
     }),
     "Stage": (Stage, {"id": "id", "name": "name", "position": "position", "probability": "probability", "kind": "kind"}),
+    "User": (User, {
+        "id": "id", "email": "email", "name": "name", "role": "role", "timeZone": "time_zone", "language": "language",
+        "active": "active", "version": "version", "lastLoginAt": "last_login_at",
+    }),
     "Money": (Deal, {"amount": "amount", "currency": "currency"}),  # Deal.amount: the deal's own columns
 }
 
@@ -130,27 +134,32 @@ def _activities(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
     return c.many(Activity, f, row, where, [("occurred_at", True), ("id", True)], limit)
 
 
-def _customer(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
-    # A contact's customer, archived or not, through the customer's own rule as loaders.customer reads it
-    a = c.alias()
-    item, shape = c.node("Customer", f.fields, a)
-    return c.st.nested(f'SELECT {item} FROM "customer" {a} WHERE {a}."id" = {row}."customer_id"'
-                       f'{c.rule(Customer, a, of_customer=False)}'), shape
-
-
 def _amount(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
     return c.node("Money", f.fields, row)
 
 
-def _stage(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
-    a = c.alias()
-    item, shape = c.node("Stage", f.fields, a)
-    return c.st.nested(f'SELECT {item} FROM "stage" {a} WHERE {a}."id" = {row}."stage_id"'), shape
-
-
 Relation = Callable[[Compiler, Selected, str], tuple[str, Shape]]
+
+
+def _one(type_name: str, key: str, ruled: bool = False) -> Relation:
+    """The row of the covered type `type_name` whose id the parent row holds in `key`, or null; `ruled`: through
+    that type's own row rule (a contact's customer, as loaders.customer reads it). Stages and users have none
+    (loaders.stage, loaders.user: anyone signed in reads them)."""
+    model = COLUMNS[type_name][0]
+
+    def relation(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
+        a = c.alias()
+        item, shape = c.node(type_name, f.fields, a)
+        rule = c.rule(model, a, of_customer=False) if ruled else ""
+        return c.st.nested(f'SELECT {item} FROM "{model._meta.db_table}" {a} WHERE {a}."id" = {row}."{key}"{rule}'), shape
+
+    return relation
+
+
 RELATIONS: dict[str, dict[str, Relation]] = {
-    "Customer": {"contacts": _contacts, "deals": _deals, "activities": _activities},
-    "Contact": {"customer": _customer},
-    "Deal": {"amount": _amount, "stage": _stage},
+    "Customer": {"contacts": _contacts, "deals": _deals, "activities": _activities,
+                 "accountManager": _one("User", "account_manager_id"), "operationsContact": _one("User", "operations_contact_id")},
+    "Contact": {"customer": _one("Customer", "customer_id", ruled=True), "owner": _one("User", "owner_id")},
+    "Deal": {"amount": _amount, "stage": _one("Stage", "stage_id"), "owner": _one("User", "owner_id")},
+    "Activity": {"author": _one("User", "author_id"), "assignee": _one("User", "assignee_id")},
 }
