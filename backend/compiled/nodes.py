@@ -34,12 +34,14 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
     }),
     "Deal": (Deal, {
         "id": "id", "title": "title", "probability": "probability", "closedAt": "closed_at", "version": "version",
-        "createdAt": "created_at", "updatedAt": "updated_at",
+        "createdAt": "created_at", "updatedAt": "updated_at", "expectedCloseDate": "expected_close_date",
+        "lostReason": "lost_reason",
     }),
     "Activity": (Activity, {
         "id": "id", "kind": "kind", "title": "title", "description": "description",
         "durationMinutes": "duration_minutes", "occurredAt": "occurred_at", "version": "version",
-        "createdAt": "created_at",
+        "createdAt": "created_at", "endsAt": "ends_at", "dueAt": "due_at", "priority": "priority",
+        "taskStatus": "task_status", "completedAt": "completed_at", "remindAt": "remind_at", "remindedAt": "reminded_at",
     }),
     "Stage": (Stage, {"id": "id", "name": "name", "position": "position", "probability": "probability", "kind": "kind"}),
     "User": (User, {
@@ -143,8 +145,8 @@ Relation = Callable[[Compiler, Selected, str], tuple[str, Shape]]
 
 def _one(type_name: str, key: str, ruled: bool = False) -> Relation:
     """The row of the covered type `type_name` whose id the parent row holds in `key`, or null; `ruled`: through
-    that type's own row rule (a contact's customer, as loaders.customer reads it). Stages and users have none
-    (loaders.stage, loaders.user: anyone signed in reads them)."""
+    that type's own row rule, as loaders.customer, .contact and .deal read them (a deal's contact may be one the
+    caller does not see). Stages and users have none (loaders.stage, loaders.user: anyone signed in reads them)."""
     model = COLUMNS[type_name][0]
 
     def relation(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
@@ -160,6 +162,9 @@ RELATIONS: dict[str, dict[str, Relation]] = {
     "Customer": {"contacts": _contacts, "deals": _deals, "activities": _activities,
                  "accountManager": _one("User", "account_manager_id"), "operationsContact": _one("User", "operations_contact_id")},
     "Contact": {"customer": _one("Customer", "customer_id", ruled=True), "owner": _one("User", "owner_id")},
-    "Deal": {"amount": _amount, "stage": _one("Stage", "stage_id"), "owner": _one("User", "owner_id")},
-    "Activity": {"author": _one("User", "author_id"), "assignee": _one("User", "assignee_id")},
+    "Deal": {"amount": _amount, "stage": _one("Stage", "stage_id"), "owner": _one("User", "owner_id"),
+             "customer": _one("Customer", "customer_id", ruled=True), "contact": _one("Contact", "contact_id", ruled=True)},
+    "Activity": {"author": _one("User", "author_id"), "assignee": _one("User", "assignee_id"),
+                 "customer": _one("Customer", "customer_id", ruled=True),
+                 "contact": _one("Contact", "contact_id", ruled=True), "deal": _one("Deal", "deal_id", ruled=True)},
 }
