@@ -5,10 +5,11 @@ An entry is a live API token or session as last read, its user loaded. It is tru
 its rights can end is seen here:
 - Revocation, sign-out, deactivation and a change of role or team publish on `topics.access_revoked()`.
   The write path forgets what such an event names as soon as it commits (`forget`), before it answers; the
-  cache also listens on the topic for the other processes' writes. It holds entries only while that
-  listening holds and hears every revocation: one server process on the in-process broadcast (every such
-  write is made by a server), or Redis while its connection stands. The workers of `crm serve --workers N`
-  without Redis, `crm mcp` and the CLI hold nothing: one indexed lookup per request, as before.
+  cache also listens on the topic for the other processes' writes (Redis). It holds entries only while that
+  listening holds: with Redis while its connection stands, or in a server on the in-process broadcast (every
+  such write is made by a server: its own ones hold at once; another `crm serve` started apart on the same
+  database is heard at the re-check below). The workers of `crm serve --workers N` without Redis, `crm mcp`
+  and the CLI hold nothing: one indexed lookup per request, as before.
 - A listening that ends (Redis lost, another process's events dropped, this one fallen behind) empties the
   cache at once: the subscription's end is read on every lookup, before the listener even wakes.
 - The times a credential ends by (a token's expiry; a session's idle and absolute end) are checked on each
