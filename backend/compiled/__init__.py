@@ -3,5 +3,5 @@ builds the JSON answer in the database; anything else runs on the resolver path 
 
 selection.py reads the operation (fragments, @include/@skip, aliases) into a tree of fields; dialect.py holds
 the JSON functions of SQLite and PostgreSQL; lists.py compiles the root lists (`customers`, `contacts`) and
-nodes.py the objects, lists and relations inside them; shape.py turns
-the database's JSON into the values the resolver path would send; run.py ties them together."""
+nodes.py the objects, lists and relations inside them; shape.py turns the database's JSON into the values the
+resolver path would send; run.py ties them together."""
