@@ -37,6 +37,9 @@ ACTIVITY = ["id", "kind", "title", "occurredAt", "durationMinutes", "endsAt", "d
 DEAL_LINKS = ["customer { id name }", "contact { id name customer { name } }"]
 ACTIVITY_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }"]
 INDUSTRIES = ["Rail", "Food", "Énergie"]
+ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY", "INDUSTRY", "PHASE"],
+          "contacts": ["NAME", "EMAIL", "STATUS", "CREATED_AT", "UPDATED_AT"]}
+After = tuple[str, int, str] | None  # (list, row index, order column) of a document's `after`
 
 
 async def _seed() -> dict[str, Any]:
@@ -117,8 +120,8 @@ def _pick(draw: st.DrawFn, names: list[str]) -> list[str]:
 
 
 @st.composite
-def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], tuple[str, int] | None]:
-    """A document within the coverage, its variables, and the list and index of the row its `after` points at."""
+def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
+    """A document within the coverage, its variables, and the list, row index and order its `after` is for."""
     variables: dict[str, Any] = {}
     alias = iter(f"a{i}: " for i in range(100))
 
@@ -146,8 +149,10 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], tuple[str, int] | N
     if draw(st.booleans()):
         variables["first"] = draw(st.integers(0, 6))
         args.append("first: $first")
+    order = "NAME"
     if draw(st.booleans()):
-        args.append(f"orderBy: {{field: NAME, direction: {draw(st.sampled_from(['ASC', 'DESC']))}}}")
+        order = draw(st.sampled_from(ORDERS[listed]))
+        args.append(f"orderBy: {{field: {order}, direction: {draw(st.sampled_from(['ASC', 'DESC']))}}}")
     if conditions:
         args.append("filter: {" + ", ".join(conditions) + "}")
     after = draw(st.none() | st.integers(0, 13))
@@ -160,7 +165,7 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], tuple[str, int] | N
     text = f"{head} {{ {root} {{ {' '.join(parts)} }} }}"
     if fragment:
         text += f" fragment N on {'Customer' if listed == 'customers' else 'Contact'} {{ " + " ".join(node) + " }"
-    return text, variables, None if after is None else (listed, after)
+    return text, variables, None if after is None else (listed, after, order.lower())
 
 
 def _customer_node(draw: st.DrawFn, field: Any) -> list[str]:
@@ -220,9 +225,9 @@ def _contact_conditions(draw: st.DrawFn) -> list[str]:
     return conditions
 
 
-def _everything() -> list[tuple[str, dict[str, Any], tuple[str, int] | None]]:
-    """A document per root list selecting every covered field and relation, so each is compared in every run
-    whatever hypothesis draws."""
+def _everything() -> list[tuple[str, dict[str, Any], After]]:
+    """A document per root list selecting every covered field and relation, and a page after some row in every
+    order and direction, so each is compared in every run whatever hypothesis draws."""
     people = " ".join(USER)
     contact = f"{' '.join(CONTACT_ROOT)} customer {{ {' '.join(CUSTOMER)} }} owner {{ {people} }}"
     deal = (f"{' '.join(DEAL)} amount {{ amount currency }} stage {{ id name position probability kind }} "
@@ -231,16 +236,19 @@ def _everything() -> list[tuple[str, dict[str, Any], tuple[str, int] | None]]:
     customer = (f"{' '.join(CUSTOMER)} accountManager {{ {people} }} operationsContact {{ {people} }} "
                 f"contacts {{ {contact} }} deals {{ {deal} }} activities(first: 6) {{ {activity} }}")
     page = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount"
+    every_order = [(f"query($after: String) {{ {listed}(first: 4, orderBy: {{field: {field}, direction: {direction}}}, "
+                    f"after: $after) {{ edges {{ cursor node {{ id name }} }} {page} }} }}", {}, (listed, 5, field.lower()))
+                   for listed, fields in ORDERS.items() for field in fields for direction in ("ASC", "DESC")]
     return [(f"{{ customers(first: 14) {{ edges {{ cursor node {{ {customer} }} }} {page} }} }}", {}, None),
-            (f"{{ contacts(first: 30) {{ edges {{ cursor node {{ {contact} }} }} {page} }} }}", {}, None)]
+            (f"{{ contacts(first: 30) {{ edges {{ cursor node {{ {contact} }} }} {page} }} }}", {}, None), *every_order]
 
 
-def _cases() -> list[tuple[str, dict[str, Any], tuple[str, int] | None]]:
-    found: list[tuple[str, dict[str, Any], tuple[str, int] | None]] = []
+def _cases() -> list[tuple[str, dict[str, Any], After]]:
+    found: list[tuple[str, dict[str, Any], After]] = []
 
     @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(documents())
-    def collect(case: tuple[str, dict[str, Any], tuple[str, int] | None]) -> None:
+    def collect(case: tuple[str, dict[str, Any], After]) -> None:
         found.append(case)
 
     collect()
@@ -265,15 +273,17 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
     users = await _seed()
     rows = {"customers": await Customer.all().order_by("name", "id").values_list("name", "id"),
             "contacts": await Contact.all().order_by("name", "id").values_list("name", "id")}
+    models = {"customers": Customer, "contacts": Contact}
     roles = ["admin", "sales_head", "sales_rep", "rep2", "support", "marketing"]
     for text, _, _ in _everything():  # within the limits: compared as data, not as the same refusal
         assert not (await gql(actor(users["admin"]), text)).errors, text
     for text, variables, after in [*_everything(), *_cases()]:
         text = re.sub(r"@c(\d+)", lambda m: json.dumps(str(rows["customers"][int(m.group(1))][1])), text)
         text = re.sub(r"@u(\w+)", lambda m: json.dumps(str(users[m.group(1)].id)), text)
-        if after is not None:
-            listed, index = after
-            variables = {**variables, "after": cursor_of("name", *rows[listed][index % len(rows[listed])])}
+        if after is not None:  # a cursor of the document's order, at some row of its list
+            listed, index, column = after
+            keyed = await models[listed].all().order_by("id").values_list(column, "id")
+            variables = {**variables, "after": cursor_of(column, *keyed[index % len(keyed)])}
         for role in roles:
             who = actor(users[role])
             compiled = compile_operation(schema._schema, _parse(text), None, variables, who)
@@ -299,7 +309,8 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
                  "{ customers { edges { node { contacts { owner { team { id } } } } } } }", "{ me { id } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
                  "{ contacts(search: \"Be\") { totalCount } }", "{ contacts { edges { node { customer { tags } } } } }",
-                 "{ contacts(orderBy: {field: EMAIL}) { totalCount } }", "{ contacts(filter: {segmentId: \"1\"}) { totalCount } }"]:
+                 "{ contacts(orderBy: {customField: \"tier\"}) { totalCount } }",
+                 "{ contacts(filter: {segmentId: \"1\"}) { totalCount } }"]:
         assert compile_operation(schema._schema, _parse(text), None, {}, who) is None, text
     bad = await gql(who, "{ customers(first: -1) { totalCount } }")
     assert bad.errors and bad.errors[0].extensions["code"] == "BAD_USER_INPUT"

@@ -1,9 +1,9 @@
-"""A root list (`customers`, `contacts`) as one statement: the page (keyset on name, id), its edges with
-cursors, pageInfo and totalCount, as reads.paging.paginate answers them.
+"""A root list (`customers`, `contacts`) as one statement: the page (keyset on the order's column, then id), its
+edges with cursors, pageInfo and totalCount, as reads.paging.paginate answers them.
 
-Covered: orderBy NAME (either direction, the default), each list's plain filter conditions (`RootList.covered`),
-no search. The conditions and the row rule are the resolver path's own (the list's `filter_query` over
-permissions.row_rule), rendered to SQL by Tortoise."""
+Covered: orderBy any of the list's built-in columns (either direction; NAME by default; each holds a value in
+every row), each list's plain filter conditions (`RootList.covered`), no search. The conditions and the row rule
+are the resolver path's own (the list's `filter_query` over permissions.row_rule), rendered to SQL by Tortoise."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.fields import Field
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -24,8 +25,6 @@ from backend.reads.paging import cursor_of, page_size, read_cursor
 from backend.resolvers import contacts, customers
 from backend.schema.contacts import ContactFilter
 from backend.schema.customers import CustomerFilter
-
-ORDER = "name"
 
 
 @dataclass(frozen=True)
@@ -54,16 +53,27 @@ def _filter(spec: RootList, name: str, given: dict[str, Any] | None) -> Any:
     return spec.filter_type(**{spec.covered[k]: v for k, v in given.items() if v is not None})
 
 
-def _descending(name: str, order: dict[str, Any] | None) -> bool:
-    if order is None:
-        return False
-    if order.get("customField") is not None or order["field"].value != ORDER:
-        raise NotCovered(f"{name}(orderBy:) other than NAME")
-    return bool(order["direction"].value == "desc")
+@dataclass(frozen=True)
+class Order:
+    """The page's order: a built-in column of the list's model (then the id), as reads.paging.paginate sorts."""
+
+    column: Field
+    descending: bool
+
+    @property
+    def name(self) -> str:
+        return self.column.model_field_name
+
+    def cursor(self, raw: list[Any]) -> str:
+        """The cursor of a row from its (column, id) as the statement's JSON holds them."""
+        return cursor_of(self.name, self.column.to_python_value(raw[0]), raw[1])
 
 
-def _cursor(raw: list[Any]) -> str:
-    return cursor_of(ORDER, raw[0], raw[1])
+def _order(spec: RootList, name: str, given: dict[str, Any] | None) -> Order:
+    if given is not None and given.get("customField") is not None:
+        raise NotCovered(f"{name}(orderBy: {{customField}})")
+    field = given["field"].value if given is not None else "name"
+    return Order(spec.model._meta.fields_map[field], given is not None and given["direction"].value == "desc")
 
 
 def root_list(c: Compiler, root: Selected) -> tuple[str, Shape]:
@@ -74,30 +84,31 @@ def root_list(c: Compiler, root: Selected) -> tuple[str, Shape]:
     args = root.args
     if args.get("search") is not None:
         raise NotCovered(f"{root.name}(search:)")
-    st, descending = c.st, _descending(root.name, args.get("orderBy"))
+    st, order = c.st, _order(spec, root.name, args.get("orderBy"))
     size = page_size(args.get("first"))
     rows = spec.narrow(spec.model.filter(permissions.row_rule(c.actor, spec.model)), _filter(spec, root.name, args.get("filter")))
     c.ctes["matching"] = st.embed(*parameterized(rows.values("id")))
+    column = f't0."{order.name}"'
     keyset = ""
     if args.get("after"):
-        value, pk = read_cursor(args["after"], ORDER, spec.model)
-        op = "<" if descending else ">"
-        v = st.param(value)
-        keyset = f' AND (t0."name" {op} {v} OR (t0."name" = {v} AND t0."id" {op} {st.param(pk)}))'
-    direction = "DESC" if descending else "ASC"
-    order = f't0."name" {direction}, t0."id" {direction}'
+        value, pk = read_cursor(args["after"], order.name, spec.model)
+        op = "<" if order.descending else ">"
+        v = st.param(order.column.to_db_value(value, spec.model))
+        keyset = f' AND ({column} {op} {v} OR ({column} = {v} AND t0."id" {op} {st.param(pk)}))'
+    direction = "DESC" if order.descending else "ASC"
+    by = f'{column} {direction}, t0."id" {direction}'
     # Numbered after the LIMIT: a window over the whole list would sort every matching row first.
-    page = (f'SELECT t0.*, ROW_NUMBER() OVER (ORDER BY {order}) AS rn FROM (SELECT t0.* FROM '
-            f'"{spec.model._meta.db_table}" t0 WHERE t0."id" IN (SELECT "id" FROM matching){keyset} ORDER BY {order} '
+    page = (f'SELECT t0.*, ROW_NUMBER() OVER (ORDER BY {by}) AS rn FROM (SELECT t0.* FROM '
+            f'"{spec.model._meta.db_table}" t0 WHERE t0."id" IN (SELECT "id" FROM matching){keyset} ORDER BY {by} '
             f'LIMIT {size + 1 if size else 0}) t0')
 
     def one(f: Selected) -> tuple[str, Shape]:
         if f.name == "totalCount":
             return "(SELECT count(*) FROM matching)", Leaf(None)
         if f.name == "edges":
-            return _edges(c, f, size)
+            return _edges(c, f, size, order)
         if f.name == "pageInfo":
-            return _page_info(c, f, size, bool(args.get("after")))
+            return _page_info(c, f, size, bool(args.get("after")), order)
         raise NotCovered(f"{root.type.name}.{f.name}")
 
     answer, shape = c.obj(root.type.name, root.fields, one)
@@ -105,10 +116,10 @@ def root_list(c: Compiler, root: Selected) -> tuple[str, Shape]:
     return f"{c.with_clause()} SELECT {answer} AS answer", shape
 
 
-def _edges(c: Compiler, edges: Selected, size: int) -> tuple[str, Shape]:
+def _edges(c: Compiler, edges: Selected, size: int, order: Order) -> tuple[str, Shape]:
     def one(f: Selected) -> tuple[str, Shape]:
         if f.name == "cursor":
-            return c.st.array('p."name"', 'p."id"'), Leaf(_cursor)
+            return c.st.array(f'p."{order.name}"', 'p."id"'), Leaf(order.cursor)
         return c.node(f.type.name, f.fields, "p")  # node
 
     item, shape = c.obj(edges.type.name, edges.fields, one)
@@ -116,8 +127,8 @@ def _edges(c: Compiler, edges: Selected, size: int) -> tuple[str, Shape]:
     return c.st.nested(f"SELECT {c.st.aggregate(item, 'p.rn')} FROM ({rows}) p"), Many(shape)
 
 
-def _page_info(c: Compiler, info: Selected, size: int, after: bool) -> tuple[str, Shape]:
-    edge = c.st.array('p."name"', 'p."id"')
+def _page_info(c: Compiler, info: Selected, size: int, after: bool, order: Order) -> tuple[str, Shape]:
+    edge = c.st.array(f'p."{order.name}"', 'p."id"')
 
     def one(f: Selected) -> tuple[str, Shape]:
         if f.name == "hasNextPage":
@@ -125,8 +136,8 @@ def _page_info(c: Compiler, info: Selected, size: int, after: bool) -> tuple[str
         if f.name == "hasPreviousPage":
             return ("(1 = 1)" if after else "(1 = 0)"), Leaf(bool)
         if f.name == "startCursor":
-            return c.st.nested(f"SELECT {edge} FROM page p WHERE p.rn = 1"), Leaf(_cursor)
+            return c.st.nested(f"SELECT {edge} FROM page p WHERE p.rn = 1"), Leaf(order.cursor)
         last = f"SELECT {edge} FROM page p WHERE p.rn <= {size} ORDER BY p.rn DESC LIMIT 1"  # endCursor
-        return c.st.nested(last), Leaf(_cursor)
+        return c.st.nested(last), Leaf(order.cursor)
 
     return c.obj(info.type.name, info.fields, one)
