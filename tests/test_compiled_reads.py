@@ -318,3 +318,13 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
                              who) is not None
     assert compile_operation(schema._schema, _parse("{ contacts { totalCount } customers { totalCount } }"), None, {},
                              who) is not None
+
+
+async def test_the_contacts_screen_is_answered_by_one_statement(db: str) -> None:
+    """The contacts list as the UI asks for it (frontend/pages/contacts.py), filtered as its menus filter."""
+    from frontend.pages.contacts import CONTACTS_QUERY
+
+    who = actor(await make_user(Role.SALES_HEAD))
+    for where in (None, {"status": ["NEW", "HOT"]}, {"archived": True, "isPrimary": True}):
+        variables = {"first": 25, "after": None, "filter": where, "search": None}
+        assert compile_operation(schema._schema, _parse(CONTACTS_QUERY), None, variables, who) is not None, where
