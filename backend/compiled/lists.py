@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.fields import Field
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -87,20 +88,20 @@ def root_list(c: Compiler, root: Selected) -> tuple[str, Shape]:
     st, order = c.st, _order(spec, root.name, args.get("orderBy"))
     size = page_size(args.get("first"))
     rows = spec.narrow(spec.model.filter(permissions.row_rule(c.actor, spec.model)), _filter(spec, root.name, args.get("filter")))
-    c.ctes["matching"] = st.embed(*parameterized(rows.values("id")))
-    column = f't0."{order.name}"'
-    keyset = ""
-    if args.get("after"):
-        value, pk = read_cursor(args["after"], order.name, spec.model)
-        op = "<" if order.descending else ">"
-        v = st.param(order.column.to_db_value(value, spec.model))
-        keyset = f' AND ({column} {op} {v} OR ({column} = {v} AND t0."id" {op} {st.param(pk)}))'
-    direction = "DESC" if order.descending else "ASC"
-    by = f'{column} {direction}, t0."id" {direction}'
-    # Numbered after the LIMIT: a window over the whole list would sort every matching row first.
-    page = (f'SELECT t0.*, ROW_NUMBER() OVER (ORDER BY {by}) AS rn FROM (SELECT t0.* FROM '
-            f'"{spec.model._meta.db_table}" t0 WHERE t0."id" IN (SELECT "id" FROM matching){keyset} ORDER BY {by} '
-            f'LIMIT {size + 1 if size else 0}) t0')
+    c.ctes["matching"] = st.embed(*parameterized(rows.values("id")))  # what totalCount counts
+    # The page is the resolver path's own query (reads.paging.paginate: keyset, order, limit), so the database
+    # walks the order's index and stops after the page instead of reading every matching id first.
+    direction, prefix = ("DESC", "-") if order.descending else ("ASC", "")
+    by = f't0."{order.name}" {direction}, t0."id" {direction}'
+    if size:
+        if args.get("after"):
+            value, pk = read_cursor(args["after"], order.name, spec.model)
+            op = "lt" if order.descending else "gt"
+            rows = rows.filter(Q(**{f"{order.name}__{op}": value}) | Q(**{order.name: value, f"id__{op}": pk}))
+        sql, params = parameterized(rows.order_by(f"{prefix}{order.name}", f"{prefix}id").limit(size + 1))
+        page = f"SELECT t0.*, ROW_NUMBER() OVER (ORDER BY {by}) AS rn FROM ({st.embed(sql, params)}) t0"
+    else:  # first: 0 reads no row (Tortoise leaves a LIMIT 0 out)
+        page = f'SELECT t0.*, 0 AS rn FROM "{spec.model._meta.db_table}" t0 WHERE 1 = 0'
 
     def one(f: Selected) -> tuple[str, Shape]:
         if f.name == "totalCount":

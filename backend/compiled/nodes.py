@@ -158,13 +158,19 @@ def _one(type_name: str, key: str, ruled: bool = False) -> Relation:
     return relation
 
 
+def _customer_of(parent: type[Model]) -> Relation:
+    """The customer of a `parent` row the caller sees: when permissions says such rows are seen exactly when their
+    customer is, that customer is seen too and needs no rule of its own (it cost the contacts screen ~8 ms)."""
+    return _one("Customer", "customer_id", ruled=not permissions.seen_with_customer(parent))
+
+
 RELATIONS: dict[str, dict[str, Relation]] = {
     "Customer": {"contacts": _contacts, "deals": _deals, "activities": _activities,
                  "accountManager": _one("User", "account_manager_id"), "operationsContact": _one("User", "operations_contact_id")},
-    "Contact": {"customer": _one("Customer", "customer_id", ruled=True), "owner": _one("User", "owner_id")},
+    "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id")},
     "Deal": {"amount": _amount, "stage": _one("Stage", "stage_id"), "owner": _one("User", "owner_id"),
-             "customer": _one("Customer", "customer_id", ruled=True), "contact": _one("Contact", "contact_id", ruled=True)},
+             "customer": _customer_of(Deal), "contact": _one("Contact", "contact_id", ruled=True)},
     "Activity": {"author": _one("User", "author_id"), "assignee": _one("User", "assignee_id"),
-                 "customer": _one("Customer", "customer_id", ruled=True),
+                 "customer": _customer_of(Activity),
                  "contact": _one("Contact", "contact_id", ruled=True), "deal": _one("Deal", "deal_id", ruled=True)},
 }
