@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from backend.compiled.run import compile_operation
 from backend.graphql.root import schema
-from backend.models import Activity, Contact, Customer, Deal, Role, User
+from backend.models import Activity, Contact, Customer, Deal, PickList, PickListItem, Role, User
 from backend.reads.paging import cursor_of
 from backend.settings import reset_settings
 from tests.factories import actor, gql, log_activity, make_contact, make_customer, make_deal, make_team, make_user
@@ -25,7 +25,8 @@ from tests.sqlcount import count_statements
 
 EXAMPLES = int(os.environ.get("CRM_COMPILED_EXAMPLES", "100"))
 CUSTOMER = ["id", "name", "legalForm", "email", "country", "industry", "status", "version", "createdAt",
-            "archivedAt", "phase", "rating", "__typename"]
+            "archivedAt", "phase", "rating", "tags", "__typename"]
+HIGH_LEVEL_STATUS = " { id label position archived version }"
 CONTACT = ["id", "name", "email", "isPrimary", "status", "createdAt", "__typename"]
 CONTACT_ROOT = [*CONTACT, "phone", "jobTitle", "department", "roleAtCustomer", "version", "updatedAt", "archivedAt"]
 CONTACT_STATUSES = ["NEW", "HOT", "COLD", "NOT_INTERESTED"]
@@ -70,6 +71,12 @@ async def _seed() -> dict[str, Any]:
                                occurredAt=(start + timedelta(hours=k // 2)).isoformat())
     for n, owner in enumerate(["sales_rep", "rep2", "support", "sales_rep"]):  # at no customer: seen by owner
         await make_contact(users[owner], name=["Person 1-0", "zed", "Émile", "Person 9"][n])
+    # Tags (none, one, several, non-ASCII) and high-level statuses (one archived) on some customers.
+    statuses = [await PickListItem.create(list=PickList.HIGH_LEVEL_STATUS, label=label, position=n, archived=n == 2)
+                for n, label in enumerate(["Key account", "Curious but cautious", "Dormant"], start=1)]
+    for n, customer in enumerate(await Customer.all().order_by("id")):
+        await Customer.filter(id=customer.id).update(tags=[[], ["vip"], ["vip", "Bahn"], ["Öko"]][n % 4],
+                                                     high_level_status_id=statuses[n % 4].id if n % 4 < 3 else None)
     # People the records point at: an operations contact, task assignees, one who signed in, one with a language.
     await Customer.filter(id__in=await Customer.all().order_by("id").limit(5).values_list("id", flat=True)).update(
         operations_contact_id=users["support"].id)
@@ -171,6 +178,8 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
 def _customer_node(draw: st.DrawFn, field: Any) -> list[str]:
     node = [field(f) for f in _pick(draw, CUSTOMER)] + _people(draw, "accountManager", "operationsContact")
     if draw(st.booleans()):
+        node.append(field("highLevelStatus", HIGH_LEVEL_STATUS))
+    if draw(st.booleans()):
         contact = _pick(draw, CONTACT) + _contact_customer(draw) + _people(draw, "owner")
         node.append(field("contacts", " { " + " ".join(contact) + " }"))
     if draw(st.booleans()):
@@ -229,17 +238,19 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     """A document per root list selecting every covered field and relation, and a page after some row in every
     order and direction, so each is compared in every run whatever hypothesis draws."""
     people = " ".join(USER)
-    contact = f"{' '.join(CONTACT_ROOT)} customer {{ {' '.join(CUSTOMER)} }} owner {{ {people} }}"
+    contact = f"{' '.join(CONTACT_ROOT)} customer {{ id name tags highLevelStatus {{ label }} }} owner {{ {people} }}"
     deal = (f"{' '.join(DEAL)} amount {{ amount currency }} stage {{ id name position probability kind }} "
             f"owner {{ {people} }} {' '.join(DEAL_LINKS)}")
     activity = f"{' '.join(ACTIVITY)} author {{ {people} }} assignee {{ {people} }} {' '.join(ACTIVITY_LINKS)}"
-    customer = (f"{' '.join(CUSTOMER)} accountManager {{ {people} }} operationsContact {{ {people} }} "
-                f"contacts {{ {contact} }} deals {{ {deal} }} activities(first: 6) {{ {activity} }}")
+    # Two documents over the customers, each within the cost limit: their own fields and people, then their records.
+    own = (f"{' '.join(CUSTOMER)} highLevelStatus{HIGH_LEVEL_STATUS} accountManager {{ {people} }} "
+           f"operationsContact {{ {people} }} contacts {{ {contact} }}")
+    records = f"id name deals {{ {deal} }} activities(first: 6) {{ {activity} }}"
     page = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount"
     every_order = [(f"query($after: String) {{ {listed}(first: 4, orderBy: {{field: {field}, direction: {direction}}}, "
                     f"after: $after) {{ edges {{ cursor node {{ id name }} }} {page} }} }}", {}, (listed, 5, field.lower()))
                    for listed, fields in ORDERS.items() for field in fields for direction in ("ASC", "DESC")]
-    return [(f"{{ customers(first: 14) {{ edges {{ cursor node {{ {customer} }} }} {page} }} }}", {}, None),
+    return [*((f"{{ customers(first: 14) {{ edges {{ cursor node {{ {node} }} }} {page} }} }}", {}, None) for node in (own, records)),
             (f"{{ contacts(first: 30) {{ edges {{ cursor node {{ {contact} }} }} {page} }} }}", {}, None), *every_order]
 
 
@@ -305,10 +316,10 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     c = await make_customer(admin, name="Beta")
     await make_contact(admin, customerId=c["id"])
     who = actor(admin)
-    for text in ["{ customers(search: \"Be\") { totalCount } }", "{ customers { edges { node { tags } } } }",
+    for text in ["{ customers(search: \"Be\") { totalCount } }", "{ customers { edges { node { allowedActions } } } }",
                  "{ customers { edges { node { contacts { owner { team { id } } } } } } }", "{ me { id } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
-                 "{ contacts(search: \"Be\") { totalCount } }", "{ contacts { edges { node { customer { tags } } } } }",
+                 "{ contacts(search: \"Be\") { totalCount } }", "{ contacts { edges { node { customer { allowedActions } } } } }",
                  "{ contacts(orderBy: {customField: \"tier\"}) { totalCount } }",
                  "{ contacts(filter: {segmentId: \"1\"}) { totalCount } }"]:
         assert compile_operation(schema._schema, _parse(text), None, {}, who) is None, text
@@ -320,11 +331,16 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
                              who) is not None
 
 
-async def test_the_contacts_screen_is_answered_by_one_statement(db: str) -> None:
-    """The contacts list as the UI asks for it (frontend/pages/contacts.py), filtered as its menus filter."""
-    from frontend.pages.contacts import CONTACTS_QUERY
+async def test_the_customers_and_contacts_screens_are_answered_by_one_statement(db: str) -> None:
+    """The two lists as the UI asks for them (frontend/customer_filters.py, frontend/pages/contacts.py), from the
+    addresses their menus make: sorted, filtered, without a search."""
+    from frontend.customer_filters import CUSTOMERS_QUERY, customer_variables
+    from frontend.pages.contacts import CONTACTS_QUERY, contact_variables
 
     who = actor(await make_user(Role.SALES_HEAD))
-    for where in (None, {"status": ["NEW", "HOT"]}, {"archived": True, "isPrimary": True}):
-        variables = {"first": 25, "after": None, "filter": where, "search": None}
-        assert compile_operation(schema._schema, _parse(CONTACTS_QUERY), None, variables, who) is not None, where
+    for params in ({}, {"status": "active", "country": "DE"}, {"sort": "-updated", "phase": "active"}):
+        variables = customer_variables(params)
+        assert compile_operation(schema._schema, _parse(CUSTOMERS_QUERY), None, variables, who) is not None, variables
+    for params in ({}, {"status": "new"}, {"archived": "yes"}):
+        variables = contact_variables(params)
+        assert compile_operation(schema._schema, _parse(CONTACTS_QUERY), None, variables, who) is not None, variables

@@ -13,8 +13,8 @@ from backend import permissions
 from backend.auth.actor import Actor
 from backend.compiled.dialect import Statement
 from backend.compiled.selection import NotCovered, Selected
-from backend.compiled.shape import Leaf, Many, Obj, Shape, column
-from backend.models import Activity, Contact, Customer, Deal, Stage, User
+from backend.compiled.shape import Leaf, Many, Obj, Shape, column, column_list
+from backend.models import Activity, Contact, Customer, Deal, PickListItem, Stage, User
 from backend.reads.paging import page_size
 
 # The fields read straight from a column: GraphQL name → model field (none of them has a resolver of its own).
@@ -24,7 +24,7 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
         "website": "website", "street": "street", "city": "city", "postcode": "postcode", "country": "country",
         "industry": "industry", "segment": "segment", "description": "description", "status": "status",
         "blockedReason": "blocked_reason", "version": "version", "createdAt": "created_at",
-        "updatedAt": "updated_at", "archivedAt": "archived_at", "phase": "phase", "rating": "rating",
+        "updatedAt": "updated_at", "archivedAt": "archived_at", "phase": "phase", "rating": "rating", "tags": "tags",
     }),
     "Contact": (Contact, {
         "id": "id", "name": "name", "email": "email", "phone": "phone", "jobTitle": "job_title",
@@ -44,6 +44,8 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
         "taskStatus": "task_status", "completedAt": "completed_at", "remindAt": "remind_at", "remindedAt": "reminded_at",
     }),
     "Stage": (Stage, {"id": "id", "name": "name", "position": "position", "probability": "probability", "kind": "kind"}),
+    "HighLevelStatus": (PickListItem, {"id": "id", "label": "label", "position": "position", "archived": "archived",
+                                       "version": "version"}),
     "User": (User, {
         "id": "id", "email": "email", "name": "name", "role": "role", "timeZone": "time_zone", "language": "language",
         "active": "active", "version": "version", "lastLoginAt": "last_login_at",
@@ -86,7 +88,10 @@ class Compiler:
             if f.name in columns and model is not None and not f.args:
                 stored = model._meta.fields_map[columns[f.name]]
                 assert isinstance(f.type, GraphQLLeafType)
-                return f'{row}."{stored.source_field or stored.model_field_name}"', column(stored.to_python_value, f.type)
+                sql = f'{row}."{stored.source_field or stored.model_field_name}"'
+                if f.listed:
+                    return sql, column_list(stored.to_python_value, column(lambda value: value, f.type))
+                return sql, column(stored.to_python_value, f.type)
             if f.name in relations:
                 return relations[f.name](self, f, row)
             raise NotCovered(f"{type_name}.{f.name}")
@@ -146,7 +151,7 @@ Relation = Callable[[Compiler, Selected, str], tuple[str, Shape]]
 def _one(type_name: str, key: str, ruled: bool = False) -> Relation:
     """The row of the covered type `type_name` whose id the parent row holds in `key`, or null; `ruled`: through
     that type's own row rule, as loaders.customer, .contact and .deal read them (a deal's contact may be one the
-    caller does not see). Stages and users have none (loaders.stage, loaders.user: anyone signed in reads them)."""
+    caller does not see). Stages, users and pick-list items have none (loaders.stage, .user, .pick_list_item)."""
     model = COLUMNS[type_name][0]
 
     def relation(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
@@ -166,7 +171,8 @@ def _customer_of(parent: type[Model]) -> Relation:
 
 RELATIONS: dict[str, dict[str, Relation]] = {
     "Customer": {"contacts": _contacts, "deals": _deals, "activities": _activities,
-                 "accountManager": _one("User", "account_manager_id"), "operationsContact": _one("User", "operations_contact_id")},
+                 "accountManager": _one("User", "account_manager_id"), "operationsContact": _one("User", "operations_contact_id"),
+                 "highLevelStatus": _one("HighLevelStatus", "high_level_status_id")},
     "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id")},
     "Deal": {"amount": _amount, "stage": _one("Stage", "stage_id"), "owner": _one("User", "owner_id"),
              "customer": _customer_of(Deal), "contact": _one("Contact", "contact_id", ruled=True)},

@@ -11,6 +11,7 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLIncludeDirective,
+    GraphQLList,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
@@ -20,6 +21,7 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
+    get_nullable_type,
 )
 from graphql.execution.values import get_argument_values, get_directive_values
 
@@ -35,6 +37,7 @@ class Selected:
     args: dict[str, Any]
     type: GraphQLNamedType  # the field's named return type
     fields: list[Selected] = field(default_factory=list)
+    listed: bool = False  # its type is a list (of `type`)
 
 
 def _included(node: FieldNode | FragmentSpreadNode | InlineFragmentNode, variables: Any) -> bool:
@@ -83,7 +86,8 @@ class Collector:
             if definition is None:
                 raise NotCovered(f"{parent.name}.{name}")  # introspection
             named = get_named_type(definition.type)
-            selected = Selected(key, name, get_argument_values(definition, nodes[0], self.variables), named)
+            selected = Selected(key, name, get_argument_values(definition, nodes[0], self.variables), named,
+                                listed=isinstance(get_nullable_type(definition.type), GraphQLList))
             subsets = [n.selection_set for n in nodes if n.selection_set is not None]
             if subsets:
                 if not isinstance(named, GraphQLObjectType):

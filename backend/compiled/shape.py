@@ -54,6 +54,13 @@ def column(to_python: Convert, graphql_type: GraphQLLeafType) -> Leaf:
     return Leaf(lambda raw: graphql_type.serialize(to_python(raw)))
 
 
+def column_list(to_python: Convert, item: Leaf) -> Leaf:
+    """A column holding a JSON list of leaves (a customer's tags): read as the model reads it (SQLite's JSON
+    holds the column's text, PostgreSQL's the list), each item converted as `item`."""
+    convert = item.convert
+    return Leaf(lambda raw: [v if convert is None else convert(v) for v in to_python(raw)])
+
+
 def converter(shape: Shape) -> Convert | None:
     """What turns the database's parsed JSON of `shape` into the answer, in place, touching only what needs
     converting (None: nothing does)."""
