@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise.expressions import Q
 from tortoise.fields import Field
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -22,7 +21,7 @@ from backend.compiled.selection import NotCovered, Selected
 from backend.compiled.shape import Leaf, Many, Shape
 from backend.interop.tortoise import parameterized
 from backend.models import Contact, Customer
-from backend.reads.paging import cursor_of, page_size, read_cursor
+from backend.reads.paging import cursor_of, keyset_page, page_size
 from backend.resolvers import contacts, customers
 from backend.schema.contacts import ContactFilter
 from backend.schema.customers import CustomerFilter
@@ -89,16 +88,12 @@ def root_list(c: Compiler, root: Selected) -> tuple[str, Shape]:
     size = page_size(args.get("first"))
     rows = spec.narrow(spec.model.filter(permissions.row_rule(c.actor, spec.model)), _filter(spec, root.name, args.get("filter")))
     c.ctes["matching"] = st.embed(*parameterized(rows.values("id")))  # what totalCount counts
-    # The page is the resolver path's own query (reads.paging.paginate: keyset, order, limit), so the database
+    # The page is the resolver path's own query (reads.paging.keyset_page: keyset, order, limit), so the database
     # walks the order's index and stops after the page instead of reading every matching id first.
-    direction, prefix = ("DESC", "-") if order.descending else ("ASC", "")
+    direction = "DESC" if order.descending else "ASC"
     by = f't0."{order.name}" {direction}, t0."id" {direction}'
     if size:
-        if args.get("after"):
-            value, pk = read_cursor(args["after"], order.name, spec.model)
-            op = "lt" if order.descending else "gt"
-            rows = rows.filter(Q(**{f"{order.name}__{op}": value}) | Q(**{order.name: value, f"id__{op}": pk}))
-        sql, params = parameterized(rows.order_by(f"{prefix}{order.name}", f"{prefix}id").limit(size + 1))
+        sql, params = parameterized(keyset_page(rows, order.name, order.descending, args.get("after"), size))
         page = f"SELECT t0.*, ROW_NUMBER() OVER (ORDER BY {by}) AS rn FROM ({st.embed(sql, params)}) t0"
     else:  # first: 0 reads no row (Tortoise leaves a LIMIT 0 out)
         page = f'SELECT t0.*, 0 AS rn FROM "{spec.model._meta.db_table}" t0 WHERE 1 = 0'

@@ -139,6 +139,21 @@ def page_size(first: int | None, cap: int = MAX_FIRST) -> int:
     return first
 
 
+def keyset_page(query: QuerySet, field: str, descending: bool, after: str | None, size: int) -> QuerySet:
+    """The rows of one page of `query` in (field, id) order after the cursor `after`, and one more that tells
+    whether another page follows (paginate reads it; the compiled reads embed it in their statement)."""
+    if after:
+        value, pk = read_cursor(after, field, query.model)
+        op = "lt" if descending else "gt"
+        if field == "id":
+            query = query.filter(**{f"id__{op}": pk})
+        else:
+            query = query.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
+    prefix = "-" if descending else ""
+    ordering = [f"{prefix}{field}", f"{prefix}id"] if field != "id" else [f"{prefix}id"]
+    return query.order_by(*ordering).limit(size + 1)
+
+
 async def paginate(
     query: QuerySet,
     *,
@@ -155,17 +170,7 @@ async def paginate(
     flat rows take bigger pages than a list's objects). `count_query`: the same rows, in a shape the
     database counts faster (custom_fields.filtered)."""
     size = page_size(first, cap)
-    page_query = query
-    if after:
-        value, pk = read_cursor(after, field, query.model)
-        op = "lt" if descending else "gt"
-        if field == "id":
-            page_query = page_query.filter(**{f"id__{op}": pk})
-        else:
-            page_query = page_query.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
-    prefix = "-" if descending else ""
-    ordering = [f"{prefix}{field}", f"{prefix}id"] if field != "id" else [f"{prefix}id"]
-    rows = await fetch(page_query.order_by(*ordering).limit(size + 1), with_columns(columns, field)) if size else []
+    rows = await fetch(keyset_page(query, field, descending, after, size), with_columns(columns, field)) if size else []
     has_next = len(rows) > size
     rows = rows[:size]
     edges = [Edge(cursor=make_cursor(field, row), node=row) for row in rows]
