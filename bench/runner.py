@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from bench import compiled_reads, exports, facts, imports, stack
+from bench import compiled_reads, exports, facts, imports, side_by_side, stack
 from bench.documents import NESTED, SEARCH, head_dashboard
 from bench.report import ROWS, Column, Figure, Report, ms, p50_p99, percentile, write
 
@@ -411,6 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     # The compiled reads' own section: the nested document both ways, in-process, on each database.
     stack.write_section(args.output, compiled_reads.BEGIN, compiled_reads.END,
                         compiled_reads.section(plan.customers, 20 if plan.quick else 100))
+    # The nested document side by side with PostGraphile and the hand-written statement, on PostgreSQL.
+    stack.write_section(args.output, side_by_side.BEGIN, side_by_side.END, side_by_side.section(plan.customers))
     print(f"bench: wrote {args.output}", file=sys.stderr)
     return 0
 

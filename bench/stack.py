@@ -41,6 +41,7 @@ class Setup:
     data_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="crm-bench-")))
     database_url: str = ""
     pg_name: str = ""
+    settings: dict[str, str] = field(default_factory=dict)  # further CRM_* settings of this column
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CRM_")}
@@ -55,6 +56,7 @@ class Setup:
             CRM_OIDC_CLIENT_ID="bench",
             CRM_OIDC_CLIENT_SECRET="bench",
         )
+        env.update(self.settings)
         return env
 
 
