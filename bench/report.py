@@ -129,3 +129,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def p50_p99(latencies: list[float]) -> str:
     return f"{ms(percentile(latencies, 50))} / {ms(percentile(latencies, 99))} (n={len(latencies):,})"
+
+
+def mib(n: int, digits: int = 0) -> str:
+    return f"{n / 2**20:.{digits}f} MiB"

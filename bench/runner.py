@@ -27,7 +27,7 @@ import httpx
 
 from bench import compiled_reads, exports, facts, imports, side_by_side, stack
 from bench.documents import NESTED, SEARCH, head_dashboard
-from bench.report import ROWS, Column, Figure, Report, ms, p50_p99, percentile, write
+from bench.report import ROWS, Column, Figure, Report, mib, ms, p50_p99, percentile, write
 
 OUTPUT = stack.ROOT / "docs" / "benchmarks.md"
 REPORT = ("query($input: DealReportInput!) { report(input: $input) { groupCount currency ratesAsOf "
@@ -85,10 +85,6 @@ def graphql(server: stack.Server, token: str, query: str, **variables: Any) -> d
     if answer.get("errors"):
         raise RuntimeError(f"GraphQL error: {answer['errors'][0].get('message')}")
     return answer["data"]
-
-
-def mib(n: int) -> str:
-    return f"{n / 2**20:.0f} MiB"
 
 
 def _errors(result: dict[str, Any]) -> str:

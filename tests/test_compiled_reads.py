@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -16,8 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backend.compiled.run import compile_operation
+from backend.graphql import frames
 from backend.graphql.root import schema
 from backend.models import Activity, Contact, Customer, Deal, PickList, PickListItem, Role, User
+from backend.reads.context import Context
 from backend.reads.paging import cursor_of
 from backend.settings import reset_settings
 from tests.factories import actor, gql, log_activity, make_contact, make_customer, make_deal, make_team, make_user
@@ -113,9 +115,10 @@ async def _link_and_fill(start: datetime) -> None:
                                           contact_id=people[(n * 7) % len(people)] if n % 3 else None)
     activities = await Activity.all().order_by("id").values_list("id", flat=True)
     for n, activity in enumerate(activities):
-        at = start + timedelta(hours=n)
+        at = start + timedelta(hours=n, microseconds=[0, 120000, 5][n % 3])  # written as Python writes each
+        west = at.astimezone(timezone(timedelta(hours=-5)))  # stored with its offset: read back in UTC
         await Activity.filter(id=activity).update(
-            ends_at=at if n % 4 == 1 else None, due_at=at if n % 3 == 0 else None,
+            ends_at=west if n % 4 == 1 else None, due_at=at if n % 3 == 0 else None,
             priority=["low", "normal", "high", None][n % 4], task_status=["new", "done", None][n % 3],
             completed_at=at if n % 3 == 1 else None, remind_at=at if n % 5 == 2 else None,
             reminded_at=at if n % 10 == 2 else None, contact_id=people[(n * 5) % len(people)] if n % 2 else None,
@@ -270,13 +273,13 @@ async def _run(who: Any, text: str, variables: dict[str, Any], compiled: bool, r
     """The answer as JSON text; `compiled`: through the compiled path, which must send `roots` statements."""
     os.environ["CRM_COMPILED_READS"] = "1" if compiled else "0"
     reset_settings()
-    with count_statements() as statements:
-        result = await gql(who, text, **variables)
+    with count_statements() as statements:  # as over HTTP: a compiled answer is the database's text, written out
+        result = await schema.execute(text, variable_values=variables, context_value=Context(actor=who, wire=True))
     if compiled:  # one statement per root field (none when @skip left none, or the limits refused the document)
         expected = 0 if result.errors else roots
         assert len(statements) == expected and all(s.lstrip().startswith("WITH matching") for s in statements), statements
     errors = [e.formatted for e in result.errors or []]
-    return json.dumps({"data": result.data, "errors": errors}, ensure_ascii=False)
+    return json.dumps({"data": json.loads(frames.encode(result.data)), "errors": errors}, ensure_ascii=False)
 
 
 async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -300,7 +303,7 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
             compiled = compile_operation(schema._schema, _parse(text), None, variables, who)
             assert compiled is not None, text
             resolved = await _run(who, text, variables, compiled=False)
-            roots = sum(1 for _, statement, _, _ in compiled if statement is not None)
+            roots = sum(1 for _, statement, _ in compiled if statement is not None)
             assert await _run(who, text, variables, True, roots) == resolved, f"{role}: {text} {variables}"
     reset_settings()
 
@@ -344,3 +347,35 @@ async def test_the_customers_and_contacts_screens_are_answered_by_one_statement(
     for params in ({}, {"status": "new"}, {"archived": "yes"}):
         variables = contact_variables(params)
         assert compile_operation(schema._schema, _parse(CONTACTS_QUERY), None, variables, who) is not None, variables
+
+
+async def test_over_http_the_compiled_answer_is_the_databases_text(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The HTTP answer is the statement's JSON as written (no Python objects for its rows), and reads as the
+    resolver path's answer: cursors, enums, ids, instants and booleans included."""
+    import httpx
+
+    from backend.app import create_app
+    from backend.services import tokens
+
+    admin = await make_user(Role.ADMIN)
+    c = await make_customer(admin, name="Ölwerk")
+    await make_contact(admin, customerId=c["id"], isPrimary=True)
+    await log_activity(admin, customerId=c["id"], kind="CALL")
+    _, raw = await tokens.create(actor(admin), "compiled over http")
+    document = ("{ customers(first: 5) { totalCount pageInfo { endCursor hasNextPage } edges { cursor node { id name "
+                "status createdAt tags contacts { isPrimary } activities(first: 2) { kind occurredAt } } } } }")
+    answers = []
+    for compiled in ("0", "1"):
+        monkeypatch.setenv("CRM_COMPILED_READS", compiled)
+        reset_settings()
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(create_app()), base_url="http://testserver",
+                                     headers={"Authorization": f"Bearer {raw}"}) as client:
+            with count_statements() as statements:
+                answer = await client.post("/graphql", json={"query": document})
+        assert answer.status_code == 200
+        answers.append(answer.json())
+        if compiled == "1":
+            assert [s for s in statements if s.lstrip().startswith("WITH matching")], statements
+            assert '"name" : "Ölwerk"' in answer.text or '"name":"Ölwerk"' in answer.text  # the database's own text
+    assert answers[0] == answers[1] and "errors" not in answers[1]
+    reset_settings()

@@ -33,3 +33,13 @@ def test_subscribers_sharing_an_events_data_differ_only_in_their_id(monkeypatch:
     # equal data in another object is another event's: encoded for itself
     frames.encode({"id": "3", "type": "next", "payload": {"data": dict(shared)}})
     assert len([value for value in encoded if value == shared]) == 2
+
+
+def test_raw_json_goes_out_as_it_is() -> None:
+    text = '{"name" : "Ölwerk \\"q\\"", "tags" : ["a"], "n" : 1}'  # as PostgreSQL writes it, spaces and all
+    message = {"data": {"customers": frames.RawJSON(text), "__typename": "Query", "other": frames.RawJSON("[]")}}
+    encoded = frames.encode(message)
+    assert json.loads(encoded) == {"data": {"customers": json.loads(text), "__typename": "Query", "other": []}}
+    assert text in encoded
+    with pytest.raises(TypeError):
+        frames.encode({"data": object()})

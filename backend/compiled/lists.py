@@ -18,7 +18,6 @@ from tortoise.queryset import QuerySet
 from backend import permissions
 from backend.compiled.nodes import Compiler
 from backend.compiled.selection import NotCovered, Selected
-from backend.compiled.shape import Leaf, Many, Shape
 from backend.interop.tortoise import parameterized
 from backend.models import Contact, Customer
 from backend.reads.paging import cursor_of, keyset_page, page_size
@@ -76,8 +75,8 @@ def _order(spec: RootList, name: str, given: dict[str, Any] | None) -> Order:
     return Order(spec.model._meta.fields_map[field], given is not None and given["direction"].value == "desc")
 
 
-def root_list(c: Compiler, root: Selected) -> tuple[str, Shape]:
-    """The statement answering one root list field, and the shape of its JSON."""
+def root_list(c: Compiler, root: Selected) -> str:
+    """The statement answering one root list field with its JSON."""
     spec = ROOT_LISTS.get(root.name)
     if spec is None:
         raise NotCovered(f"Query.{root.name}")
@@ -98,42 +97,42 @@ def root_list(c: Compiler, root: Selected) -> tuple[str, Shape]:
     else:  # first: 0 reads no row (Tortoise leaves a LIMIT 0 out)
         page = f'SELECT t0.*, 0 AS rn FROM "{spec.model._meta.db_table}" t0 WHERE 1 = 0'
 
-    def one(f: Selected) -> tuple[str, Shape]:
+    def one(f: Selected) -> str:
         if f.name == "totalCount":
-            return "(SELECT count(*) FROM matching)", Leaf(None)
+            return "(SELECT count(*) FROM matching)"
         if f.name == "edges":
             return _edges(c, f, size, order)
         if f.name == "pageInfo":
             return _page_info(c, f, size, bool(args.get("after")), order)
         raise NotCovered(f"{root.type.name}.{f.name}")
 
-    answer, shape = c.obj(root.type.name, root.fields, one)
+    answer = c.obj(root.type.name, root.fields, one)
     c.ctes["page"] = page
-    return f"{c.with_clause()} SELECT {answer} AS answer", shape
+    return f"{c.with_clause()} SELECT {answer} AS answer"
 
 
-def _edges(c: Compiler, edges: Selected, size: int, order: Order) -> tuple[str, Shape]:
-    def one(f: Selected) -> tuple[str, Shape]:
+def _edges(c: Compiler, edges: Selected, size: int, order: Order) -> str:
+    def one(f: Selected) -> str:
         if f.name == "cursor":
-            return c.st.array(f'p."{order.name}"', 'p."id"'), Leaf(order.cursor)
+            return c.st.mark(c.st.array(f'p."{order.name}"', 'p."id"'), order.cursor)
         return c.node(f.type.name, f.fields, "p")  # node
 
-    item, shape = c.obj(edges.type.name, edges.fields, one)
+    item = c.obj(edges.type.name, edges.fields, one)
     rows = f"SELECT * FROM page WHERE rn <= {size} ORDER BY rn"
-    return c.st.nested(f"SELECT {c.st.aggregate(item, 'p.rn')} FROM ({rows}) p"), Many(shape)
+    return c.st.nested(f"SELECT {c.st.aggregate(item, 'p.rn')} FROM ({rows}) p")
 
 
-def _page_info(c: Compiler, info: Selected, size: int, after: bool, order: Order) -> tuple[str, Shape]:
-    edge = c.st.array(f'p."{order.name}"', 'p."id"')
+def _page_info(c: Compiler, info: Selected, size: int, after: bool, order: Order) -> str:
+    def edge() -> str:
+        return c.st.mark(c.st.array(f'p."{order.name}"', 'p."id"'), order.cursor)
 
-    def one(f: Selected) -> tuple[str, Shape]:
+    def one(f: Selected) -> str:
         if f.name == "hasNextPage":
-            return f"((SELECT count(*) FROM page) > {size})", Leaf(bool)
+            return c.st.boolean(f"(SELECT count(*) FROM page) > {size}")
         if f.name == "hasPreviousPage":
-            return ("(1 = 1)" if after else "(1 = 0)"), Leaf(bool)
+            return c.st.boolean("1 = 1" if after else "1 = 0")
         if f.name == "startCursor":
-            return c.st.nested(f"SELECT {edge} FROM page p WHERE p.rn = 1"), Leaf(order.cursor)
-        last = f"SELECT {edge} FROM page p WHERE p.rn <= {size} ORDER BY p.rn DESC LIMIT 1"  # endCursor
-        return c.st.nested(last), Leaf(order.cursor)
+            return f"(SELECT {edge()} FROM page p WHERE p.rn = 1)"
+        return f"(SELECT {edge()} FROM page p WHERE p.rn <= {size} ORDER BY p.rn DESC LIMIT 1)"  # endCursor
 
     return c.obj(info.type.name, info.fields, one)

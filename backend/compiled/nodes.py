@@ -12,8 +12,8 @@ from tortoise.models import Model
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.compiled.dialect import Statement
+from backend.compiled.leaves import column
 from backend.compiled.selection import NotCovered, Selected
-from backend.compiled.shape import Leaf, Many, Obj, Shape, column, column_list
 from backend.models import Activity, Contact, Customer, Deal, PickListItem, Stage, User
 from backend.reads.paging import page_size
 
@@ -70,28 +70,20 @@ class Compiler:
         self.depth += 1
         return f"t{self.depth}"
 
-    def obj(self, type_name: str, fields: list[Selected], one: Callable[[Selected], tuple[str, Shape]]) -> tuple[str, Obj]:
+    def obj(self, type_name: str, fields: list[Selected], one: Callable[[Selected], str]) -> str:
         """The JSON object of `fields` of the type `type_name`: `one` compiles each field but `__typename`."""
-        pairs, shapes = [], []
-        for f in fields:
-            expr, shape = (self.st.text(type_name), Leaf(None)) if f.name == "__typename" else one(f)
-            pairs.append((f.key, expr))
-            shapes.append((f.key, shape))
-        return self.st.obj(pairs), Obj(tuple(shapes))
+        return self.st.obj([(f.key, self.st.text(type_name) if f.name == "__typename" else one(f)) for f in fields])
 
-    def node(self, type_name: str, fields: list[Selected], row: str) -> tuple[str, Shape]:
+    def node(self, type_name: str, fields: list[Selected], row: str) -> str:
         """The JSON object of the row `row` (an alias) of the covered type `type_name`."""
         model, columns = COLUMNS.get(type_name, (None, {}))
         relations = RELATIONS.get(type_name, {})
 
-        def one(f: Selected) -> tuple[str, Shape]:
+        def one(f: Selected) -> str:
             if f.name in columns and model is not None and not f.args:
                 stored = model._meta.fields_map[columns[f.name]]
                 assert isinstance(f.type, GraphQLLeafType)
-                sql = f'{row}."{stored.source_field or stored.model_field_name}"'
-                if f.listed:
-                    return sql, column_list(stored.to_python_value, column(lambda value: value, f.type))
-                return sql, column(stored.to_python_value, f.type)
+                return column(self.st, stored, f.type, f'{row}."{stored.source_field or stored.model_field_name}"', f.listed)
             if f.name in relations:
                 return relations[f.name](self, f, row)
             raise NotCovered(f"{type_name}.{f.name}")
@@ -112,28 +104,28 @@ class Compiler:
         return f' AND {row}."id" IN (SELECT "id" FROM {name})'
 
     def many(self, model: type[Model], f: Selected, parent: str, where: str, order: list[tuple[str, bool]],
-             limit: int | None = None) -> tuple[str, Shape]:
+             limit: int | None = None) -> str:
         """A nested list of `model` rows of the customer `parent` (`where` on alias {a}), in `order`, through its
         row rule."""
         a = self.alias()
-        item, shape = self.node(f.type.name, f.fields, a)
+        item = self.node(f.type.name, f.fields, a)
         by = ", ".join(f'{a}."{c}" {"DESC" if desc else "ASC"}' for c, desc in order)
         inner = (f'SELECT {a}.* FROM "{model._meta.db_table}" {a} WHERE {where.format(a=a, parent=parent)}'
                  f'{self.rule(model, a, of_customer=True)} ORDER BY {by}{"" if limit is None else f" LIMIT {int(limit)}"}')
-        return self.st.nested(f"SELECT {self.st.aggregate(item, by)} FROM ({inner}) {a}"), Many(shape)
+        return self.st.nested(f"SELECT {self.st.aggregate(item, by)} FROM ({inner}) {a}")
 
 
-def _contacts(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
+def _contacts(c: Compiler, f: Selected, row: str) -> str:
     # archived people leave the customer's list (loaders.contacts_of_customer)
     return c.many(Contact, f, row, '{a}."customer_id" = {parent}."id" AND {a}."archived_at" IS NULL',
                   [("is_primary", True), ("name", False), ("id", False)])
 
 
-def _deals(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
+def _deals(c: Compiler, f: Selected, row: str) -> str:
     return c.many(Deal, f, row, '{a}."customer_id" = {parent}."id"', [("created_at", True), ("id", True)])
 
 
-def _activities(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
+def _activities(c: Compiler, f: Selected, row: str) -> str:
     limit = min(page_size(f.args["first"]), 50)  # as reads.nested.newest_activities; errors fall back
     where = '{a}."customer_id" = {parent}."id"'
     if f.args.get("kind") is not None:
@@ -141,11 +133,11 @@ def _activities(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
     return c.many(Activity, f, row, where, [("occurred_at", True), ("id", True)], limit)
 
 
-def _amount(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
+def _amount(c: Compiler, f: Selected, row: str) -> str:
     return c.node("Money", f.fields, row)
 
 
-Relation = Callable[[Compiler, Selected, str], tuple[str, Shape]]
+Relation = Callable[[Compiler, Selected, str], str]
 
 
 def _one(type_name: str, key: str, ruled: bool = False) -> Relation:
@@ -154,11 +146,11 @@ def _one(type_name: str, key: str, ruled: bool = False) -> Relation:
     caller does not see). Stages, users and pick-list items have none (loaders.stage, .user, .pick_list_item)."""
     model = COLUMNS[type_name][0]
 
-    def relation(c: Compiler, f: Selected, row: str) -> tuple[str, Shape]:
+    def relation(c: Compiler, f: Selected, row: str) -> str:
         a = c.alias()
-        item, shape = c.node(type_name, f.fields, a)
+        item = c.node(type_name, f.fields, a)
         rule = c.rule(model, a, of_customer=False) if ruled else ""
-        return c.st.nested(f'SELECT {item} FROM "{model._meta.db_table}" {a} WHERE {a}."id" = {row}."{key}"{rule}'), shape
+        return c.st.nested(f'SELECT {item} FROM "{model._meta.db_table}" {a} WHERE {a}."id" = {row}."{key}"{rule}')
 
     return relation
 

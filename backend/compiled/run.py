@@ -18,7 +18,6 @@ from backend.compiled.dialect import Statement
 from backend.compiled.lists import root_list
 from backend.compiled.nodes import Compiler
 from backend.compiled.selection import NotCovered, Selected, root_fields
-from backend.compiled.shape import Leaf, Shape, apply
 
 log = logging.getLogger("crm.compiled")
 
@@ -28,8 +27,8 @@ def _postgres() -> bool:
 
 
 def compile_operation(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
-                      variables: dict[str, Any] | None, actor: Actor) -> list[tuple[str, Statement | None, str, Shape]] | None:
-    """For each root field: its key, its statement and SQL (none for `__typename`) and its shape; None when
+                      variables: dict[str, Any] | None, actor: Actor) -> list[tuple[str, Statement | None, str]] | None:
+    """For each root field: its key, its statement and SQL (none for `__typename`: the type's name); None when
     any field is not covered, or the arguments are ones whose error the resolver path should answer."""
     operation = get_operation_ast(document, operation_name)
     if operation is None or operation.operation is not OperationType.QUERY or actor.role is None:
@@ -48,22 +47,21 @@ def compile_operation(schema: GraphQLSchema, document: DocumentNode, operation_n
         return None
 
 
-def _root(root: Selected, actor: Actor) -> tuple[str, Statement | None, str, Shape]:
+def _root(root: Selected, actor: Actor) -> tuple[str, Statement | None, str]:
     if root.name == "__typename":
-        return root.key, None, root.type.name, Leaf(None)
+        return root.key, None, root.type.name
     st = Statement(_postgres())
-    sql, shape = root_list(Compiler(actor, st), root)
-    return root.key, st, sql, shape
+    return root.key, st, root_list(Compiler(actor, st), root)
 
 
-async def answer(compiled: list[tuple[str, Statement | None, str, Shape]]) -> dict[str, Any]:
+async def answer(compiled: list[tuple[str, Statement | None, str]]) -> dict[str, str]:
+    """Each root field's answer as JSON text, as the database wrote it."""
     connection = connections.get("default")
-    data: dict[str, Any] = {}
-    for key, st, sql, shape in compiled:
+    data: dict[str, str] = {}
+    for key, st, sql in compiled:
         if st is None:
-            data[key] = sql  # __typename: the query type's name
+            data[key] = json.dumps(sql)  # __typename: the query type's name
             continue
-        rows = await connection.execute_query_dict(sql, st.params)
-        raw = rows[0]["answer"]
-        data[key] = apply(shape, json.loads(raw) if isinstance(raw, (str, bytes)) else raw)
+        _, rows = await connection.execute_query(sql, st.params)
+        data[key] = st.finish(rows[0][0])
     return data

@@ -4,12 +4,14 @@ runs on the resolvers."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 
 from graphql import ExecutionResult
 from strawberry.extensions import SchemaExtension
 
 from backend.compiled.run import answer, compile_operation
+from backend.graphql.frames import RawJSON
 from backend.settings import get_settings
 
 
@@ -21,5 +23,8 @@ class CompiledReads(SchemaExtension):
             compiled = compile_operation(context.schema._schema, context.graphql_document, context.operation_name,
                                          context.variables, actor)
             if compiled is not None:
-                context.result = ExecutionResult(data=await answer(compiled), errors=None)
+                # Over HTTP the database's text goes out as it is; in-process callers (the UI) get it parsed.
+                wrap = RawJSON if getattr(context.context, "wire", False) else json.loads
+                texts = await answer(compiled)
+                context.result = ExecutionResult(data={key: wrap(text) for key, text in texts.items()}, errors=None)
         yield

@@ -34,7 +34,8 @@ class CrmGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         actor = await authenticate(request, via="api")
-        return Context(actor=actor, request=request, response=response, request_id=uuid.uuid4().hex[:16])
+        return Context(actor=actor, request=request, response=response, request_id=uuid.uuid4().hex[:16],
+                       wire=isinstance(request, Request))
 
     async def on_ws_connect(self, context: Context) -> None:
         """graphql-transport-ws clients send their token in connection_init as {"Authorization": "Bearer …"}.

@@ -21,6 +21,8 @@ class Context:
     connection_params: dict[str, Any] | None = None  # a websocket's connection_init payload
     # Called once a subscription is registered: the UI refetches then, so nothing falls in between.
     subscribed: Callable[[], None] | None = None
+    # The answer is only written out as JSON (an HTTP response): a compiled read hands over the database's text.
+    wire: bool = False
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
