@@ -379,3 +379,22 @@ async def test_over_http_the_compiled_answer_is_the_databases_text(db: str, monk
             assert '"name" : "Ölwerk"' in answer.text or '"name":"Ölwerk"' in answer.text  # the database's own text
     assert answers[0] == answers[1] and "errors" not in answers[1]
     reset_settings()
+
+
+async def test_an_operation_is_compiled_once_per_document_variables_and_caller(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend.compiled import run
+
+    monkeypatch.setenv("CRM_COMPILED_READS", "1")
+    reset_settings()
+    compiled: list[Any] = []
+    real = run._compile
+    monkeypatch.setattr(run, "_compile", lambda *args: compiled.append(args[3:]) or real(*args))
+    admin, rep = await make_user(Role.ADMIN), await make_user(Role.SALES_REP)
+    await make_customer(admin, name="Theirs")
+    document = "query($n: Int) { customers(first: $n) { totalCount edges { node { name } } } }"
+    for who, n in [(admin, 5), (admin, 5), (admin, 6), (rep, 5), (rep, 5)]:
+        await gql(who, document, n=n)
+    assert [(variables["n"], who.role) for variables, who in compiled] == [
+        (5, Role.ADMIN), (6, Role.ADMIN), (5, Role.SALES_REP)]
+    assert (await gql(rep, document, n=5)).data["customers"]["totalCount"] == 0  # not the admin's answer
+    reset_settings()

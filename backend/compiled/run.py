@@ -1,14 +1,25 @@
 """Answer a validated query operation by compiled statements, or say it cannot (None): then the resolver path
 answers all of it. Every root field is compiled before any statement runs, so no answer is built half by
-one path and half by the other."""
+one path and half by the other.
+
+A compiled operation is kept per document, operation, variables, caller and database (the last 512): it depends
+on nothing else (no clock, no stored row), so a document asked again with the same values is not compiled again."""
 
 from __future__ import annotations
 
 import json
 import logging
+from collections import OrderedDict
 from typing import Any
 
-from graphql import DocumentNode, FragmentDefinitionNode, GraphQLError, GraphQLSchema, OperationType
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+)
 from graphql.execution.values import get_variable_values
 from graphql.utilities import get_operation_ast
 from tortoise import connections
@@ -20,6 +31,10 @@ from backend.compiled.nodes import Compiler
 from backend.compiled.selection import NotCovered, Selected, root_fields
 
 log = logging.getLogger("crm.compiled")
+Compiled = list[tuple[str, Statement | None, str]]
+_KEEP = 512
+# key -> (the document, so its id is not reused while kept; the compiled operation or None: not covered)
+_kept: OrderedDict[tuple[Any, ...], tuple[DocumentNode, Compiled | None]] = OrderedDict()
 
 
 def _postgres() -> bool:
@@ -27,12 +42,26 @@ def _postgres() -> bool:
 
 
 def compile_operation(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
-                      variables: dict[str, Any] | None, actor: Actor) -> list[tuple[str, Statement | None, str]] | None:
+                      variables: dict[str, Any] | None, actor: Actor) -> Compiled | None:
     """For each root field: its key, its statement and SQL (none for `__typename`: the type's name); None when
     any field is not covered, or the arguments are ones whose error the resolver path should answer."""
     operation = get_operation_ast(document, operation_name)
     if operation is None or operation.operation is not OperationType.QUERY or actor.role is None:
-        return None
+        return None  # mutations and subscriptions: never compiled, nor kept
+    key = (id(document), operation_name, json.dumps(variables, sort_keys=True, default=repr), actor, _postgres())
+    kept = _kept.get(key)
+    if kept is not None and kept[0] is document:
+        _kept.move_to_end(key)
+        return kept[1]
+    compiled = _compile(schema, document, operation, variables, actor)
+    _kept[key] = (document, compiled)
+    while len(_kept) > _KEEP:
+        _kept.popitem(last=False)
+    return compiled
+
+
+def _compile(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
+             variables: dict[str, Any] | None, actor: Actor) -> Compiled | None:
     coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
     if isinstance(coerced, list):
         return None
@@ -54,7 +83,7 @@ def _root(root: Selected, actor: Actor) -> tuple[str, Statement | None, str]:
     return root.key, st, root_list(Compiler(actor, st), root)
 
 
-async def answer(compiled: list[tuple[str, Statement | None, str]]) -> dict[str, str]:
+async def answer(compiled: Compiled) -> dict[str, str]:
     """Each root field's answer as JSON text, as the database wrote it."""
     connection = connections.get("default")
     data: dict[str, str] = {}
