@@ -41,7 +41,10 @@ DEAL_LINKS = ["customer { id name }", "contact { id name customer { name } }"]
 ACTIVITY_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }"]
 INDUSTRIES = ["Rail", "Food", "Énergie"]
 ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY", "INDUSTRY", "PHASE"],
-          "contacts": ["NAME", "EMAIL", "STATUS", "CREATED_AT", "UPDATED_AT"]}
+          "contacts": ["NAME", "EMAIL", "STATUS", "CREATED_AT", "UPDATED_AT"],
+          "deals": ["CREATED_AT", "UPDATED_AT", "TITLE", "AMOUNT"]}
+DEFAULT_ORDER = {"customers": "NAME", "contacts": "NAME", "deals": "CREATED_AT"}
+NODE_TYPE = {"customers": "Customer", "contacts": "Contact", "deals": "Deal"}
 After = tuple[str, int, str] | None  # (list, row index, order column) of a document's `after`
 
 
@@ -143,10 +146,14 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         head = f"{next(alias) if draw(st.booleans()) else ''}{name}"
         return f"{head}{inner}{directive}" if inner.startswith("(") else f"{head}{directive}{inner}"
 
-    listed = draw(st.sampled_from(["customers", "contacts"]))
-    node, conditions = (_customer_node(draw, field), _customer_conditions(draw)) if listed == "customers" else (
-        [field(f) for f in _pick(draw, CONTACT_ROOT)] + _contact_customer(draw) + _people(draw, "owner"),
-        _contact_conditions(draw))
+    listed = draw(st.sampled_from(["customers", "contacts", "deals"]))
+    if listed == "customers":
+        node, conditions = _customer_node(draw, field), _customer_conditions(draw)
+    elif listed == "contacts":
+        node = [field(f) for f in _pick(draw, CONTACT_ROOT)] + _contact_customer(draw) + _people(draw, "owner")
+        conditions = _contact_conditions(draw)
+    else:
+        node, conditions = _deal_fields(draw, field), _deal_conditions(draw)
     fragment = draw(st.booleans())
     node_text = "...N" if fragment else " ".join(node)
     parts = [f"edges {{ {'cursor ' if draw(st.booleans()) else ''}node {{ {node_text} }} }}"]
@@ -159,7 +166,7 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
     if draw(st.booleans()):
         variables["first"] = draw(st.integers(0, 6))
         args.append("first: $first")
-    order = "NAME"
+    order = DEFAULT_ORDER[listed]
     if draw(st.booleans()):
         order = draw(st.sampled_from(ORDERS[listed]))
         args.append(f"orderBy: {{field: {order}, direction: {draw(st.sampled_from(['ASC', 'DESC']))}}}")
@@ -174,7 +181,7 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
     head = f"query{'(' + ', '.join(declared) + ')' if declared else ''}"
     text = f"{head} {{ {root} {{ {' '.join(parts)} }} }}"
     if fragment:
-        text += f" fragment N on {'Customer' if listed == 'customers' else 'Contact'} {{ " + " ".join(node) + " }"
+        text += f" fragment N on {NODE_TYPE[listed]} {{ " + " ".join(node) + " }"
     return text, variables, None if after is None else (listed, after, order.lower())
 
 
@@ -186,15 +193,32 @@ def _customer_node(draw: st.DrawFn, field: Any) -> list[str]:
         contact = _pick(draw, CONTACT) + _contact_customer(draw) + _people(draw, "owner")
         node.append(field("contacts", " { " + " ".join(contact) + " }"))
     if draw(st.booleans()):
-        extra = [e for e in ["amount { amount currency }", "stage { name kind }", "__typename"] if draw(st.booleans())]
-        links = [link for link in DEAL_LINKS if draw(st.booleans())]
-        node.append(field("deals", " { " + " ".join(_pick(draw, DEAL) + extra + links + _people(draw, "owner")) + " }"))
+        node.append(field("deals", " { " + " ".join(_deal_fields(draw, lambda f: f)) + " }"))
     if draw(st.booleans()):
         kind = draw(st.sampled_from(["", ", kind: CALL", ", kind: NOTE", ", kind: MEETING"]))
         links = [link for link in ACTIVITY_LINKS if draw(st.booleans())]
         activity = _pick(draw, ACTIVITY) + links + _people(draw, "author", "assignee")
         node.append(field(f"activities(first: {draw(st.integers(0, 7))}{kind})", " { " + " ".join(activity) + " }"))
     return node
+
+
+def _deal_fields(draw: st.DrawFn, field: Any) -> list[str]:
+    extra = [e for e in ["amount { amount currency }", "stage { name kind }", "__typename"] if draw(st.booleans())]
+    links = [link for link in DEAL_LINKS if draw(st.booleans())]
+    return [field(f) for f in _pick(draw, DEAL)] + extra + links + _people(draw, "owner")
+
+
+def _deal_conditions(draw: st.DrawFn) -> list[str]:
+    conditions = []
+    if draw(st.booleans()):
+        conditions.append(f"stageKind: [{', '.join(_pick(draw, ['OPEN', 'WON', 'LOST']))}]")
+    if draw(st.booleans()):
+        conditions.append(f"customerId: [{', '.join(f'@c{n}' for n in draw(st.lists(st.integers(0, 13), min_size=1, max_size=3)))}]")
+    if draw(st.booleans()):
+        conditions.append(f"ownerId: [{', '.join('@u' + role for role in _pick(draw, ['sales_rep', 'rep2']))}]")
+    if draw(st.booleans()):
+        conditions.append(f"currency: [{', '.join(json.dumps(c) for c in _pick(draw, ['EUR', 'USD']))}]")
+    return conditions
 
 
 def _people(draw: st.DrawFn, *relations: str) -> list[str]:
@@ -251,10 +275,13 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     records = f"id name deals {{ {deal} }} activities(first: 6) {{ {activity} }}"
     page = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount"
     every_order = [(f"query($after: String) {{ {listed}(first: 4, orderBy: {{field: {field}, direction: {direction}}}, "
-                    f"after: $after) {{ edges {{ cursor node {{ id name }} }} {page} }} }}", {}, (listed, 5, field.lower()))
+                    f"after: $after) {{ edges {{ cursor node {{ id {'title' if listed == 'deals' else 'name'} }} }} {page} }} }}", {},
+                    (listed, 5, field.lower()))
                    for listed, fields in ORDERS.items() for field in fields for direction in ("ASC", "DESC")]
     return [*((f"{{ customers(first: 14) {{ edges {{ cursor node {{ {node} }} }} {page} }} }}", {}, None) for node in (own, records)),
-            (f"{{ contacts(first: 30) {{ edges {{ cursor node {{ {contact} }} }} {page} }} }}", {}, None), *every_order]
+            (f"{{ contacts(first: 30) {{ edges {{ cursor node {{ {contact} }} }} {page} }} }}", {}, None),
+            (f"{{ deals(first: 30) {{ edges {{ cursor node {{ {deal} customer {{ id name }} }} }} {page} }} }}", {}, None),
+            *every_order]
 
 
 def _cases() -> list[tuple[str, dict[str, Any], After]]:
@@ -287,7 +314,7 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
     users = await _seed()
     rows = {"customers": await Customer.all().order_by("name", "id").values_list("name", "id"),
             "contacts": await Contact.all().order_by("name", "id").values_list("name", "id")}
-    models = {"customers": Customer, "contacts": Contact}
+    models = {"customers": Customer, "contacts": Contact, "deals": Deal}
     roles = ["admin", "sales_head", "sales_rep", "rep2", "support", "marketing"]
     for text, _, _ in _everything():  # within the limits: compared as data, not as the same refusal
         assert not (await gql(actor(users["admin"]), text)).errors, text

@@ -1,8 +1,8 @@
-"""A root list (`customers`, `contacts`) as one statement: the page (keyset on the order's column, then id), its
+"""A root list (`customers`, `contacts`, `deals`) as one statement: the page (keyset on the order's column, then id), its
 edges with cursors, pageInfo and totalCount, as reads.paging.paginate answers them.
 
-Covered: orderBy any of the list's built-in columns (either direction; NAME by default; each holds a value in
-every row), each list's plain filter conditions (`RootList.covered`), no search. The conditions and the row rule
+Covered: orderBy any of the list's built-in columns that holds a value in every row (either direction; the
+list's own default order), each list's plain filter conditions (`RootList.covered`), no search. The conditions and the row rule
 are the resolver path's own (the list's `filter_query` over permissions.row_rule), rendered to SQL by Tortoise."""
 
 from __future__ import annotations
@@ -19,11 +19,12 @@ from backend import permissions
 from backend.compiled.nodes import Compiler
 from backend.compiled.selection import NotCovered, Selected
 from backend.interop.tortoise import parameterized
-from backend.models import Contact, Customer
+from backend.models import Contact, Customer, Deal
 from backend.reads.paging import cursor_of, keyset_page, page_size
 from backend.resolvers import contacts, customers
 from backend.schema.contacts import ContactFilter
 from backend.schema.customers import CustomerFilter
+from backend.schema.deals import DealFilter, filter_deals
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class RootList:
     filter_type: Callable[..., Any]  # the list's filter input (a Strawberry input class)
     covered: dict[str, str]  # the filter's GraphQL names that compile, with their Python names
     narrow: Callable[[QuerySet, Any], QuerySet]  # the resolver path's filter_query
+    default_order: tuple[str, bool] = ("name", False)  # (column, descending) without orderBy
+    unordered: tuple[str, ...] = ()  # built-in orders over a column that may be null (paged nulls last): not covered
 
 
 ROOT_LISTS = {
@@ -41,6 +44,10 @@ ROOT_LISTS = {
     "contacts": RootList(Contact, ContactFilter, {
         "status": "status", "customerId": "customer_id", "ownerId": "owner_id", "hasCustomer": "has_customer",
         "isPrimary": "is_primary", "archived": "archived"}, contacts.filter_query),
+    "deals": RootList(Deal, DealFilter, {
+        "pipelineId": "pipeline_id", "stageId": "stage_id", "stageKind": "stage_kind", "ownerId": "owner_id",
+        "customerId": "customer_id", "currency": "currency"}, filter_deals,
+        default_order=("created_at", True), unordered=("expected_close_date",)),
 }
 
 
@@ -71,8 +78,13 @@ class Order:
 def _order(spec: RootList, name: str, given: dict[str, Any] | None) -> Order:
     if given is not None and given.get("customField") is not None:
         raise NotCovered(f"{name}(orderBy: {{customField}})")
-    field = given["field"].value if given is not None else "name"
-    return Order(spec.model._meta.fields_map[field], given is not None and given["direction"].value == "desc")
+    if given is None:
+        field, descending = spec.default_order
+    else:
+        field, descending = given["field"].value, given["direction"].value == "desc"
+    if field in spec.unordered:
+        raise NotCovered(f"{name}(orderBy: {field})")
+    return Order(spec.model._meta.fields_map[field], descending)
 
 
 def root_list(c: Compiler, root: Selected) -> str:
@@ -81,8 +93,8 @@ def root_list(c: Compiler, root: Selected) -> str:
     if spec is None:
         raise NotCovered(f"Query.{root.name}")
     args = root.args
-    if args.get("search") is not None:
-        raise NotCovered(f"{root.name}(search:)")
+    if args.get("search") is not None or args.get("archived") is not None:
+        raise NotCovered(f"{root.name}(search: or archived:)")
     st, order = c.st, _order(spec, root.name, args.get("orderBy"))
     size = page_size(args.get("first"))
     rows = spec.narrow(spec.model.filter(permissions.row_rule(c.actor, spec.model)), _filter(spec, root.name, args.get("filter")))
