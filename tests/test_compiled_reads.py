@@ -42,9 +42,10 @@ ACTIVITY_LINKS = ["customer { id name }", "contact { id name }", "deal { id titl
 INDUSTRIES = ["Rail", "Food", "Énergie"]
 ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY", "INDUSTRY", "PHASE"],
           "contacts": ["NAME", "EMAIL", "STATUS", "CREATED_AT", "UPDATED_AT"],
-          "deals": ["CREATED_AT", "UPDATED_AT", "TITLE", "AMOUNT"]}
-DEFAULT_ORDER = {"customers": "NAME", "contacts": "NAME", "deals": "CREATED_AT"}
-NODE_TYPE = {"customers": "Customer", "contacts": "Contact", "deals": "Deal"}
+          "deals": ["CREATED_AT", "UPDATED_AT", "TITLE", "AMOUNT"], "activities": ["OCCURRED_AT", "DUE_AT", "CREATED_AT"]}
+DEFAULT_ORDER = {"customers": "NAME", "contacts": "NAME", "deals": "CREATED_AT", "activities": "OCCURRED_AT"}
+NODE_TYPE = {"customers": "Customer", "contacts": "Contact", "deals": "Deal", "activities": "Activity"}
+LABEL = {"customers": "name", "contacts": "name", "deals": "title", "activities": "title"}
 After = tuple[str, int, str] | None  # (list, row index, order column) of a document's `after`
 
 
@@ -122,7 +123,8 @@ async def _link_and_fill(start: datetime) -> None:
         west = at.astimezone(timezone(timedelta(hours=-5)))  # stored with its offset: read back in UTC
         await Activity.filter(id=activity).update(
             ends_at=west if n % 4 == 1 else None, due_at=at if n % 3 == 0 else None,
-            priority=["low", "normal", "high", None][n % 4], task_status=["new", "done", None][n % 3],
+            **({"kind": "task"} if n % 4 == 0 else {}), priority=["low", "normal", "high", None][n % 4],
+            task_status=["new", "done", None][n % 3],
             completed_at=at if n % 3 == 1 else None, remind_at=at if n % 5 == 2 else None,
             reminded_at=at if n % 10 == 2 else None, contact_id=people[(n * 5) % len(people)] if n % 2 else None,
             deal_id=deals[(n * 3) % len(deals)] if n % 3 == 1 else None)
@@ -146,14 +148,16 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         head = f"{next(alias) if draw(st.booleans()) else ''}{name}"
         return f"{head}{inner}{directive}" if inner.startswith("(") else f"{head}{directive}{inner}"
 
-    listed = draw(st.sampled_from(["customers", "contacts", "deals"]))
+    listed = draw(st.sampled_from(["customers", "contacts", "deals", "activities"]))
     if listed == "customers":
         node, conditions = _customer_node(draw, field), _customer_conditions(draw)
     elif listed == "contacts":
         node = [field(f) for f in _pick(draw, CONTACT_ROOT)] + _contact_customer(draw) + _people(draw, "owner")
         conditions = _contact_conditions(draw)
-    else:
+    elif listed == "deals":
         node, conditions = _deal_fields(draw, field), _deal_conditions(draw)
+    else:
+        node, conditions = _activity_fields(draw, field), _activity_conditions(draw)
     fragment = draw(st.booleans())
     node_text = "...N" if fragment else " ".join(node)
     parts = [f"edges {{ {'cursor ' if draw(st.booleans()) else ''}node {{ {node_text} }} }}"]
@@ -196,8 +200,7 @@ def _customer_node(draw: st.DrawFn, field: Any) -> list[str]:
         node.append(field("deals", " { " + " ".join(_deal_fields(draw, lambda f: f)) + " }"))
     if draw(st.booleans()):
         kind = draw(st.sampled_from(["", ", kind: CALL", ", kind: NOTE", ", kind: MEETING"]))
-        links = [link for link in ACTIVITY_LINKS if draw(st.booleans())]
-        activity = _pick(draw, ACTIVITY) + links + _people(draw, "author", "assignee")
+        activity = _activity_fields(draw, lambda f: f)
         node.append(field(f"activities(first: {draw(st.integers(0, 7))}{kind})", " { " + " ".join(activity) + " }"))
     return node
 
@@ -206,6 +209,25 @@ def _deal_fields(draw: st.DrawFn, field: Any) -> list[str]:
     extra = [e for e in ["amount { amount currency }", "stage { name kind }", "__typename"] if draw(st.booleans())]
     links = [link for link in DEAL_LINKS if draw(st.booleans())]
     return [field(f) for f in _pick(draw, DEAL)] + extra + links + _people(draw, "owner")
+
+
+def _activity_fields(draw: st.DrawFn, field: Any) -> list[str]:
+    links = [link for link in ACTIVITY_LINKS if draw(st.booleans())]
+    return [field(f) for f in _pick(draw, ACTIVITY)] + links + _people(draw, "author", "assignee")
+
+
+def _activity_conditions(draw: st.DrawFn) -> list[str]:
+    conditions = []
+    if draw(st.booleans()):
+        conditions.append(f"kind: [{', '.join(_pick(draw, ['CALL', 'NOTE', 'TASK']))}]")
+    if draw(st.booleans()):
+        conditions.append(f"taskStatus: [{', '.join(_pick(draw, ['NEW', 'DONE']))}]")
+    if draw(st.booleans()):
+        conditions.append(f"customerId: @c{draw(st.integers(0, 13))}")
+    for name in ("open", "mine", "myTeam"):
+        if draw(st.booleans()):
+            conditions.append(f"{name}: {json.dumps(draw(st.booleans()))}")
+    return conditions
 
 
 def _deal_conditions(draw: st.DrawFn) -> list[str]:
@@ -275,12 +297,13 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     records = f"id name deals {{ {deal} }} activities(first: 6) {{ {activity} }}"
     page = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount"
     every_order = [(f"query($after: String) {{ {listed}(first: 4, orderBy: {{field: {field}, direction: {direction}}}, "
-                    f"after: $after) {{ edges {{ cursor node {{ id {'title' if listed == 'deals' else 'name'} }} }} {page} }} }}", {},
+                    f"after: $after) {{ edges {{ cursor node {{ id {LABEL[listed]} }} }} {page} }} }}", {},
                     (listed, 5, field.lower()))
                    for listed, fields in ORDERS.items() for field in fields for direction in ("ASC", "DESC")]
     return [*((f"{{ customers(first: 14) {{ edges {{ cursor node {{ {node} }} }} {page} }} }}", {}, None) for node in (own, records)),
             (f"{{ contacts(first: 30) {{ edges {{ cursor node {{ {contact} }} }} {page} }} }}", {}, None),
             (f"{{ deals(first: 30) {{ edges {{ cursor node {{ {deal} customer {{ id name }} }} }} {page} }} }}", {}, None),
+            (f"{{ activities(first: 50) {{ edges {{ cursor node {{ {activity} }} }} {page} }} }}", {}, None),
             *every_order]
 
 
@@ -314,7 +337,7 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
     users = await _seed()
     rows = {"customers": await Customer.all().order_by("name", "id").values_list("name", "id"),
             "contacts": await Contact.all().order_by("name", "id").values_list("name", "id")}
-    models = {"customers": Customer, "contacts": Contact, "deals": Deal}
+    models = {"customers": Customer, "contacts": Contact, "deals": Deal, "activities": Activity}
     roles = ["admin", "sales_head", "sales_rep", "rep2", "support", "marketing"]
     for text, _, _ in _everything():  # within the limits: compared as data, not as the same refusal
         assert not (await gql(actor(users["admin"]), text)).errors, text

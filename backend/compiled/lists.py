@@ -1,8 +1,9 @@
-"""A root list (`customers`, `contacts`, `deals`) as one statement: the page (keyset on the order's column, then id), its
+"""A root list (`customers`, `contacts`, `deals`, `activities`) as one statement: the page (keyset on the order's column, then id), its
 edges with cursors, pageInfo and totalCount, as reads.paging.paginate answers them.
 
 Covered: orderBy any of the list's built-in columns that holds a value in every row (either direction; the
-list's own default order), each list's plain filter conditions (`RootList.covered`), no search. The conditions and the row rule
+list's own default order), each list's plain filter conditions (`RootList.covered`: none of them reads the
+clock, so a compiled operation can be kept), no search. The conditions and the row rule
 are the resolver path's own (the list's `filter_query` over permissions.row_rule), rendered to SQL by Tortoise."""
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from backend import permissions
+from backend.auth.actor import Actor
 from backend.compiled.nodes import Compiler
 from backend.compiled.selection import NotCovered, Selected
 from backend.interop.tortoise import parameterized
-from backend.models import Contact, Customer, Deal
+from backend.models import Activity, Contact, Customer, Deal
 from backend.reads.paging import cursor_of, keyset_page, page_size
-from backend.resolvers import contacts, customers
+from backend.resolvers import activities, contacts, customers
+from backend.schema.activities import ActivityFilter
 from backend.schema.contacts import ContactFilter
 from backend.schema.customers import CustomerFilter
 from backend.schema.deals import DealFilter, filter_deals
@@ -32,22 +35,29 @@ class RootList:
     model: type[Model]
     filter_type: Callable[..., Any]  # the list's filter input (a Strawberry input class)
     covered: dict[str, str]  # the filter's GraphQL names that compile, with their Python names
-    narrow: Callable[[QuerySet, Any], QuerySet]  # the resolver path's filter_query
+    narrow: Callable[[QuerySet, Any, Actor], QuerySet]  # the resolver path's filter_query
     default_order: tuple[str, bool] = ("name", False)  # (column, descending) without orderBy
     unordered: tuple[str, ...] = ()  # built-in orders over a column that may be null (paged nulls last): not covered
+    valued: tuple[str, ...] = ()  # orders that list only the rows holding a value, soonest first by default
 
 
 ROOT_LISTS = {
     "customers": RootList(Customer, CustomerFilter, {
         "status": "status", "industry": "industry", "segment": "segment", "country": "country",
-        "accountManagerId": "account_manager_id", "archived": "archived", "phase": "phase"}, customers.filter_query),
+        "accountManagerId": "account_manager_id", "archived": "archived", "phase": "phase"},
+        lambda rows, where, _: customers.filter_query(rows, where)),
     "contacts": RootList(Contact, ContactFilter, {
         "status": "status", "customerId": "customer_id", "ownerId": "owner_id", "hasCustomer": "has_customer",
-        "isPrimary": "is_primary", "archived": "archived"}, contacts.filter_query),
+        "isPrimary": "is_primary", "archived": "archived"}, lambda rows, where, _: contacts.filter_query(rows, where)),
     "deals": RootList(Deal, DealFilter, {
         "pipelineId": "pipeline_id", "stageId": "stage_id", "stageKind": "stage_kind", "ownerId": "owner_id",
-        "customerId": "customer_id", "currency": "currency"}, filter_deals,
+        "customerId": "customer_id", "currency": "currency"}, lambda rows, where, _: filter_deals(rows, where),
         default_order=("created_at", True), unordered=("expected_close_date",)),
+    "activities": RootList(Activity, ActivityFilter, {
+        "kind": "kind", "customerId": "customer_id", "contactId": "contact_id", "dealId": "deal_id",
+        "authorId": "author_id", "assigneeId": "assignee_id", "taskStatus": "task_status", "outcomeName": "outcome_name",
+        "open": "open", "mine": "mine", "myTeam": "my_team"}, activities.filter_query,
+        default_order=("occurred_at", True), valued=("due_at",)),
 }
 
 
@@ -78,10 +88,11 @@ class Order:
 def _order(spec: RootList, name: str, given: dict[str, Any] | None) -> Order:
     if given is not None and given.get("customField") is not None:
         raise NotCovered(f"{name}(orderBy: {{customField}})")
-    if given is None:
-        field, descending = spec.default_order
-    else:
-        field, descending = given["field"].value, given["direction"].value == "desc"
+    field, descending = spec.default_order if given is None else (given["field"].value, spec.default_order[1])
+    if field in spec.valued:
+        descending = False
+    if given is not None and given.get("direction") is not None:
+        descending = given["direction"].value == "desc"
     if field in spec.unordered:
         raise NotCovered(f"{name}(orderBy: {field})")
     return Order(spec.model._meta.fields_map[field], descending)
@@ -97,7 +108,10 @@ def root_list(c: Compiler, root: Selected) -> str:
         raise NotCovered(f"{root.name}(search: or archived:)")
     st, order = c.st, _order(spec, root.name, args.get("orderBy"))
     size = page_size(args.get("first"))
-    rows = spec.narrow(spec.model.filter(permissions.row_rule(c.actor, spec.model)), _filter(spec, root.name, args.get("filter")))
+    rows = spec.narrow(spec.model.filter(permissions.row_rule(c.actor, spec.model)), _filter(spec, root.name, args.get("filter")),
+                       c.actor)
+    if order.name in spec.valued:  # keyset paging needs a value in every row
+        rows = rows.filter(**{f"{order.name}__isnull": False})
     c.ctes["matching"] = st.embed(*parameterized(rows.values("id")))  # what totalCount counts
     # The page is the resolver path's own query (reads.paging.keyset_page: keyset, order, limit), so the database
     # walks the order's index and stops after the page instead of reading every matching id first.
