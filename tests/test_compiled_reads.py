@@ -46,6 +46,10 @@ ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY",
 DEFAULT_ORDER = {"customers": "NAME", "contacts": "NAME", "deals": "CREATED_AT", "activities": "OCCURRED_AT"}
 NODE_TYPE = {"customers": "Customer", "contacts": "Contact", "deals": "Deal", "activities": "Activity"}
 LABEL = {"customers": "name", "contacts": "name", "deals": "title", "activities": "title"}
+# Searches: long and short words (SQLite's full-text index takes 3 characters or more), several words, none, and
+# text that is SQL to a careless compiler (a placeholder's "?" and "$1", quotes).
+SEARCHES = ["acme", "ACME 1", "Öl", "a", "person 1-1", "zeta", "what?", "o'brien \"x\"", "$1 ?", "   ", "call"]
+TYPES = {"flag": "Boolean!", "q": "String"}
 After = tuple[str, int, str] | None  # (list, row index, order column) of a document's `after`
 
 
@@ -176,11 +180,14 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         args.append(f"orderBy: {{field: {order}, direction: {draw(st.sampled_from(['ASC', 'DESC']))}}}")
     if conditions:
         args.append("filter: {" + ", ".join(conditions) + "}")
+    if draw(st.integers(0, 3)) == 0:
+        variables["q"] = draw(st.sampled_from(SEARCHES))
+        args.append("search: $q")
     after = draw(st.none() | st.integers(0, 13))
     if after is not None:
         args.append("after: $after")
     root = field(listed, "(" + ", ".join(args) + ")" if args else "")
-    declared = [f"${name}: {'Boolean!' if name == 'flag' else 'Int'}" for name in variables]
+    declared = [f"${name}: {TYPES.get(name, 'Int')}" for name in variables]
     declared += ["$after: String"] if after is not None else []
     head = f"query{'(' + ', '.join(declared) + ')' if declared else ''}"
     text = f"{head} {{ {root} {{ {' '.join(parts)} }} }}"
@@ -369,10 +376,10 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     c = await make_customer(admin, name="Beta")
     await make_contact(admin, customerId=c["id"])
     who = actor(admin)
-    for text in ["{ customers(search: \"Be\") { totalCount } }", "{ customers { edges { node { allowedActions } } } }",
+    for text in ["{ deals(archived: true) { totalCount } }", "{ customers { edges { node { allowedActions } } } }",
                  "{ customers { edges { node { contacts { owner { team { id } } } } } } }", "{ me { id } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
-                 "{ contacts(search: \"Be\") { totalCount } }", "{ contacts { edges { node { customer { allowedActions } } } } }",
+                 "{ activities(filter: {overdue: true}) { totalCount } }", "{ contacts { edges { node { customer { allowedActions } } } } }",
                  "{ contacts(orderBy: {customField: \"tier\"}) { totalCount } }",
                  "{ contacts(filter: {segmentId: \"1\"}) { totalCount } }"]:
         assert compile_operation(schema._schema, _parse(text), None, {}, who) is None, text

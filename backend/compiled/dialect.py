@@ -17,8 +17,9 @@ from typing import Any
 
 MAX_PAIRS = 50  # PostgreSQL's functions take at most 100 arguments: json_build_object at most 50 keys
 
-_SQLITE_MARK = re.compile(r"\?")
-_PG_MARK = re.compile(r"\$(\d+)")
+# A placeholder, or a quoted string constant whose text stays as it is (a search phrase may hold "?" or "$1").
+_SQLITE_MARK = re.compile(r"'(?:[^']|'')*'|\?")
+_PG_MARK = re.compile(r"'(?:[^']|'')*'|\$(\d+)")
 MARK = f"crm{secrets.token_hex(12)}:"
 _MARKED = re.compile(f'"{MARK}' + r'(\d+):((?:[^"\\]|\\.)*)"')
 
@@ -38,9 +39,9 @@ class Statement:
         offset = len(self.params)
         self.params.extend(params)
         if self.postgres:
-            return _PG_MARK.sub(lambda m: f"${int(m.group(1)) + offset}", sql)
+            return _PG_MARK.sub(lambda m: m[0] if m[1] is None else f"${int(m[1]) + offset}", sql)
         counter = iter(range(offset + 1, offset + len(params) + 1))
-        return _SQLITE_MARK.sub(lambda m: f"?{next(counter)}", sql)
+        return _SQLITE_MARK.sub(lambda m: m[0] if m[0] != "?" else f"?{next(counter)}", sql)
 
     def obj(self, pairs: list[tuple[str, str]]) -> str:
         """A JSON object of (key, SQL expression) pairs, in their order."""

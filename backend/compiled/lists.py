@@ -3,7 +3,7 @@ edges with cursors, pageInfo and totalCount, as reads.paging.paginate answers th
 
 Covered: orderBy any of the list's built-in columns that holds a value in every row (either direction; the
 list's own default order), each list's plain filter conditions (`RootList.covered`: none of them reads the
-clock, so a compiled operation can be kept), no search. The conditions and the row rule
+clock, so a compiled operation can be kept), and `search` as the list's resolver narrows by it. The conditions and the row rule
 are the resolver path's own (the list's `filter_query` over permissions.row_rule), rendered to SQL by Tortoise."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.fields import Field
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -28,6 +29,7 @@ from backend.schema.activities import ActivityFilter
 from backend.schema.contacts import ContactFilter
 from backend.schema.customers import CustomerFilter
 from backend.schema.deals import DealFilter, filter_deals
+from backend.services.search import customer_search_q, every_word, indexed_search_q
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class RootList:
     filter_type: Callable[..., Any]  # the list's filter input (a Strawberry input class)
     covered: dict[str, str]  # the filter's GraphQL names that compile, with their Python names
     narrow: Callable[[QuerySet, Any, Actor], QuerySet]  # the resolver path's filter_query
+    search: Callable[[str], Q]  # the resolver path's search condition
     default_order: tuple[str, bool] = ("name", False)  # (column, descending) without orderBy
     unordered: tuple[str, ...] = ()  # built-in orders over a column that may be null (paged nulls last): not covered
     valued: tuple[str, ...] = ()  # orders that list only the rows holding a value, soonest first by default
@@ -45,19 +48,20 @@ ROOT_LISTS = {
     "customers": RootList(Customer, CustomerFilter, {
         "status": "status", "industry": "industry", "segment": "segment", "country": "country",
         "accountManagerId": "account_manager_id", "archived": "archived", "phase": "phase"},
-        lambda rows, where, _: customers.filter_query(rows, where)),
+        lambda rows, where, _: customers.filter_query(rows, where), customer_search_q),
     "contacts": RootList(Contact, ContactFilter, {
         "status": "status", "customerId": "customer_id", "ownerId": "owner_id", "hasCustomer": "has_customer",
-        "isPrimary": "is_primary", "archived": "archived"}, lambda rows, where, _: contacts.filter_query(rows, where)),
+        "isPrimary": "is_primary", "archived": "archived"}, lambda rows, where, _: contacts.filter_query(rows, where),
+        lambda text: indexed_search_q("contact", text)),
     "deals": RootList(Deal, DealFilter, {
         "pipelineId": "pipeline_id", "stageId": "stage_id", "stageKind": "stage_kind", "ownerId": "owner_id",
         "customerId": "customer_id", "currency": "currency"}, lambda rows, where, _: filter_deals(rows, where),
-        default_order=("created_at", True), unordered=("expected_close_date",)),
+        lambda text: indexed_search_q("deal", text), default_order=("created_at", True), unordered=("expected_close_date",)),
     "activities": RootList(Activity, ActivityFilter, {
         "kind": "kind", "customerId": "customer_id", "contactId": "contact_id", "dealId": "deal_id",
         "authorId": "author_id", "assigneeId": "assignee_id", "taskStatus": "task_status", "outcomeName": "outcome_name",
         "open": "open", "mine": "mine", "myTeam": "my_team"}, activities.filter_query,
-        default_order=("occurred_at", True), valued=("due_at",)),
+        lambda text: every_word(text, "title", "description"), default_order=("occurred_at", True), valued=("due_at",)),
 }
 
 
@@ -104,12 +108,14 @@ def root_list(c: Compiler, root: Selected) -> str:
     if spec is None:
         raise NotCovered(f"Query.{root.name}")
     args = root.args
-    if args.get("search") is not None or args.get("archived") is not None:
-        raise NotCovered(f"{root.name}(search: or archived:)")
+    if args.get("archived") is not None:
+        raise NotCovered(f"{root.name}(archived:)")
     st, order = c.st, _order(spec, root.name, args.get("orderBy"))
     size = page_size(args.get("first"))
     rows = spec.narrow(spec.model.filter(permissions.row_rule(c.actor, spec.model)), _filter(spec, root.name, args.get("filter")),
                        c.actor)
+    if args.get("search") and args["search"].strip():
+        rows = rows.filter(spec.search(args["search"]))
     if order.name in spec.valued:  # keyset paging needs a value in every row
         rows = rows.filter(**{f"{order.name}__isnull": False})
     c.ctes["matching"] = st.embed(*parameterized(rows.values("id")))  # what totalCount counts
