@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -154,14 +155,14 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
 
     listed = draw(st.sampled_from(["customers", "contacts", "deals", "activities"]))
     if listed == "customers":
-        node, conditions = _customer_node(draw, field), _customer_conditions(draw)
+        node = _customer_node(draw, field)
     elif listed == "contacts":
         node = [field(f) for f in _pick(draw, CONTACT_ROOT)] + _contact_customer(draw) + _people(draw, "owner")
-        conditions = _contact_conditions(draw)
     elif listed == "deals":
-        node, conditions = _deal_fields(draw, field), _deal_conditions(draw)
+        node = _deal_fields(draw, field)
     else:
-        node, conditions = _activity_fields(draw, field), _activity_conditions(draw)
+        node = _activity_fields(draw, field)
+    conditions = [f"{name}: {value(draw)}" for name, value in CONDITIONS[listed] if draw(st.booleans())]
     fragment = draw(st.booleans())
     node_text = "...N" if fragment else " ".join(node)
     parts = [f"edges {{ {'cursor ' if draw(st.booleans()) else ''}node {{ {node_text} }} }}"]
@@ -223,33 +224,6 @@ def _activity_fields(draw: st.DrawFn, field: Any) -> list[str]:
     return [field(f) for f in _pick(draw, ACTIVITY)] + links + _people(draw, "author", "assignee")
 
 
-def _activity_conditions(draw: st.DrawFn) -> list[str]:
-    conditions = []
-    if draw(st.booleans()):
-        conditions.append(f"kind: [{', '.join(_pick(draw, ['CALL', 'NOTE', 'TASK']))}]")
-    if draw(st.booleans()):
-        conditions.append(f"taskStatus: [{', '.join(_pick(draw, ['NEW', 'DONE']))}]")
-    if draw(st.booleans()):
-        conditions.append(f"customerId: @c{draw(st.integers(0, 13))}")
-    for name in ("open", "mine", "myTeam"):
-        if draw(st.booleans()):
-            conditions.append(f"{name}: {json.dumps(draw(st.booleans()))}")
-    return conditions
-
-
-def _deal_conditions(draw: st.DrawFn) -> list[str]:
-    conditions = []
-    if draw(st.booleans()):
-        conditions.append(f"stageKind: [{', '.join(_pick(draw, ['OPEN', 'WON', 'LOST']))}]")
-    if draw(st.booleans()):
-        conditions.append(f"customerId: [{', '.join(f'@c{n}' for n in draw(st.lists(st.integers(0, 13), min_size=1, max_size=3)))}]")
-    if draw(st.booleans()):
-        conditions.append(f"ownerId: [{', '.join('@u' + role for role in _pick(draw, ['sales_rep', 'rep2']))}]")
-    if draw(st.booleans()):
-        conditions.append(f"currency: [{', '.join(json.dumps(c) for c in _pick(draw, ['EUR', 'USD']))}]")
-    return conditions
-
-
 def _people(draw: st.DrawFn, *relations: str) -> list[str]:
     """Some of the type's relations to users, each with some of a user's fields."""
     return [f"{name} {{ {' '.join(_pick(draw, USER))} }}" for name in relations if draw(st.booleans())]
@@ -263,31 +237,37 @@ def _contact_customer(draw: st.DrawFn) -> list[str]:
     return ["customer { " + " ".join(inner) + " }"]
 
 
-def _customer_conditions(draw: st.DrawFn) -> list[str]:
-    conditions = []
-    if draw(st.booleans()):
-        conditions.append(f"industry: {json.dumps(_pick(draw, INDUSTRIES), ensure_ascii=False)}")
-    if draw(st.booleans()):
-        conditions.append(f"country: [\"{draw(st.sampled_from(['DE', 'FR']))}\"]")
-    if draw(st.booleans()):
-        conditions.append(f"status: [{', '.join(_pick(draw, ['DRAFT', 'ACTIVE']))}]")
-    if draw(st.booleans()):
-        conditions.append(f"archived: {json.dumps(draw(st.booleans()))}")
-    return conditions
+def _listed(values: list[str]) -> Callable[[st.DrawFn], str]:
+    return lambda draw: f"[{', '.join(_pick(draw, values))}]"
 
 
-def _contact_conditions(draw: st.DrawFn) -> list[str]:
-    conditions = []
-    if draw(st.booleans()):
-        conditions.append(f"status: [{', '.join(_pick(draw, CONTACT_STATUSES))}]")
-    if draw(st.booleans()):  # ids are known once seeded: @c<n> is the n-th customer by name, @u<role> a user
-        conditions.append(f"customerId: [{', '.join(f'@c{n}' for n in draw(st.lists(st.integers(0, 13), min_size=1, max_size=3)))}]")
-    if draw(st.booleans()):
-        conditions.append(f"ownerId: [{', '.join('@u' + role for role in _pick(draw, ['admin', 'sales_rep', 'rep2', 'support']))}]")
-    for name in ("isPrimary", "hasCustomer", "archived"):
-        if draw(st.booleans()):
-            conditions.append(f"{name}: {json.dumps(draw(st.booleans()))}")
-    return conditions
+def _flag(draw: st.DrawFn) -> str:
+    return json.dumps(draw(st.booleans()))
+
+
+def _customer_ids(draw: st.DrawFn) -> str:
+    """Ids are known once seeded: @c<n> is the n-th customer by name, @u<role> a user."""
+    return f"[{', '.join(f'@c{n}' for n in draw(st.lists(st.integers(0, 13), min_size=1, max_size=3)))}]"
+
+
+def _user_ids(*roles: str) -> Callable[[st.DrawFn], str]:
+    return lambda draw: f"[{', '.join('@u' + role for role in _pick(draw, list(roles)))}]"
+
+
+# Each list's filter conditions that compile: (name, a drawn value's text).
+CONDITIONS: dict[str, list[tuple[str, Callable[[st.DrawFn], str]]]] = {
+    "customers": [("industry", lambda draw: json.dumps(_pick(draw, INDUSTRIES), ensure_ascii=False)),
+                  ("country", lambda draw: json.dumps([draw(st.sampled_from(["DE", "FR"]))])),
+                  ("status", _listed(["DRAFT", "ACTIVE"])), ("archived", _flag)],
+    "contacts": [("status", _listed(CONTACT_STATUSES)), ("customerId", _customer_ids),
+                 ("ownerId", _user_ids("admin", "sales_rep", "rep2", "support")),
+                 ("isPrimary", _flag), ("hasCustomer", _flag), ("archived", _flag)],
+    "deals": [("stageKind", _listed(["OPEN", "WON", "LOST"])), ("customerId", _customer_ids),
+              ("ownerId", _user_ids("sales_rep", "rep2")), ("currency", lambda draw: json.dumps(_pick(draw, ["EUR", "USD"])))],
+    "activities": [("kind", _listed(["CALL", "NOTE", "TASK"])), ("taskStatus", _listed(["NEW", "DONE"])),
+                   ("customerId", lambda draw: f"@c{draw(st.integers(0, 13))}"),
+                   ("open", _flag), ("mine", _flag), ("myTeam", _flag)],
+}
 
 
 def _everything() -> list[tuple[str, dict[str, Any], After]]:
@@ -379,7 +359,8 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     for text in ["{ deals(archived: true) { totalCount } }", "{ customers { edges { node { allowedActions } } } }",
                  "{ customers { edges { node { contacts { owner { team { id } } } } } } }", "{ me { id } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
-                 "{ activities(filter: {overdue: true}) { totalCount } }", "{ contacts { edges { node { customer { allowedActions } } } } }",
+                 "{ activities(filter: {overdue: true}) { totalCount } }",
+                 "{ contacts { edges { node { customer { allowedActions } } } } }",
                  "{ contacts(orderBy: {customField: \"tier\"}) { totalCount } }",
                  "{ contacts(filter: {segmentId: \"1\"}) { totalCount } }"]:
         assert compile_operation(schema._schema, _parse(text), None, {}, who) is None, text
