@@ -28,6 +28,7 @@ from backend.auth.actor import Actor
 from backend.compiled.dialect import Statement
 from backend.compiled.lists import root_list
 from backend.compiled.nodes import Compiler
+from backend.compiled.records import RECORDS, record
 from backend.compiled.selection import NotCovered, Selected, root_fields
 
 log = logging.getLogger("crm.compiled")
@@ -80,11 +81,13 @@ def _root(root: Selected, actor: Actor) -> tuple[str, Statement | None, str]:
     if root.name == "__typename":
         return root.key, None, root.type.name
     st = Statement(_postgres())
-    return root.key, st, root_list(Compiler(actor, st), root)
+    compile_root = record if root.name in RECORDS else root_list
+    return root.key, st, compile_root(Compiler(actor, st), root)
 
 
-async def answer(compiled: Compiled) -> dict[str, str]:
-    """Each root field's answer as JSON text, as the database wrote it."""
+async def answer(compiled: Compiled) -> dict[str, str] | None:
+    """Each root field's answer as JSON text, as the database wrote it; None when a record is not there for
+    the caller: the resolver path answers then, with its error."""
     connection = connections.get("default")
     data: dict[str, str] = {}
     for key, st, sql in compiled:
@@ -92,5 +95,7 @@ async def answer(compiled: Compiled) -> dict[str, str]:
             data[key] = json.dumps(sql)  # __typename: the query type's name
             continue
         _, rows = await connection.execute_query(sql, st.params)
+        if rows[0][0] is None:
+            return None
         data[key] = st.finish(rows[0][0])
     return data

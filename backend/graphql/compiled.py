@@ -26,5 +26,6 @@ class CompiledReads(SchemaExtension):
                 # Over HTTP the database's text goes out as it is; in-process callers (the UI) get it parsed.
                 wrap = RawJSON if getattr(context.context, "wire", False) else json.loads
                 texts = await answer(compiled)
-                context.result = ExecutionResult(data={key: wrap(text) for key, text in texts.items()}, errors=None)
+                if texts is not None:
+                    context.result = ExecutionResult(data={key: wrap(text) for key, text in texts.items()}, errors=None)
         yield

@@ -1,0 +1,23 @@
+"""A single record (`customer(id)`, `contact(id)`, `deal(id)`, `activity(id)`) as one statement: the row with that
+id through the caller's row rule, as each service's `visible` reads it. The statement writes nothing for a
+record the caller does not see, and the resolver path then answers the whole document (its NOT_FOUND)."""
+
+from __future__ import annotations
+
+from backend import permissions
+from backend.compiled.nodes import COLUMNS, Compiler
+from backend.compiled.selection import Selected
+from backend.interop.tortoise import parameterized
+from backend.services import validate as v
+
+RECORDS = frozenset({"customer", "contact", "deal", "activity"})
+
+
+def record(c: Compiler, root: Selected) -> str:
+    """The statement answering one record field with its JSON, or SQL's NULL when unseen."""
+    model = COLUMNS[root.type.name][0]
+    rows = model.filter(permissions.row_rule(c.actor, model), id=v.parse_id("id", root.args["id"]))
+    c.ctes["matching"] = c.st.embed(*parameterized(rows.values("id")))
+    node = c.node(root.type.name, root.fields, "t0")
+    table = model._meta.db_table
+    return f'{c.with_clause()} SELECT (SELECT {node} FROM "{table}" t0 WHERE t0."id" IN (SELECT "id" FROM matching)) AS answer'
