@@ -19,6 +19,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "compiled-reads.md"
 REACHED = {
     "Customer": "{ customers { edges { node { %s } } } }",
     "Contact": "{ contacts { edges { node { %s } } } }",
+    "Lead": "{ leads { edges { node { %s } } } }",
     "Deal": "{ customers { edges { node { deals { %s } } } } }",
     "Activity": "{ customers { edges { node { activities { %s } } } } }",
 }

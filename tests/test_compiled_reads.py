@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from backend.compiled.run import compile_operation
 from backend.graphql import frames
 from backend.graphql.root import schema
-from backend.models import Activity, Contact, Customer, Deal, PickList, PickListItem, Role, User
+from backend.models import Activity, Contact, Customer, Deal, Lead, PickList, PickListItem, Role, User
 from backend.reads.context import Context
 from backend.reads.paging import cursor_of
 from backend.settings import reset_settings
@@ -39,15 +39,18 @@ ACTIVITY = ["id", "kind", "title", "occurredAt", "durationMinutes", "endsAt", "d
             "completedAt", "remindAt", "remindedAt"]
 # To-one relations, each with a few fields (a deal's contact may be one the caller does not see: null)
 DEAL_LINKS = ["customer { id name }", "contact { id name customer { name } }"]
+LEAD = ["id", "title", "source", "scopeOfWork", "companyName", "status", "lostReason", "version", "createdAt", "updatedAt"]
+LEAD_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }"]
 ACTIVITY_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }"]
 INDUSTRIES = ["Rail", "Food", "Énergie"]
 ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY", "INDUSTRY", "PHASE"],
           "contacts": ["NAME", "EMAIL", "STATUS", "CREATED_AT", "UPDATED_AT"],
-          "deals": ["CREATED_AT", "UPDATED_AT", "TITLE", "AMOUNT"], "activities": ["OCCURRED_AT", "DUE_AT", "CREATED_AT"]}
-DEFAULT_ORDER = {"customers": "NAME", "contacts": "NAME", "deals": "CREATED_AT", "activities": "OCCURRED_AT"}
-NODE_TYPE = {"customers": "Customer", "contacts": "Contact", "deals": "Deal", "activities": "Activity"}
-RECORD = {"customers": "customer", "contacts": "contact", "deals": "deal", "activities": "activity"}
-LABEL = {"customers": "name", "contacts": "name", "deals": "title", "activities": "title"}
+          "deals": ["CREATED_AT", "UPDATED_AT", "TITLE", "AMOUNT"], "leads": ["CREATED_AT", "UPDATED_AT", "TITLE", "STATUS"],
+          "activities": ["OCCURRED_AT", "DUE_AT", "CREATED_AT"]}
+DEFAULT_ORDER = {"customers": "NAME", "contacts": "NAME", "deals": "CREATED_AT", "leads": "CREATED_AT", "activities": "OCCURRED_AT"}
+NODE_TYPE = {"customers": "Customer", "contacts": "Contact", "deals": "Deal", "leads": "Lead", "activities": "Activity"}
+RECORD = {"customers": "customer", "contacts": "contact", "deals": "deal", "leads": "lead", "activities": "activity"}
+LABEL = {"customers": "name", "contacts": "name", "deals": "title", "leads": "title", "activities": "title"}
 # Searches: long and short words (SQLite's full-text index takes 3 characters or more), several words, none, and
 # text that is SQL to a careless compiler (a placeholder's "?" and "$1", quotes).
 SEARCHES = ["acme", "ACME 1", "Öl", "a", "person 1-1", "zeta", "what?", "o'brien \"x\"", "$1 ?", "   ", "call"]
@@ -96,6 +99,7 @@ async def _seed() -> dict[str, Any]:
         assignee_id=users["sales_rep"].id)
     await User.filter(id=users["sales_rep"].id).update(last_login_at=start, language="de")
     await _link_and_fill(start)
+    await _leads(users)
     # A deal and an activity that rep2 sees, linked to a contact of the other team that rep2 does not see.
     unseen = await Contact.get(name="Person 9")
     theirs = await Deal.filter(owner_id=users["rep2"].id).order_by("id").first()
@@ -112,6 +116,21 @@ async def _seed() -> dict[str, Any]:
         await Contact.filter(id=person).update(status=CONTACT_STATUSES[n % 4].lower(),
                                                archived_at=start if n % 9 == 4 else None)
     return users
+
+
+async def _leads(users: dict[str, Any]) -> None:
+    """Leads of each team's reps and of nobody, at customers or none, linked to contacts and deals or not."""
+    customers = await Customer.all().order_by("id").values_list("id", flat=True)
+    people = await Contact.all().order_by("id").values_list("id", flat=True)
+    deals = await Deal.all().order_by("id").values_list("id", flat=True)
+    owners = [users["sales_rep"].id, users["rep2"].id, None]
+    for n in range(12):
+        await Lead.create(title=["Fleet upgrade", "Ölheizung", "Pilot"][n % 3] + f" {n}", source=["Web", "Fair", ""][n % 3],
+                          scope_of_work="Maintenance" if n % 2 else "", company_name="Neu GmbH" if n % 4 == 0 else "",
+                          status=["new", "qualified", "lost", "contacted"][n % 4], lost_reason="Budget" if n % 4 == 2 else "",
+                          owner_id=owners[n % 3], customer_id=customers[n] if n % 4 else None,
+                          contact_id=people[n * 2 % len(people)] if n % 3 else None,
+                          deal_id=deals[n % len(deals)] if n % 5 == 1 else None)
 
 
 async def _link_and_fill(start: datetime) -> None:
@@ -154,11 +173,14 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         head = f"{next(alias) if draw(st.booleans()) else ''}{name}"
         return f"{head}{inner}{directive}" if inner.startswith("(") else f"{head}{directive}{inner}"
 
-    listed = draw(st.sampled_from(["customers", "contacts", "deals", "activities"]))
+    listed = draw(st.sampled_from(["customers", "contacts", "leads", "deals", "activities"]))
     if listed == "customers":
         node = _customer_node(draw, field)
     elif listed == "contacts":
         node = [field(f) for f in _pick(draw, CONTACT_ROOT)] + _contact_customer(draw) + _people(draw, "owner")
+    elif listed == "leads":
+        node = [field(f) for f in _pick(draw, LEAD)] + [link for link in LEAD_LINKS if draw(st.booleans())]
+        node += _people(draw, "owner")
     elif listed == "deals":
         node = _deal_fields(draw, field)
     else:
@@ -266,6 +288,8 @@ CONDITIONS: dict[str, list[tuple[str, Callable[[st.DrawFn], str]]]] = {
     "contacts": [("status", _listed(CONTACT_STATUSES)), ("customerId", _customer_ids),
                  ("ownerId", _user_ids("admin", "sales_rep", "rep2", "support")),
                  ("isPrimary", _flag), ("hasCustomer", _flag), ("archived", _flag)],
+    "leads": [("status", _listed(["NEW", "QUALIFIED", "LOST"])), ("customerId", _customer_ids),
+              ("ownerId", _user_ids("sales_rep", "rep2")), ("source", lambda draw: json.dumps(_pick(draw, ["Web", "Fair"])))],
     "deals": [("stageKind", _listed(["OPEN", "WON", "LOST"])), ("customerId", _customer_ids),
               ("ownerId", _user_ids("sales_rep", "rep2")), ("currency", lambda draw: json.dumps(_pick(draw, ["EUR", "USD"])))],
     "activities": [("kind", _listed(["CALL", "NOTE", "TASK"])), ("taskStatus", _listed(["NEW", "DONE"])),
@@ -281,6 +305,7 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     contact = f"{' '.join(CONTACT_ROOT)} customer {{ id name tags highLevelStatus {{ label }} }} owner {{ {people} }}"
     deal = (f"{' '.join(DEAL)} amount {{ amount currency }} stage {{ id name position probability kind }} "
             f"owner {{ {people} }} {' '.join(DEAL_LINKS)}")
+    lead = f"{' '.join(LEAD)} {' '.join(LEAD_LINKS)} owner {{ {people} }}"
     activity = f"{' '.join(ACTIVITY)} author {{ {people} }} assignee {{ {people} }} {' '.join(ACTIVITY_LINKS)}"
     # Two documents over the customers, each within the cost limit: their own fields and people, then their records.
     own = (f"{' '.join(CUSTOMER)} highLevelStatus{HIGH_LEVEL_STATUS} accountManager {{ {people} }} "
@@ -294,9 +319,11 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     return [*((f"{{ customers(first: 14) {{ edges {{ cursor node {{ {node} }} }} {page} }} }}", {}, None) for node in (own, records)),
             (f"{{ contacts(first: 30) {{ edges {{ cursor node {{ {contact} }} }} {page} }} }}", {}, None),
             (f"{{ deals(first: 30) {{ edges {{ cursor node {{ {deal} customer {{ id name }} }} }} {page} }} }}", {}, None),
+            (f"{{ leads(first: 20) {{ edges {{ cursor node {{ {lead} }} }} {page} }} }}", {}, None),
             (f"{{ activities(first: 50) {{ edges {{ cursor node {{ {activity} }} }} {page} }} }}", {}, None),
             (f'{{ customer(id: "@id:customers:3") {{ {own} }} contact(id: "@id:contacts:4") {{ {contact} }} '
-             f'deal(id: "@id:deals:2") {{ {deal} }} activity(id: "@id:activities:5") {{ {activity} }} }}', {}, None),
+             f'deal(id: "@id:deals:2") {{ {deal} }} activity(id: "@id:activities:5") {{ {activity} }} '
+             f'lead(id: "@id:leads:7") {{ {lead} }} }}', {}, None),
             *every_order]
 
 
@@ -331,7 +358,7 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
     users = await _seed()
     rows = {"customers": await Customer.all().order_by("name", "id").values_list("name", "id"),
             "contacts": await Contact.all().order_by("name", "id").values_list("name", "id")}
-    models = {"customers": Customer, "contacts": Contact, "deals": Deal, "activities": Activity}
+    models = {"customers": Customer, "contacts": Contact, "leads": Lead, "deals": Deal, "activities": Activity}
     ids = {listed: await model.all().order_by("id").values_list("id", flat=True) for listed, model in models.items()}
     roles = ["admin", "sales_head", "sales_rep", "rep2", "support", "marketing"]
     def placed(text: str) -> str:

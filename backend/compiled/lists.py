@@ -1,5 +1,5 @@
-"""A root list (`customers`, `contacts`, `deals`, `activities`) as one statement: the page (keyset on the order's column, then id), its
-edges with cursors, pageInfo and totalCount, as reads.paging.paginate answers them.
+"""A root list (`customers`, `contacts`, `leads`, `deals`, `activities`) as one statement: the page (keyset on the
+order's column, then id), its edges with cursors, pageInfo and totalCount, as reads.paging.paginate answers them.
 
 Covered: orderBy any of the list's built-in columns that holds a value in every row (either direction; the
 list's own default order), each list's plain filter conditions (`RootList.covered`: none of them reads the
@@ -22,13 +22,14 @@ from backend.auth.actor import Actor
 from backend.compiled.nodes import Compiler
 from backend.compiled.selection import NotCovered, Selected
 from backend.interop.tortoise import parameterized
-from backend.models import Activity, Contact, Customer, Deal
+from backend.models import Activity, Contact, Customer, Deal, Lead
 from backend.reads.paging import cursor_of, keyset_page, page_size
-from backend.resolvers import activities, contacts, customers
+from backend.resolvers import activities, contacts, customers, leads
 from backend.schema.activities import ActivityFilter
 from backend.schema.contacts import ContactFilter
 from backend.schema.customers import CustomerFilter
 from backend.schema.deals import DealFilter, filter_deals
+from backend.schema.leads import LeadFilter
 from backend.services.search import customer_search_q, every_word, indexed_search_q
 
 
@@ -53,6 +54,10 @@ ROOT_LISTS = {
         "status": "status", "customerId": "customer_id", "ownerId": "owner_id", "hasCustomer": "has_customer",
         "isPrimary": "is_primary", "archived": "archived"}, lambda rows, where, _: contacts.filter_query(rows, where),
         lambda text: indexed_search_q("contact", text)),
+    "leads": RootList(Lead, LeadFilter, {
+        "status": "status", "ownerId": "owner_id", "customerId": "customer_id", "source": "source"},
+        lambda rows, where, _: leads.filter_leads(rows, where), lambda text: indexed_search_q("lead", text),
+        default_order=("created_at", True)),
     "deals": RootList(Deal, DealFilter, {
         "pipelineId": "pipeline_id", "stageId": "stage_id", "stageKind": "stage_kind", "ownerId": "owner_id",
         "customerId": "customer_id", "currency": "currency"}, lambda rows, where, _: filter_deals(rows, where),

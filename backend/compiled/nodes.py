@@ -14,7 +14,7 @@ from backend.auth.actor import Actor
 from backend.compiled.dialect import Statement
 from backend.compiled.leaves import column
 from backend.compiled.selection import NotCovered, Selected
-from backend.models import Activity, Contact, Customer, Deal, PickListItem, Stage, User
+from backend.models import Activity, Contact, Customer, Deal, Lead, PickListItem, Stage, User
 from backend.reads.paging import page_size
 
 # The fields read straight from a column: GraphQL name → model field (none of them has a resolver of its own).
@@ -42,6 +42,11 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
         "durationMinutes": "duration_minutes", "occurredAt": "occurred_at", "version": "version",
         "createdAt": "created_at", "endsAt": "ends_at", "dueAt": "due_at", "priority": "priority",
         "taskStatus": "task_status", "completedAt": "completed_at", "remindAt": "remind_at", "remindedAt": "reminded_at",
+    }),
+    "Lead": (Lead, {
+        "id": "id", "title": "title", "source": "source", "scopeOfWork": "scope_of_work", "companyName": "company_name",
+        "status": "status", "lostReason": "lost_reason", "version": "version", "createdAt": "created_at",
+        "updatedAt": "updated_at",
     }),
     "Stage": (Stage, {"id": "id", "name": "name", "position": "position", "probability": "probability", "kind": "kind"}),
     "HighLevelStatus": (PickListItem, {"id": "id", "label": "label", "position": "position", "archived": "archived",
@@ -168,6 +173,8 @@ RELATIONS: dict[str, dict[str, Relation]] = {
     "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id")},
     "Deal": {"amount": _amount, "stage": _one("Stage", "stage_id"), "owner": _one("User", "owner_id"),
              "customer": _customer_of(Deal), "contact": _one("Contact", "contact_id", ruled=True)},
+    "Lead": {"customer": _customer_of(Lead), "contact": _one("Contact", "contact_id", ruled=True),
+             "owner": _one("User", "owner_id"), "deal": _one("Deal", "deal_id", ruled=True)},
     "Activity": {"author": _one("User", "author_id"), "assignee": _one("User", "assignee_id"),
                  "customer": _customer_of(Activity),
                  "contact": _one("Contact", "contact_id", ruled=True), "deal": _one("Deal", "deal_id", ruled=True)},
