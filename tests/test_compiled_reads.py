@@ -240,7 +240,7 @@ def _customer_node(draw: st.DrawFn, field: Any) -> list[str]:
 
 
 def _deal_fields(draw: st.DrawFn, field: Any) -> list[str]:
-    extra = [e for e in ["amount { amount currency }", "stage { name kind }", "__typename"] if draw(st.booleans())]
+    extra = [e for e in ["amount { amount currency value }", "stage { name kind }", "__typename"] if draw(st.booleans())]
     links = [link for link in DEAL_LINKS if draw(st.booleans())]
     return [field(f) for f in _pick(draw, DEAL)] + extra + links + _people(draw, "owner")
 
@@ -303,7 +303,7 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     order and direction, so each is compared in every run whatever hypothesis draws."""
     people = " ".join(USER)
     contact = f"{' '.join(CONTACT_ROOT)} customer {{ id name tags highLevelStatus {{ label }} }} owner {{ {people} }}"
-    deal = (f"{' '.join(DEAL)} amount {{ amount currency }} stage {{ id name position probability kind }} "
+    deal = (f"{' '.join(DEAL)} amount {{ amount currency value }} stage {{ id name position probability kind }} "
             f"owner {{ {people} }} {' '.join(DEAL_LINKS)}")
     lead = f"{' '.join(LEAD)} {' '.join(LEAD_LINKS)} owner {{ {people} }}"
     activity = f"{' '.join(ACTIVITY)} author {{ {people} }} assignee {{ {people} }} {' '.join(ACTIVITY_LINKS)}"

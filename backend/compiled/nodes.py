@@ -142,6 +142,11 @@ def _amount(c: Compiler, f: Selected, row: str) -> str:
     return c.node("Money", f.fields, row)
 
 
+def _major_units(c: Compiler, f: Selected, row: str) -> str:
+    """Money.value, the amount / 100 as Python writes that float (SQL would print 100.0 as 100): marked."""
+    return c.st.mark(f'{row}."amount"', lambda minor: minor / 100)
+
+
 Relation = Callable[[Compiler, Selected, str], str]
 
 
@@ -166,7 +171,9 @@ def _customer_of(parent: type[Model]) -> Relation:
     return _one("Customer", "customer_id", ruled=not permissions.seen_with_customer(parent))
 
 
+# The fields compiled by a function of their own: relations, and values computed from the row.
 RELATIONS: dict[str, dict[str, Relation]] = {
+    "Money": {"value": _major_units},
     "Customer": {"contacts": _contacts, "deals": _deals, "activities": _activities,
                  "accountManager": _one("User", "account_manager_id"), "operationsContact": _one("User", "operations_contact_id"),
                  "highLevelStatus": _one("HighLevelStatus", "high_level_status_id")},
