@@ -36,7 +36,7 @@ CONTACT_STATUSES = ["NEW", "HOT", "COLD", "NOT_INTERESTED"]
 USER = ["id", "email", "name", "role", "timeZone", "language", "active", "version", "lastLoginAt", "__typename"]
 DEAL = ["id", "title", "probability", "closedAt", "createdAt", "expectedCloseDate", "lostReason"]
 ACTIVITY = ["id", "kind", "title", "occurredAt", "durationMinutes", "endsAt", "dueAt", "priority", "taskStatus",
-            "completedAt", "remindAt", "remindedAt"]
+            "completedAt", "remindAt", "remindedAt", "overdue"]
 # To-one relations, each with a few fields (a deal's contact may be one the caller does not see: null)
 DEAL_LINKS = ["customer { id name }", "contact { id name customer { name } }"]
 LEAD = ["id", "title", "source", "scopeOfWork", "companyName", "status", "lostReason", "version", "createdAt", "updatedAt"]
@@ -146,8 +146,9 @@ async def _link_and_fill(start: datetime) -> None:
     for n, activity in enumerate(activities):
         at = start + timedelta(hours=n, microseconds=[0, 120000, 5][n % 3])  # written as Python writes each
         west = at.astimezone(timezone(timedelta(hours=-5)))  # stored with its offset: read back in UTC
+        due = at if n % 6 == 0 else datetime.now(UTC) + timedelta(days=30)  # overdue, or not yet
         await Activity.filter(id=activity).update(
-            ends_at=west if n % 4 == 1 else None, due_at=at if n % 3 == 0 else None,
+            ends_at=west if n % 4 == 1 else None, due_at=due if n % 3 == 0 else None,
             **({"kind": "task"} if n % 4 == 0 else {}), priority=["low", "normal", "high", None][n % 4],
             task_status=["new", "done", None][n % 3],
             completed_at=at if n % 3 == 1 else None, remind_at=at if n % 5 == 2 else None,

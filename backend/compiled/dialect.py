@@ -77,6 +77,11 @@ class Statement:
         return (f"(strftime('%Y-%m-%dT%H:%M:%S', {sql}) || CASE WHEN substr({sql}, 20, 1) = '.' "
                 f"THEN substr({sql}, 20, 7) ELSE '' END || '+00:00')")
 
+    def past(self, sql: str) -> str:
+        """Whether the instant `sql` holds is before now, by the database's clock when the statement runs (so a
+        kept statement never holds a stale time)."""
+        return f"({sql}) < now()" if self.postgres else f"julianday({sql}) < julianday('now')"
+
     def mark(self, sql: str, convert: Callable[[Any], Any]) -> str:
         """A leaf `convert` writes from the JSON value of `sql` (null stays null)."""
         self.converts.append(convert)

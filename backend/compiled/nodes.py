@@ -16,6 +16,7 @@ from backend.compiled.leaves import column
 from backend.compiled.selection import NotCovered, Selected
 from backend.models import Activity, Contact, Customer, Deal, Lead, PickListItem, Stage, User
 from backend.reads.paging import page_size
+from backend.services.activities import OPEN_TASK
 
 # The fields read straight from a column: GraphQL name → model field (none of them has a resolver of its own).
 COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
@@ -142,6 +143,13 @@ def _amount(c: Compiler, f: Selected, row: str) -> str:
     return c.node("Money", f.fields, row)
 
 
+def _overdue(c: Compiler, f: Selected, row: str) -> str:
+    """Activity.overdue as activities.is_overdue decides it: an open task whose due time has passed."""
+    open_task = ", ".join(f"'{status.value}'" for status in OPEN_TASK)
+    status, due = f'{row}."task_status"', f'{row}."due_at"'
+    return c.st.boolean(f"CASE WHEN {status} IN ({open_task}) AND {due} IS NOT NULL AND {c.st.past(due)} THEN 1 ELSE 0 END = 1")
+
+
 def _major_units(c: Compiler, f: Selected, row: str) -> str:
     """Money.value, the amount / 100 as Python writes that float (SQL would print 100.0 as 100): marked."""
     return c.st.mark(f'{row}."amount"', lambda minor: minor / 100)
@@ -184,5 +192,6 @@ RELATIONS: dict[str, dict[str, Relation]] = {
              "owner": _one("User", "owner_id"), "deal": _one("Deal", "deal_id", ruled=True)},
     "Activity": {"author": _one("User", "author_id"), "assignee": _one("User", "assignee_id"),
                  "customer": _customer_of(Activity),
-                 "contact": _one("Contact", "contact_id", ruled=True), "deal": _one("Deal", "deal_id", ruled=True)},
+                 "contact": _one("Contact", "contact_id", ruled=True), "deal": _one("Deal", "deal_id", ruled=True),
+                 "overdue": _overdue},
 }
