@@ -28,15 +28,16 @@ from tests.sqlcount import count_statements
 
 EXAMPLES = int(os.environ.get("CRM_COMPILED_EXAMPLES", "100"))
 CUSTOMER = ["id", "name", "legalForm", "email", "country", "industry", "status", "version", "createdAt",
-            "archivedAt", "phase", "rating", "tags", "__typename"]
+            "archivedAt", "phase", "rating", "tags", "mergedIntoId", "__typename"]
 HIGH_LEVEL_STATUS = " { id label position archived version }"
 CONTACT = ["id", "name", "email", "isPrimary", "status", "createdAt", "__typename"]
-CONTACT_ROOT = [*CONTACT, "phone", "jobTitle", "department", "roleAtCustomer", "version", "updatedAt", "archivedAt"]
+CONTACT_ROOT = [*CONTACT, "phone", "jobTitle", "department", "roleAtCustomer", "version", "updatedAt", "archivedAt",
+                "mergedIntoId"]
 CONTACT_STATUSES = ["NEW", "HOT", "COLD", "NOT_INTERESTED"]
 USER = ["id", "email", "name", "role", "timeZone", "language", "active", "version", "lastLoginAt", "__typename"]
 DEAL = ["id", "title", "probability", "closedAt", "createdAt", "expectedCloseDate", "lostReason"]
 ACTIVITY = ["id", "kind", "title", "occurredAt", "durationMinutes", "endsAt", "dueAt", "priority", "taskStatus",
-            "completedAt", "remindAt", "remindedAt", "overdue"]
+            "completedAt", "remindAt", "remindedAt", "overdue", "outcomeName"]
 # To-one relations, each with a few fields (a deal's contact may be one the caller does not see: null)
 DEAL_LINKS = ["customer { id name }", "contact { id name customer { name } }"]
 LEAD = ["id", "title", "source", "scopeOfWork", "companyName", "status", "lostReason", "version", "createdAt", "updatedAt"]
@@ -115,6 +116,14 @@ async def _seed() -> dict[str, Any]:
     for n, person in enumerate(people):
         await Contact.filter(id=person).update(status=CONTACT_STATUSES[n % 4].lower(),
                                                archived_at=start if n % 9 == 4 else None)
+    # One customer and one contact merged into another (the archived ones, as a merge leaves them).
+    archived = await Customer.filter(archived_at__isnull=False).first()
+    kept = await Customer.filter(archived_at=None).order_by("id").first()
+    assert archived is not None and kept is not None
+    await Customer.filter(id=archived.id).update(merged_into_id=kept.id)
+    gone, staying = await Contact.filter(archived_at__isnull=False).first(), await Contact.filter(archived_at=None).first()
+    assert gone is not None and staying is not None
+    await Contact.filter(id=gone.id).update(merged_into_id=staying.id)
     return users
 
 
@@ -150,7 +159,7 @@ async def _link_and_fill(start: datetime) -> None:
         await Activity.filter(id=activity).update(
             ends_at=west if n % 4 == 1 else None, due_at=due if n % 3 == 0 else None,
             **({"kind": "task"} if n % 4 == 0 else {}), priority=["low", "normal", "high", None][n % 4],
-            task_status=["new", "done", None][n % 3],
+            task_status=["new", "done", None][n % 3], outcome=["Positive", None, "Went cold"][n % 3],
             completed_at=at if n % 3 == 1 else None, remind_at=at if n % 5 == 2 else None,
             reminded_at=at if n % 10 == 2 else None, contact_id=people[(n * 5) % len(people)] if n % 2 else None,
             deal_id=deals[(n * 3) % len(deals)] if n % 3 == 1 else None)

@@ -26,12 +26,13 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
         "industry": "industry", "segment": "segment", "description": "description", "status": "status",
         "blockedReason": "blocked_reason", "version": "version", "createdAt": "created_at",
         "updatedAt": "updated_at", "archivedAt": "archived_at", "phase": "phase", "rating": "rating", "tags": "tags",
+        "mergedIntoId": "merged_into_id",
     }),
     "Contact": (Contact, {
         "id": "id", "name": "name", "email": "email", "phone": "phone", "jobTitle": "job_title",
         "department": "department", "roleAtCustomer": "role_at_customer", "isPrimary": "is_primary",
         "status": "status", "version": "version", "createdAt": "created_at", "updatedAt": "updated_at",
-        "archivedAt": "archived_at",
+        "archivedAt": "archived_at", "mergedIntoId": "merged_into_id",
     }),
     "Deal": (Deal, {
         "id": "id", "title": "title", "probability": "probability", "closedAt": "closed_at", "version": "version",
@@ -43,6 +44,7 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
         "durationMinutes": "duration_minutes", "occurredAt": "occurred_at", "version": "version",
         "createdAt": "created_at", "endsAt": "ends_at", "dueAt": "due_at", "priority": "priority",
         "taskStatus": "task_status", "completedAt": "completed_at", "remindAt": "remind_at", "remindedAt": "reminded_at",
+        "outcomeName": "outcome",
     }),
     "Lead": (Lead, {
         "id": "id", "title": "title", "source": "source", "scopeOfWork": "scope_of_work", "companyName": "company_name",
