@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from backend.compiled.run import compile_operation
 from backend.graphql import frames
 from backend.graphql.root import schema
-from backend.models import Activity, Contact, Customer, Deal, Lead, PickList, PickListItem, Role, User
+from backend.models import Activity, Contact, Customer, Deal, Lead, LostReason, PickList, PickListItem, Role, User
 from backend.reads.context import Context
 from backend.reads.paging import cursor_of
 from backend.settings import reset_settings
@@ -39,9 +39,10 @@ DEAL = ["id", "title", "probability", "closedAt", "createdAt", "expectedCloseDat
 ACTIVITY = ["id", "kind", "title", "occurredAt", "durationMinutes", "endsAt", "dueAt", "priority", "taskStatus",
             "completedAt", "remindAt", "remindedAt", "overdue", "outcomeName"]
 # To-one relations, each with a few fields (a deal's contact may be one the caller does not see: null)
-DEAL_LINKS = ["customer { id name }", "contact { id name customer { name } }"]
+REASON = "lostReasonChoice { id name archived version createdAt }"
+DEAL_LINKS = ["customer { id name }", "contact { id name customer { name } }", "pipeline { id name isDefault }", REASON]
 LEAD = ["id", "title", "source", "scopeOfWork", "companyName", "status", "lostReason", "version", "createdAt", "updatedAt"]
-LEAD_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }"]
+LEAD_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }", REASON]
 ACTIVITY_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }"]
 INDUSTRIES = ["Rail", "Food", "Énergie"]
 ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY", "INDUSTRY", "PHASE"],
@@ -132,6 +133,7 @@ async def _leads(users: dict[str, Any]) -> None:
     customers = await Customer.all().order_by("id").values_list("id", flat=True)
     people = await Contact.all().order_by("id").values_list("id", flat=True)
     deals = await Deal.all().order_by("id").values_list("id", flat=True)
+    reasons = await LostReason.all().order_by("id").values_list("id", flat=True)
     owners = [users["sales_rep"].id, users["rep2"].id, None]
     for n in range(12):
         await Lead.create(title=["Fleet upgrade", "Ölheizung", "Pilot"][n % 3] + f" {n}", source=["Web", "Fair", ""][n % 3],
@@ -139,7 +141,8 @@ async def _leads(users: dict[str, Any]) -> None:
                           status=["new", "qualified", "lost", "contacted"][n % 4], lost_reason="Budget" if n % 4 == 2 else "",
                           owner_id=owners[n % 3], customer_id=customers[n] if n % 4 else None,
                           contact_id=people[n * 2 % len(people)] if n % 3 else None,
-                          deal_id=deals[n % len(deals)] if n % 5 == 1 else None)
+                          deal_id=deals[n % len(deals)] if n % 5 == 1 else None,
+                          lost_reason_choice_id=reasons[n % 2] if n % 4 == 2 else None)
 
 
 async def _link_and_fill(start: datetime) -> None:
@@ -147,7 +150,9 @@ async def _link_and_fill(start: datetime) -> None:
     contacts or deals elsewhere (some of them unseen by a salesperson: the link reads null)."""
     people = await Contact.all().order_by("id").values_list("id", flat=True)
     deals = await Deal.all().order_by("id").values_list("id", flat=True)
+    reasons = [await LostReason.create(name="Price"), await LostReason.create(name="Timing", archived=True)]
     for n, deal in enumerate(deals):
+        await Deal.filter(id=deal).update(lost_reason_choice_id=reasons[n % 2].id if n % 3 == 1 else None)
         await Deal.filter(id=deal).update(expected_close_date=(start + timedelta(days=n)).date() if n % 2 else None,
                                           lost_reason="Price" if n % 5 == 1 else "",
                                           contact_id=people[(n * 7) % len(people)] if n % 3 else None)

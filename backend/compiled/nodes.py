@@ -14,7 +14,7 @@ from backend.auth.actor import Actor
 from backend.compiled.dialect import Statement
 from backend.compiled.leaves import column
 from backend.compiled.selection import NotCovered, Selected
-from backend.models import Activity, Contact, Customer, Deal, Lead, PickListItem, Stage, User
+from backend.models import Activity, Contact, Customer, Deal, Lead, LostReason, PickListItem, Pipeline, Stage, User
 from backend.reads.paging import page_size
 from backend.services.activities import OPEN_TASK
 
@@ -51,6 +51,9 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
         "status": "status", "lostReason": "lost_reason", "version": "version", "createdAt": "created_at",
         "updatedAt": "updated_at",
     }),
+    "Pipeline": (Pipeline, {"id": "id", "name": "name", "isDefault": "is_default"}),
+    "LostReason": (LostReason, {"id": "id", "name": "name", "archived": "archived", "version": "version",
+                                "createdAt": "created_at"}),
     "Stage": (Stage, {"id": "id", "name": "name", "position": "position", "probability": "probability", "kind": "kind"}),
     "HighLevelStatus": (PickListItem, {"id": "id", "label": "label", "position": "position", "archived": "archived",
                                        "version": "version"}),
@@ -189,8 +192,10 @@ RELATIONS: dict[str, dict[str, Relation]] = {
                  "highLevelStatus": _one("HighLevelStatus", "high_level_status_id")},
     "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id")},
     "Deal": {"amount": _amount, "stage": _one("Stage", "stage_id"), "owner": _one("User", "owner_id"),
+             "pipeline": _one("Pipeline", "pipeline_id"), "lostReasonChoice": _one("LostReason", "lost_reason_choice_id"),
              "customer": _customer_of(Deal), "contact": _one("Contact", "contact_id", ruled=True)},
     "Lead": {"customer": _customer_of(Lead), "contact": _one("Contact", "contact_id", ruled=True),
+             "lostReasonChoice": _one("LostReason", "lost_reason_choice_id"),
              "owner": _one("User", "owner_id"), "deal": _one("Deal", "deal_id", ruled=True)},
     "Activity": {"author": _one("User", "author_id"), "assignee": _one("User", "assignee_id"),
                  "customer": _customer_of(Activity),
