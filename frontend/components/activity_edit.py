@@ -61,9 +61,11 @@ def changed(start: dict[str, str], values: dict[str, str], zone: tzinfo) -> dict
 def EditActivity(activity_id: str, done: Callable[[], None]) -> VdomDict:
     session = use_session()
     form = use_form_errors()
-    conflict, set_conflict = use_state(False)
+    stale, set_stale = use_state(cast(int | None, None))  # the version a save was refused on
     result = use_query(ACTIVITY_QUERY, {"id": activity_id})
     activity = (result.data or {}).get("activity")
+    # Until their version has arrived a save would be refused again: the form waits for it, then says so.
+    reloading = stale is not None and activity is not None and activity["version"] == stale
     customer_id = ((activity or {}).get("customer") or {}).get("id")
     links = use_query(LINKS_QUERY, {"id": customer_id}, skip=customer_id is None)
     custom = use_custom_fields("ACTIVITY")
@@ -72,6 +74,8 @@ def EditActivity(activity_id: str, done: Callable[[], None]) -> VdomDict:
     @event(prevent_default=True)
     async def submit(e: Any) -> None:
         assert activity is not None
+        if reloading:
+            return
         values = form_values(e)
         try:
             sent = changed(form_start(activity, session.zone), values, session.zone)
@@ -83,7 +87,7 @@ def EditActivity(activity_id: str, done: Callable[[], None]) -> VdomDict:
         try:
             await gql.execute(session.actor, UPDATE_ACTIVITY, input=payload)
         except gql.GqlError as error:
-            set_conflict(error.code == "CONFLICT")
+            set_stale(activity["version"] if error.code == "CONFLICT" else None)
             if error.code == "CONFLICT":
                 form.clear()
                 result.reload()  # their version: the next save is made on it, knowingly
@@ -107,7 +111,8 @@ def EditActivity(activity_id: str, done: Callable[[], None]) -> VdomDict:
         # In a box of its own that is always there: a notice coming or going above the form must not make the
         # browser take the form for a new one (and drop what the user typed).
         html.div({"className": "form-notices"},
-                 html.div({"className": "notice notice-error", "role": "alert"}, CONFLICT) if conflict else None,
+                 html.div({"className": "notice notice-error", "role": "alert"}, CONFLICT)
+                 if stale is not None and not reloading else None,
                  error_banner(form.problem)),
         html.form(
             {"onSubmit": submit, "onInput": form.edited, "className": "form-grid", "noValidate": True},
@@ -116,7 +121,8 @@ def EditActivity(activity_id: str, done: Callable[[], None]) -> VdomDict:
             details_field(start, err),
             custom_controls(custom, activity["customFields"], form.errors, session.zone),
             html.div({"className": "form-actions"},
-                     html.button({"className": "btn btn-primary", "type": "submit"}, "Save changes"),
+                     html.button({"className": "btn btn-primary", "type": "submit", "disabled": reloading},
+                                 "Loading their version…" if reloading else "Save changes"),
                      html.button({"className": "btn btn-ghost", "type": "button", "onClick": lambda e: done()},
                                  "Cancel")),
         ),
