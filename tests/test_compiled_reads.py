@@ -125,6 +125,9 @@ async def _seed() -> dict[str, Any]:
     gone, staying = await Contact.filter(archived_at__isnull=False).first(), await Contact.filter(archived_at=None).first()
     assert gone is not None and staying is not None
     await Contact.filter(id=gone.id).update(merged_into_id=staying.id)
+    primary = await Contact.filter(is_primary=True, archived_at=None).order_by("id").first()
+    assert primary is not None
+    await Contact.filter(id=primary.id).update(archived_at=start)  # an archived primary is no primary contact
     return users
 
 
@@ -243,6 +246,8 @@ def _customer_node(draw: st.DrawFn, field: Any) -> list[str]:
     if draw(st.booleans()):
         node.append(field("highLevelStatus", HIGH_LEVEL_STATUS))
     if draw(st.booleans()):
+        node.append(field("primaryContact", " { " + " ".join(_pick(draw, CONTACT)) + " }"))
+    if draw(st.booleans()):
         contact = _pick(draw, CONTACT) + _contact_customer(draw) + _people(draw, "owner")
         node.append(field("contacts", " { " + " ".join(contact) + " }"))
     if draw(st.booleans()):
@@ -324,7 +329,7 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     activity = f"{' '.join(ACTIVITY)} author {{ {people} }} assignee {{ {people} }} {' '.join(ACTIVITY_LINKS)}"
     # Two documents over the customers, each within the cost limit: their own fields and people, then their records.
     own = (f"{' '.join(CUSTOMER)} highLevelStatus{HIGH_LEVEL_STATUS} accountManager {{ {people} }} "
-           f"operationsContact {{ {people} }} contacts {{ {contact} }}")
+           f"operationsContact {{ {people} }} contacts {{ {contact} }} primaryContact {{ id name email }}")
     records = f"id name deals {{ {deal} }} activities(first: 6) {{ {activity} }}"
     page = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount"
     every_order = [(f"query($after: String) {{ {listed}(first: 4, orderBy: {{field: {field}, direction: {direction}}}, "

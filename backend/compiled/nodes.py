@@ -132,6 +132,14 @@ def _contacts(c: Compiler, f: Selected, row: str) -> str:
                   [("is_primary", True), ("name", False), ("id", False)])
 
 
+def _primary_contact(c: Compiler, f: Selected, row: str) -> str:
+    """The first primary one of the customer's contacts in their list's order, or null (schema.customers)."""
+    a = c.alias()
+    item = c.node("Contact", f.fields, a)
+    return c.st.nested(f'SELECT {item} FROM "contact" {a} WHERE {a}."customer_id" = {row}."id" AND {a}."archived_at" IS NULL '
+                       f'AND {a}."is_primary"{c.rule(Contact, a, of_customer=True)} ORDER BY {a}."name", {a}."id" LIMIT 1')
+
+
 def _deals(c: Compiler, f: Selected, row: str) -> str:
     return c.many(Deal, f, row, '{a}."customer_id" = {parent}."id"', [("created_at", True), ("id", True)])
 
@@ -187,7 +195,7 @@ def _customer_of(parent: type[Model]) -> Relation:
 # The fields compiled by a function of their own: relations, and values computed from the row.
 RELATIONS: dict[str, dict[str, Relation]] = {
     "Money": {"value": _major_units},
-    "Customer": {"contacts": _contacts, "deals": _deals, "activities": _activities,
+    "Customer": {"contacts": _contacts, "primaryContact": _primary_contact, "deals": _deals, "activities": _activities,
                  "accountManager": _one("User", "account_manager_id"), "operationsContact": _one("User", "operations_contact_id"),
                  "highLevelStatus": _one("HighLevelStatus", "high_level_status_id")},
     "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id")},
