@@ -20,6 +20,7 @@ REACHED = {
     "Customer": "{ customers { edges { node { %s } } } }",
     "Contact": "{ contacts { edges { node { %s } } } }",
     "Lead": "{ leads { edges { node { %s } } } }",
+    "Campaign": "{ campaigns { edges { node { %s } } } }",
     "Deal": "{ customers { edges { node { deals { %s } } } } }",
     "Activity": "{ customers { edges { node { activities { %s } } } } }",
 }

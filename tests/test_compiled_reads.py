@@ -9,7 +9,7 @@ import json
 import os
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -19,7 +19,19 @@ from hypothesis import strategies as st
 from backend.compiled.run import compile_operation
 from backend.graphql import frames
 from backend.graphql.root import schema
-from backend.models import Activity, Contact, Customer, Deal, Lead, LostReason, PickList, PickListItem, Role, User
+from backend.models import (
+    Activity,
+    Campaign,
+    Contact,
+    Customer,
+    Deal,
+    Lead,
+    LostReason,
+    PickList,
+    PickListItem,
+    Role,
+    User,
+)
 from backend.reads.context import Context
 from backend.reads.paging import cursor_of
 from backend.settings import reset_settings
@@ -42,17 +54,22 @@ ACTIVITY = ["id", "kind", "title", "occurredAt", "durationMinutes", "endsAt", "d
 REASON = "lostReasonChoice { id name archived version createdAt }"
 DEAL_LINKS = ["customer { id name }", "contact { id name customer { name } }", "pipeline { id name isDefault }", REASON]
 LEAD = ["id", "title", "source", "scopeOfWork", "companyName", "status", "lostReason", "version", "createdAt", "updatedAt"]
+CAMPAIGN = ["id", "title", "code", "description", "type", "visibility", "status", "startsOn", "endsOn", "views", "likes",
+            "enrolments", "version", "createdAt", "updatedAt"]
 LEAD_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }", REASON]
 ACTIVITY_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }"]
 INDUSTRIES = ["Rail", "Food", "Énergie"]
 ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY", "INDUSTRY", "PHASE"],
           "contacts": ["NAME", "EMAIL", "STATUS", "CREATED_AT", "UPDATED_AT"],
           "deals": ["CREATED_AT", "UPDATED_AT", "TITLE", "AMOUNT"], "leads": ["CREATED_AT", "UPDATED_AT", "TITLE", "STATUS"],
-          "activities": ["OCCURRED_AT", "DUE_AT", "CREATED_AT"]}
-DEFAULT_ORDER = {"customers": "NAME", "contacts": "NAME", "deals": "CREATED_AT", "leads": "CREATED_AT", "activities": "OCCURRED_AT"}
-NODE_TYPE = {"customers": "Customer", "contacts": "Contact", "deals": "Deal", "leads": "Lead", "activities": "Activity"}
-RECORD = {"customers": "customer", "contacts": "contact", "deals": "deal", "leads": "lead", "activities": "activity"}
-LABEL = {"customers": "name", "contacts": "name", "deals": "title", "leads": "title", "activities": "title"}
+          "activities": ["OCCURRED_AT", "DUE_AT", "CREATED_AT"],
+          "campaigns": ["TITLE", "CODE", "CREATED_AT", "UPDATED_AT", "STATUS", "VIEWS", "LIKES", "ENROLMENTS"]}
+# Each list: its node type, its record field, its default order and a field that labels a row.
+LISTS = {"customers": ("Customer", "customer", "NAME", "name"), "contacts": ("Contact", "contact", "NAME", "name"),
+         "leads": ("Lead", "lead", "CREATED_AT", "title"), "deals": ("Deal", "deal", "CREATED_AT", "title"),
+         "activities": ("Activity", "activity", "OCCURRED_AT", "title"),
+         "campaigns": ("Campaign", "campaign", "CREATED_AT", "title")}
+NODE_TYPE, RECORD, DEFAULT_ORDER, LABEL = ({listed: spec[i] for listed, spec in LISTS.items()} for i in range(4))
 # Searches: long and short words (SQLite's full-text index takes 3 characters or more), several words, none, and
 # text that is SQL to a careless compiler (a placeholder's "?" and "$1", quotes).
 SEARCHES = ["acme", "ACME 1", "Öl", "a", "person 1-1", "zeta", "what?", "o'brien \"x\"", "$1 ?", "   ", "call"]
@@ -102,6 +119,7 @@ async def _seed() -> dict[str, Any]:
     await User.filter(id=users["sales_rep"].id).update(last_login_at=start, language="de")
     await _link_and_fill(start)
     await _leads(users)
+    await _campaigns(users)
     # A deal and an activity that rep2 sees, linked to a contact of the other team that rep2 does not see.
     unseen = await Contact.get(name="Person 9")
     theirs = await Deal.filter(owner_id=users["rep2"].id).order_by("id").first()
@@ -129,6 +147,17 @@ async def _seed() -> dict[str, Any]:
     assert primary is not None
     await Contact.filter(id=primary.id).update(archived_at=start)  # an archived primary is no primary contact
     return users
+
+
+async def _campaigns(users: dict[str, Any]) -> None:
+    """Campaigns of marketing and of a rep, private ones among them (seen by their owner, marketing and admins)."""
+    for n in range(9):
+        await Campaign.create(title=f"Spring {['fair', 'Öko-Tage', 'referrals'][n % 3]} {n}", code=f"C{n:03d}",
+                              description="" if n % 2 else "Come by", type=["referral", "promotion", "greetings"][n % 3],
+                              visibility=["private", "internal", "public"][n % 3], status=["draft", "active", "new"][n % 3],
+                              starts_on=date(2026, 3, 1) if n % 2 else None, ends_on=date(2026, 4, 30) if n % 4 == 1 else None,
+                              views=n * 7 % 5, likes=n % 3, enrolments=n % 2,
+                              owner_id=[users["marketing"].id, users["sales_rep"].id, None][n % 3])
 
 
 async def _leads(users: dict[str, Any]) -> None:
@@ -191,7 +220,7 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         head = f"{next(alias) if draw(st.booleans()) else ''}{name}"
         return f"{head}{inner}{directive}" if inner.startswith("(") else f"{head}{directive}{inner}"
 
-    listed = draw(st.sampled_from(["customers", "contacts", "leads", "deals", "activities"]))
+    listed = draw(st.sampled_from(list(LISTS)))
     if listed == "customers":
         node = _customer_node(draw, field)
     elif listed == "contacts":
@@ -201,6 +230,8 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         node += _people(draw, "owner")
     elif listed == "deals":
         node = _deal_fields(draw, field)
+    elif listed == "campaigns":
+        node = [field(f) for f in _pick(draw, CAMPAIGN)] + _people(draw, "owner")
     else:
         node = _activity_fields(draw, field)
     conditions = [f"{name}: {value(draw)}" for name, value in CONDITIONS[listed] if draw(st.booleans())]
@@ -310,6 +341,9 @@ CONDITIONS: dict[str, list[tuple[str, Callable[[st.DrawFn], str]]]] = {
                  ("isPrimary", _flag), ("hasCustomer", _flag), ("archived", _flag)],
     "leads": [("status", _listed(["NEW", "QUALIFIED", "LOST"])), ("customerId", _customer_ids),
               ("ownerId", _user_ids("sales_rep", "rep2")), ("source", lambda draw: json.dumps(_pick(draw, ["Web", "Fair"])))],
+    "campaigns": [("status", _listed(["DRAFT", "ACTIVE"])), ("type", _listed(["REFERRAL", "PROMOTION"])),
+                  ("visibility", _listed(["PRIVATE", "PUBLIC"])), ("ownerId", _user_ids("marketing", "sales_rep")),
+                  ("activeOn", lambda draw: json.dumps(draw(st.sampled_from(["2026-03-01", "2026-06-15"]))))],
     "deals": [("stageKind", _listed(["OPEN", "WON", "LOST"])), ("customerId", _customer_ids),
               ("ownerId", _user_ids("sales_rep", "rep2")), ("currency", lambda draw: json.dumps(_pick(draw, ["EUR", "USD"])))],
     "activities": [("kind", _listed(["CALL", "NOTE", "TASK"])), ("taskStatus", _listed(["NEW", "DONE"])),
@@ -340,6 +374,8 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
             (f"{{ contacts(first: 30) {{ edges {{ cursor node {{ {contact} }} }} {page} }} }}", {}, None),
             (f"{{ deals(first: 30) {{ edges {{ cursor node {{ {deal} customer {{ id name }} }} }} {page} }} }}", {}, None),
             (f"{{ leads(first: 20) {{ edges {{ cursor node {{ {lead} }} }} {page} }} }}", {}, None),
+            (f"{{ campaigns(first: 20) {{ edges {{ cursor node {{ {' '.join(CAMPAIGN)} owner {{ {people} }} }} }} {page} }} "
+             f'campaign(id: "@id:campaigns:1") {{ id title }} }}', {}, None),
             (f"{{ activities(first: 50) {{ edges {{ cursor node {{ {activity} }} }} {page} }} }}", {}, None),
             (f'{{ customer(id: "@id:customers:3") {{ {own} }} contact(id: "@id:contacts:4") {{ {contact} }} '
              f'deal(id: "@id:deals:2") {{ {deal} }} activity(id: "@id:activities:5") {{ {activity} }} '
@@ -378,7 +414,8 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
     users = await _seed()
     rows = {"customers": await Customer.all().order_by("name", "id").values_list("name", "id"),
             "contacts": await Contact.all().order_by("name", "id").values_list("name", "id")}
-    models = {"customers": Customer, "contacts": Contact, "leads": Lead, "deals": Deal, "activities": Activity}
+    models = {"customers": Customer, "contacts": Contact, "leads": Lead, "deals": Deal, "activities": Activity,
+              "campaigns": Campaign}
     ids = {listed: await model.all().order_by("id").values_list("id", flat=True) for listed, model in models.items()}
     roles = ["admin", "sales_head", "sales_rep", "rep2", "support", "marketing"]
     def placed(text: str) -> str:

@@ -1,4 +1,4 @@
-"""A root list (`customers`, `contacts`, `leads`, `deals`, `activities`) as one statement: the page (keyset on the
+"""A root list (`customers`, `contacts`, `leads`, `deals`, `activities`, `campaigns`) as one statement: the page (keyset on the
 order's column, then id), its edges with cursors, pageInfo and totalCount, as reads.paging.paginate answers them.
 
 Covered: orderBy any of the list's built-in columns that holds a value in every row (either direction; the
@@ -22,10 +22,11 @@ from backend.auth.actor import Actor
 from backend.compiled.nodes import Compiler
 from backend.compiled.selection import NotCovered, Selected
 from backend.interop.tortoise import parameterized
-from backend.models import Activity, Contact, Customer, Deal, Lead
+from backend.models import Activity, Campaign, Contact, Customer, Deal, Lead
 from backend.reads.paging import cursor_of, keyset_page, page_size
-from backend.resolvers import activities, contacts, customers, leads
+from backend.resolvers import activities, campaigns, contacts, customers, leads
 from backend.schema.activities import ActivityFilter
+from backend.schema.campaigns import CampaignFilter
 from backend.schema.contacts import ContactFilter
 from backend.schema.customers import CustomerFilter
 from backend.schema.deals import DealFilter, filter_deals
@@ -67,6 +68,10 @@ ROOT_LISTS = {
         "authorId": "author_id", "assigneeId": "assignee_id", "taskStatus": "task_status", "outcomeName": "outcome_name",
         "open": "open", "mine": "mine", "myTeam": "my_team"}, activities.filter_query,
         lambda text: every_word(text, "title", "description"), default_order=("occurred_at", True), valued=("due_at",)),
+    "campaigns": RootList(Campaign, CampaignFilter, {
+        "status": "status", "type": "type", "visibility": "visibility", "ownerId": "owner_id", "activeOn": "active_on"},
+        lambda rows, where, _: campaigns.filter_query(rows, where), lambda text: indexed_search_q("campaign", text),
+        default_order=("created_at", True)),
 }
 
 

@@ -14,7 +14,19 @@ from backend.auth.actor import Actor
 from backend.compiled.dialect import Statement
 from backend.compiled.leaves import column
 from backend.compiled.selection import NotCovered, Selected
-from backend.models import Activity, Contact, Customer, Deal, Lead, LostReason, PickListItem, Pipeline, Stage, User
+from backend.models import (
+    Activity,
+    Campaign,
+    Contact,
+    Customer,
+    Deal,
+    Lead,
+    LostReason,
+    PickListItem,
+    Pipeline,
+    Stage,
+    User,
+)
 from backend.reads.paging import page_size
 from backend.services.activities import OPEN_TASK
 
@@ -49,6 +61,12 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
     "Lead": (Lead, {
         "id": "id", "title": "title", "source": "source", "scopeOfWork": "scope_of_work", "companyName": "company_name",
         "status": "status", "lostReason": "lost_reason", "version": "version", "createdAt": "created_at",
+        "updatedAt": "updated_at",
+    }),
+    "Campaign": (Campaign, {
+        "id": "id", "title": "title", "code": "code", "description": "description", "type": "type",
+        "visibility": "visibility", "status": "status", "startsOn": "starts_on", "endsOn": "ends_on", "views": "views",
+        "likes": "likes", "enrolments": "enrolments", "version": "version", "createdAt": "created_at",
         "updatedAt": "updated_at",
     }),
     "Pipeline": (Pipeline, {"id": "id", "name": "name", "isDefault": "is_default"}),
@@ -202,6 +220,7 @@ RELATIONS: dict[str, dict[str, Relation]] = {
     "Deal": {"amount": _amount, "stage": _one("Stage", "stage_id"), "owner": _one("User", "owner_id"),
              "pipeline": _one("Pipeline", "pipeline_id"), "lostReasonChoice": _one("LostReason", "lost_reason_choice_id"),
              "customer": _customer_of(Deal), "contact": _one("Contact", "contact_id", ruled=True)},
+    "Campaign": {"owner": _one("User", "owner_id")},
     "Lead": {"customer": _customer_of(Lead), "contact": _one("Contact", "contact_id", ruled=True),
              "lostReasonChoice": _one("LostReason", "lost_reason_choice_id"),
              "owner": _one("User", "owner_id"), "deal": _one("Deal", "deal_id", ruled=True)},

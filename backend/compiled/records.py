@@ -1,6 +1,7 @@
-"""A single record (`customer(id)`, `contact(id)`, `lead(id)`, `deal(id)`, `activity(id)`) as one statement: the row with that
-id through the caller's row rule, as each service's `visible` reads it. The statement writes nothing for a
-record the caller does not see, and the resolver path then answers the whole document (its NOT_FOUND)."""
+"""A single record (`customer(id)`, `contact(id)`, `lead(id)`, `deal(id)`, `activity(id)`, `campaign(id)`) as one
+statement: the row with that id through the caller's row rule, as each service's `visible` reads it. The
+statement writes nothing for a record the caller does not see, and the resolver path then answers the whole
+document (its NOT_FOUND)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from backend.compiled.selection import Selected
 from backend.interop.tortoise import parameterized
 from backend.services import validate as v
 
-RECORDS = frozenset({"customer", "contact", "lead", "deal", "activity"})
+RECORDS = frozenset({"customer", "contact", "lead", "deal", "activity", "campaign"})
 
 
 def record(c: Compiler, root: Selected) -> str:
