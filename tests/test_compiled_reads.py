@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from backend.models import (
     Contact,
     Customer,
     Deal,
+    ExchangeRate,
     Lead,
     LostReason,
     PickList,
@@ -183,8 +185,11 @@ async def _link_and_fill(start: datetime) -> None:
     people = await Contact.all().order_by("id").values_list("id", flat=True)
     deals = await Deal.all().order_by("id").values_list("id", flat=True)
     reasons = [await LostReason.create(name="Price"), await LostReason.create(name="Timing", archived=True)]
-    for n, deal in enumerate(deals):
-        await Deal.filter(id=deal).update(lost_reason_choice_id=reasons[n % 2].id if n % 3 == 1 else None)
+    await ExchangeRate.create(currency="USD", rate=Decimal("0.5"))  # odd amounts end in .5: rounded half to even
+    for n, deal in enumerate(deals):  # GBP has no rate: no amount in the base currency
+        await Deal.filter(id=deal).update(lost_reason_choice_id=reasons[n % 2].id if n % 3 == 1 else None,
+                                          currency=["EUR", "USD", "GBP", "USD"][n % 4], probability=[0, 33, 50, 100][n % 3],
+                                          amount=[1003, 2501, 999, 7][n % 4])  # fractions that round apart
         await Deal.filter(id=deal).update(expected_close_date=(start + timedelta(days=n)).date() if n % 2 else None,
                                           lost_reason="Price" if n % 5 == 1 else "",
                                           contact_id=people[(n * 7) % len(people)] if n % 3 else None)
@@ -291,7 +296,9 @@ def _customer_node(draw: st.DrawFn, field: Any) -> list[str]:
 
 
 def _deal_fields(draw: st.DrawFn, field: Any) -> list[str]:
-    extra = [e for e in ["amount { amount currency value }", "stage { name kind }", "__typename"] if draw(st.booleans())]
+    extra = [e for e in ["amount { amount currency value }", "stage { name kind }", "__typename",
+                         "weightedAmount { currency amount }", "amountInBaseCurrency { value cur: currency __typename }"]
+             if draw(st.booleans())]
     links = [link for link in DEAL_LINKS if draw(st.booleans())]
     return [field(f) for f in _pick(draw, DEAL)] + extra + links + _people(draw, "owner")
 
@@ -357,7 +364,8 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     order and direction, so each is compared in every run whatever hypothesis draws."""
     people = " ".join(USER)
     contact = f"{' '.join(CONTACT_ROOT)} customer {{ id name tags highLevelStatus {{ label }} }} owner {{ {people} }}"
-    deal = (f"{' '.join(DEAL)} amount {{ amount currency value }} stage {{ id name position probability kind }} "
+    deal = (f"{' '.join(DEAL)} amount {{ amount currency value }} weightedAmount {{ amount currency value }} "
+            f"amountInBaseCurrency {{ amount currency value }} stage {{ id name position probability kind }} "
             f"owner {{ {people} }} {' '.join(DEAL_LINKS)}")
     lead = f"{' '.join(LEAD)} {' '.join(LEAD_LINKS)} owner {{ {people} }}"
     activity = f"{' '.join(ACTIVITY)} author {{ {people} }} assignee {{ {people} }} {' '.join(ACTIVITY_LINKS)}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 from graphql import GraphQLLeafType
 from tortoise.models import Model
@@ -20,6 +22,7 @@ from backend.models import (
     Contact,
     Customer,
     Deal,
+    ExchangeRate,
     Lead,
     LostReason,
     PickListItem,
@@ -29,6 +32,8 @@ from backend.models import (
 )
 from backend.reads.paging import page_size
 from backend.services.activities import OPEN_TASK
+from backend.services.currency import to_base
+from backend.settings import get_settings
 
 # The fields read straight from a column: GraphQL name → model field (none of them has a resolver of its own).
 COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
@@ -186,6 +191,43 @@ def _major_units(c: Compiler, f: Selected, row: str) -> str:
     return c.st.mark(f'{row}."amount"', lambda minor: minor / 100)
 
 
+def _money(f: Selected, compute: Callable[[list[Any]], tuple[int, str] | None]) -> Callable[[list[Any]], Any]:
+    """What writes a Money object of the selection `f` from a marked row: `compute` gives its (minor units,
+    currency), or None for a null Money."""
+
+    def write(raw: list[Any]) -> Any:
+        found = compute(raw)
+        if found is None:
+            return None
+        amount, currency = found
+        values = {"amount": amount, "currency": currency, "value": amount / 100, "__typename": "Money"}
+        return {sub.key: values[sub.name] for sub in f.fields}
+
+    return write
+
+
+def _weighted(c: Compiler, f: Selected, row: str) -> str:
+    """Deal.weightedAmount: amount × probability // 100 in Python's integer arithmetic (schema.deals)."""
+    raw = c.st.array(f'{row}."amount"', f'{row}."probability"', f'{row}."currency"')
+    return c.st.mark(raw, _money(f, lambda r: (r[0] * r[1] // 100, r[2])))
+
+
+def _in_base_currency(c: Compiler, f: Selected, row: str) -> str:
+    """Deal.amountInBaseCurrency: converted by currency.to_base at the rate stored for the deal's currency (its
+    decimal text read as the model reads it); the base currency and null (no rate) read at answer time, as the
+    resolver path does, so a kept statement holds neither."""
+    rate = ExchangeRate._meta.fields_map["rate"]
+    stored = f'(SELECT CAST(x."rate" AS TEXT) FROM "exchange_rate" x WHERE x."currency" = {row}."currency")'
+
+    def convert(r: list[Any]) -> tuple[int, str] | None:
+        amount, currency, text = r
+        base = get_settings().base_currency
+        table = {base: Decimal(1)} if text is None else {base: Decimal(1), currency: rate.to_python_value(text)}
+        return None if currency not in table else (to_base(amount, currency, table), base)
+
+    return c.st.mark(c.st.array(f'{row}."amount"', f'{row}."currency"', stored), _money(f, convert))
+
+
 Relation = Callable[[Compiler, Selected, str], str]
 
 
@@ -217,7 +259,8 @@ RELATIONS: dict[str, dict[str, Relation]] = {
                  "accountManager": _one("User", "account_manager_id"), "operationsContact": _one("User", "operations_contact_id"),
                  "highLevelStatus": _one("HighLevelStatus", "high_level_status_id")},
     "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id")},
-    "Deal": {"amount": _amount, "stage": _one("Stage", "stage_id"), "owner": _one("User", "owner_id"),
+    "Deal": {"amount": _amount, "weightedAmount": _weighted, "amountInBaseCurrency": _in_base_currency,
+             "stage": _one("Stage", "stage_id"), "owner": _one("User", "owner_id"),
              "pipeline": _one("Pipeline", "pipeline_id"), "lostReasonChoice": _one("LostReason", "lost_reason_choice_id"),
              "customer": _customer_of(Deal), "contact": _one("Contact", "contact_id", ruled=True)},
     "Campaign": {"owner": _one("User", "owner_id")},
