@@ -32,6 +32,7 @@ from backend.models import (
     PickList,
     PickListItem,
     Role,
+    StatusTransition,
     User,
 )
 from backend.reads.context import Context
@@ -42,25 +43,29 @@ from tests.sqlcount import count_statements
 
 EXAMPLES = int(os.environ.get("CRM_COMPILED_EXAMPLES", "100"))
 CUSTOMER = ["id", "name", "legalForm", "email", "country", "industry", "status", "version", "createdAt",
-            "archivedAt", "phase", "rating", "tags", "mergedIntoId", "__typename"]
+            "archivedAt", "phase", "rating", "tags", "mergedIntoId", "__typename", "allowedStatuses", "allowedActions",
+            "socialLinks { kind url __typename }"]
 HIGH_LEVEL_STATUS = " { id label position archived version }"
 CONTACT = ["id", "name", "email", "isPrimary", "status", "createdAt", "__typename"]
 CONTACT_ROOT = [*CONTACT, "phone", "jobTitle", "department", "roleAtCustomer", "version", "updatedAt", "archivedAt",
-                "mergedIntoId"]
+                "mergedIntoId", "allowedStatuses", "socialLinks { url kind }"]
 CONTACT_STATUSES = ["NEW", "HOT", "COLD", "NOT_INTERESTED"]
 USER = ["id", "email", "name", "role", "timeZone", "language", "active", "version", "lastLoginAt", "__typename"]
 DEAL = ["id", "title", "probability", "closedAt", "createdAt", "expectedCloseDate", "lostReason"]
 ACTIVITY = ["id", "kind", "title", "occurredAt", "durationMinutes", "endsAt", "dueAt", "priority", "taskStatus",
-            "completedAt", "remindAt", "remindedAt", "overdue", "outcomeName"]
+            "completedAt", "remindAt", "remindedAt", "overdue", "outcomeName", "allowedTaskStatuses", "viewerCanEdit",
+            "outcome", "repeat { every unit label }"]
 # To-one relations, each with a few fields (a deal's contact may be one the caller does not see: null)
 REASON = "lostReasonChoice { id name archived version createdAt }"
 DEAL_LINKS = ["customer { id name }", "contact { id name customer { name } }", "pipeline { id name isDefault }", REASON]
-LEAD = ["id", "title", "source", "scopeOfWork", "companyName", "status", "lostReason", "version", "createdAt", "updatedAt"]
+LEAD = ["id", "title", "source", "scopeOfWork", "companyName", "status", "lostReason", "version", "createdAt", "updatedAt",
+        "allowedStatuses"]
 CAMPAIGN = ["id", "title", "code", "description", "type", "visibility", "status", "startsOn", "endsOn", "views", "likes",
-            "enrolments", "version", "createdAt", "updatedAt"]
+            "enrolments", "version", "createdAt", "updatedAt", "allowedStatuses"]
 LEAD_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }", REASON]
 ACTIVITY_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }"]
 INDUSTRIES = ["Rail", "Food", "Énergie"]
+KINDS = ["", ", kind: CALL", ", kind: NOTE", ", kind: MEETING"]  # an activities field's kind argument, or none
 ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY", "INDUSTRY", "PHASE"],
           "contacts": ["NAME", "EMAIL", "STATUS", "CREATED_AT", "UPDATED_AT"],
           "deals": ["CREATED_AT", "UPDATED_AT", "TITLE", "AMOUNT"], "leads": ["CREATED_AT", "UPDATED_AT", "TITLE", "STATUS"],
@@ -120,6 +125,7 @@ async def _seed() -> dict[str, Any]:
         assignee_id=users["sales_rep"].id)
     await User.filter(id=users["sales_rep"].id).update(last_login_at=start, language="de")
     await _link_and_fill(start)
+    await _shape(users)
     await _leads(users)
     await _campaigns(users)
     # A deal and an activity that rep2 sees, linked to a contact of the other team that rep2 does not see.
@@ -149,6 +155,26 @@ async def _seed() -> dict[str, Any]:
     assert primary is not None
     await Contact.filter(id=primary.id).update(archived_at=start)  # an archived primary is no primary contact
     return users
+
+
+async def _shape(users: dict[str, Any]) -> None:
+    """What the computed fields read: social links, a blocked customer (it steps back to where it was), tasks
+    that repeat, activities a rep wrote (theirs to correct), and the admins' own status steps."""
+    links = [[], [{"kind": "linkedin", "url": "https://linkedin.com/company/acme"}],
+             [{"kind": "x", "url": "https://x.com/a"}, {"kind": "website", "url": "https://ö.example"}]]
+    for n, customer in enumerate(await Customer.all().order_by("id").values_list("id", flat=True)):
+        await Customer.filter(id=customer).update(social_links=links[n % 3])
+        if n % 5 == 2:
+            await Customer.filter(id=customer).update(status="blocked", status_before_block=["active", None][n % 2])
+    for n, person in enumerate(await Contact.all().order_by("id").values_list("id", flat=True)):
+        await Contact.filter(id=person).update(social_links=links[(n + 1) % 3])
+    for n, activity in enumerate(await Activity.all().order_by("id").values_list("id", flat=True)):
+        await Activity.filter(id=activity).update(author_id=[users["sales_rep"].id, users["admin"].id, users["support"].id][n % 3])
+        if n % 4 == 0:
+            await Activity.filter(id=activity).update(repeat_every=n % 3 + 1, repeat_unit=["day", "week", "month"][n % 3])
+    await StatusTransition.filter(entity="lead", from_status="new", to_status="contacted").delete()
+    await StatusTransition.create(entity="task", from_status="new", to_status="rescheduled")
+    await StatusTransition.create(entity="customer", from_status="draft", to_status="churned")
 
 
 async def _campaigns(users: dict[str, Any]) -> None:
@@ -218,6 +244,9 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
     alias = iter(f"a{i}: " for i in range(100))
 
     def field(name: str, inner: str = "") -> str:
+        if not inner and " {" in name:  # an object field of a list above: its selection goes after the directive
+            name, inner = name.split(" ", 1)
+            inner = " " + inner
         directive = ""
         if draw(st.integers(0, 5)) == 0:
             variables["flag"] = draw(st.booleans())
@@ -230,6 +259,9 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         node = _customer_node(draw, field)
     elif listed == "contacts":
         node = [field(f) for f in _pick(draw, CONTACT_ROOT)] + _contact_customer(draw) + _people(draw, "owner")
+        if draw(st.booleans()):
+            node.append(field(f"activities(first: {draw(st.integers(0, 4))}{draw(st.sampled_from(KINDS))})",
+                              " { " + " ".join(_activity_fields(draw, lambda f: f)) + " }"))
     elif listed == "leads":
         node = [field(f) for f in _pick(draw, LEAD)] + [link for link in LEAD_LINKS if draw(st.booleans())]
         node += _people(draw, "owner")
@@ -289,7 +321,7 @@ def _customer_node(draw: st.DrawFn, field: Any) -> list[str]:
     if draw(st.booleans()):
         node.append(field("deals", " { " + " ".join(_deal_fields(draw, lambda f: f)) + " }"))
     if draw(st.booleans()):
-        kind = draw(st.sampled_from(["", ", kind: CALL", ", kind: NOTE", ", kind: MEETING"]))
+        kind = draw(st.sampled_from(KINDS))
         activity = _activity_fields(draw, lambda f: f)
         node.append(field(f"activities(first: {draw(st.integers(0, 7))}{kind})", " { " + " ".join(activity) + " }"))
     return node
@@ -297,6 +329,7 @@ def _customer_node(draw: st.DrawFn, field: Any) -> list[str]:
 
 def _deal_fields(draw: st.DrawFn, field: Any) -> list[str]:
     extra = [e for e in ["amount { amount currency value }", "stage { name kind }", "__typename",
+                         "activities(first: 3) { id title kind viewerCanEdit contact { name } }",
                          "weightedAmount { currency amount }", "amountInBaseCurrency { value cur: currency __typename }"]
              if draw(st.booleans())]
     links = [link for link in DEAL_LINKS if draw(st.booleans())]
@@ -366,20 +399,25 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     contact = f"{' '.join(CONTACT_ROOT)} customer {{ id name tags highLevelStatus {{ label }} }} owner {{ {people} }}"
     deal = (f"{' '.join(DEAL)} amount {{ amount currency value }} weightedAmount {{ amount currency value }} "
             f"amountInBaseCurrency {{ amount currency value }} stage {{ id name position probability kind }} "
-            f"owner {{ {people} }} {' '.join(DEAL_LINKS)}")
+            f"owner {{ {people} }} {' '.join(DEAL_LINKS)} activities(first: 2) {{ id title viewerCanEdit }}")
     lead = f"{' '.join(LEAD)} {' '.join(LEAD_LINKS)} owner {{ {people} }}"
     activity = f"{' '.join(ACTIVITY)} author {{ {people} }} assignee {{ {people} }} {' '.join(ACTIVITY_LINKS)}"
-    # Two documents over the customers, each within the cost limit: their own fields and people, then their records.
+    # Three documents over the customers, each within the cost limit: their own fields and people, their contacts,
+    # then their records.
     own = (f"{' '.join(CUSTOMER)} highLevelStatus{HIGH_LEVEL_STATUS} accountManager {{ {people} }} "
-           f"operationsContact {{ {people} }} contacts {{ {contact} }} primaryContact {{ id name email }}")
+           f"operationsContact {{ {people} }} primaryContact {{ id name email }}")
+    people_there = f"id name contacts {{ {contact.replace('socialLinks { url kind }', '')} }}"  # lists in lists cost
     records = f"id name deals {{ {deal} }} activities(first: 6) {{ {activity} }}"
     page = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount"
     every_order = [(f"query($after: String) {{ {listed}(first: 4, orderBy: {{field: {field}, direction: {direction}}}, "
                     f"after: $after) {{ edges {{ cursor node {{ id {LABEL[listed]} }} }} {page} }} }}", {},
                     (listed, 5, field.lower()))
                    for listed, fields in ORDERS.items() for field in fields for direction in ("ASC", "DESC")]
-    return [*((f"{{ customers(first: 14) {{ edges {{ cursor node {{ {node} }} }} {page} }} }}", {}, None) for node in (own, records)),
-            (f"{{ contacts(first: 30) {{ edges {{ cursor node {{ {contact} }} }} {page} }} }}", {}, None),
+    customers = ((f"{{ customers(first: 14) {{ edges {{ cursor node {{ {node} }} }} {page} }} }}", {}, None)
+                 for node in (own, people_there, records))
+    return [*customers,
+            (f"{{ contacts(first: 30) {{ edges {{ cursor node {{ {contact} activities(first: 4) {{ {activity} }} }} }} "
+             f"{page} }} }}", {}, None),
             (f"{{ deals(first: 30) {{ edges {{ cursor node {{ {deal} customer {{ id name }} }} }} {page} }} }}", {}, None),
             (f"{{ leads(first: 20) {{ edges {{ cursor node {{ {lead} }} }} {page} }} }}", {}, None),
             (f"{{ campaigns(first: 20) {{ edges {{ cursor node {{ {' '.join(CAMPAIGN)} owner {{ {people} }} }} }} {page} }} "
@@ -460,11 +498,11 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     c = await make_customer(admin, name="Beta")
     await make_contact(admin, customerId=c["id"])
     who = actor(admin)
-    for text in ["{ deals(archived: true) { totalCount } }", "{ customers { edges { node { allowedActions } } } }",
+    for text in ["{ deals(archived: true) { totalCount } }", "{ customers { edges { node { summary { openDeals } } } } }",
                  "{ customers { edges { node { contacts { owner { team { id } } } } } } }", "{ me { id } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
                  "{ activities(filter: {overdue: true}) { totalCount } }",
-                 "{ contacts { edges { node { customer { allowedActions } } } } }",
+                 "{ contacts { edges { node { customer { customFields { key } } } } } }",
                  "{ contacts(orderBy: {customField: \"tier\"}) { totalCount } }",
                  "{ contacts(filter: {segmentId: \"1\"}) { totalCount } }"]:
         assert compile_operation(schema._schema, _parse(text), None, {}, who) is None, text

@@ -13,6 +13,7 @@ from tortoise.models import Model
 
 from backend import permissions
 from backend.auth.actor import Actor
+from backend.compiled.computed import COMPUTED
 from backend.compiled.dialect import Statement
 from backend.compiled.leaves import column
 from backend.compiled.selection import NotCovered, Selected
@@ -138,17 +139,18 @@ class Compiler:
         return f' AND {row}."id" IN (SELECT "id" FROM {name})'
 
     def many(self, model: type[Model], f: Selected, parent: str, where: str, order: list[tuple[str, bool]],
-             limit: int | None = None) -> str:
-        """A nested list of `model` rows of the customer `parent` (`where` on alias {a}), in `order`, through its
-        row rule."""
+             limit: int | None = None, of_customer: bool = True) -> str:
+        """A nested list of `model` rows of the row `parent` (`where` on alias {a}), in `order`, through its row
+        rule (`of_customer`: the parent is a customer, see `rule`)."""
         a = self.alias()
         item = self.node(f.type.name, f.fields, a)
         by = ", ".join(f'{a}."{c}" {"DESC" if desc else "ASC"}' for c, desc in order)
         inner = (f'SELECT {a}.* FROM "{model._meta.db_table}" {a} WHERE {where.format(a=a, parent=parent)}'
-                 f'{self.rule(model, a, of_customer=True)} ORDER BY {by}{"" if limit is None else f" LIMIT {int(limit)}"}')
+                 f'{self.rule(model, a, of_customer)} ORDER BY {by}{"" if limit is None else f" LIMIT {int(limit)}"}')
         return self.st.nested(f"SELECT {self.st.aggregate(item, by)} FROM ({inner}) {a}")
 
 
+Relation = Callable[[Compiler, Selected, str], str]
 # A customer's contacts in use: archived people leave the customer's list (loaders.contacts_of_customer).
 _CONTACTS_OF = '{a}."customer_id" = {parent}."id" AND {a}."archived_at" IS NULL'
 
@@ -169,12 +171,20 @@ def _deals(c: Compiler, f: Selected, row: str) -> str:
     return c.many(Deal, f, row, '{a}."customer_id" = {parent}."id"', [("created_at", True), ("id", True)])
 
 
-def _activities(c: Compiler, f: Selected, row: str) -> str:
-    limit = min(page_size(f.args["first"]), 50)  # as reads.nested.newest_activities; errors fall back
-    where = '{a}."customer_id" = {parent}."id"'
-    if f.args.get("kind") is not None:
-        where += f' AND {{a}}."kind" = {c.st.param(f.args["kind"].value)}'
-    return c.many(Activity, f, row, where, [("occurred_at", True), ("id", True)], limit)
+def _activities(column: str) -> Relation:
+    """The newest activities of a customer, contact or deal (`column` holds the parent's id), as
+    reads.nested.newest_activities reads them: at most 50 (a bad `first` falls back for its error), of one
+    `kind` when given, through the activities' row rule where the parent is not a customer."""
+
+    def relation(c: Compiler, f: Selected, row: str) -> str:
+        where = f'{{a}}."{column}" = {{parent}}."id"'
+        if f.args.get("kind") is not None:
+            where += f' AND {{a}}."kind" = {c.st.param(f.args["kind"].value)}'
+        limit = min(page_size(f.args["first"]), 50)
+        order = [("occurred_at", True), ("id", True)]
+        return c.many(Activity, f, row, where, order, limit, of_customer=column == "customer_id")
+
+    return relation
 
 
 def _amount(c: Compiler, f: Selected, row: str) -> str:
@@ -235,9 +245,6 @@ def _in_base_currency(c: Compiler, f: Selected, row: str) -> str:
     return c.st.mark(c.st.array(f'{row}."amount"', f'{row}."currency"', stored), _money(f, convert))
 
 
-Relation = Callable[[Compiler, Selected, str], str]
-
-
 def _one(type_name: str, key: str, ruled: bool = False) -> Relation:
     """The row of the covered type `type_name` whose id the parent row holds in `key`, or null; `ruled`: through
     that type's own row rule, as loaders.customer, .contact and .deal read them (a deal's contact may be one the
@@ -262,20 +269,22 @@ def _customer_of(parent: type[Model]) -> Relation:
 # The fields compiled by a function of their own: relations, and values computed from the row.
 RELATIONS: dict[str, dict[str, Relation]] = {
     "Money": {"value": _major_units},
-    "Customer": {"contacts": _contacts, "primaryContact": _primary_contact, "deals": _deals, "activities": _activities,
+    "Customer": {"contacts": _contacts, "primaryContact": _primary_contact, "deals": _deals, "activities": _activities("customer_id"),
                  "accountManager": _one("User", "account_manager_id"), "operationsContact": _one("User", "operations_contact_id"),
-                 "highLevelStatus": _one("HighLevelStatus", "high_level_status_id")},
-    "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id")},
+                 "highLevelStatus": _one("HighLevelStatus", "high_level_status_id"), **COMPUTED["Customer"]},
+    "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id"),
+                "activities": _activities("contact_id"), **COMPUTED["Contact"]},
     "Deal": {"amount": _amount, "weightedAmount": _weighted, "amountInBaseCurrency": _in_base_currency,
              "stage": _one("Stage", "stage_id"), "owner": _one("User", "owner_id"),
              "pipeline": _one("Pipeline", "pipeline_id"), "lostReasonChoice": _one("LostReason", "lost_reason_choice_id"),
-             "customer": _customer_of(Deal), "contact": _one("Contact", "contact_id", ruled=True)},
-    "Campaign": {"owner": _one("User", "owner_id")},
+             "customer": _customer_of(Deal), "contact": _one("Contact", "contact_id", ruled=True),
+             "activities": _activities("deal_id")},
+    "Campaign": {"owner": _one("User", "owner_id"), **COMPUTED["Campaign"]},
     "Lead": {"customer": _customer_of(Lead), "contact": _one("Contact", "contact_id", ruled=True),
              "lostReasonChoice": _one("LostReason", "lost_reason_choice_id"),
-             "owner": _one("User", "owner_id"), "deal": _one("Deal", "deal_id", ruled=True)},
+             "owner": _one("User", "owner_id"), "deal": _one("Deal", "deal_id", ruled=True), **COMPUTED["Lead"]},
     "Activity": {"author": _one("User", "author_id"), "assignee": _one("User", "assignee_id"),
                  "customer": _customer_of(Activity),
                  "contact": _one("Contact", "contact_id", ruled=True), "deal": _one("Deal", "deal_id", ruled=True),
-                 "overdue": _overdue},
+                 "overdue": _overdue, **COMPUTED["Activity"]},
 }

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
-from backend import permissions
 from backend.models import Activity, CustomEntity, TransitionEntity
 from backend.models import Outcome as OutcomeModel
 from backend.models import Priority as PriorityModel
@@ -112,8 +111,7 @@ class ActivityType(Shows[Activity]):
     )
     @staticmethod
     def viewer_can_edit(activity: strawberry.Parent[Activity], info: Info) -> bool:
-        return activity_service.correctable(activity) and permissions.may(
-            info.context.actor, permissions.Action.UPDATE_ACTIVITY, activity)
+        return activity_service.editable_by(info.context.actor, activity)
 
     @strawberry.field(description="Files attached to it, newest first", metadata=reads())
     @staticmethod

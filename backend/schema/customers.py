@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types.unset import UNSET
 
-from backend import permissions
 from backend.models import ActivityKind as ActivityKindModel
 from backend.models import (
     Contact,
@@ -60,11 +59,6 @@ DealRef = Annotated["DealType", strawberry.lazy("backend.schema.deals")]
 ActivityRef = Annotated["ActivityType", strawberry.lazy("backend.schema.activities")]
 TicketEntryRef = Annotated["TicketTimelineEntry", strawberry.lazy("backend.schema.ticket_timeline")]
 
-
-CUSTOMER_ROW_ACTIONS = (
-    permissions.Action.UPDATE_CUSTOMER, permissions.Action.CHANGE_CUSTOMER_STATUS, permissions.Action.WRITE_NOTE,
-    permissions.Action.SET_CUSTOMER_PHASE,
-)
 
 
 @strawberry.type(name="CustomerStatusChange", description="One step of a customer's status history")
@@ -198,7 +192,7 @@ class CustomerType(Shows[Customer]):
     )
     @staticmethod
     def allowed_actions(customer: strawberry.Parent[Customer], info: Info) -> list[str]:
-        return [a.value for a in CUSTOMER_ROW_ACTIONS if permissions.may(info.context.actor, a, customer)]
+        return service.row_actions(info.context.actor, customer)
 
     @strawberry.field(description="The employee responsible for the relationship", metadata=reads("account_manager_id"))
     @staticmethod

@@ -312,6 +312,11 @@ def correctable(activity: Activity) -> bool:
     return activity.kind not in (ActivityKind.TASK, ActivityKind.DEAL_UPDATE)
 
 
+def editable_by(actor: Actor, activity: Activity) -> bool:
+    """Whether `actor` may correct this (visible) activity with updateActivity."""
+    return correctable(activity) and permissions.may(actor, Action.UPDATE_ACTIVITY, activity)
+
+
 async def update_activity(actor: Actor, raw_id: Any, version: int | None, data: Mapping[str, Any]) -> Activity:
     """Correct a logged call, email, meeting or note; tasks change through updateTask. Open timelines of the
     customer hear of it after the commit (activityUpdated)."""

@@ -50,6 +50,15 @@ EDITABLE = (
 )
 
 
+ROW_ACTIONS = (Action.UPDATE_CUSTOMER, Action.CHANGE_CUSTOMER_STATUS, Action.WRITE_NOTE, Action.SET_CUSTOMER_PHASE)
+
+
+def row_actions(actor: Actor, customer: Customer) -> list[str]:
+    """What `actor` may do with this (visible) customer's record: their role's actions on the row, none on a
+    record merged into another."""
+    return [action.value for action in ROW_ACTIONS if permissions.may(actor, action, customer)]
+
+
 def allowed_next(customer: Customer, steps: workflows.Rules) -> list[CustomerStatus]:
     """The statuses the customer may take next under the admins' `steps` (workflows.rules)."""
     if customer.status is S.BLOCKED:
