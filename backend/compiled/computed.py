@@ -6,6 +6,7 @@ brings the admins' status steps out of the row's status along, so nothing is rea
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLLeafType, GraphQLObjectType
@@ -17,24 +18,31 @@ from backend.models import (
     Activity,
     Campaign,
     Contact,
+    CustomEntity,
     Customer,
+    CustomField,
+    CustomValue,
     Lead,
-    SocialKind,
     StatusTransition,
     TransitionEntity,
 )
-from backend.services import activities, campaigns, contacts, customers, leads, recurrence, workflows
+from backend.schema.activities import repeat_of
+from backend.schema.custom_fields import value_of
+from backend.schema.profiles import links_of
+from backend.services import activities, campaigns, contacts, customers, leads, workflows
+from backend.services.custom_fields import VALUE_COLUMNS, plain
 
 if TYPE_CHECKING:
     from backend.compiled.nodes import Compiler
 
+Relation = Callable[["Compiler", Selected, str], str]
 # What a computed field's function is given: the caller, the row (with the columns it reads) and the admins'
 # steps out of the row's status (empty for a type without a workflow).
 Compute = Callable[[Actor, Any, workflows.Rules], Any]
 
 
 def computed(model: type[Model], columns: tuple[str, ...], compute: Compute, steps: TransitionEntity | None = None
-             ) -> Callable[[Compiler, Selected, str], str]:
+             ) -> Relation:
     """The field `compute` gives from `columns` of a `model` row (and, with `steps`, that workflow's steps out of
     the row's status), written as the field's GraphQL type writes it."""
 
@@ -67,15 +75,17 @@ def _steps_out(c: Compiler, entity: TransitionEntity, row: str) -> str:
 
 
 def _writer(f: Selected) -> Callable[[Any], Any]:
-    """How the answer writes the field `f` from the Python value the resolver's function gives (an object: a dict
-    by GraphQL field name)."""
+    """How the answer writes the field `f` from the Python value the resolver's function gives (an object: the
+    schema's own, read as its type reads it)."""
+    if f.name == "__typename":
+        return str  # the name _reader gives
     graphql_type = f.type
     one: Callable[[Any], Any]
     if isinstance(graphql_type, GraphQLObjectType):
-        parts = [(sub.key, sub.name, _writer(sub)) for sub in f.fields]
+        parts = [(sub.key, _reader(graphql_type, sub), _writer(sub)) for sub in f.fields]
 
-        def obj(value: dict[str, Any]) -> dict[str, Any]:
-            return {key: graphql_type.name if name == "__typename" else write(value[name]) for key, name, write in parts}
+        def obj(value: Any) -> dict[str, Any]:
+            return {key: write(read(value)) for key, read, write in parts}
 
         one = obj
     elif isinstance(graphql_type, GraphQLLeafType):
@@ -83,39 +93,72 @@ def _writer(f: Selected) -> Callable[[Any], Any]:
     else:
         raise NotCovered(f"{f.name} of an abstract type")
     if f.listed:
-        return lambda value: [one(item) for item in value]
+        return lambda value: None if value is None else [one(item) for item in value]
     return lambda value: None if value is None else one(value)
 
 
-def _repeat(activity: Activity) -> dict[str, Any] | None:
-    """Activity.repeat as schema.activities writes it."""
-    every, unit = activity.repeat_every, activity.repeat_unit
-    if every is None or unit is None:
-        return None
-    return {"every": every, "unit": unit, "label": recurrence.describe(every, unit)}
+def _reader(parent: GraphQLObjectType, f: Selected) -> Callable[[Any], Any]:
+    """How the field `f` of a `parent` object is read from the schema's Python object: its attribute, or its
+    resolver when that needs nothing but the object (Money.value); anything more is not covered."""
+    if f.name == "__typename":
+        return lambda _: parent.name
+    definition = parent.fields[f.name].extensions["strawberry-definition"]
+    resolver = definition.base_resolver
+    if resolver is None:
+        return attrgetter(definition.python_name)
+    if resolver.is_async or resolver.info_parameter is not None or resolver.arguments:
+        raise NotCovered(f"{parent.name}.{f.name}")
+    return resolver.wrapped_func
 
 
-def _links(record: Customer | Contact) -> list[dict[str, Any]]:
-    """socialLinks as schema.profiles.links_of reads them."""
-    return [{"kind": SocialKind(link["kind"]), "url": link["url"]} for link in record.social_links or []]
+def _custom_fields(entity: CustomEntity) -> Relation:
+    """customFields: every field in use on `entity` in its order, with the row's value or none, as
+    schema.custom_fields.record_values writes them; the definitions come in the statement, so an admin's new
+    field shows at once."""
+
+    def relation(c: Compiler, f: Selected, row: str) -> str:
+        write = _writer(f)
+        stored = [CustomValue._meta.fields_map[name] for name in VALUE_COLUMNS]
+        kept = ", ".join(f'v."{name}" AS "{name}"' for name in VALUE_COLUMNS)
+        inner = (f'SELECT f."id" AS fid, f."key" AS fkey, f."label" AS flabel, f."type" AS ftype, f."position" AS fpos, '
+                 f'v."id" AS vid, {kept} FROM "{CustomField._meta.db_table}" f LEFT JOIN "{CustomValue._meta.db_table}" v '
+                 f'ON v."field_id" = f."id" AND v."record_id" = {row}."id" WHERE f."entity" = {c.st.param(entity.value)} '
+                 f'AND NOT f."archived" ORDER BY f."position", f."id"')
+        item = c.st.array("x.fid", "x.fkey", "x.flabel", "x.ftype", "x.vid", *(f'x."{name}"' for name in VALUE_COLUMNS))
+
+        def answer(items: list[list[Any]]) -> Any:
+            values = []
+            for field_id, key, label, kind, value_id, *raw in items:
+                field = CustomField._init_from_db(id=field_id, key=key, label=label, type=kind)
+                columns = {s.model_field_name: s.to_python_value(value) for s, value in zip(stored, raw, strict=True)}
+                values.append(value_of(field, None if value_id is None else plain(field, columns)))
+            return write(values)
+
+        aggregate = c.st.aggregate(item, "x.fpos, x.fid")
+        return c.st.mark(c.st.nested(f"SELECT {aggregate} FROM ({inner}) x"), answer)
+
+    return relation
 
 
-COMPUTED: dict[str, dict[str, Callable[[Compiler, Selected, str], str]]] = {
+COMPUTED: dict[str, dict[str, Relation]] = {
     "Customer": {
         "allowedStatuses": computed(Customer, ("status", "status_before_block"),
                                     lambda _, row, steps: customers.allowed_next(row, steps), TransitionEntity.CUSTOMER),
         "allowedActions": computed(Customer, ("account_manager_id", "merged_into_id"),
                                    lambda actor, row, _: customers.row_actions(actor, row)),
-        "socialLinks": computed(Customer, ("social_links",), lambda _, row, __: _links(row)),
+        "socialLinks": computed(Customer, ("social_links",), lambda _, row, __: links_of(row.social_links)),
+        "customFields": _custom_fields(CustomEntity.CUSTOMER),
     },
     "Contact": {
         "allowedStatuses": computed(Contact, ("status",), lambda _, row, steps: contacts.allowed_next(row, steps),
                                     TransitionEntity.CONTACT),
-        "socialLinks": computed(Contact, ("social_links",), lambda _, row, __: _links(row)),
+        "socialLinks": computed(Contact, ("social_links",), lambda _, row, __: links_of(row.social_links)),
+        "customFields": _custom_fields(CustomEntity.CONTACT),
     },
     "Lead": {
         "allowedStatuses": computed(Lead, ("status",), lambda _, row, steps: leads.allowed_next(row, steps),
                                     TransitionEntity.LEAD),
+        "customFields": _custom_fields(CustomEntity.LEAD),
     },
     "Campaign": {
         "allowedStatuses": computed(Campaign, ("status",), lambda _, row, __: campaigns.allowed_next(row)),
@@ -125,6 +168,10 @@ COMPUTED: dict[str, dict[str, Callable[[Compiler, Selected, str], str]]] = {
                                         lambda _, row, steps: activities.allowed_next(row, steps), TransitionEntity.TASK),
         "viewerCanEdit": computed(Activity, ("kind", "author_id"), lambda actor, row, _: activities.editable_by(actor, row)),
         "outcome": computed(Activity, ("outcome",), lambda _, row, __: activities.outcome_enum(row.outcome)),
-        "repeat": computed(Activity, ("repeat_every", "repeat_unit"), lambda _, row, __: _repeat(row)),
+        "repeat": computed(Activity, ("repeat_every", "repeat_unit"), lambda _, row, __: repeat_of(row)),
+        "customFields": _custom_fields(CustomEntity.ACTIVITY),
+    },
+    "Deal": {
+        "customFields": _custom_fields(CustomEntity.DEAL),
     },
 }

@@ -13,7 +13,7 @@ from tortoise.models import Model
 
 from backend import permissions
 from backend.auth.actor import Actor
-from backend.compiled.computed import COMPUTED
+from backend.compiled.computed import COMPUTED, Relation
 from backend.compiled.dialect import Statement
 from backend.compiled.leaves import column
 from backend.compiled.selection import NotCovered, Selected
@@ -150,7 +150,6 @@ class Compiler:
         return self.st.nested(f"SELECT {self.st.aggregate(item, by)} FROM ({inner}) {a}")
 
 
-Relation = Callable[[Compiler, Selected, str], str]
 # A customer's contacts in use: archived people leave the customer's list (loaders.contacts_of_customer).
 _CONTACTS_OF = '{a}."customer_id" = {parent}."id" AND {a}."archived_at" IS NULL'
 
@@ -278,7 +277,7 @@ RELATIONS: dict[str, dict[str, Relation]] = {
              "stage": _one("Stage", "stage_id"), "owner": _one("User", "owner_id"),
              "pipeline": _one("Pipeline", "pipeline_id"), "lostReasonChoice": _one("LostReason", "lost_reason_choice_id"),
              "customer": _customer_of(Deal), "contact": _one("Contact", "contact_id", ruled=True),
-             "activities": _activities("deal_id")},
+             "activities": _activities("deal_id"), **COMPUTED["Deal"]},
     "Campaign": {"owner": _one("User", "owner_id"), **COMPUTED["Campaign"]},
     "Lead": {"customer": _customer_of(Lead), "contact": _one("Contact", "contact_id", ruled=True),
              "lostReasonChoice": _one("LostReason", "lost_reason_choice_id"),

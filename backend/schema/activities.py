@@ -57,6 +57,14 @@ class RepeatType:
     label: str = strawberry.field(description='In words, e.g. "Repeats every 2 weeks"')
 
 
+def repeat_of(activity: Activity) -> RepeatType | None:
+    """How a task recurs, as the API writes it; None when it does not."""
+    if activity.repeat_every is None or activity.repeat_unit is None:
+        return None
+    every, unit = activity.repeat_every, activity.repeat_unit
+    return RepeatType(every=every, unit=unit, label=recurrence.describe(every, unit))
+
+
 @strawberry.input(description="Repeat a task every so many days, weeks or months")
 class RepeatInput:
     every: int = strawberry.field(description="How many units between occurrences (days up to 365, weeks up to 52, "
@@ -175,10 +183,7 @@ class ActivityType(Shows[Activity]):
     )
     @staticmethod
     def repeat(activity: strawberry.Parent[Activity]) -> RepeatType | None:
-        if activity.repeat_every is None or activity.repeat_unit is None:
-            return None
-        every, unit = activity.repeat_every, activity.repeat_unit
-        return RepeatType(every=every, unit=unit, label=recurrence.describe(every, unit))
+        return repeat_of(activity)
 
     @strawberry.field(description="Custom fields in use on activities, with this one's values", metadata=reads())
     @staticmethod
