@@ -539,11 +539,15 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
                              who) is not None
 
 
-async def test_the_customers_and_contacts_screens_are_answered_by_one_statement(db: str) -> None:
-    """The two lists as the UI asks for them (frontend/customer_filters.py, frontend/pages/contacts.py), from the
-    addresses their menus make: sorted, filtered, without a search."""
+async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
+    """The lists as the UI asks for them (frontend/customer_filters.py, frontend/pages/contacts.py, leads.py,
+    tasks.py, relationships.py), from the addresses their menus make: sorted, filtered, searched, with what each
+    row may do next (allowed statuses and actions)."""
     from frontend.customer_filters import CUSTOMERS_QUERY, customer_variables
     from frontend.pages.contacts import CONTACTS_QUERY, contact_variables
+    from frontend.pages.leads import LEADS_QUERY, lead_variables
+    from frontend.pages.relationships import BOARD_QUERY
+    from frontend.pages.tasks import TASKS_QUERY, task_filter
 
     who = actor(await make_user(Role.SALES_HEAD))
     for params in ({}, {"status": "active", "country": "DE"}, {"sort": "-updated", "phase": "active"}):
@@ -552,6 +556,13 @@ async def test_the_customers_and_contacts_screens_are_answered_by_one_statement(
     for params in ({}, {"status": "new"}, {"archived": "yes"}):
         variables = contact_variables(params)
         assert compile_operation(schema._schema, _parse(CONTACTS_QUERY), None, variables, who) is not None, variables
+    for params in ({}, {"status": "qualified", "q": "fleet"}):
+        variables = lead_variables(params)
+        assert compile_operation(schema._schema, _parse(LEADS_QUERY), None, variables, who) is not None, variables
+    for view in ("mine", "team"):  # overdue and this week read the clock: the resolvers answer those
+        variables = {"filter": task_filter(view, True, UTC), "after": None}
+        assert compile_operation(schema._schema, _parse(TASKS_QUERY), None, variables, who) is not None, variables
+    assert compile_operation(schema._schema, _parse(BOARD_QUERY), None, {}, who) is not None
 
 
 async def test_over_http_the_compiled_answer_is_the_databases_text(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
