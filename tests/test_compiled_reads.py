@@ -5,6 +5,7 @@ order included. CRM_COMPILED_EXAMPLES sets how many documents (default 100 per r
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -396,24 +397,45 @@ def _user_ids(*roles: str) -> Callable[[st.DrawFn], str]:
     return lambda draw: f"[{', '.join('@u' + role for role in _pick(draw, list(roles)))}]"
 
 
+def _range(low: str, high: str, *bounds: str) -> Callable[[st.DrawFn], str]:
+    """An input object with a lower bound, an upper one or both, each one of `bounds` (literal text)."""
+    def draw_range(draw: st.DrawFn) -> str:
+        ends = draw(st.sampled_from([(low,), (high,), (low, high)]))
+        return "{" + ", ".join(f"{end}: {draw(st.sampled_from(bounds))}" for end in ends) + "}"
+    return draw_range
+
+
+# Instants around the seeded ones (activities from 2026-03-01 09:30 UTC, by the hour; tasks due then or in 30 days;
+# records created as the test runs), with offsets; dates around the deals' expected closes.
+INSTANTS = ['"2026-03-01T12:00:00+00:00"', '"2026-03-01T08:00:00-05:00"', '"2020-01-01T00:00:00Z"', '"2030-01-01T00:00:00Z"']
+DATES = ['"2026-03-03"', '"2026-03-06"', '"2020-01-01"']
+WHEN = _range("start", "end", *INSTANTS)
 # Each list's filter conditions that compile: (name, a drawn value's text).
 CONDITIONS: dict[str, list[tuple[str, Callable[[st.DrawFn], str]]]] = {
     "customers": [("industry", lambda draw: json.dumps(_pick(draw, INDUSTRIES), ensure_ascii=False)),
                   ("country", lambda draw: json.dumps([draw(st.sampled_from(["DE", "FR"]))])),
-                  ("status", _listed(["DRAFT", "ACTIVE"])), ("archived", _flag)],
+                  ("status", _listed(["DRAFT", "ACTIVE"])), ("archived", _flag),
+                  ("tag", lambda draw: json.dumps(draw(st.sampled_from(["vip", "Bahn", "öko"])), ensure_ascii=False)),
+                  ("created", WHEN), ("deal", lambda draw: f"{{amount: {_range('min', 'max', '999', '2501')(draw)}}}"),
+                  ("lastActivity", _range("withinDays", "overDays", "1", "300", "36500"))],
     "contacts": [("status", _listed(CONTACT_STATUSES)), ("customerId", _customer_ids),
                  ("ownerId", _user_ids("admin", "sales_rep", "rep2", "support")),
-                 ("isPrimary", _flag), ("hasCustomer", _flag), ("archived", _flag)],
+                 ("isPrimary", _flag), ("hasCustomer", _flag), ("archived", _flag), ("created", WHEN)],
     "leads": [("status", _listed(["NEW", "QUALIFIED", "LOST"])), ("customerId", _customer_ids),
-              ("ownerId", _user_ids("sales_rep", "rep2")), ("source", lambda draw: json.dumps(_pick(draw, ["Web", "Fair"])))],
+              ("ownerId", _user_ids("sales_rep", "rep2")), ("source", lambda draw: json.dumps(_pick(draw, ["Web", "Fair"]))),
+              ("createdAt", WHEN)],
     "campaigns": [("status", _listed(["DRAFT", "ACTIVE"])), ("type", _listed(["REFERRAL", "PROMOTION"])),
                   ("visibility", _listed(["PRIVATE", "PUBLIC"])), ("ownerId", _user_ids("marketing", "sales_rep")),
-                  ("activeOn", lambda draw: json.dumps(draw(st.sampled_from(["2026-03-01", "2026-06-15"]))))],
+                  ("activeOn", lambda draw: json.dumps(draw(st.sampled_from(["2026-03-01", "2026-06-15"])))),
+                  ("period", _range("start", "end", '"2026-02-01"', '"2026-04-15"', '"2026-05-01"'))],
     "deals": [("stageKind", _listed(["OPEN", "WON", "LOST"])), ("customerId", _customer_ids),
-              ("ownerId", _user_ids("sales_rep", "rep2")), ("currency", lambda draw: json.dumps(_pick(draw, ["EUR", "USD"])))],
+              ("ownerId", _user_ids("sales_rep", "rep2")), ("currency", lambda draw: json.dumps(_pick(draw, ["EUR", "USD"]))),
+              ("amount", _range("min", "max", "7", "999", "2501")), ("expectedClose", _range("start", "end", *DATES)),
+              ("createdAt", WHEN)],
     "activities": [("kind", _listed(["CALL", "NOTE", "TASK"])), ("taskStatus", _listed(["NEW", "DONE"])),
                    ("customerId", lambda draw: f"@c{draw(st.integers(0, 13))}"),
-                   ("open", _flag), ("mine", _flag), ("myTeam", _flag)],
+                   ("open", _flag), ("mine", _flag), ("myTeam", _flag), ("overdue", _flag),
+                   ("dueBefore", lambda draw: draw(st.sampled_from(INSTANTS))), ("occurred", WHEN)],
 }
 
 
@@ -526,7 +548,7 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     for text in ["{ deals(archived: true) { totalCount } }", "{ customers { edges { node { summary { openDeals } } } } }",
                  "{ customers { edges { node { contacts { owner { team { id } } } } } } }", "{ me { id } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
-                 "{ activities(filter: {overdue: true}) { totalCount } }",
+                 "{ activities(filter: {custom: [{key: \"tier\", op: IS_EMPTY}]}) { totalCount } }",
                  "{ contacts { edges { node { customer { customFields { user { id } } } } } } }",
                  "{ contacts(orderBy: {customField: \"tier\"}) { totalCount } }",
                  "{ contacts(filter: {segmentId: \"1\"}) { totalCount } }"]:
@@ -559,7 +581,7 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     for params in ({}, {"status": "qualified", "q": "fleet"}):
         variables = lead_variables(params)
         assert compile_operation(schema._schema, _parse(LEADS_QUERY), None, variables, who) is not None, variables
-    for view in ("mine", "team"):  # overdue and this week read the clock: the resolvers answer those
+    for view in ("mine", "team", "overdue", "week"):
         variables = {"filter": task_filter(view, True, UTC), "after": None}
         assert compile_operation(schema._schema, _parse(TASKS_QUERY), None, variables, who) is not None, variables
     assert compile_operation(schema._schema, _parse(BOARD_QUERY), None, {}, who) is not None
@@ -613,4 +635,13 @@ async def test_an_operation_is_compiled_once_per_document_variables_and_caller(d
     assert [(variables["n"], who.role) for variables, who in compiled] == [
         (5, Role.ADMIN), (6, Role.ADMIN), (5, Role.SALES_REP)]
     assert (await gql(rep, document, n=5)).data["customers"]["totalCount"] == 0  # not the admin's answer
+    # A condition that reads the clock is rendered with each request's time: compiled every time, never kept.
+    customer = await make_customer(admin, name="Due soon")
+    await log_activity(admin, customerId=customer["id"], kind="TASK", title="Call back", assigneeId=str(admin.id),
+                       dueAt=(datetime.now(UTC) + timedelta(seconds=1.5)).isoformat())
+    overdue, before = "{ activities(filter: {overdue: true}) { totalCount } }", len(compiled)
+    assert (await gql(admin, overdue)).data["activities"]["totalCount"] == 0
+    await asyncio.sleep(2)
+    assert (await gql(admin, overdue)).data["activities"]["totalCount"] == 1
+    assert len(compiled) == before + 2
     reset_settings()

@@ -29,6 +29,7 @@ class Statement:
         self.postgres = postgres
         self.params: list[Any] = []
         self.converts: list[Callable[[Any], Any]] = []
+        self.kept = True  # false: rendered with the time of its request, so never used for another
 
     def param(self, value: Any) -> str:
         self.params.append(value)

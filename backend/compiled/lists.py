@@ -3,10 +3,11 @@
 answers them.
 
 Covered: orderBy any of the list's built-in columns that holds a value in every row (either direction; the
-list's own default order), each list's plain filter conditions (`RootList.covered`: none of them reads the
-clock, so a compiled operation can be kept), and `search` as the list's resolver narrows by it. The conditions
-and the row rule are the resolver path's own (the list's `filter_query` over permissions.row_rule), rendered to
-SQL by Tortoise."""
+list's own default order), every filter condition but those that read stored definitions first (custom fields,
+saved segments: `RootList.falls_back`), and `search` as the list's resolver narrows by it. The conditions and
+the row rule are the resolver path's own (the list's `filter_query` over permissions.row_rule, given the filter
+as its resolver is given it), rendered to SQL by Tortoise. A condition that reads the clock (`RootList.clocked`)
+is rendered with the time of the request, as on the resolver path, so its statement is not kept for another."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from tortoise.queryset import QuerySet
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.compiled.nodes import Compiler
-from backend.compiled.selection import NotCovered, Selected
+from backend.compiled.selection import NotCovered, Selected, strawberry_input
 from backend.interop.tortoise import parameterized
 from backend.models import Activity, Campaign, Contact, Customer, Deal, Lead
 from backend.reads.paging import cursor_of, keyset_page, page_size
@@ -39,50 +40,43 @@ from backend.services.search import customer_search_q, every_word, indexed_searc
 @dataclass(frozen=True)
 class RootList:
     model: type[Model]
-    filter_type: Callable[..., Any]  # the list's filter input (a Strawberry input class)
-    covered: dict[str, str]  # the filter's GraphQL names that compile, with their Python names
+    filter_type: type  # the list's filter input (a Strawberry input class)
     narrow: Callable[[QuerySet, Any, Actor], QuerySet]  # the resolver path's filter_query
     search: Callable[[str], Q]  # the resolver path's search condition
+    falls_back: tuple[str, ...] = ("custom",)  # the filter's conditions (GraphQL names) that the resolvers answer
+    clocked: tuple[str, ...] = ()  # conditions that read the clock when rendered: the statement is not kept
     default_order: tuple[str, bool] = ("name", False)  # (column, descending) without orderBy
     unordered: tuple[str, ...] = ()  # built-in orders over a column that may be null (paged nulls last): not covered
     valued: tuple[str, ...] = ()  # orders that list only the rows holding a value, soonest first by default
 
 
 ROOT_LISTS = {
-    "customers": RootList(Customer, CustomerFilter, {
-        "status": "status", "industry": "industry", "segment": "segment", "country": "country",
-        "accountManagerId": "account_manager_id", "archived": "archived", "phase": "phase"},
-        lambda rows, where, _: customers.filter_query(rows, where), customer_search_q),
-    "contacts": RootList(Contact, ContactFilter, {
-        "status": "status", "customerId": "customer_id", "ownerId": "owner_id", "hasCustomer": "has_customer",
-        "isPrimary": "is_primary", "archived": "archived"}, lambda rows, where, _: contacts.filter_query(rows, where),
-        lambda text: indexed_search_q("contact", text)),
-    "leads": RootList(Lead, LeadFilter, {
-        "status": "status", "ownerId": "owner_id", "customerId": "customer_id", "source": "source"},
-        lambda rows, where, _: leads.filter_leads(rows, where), lambda text: indexed_search_q("lead", text),
-        default_order=("created_at", True)),
-    "deals": RootList(Deal, DealFilter, {
-        "pipelineId": "pipeline_id", "stageId": "stage_id", "stageKind": "stage_kind", "ownerId": "owner_id",
-        "customerId": "customer_id", "currency": "currency"}, lambda rows, where, _: filter_deals(rows, where),
-        lambda text: indexed_search_q("deal", text), default_order=("created_at", True), unordered=("expected_close_date",)),
-    "activities": RootList(Activity, ActivityFilter, {
-        "kind": "kind", "customerId": "customer_id", "contactId": "contact_id", "dealId": "deal_id",
-        "authorId": "author_id", "assigneeId": "assignee_id", "taskStatus": "task_status", "outcomeName": "outcome_name",
-        "open": "open", "mine": "mine", "myTeam": "my_team"}, activities.filter_query,
-        lambda text: every_word(text, "title", "description"), default_order=("occurred_at", True), valued=("due_at",)),
-    "campaigns": RootList(Campaign, CampaignFilter, {
-        "status": "status", "type": "type", "visibility": "visibility", "ownerId": "owner_id", "activeOn": "active_on"},
-        lambda rows, where, _: campaigns.filter_query(rows, where), lambda text: indexed_search_q("campaign", text),
-        default_order=("created_at", True)),
+    "customers": RootList(Customer, CustomerFilter, lambda rows, where, _: customers.filter_query(rows, where),
+                          customer_search_q, falls_back=("custom", "segmentId"), clocked=("lastActivity",)),
+    "contacts": RootList(Contact, ContactFilter, lambda rows, where, _: contacts.filter_query(rows, where),
+                         lambda text: indexed_search_q("contact", text), falls_back=("custom", "segmentId")),
+    "leads": RootList(Lead, LeadFilter, lambda rows, where, _: leads.filter_leads(rows, where),
+                      lambda text: indexed_search_q("lead", text), default_order=("created_at", True)),
+    "deals": RootList(Deal, DealFilter, lambda rows, where, _: filter_deals(rows, where),
+                      lambda text: indexed_search_q("deal", text), default_order=("created_at", True),
+                      unordered=("expected_close_date",)),
+    "activities": RootList(Activity, ActivityFilter, activities.filter_query,
+                           lambda text: every_word(text, "title", "description"), default_order=("occurred_at", True),
+                           valued=("due_at",), clocked=("overdue",)),
+    "campaigns": RootList(Campaign, CampaignFilter, lambda rows, where, _: campaigns.filter_query(rows, where),
+                          lambda text: indexed_search_q("campaign", text), default_order=("created_at", True)),
 }
 
 
-def _filter(spec: RootList, name: str, given: dict[str, Any] | None) -> Any:
+def _filter(c: Compiler, spec: RootList, name: str, given: dict[str, Any] | None) -> Any:
+    """The filter as the list's resolver is given it; NotCovered for a condition the resolvers answer."""
     if given is None:
         return None
-    if any(value is not None for key, value in given.items() if key not in spec.covered):
-        raise NotCovered(f"{name}(filter:) beyond the plain conditions")
-    return spec.filter_type(**{spec.covered[k]: v for k, v in given.items() if v is not None})
+    if any(given.get(key) is not None for key in spec.falls_back):
+        raise NotCovered(f"{name}(filter:) with {', '.join(spec.falls_back)}")
+    if any(given.get(key) is not None for key in spec.clocked):
+        c.st.kept = False
+    return strawberry_input(spec.filter_type, given)
 
 
 @dataclass(frozen=True)
@@ -124,8 +118,8 @@ def root_list(c: Compiler, root: Selected) -> str:
         raise NotCovered(f"{root.name}(archived:)")
     st, order = c.st, _order(spec, root.name, args.get("orderBy"))
     size = page_size(args.get("first"))
-    rows = spec.narrow(spec.model.filter(permissions.row_rule(c.actor, spec.model)), _filter(spec, root.name, args.get("filter")),
-                       c.actor)
+    where = _filter(c, spec, root.name, args.get("filter"))
+    rows = spec.narrow(spec.model.filter(permissions.row_rule(c.actor, spec.model)), where, c.actor)
     if args.get("search") and args["search"].strip():
         rows = rows.filter(spec.search(args["search"]))
     if order.name in spec.valued:  # keyset paging needs a value in every row

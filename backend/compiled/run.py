@@ -3,7 +3,8 @@ answers all of it. Every root field is compiled before any statement runs, so no
 one path and half by the other.
 
 A compiled operation is kept per document, operation, variables, caller and database (the last 512): it depends
-on nothing else (no clock, no stored row), so a document asked again with the same values is not compiled again."""
+on nothing else (no stored row; a condition that reads the clock leaves its operation unkept), so a document
+asked again with the same values is not compiled again."""
 
 from __future__ import annotations
 
@@ -55,9 +56,10 @@ def compile_operation(schema: GraphQLSchema, document: DocumentNode, operation_n
         _kept.move_to_end(key)
         return kept[1]
     compiled = _compile(schema, document, operation, variables, actor)
-    _kept[key] = (document, compiled)
-    while len(_kept) > _KEEP:
-        _kept.popitem(last=False)
+    if compiled is None or all(st is None or st.kept for _, st, _ in compiled):
+        _kept[key] = (document, compiled)
+        while len(_kept) > _KEEP:
+            _kept.popitem(last=False)
     return compiled
 
 

@@ -24,6 +24,8 @@ from graphql import (
     get_nullable_type,
 )
 from graphql.execution.values import get_argument_values, get_directive_values
+from strawberry.types.base import StrawberryList, StrawberryOptional, get_object_definition, has_object_definition
+from strawberry.utils.str_converters import to_camel_case
 
 
 class NotCovered(Exception):
@@ -103,3 +105,27 @@ def root_fields(schema: GraphQLSchema, operation: OperationDefinitionNode,
     query = schema.query_type
     assert query is not None
     return Collector(schema, fragments, variables).fields(query, [operation.selection_set])
+
+
+def strawberry_input(cls: type, raw: dict[str, Any]) -> Any:
+    """An input object's coerced value (graphql-core's dict by GraphQL name) as the Strawberry input class `cls`
+    its resolver is given, nested inputs and lists of them included; enums and scalars are already Python's."""
+    definition = get_object_definition(cls, strict=True)
+    given = {}
+    for f in definition.fields:
+        name = f.graphql_name or to_camel_case(f.python_name)
+        if name in raw:
+            given[f.python_name] = _input_value(f.type, raw[name])
+    return cls(**given)
+
+
+def _input_value(strawberry_type: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(strawberry_type, StrawberryOptional):
+        return _input_value(strawberry_type.of_type, value)
+    if isinstance(strawberry_type, StrawberryList):
+        return [_input_value(strawberry_type.of_type, item) for item in value]
+    if has_object_definition(strawberry_type):
+        return strawberry_input(strawberry_type, value)
+    return value
