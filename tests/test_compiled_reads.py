@@ -35,6 +35,9 @@ from backend.models import (
     PickList,
     PickListItem,
     Role,
+    Segment,
+    SegmentContact,
+    SegmentMember,
     StatusTransition,
     User,
 )
@@ -177,6 +180,7 @@ async def _shape(users: dict[str, Any]) -> None:
         if n % 4 == 0:
             await Activity.filter(id=activity).update(repeat_every=n % 3 + 1, repeat_unit=["day", "week", "month"][n % 3])
     await _custom_values(users)
+    await _segments(users)
     await StatusTransition.filter(entity="lead", from_status="new", to_status="contacted").delete()
     await StatusTransition.create(entity="task", from_status="new", to_status="rescheduled")
     await StatusTransition.create(entity="customer", from_status="draft", to_status="churned")
@@ -199,6 +203,19 @@ async def _custom_values(users: dict[str, Any]) -> None:
             for r, record in enumerate(ids):
                 if (r + n) % 3:
                     await CustomValue.create(field_id=field.id, record_id=record, **value)
+
+
+async def _segments(users: dict[str, Any]) -> None:
+    """Saved segments a list's segmentId names: a shared dynamic one (its saved filter), a rep's private one of
+    hand-picked customers (others get NOT_FOUND), and a shared one of hand-picked contacts."""
+    await Segment.create(name="Rail", kind="dynamic", entity="customer", conditions={"industry": ["Rail"]}, shared=True,
+                         owner_id=users["admin"].id)
+    picked = await Segment.create(name="Mine", kind="static", entity="customer", owner_id=users["sales_rep"].id)
+    for customer in (await Customer.all().order_by("id").values_list("id", flat=True))[::3]:
+        await SegmentMember.create(segment_id=picked.id, customer_id=customer)
+    people = await Segment.create(name="People", kind="static", entity="contact", shared=True, owner_id=users["admin"].id)
+    for person in (await Contact.all().order_by("id").values_list("id", flat=True))[1::2]:
+        await SegmentContact.create(segment_id=people.id, contact_id=person)
 
 
 async def _campaigns(users: dict[str, Any]) -> None:
@@ -410,20 +427,29 @@ def _range(low: str, high: str, *bounds: str) -> Callable[[st.DrawFn], str]:
 INSTANTS = ['"2026-03-01T12:00:00+00:00"', '"2026-03-01T08:00:00-05:00"', '"2020-01-01T00:00:00Z"', '"2030-01-01T00:00:00Z"']
 DATES = ['"2026-03-03"', '"2026-03-06"', '"2020-01-01"']
 WHEN = _range("start", "end", *INSTANTS)
+def _custom(*conditions: str) -> tuple[str, Callable[[st.DrawFn], str]]:
+    """The filter's custom-field condition: some of `conditions` (on the fields _custom_values makes)."""
+    return "custom", lambda draw: f"[{', '.join(_pick(draw, list(conditions)))}]"
+
+
 # Each list's filter conditions that compile: (name, a drawn value's text).
+SEGMENT = ("segmentId", lambda draw: f'"@id:segments:{draw(st.integers(0, 2))}"')  # _segments' three
 CONDITIONS: dict[str, list[tuple[str, Callable[[st.DrawFn], str]]]] = {
     "customers": [("industry", lambda draw: json.dumps(_pick(draw, INDUSTRIES), ensure_ascii=False)),
                   ("country", lambda draw: json.dumps([draw(st.sampled_from(["DE", "FR"]))])),
                   ("status", _listed(["DRAFT", "ACTIVE"])), ("archived", _flag),
                   ("tag", lambda draw: json.dumps(draw(st.sampled_from(["vip", "Bahn", "öko"])), ensure_ascii=False)),
                   ("created", WHEN), ("deal", lambda draw: f"{{amount: {_range('min', 'max', '999', '2501')(draw)}}}"),
-                  ("lastActivity", _range("withinDays", "overDays", "1", "300", "36500"))],
+                  ("lastActivity", _range("withinDays", "overDays", "1", "300", "36500")), SEGMENT,
+                  _custom('{key: "text_0", text: "Gold"}', '{key: "number_1", op: GTE, number: 3}',
+                          '{key: "select_4", op: IS_EMPTY}')],
     "contacts": [("status", _listed(CONTACT_STATUSES)), ("customerId", _customer_ids),
                  ("ownerId", _user_ids("admin", "sales_rep", "rep2", "support")),
-                 ("isPrimary", _flag), ("hasCustomer", _flag), ("archived", _flag), ("created", WHEN)],
+                 ("isPrimary", _flag), ("hasCustomer", _flag), ("archived", _flag), ("created", WHEN), SEGMENT,
+                 _custom('{key: "number_0", op: LT, number: 3}', '{key: "text_5", op: CONTAINS, text: "OL"}')],
     "leads": [("status", _listed(["NEW", "QUALIFIED", "LOST"])), ("customerId", _customer_ids),
               ("ownerId", _user_ids("sales_rep", "rep2")), ("source", lambda draw: json.dumps(_pick(draw, ["Web", "Fair"]))),
-              ("createdAt", WHEN)],
+              ("createdAt", WHEN), _custom('{key: "text_5", text: "Gold"}', '{key: "boolean_2", boolean: false}')],
     "campaigns": [("status", _listed(["DRAFT", "ACTIVE"])), ("type", _listed(["REFERRAL", "PROMOTION"])),
                   ("visibility", _listed(["PRIVATE", "PUBLIC"])), ("ownerId", _user_ids("marketing", "sales_rep")),
                   ("activeOn", lambda draw: json.dumps(draw(st.sampled_from(["2026-03-01", "2026-06-15"])))),
@@ -431,11 +457,13 @@ CONDITIONS: dict[str, list[tuple[str, Callable[[st.DrawFn], str]]]] = {
     "deals": [("stageKind", _listed(["OPEN", "WON", "LOST"])), ("customerId", _customer_ids),
               ("ownerId", _user_ids("sales_rep", "rep2")), ("currency", lambda draw: json.dumps(_pick(draw, ["EUR", "USD"]))),
               ("amount", _range("min", "max", "7", "999", "2501")), ("expectedClose", _range("start", "end", *DATES)),
-              ("createdAt", WHEN)],
+              ("createdAt", WHEN),
+              _custom('{key: "text_4", op: IS_EMPTY}', '{key: "money_0", op: GT, amount: 1000, currency: "USD"}')],
     "activities": [("kind", _listed(["CALL", "NOTE", "TASK"])), ("taskStatus", _listed(["NEW", "DONE"])),
                    ("customerId", lambda draw: f"@c{draw(st.integers(0, 13))}"),
                    ("open", _flag), ("mine", _flag), ("myTeam", _flag), ("overdue", _flag),
-                   ("dueBefore", lambda draw: draw(st.sampled_from(INSTANTS))), ("occurred", WHEN)],
+                   ("dueBefore", lambda draw: draw(st.sampled_from(INSTANTS))), ("occurred", WHEN),
+                   _custom('{key: "boolean_1", boolean: false}', '{key: "date_0", op: LTE, date: "2026-03-01"}')],
 }
 
 
@@ -473,6 +501,10 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
             (f'{{ customer(id: "@id:customers:3") {{ {own} }} contact(id: "@id:contacts:4") {{ {contact} }} '
              f'deal(id: "@id:deals:2") {{ {deal} }} activity(id: "@id:activities:5") {{ {activity} }} '
              f'lead(id: "@id:leads:7") {{ {lead} }} }}', {}, None),
+            *((f'{{ {listed}(first: 20, filter: {{segmentId: "@id:segments:{n}"{custom}}}) {{ totalCount '
+               f'edges {{ node {{ id {LABEL[listed]} }} }} }} }}', {}, None)
+              for listed, n, custom in [("customers", 0, ""), ("customers", 1, ', custom: [{key: "text_0", text: "Gold"}]'),
+                                        ("contacts", 2, ', custom: [{key: "number_0", op: LT, number: 3}]')]),
             *every_order]
 
 
@@ -494,10 +526,14 @@ async def _run(who: Any, text: str, variables: dict[str, Any], compiled: bool, r
     reset_settings()
     with count_statements() as statements:  # as over HTTP: a compiled answer is the database's text, written out
         result = await schema.execute(text, variable_values=variables, context_value=Context(actor=who, wire=True))
-    # Compiled: one statement per root field (none when @skip left none). An error is the resolver path's: the
-    # limits refused the document, or a record was not there for the caller.
+    # Compiled: one statement per root field (none when @skip left none); before them, custom-field and segment
+    # conditions read their definitions (and how broad a condition is), as on the resolver path. An error is the resolver path's: the limits
+    # refused the document, or a record was not there for the caller.
     if compiled and not result.errors:
-        assert len(statements) == roots and all(s.lstrip().startswith("WITH matching") for s in statements), statements
+        answering = [s for s in statements if s.lstrip().startswith("WITH matching")]
+        reading = [s for s in statements if re.match(r'SELECT .* FROM "(custom_field|custom_value|segment)"', s.strip())]
+        assert len(answering) == roots and len(answering) + len(reading) == len(statements), statements
+        assert not reading or "custom:" in text or "segmentId" in text, statements
     errors = [e.formatted for e in result.errors or []]
     return json.dumps({"data": json.loads(frames.encode(result.data)), "errors": errors}, ensure_ascii=False)
 
@@ -510,6 +546,7 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
     models = {"customers": Customer, "contacts": Contact, "leads": Lead, "deals": Deal, "activities": Activity,
               "campaigns": Campaign}
     ids = {listed: await model.all().order_by("id").values_list("id", flat=True) for listed, model in models.items()}
+    ids["segments"] = await Segment.all().order_by("id").values_list("id", flat=True)
     roles = ["admin", "sales_head", "sales_rep", "rep2", "support", "marketing"]
     def placed(text: str) -> str:
         text = re.sub(r"@c(\d+)", lambda m: json.dumps(str(rows["customers"][int(m.group(1))][1])), text)
@@ -526,9 +563,11 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
             variables = {**variables, "after": cursor_of(column, *keyed[index % len(keyed)])}
         for role in roles:
             who = actor(users[role])
-            compiled = compile_operation(schema._schema, _parse(text), None, variables, who)
-            assert (compiled is None) == ('(id: "x")' in text), text  # not an id: the resolver path's error
+            compiled = await compile_operation(schema._schema, _parse(text), None, variables, who)
             resolved = await _run(who, text, variables, compiled=False)
+            # Not an id, or a segment the caller may not see: the resolver path answers, with its error.
+            assert compiled is not None or '"errors": []' not in resolved, text
+            assert compiled is None or '(id: "x")' not in text, text
             roots = sum(1 for _, statement, _ in compiled or [] if statement is not None)
             assert await _run(who, text, variables, True, roots) == resolved, f"{role}: {text} {variables}"
     reset_settings()
@@ -548,16 +587,16 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     for text in ["{ deals(archived: true) { totalCount } }", "{ customers { edges { node { summary { openDeals } } } } }",
                  "{ customers { edges { node { contacts { owner { team { id } } } } } } }", "{ me { id } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
-                 "{ activities(filter: {custom: [{key: \"tier\", op: IS_EMPTY}]}) { totalCount } }",
+                 "{ deals(orderBy: {field: EXPECTED_CLOSE_DATE}) { totalCount } }",
                  "{ contacts { edges { node { customer { customFields { user { id } } } } } } }",
                  "{ contacts(orderBy: {customField: \"tier\"}) { totalCount } }",
-                 "{ contacts(filter: {segmentId: \"1\"}) { totalCount } }"]:
-        assert compile_operation(schema._schema, _parse(text), None, {}, who) is None, text
+                 "{ contacts(filter: {segmentId: \"1\"}) { totalCount } }"]:  # no such segment: NOT_FOUND
+        assert await compile_operation(schema._schema, _parse(text), None, {}, who) is None, text
     bad = await gql(who, "{ customers(first: -1) { totalCount } }")
     assert bad.errors and bad.errors[0].extensions["code"] == "BAD_USER_INPUT"
-    assert compile_operation(schema._schema, _parse("{ customers { totalCount __typename } __typename }"), None, {},
+    assert await compile_operation(schema._schema, _parse("{ customers { totalCount __typename } __typename }"), None, {},
                              who) is not None
-    assert compile_operation(schema._schema, _parse("{ contacts { totalCount } customers { totalCount } }"), None, {},
+    assert await compile_operation(schema._schema, _parse("{ contacts { totalCount } customers { totalCount } }"), None, {},
                              who) is not None
 
 
@@ -574,17 +613,17 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     who = actor(await make_user(Role.SALES_HEAD))
     for params in ({}, {"status": "active", "country": "DE"}, {"sort": "-updated", "phase": "active"}):
         variables = customer_variables(params)
-        assert compile_operation(schema._schema, _parse(CUSTOMERS_QUERY), None, variables, who) is not None, variables
+        assert await compile_operation(schema._schema, _parse(CUSTOMERS_QUERY), None, variables, who) is not None, variables
     for params in ({}, {"status": "new"}, {"archived": "yes"}):
         variables = contact_variables(params)
-        assert compile_operation(schema._schema, _parse(CONTACTS_QUERY), None, variables, who) is not None, variables
+        assert await compile_operation(schema._schema, _parse(CONTACTS_QUERY), None, variables, who) is not None, variables
     for params in ({}, {"status": "qualified", "q": "fleet"}):
         variables = lead_variables(params)
-        assert compile_operation(schema._schema, _parse(LEADS_QUERY), None, variables, who) is not None, variables
+        assert await compile_operation(schema._schema, _parse(LEADS_QUERY), None, variables, who) is not None, variables
     for view in ("mine", "team", "overdue", "week"):
         variables = {"filter": task_filter(view, True, UTC), "after": None}
-        assert compile_operation(schema._schema, _parse(TASKS_QUERY), None, variables, who) is not None, variables
-    assert compile_operation(schema._schema, _parse(BOARD_QUERY), None, {}, who) is not None
+        assert await compile_operation(schema._schema, _parse(TASKS_QUERY), None, variables, who) is not None, variables
+    assert await compile_operation(schema._schema, _parse(BOARD_QUERY), None, {}, who) is not None
 
 
 async def test_over_http_the_compiled_answer_is_the_databases_text(db: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,15 +3,16 @@
 answers them.
 
 Covered: orderBy any of the list's built-in columns that holds a value in every row (either direction; the
-list's own default order), every filter condition but those that read stored definitions first (custom fields,
-saved segments: `RootList.falls_back`), and `search` as the list's resolver narrows by it. The conditions and
-the row rule are the resolver path's own (the list's `filter_query` over permissions.row_rule, given the filter
-as its resolver is given it), rendered to SQL by Tortoise. A condition that reads the clock (`RootList.clocked`)
-is rendered with the time of the request, as on the resolver path, so its statement is not kept for another."""
+list's own default order), every filter condition, and `search` as the list's resolver narrows by it. The
+conditions and the row rule are the resolver path's own (the list's `filter_query` over permissions.row_rule,
+given the filter as its resolver is given it; then custom-field conditions and a saved segment, which read
+their definitions first), rendered to SQL by Tortoise. A condition that reads the clock (`RootList.clocked`) or
+a stored definition is rendered with what holds at the request, as on the resolver path, so its statement is
+not kept for another."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,16 +26,21 @@ from backend.auth.actor import Actor
 from backend.compiled.nodes import Compiler
 from backend.compiled.selection import NotCovered, Selected, strawberry_input
 from backend.interop.tortoise import parameterized
-from backend.models import Activity, Campaign, Contact, Customer, Deal, Lead
+from backend.models import Activity, Campaign, Contact, CustomEntity, Customer, CustomField, Deal, Lead, SegmentEntity
+from backend.reads.held_count import HeldCount
 from backend.reads.paging import cursor_of, keyset_page, page_size
 from backend.resolvers import activities, campaigns, contacts, customers, leads
+from backend.resolvers.segment_members import within_segment
 from backend.schema.activities import ActivityFilter
 from backend.schema.campaigns import CampaignFilter
 from backend.schema.contacts import ContactFilter
 from backend.schema.customers import CustomerFilter
 from backend.schema.deals import DealFilter, filter_deals
 from backend.schema.leads import LeadFilter
+from backend.services import custom_fields
 from backend.services.search import customer_search_q, every_word, indexed_search_q
+
+Fields = Mapping[str, CustomField]  # an entity's custom fields by key (custom_fields.definitions)
 
 
 @dataclass(frozen=True)
@@ -43,8 +49,11 @@ class RootList:
     filter_type: type  # the list's filter input (a Strawberry input class)
     narrow: Callable[[QuerySet, Any, Actor], QuerySet]  # the resolver path's filter_query
     search: Callable[[str], Q]  # the resolver path's search condition
-    falls_back: tuple[str, ...] = ("custom",)  # the filter's conditions (GraphQL names) that the resolvers answer
+    entity: CustomEntity | None = None  # whose custom fields the filter's `custom` conditions name
+    segment: SegmentEntity | None = None  # whose saved segments the filter's `segmentId` names
     clocked: tuple[str, ...] = ()  # conditions that read the clock when rendered: the statement is not kept
+    # totalCount in custom_value's index when that is exact (resolvers.customers.counted_in_values), else None
+    held: Callable[[Actor, Any, Fields | None], Awaitable[HeldCount | None]] | None = None
     default_order: tuple[str, bool] = ("name", False)  # (column, descending) without orderBy
     unordered: tuple[str, ...] = ()  # built-in orders over a column that may be null (paged nulls last): not covered
     valued: tuple[str, ...] = ()  # orders that list only the rows holding a value, soonest first by default
@@ -52,31 +61,51 @@ class RootList:
 
 ROOT_LISTS = {
     "customers": RootList(Customer, CustomerFilter, lambda rows, where, _: customers.filter_query(rows, where),
-                          customer_search_q, falls_back=("custom", "segmentId"), clocked=("lastActivity",)),
+                          customer_search_q, CustomEntity.CUSTOMER, SegmentEntity.CUSTOMER, clocked=("lastActivity",),
+                          held=lambda actor, where, fields: customers.counted_in_values(actor, where, fields)),
     "contacts": RootList(Contact, ContactFilter, lambda rows, where, _: contacts.filter_query(rows, where),
-                         lambda text: indexed_search_q("contact", text), falls_back=("custom", "segmentId")),
+                         lambda text: indexed_search_q("contact", text), CustomEntity.CONTACT, SegmentEntity.CONTACT),
     "leads": RootList(Lead, LeadFilter, lambda rows, where, _: leads.filter_leads(rows, where),
-                      lambda text: indexed_search_q("lead", text), default_order=("created_at", True)),
+                      lambda text: indexed_search_q("lead", text), CustomEntity.LEAD, default_order=("created_at", True)),
     "deals": RootList(Deal, DealFilter, lambda rows, where, _: filter_deals(rows, where),
-                      lambda text: indexed_search_q("deal", text), default_order=("created_at", True),
+                      lambda text: indexed_search_q("deal", text), CustomEntity.DEAL, default_order=("created_at", True),
                       unordered=("expected_close_date",)),
     "activities": RootList(Activity, ActivityFilter, activities.filter_query,
-                           lambda text: every_word(text, "title", "description"), default_order=("occurred_at", True),
+                           lambda text: every_word(text, "title", "description"), CustomEntity.ACTIVITY,
+                           default_order=("occurred_at", True),
                            valued=("due_at",), clocked=("overdue",)),
     "campaigns": RootList(Campaign, CampaignFilter, lambda rows, where, _: campaigns.filter_query(rows, where),
                           lambda text: indexed_search_q("campaign", text), default_order=("created_at", True)),
 }
 
 
-def _filter(c: Compiler, spec: RootList, name: str, given: dict[str, Any] | None) -> Any:
-    """The filter as the list's resolver is given it; NotCovered for a condition the resolvers answer."""
+def _filter(c: Compiler, spec: RootList, given: dict[str, Any] | None) -> Any:
+    """The filter as the list's resolver is given it."""
     if given is None:
         return None
-    if any(given.get(key) is not None for key in spec.falls_back):
-        raise NotCovered(f"{name}(filter:) with {', '.join(spec.falls_back)}")
     if any(given.get(key) is not None for key in spec.clocked):
         c.st.kept = False
     return strawberry_input(spec.filter_type, given)
+
+
+async def _stored(c: Compiler, spec: RootList, rows: QuerySet, where: Any, fields: Fields | None
+                  ) -> tuple[QuerySet, QuerySet]:
+    """`rows` under the conditions that read stored definitions first, as the list's resolver applies them
+    (custom_fields.filtered with the custom fields' `fields`, then segment_members.within_segment): in the shape
+    that counts and in the one that stops after a page (filtered's `probe`)."""
+    custom = getattr(where, "custom", None)
+    segment = getattr(where, "segment_id", None)
+    if not custom and segment is None:
+        return rows, rows
+    c.st.kept = False  # an admin may change a definition or a segment before the next request
+    counted, paged = rows, rows
+    if custom and spec.entity is not None:
+        counted = await custom_fields.filtered(rows, spec.entity, custom, fields=fields)
+        paged = await custom_fields.filtered(rows, spec.entity, custom, probe=True, fields=fields)
+    if segment is not None and spec.segment is not None:
+        counted = await within_segment(c.actor, counted, where, spec.segment)
+        paged = await within_segment(c.actor, paged, where, spec.segment)
+    return counted, paged
 
 
 @dataclass(frozen=True)
@@ -108,7 +137,7 @@ def _order(spec: RootList, name: str, given: dict[str, Any] | None) -> Order:
     return Order(spec.model._meta.fields_map[field], descending)
 
 
-def root_list(c: Compiler, root: Selected) -> str:
+async def root_list(c: Compiler, root: Selected) -> str:
     """The statement answering one root list field with its JSON."""
     spec = ROOT_LISTS.get(root.name)
     if spec is None:
@@ -118,24 +147,32 @@ def root_list(c: Compiler, root: Selected) -> str:
         raise NotCovered(f"{root.name}(archived:)")
     st, order = c.st, _order(spec, root.name, args.get("orderBy"))
     size = page_size(args.get("first"))
-    where = _filter(c, spec, root.name, args.get("filter"))
-    rows = spec.narrow(spec.model.filter(permissions.row_rule(c.actor, spec.model)), where, c.actor)
+    where = _filter(c, spec, args.get("filter"))
+    # The custom fields' definitions, read once for the conditions in both shapes and the count (as the resolver).
+    fields = await custom_fields.definitions(spec.entity) if spec.entity and getattr(where, "custom", None) else None
+    rows, paged = await _stored(c, spec, spec.narrow(spec.model.filter(permissions.row_rule(c.actor, spec.model)),
+                                                     where, c.actor), where, fields)
+    held = None
     if args.get("search") and args["search"].strip():
-        rows = rows.filter(spec.search(args["search"]))
+        rows, paged = rows.filter(spec.search(args["search"])), paged.filter(spec.search(args["search"]))
+    elif spec.held is not None:
+        held = await spec.held(c.actor, where, fields)
     if order.name in spec.valued:  # keyset paging needs a value in every row
-        rows = rows.filter(**{f"{order.name}__isnull": False})
+        rows, paged = rows.filter(**{f"{order.name}__isnull": False}), paged.filter(**{f"{order.name}__isnull": False})
     c.ctes["matching"] = st.embed(*parameterized(rows.values("id")))  # what totalCount counts
     # The page is the resolver path's own query (reads.paging.keyset_page: keyset, order, limit), so the database
     # walks the order's index and stops after the page instead of reading every matching id first.
     direction = "DESC" if order.descending else "ASC"
     by = f't0."{order.name}" {direction}, t0."id" {direction}'
     if size:
-        sql, params = parameterized(keyset_page(rows, order.name, order.descending, args.get("after"), size))
+        sql, params = parameterized(keyset_page(paged, order.name, order.descending, args.get("after"), size))
         page = f"SELECT t0.*, ROW_NUMBER() OVER (ORDER BY {by}) AS rn FROM ({st.embed(sql, params)}) t0"
     else:  # first: 0 reads no row (Tortoise leaves a LIMIT 0 out)
         page = f'SELECT t0.*, 0 AS rn FROM "{spec.model._meta.db_table}" t0 WHERE 1 = 0'
 
     def one(f: Selected) -> str:
+        if f.name == "totalCount" and held is not None:
+            return f'(SELECT h."n" - h."gone" FROM ({st.embed(*parameterized(held.query()))}) h)'
         if f.name == "totalCount":
             return "(SELECT count(*) FROM matching)"
         if f.name == "edges":

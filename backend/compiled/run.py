@@ -43,7 +43,7 @@ def _postgres() -> bool:
     return connections.get("default").capabilities.dialect == "postgres"
 
 
-def compile_operation(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
+async def compile_operation(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
                       variables: dict[str, Any] | None, actor: Actor) -> Compiled | None:
     """For each root field: its key, its statement and SQL (none for `__typename`: the type's name); None when
     any field is not covered, or the arguments are ones whose error the resolver path should answer."""
@@ -55,7 +55,7 @@ def compile_operation(schema: GraphQLSchema, document: DocumentNode, operation_n
     if kept is not None and kept[0] is document:
         _kept.move_to_end(key)
         return kept[1]
-    compiled = _compile(schema, document, operation, variables, actor)
+    compiled = await _compile(schema, document, operation, variables, actor)
     if compiled is None or all(st is None or st.kept for _, st, _ in compiled):
         _kept[key] = (document, compiled)
         while len(_kept) > _KEEP:
@@ -63,7 +63,7 @@ def compile_operation(schema: GraphQLSchema, document: DocumentNode, operation_n
     return compiled
 
 
-def _compile(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
+async def _compile(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
              variables: dict[str, Any] | None, actor: Actor) -> Compiled | None:
     coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
     if isinstance(coerced, list):
@@ -72,19 +72,19 @@ def _compile(schema: GraphQLSchema, document: DocumentNode, operation: Operation
     try:
         compiled = []
         for root in root_fields(schema, operation, fragments, coerced):
-            compiled.append(_root(root, actor))
+            compiled.append(await _root(root, actor))
         return compiled
     except (NotCovered, GraphQLError) as why:  # GraphQLError: the CRM's errors (a bad cursor, first < 0, …)
         log.debug("resolver path: %s", why)
         return None
 
 
-def _root(root: Selected, actor: Actor) -> tuple[str, Statement | None, str]:
+async def _root(root: Selected, actor: Actor) -> tuple[str, Statement | None, str]:
     if root.name == "__typename":
         return root.key, None, root.type.name
     st = Statement(_postgres())
-    compile_root = record if root.name in RECORDS else root_list
-    return root.key, st, compile_root(Compiler(actor, st), root)
+    c = Compiler(actor, st)
+    return root.key, st, record(c, root) if root.name in RECORDS else await root_list(c, root)
 
 
 async def answer(compiled: Compiled) -> dict[str, str] | None:

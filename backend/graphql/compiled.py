@@ -20,8 +20,8 @@ class CompiledReads(SchemaExtension):
         context = self.execution_context
         actor = getattr(context.context, "actor", None)
         if get_settings().compiled_reads and context.graphql_document is not None and actor is not None:
-            compiled = compile_operation(context.schema._schema, context.graphql_document, context.operation_name,
-                                         context.variables, actor)
+            compiled = await compile_operation(context.schema._schema, context.graphql_document, context.operation_name,
+                                               context.variables, actor)
             if compiled is not None:
                 # Over HTTP the database's text goes out as it is; in-process callers (the UI) get it parsed.
                 wrap = RawJSON if getattr(context.context, "wire", False) else json.loads
