@@ -26,18 +26,23 @@ from backend.models import (
     Campaign,
     Contact,
     Customer,
+    CustomerPhaseChange,
+    CustomerStatusChange,
     CustomField,
     CustomValue,
     Deal,
+    DealStageChange,
     ExchangeRate,
     Lead,
     LostReason,
+    Note,
     PickList,
     PickListItem,
     Role,
     Segment,
     SegmentContact,
     SegmentMember,
+    Stage,
     StatusTransition,
     User,
 )
@@ -61,7 +66,7 @@ USER = ["id", "email", "name", "role", "timeZone", "language", "active", "versio
 DEAL = ["id", "title", "probability", "closedAt", "createdAt", "expectedCloseDate", "lostReason"]
 ACTIVITY = ["id", "kind", "title", "occurredAt", "durationMinutes", "endsAt", "dueAt", "priority", "taskStatus",
             "completedAt", "remindAt", "remindedAt", "overdue", "outcomeName", "allowedTaskStatuses", "viewerCanEdit",
-            "outcome", "repeat { every unit label }"]
+            "outcome", "repeat { every unit label }", "attendees"]
 # To-one relations, each with a few fields (a deal's contact may be one the caller does not see: null)
 REASON = "lostReasonChoice { id name archived version createdAt }"
 DEAL_LINKS = ["customer { id name }", "contact { id name customer { name } }", "pipeline { id name isDefault }", REASON]
@@ -73,6 +78,12 @@ LEAD_LINKS = ["customer { id name }", "contact { id name }", "deal { id title st
 ACTIVITY_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }"]
 INDUSTRIES = ["Rail", "Food", "Énergie"]
 KINDS = ["", ", kind: CALL", ", kind: NOTE", ", kind: MEETING"]  # an activities field's kind argument, or none
+# A customer's own record: its notes, histories and account team.
+OWN_RECORD = ["notes { id body pinned version createdAt updatedAt author { id name } __typename }",
+              "statusHistory { fromStatus toStatus reason changedAt changedBy { name } }",
+              "phaseHistory { fromPhase toPhase why changedAt changedBy { email } }",
+              "accountTeam { relationshipManager { id name } operationsContact { name } __typename }"]
+STAGE_HISTORY = "stageHistory { changedAt fromStage { id name } toStage { name kind } changedBy { name } }"
 ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY", "INDUSTRY", "PHASE"],
           "contacts": ["NAME", "EMAIL", "STATUS", "CREATED_AT", "UPDATED_AT"],
           "deals": ["CREATED_AT", "UPDATED_AT", "TITLE", "AMOUNT"], "leads": ["CREATED_AT", "UPDATED_AT", "TITLE", "STATUS"],
@@ -181,6 +192,7 @@ async def _shape(users: dict[str, Any]) -> None:
             await Activity.filter(id=activity).update(repeat_every=n % 3 + 1, repeat_unit=["day", "week", "month"][n % 3])
     await _custom_values(users)
     await _segments(users)
+    await _histories(users)
     await StatusTransition.filter(entity="lead", from_status="new", to_status="contacted").delete()
     await StatusTransition.create(entity="task", from_status="new", to_status="rescheduled")
     await StatusTransition.create(entity="customer", from_status="draft", to_status="churned")
@@ -203,6 +215,25 @@ async def _custom_values(users: dict[str, Any]) -> None:
             for r, record in enumerate(ids):
                 if (r + n) % 3:
                     await CustomValue.create(field_id=field.id, record_id=record, **value)
+
+
+async def _histories(users: dict[str, Any]) -> None:
+    """A customer's own record: notes (pinned ones first, by someone gone or not), status and phase histories;
+    a deal's stage moves (its creation logged one); meetings' attendees."""
+    writers = [users["admin"].id, users["sales_rep"].id, None]
+    for n, customer in enumerate(await Customer.all().order_by("id").values_list("id", flat=True)):
+        for k in range(n % 3):
+            await Note.create(customer_id=customer, author_id=writers[(n + k) % 3], body=f"Spoke to them ({k})\nÖl", pinned=k == 0)
+            await CustomerStatusChange.create(customer_id=customer, from_status=[None, "draft"][k], to_status="active",
+                                              reason="Signed" if k else "", changed_by_id=writers[n % 3])
+            await CustomerPhaseChange.create(customer_id=customer, from_phase=[None, "idea"][k], to_phase="exploring",
+                                             why="", changed_by_id=writers[k])
+    stages = await Stage.all().order_by("id").values_list("id", flat=True)
+    for n, deal in enumerate((await Deal.all().order_by("id").values_list("id", flat=True))[::2]):
+        await DealStageChange.create(deal_id=deal, from_stage_id=stages[n % 2], to_stage_id=stages[n % 2 + 1],
+                                     changed_by_id=writers[n % 3])
+    for n, activity in enumerate((await Activity.all().order_by("id").values_list("id", flat=True))[::4]):
+        await Activity.filter(id=activity).update(attendees=[["Anna"], ["Anna", "bob@example.com"], []][n % 3])
 
 
 async def _segments(users: dict[str, Any]) -> None:
@@ -358,6 +389,7 @@ def _customer_node(draw: st.DrawFn, field: Any) -> list[str]:
         node.append(field("highLevelStatus", HIGH_LEVEL_STATUS))
     if draw(st.booleans()):
         node.append(field("primaryContact", " { " + " ".join(_pick(draw, CONTACT)) + " }"))
+    node += [field(f) for f in OWN_RECORD if draw(st.booleans())]
     if draw(st.booleans()):
         contact = _pick(draw, CONTACT) + _contact_customer(draw) + _people(draw, "owner")
         node.append(field("contacts", " { " + " ".join(contact) + " }"))
@@ -372,7 +404,7 @@ def _customer_node(draw: st.DrawFn, field: Any) -> list[str]:
 
 def _deal_fields(draw: st.DrawFn, field: Any) -> list[str]:
     extra = [e for e in ["amount { amount currency value }", "stage { name kind }", "__typename",
-                         "activities(first: 3) { id title kind viewerCanEdit contact { name } }",
+                         "activities(first: 3) { id title kind viewerCanEdit contact { name } }", STAGE_HISTORY,
                          "weightedAmount { currency amount }", "amountInBaseCurrency { value cur: currency __typename }"]
              if draw(st.booleans())]
     links = [link for link in DEAL_LINKS if draw(st.booleans())]
@@ -474,15 +506,16 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     contact = f"{' '.join(CONTACT_ROOT)} customer {{ id name tags highLevelStatus {{ label }} }} owner {{ {people} }}"
     deal = (f"{' '.join(DEAL)} amount {{ amount currency value }} weightedAmount {{ amount currency value }} "
             f"amountInBaseCurrency {{ amount currency value }} stage {{ id name position probability kind }} "
-            f"owner {{ {people} }} {' '.join(DEAL_LINKS)} activities(first: 2) {{ id title viewerCanEdit }}")
+            f"owner {{ {people} }} {' '.join(DEAL_LINKS)} activities(first: 2) {{ id title viewerCanEdit }} {STAGE_HISTORY}")
     lead = f"{' '.join(LEAD)} {' '.join(LEAD_LINKS)} owner {{ {people} }}"
     activity = f"{' '.join(ACTIVITY)} author {{ {people} }} assignee {{ {people} }} {' '.join(ACTIVITY_LINKS)}"
     # Three documents over the customers, each within the cost limit: their own fields and people, their contacts,
     # then their records.
     own = (f"{' '.join(CUSTOMER)} highLevelStatus{HIGH_LEVEL_STATUS} accountManager {{ {people} }} "
-           f"operationsContact {{ {people} }} primaryContact {{ id name email }}")
+           f"operationsContact {{ {people} }} primaryContact {{ id name email }} {' '.join(OWN_RECORD)}")
     people_there = f"id name contacts {{ {contact.replace('socialLinks { url kind }', '')} }}"  # lists in lists cost
-    records = f"id name deals {{ {deal} }} activities(first: 6) {{ {activity} }}"
+    nested_deal = deal.replace(" activities(first: 2) { id title viewerCanEdit }", "").replace(STAGE_HISTORY, "")
+    records = f"id name deals {{ {nested_deal} }} activities(first: 6) {{ {activity} }}"
     page = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount"
     every_order = [(f"query($after: String) {{ {listed}(first: 4, orderBy: {{field: {field}, direction: {direction}}}, "
                     f"after: $after) {{ edges {{ cursor node {{ id {LABEL[listed]} }} }} {page} }} }}", {},
@@ -493,7 +526,7 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     return [*customers,
             (f"{{ contacts(first: 20) {{ edges {{ cursor node {{ {contact} {CUSTOM} activities(first: 4) {{ {activity} }} }} }} "
              f"{page} }} }}", {}, None),
-            (f"{{ deals(first: 30) {{ edges {{ cursor node {{ {deal} {CUSTOM} customer {{ id name }} }} }} {page} }} }}", {}, None),
+            (f"{{ deals(first: 25) {{ edges {{ cursor node {{ {deal} {CUSTOM} customer {{ id name }} }} }} {page} }} }}", {}, None),
             (f"{{ leads(first: 20) {{ edges {{ cursor node {{ {lead} {CUSTOM} }} }} {page} }} }}", {}, None),
             (f"{{ campaigns(first: 20) {{ edges {{ cursor node {{ {' '.join(CAMPAIGN)} owner {{ {people} }} }} }} {page} }} "
              f'campaign(id: "@id:campaigns:1") {{ id title }} }}', {}, None),

@@ -22,10 +22,14 @@ from backend.models import (
     Campaign,
     Contact,
     Customer,
+    CustomerPhaseChange,
+    CustomerStatusChange,
     Deal,
+    DealStageChange,
     ExchangeRate,
     Lead,
     LostReason,
+    Note,
     PickListItem,
     Pipeline,
     Stage,
@@ -62,7 +66,7 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
         "durationMinutes": "duration_minutes", "occurredAt": "occurred_at", "version": "version",
         "createdAt": "created_at", "endsAt": "ends_at", "dueAt": "due_at", "priority": "priority",
         "taskStatus": "task_status", "completedAt": "completed_at", "remindAt": "remind_at", "remindedAt": "reminded_at",
-        "outcomeName": "outcome",
+        "outcomeName": "outcome", "attendees": "attendees",
     }),
     "Lead": (Lead, {
         "id": "id", "title": "title", "source": "source", "scopeOfWork": "scope_of_work", "companyName": "company_name",
@@ -86,6 +90,13 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
         "active": "active", "version": "version", "lastLoginAt": "last_login_at",
     }),
     "Money": (Deal, {"amount": "amount", "currency": "currency"}),  # Deal.amount: the deal's own columns
+    "Note": (Note, {"id": "id", "body": "body", "pinned": "pinned", "version": "version", "createdAt": "created_at",
+                    "updatedAt": "updated_at"}),
+    "CustomerStatusChange": (CustomerStatusChange, {"fromStatus": "from_status", "toStatus": "to_status",
+                                                    "reason": "reason", "changedAt": "changed_at"}),
+    "CustomerPhaseChange": (CustomerPhaseChange, {"fromPhase": "from_phase", "toPhase": "to_phase", "why": "why",
+                                                  "changedAt": "changed_at"}),
+    "DealStageChange": (DealStageChange, {"changedAt": "changed_at"}),
 }
 
 
@@ -139,14 +150,16 @@ class Compiler:
         return f' AND {row}."id" IN (SELECT "id" FROM {name})'
 
     def many(self, model: type[Model], f: Selected, parent: str, where: str, order: list[tuple[str, bool]],
-             limit: int | None = None, of_customer: bool = True) -> str:
+             limit: int | None = None, of_customer: bool = True, ruled: bool = True) -> str:
         """A nested list of `model` rows of the row `parent` (`where` on alias {a}), in `order`, through its row
-        rule (`of_customer`: the parent is a customer, see `rule`)."""
+        rule (`of_customer`: the parent is a customer, see `rule`); `ruled` false: rows that are the parent's own
+        record (its notes, its history), seen with it and read without a rule, as their loaders read them."""
         a = self.alias()
         item = self.node(f.type.name, f.fields, a)
         by = ", ".join(f'{a}."{c}" {"DESC" if desc else "ASC"}' for c, desc in order)
+        rule = self.rule(model, a, of_customer) if ruled else ""
         inner = (f'SELECT {a}.* FROM "{model._meta.db_table}" {a} WHERE {where.format(a=a, parent=parent)}'
-                 f'{self.rule(model, a, of_customer)} ORDER BY {by}{"" if limit is None else f" LIMIT {int(limit)}"}')
+                 f'{rule} ORDER BY {by}{"" if limit is None else f" LIMIT {int(limit)}"}')
         return self.st.nested(f"SELECT {self.st.aggregate(item, by)} FROM ({inner}) {a}")
 
 
@@ -184,6 +197,24 @@ def _activities(column: str) -> Relation:
         return c.many(Activity, f, row, where, order, limit, of_customer=column == "customer_id")
 
     return relation
+
+
+def _own(model: type[Model], key: str, order: list[tuple[str, bool]]) -> Relation:
+    """The rows of `model` that are part of the parent's record (`key` holds its id): notes, histories."""
+
+    def relation(c: Compiler, f: Selected, row: str) -> str:
+        return c.many(model, f, row, f'{{a}}."{key}" = {{parent}}."id"', order, ruled=False)
+
+    return relation
+
+
+_OLDEST_FIRST = [("changed_at", False), ("id", False)]  # a history as its loader reads it
+
+
+def _account_team(c: Compiler, f: Selected, row: str) -> str:
+    """Customer.accountTeam: its account manager and operations contact."""
+    people = {"relationshipManager": _one("User", "account_manager_id"), "operationsContact": _one("User", "operations_contact_id")}
+    return c.obj(f.type.name, f.fields, lambda sub: people[sub.name](c, sub, row))
 
 
 def _amount(c: Compiler, f: Selected, row: str) -> str:
@@ -270,14 +301,23 @@ RELATIONS: dict[str, dict[str, Relation]] = {
     "Money": {"value": _major_units},
     "Customer": {"contacts": _contacts, "primaryContact": _primary_contact, "deals": _deals, "activities": _activities("customer_id"),
                  "accountManager": _one("User", "account_manager_id"), "operationsContact": _one("User", "operations_contact_id"),
-                 "highLevelStatus": _one("HighLevelStatus", "high_level_status_id"), **COMPUTED["Customer"]},
+                 "highLevelStatus": _one("HighLevelStatus", "high_level_status_id"), "accountTeam": _account_team,
+                 "notes": _own(Note, "customer_id", [("pinned", True), ("created_at", True), ("id", True)]),
+                 "statusHistory": _own(CustomerStatusChange, "customer_id", _OLDEST_FIRST),
+                 "phaseHistory": _own(CustomerPhaseChange, "customer_id", _OLDEST_FIRST), **COMPUTED["Customer"]},
+    "Note": {"author": _one("User", "author_id")},
+    "CustomerStatusChange": {"changedBy": _one("User", "changed_by_id")},
+    "CustomerPhaseChange": {"changedBy": _one("User", "changed_by_id")},
+    "DealStageChange": {"fromStage": _one("Stage", "from_stage_id"), "toStage": _one("Stage", "to_stage_id"),
+                        "changedBy": _one("User", "changed_by_id")},
     "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id"),
                 "activities": _activities("contact_id"), **COMPUTED["Contact"]},
     "Deal": {"amount": _amount, "weightedAmount": _weighted, "amountInBaseCurrency": _in_base_currency,
              "stage": _one("Stage", "stage_id"), "owner": _one("User", "owner_id"),
              "pipeline": _one("Pipeline", "pipeline_id"), "lostReasonChoice": _one("LostReason", "lost_reason_choice_id"),
              "customer": _customer_of(Deal), "contact": _one("Contact", "contact_id", ruled=True),
-             "activities": _activities("deal_id"), **COMPUTED["Deal"]},
+             "activities": _activities("deal_id"), "stageHistory": _own(DealStageChange, "deal_id", _OLDEST_FIRST),
+             **COMPUTED["Deal"]},
     "Campaign": {"owner": _one("User", "owner_id"), **COMPUTED["Campaign"]},
     "Lead": {"customer": _customer_of(Lead), "contact": _one("Contact", "contact_id", ruled=True),
              "lostReasonChoice": _one("LostReason", "lost_reason_choice_id"),
