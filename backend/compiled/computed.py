@@ -6,6 +6,7 @@ brings the admins' status steps out of the row's status along, so nothing is rea
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from backend.models import (
     Lead,
     StatusTransition,
     TransitionEntity,
+    User,
 )
 from backend.schema.activities import repeat_of
 from backend.schema.custom_fields import value_of
@@ -111,28 +113,42 @@ def _reader(parent: GraphQLObjectType, f: Selected) -> Callable[[Any], Any]:
     return resolver.wrapped_func
 
 
+def _person(c: Compiler, f: Selected) -> str:
+    """A custom value's `user` (the custom_value row `x`), or null."""
+    a = c.alias()
+    return c.st.nested(f'SELECT {c.node("User", f.fields, a)} FROM "{User._meta.db_table}" {a} WHERE {a}."id" = x."user_id"')
+
+
 def _custom_fields(entity: CustomEntity) -> Relation:
     """customFields: every field in use on `entity` in its order, with the row's value or none, as
     schema.custom_fields.record_values writes them; the definitions come in the statement, so an admin's new
-    field shows at once."""
+    field shows at once. A value's `user` (USER fields) is written by the statement, as any user."""
 
     def relation(c: Compiler, f: Selected, row: str) -> str:
-        write = _writer(f)
+        people = [sub for sub in f.fields if sub.name == "user"]
+        write = _writer(replace(f, fields=[sub for sub in f.fields if sub.name != "user"]))
         stored = [CustomValue._meta.fields_map[name] for name in VALUE_COLUMNS]
         kept = ", ".join(f'v."{name}" AS "{name}"' for name in VALUE_COLUMNS)
         inner = (f'SELECT f."id" AS fid, f."key" AS fkey, f."label" AS flabel, f."type" AS ftype, f."position" AS fpos, '
                  f'v."id" AS vid, {kept} FROM "{CustomField._meta.db_table}" f LEFT JOIN "{CustomValue._meta.db_table}" v '
                  f'ON v."field_id" = f."id" AND v."record_id" = {row}."id" WHERE f."entity" = {c.st.param(entity.value)} '
                  f'AND NOT f."archived" ORDER BY f."position", f."id"')
-        item = c.st.array("x.fid", "x.fkey", "x.flabel", "x.ftype", "x.vid", *(f'x."{name}"' for name in VALUE_COLUMNS))
+        item = c.st.array("x.fid", "x.fkey", "x.flabel", "x.ftype", "x.vid", *(f'x."{name}"' for name in VALUE_COLUMNS),
+                          *(_person(c, sub) for sub in people))
 
         def answer(items: list[list[Any]]) -> Any:
             values = []
             for field_id, key, label, kind, value_id, *raw in items:
                 field = CustomField._init_from_db(id=field_id, key=key, label=label, type=kind)
-                columns = {s.model_field_name: s.to_python_value(value) for s, value in zip(stored, raw, strict=True)}
+                columns = {s.model_field_name: s.to_python_value(value)
+                           for s, value in zip(stored, raw[:len(stored)], strict=True)}
                 values.append(value_of(field, None if value_id is None else plain(field, columns)))
-            return write(values)
+            written = write(values)
+            if not people:
+                return written
+            # Each value's users as the statement wrote them, in the selection's order of keys.
+            return [{sub.key: item[-len(people) + people.index(sub)] if sub.name == "user" else one[sub.key]
+                     for sub in f.fields} for item, one in zip(items, written, strict=True)]
 
         aggregate = c.st.aggregate(item, "x.fpos, x.fid")
         return c.st.mark(c.st.nested(f"SELECT {aggregate} FROM ({inner}) x"), answer)
