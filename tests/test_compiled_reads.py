@@ -61,7 +61,7 @@ CUSTOMER = ["id", "name", "legalForm", "email", "country", "industry", "status",
 HIGH_LEVEL_STATUS = " { id label position archived version }"
 CONTACT = ["id", "name", "email", "isPrimary", "status", "createdAt", "__typename"]
 CONTACT_ROOT = [*CONTACT, "phone", "jobTitle", "department", "roleAtCustomer", "version", "updatedAt", "archivedAt",
-                "mergedIntoId", "allowedStatuses", "socialLinks { url kind }"]
+                "mergedIntoId", "allowedStatuses", "socialLinks { url kind }", "allowedActions"]
 CONTACT_STATUSES = ["NEW", "HOT", "COLD", "NOT_INTERESTED"]
 USER = ["id", "email", "name", "role", "timeZone", "language", "active", "version", "lastLoginAt", "__typename"]
 DEAL = ["id", "title", "probability", "closedAt", "createdAt", "expectedCloseDate", "lostReason"]
@@ -514,7 +514,8 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     # then their records.
     own = (f"{' '.join(CUSTOMER)} highLevelStatus{HIGH_LEVEL_STATUS} accountManager {{ {people} }} "
            f"operationsContact {{ {people} }} primaryContact {{ id name email }} {' '.join(OWN_RECORD)}")
-    people_there = f"id name contacts {{ {contact.replace('socialLinks { url kind }', '')} }}"  # lists in lists cost
+    lighter = contact.replace("socialLinks { url kind }", "").replace(" allowedActions", "")  # lists in lists cost
+    people_there = f"id name contacts {{ {lighter} }}"
     nested_deal = deal.replace(" activities(first: 2) { id title viewerCanEdit }", "").replace(STAGE_HISTORY, "")
     records = f"id name deals {{ {nested_deal} }} activities(first: 6) {{ {activity} }}"
     page = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount"

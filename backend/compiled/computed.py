@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 from graphql import GraphQLLeafType, GraphQLObjectType
 from tortoise.models import Model
 
+from backend import permissions
 from backend.auth.actor import Actor
 from backend.compiled.selection import NotCovered, Selected
+from backend.interop.tortoise import parameterized
 from backend.models import (
     Activity,
     Campaign,
@@ -113,6 +115,28 @@ def _reader(parent: GraphQLObjectType, f: Selected) -> Callable[[Any], Any]:
     return resolver.wrapped_func
 
 
+def _contact_actions(c: Compiler, f: Selected, row: str) -> str:
+    """Contact.allowedActions: contacts.row_actions on the row, with permissions.changes_contacts_at deciding from
+    facts the statement reads through the same rules (the customers the caller runs, the contact keepers) and the
+    admins' steps out of the contact's status."""
+    columns = ("customer_id", "owner_id", "status", "merged_into_id")
+    runs = c.st.embed(*parameterized(Customer.filter(permissions.managed_customer_rule(c.actor)).values("id")))
+    keepers = c.st.embed(*parameterized(permissions.contact_keepers(c.actor).values("id")))
+    facts = [f'{row}."customer_id" IN ({runs})', f'{row}."owner_id" IN ({keepers})']
+    raw = [*(f'{row}."{name}"' for name in columns), *(c.st.boolean(fact) for fact in facts),
+           _steps_out(c, TransitionEntity.CONTACT, row)]
+    actor, write = c.actor, _writer(f)
+
+    def answer(values: list[Any]) -> Any:
+        contact = Contact._init_from_db(**dict(zip(columns, values, strict=False)))
+        runs_customer, owner_is_keeper, steps = values[len(columns):]
+        may = permissions.changes_contacts_at(actor, contact.customer_id is not None, bool(runs_customer),
+                                              bool(owner_is_keeper))
+        return write(contacts.row_actions(actor, contact, may, {contact.status.value: frozenset(steps)}))
+
+    return c.st.mark(c.st.array(*raw), answer)
+
+
 def _person(c: Compiler, f: Selected) -> str:
     """A custom value's `user` (the custom_value row `x`), or null."""
     a = c.alias()
@@ -169,6 +193,7 @@ COMPUTED: dict[str, dict[str, Relation]] = {
         "allowedStatuses": computed(Contact, ("status",), lambda _, row, steps: contacts.allowed_next(row, steps),
                                     TransitionEntity.CONTACT),
         "socialLinks": computed(Contact, ("social_links",), lambda _, row, __: links_of(row.social_links)),
+        "allowedActions": _contact_actions,
         "customFields": _custom_fields(CustomEntity.CONTACT),
     },
     "Lead": {
