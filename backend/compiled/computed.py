@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -23,18 +25,26 @@ from backend.models import (
     Contact,
     CustomEntity,
     Customer,
+    CustomerStatus,
+    CustomerStatusChange,
     CustomField,
     CustomValue,
+    Deal,
+    ExchangeRate,
     Lead,
+    Stage,
+    StageKind,
     StatusTransition,
     TransitionEntity,
     User,
 )
 from backend.schema.activities import repeat_of
 from backend.schema.custom_fields import value_of
+from backend.schema.customers import summary_of
 from backend.schema.profiles import links_of
 from backend.services import activities, campaigns, contacts, customers, leads, workflows
 from backend.services.custom_fields import VALUE_COLUMNS, plain
+from backend.settings import get_settings
 
 if TYPE_CHECKING:
     from backend.compiled.nodes import Compiler
@@ -137,6 +147,33 @@ def _contact_actions(c: Compiler, f: Selected, row: str) -> str:
     return c.st.mark(c.st.array(*raw), answer)
 
 
+def _summary(c: Compiler, f: Selected, row: str) -> str:
+    """Customer.summary: schema.customers.summary_of over what the statement reads as the resolver's loaders do —
+    the customer's deals (through their row rule) with their stage's kind and their currency's stored rate, when it
+    first turned active, its latest activity — in Python, so the rounding and the base currency are the resolver's."""
+    st, a = c.st, c.alias()
+    rate = f'(SELECT CAST(x."rate" AS TEXT) FROM "{ExchangeRate._meta.db_table}" x WHERE x."currency" = {a}."currency")'
+    deal = st.array(f'{a}."amount"', f'{a}."currency"', 's."kind"', rate)
+    deals = st.nested(f'SELECT {st.aggregate(deal, f"{a}.id")} FROM "{Deal._meta.db_table}" {a} '
+                      f'JOIN "{Stage._meta.db_table}" s ON s."id" = {a}."stage_id" '
+                      f'WHERE {a}."customer_id" = {row}."id"{c.rule(Deal, a, of_customer=True)}')
+    changed, occurred = st.instant('h."changed_at"'), st.instant('max(v."occurred_at")')
+    active = (f'(SELECT {changed} FROM "{CustomerStatusChange._meta.db_table}" h WHERE h."customer_id" = {row}."id" '
+              f'AND h."to_status" = {st.param(CustomerStatus.ACTIVE.value)} ORDER BY h."changed_at", h."id" LIMIT 1)')
+    latest = f'(SELECT {occurred} FROM "{Activity._meta.db_table}" v WHERE v."customer_id" = {row}."id")'
+    stored, write = ExchangeRate._meta.fields_map["rate"], _writer(f)
+
+    def answer(raw: list[Any]) -> Any:
+        found, since, created, last = raw
+        table = {currency: stored.to_python_value(text) for _, currency, _, text in found if text is not None}
+        table[get_settings().base_currency] = Decimal(1)  # as currency.rates: the base currency counts at 1
+        deals = [(amount, currency, StageKind(kind)) for amount, currency, kind, _ in found]
+        return write(summary_of(deals, table, datetime.fromisoformat(since or created),
+                                None if last is None else datetime.fromisoformat(last)))
+
+    return st.mark(st.array(deals, active, st.instant(f'{row}."created_at"'), latest), answer)
+
+
 def _person(c: Compiler, f: Selected) -> str:
     """A custom value's `user` (the custom_value row `x`), or null."""
     a = c.alias()
@@ -186,6 +223,7 @@ COMPUTED: dict[str, dict[str, Relation]] = {
                                     lambda _, row, steps: customers.allowed_next(row, steps), TransitionEntity.CUSTOMER),
         "allowedActions": computed(Customer, ("account_manager_id", "merged_into_id"),
                                    lambda actor, row, _: customers.row_actions(actor, row)),
+        "summary": _summary,
         "socialLinks": computed(Customer, ("social_links",), lambda _, row, __: links_of(row.social_links)),
         "customFields": _custom_fields(CustomEntity.CUSTOMER),
     },

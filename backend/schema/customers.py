@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -272,25 +274,30 @@ class CustomerType(Shows[Customer]):
             loaders.last_activity_at.load(customer.id),
             loaders.exchange_rates(),
         )
-        total = open_amount = won = open_count = 0
-        for deal in deals:
-            amount = to_base(deal.amount, deal.currency, table)
-            total += amount
-            if deal.stage.kind is StageKind.OPEN:
-                open_count += 1
-                open_amount += amount
-            elif deal.stage.kind is StageKind.WON:
-                won += amount
-        base = get_settings().base_currency
         active_since = next((c.changed_at for c in history if c.to_status is CustomerStatusModel.ACTIVE), None)
-        return CustomerSummary(
-            total_deal_amount=Money(amount=BigInt(total), currency=base),
-            open_deals=open_count,
-            open_amount=Money(amount=BigInt(open_amount), currency=base),
-            won_amount=Money(amount=BigInt(won), currency=base),
-            customer_since=active_since or customer.created_at,
-            last_activity_at=last_activity,
-        )
+        return summary_of([(d.amount, d.currency, d.stage.kind) for d in deals], table, active_since or customer.created_at,
+                          last_activity)
+
+
+def summary_of(deals: Iterable[tuple[int, str, StageKind]], table: dict[str, Decimal], since: datetime,
+               last_activity: datetime | None) -> CustomerSummary:
+    """The 360° figures from a customer's deals (amount in minor units, currency, stage kind), the rate table, when
+    it became a customer (first turned active, else created) and its latest activity."""
+    total = open_amount = won = open_count = 0
+    for amount, currency, kind in deals:
+        value = to_base(amount, currency, table)
+        total += value
+        if kind is StageKind.OPEN:
+            open_count += 1
+            open_amount += value
+        elif kind is StageKind.WON:
+            won += value
+    base = get_settings().base_currency
+    return CustomerSummary(
+        total_deal_amount=Money(amount=BigInt(total), currency=base), open_deals=open_count,
+        open_amount=Money(amount=BigInt(open_amount), currency=base), won_amount=Money(amount=BigInt(won), currency=base),
+        customer_since=since, last_activity_at=last_activity,
+    )
 
 
 @strawberry.input(description="Customers with at least one deal meeting all of these")
