@@ -23,6 +23,7 @@ from backend.graphql import frames
 from backend.graphql.root import schema
 from backend.models import (
     Activity,
+    Attachment,
     Campaign,
     Contact,
     Customer,
@@ -53,6 +54,9 @@ from tests.factories import actor, gql, log_activity, make_contact, make_custome
 from tests.sqlcount import count_statements
 
 EXAMPLES = int(os.environ.get("CRM_COMPILED_EXAMPLES", "100"))
+# A record's files, and a logo or picture.
+FILES = "attachments { id fileName contentType size createdAt url previewUrl isImage allowedActions uploadedBy { name } }"
+IMAGE = "{ id fileName url isImage __typename }"
 CUSTOM = ("customFields { key label type text number money { amount currency value } date dateTime boolean options userId "
           "user { id name role } }")
 CUSTOMER = ["id", "name", "legalForm", "email", "country", "industry", "status", "version", "createdAt",
@@ -63,13 +67,13 @@ CUSTOMER = ["id", "name", "legalForm", "email", "country", "industry", "status",
 HIGH_LEVEL_STATUS = " { id label position archived version }"
 CONTACT = ["id", "name", "email", "isPrimary", "status", "createdAt", "__typename"]
 CONTACT_ROOT = [*CONTACT, "phone", "jobTitle", "department", "roleAtCustomer", "version", "updatedAt", "archivedAt",
-                "mergedIntoId", "allowedStatuses", "socialLinks { url kind }", "allowedActions"]
+                "mergedIntoId", "allowedStatuses", "socialLinks { url kind }", "allowedActions", f"picture {IMAGE}", FILES]
 CONTACT_STATUSES = ["NEW", "HOT", "COLD", "NOT_INTERESTED"]
 USER = ["id", "email", "name", "role", "timeZone", "language", "active", "version", "lastLoginAt", "__typename"]
 DEAL = ["id", "title", "probability", "closedAt", "createdAt", "expectedCloseDate", "lostReason"]
 ACTIVITY = ["id", "kind", "title", "occurredAt", "durationMinutes", "endsAt", "dueAt", "priority", "taskStatus",
             "completedAt", "remindAt", "remindedAt", "overdue", "outcomeName", "allowedTaskStatuses", "viewerCanEdit",
-            "outcome", "repeat { every unit label }", "attendees"]
+            "outcome", "repeat { every unit label }", "attendees", FILES]
 # To-one relations, each with a few fields (a deal's contact may be one the caller does not see: null)
 REASON = "lostReasonChoice { id name archived version createdAt }"
 DEAL_LINKS = ["customer { id name }", "contact { id name customer { name } }", "pipeline { id name isDefault }", REASON]
@@ -82,7 +86,8 @@ ACTIVITY_LINKS = ["customer { id name }", "contact { id name }", "deal { id titl
 INDUSTRIES = ["Rail", "Food", "Énergie"]
 KINDS = ["", ", kind: CALL", ", kind: NOTE", ", kind: MEETING"]  # an activities field's kind argument, or none
 # A customer's own record: its notes, histories and account team.
-OWN_RECORD = ["notes { id body pinned version createdAt updatedAt author { id name } __typename }",
+OWN_RECORD = [FILES, f"logo {IMAGE}",
+              "notes { id body pinned version createdAt updatedAt author { id name } __typename }",
               "statusHistory { fromStatus toStatus reason changedAt changedBy { name } }",
               "phaseHistory { fromPhase toPhase why changedAt changedBy { email } }",
               "accountTeam { relationshipManager { id name } operationsContact { name } __typename }"]
@@ -237,11 +242,29 @@ async def _histories(users: dict[str, Any]) -> None:
                                      changed_by_id=writers[n % 3])
     for n, activity in enumerate((await Activity.all().order_by("id").values_list("id", flat=True))[::4]):
         await Activity.filter(id=activity).update(attendees=[["Anna"], ["Anna", "bob@example.com"], []][n % 3])
+    await _files(users)
     won, lost = [await Stage.filter(kind=kind).order_by("id").first() for kind in ("won", "lost")]
     assert won is not None and lost is not None
     for n, deal in enumerate(await Deal.all().order_by("id").values_list("id", flat=True)):  # for the 360 summary
         if n % 3:
             await Deal.filter(id=deal).update(stage_id=[won, lost][n % 2].id)
+
+
+async def _files(users: dict[str, Any]) -> None:
+    """Files on customers, contacts, deals and activities (images, a PDF, others; by a rep, an admin, someone
+    gone), a customer's logo and a contact's picture among them."""
+    kinds = ["image/png", "application/pdf", "text/csv"]
+    uploaders = [users["sales_rep"].id, users["admin"].id, None]
+    made = 0
+    for record, model in (("customer", Customer), ("contact", Contact), ("deal", Deal), ("activity", Activity)):
+        for n, row in enumerate((await model.all().order_by("id").values_list("id", flat=True))[::2]):
+            for k in range(n % 3):
+                made += 1
+                file = await Attachment.create(id=f"{made:032x}", file_name=f"Plan {k}.{kinds[made % 3][-3:]}",
+                                               content_type=kinds[made % 3], size=1000 * made, sha256="0" * 64,
+                                               uploaded_by_id=uploaders[made % 3], **{f"{record}_id": row})
+                if k == 0 and record in ("customer", "contact") and file.content_type == "image/png":
+                    await model.filter(id=row).update(**{"logo_id" if record == "customer" else "picture_id": file.id})
 
 
 async def _segments(users: dict[str, Any]) -> None:
@@ -412,7 +435,7 @@ def _customer_node(draw: st.DrawFn, field: Any) -> list[str]:
 
 def _deal_fields(draw: st.DrawFn, field: Any) -> list[str]:
     extra = [e for e in ["amount { amount currency value }", "stage { name kind }", "__typename",
-                         "activities(first: 3) { id title kind viewerCanEdit contact { name } }", STAGE_HISTORY,
+                         "activities(first: 3) { id title kind viewerCanEdit contact { name } }", STAGE_HISTORY, FILES,
                          "weightedAmount { currency amount }", "amountInBaseCurrency { value cur: currency __typename }"]
              if draw(st.booleans())]
     links = [link for link in DEAL_LINKS if draw(st.booleans())]
@@ -521,10 +544,10 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     # then their records.
     own = (f"{' '.join(CUSTOMER)} highLevelStatus{HIGH_LEVEL_STATUS} accountManager {{ {people} }} "
            f"operationsContact {{ {people} }} primaryContact {{ id name email }} {' '.join(OWN_RECORD)}")
-    lighter = contact.replace("socialLinks { url kind }", "").replace(" allowedActions", "")  # lists in lists cost
+    lighter = contact.replace(FILES, "").replace("socialLinks { url kind }", "").replace(" allowedActions", "")  # lists cost
     people_there = f"id name contacts {{ {lighter} }}"
     nested_deal = deal.replace(" activities(first: 2) { id title viewerCanEdit }", "").replace(STAGE_HISTORY, "")
-    records = f"id name deals {{ {nested_deal} }} activities(first: 6) {{ {activity} }}"
+    records = f"id name deals {{ {nested_deal} }} activities(first: 6) {{ {activity.replace(FILES, '')} }}"
     page = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount"
     every_order = [(f"query($after: String) {{ {listed}(first: 4, orderBy: {{field: {field}, direction: {direction}}}, "
                     f"after: $after) {{ edges {{ cursor node {{ id {LABEL[listed]} }} }} {page} }} }}", {},
@@ -533,13 +556,14 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     customers = ((f"{{ customers(first: 14) {{ edges {{ cursor node {{ {node} }} }} {page} }} }}", {}, None)
                  for node in (own, people_there, records))
     return [*customers,
-            (f"{{ contacts(first: 18) {{ edges {{ cursor node {{ {contact} {CUSTOM} activities(first: 4) {{ {activity} }} }} }} "
-             f"{page} }} }}", {}, None),
+            *((f"{{ contacts(first: 18) {{ edges {{ cursor node {{ {node} }} }} {page} }} }}", {}, None)
+              for node in (contact, f"id name {CUSTOM}", f"id name activities(first: 4) {{ {activity.replace(FILES, '')} }}")),
             (f"{{ deals(first: 20) {{ edges {{ cursor node {{ {deal} {CUSTOM} customer {{ id name }} }} }} {page} }} }}", {}, None),
             (f"{{ leads(first: 20) {{ edges {{ cursor node {{ {lead} {CUSTOM} }} }} {page} }} }}", {}, None),
             (f"{{ campaigns(first: 20) {{ edges {{ cursor node {{ {' '.join(CAMPAIGN)} owner {{ {people} }} }} }} {page} }} "
              f'campaign(id: "@id:campaigns:1") {{ id title }} }}', {}, None),
-            (f"{{ activities(first: 28) {{ edges {{ cursor node {{ {activity} {CUSTOM} }} }} {page} }} }}", {}, None),
+            *((f"{{ activities(first: 28) {{ edges {{ cursor node {{ {node} }} }} {page} }} }}", {}, None)
+              for node in (activity, f"id {CUSTOM}")),
             (f'{{ customer(id: "@id:customers:3") {{ {own} }} contact(id: "@id:contacts:4") {{ {contact} }} '
              f'deal(id: "@id:deals:2") {{ {deal} }} activity(id: "@id:activities:5") {{ {activity} }} '
              f'lead(id: "@id:leads:7") {{ {lead} }} }}', {}, None),
@@ -626,7 +650,7 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     c = await make_customer(admin, name="Beta")
     await make_contact(admin, customerId=c["id"])
     who = actor(admin)
-    for text in ["{ deals(archived: true) { totalCount } }", "{ customers { edges { node { attachments { id } } } } }",
+    for text in ["{ deals(archived: true) { totalCount } }", "{ deals { edges { node { fieldHistory { __typename } } } } }",
                  "{ customers { edges { node { contacts { owner { team { id } } } } } } }", "{ me { id } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
                  "{ deals(orderBy: {field: EXPECTED_CLOSE_DATE}) { totalCount } }",

@@ -38,6 +38,7 @@ from backend.models import (
     TransitionEntity,
     User,
 )
+from backend.reads.columns import READS
 from backend.schema.activities import repeat_of
 from backend.schema.custom_fields import value_of
 from backend.schema.customers import summary_of
@@ -75,6 +76,17 @@ def computed(model: type[Model], columns: tuple[str, ...], compute: Compute, ste
         return c.st.mark(c.st.array(*raw), answer)
 
     return relation
+
+
+def from_resolver(model: type[Model], f: Selected) -> Relation | None:
+    """A field whose resolver needs nothing but the row and declares the columns it reads (`reads(...)`, which the
+    resolver path selects by too): compiled by calling that very resolver on those columns. None for any other."""
+    field = f.definition
+    resolver = getattr(field, "base_resolver", None)
+    columns = field.metadata.get(READS) if field is not None else None
+    if resolver is None or not columns or resolver.is_async or resolver.info_parameter is not None or resolver.arguments:
+        return None
+    return computed(model, columns, lambda _, row, __: resolver.wrapped_func(row))
 
 
 def _status_column(entity: TransitionEntity) -> str:

@@ -13,12 +13,13 @@ from tortoise.models import Model
 
 from backend import permissions
 from backend.auth.actor import Actor
-from backend.compiled.computed import COMPUTED, Relation
+from backend.compiled.computed import COMPUTED, Relation, computed, from_resolver
 from backend.compiled.dialect import Statement
 from backend.compiled.leaves import column
 from backend.compiled.selection import NotCovered, Selected
 from backend.models import (
     Activity,
+    Attachment,
     Campaign,
     Contact,
     Customer,
@@ -36,6 +37,7 @@ from backend.models import (
     User,
 )
 from backend.reads.paging import page_size
+from backend.schema import attachments
 from backend.services.activities import OPEN_TASK
 from backend.services.currency import to_base
 from backend.settings import get_settings
@@ -97,6 +99,8 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
     "CustomerPhaseChange": (CustomerPhaseChange, {"fromPhase": "from_phase", "toPhase": "to_phase", "why": "why",
                                                   "changedAt": "changed_at"}),
     "DealStageChange": (DealStageChange, {"changedAt": "changed_at"}),
+    "Attachment": (Attachment, {"id": "id", "fileName": "file_name", "contentType": "content_type", "size": "size",
+                                "createdAt": "created_at"}),
 }
 
 
@@ -132,6 +136,8 @@ class Compiler:
                 return column(self.st, stored, f.type, f'{row}."{stored.source_field or stored.model_field_name}"', f.listed)
             if f.name in relations:
                 return relations[f.name](self, f, row)
+            if model is not None and (resolved := from_resolver(model, f)) is not None:
+                return resolved(self, f, row)
             raise NotCovered(f"{type_name}.{f.name}")
 
         return self.obj(type_name, fields, one)
@@ -209,6 +215,11 @@ def _own(model: type[Model], key: str, order: list[tuple[str, bool]]) -> Relatio
 
 
 _OLDEST_FIRST = [("changed_at", False), ("id", False)]  # a history as its loader reads it
+
+
+def _files(key: str) -> Relation:
+    """A record's files, newest first (loaders.attachments_of: seen with the record)."""
+    return _own(Attachment, key, [("created_at", True), ("id", False)])
 
 
 def _account_team(c: Compiler, f: Selected, row: str) -> str:
@@ -304,20 +315,25 @@ RELATIONS: dict[str, dict[str, Relation]] = {
                  "highLevelStatus": _one("HighLevelStatus", "high_level_status_id"), "accountTeam": _account_team,
                  "notes": _own(Note, "customer_id", [("pinned", True), ("created_at", True), ("id", True)]),
                  "statusHistory": _own(CustomerStatusChange, "customer_id", _OLDEST_FIRST),
-                 "phaseHistory": _own(CustomerPhaseChange, "customer_id", _OLDEST_FIRST), **COMPUTED["Customer"]},
+                 "phaseHistory": _own(CustomerPhaseChange, "customer_id", _OLDEST_FIRST),
+                 "attachments": _files("customer_id"), "logo": _one("Attachment", "logo_id"), **COMPUTED["Customer"]},
+    "Attachment": {"uploadedBy": _one("User", "uploaded_by_id"),
+                   "allowedActions": computed(Attachment, ("uploaded_by_id",),
+                                              lambda actor, row, _: attachments.row_actions(actor, row))},
     "Note": {"author": _one("User", "author_id")},
     "CustomerStatusChange": {"changedBy": _one("User", "changed_by_id")},
     "CustomerPhaseChange": {"changedBy": _one("User", "changed_by_id")},
     "DealStageChange": {"fromStage": _one("Stage", "from_stage_id"), "toStage": _one("Stage", "to_stage_id"),
                         "changedBy": _one("User", "changed_by_id")},
     "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id"),
-                "activities": _activities("contact_id"), **COMPUTED["Contact"]},
+                "activities": _activities("contact_id"), "attachments": _files("contact_id"),
+                "picture": _one("Attachment", "picture_id"), **COMPUTED["Contact"]},
     "Deal": {"amount": _amount, "weightedAmount": _weighted, "amountInBaseCurrency": _in_base_currency,
              "stage": _one("Stage", "stage_id"), "owner": _one("User", "owner_id"),
              "pipeline": _one("Pipeline", "pipeline_id"), "lostReasonChoice": _one("LostReason", "lost_reason_choice_id"),
              "customer": _customer_of(Deal), "contact": _one("Contact", "contact_id", ruled=True),
              "activities": _activities("deal_id"), "stageHistory": _own(DealStageChange, "deal_id", _OLDEST_FIRST),
-             **COMPUTED["Deal"]},
+             "attachments": _files("deal_id"), **COMPUTED["Deal"]},
     "Campaign": {"owner": _one("User", "owner_id"), **COMPUTED["Campaign"]},
     "Lead": {"customer": _customer_of(Lead), "contact": _one("Contact", "contact_id", ruled=True),
              "lostReasonChoice": _one("LostReason", "lost_reason_choice_id"),
@@ -325,5 +341,5 @@ RELATIONS: dict[str, dict[str, Relation]] = {
     "Activity": {"author": _one("User", "author_id"), "assignee": _one("User", "assignee_id"),
                  "customer": _customer_of(Activity),
                  "contact": _one("Contact", "contact_id", ruled=True), "deal": _one("Deal", "deal_id", ruled=True),
-                 "overdue": _overdue, **COMPUTED["Activity"]},
+                 "overdue": _overdue, "attachments": _files("activity_id"), **COMPUTED["Activity"]},
 }

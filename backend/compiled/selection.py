@@ -40,6 +40,7 @@ class Selected:
     type: GraphQLNamedType  # the field's named return type
     fields: list[Selected] = field(default_factory=list)
     listed: bool = False  # its type is a list (of `type`)
+    definition: Any = None  # the schema's own field (a StrawberryField: its resolver, its metadata)
 
 
 def _included(node: FieldNode | FragmentSpreadNode | InlineFragmentNode, variables: Any) -> bool:
@@ -89,7 +90,8 @@ class Collector:
                 raise NotCovered(f"{parent.name}.{name}")  # introspection
             named = get_named_type(definition.type)
             selected = Selected(key, name, get_argument_values(definition, nodes[0], self.variables), named,
-                                listed=isinstance(get_nullable_type(definition.type), GraphQLList))
+                                listed=isinstance(get_nullable_type(definition.type), GraphQLList),
+                                definition=definition.extensions.get("strawberry-definition"))
             subsets = [n.selection_set for n in nodes if n.selection_set is not None]
             if subsets:
                 if not isinstance(named, GraphQLObjectType):

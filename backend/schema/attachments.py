@@ -10,6 +10,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from backend import permissions
+from backend.auth.actor import Actor
 from backend.files.sniff import IMAGES, PREVIEWABLE
 from backend.models import Attachment
 from backend.models import AttachmentRecord as AttachmentRecordModel
@@ -60,8 +61,13 @@ class AttachmentType(Shows[Attachment]):
     @strawberry.field(description="What you may do with it (deleteAttachment)", metadata=reads("uploaded_by_id"))
     @staticmethod
     def allowed_actions(row: strawberry.Parent[Attachment], info: Info) -> list[str]:
-        action = permissions.Action.DELETE_ATTACHMENT
-        return [action.value] if permissions.may(info.context.actor, action, row) else []
+        return row_actions(info.context.actor, row)
+
+
+def row_actions(actor: Actor, attachment: Attachment) -> list[str]:
+    """What `actor` may do with this (visible) file: deleteAttachment, or nothing."""
+    action = permissions.Action.DELETE_ATTACHMENT
+    return [action.value] if permissions.may(actor, action, attachment) else []
 
 
 async def attachments_of(info: Info, record: AttachmentRecord, record_id: int) -> list[AttachmentType]:
