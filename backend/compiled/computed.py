@@ -1,7 +1,8 @@
-"""Fields the resolver path computes in Python from a row (what the caller may do with it, the statuses it may
-take next, how a task recurs, a record's links): compiled, they run the very same domain function on the row's
-columns the statement marks (dialect.Statement.mark), so there is one decision for both paths. The statement
-brings the admins' status steps out of the row's status along, so nothing is read outside it."""
+"""Fields the resolver path computes in Python from a row — what the caller may do with it, the statuses it may
+take next, how a task recurs, its links, its custom fields, a customer's 360° summary: compiled, they run the very
+same domain function on values the statement marks (dialect.Statement.mark): the row's columns, and whatever else
+the function reads (the admins' status steps, the custom fields in use, the customer's deals with their rates),
+read in the same statement. One decision for both paths, and nothing read outside the statement."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from graphql import GraphQLLeafType, GraphQLObjectType
 from tortoise.models import Model
 
 from backend import permissions
 from backend.auth.actor import Actor
+from backend.compiled.dialect import Statement
 from backend.compiled.selection import NotCovered, Selected
 from backend.interop.tortoise import parameterized
 from backend.models import (
@@ -47,10 +49,21 @@ from backend.services import activities, campaigns, contacts, customers, leads, 
 from backend.services.custom_fields import VALUE_COLUMNS, plain
 from backend.settings import get_settings
 
-if TYPE_CHECKING:
-    from backend.compiled.nodes import Compiler
 
-Relation = Callable[["Compiler", Selected, str], str]
+class Compiler(Protocol):
+    """What a computed field needs of the statement's compiler (nodes.Compiler, which builds the rest of it)."""
+
+    actor: Actor
+    st: Statement
+
+    def alias(self) -> str: ...
+
+    def node(self, type_name: str, fields: list[Selected], row: str) -> str: ...
+
+    def rule(self, model: type[Model], row: str, of_customer: bool) -> str: ...
+
+
+Relation = Callable[[Compiler, Selected, str], str]
 # What a computed field's function is given: the caller, the row (with the columns it reads) and the admins'
 # steps out of the row's status (empty for a type without a workflow).
 Compute = Callable[[Actor, Any, workflows.Rules], Any]

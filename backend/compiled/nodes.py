@@ -13,7 +13,7 @@ from tortoise.models import Model
 
 from backend import permissions
 from backend.auth.actor import Actor
-from backend.compiled.computed import COMPUTED, Relation, computed, from_resolver
+from backend.compiled.computed import COMPUTED, computed, from_resolver
 from backend.compiled.dialect import Statement
 from backend.compiled.leaves import column
 from backend.compiled.selection import NotCovered, Selected
@@ -169,6 +169,7 @@ class Compiler:
         return self.st.nested(f"SELECT {self.st.aggregate(item, by)} FROM ({inner}) {a}")
 
 
+Relation = Callable[[Compiler, Selected, str], str]
 # A customer's contacts in use: archived people leave the customer's list (loaders.contacts_of_customer).
 _CONTACTS_OF = '{a}."customer_id" = {parent}."id" AND {a}."archived_at" IS NULL'
 
