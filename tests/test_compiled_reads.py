@@ -315,6 +315,7 @@ async def _link_and_fill(start: datetime) -> None:
     deals = await Deal.all().order_by("id").values_list("id", flat=True)
     reasons = [await LostReason.create(name="Price"), await LostReason.create(name="Timing", archived=True)]
     await ExchangeRate.create(currency="USD", rate=Decimal("0.5"))  # odd amounts end in .5: rounded half to even
+    await ExchangeRate.create(currency="EUR", rate=Decimal("2"))  # left from another base currency: EUR counts at 1
     for n, deal in enumerate(deals):  # GBP has no rate: no amount in the base currency
         await Deal.filter(id=deal).update(lost_reason_choice_id=reasons[n % 2].id if n % 3 == 1 else None,
                                           currency=["EUR", "USD", "GBP", "USD"][n % 4], probability=[0, 33, 50, 100][n % 3],

@@ -46,8 +46,8 @@ from backend.schema.custom_fields import value_of
 from backend.schema.customers import summary_of
 from backend.schema.profiles import links_of
 from backend.services import activities, campaigns, contacts, customers, leads, workflows
+from backend.services.currency import table_of
 from backend.services.custom_fields import VALUE_COLUMNS, plain
-from backend.settings import get_settings
 
 
 class Compiler(Protocol):
@@ -177,8 +177,7 @@ def _summary(c: Compiler, f: Selected, row: str) -> str:
     the customer's deals (through their row rule) with their stage's kind and their currency's stored rate, when it
     first turned active, its latest activity — in Python, so the rounding and the base currency are the resolver's."""
     st, a = c.st, c.alias()
-    rate = f'(SELECT CAST(x."rate" AS TEXT) FROM "{ExchangeRate._meta.db_table}" x WHERE x."currency" = {a}."currency")'
-    deal = st.array(f'{a}."amount"', f'{a}."currency"', 's."kind"', rate)
+    deal = st.array(f'{a}."amount"', f'{a}."currency"', 's."kind"', stored_rate(f'{a}."currency"'))
     deals = st.nested(f'SELECT {st.aggregate(deal, f"{a}.id")} FROM "{Deal._meta.db_table}" {a} '
                       f'JOIN "{Stage._meta.db_table}" s ON s."id" = {a}."stage_id" '
                       f'WHERE {a}."customer_id" = {row}."id"{c.rule(Deal, a, of_customer=True)}')
@@ -186,17 +185,28 @@ def _summary(c: Compiler, f: Selected, row: str) -> str:
     active = (f'(SELECT {changed} FROM "{CustomerStatusChange._meta.db_table}" h WHERE h."customer_id" = {row}."id" '
               f'AND h."to_status" = {st.param(CustomerStatus.ACTIVE.value)} ORDER BY h."changed_at", h."id" LIMIT 1)')
     latest = f'(SELECT {occurred} FROM "{Activity._meta.db_table}" v WHERE v."customer_id" = {row}."id")'
-    stored, write = ExchangeRate._meta.fields_map["rate"], _writer(f)
+    write = _writer(f)
 
     def answer(raw: list[Any]) -> Any:
         found, since, created, last = raw
-        table = {currency: stored.to_python_value(text) for _, currency, _, text in found if text is not None}
-        table[get_settings().base_currency] = Decimal(1)  # as currency.rates: the base currency counts at 1
+        table = rate_table([(currency, text) for _, currency, _, text in found])
         deals = [(amount, currency, StageKind(kind)) for amount, currency, kind, _ in found]
         return write(summary_of(deals, table, datetime.fromisoformat(since or created),
                                 None if last is None else datetime.fromisoformat(last)))
 
     return st.mark(st.array(deals, active, st.instant(f'{row}."created_at"'), latest), answer)
+
+
+def stored_rate(currency: str) -> str:
+    """SQL for the stored rate of the currency the SQL `currency` holds, as the decimal's text (null: none)."""
+    return f'(SELECT CAST(x."rate" AS TEXT) FROM "{ExchangeRate._meta.db_table}" x WHERE x."currency" = {currency})'
+
+
+def rate_table(stored: list[tuple[str, str | None]]) -> dict[str, Decimal]:
+    """currency.rates' table from (currency, stored rate text) pairs the statement read, each read as the model
+    reads it."""
+    field = ExchangeRate._meta.fields_map["rate"]
+    return table_of({currency: field.to_python_value(text) for currency, text in stored if text is not None})
 
 
 def _person(c: Compiler, f: Selected) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from graphql import GraphQLLeafType
@@ -13,7 +12,7 @@ from tortoise.models import Model
 
 from backend import permissions
 from backend.auth.actor import Actor
-from backend.compiled.computed import COMPUTED, computed, from_resolver
+from backend.compiled.computed import COMPUTED, computed, from_resolver, rate_table, stored_rate
 from backend.compiled.dialect import Statement
 from backend.compiled.leaves import column
 from backend.compiled.selection import NotCovered, Selected
@@ -27,7 +26,6 @@ from backend.models import (
     CustomerStatusChange,
     Deal,
     DealStageChange,
-    ExchangeRate,
     Lead,
     LostReason,
     Note,
@@ -275,15 +273,13 @@ def _in_base_currency(c: Compiler, f: Selected, row: str) -> str:
     """Deal.amountInBaseCurrency: converted by currency.to_base at the rate stored for the deal's currency (its
     decimal text read as the model reads it); the base currency and null (no rate) read at answer time, as the
     resolver path does, so a kept statement holds neither."""
-    rate = ExchangeRate._meta.fields_map["rate"]
-    stored = f'(SELECT CAST(x."rate" AS TEXT) FROM "exchange_rate" x WHERE x."currency" = {row}."currency")'
 
     def convert(r: list[Any]) -> tuple[int, str] | None:
         amount, currency, text = r
-        base = get_settings().base_currency
-        table = {base: Decimal(1)} if text is None else {base: Decimal(1), currency: rate.to_python_value(text)}
-        return None if currency not in table else (to_base(amount, currency, table), base)
+        table = rate_table([(currency, text)])
+        return None if currency not in table else (to_base(amount, currency, table), get_settings().base_currency)
 
+    stored = stored_rate(f'{row}."currency"')
     return c.st.mark(c.st.array(f'{row}."amount"', f'{row}."currency"', stored), _money(f, convert))
 
 

@@ -24,9 +24,12 @@ async def dated_rates() -> tuple[dict[str, Decimal], dict[str, datetime]]:
     """Every rate (base currency included at 1) and when an admin set each one: reports show the rates'
     date next to converted figures (one statement)."""
     rows = await ExchangeRate.all()
-    found = {row.currency: row.rate for row in rows}
-    found[get_settings().base_currency] = Decimal(1)
-    return found, {row.currency: row.updated_at for row in rows}
+    return table_of({row.currency: row.rate for row in rows}), {row.currency: row.updated_at for row in rows}
+
+
+def table_of(stored: dict[str, Decimal]) -> dict[str, Decimal]:
+    """The rate table to_base reads, from the stored rates: the base currency counts at 1, whatever is stored."""
+    return {**stored, get_settings().base_currency: Decimal(1)}
 
 
 STEP = Decimal("0.00000001")  # the column's eight decimal places
