@@ -97,9 +97,14 @@ def from_resolver(model: type[Model], f: Selected) -> Relation | None:
     field = f.definition
     resolver = getattr(field, "base_resolver", None)
     columns = field.metadata.get(READS) if field is not None else None
-    if resolver is None or not columns or resolver.is_async or resolver.info_parameter is not None or resolver.arguments:
+    if resolver is None or not columns or not _of_row_alone(resolver):
         return None
     return computed(model, columns, lambda _, row, __: resolver.wrapped_func(row))
+
+
+def _of_row_alone(resolver: Any) -> bool:
+    """Whether a Strawberry resolver needs nothing but its parent: synchronous, without `info` or arguments."""
+    return not (resolver.is_async or resolver.info_parameter is not None or resolver.arguments)
 
 
 def _status_column(entity: TransitionEntity) -> str:
@@ -145,7 +150,7 @@ def _reader(parent: GraphQLObjectType, f: Selected) -> Callable[[Any], Any]:
     resolver = definition.base_resolver
     if resolver is None:
         return attrgetter(definition.python_name)
-    if resolver.is_async or resolver.info_parameter is not None or resolver.arguments:
+    if not _of_row_alone(resolver):
         raise NotCovered(f"{parent.name}.{f.name}")
     return resolver.wrapped_func
 

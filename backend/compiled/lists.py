@@ -103,8 +103,9 @@ async def _stored(c: Compiler, spec: RootList, rows: QuerySet, where: Any, field
         counted = await custom_fields.filtered(rows, spec.entity, custom, fields=fields)
         paged = await custom_fields.filtered(rows, spec.entity, custom, probe=True, fields=fields)
     if segment is not None and spec.segment is not None:
+        same = paged is counted  # one shape without custom conditions: the segment is read once
         counted = await within_segment(c.actor, counted, where, spec.segment)
-        paged = await within_segment(c.actor, paged, where, spec.segment)
+        paged = counted if same else await within_segment(c.actor, paged, where, spec.segment)
     return counted, paged
 
 
