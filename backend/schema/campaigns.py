@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types.unset import UNSET
 
 from backend.errors import Forbidden
-from backend.models import Campaign, CampaignSend, Enrolment, Greeting
+from backend.models import Campaign, CampaignSend, Enrolment, Greeting, User
 from backend.models import CampaignStatus as CampaignStatusModel
 from backend.models import CampaignType as CampaignTypeModel
 from backend.models import EngagementKind as EngagementKindModel
@@ -51,13 +51,49 @@ strawberry.enum(EngagementBucket, name="EngagementBucket", description="Width of
 
 
 def _origin(info: Info) -> str:
-    """The origin visitors reach this server at: the request's own, else the configured one."""
-    request = info.context.request
+    return origin_of(info.context.request)
+
+
+def origin_of(request: Any) -> str:
+    """The origin visitors reach this server at: the request's own (a Starlette request or socket), else the
+    configured one."""
     if request is None:
         return get_settings().own_origin
     url = request.base_url
     scheme = {"ws": "http", "wss": "https"}.get(url.scheme, url.scheme)
     return f"{scheme}://{url.netloc}"
+
+
+def public_url_of(campaign: Campaign, origin: str) -> str | None:
+    """Address of a campaign's public page (public campaigns)."""
+    return f"{origin}/c/{campaign.code}" if campaign.visibility is VisibilityModel.PUBLIC else None
+
+
+def embed_snippet_of(campaign: Campaign, origin: str) -> str | None:
+    """The <iframe> another site pastes to show a public campaign's sign-up form."""
+    if campaign.visibility is not VisibilityModel.PUBLIC:
+        return None
+    title = campaign.title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+    return (
+        f'<iframe src="{origin}/c/{campaign.code}/embed" title="{title}" width="100%" height="560" '
+        'style="border:0;max-width:480px" loading="lazy"></iframe>'
+    )
+
+
+def your_link_of(campaign: Campaign, origin: str, me: User | None) -> str | None:
+    """The caller's (`me`) own link to a public campaign's page, carrying their referral code (sellers)."""
+    if me is None or me.role not in referrals.SELLERS:
+        return None
+    return referrals.your_link(public_url_of(campaign, origin), me.referral_code)
+
+
+def page_is_open(campaign: Campaign, owner_zone: str | None) -> bool:
+    """Whether the public page is open, its period read in its owner's time zone (`owner_zone`; none: UTC)."""
+    return campaign_is_public(campaign, service.local_today(owner_zone))
+
+
+def points_of(points: list[engagement_service.Point]) -> list[EngagementPoint]:
+    return [EngagementPoint(start=p.start, views=p.views, likes=p.likes, enrolments=p.enrolments) for p in points]
 
 
 @strawberry.type(name="EngagementTotals", description="A campaign's counters")
@@ -123,7 +159,7 @@ class CampaignNode(Shows[Campaign]):
     @staticmethod
     async def is_open(campaign: strawberry.Parent[Campaign], info: Info) -> bool:
         owner = await info.context.loaders.user.load(campaign.owner_id) if campaign.owner_id else None
-        return campaign_is_public(campaign, service.local_today(owner.time_zone if owner else None))
+        return page_is_open(campaign, owner.time_zone if owner else None)
 
     @strawberry.field(description="The campaign owner")
     @staticmethod
@@ -134,21 +170,15 @@ class CampaignNode(Shows[Campaign]):
     @strawberry.field(description="Address of the public page (public campaigns; it opens while active)")
     @staticmethod
     def public_url(campaign: strawberry.Parent[Campaign], info: Info) -> str | None:
-        if campaign.visibility is not VisibilityModel.PUBLIC:
-            return None
-        return f"{_origin(info)}/c/{campaign.code}"
+        return public_url_of(campaign, _origin(info))
 
     @strawberry.field(description="Your personal link to the public page: it carries your referral code, and "
                       "sign-ups by it become your leads (public campaigns; reps, sales heads and support)")
     @staticmethod
     async def your_link(campaign: strawberry.Parent[Campaign], info: Info) -> str | None:
-        if campaign.visibility is not VisibilityModel.PUBLIC:
-            return None
         me = info.context.actor.user_id
         user = await info.context.loaders.user.load(me) if me else None  # one statement for a whole list
-        if user is None or user.role not in referrals.SELLERS:
-            return None
-        return referrals.your_link(f"{_origin(info)}/c/{campaign.code}", user.referral_code)
+        return your_link_of(campaign, _origin(info), user)
 
     @strawberry.field(description="Deals won from the campaign's leads: count and amount")
     @staticmethod
@@ -167,13 +197,7 @@ class CampaignNode(Shows[Campaign]):
     @strawberry.field(description="HTML to paste into another site: an <iframe> with the sign-up form (public campaigns)")
     @staticmethod
     def embed_snippet(campaign: strawberry.Parent[Campaign], info: Info) -> str | None:
-        if campaign.visibility is not VisibilityModel.PUBLIC:
-            return None
-        title = campaign.title.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-        return (
-            f'<iframe src="{_origin(info)}/c/{campaign.code}/embed" title="{title}" width="100%" height="560" '
-            'style="border:0;max-width:480px" loading="lazy"></iframe>'
-        )
+        return embed_snippet_of(campaign, _origin(info))
 
     @strawberry.field(description="Views, likes and enrolments per hour or day (UTC), gaps filled with zeros")
     @staticmethod
@@ -186,7 +210,7 @@ class CampaignNode(Shows[Campaign]):
     ) -> list[EngagementPoint]:
         start, end = engagement_service.window(bucket, since, until)
         points = await info.context.loaders.campaign_engagement(bucket, start, end).load(campaign.id)
-        return [EngagementPoint(start=p.start, views=p.views, likes=p.likes, enrolments=p.enrolments) for p in points]
+        return points_of(points)
 
     @strawberry.field(description="The newest enrolments, newest first")
     @staticmethod

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
@@ -237,7 +238,7 @@ def window(bucket: Bucket, since: datetime | None, until: datetime | None) -> tu
     return start, end
 
 
-def _bucket_sql(dialect: str, bucket: Bucket) -> str:
+def bucket_sql(dialect: str, bucket: Bucket) -> str:
     """Truncate occurred_at to the bucket start in UTC, in the database's own dialect."""
     if dialect == "postgres":
         return f"date_trunc('{bucket.value}', \"occurred_at\" AT TIME ZONE 'UTC')"
@@ -254,25 +255,28 @@ async def series(
     dialect = conn.capabilities.dialect
     marks = [f"${i}" if dialect == "postgres" else "?" for i in range(1, len(campaign_ids) + 3)]
     sql = (
-        f'SELECT "campaign_id", {_bucket_sql(dialect, bucket)} AS "bucket", "kind", COUNT(*) AS "n" '
+        f'SELECT "campaign_id", {bucket_sql(dialect, bucket)} AS "bucket", "kind", COUNT(*) AS "n" '
         f'FROM "engagement_event" WHERE "campaign_id" IN ({", ".join(marks[:-2])}) '
         f'AND "occurred_at" >= {marks[-2]} AND "occurred_at" < {marks[-1]} '
         f'GROUP BY "campaign_id", "bucket", "kind"'
     )
     _, rows = await conn.execute_query(sql, [*campaign_ids, start, end + STEP[bucket]])
-    counts: dict[tuple[int, datetime], dict[str, int]] = {}
+    counted: dict[int, list[tuple[Any, str, int]]] = {campaign_id: [] for campaign_id in campaign_ids}
     for row in rows:
-        at = row["bucket"]
-        at = datetime.fromisoformat(at) if isinstance(at, str) else at
-        key = (row["campaign_id"], at.replace(tzinfo=UTC))
-        counts.setdefault(key, {})[EngagementKind(row["kind"]).value] = row["n"]
-    steps = int((end - start) / STEP[bucket]) + 1
-    result: dict[int, list[Point]] = {}
-    for campaign_id in campaign_ids:
-        points = []
-        for i in range(steps):
-            at = start + i * STEP[bucket]
-            found = counts.get((campaign_id, at), {})
-            points.append(Point(at, found.get("view", 0), found.get("like", 0), found.get("enrolment", 0)))
-        result[campaign_id] = points
-    return result
+        counted[row["campaign_id"]].append((row["bucket"], row["kind"], row["n"]))
+    return {campaign_id: fill(found, bucket, start, end) for campaign_id, found in counted.items()}
+
+
+def fill(counted: Iterable[tuple[Any, str, int]], bucket: Bucket, start: datetime, end: datetime) -> list[Point]:
+    """A series from `start` to `end` (bucket starts) out of counts per (bucket start as the database wrote it,
+    kind), gaps filled with zeros."""
+    counts: dict[datetime, dict[str, int]] = {}
+    for at, kind, n in counted:
+        moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+        counts.setdefault(moment.replace(tzinfo=UTC), {})[EngagementKind(kind).value] = n
+    points = []
+    for i in range(int((end - start) / STEP[bucket]) + 1):
+        found = counts.get(start + i * STEP[bucket], {})
+        points.append(Point(start + i * STEP[bucket], found.get("view", 0), found.get("like", 0),
+                            found.get("enrolment", 0)))
+    return points

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from backend import permissions
@@ -107,20 +108,25 @@ class Standing:
 async def revenue(campaign_ids: Iterable[int]) -> dict[int, Revenue]:
     """Each campaign's revenue, for several campaigns in one query (and one for the rates)."""
     ids = list(campaign_ids)
-    rows = await Lead.filter(campaign_id__in=ids, deal__stage__kind=StageKind.WON).values(
+    rows = await Lead.filter(campaign_id__in=ids, deal__stage__kind=StageKind.WON).values_list(
         "campaign_id", "deal_id", "deal__amount", "deal__currency"
     )
-    table = await currency.rates() if rows else {}
-    found = {campaign_id: Revenue() for campaign_id in ids}
+    return tally(ids, rows, await currency.rates() if rows else {})
+
+
+def tally(campaign_ids: Iterable[int], won: Iterable[tuple[int, int, int, str]], table: dict[str, Decimal]
+          ) -> dict[int, Revenue]:
+    """Each campaign's revenue from its leads' won deals, (campaign, deal, amount, currency), at `table`'s rates."""
+    found = {campaign_id: Revenue() for campaign_id in campaign_ids}
     seen: set[tuple[int, int]] = set()
-    for row in rows:
-        if (row["campaign_id"], row["deal_id"]) in seen:
+    for campaign_id, deal_id, amount, code in won:
+        if (campaign_id, deal_id) in seen:
             continue  # two leads converted into one deal count it once
-        seen.add((row["campaign_id"], row["deal_id"]))
-        result = found[row["campaign_id"]]
+        seen.add((campaign_id, deal_id))
+        result = found[campaign_id]
         result.won_deals += 1
-        result.total += currency.to_base(row["deal__amount"], row["deal__currency"], table)
-        result.by_currency[row["deal__currency"]] = result.by_currency.get(row["deal__currency"], 0) + row["deal__amount"]
+        result.total += currency.to_base(amount, code, table)
+        result.by_currency[code] = result.by_currency.get(code, 0) + amount
     return found
 
 
@@ -128,25 +134,27 @@ async def leaderboards(campaign_ids: Iterable[int], limit: int = 10) -> dict[int
     """Referrers of each campaign: enrolments by their link, leads made of them, won deals and revenue;
     ranked by revenue, then leads, then enrolments. Three queries whatever the number of campaigns."""
     ids = list(campaign_ids)
-    counted = await Enrolment.filter(campaign_id__in=ids, referrer_id__not_isnull=True).values(
-        "campaign_id", "referrer_id", "lead_id"
-    )
-    won = await Enrolment.filter(
-        campaign_id__in=ids, referrer_id__not_isnull=True, lead__deal__stage__kind=StageKind.WON
-    ).values("campaign_id", "referrer_id", "lead__deal__amount", "lead__deal__currency")
-    names = dict(await User.filter(id__in={r["referrer_id"] for r in counted}).values_list("id", "name"))
-    table = await currency.rates() if won else {}
-    boards: dict[int, dict[int, Standing]] = {campaign_id: {} for campaign_id in ids}
-    for row in counted:
-        standing = boards[row["campaign_id"]].setdefault(
-            row["referrer_id"], Standing(row["referrer_id"], names.get(row["referrer_id"], "—"))
-        )
+    referred = Enrolment.filter(campaign_id__in=ids, referrer_id__not_isnull=True).order_by("id")
+    counted = await referred.values_list("campaign_id", "referrer_id", "lead_id", "referrer__name")
+    won = await referred.filter(lead__deal__stage__kind=StageKind.WON).values_list(
+        "campaign_id", "referrer_id", "lead__deal__amount", "lead__deal__currency")
+    return rank(ids, counted, won, await currency.rates() if won else {}, limit)
+
+
+def rank(campaign_ids: Iterable[int], counted: Iterable[tuple[int, int, int | None, str]],
+         won: Iterable[tuple[int, int, int, str]], table: dict[str, Decimal], limit: int) -> dict[int, list[Standing]]:
+    """Each campaign's best `limit` referrers from its referred enrolments (campaign, referrer, lead, referrer's
+    name) and their won deals (campaign, referrer, amount, currency), at `table`'s rates; ties by name, then by
+    who was referred first."""
+    boards: dict[int, dict[int, Standing]] = {campaign_id: {} for campaign_id in campaign_ids}
+    for campaign_id, referrer_id, lead_id, name in counted:
+        standing = boards[campaign_id].setdefault(referrer_id, Standing(referrer_id, name))
         standing.enrolments += 1
-        standing.leads += row["lead_id"] is not None
-    for row in won:
-        standing = boards[row["campaign_id"]][row["referrer_id"]]
+        standing.leads += lead_id is not None
+    for campaign_id, referrer_id, amount, code in won:
+        standing = boards[campaign_id][referrer_id]
         standing.won_deals += 1
-        standing.revenue += currency.to_base(row["lead__deal__amount"], row["lead__deal__currency"], table)
+        standing.revenue += currency.to_base(amount, code, table)
     return {
         campaign_id: sorted(board.values(), key=lambda s: (-s.revenue, -s.leads, -s.enrolments, s.name))[:limit]
         for campaign_id, board in boards.items()
