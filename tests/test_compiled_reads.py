@@ -25,6 +25,7 @@ from backend.models import (
     Activity,
     Attachment,
     Campaign,
+    CampaignSend,
     Contact,
     Customer,
     CustomerPhaseChange,
@@ -33,6 +34,8 @@ from backend.models import (
     CustomValue,
     Deal,
     DealStageChange,
+    EngagementEvent,
+    Enrolment,
     ExchangeRate,
     Lead,
     LostReason,
@@ -80,7 +83,20 @@ DEAL_LINKS = ["customer { id name }", "contact { id name customer { name } }", "
 LEAD = ["id", "title", "source", "scopeOfWork", "companyName", "status", "lostReason", "version", "createdAt", "updatedAt",
         "allowedStatuses"]
 CAMPAIGN = ["id", "title", "code", "description", "type", "visibility", "status", "startsOn", "endsOn", "views", "likes",
-            "enrolments", "version", "createdAt", "updatedAt", "allowedStatuses"]
+            "enrolments", "version", "createdAt", "updatedAt", "allowedStatuses", "isOpen", "publicUrl", "embedSnippet",
+            "yourLink"]
+# A campaign's page: its figures over the seeded engagement (the last hours and days: windows ending now, and one
+# of fixed bounds), its referrers, enrolments and mail.
+_DAYS_AGO = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%dT00:00:00Z")
+_TOMORROW = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT05:00:00Z")
+CAMPAIGN_PAGE = ["revenue { wonDeals total { amount currency value } byCurrency { amount currency } __typename }",
+                 "leaderboard(first: 2) { rank userId name enrolments leads wonDeals revenue { amount currency } }",
+                 "board: leaderboard { rank name revenue { value } }",
+                 "engagement(bucket: HOUR) { start views likes enrolments __typename }",
+                 f'daily: engagement(bucket: DAY, since: "{_DAYS_AGO}") {{ start views enrolments }}',
+                 f'bounded: engagement(bucket: HOUR, since: "{_DAYS_AGO}", until: "{_TOMORROW}") {{ start likes }}',
+                 "latestEnrolments(first: 4) { id name email referrerCode source createdAt __typename }",
+                 "sendCounts { queued sent failed unsubscribed noConsent total }"]
 LEAD_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }", REASON]
 ACTIVITY_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }"]
 INDUSTRIES = ["Rail", "Food", "Énergie"]
@@ -281,14 +297,52 @@ async def _segments(users: dict[str, Any]) -> None:
 
 
 async def _campaigns(users: dict[str, Any]) -> None:
-    """Campaigns of marketing and of a rep, private ones among them (seen by their owner, marketing and admins)."""
-    for n in range(9):
-        await Campaign.create(title=f"Spring {['fair', 'Öko-Tage', 'referrals'][n % 3]} {n}", code=f"C{n:03d}",
+    """Campaigns of marketing and of a rep, private ones among them (seen by their owner, marketing and admins).
+    Their pages: periods ending today where UTC is and yesterday where marketing is (open for one, not the
+    other), referred and anonymous enrolments, leads of them won (one deal of two leads), engagement over the
+    last hours and days, mail in every state."""
+    today = datetime.now(UTC).date()
+    # Campaigns 5 and 8 are public and active, ending today and yesterday (UTC), owned in UTC+14 and UTC-11: at any
+    # hour one of them is open by its owner's calendar and closed by UTC's, or the reverse.
+    await User.filter(id=users["marketing"].id).update(time_zone="Pacific/Kiritimati")
+    await User.filter(id=users["sales_rep"].id).update(time_zone="Pacific/Pago_Pago")
+    for n in range(12):
+        await Campaign.create(title=f"Spring {['fair', 'Öko-Tage', 'referrals'][n % 3]} {n}" + ' <"&>' * (n == 5),
+                              code=f"C{n:03d}",
                               description="" if n % 2 else "Come by", type=["referral", "promotion", "greetings"][n % 3],
-                              visibility=["private", "internal", "public"][n % 3], status=["draft", "active", "new"][n % 3],
-                              starts_on=date(2026, 3, 1) if n % 2 else None, ends_on=date(2026, 4, 30) if n % 4 == 1 else None,
+                              visibility=["private", "internal", "public"][n % 3],
+                              status=["active", "active", "new", "active"][n % 4] if n % 6 else "draft",
+                              starts_on=date(2026, 3, 1) if n % 2 else None,
+                              ends_on=[date(2026, 4, 30), today, today - timedelta(days=1), None][n // 3 % 4],
                               views=n * 7 % 5, likes=n % 3, enrolments=n % 2,
-                              owner_id=[users["marketing"].id, users["sales_rep"].id, None][n % 3])
+                              owner_id=[users["marketing"].id, users["sales_rep"].id, None][(n // 3 + n) % 3])
+    campaigns = await Campaign.all().order_by("id").values_list("id", flat=True)
+    won = await Deal.filter(stage__kind="won").order_by("id").limit(3).values_list("id", flat=True)
+    for deal, code in zip(won, ("EUR", "USD", "GBP"), strict=True):  # the base, a stored rate, none
+        await Deal.filter(id=deal).update(currency=code)
+    lost = await Deal.filter(stage__kind="lost").order_by("id").first()
+    assert len(won) == 3 and lost is not None
+    sellers = [users["sales_rep"], users["rep2"], users["support"], None]
+    now = datetime.now(UTC)
+    for n in range(24):
+        campaign, referrer = campaigns[n % 3 + 4], sellers[n % 4]
+        lead = None
+        if referrer is not None and n % 3 != 2:
+            deal = [won[n % 3], won[(n + 1) % 3], lost.id, None][n % 4]
+            lead = await Lead.create(title=f"Referred {n}", owner_id=referrer.id, campaign_id=campaign, deal_id=deal)
+        await Enrolment.create(campaign_id=campaign, name=f"Visitor {n}", email=f"v{n}@example.com", consent=True,
+                               referrer_code="" if referrer is None else referrer.referral_code,
+                               referrer_id=None if referrer is None else referrer.id,
+                               lead_id=None if lead is None else lead.id, source=["page", "embed", "api"][n % 3])
+    await Lead.create(title="Same deal again", campaign_id=campaigns[4], deal_id=won[1])  # one deal, two leads
+    await Enrolment.filter(campaign_id=campaigns[5]).update(created_at=now - timedelta(hours=2))  # ties: by id
+    for n in range(30):
+        event = await EngagementEvent.create(campaign_id=campaigns[n % 3 + 4], kind=["view", "like", "enrolment"][n % 3],
+                                             visitor=f"x{n}")
+        await EngagementEvent.filter(id=event.id).update(occurred_at=now - timedelta(hours=n * 5 % 60, minutes=n))
+    for n in range(10):
+        await CampaignSend.create(campaign_id=campaigns[n % 2 + 4], email=f"s{n}@example.com", kind="share",
+                                  status=["queued", "sent", "failed", "unsubscribed", "no_consent"][n % 5])
 
 
 async def _leads(users: dict[str, Any]) -> None:
@@ -373,6 +427,7 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         node = _deal_fields(draw, field)
     elif listed == "campaigns":
         node = [field(f) for f in _pick(draw, CAMPAIGN)] + _people(draw, "owner")
+        node += [page for page in CAMPAIGN_PAGE if draw(st.integers(0, 3)) == 0]
     else:
         node = _activity_fields(draw, field)
     if listed in ("contacts", "leads", "deals", "activities") and draw(st.booleans()):
@@ -563,6 +618,8 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
             (f"{{ leads(first: 20) {{ edges {{ cursor node {{ {lead} {CUSTOM} }} }} {page} }} }}", {}, None),
             (f"{{ campaigns(first: 20) {{ edges {{ cursor node {{ {' '.join(CAMPAIGN)} owner {{ {people} }} }} }} {page} }} "
              f'campaign(id: "@id:campaigns:1") {{ id title }} }}', {}, None),
+            *((f"{{ campaigns(first: 12) {{ edges {{ node {{ id {half} }} }} }} }}", {}, None)
+              for half in (" ".join(CAMPAIGN_PAGE[:4]), " ".join(CAMPAIGN_PAGE[4:]))),
             *((f"{{ activities(first: 28) {{ edges {{ cursor node {{ {node} }} }} {page} }} }}", {}, None)
               for node in (activity, f"id {CUSTOM}")),
             (f'{{ customer(id: "@id:customers:3") {{ {own} }} contact(id: "@id:contacts:4") {{ {contact} }} '
@@ -669,9 +726,11 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
 
 async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     """The lists as the UI asks for them (frontend/customer_filters.py, frontend/pages/contacts.py, leads.py,
-    tasks.py, relationships.py), from the addresses their menus make: sorted, filtered, searched, with what each
-    row may do next (allowed statuses and actions)."""
+    tasks.py, relationships.py, campaigns.py), from the addresses their menus make: sorted, filtered, searched,
+    with what each row may do next (allowed statuses and actions); and a campaign's live page (campaign.py)."""
     from frontend.customer_filters import CUSTOMERS_QUERY, customer_variables
+    from frontend.pages.campaign import CAMPAIGN_QUERY
+    from frontend.pages.campaigns import CAMPAIGNS_QUERY
     from frontend.pages.contacts import CONTACTS_QUERY, contact_variables
     from frontend.pages.leads import LEADS_QUERY, lead_variables
     from frontend.pages.relationships import BOARD_QUERY
@@ -691,6 +750,10 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
         variables = {"filter": task_filter(view, True, UTC), "after": None}
         assert await compile_operation(schema._schema, _parse(TASKS_QUERY), None, variables, who) is not None, variables
     assert await compile_operation(schema._schema, _parse(BOARD_QUERY), None, {}, who) is not None
+    marketing = actor(await make_user(Role.MARKETING))
+    assert await compile_operation(schema._schema, _parse(CAMPAIGNS_QUERY), None, {}, marketing) is not None
+    for reader in (who, marketing):
+        assert await compile_operation(schema._schema, _parse(CAMPAIGN_QUERY), None, {"id": "1"}, reader) is not None
 
 
 async def test_over_http_the_compiled_answer_is_the_databases_text(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -706,8 +769,11 @@ async def test_over_http_the_compiled_answer_is_the_databases_text(db: str, monk
     await make_contact(admin, customerId=c["id"], isPrimary=True)
     await log_activity(admin, customerId=c["id"], kind="CALL")
     _, raw = await tokens.create(actor(admin), "compiled over http")
+    await Campaign.create(title="Fair", code="fair", type="referral", visibility="public", status="active",
+                          owner_id=admin.id)
     document = ("{ customers(first: 5) { totalCount pageInfo { endCursor hasNextPage } edges { cursor node { id name "
-                "status createdAt tags contacts { isPrimary } activities(first: 2) { kind occurredAt } } } } }")
+                "status createdAt tags contacts { isPrimary } activities(first: 2) { kind occurredAt } } } } "
+                "campaigns { edges { node { publicUrl embedSnippet } } } }")
     answers = []
     for compiled in ("0", "1"):
         monkeypatch.setenv("CRM_COMPILED_READS", compiled)
@@ -722,6 +788,8 @@ async def test_over_http_the_compiled_answer_is_the_databases_text(db: str, monk
             assert [s for s in statements if s.lstrip().startswith("WITH matching")], statements
             assert '"name" : "Ölwerk"' in answer.text or '"name":"Ölwerk"' in answer.text  # the database's own text
     assert answers[0] == answers[1] and "errors" not in answers[1]
+    page = answers[1]["data"]["campaigns"]["edges"][0]["node"]
+    assert page["publicUrl"] == "http://testserver/c/fair" and 'src="http://testserver/c/fair/embed"' in page["embedSnippet"]
     reset_settings()
 
 
@@ -732,7 +800,7 @@ async def test_an_operation_is_compiled_once_per_document_variables_and_caller(d
     reset_settings()
     compiled: list[Any] = []
     real = run._compile
-    monkeypatch.setattr(run, "_compile", lambda *args: compiled.append(args[3:]) or real(*args))
+    monkeypatch.setattr(run, "_compile", lambda *args: compiled.append(args[3:5]) or real(*args))
     admin, rep = await make_user(Role.ADMIN), await make_user(Role.SALES_REP)
     await make_customer(admin, name="Theirs")
     document = "query($n: Int) { customers(first: $n) { totalCount edges { node { name } } } }"

@@ -55,6 +55,7 @@ class Compiler(Protocol):
 
     actor: Actor
     st: Statement
+    origin: str  # where visitors reach this server (schema.campaigns.origin_of)
 
     def alias(self) -> str: ...
 
@@ -78,17 +79,32 @@ def computed(model: type[Model], columns: tuple[str, ...], compute: Compute, ste
         raw = [f'{row}."{name}"' for name in columns]
         if steps is not None:
             raw.append(_steps_out(c, steps, row))
-        actor, write = c.actor, _writer(f)
+        actor = c.actor
 
         def answer(values: list[Any]) -> Any:
-            record = model._init_from_db(**dict(zip(columns, values, strict=False)))
+            record = record_of(model, columns, values)
             status = None if steps is None else getattr(record, _status_column(steps))
             rules = {} if status is None else {status.value: frozenset(values[-1])}
-            return write(compute(actor, record, rules))
+            return compute(actor, record, rules)
 
-        return c.st.mark(c.st.array(*raw), answer)
+        return derived(c, f, raw, answer)
 
     return relation
+
+
+def derived(c: Compiler, f: Selected, raw: list[str], answer: Callable[[list[Any]], Any]) -> str:
+    """The field `f` that `answer` gives in Python from the values of the SQL expressions `raw` (marked in the
+    statement), written as the field's GraphQL type writes it."""
+    write = _writer(f)
+    return c.st.mark(c.st.array(*raw), lambda values: write(answer(values)))
+
+
+def record_of(model: type[Model], columns: tuple[str, ...], values: list[Any]) -> Any:
+    """A `model` row holding the JSON `values` of its `columns`, each read as the model reads it (the statement's
+    JSON holds dates and instants as text on both databases)."""
+    fields = model._meta.fields_map
+    return model._init_from_db(**{name: fields[name].to_python_value(value)
+                                  for name, value in zip(columns, values, strict=False)})
 
 
 def from_resolver(model: type[Model], f: Selected) -> Relation | None:
@@ -165,16 +181,16 @@ def _contact_actions(c: Compiler, f: Selected, row: str) -> str:
     facts = [f'{row}."customer_id" IN ({runs})', f'{row}."owner_id" IN ({keepers})']
     raw = [*(f'{row}."{name}"' for name in columns), *(c.st.boolean(fact) for fact in facts),
            _steps_out(c, TransitionEntity.CONTACT, row)]
-    actor, write = c.actor, _writer(f)
+    actor = c.actor
 
     def answer(values: list[Any]) -> Any:
-        contact = Contact._init_from_db(**dict(zip(columns, values, strict=False)))
+        contact = record_of(Contact, columns, values)
         runs_customer, owner_is_keeper, steps = values[len(columns):]
         may = permissions.changes_contacts_at(actor, contact.customer_id is not None, bool(runs_customer),
                                               bool(owner_is_keeper))
-        return write(contacts.row_actions(actor, contact, may, {contact.status.value: frozenset(steps)}))
+        return contacts.row_actions(actor, contact, may, {contact.status.value: frozenset(steps)})
 
-    return c.st.mark(c.st.array(*raw), answer)
+    return derived(c, f, raw, answer)
 
 
 def _summary(c: Compiler, f: Selected, row: str) -> str:
@@ -190,16 +206,15 @@ def _summary(c: Compiler, f: Selected, row: str) -> str:
     active = (f'(SELECT {changed} FROM "{CustomerStatusChange._meta.db_table}" h WHERE h."customer_id" = {row}."id" '
               f'AND h."to_status" = {st.param(CustomerStatus.ACTIVE.value)} ORDER BY h."changed_at", h."id" LIMIT 1)')
     latest = f'(SELECT {occurred} FROM "{Activity._meta.db_table}" v WHERE v."customer_id" = {row}."id")'
-    write = _writer(f)
 
     def answer(raw: list[Any]) -> Any:
         found, since, created, last = raw
         table = rate_table([(currency, text) for _, currency, _, text in found])
         deals = [(amount, currency, StageKind(kind)) for amount, currency, kind, _ in found]
-        return write(summary_of(deals, table, datetime.fromisoformat(since or created),
-                                None if last is None else datetime.fromisoformat(last)))
+        return summary_of(deals, table, datetime.fromisoformat(since or created),
+                          None if last is None else datetime.fromisoformat(last))
 
-    return st.mark(st.array(deals, active, st.instant(f'{row}."created_at"'), latest), answer)
+    return derived(c, f, [deals, active, st.instant(f'{row}."created_at"'), latest], answer)
 
 
 def stored_rate(currency: str) -> str:

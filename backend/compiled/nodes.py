@@ -12,6 +12,7 @@ from tortoise.models import Model
 
 from backend import permissions
 from backend.auth.actor import Actor
+from backend.compiled.campaigns import CAMPAIGN, enrolee
 from backend.compiled.computed import COMPUTED, computed, from_resolver, rate_table, stored_rate
 from backend.compiled.dialect import Statement
 from backend.compiled.leaves import column
@@ -26,6 +27,7 @@ from backend.models import (
     CustomerStatusChange,
     Deal,
     DealStageChange,
+    Enrolment,
     Lead,
     LostReason,
     Note,
@@ -99,6 +101,7 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
     "DealStageChange": (DealStageChange, {"changedAt": "changed_at"}),
     "Attachment": (Attachment, {"id": "id", "fileName": "file_name", "contentType": "content_type", "size": "size",
                                 "createdAt": "created_at"}),
+    "Enrolment": (Enrolment, {"id": "id", "source": "source", "createdAt": "created_at"}),
 }
 
 
@@ -106,6 +109,7 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
 class Compiler:
     actor: Actor
     st: Statement
+    origin: str = ""  # where visitors reach this server (schema.campaigns.origin_of): the campaigns' addresses
     depth: int = 0
     # Named subqueries of the statement's WITH: row rules are defined once there, not nested in each list
     # (SQLite's parser refuses expressions nested about a hundred deep).
@@ -298,6 +302,13 @@ def _one(type_name: str, key: str, ruled: bool = False) -> Relation:
     return relation
 
 
+def _latest_enrolments(c: Compiler, f: Selected, row: str) -> str:
+    """A campaign's newest enrolments (loaders.latest_enrolments: at most 50, seen with the campaign)."""
+    limit = min(page_size(f.args["first"]), 50)
+    return c.many(Enrolment, f, row, '{a}."campaign_id" = {parent}."id"', [("created_at", True), ("id", True)], limit,
+                  ruled=False)
+
+
 def _customer_of(parent: type[Model]) -> Relation:
     """The customer of a `parent` row the caller sees: when permissions says such rows are seen exactly when their
     customer is, that customer is seen too and needs no rule of its own (it cost the contacts screen ~8 ms)."""
@@ -331,7 +342,9 @@ RELATIONS: dict[str, dict[str, Relation]] = {
              "customer": _customer_of(Deal), "contact": _one("Contact", "contact_id", ruled=True),
              "activities": _activities("deal_id"), "stageHistory": _own(DealStageChange, "deal_id", _OLDEST_FIRST),
              "attachments": _files("deal_id"), **COMPUTED["Deal"]},
-    "Campaign": {"owner": _one("User", "owner_id"), **COMPUTED["Campaign"]},
+    "Campaign": {"owner": _one("User", "owner_id"), "latestEnrolments": _latest_enrolments, **CAMPAIGN,
+                 **COMPUTED["Campaign"]},
+    "Enrolment": {"name": enrolee("name"), "email": enrolee("email"), "referrerCode": enrolee("referrer_code")},
     "Lead": {"customer": _customer_of(Lead), "contact": _one("Contact", "contact_id", ruled=True),
              "lostReasonChoice": _one("LostReason", "lost_reason_choice_id"),
              "owner": _one("User", "owner_id"), "deal": _one("Deal", "deal_id", ruled=True), **COMPUTED["Lead"]},

@@ -2,7 +2,7 @@
 answers all of it. Every root field is compiled before any statement runs, so no answer is built half by
 one path and half by the other.
 
-A compiled operation is kept per document, operation, variables, caller and database (the last 512): it depends
+A compiled operation is kept per document, operation, variables, caller, origin and database (the last 512): it depends
 on nothing else (no stored row; a condition that reads the clock leaves its operation unkept), so a document
 asked again with the same values is not compiled again."""
 
@@ -31,6 +31,7 @@ from backend.compiled.lists import root_list
 from backend.compiled.nodes import Compiler
 from backend.compiled.records import RECORDS, record
 from backend.compiled.selection import NotCovered, Selected, root_fields
+from backend.schema.campaigns import origin_of
 
 log = logging.getLogger("crm.compiled")
 Compiled = list[tuple[str, Statement | None, str]]
@@ -44,18 +45,20 @@ def _postgres() -> bool:
 
 
 async def compile_operation(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
-                      variables: dict[str, Any] | None, actor: Actor) -> Compiled | None:
+                      variables: dict[str, Any] | None, actor: Actor, origin: str | None = None) -> Compiled | None:
     """For each root field: its key, its statement and SQL (none for `__typename`: the type's name); None when
-    any field is not covered, or the arguments are ones whose error the resolver path should answer."""
+    any field is not covered, or the arguments are ones whose error the resolver path should answer. `origin`:
+    where visitors reach this server (the request's own; by default the configured one)."""
     operation = get_operation_ast(document, operation_name)
     if operation is None or operation.operation is not OperationType.QUERY or actor.role is None:
         return None  # mutations and subscriptions: never compiled, nor kept
-    key = (id(document), operation_name, json.dumps(variables, sort_keys=True, default=repr), actor, _postgres())
+    origin = origin or origin_of(None)
+    key = (id(document), operation_name, json.dumps(variables, sort_keys=True, default=repr), actor, origin, _postgres())
     kept = _kept.get(key)
     if kept is not None and kept[0] is document:
         _kept.move_to_end(key)
         return kept[1]
-    compiled = await _compile(schema, document, operation, variables, actor)
+    compiled = await _compile(schema, document, operation, variables, actor, origin)
     if compiled is None or all(st is None or st.kept for _, st, _ in compiled):
         _kept[key] = (document, compiled)
         while len(_kept) > _KEEP:
@@ -64,7 +67,7 @@ async def compile_operation(schema: GraphQLSchema, document: DocumentNode, opera
 
 
 async def _compile(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode,
-             variables: dict[str, Any] | None, actor: Actor) -> Compiled | None:
+             variables: dict[str, Any] | None, actor: Actor, origin: str) -> Compiled | None:
     coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
     if isinstance(coerced, list):
         return None
@@ -72,18 +75,18 @@ async def _compile(schema: GraphQLSchema, document: DocumentNode, operation: Ope
     try:
         compiled = []
         for root in root_fields(schema, operation, fragments, coerced):
-            compiled.append(await _root(root, actor))
+            compiled.append(await _root(root, actor, origin))
         return compiled
     except (NotCovered, GraphQLError) as why:  # GraphQLError: the CRM's errors (a bad cursor, first < 0, …)
         log.debug("resolver path: %s", why)
         return None
 
 
-async def _root(root: Selected, actor: Actor) -> tuple[str, Statement | None, str]:
+async def _root(root: Selected, actor: Actor, origin: str) -> tuple[str, Statement | None, str]:
     if root.name == "__typename":
         return root.key, None, root.type.name
     st = Statement(_postgres())
-    c = Compiler(actor, st)
+    c = Compiler(actor, st, origin)
     return root.key, st, record(c, root) if root.name in RECORDS else await root_list(c, root)
 
 

@@ -12,6 +12,7 @@ from strawberry.extensions import SchemaExtension
 
 from backend.compiled.run import answer, compile_operation
 from backend.graphql.frames import RawJSON
+from backend.schema.campaigns import origin_of
 from backend.settings import get_settings
 
 
@@ -20,8 +21,9 @@ class CompiledReads(SchemaExtension):
         context = self.execution_context
         actor = getattr(context.context, "actor", None)
         if get_settings().compiled_reads and context.graphql_document is not None and actor is not None:
+            origin = origin_of(getattr(context.context, "request", None))
             compiled = await compile_operation(context.schema._schema, context.graphql_document, context.operation_name,
-                                               context.variables, actor)
+                                               context.variables, actor, origin)
             if compiled is not None:
                 # Over HTTP the database's text goes out as it is; in-process callers (the UI) get it parsed.
                 wrap = RawJSON if getattr(context.context, "wire", False) else json.loads
