@@ -26,6 +26,7 @@ from backend.models import (
     Attachment,
     Campaign,
     CampaignSend,
+    ConsentChange,
     Contact,
     Customer,
     CustomerPhaseChange,
@@ -39,6 +40,7 @@ from backend.models import (
     ExchangeRate,
     Lead,
     LostReason,
+    MailConsent,
     Note,
     PickList,
     PickListItem,
@@ -69,8 +71,11 @@ CUSTOMER = ["id", "name", "legalForm", "email", "country", "industry", "status",
             "customerSince lastActivityAt __typename }"]
 HIGH_LEVEL_STATUS = " { id label position archived version }"
 CONTACT = ["id", "name", "email", "isPrimary", "status", "createdAt", "__typename"]
+CONSENT = ("mailConsent { email subscribed status source changedAt __typename "
+           "history(first: 2) { status source note occurredAt changedBy { id name } __typename } }")
 CONTACT_ROOT = [*CONTACT, "phone", "jobTitle", "department", "roleAtCustomer", "version", "updatedAt", "archivedAt",
-                "mergedIntoId", "allowedStatuses", "socialLinks { url kind }", "allowedActions", f"picture {IMAGE}", FILES]
+                "mergedIntoId", "allowedStatuses", "socialLinks { url kind }", "allowedActions", f"picture {IMAGE}", FILES,
+                CONSENT]
 CONTACT_STATUSES = ["NEW", "HOT", "COLD", "NOT_INTERESTED"]
 USER = ["id", "email", "name", "role", "timeZone", "language", "active", "version", "lastLoginAt", "__typename"]
 DEAL = ["id", "title", "probability", "closedAt", "createdAt", "expectedCloseDate", "lostReason"]
@@ -170,6 +175,7 @@ async def _seed() -> dict[str, Any]:
     await _shape(users)
     await _leads(users)
     await _campaigns(users)
+    await _consent(users)
     # A deal and an activity that rep2 sees, linked to a contact of the other team that rep2 does not see.
     unseen = await Contact.get(name="Person 9")
     theirs = await Deal.filter(owner_id=users["rep2"].id).order_by("id").first()
@@ -343,6 +349,25 @@ async def _campaigns(users: dict[str, Any]) -> None:
     for n in range(10):
         await CampaignSend.create(campaign_id=campaigns[n % 2 + 4], email=f"s{n}@example.com", kind="share",
                                   status=["queued", "sent", "failed", "unsubscribed", "no_consent"][n % 5])
+
+
+async def _consent(users: dict[str, Any]) -> None:
+    """Contacts' addresses subscribed, unsubscribed or never asked, with changes (some by a user, some at the same
+    moment: the id breaks the tie), and a contact without an address."""
+    emails = await Contact.all().order_by("id").values_list("email", flat=True)
+    at = datetime(2026, 2, 1, 8, tzinfo=UTC)
+    for n, email in enumerate(emails[:-2]):
+        if n % 3 == 2:
+            continue  # never asked
+        status = ["subscribed", "unsubscribed"][n % 2]
+        await MailConsent.create(email=email, status=status, source=["enrolment", "link"][n % 2],
+                                 changed_at=at + timedelta(days=n, microseconds=n * 7))
+        for k in range(n % 4):
+            await ConsentChange.create(email=email, status=["subscribed", "unsubscribed"][k % 2],
+                                       source=["manual", "import", "one_click"][k % 3], note=f"Change {k}",
+                                       user_id=users["marketing"].id if k % 2 else None,
+                                       occurred_at=at + timedelta(days=k // 2))
+    await Contact.filter(email=emails[-1]).update(email="")
 
 
 async def _leads(users: dict[str, Any]) -> None:
@@ -600,7 +625,8 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     # then their records.
     own = (f"{' '.join(CUSTOMER)} highLevelStatus{HIGH_LEVEL_STATUS} accountManager {{ {people} }} "
            f"operationsContact {{ {people} }} primaryContact {{ id name email }} {' '.join(OWN_RECORD)}")
-    lighter = contact.replace(FILES, "").replace("socialLinks { url kind }", "").replace(" allowedActions", "")  # lists cost
+    lighter = contact.replace(FILES, "").replace(CONSENT, "")  # lists cost
+    lighter = lighter.replace("socialLinks { url kind }", "").replace(" allowedActions", "")
     people_there = f"id name contacts {{ {lighter} }}"
     nested_deal = deal.replace(" activities(first: 2) { id title viewerCanEdit }", "").replace(STAGE_HISTORY, "")
     records = f"id name deals {{ {nested_deal} }} activities(first: 6) {{ {activity.replace(FILES, '')} }}"

@@ -21,6 +21,8 @@ from backend.models import (
     Activity,
     Attachment,
     Campaign,
+    ConsentChange,
+    ConsentStatus,
     Contact,
     Customer,
     CustomerPhaseChange,
@@ -30,6 +32,7 @@ from backend.models import (
     Enrolment,
     Lead,
     LostReason,
+    MailConsent,
     Note,
     PickListItem,
     Pipeline,
@@ -102,6 +105,8 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
     "Attachment": (Attachment, {"id": "id", "fileName": "file_name", "contentType": "content_type", "size": "size",
                                 "createdAt": "created_at"}),
     "Enrolment": (Enrolment, {"id": "id", "source": "source", "createdAt": "created_at"}),
+    "MailConsentChange": (ConsentChange, {"status": "status", "source": "source", "note": "note",
+                                          "occurredAt": "occurred_at"}),
 }
 
 
@@ -309,6 +314,33 @@ def _latest_enrolments(c: Compiler, f: Selected, row: str) -> str:
                   ruled=False)
 
 
+def _mail_consent(c: Compiler, f: Selected, row: str) -> str:
+    """Contact.mailConsent: the consent of the contact's address and its newest changes (loaders.mail_consent,
+    .consent_history), null without an address. Both are keyed by the address as the contact holds it, which
+    its write path stores as the resolver's key (trimmed, lower case: validate.email)."""
+    st, m = c.st, c.alias()
+    stored = MailConsent._meta.fields_map
+
+    def one(sub: Selected) -> str:
+        if sub.name == "email":
+            return st.mark(f'{row}."email"', lambda email: email.strip().lower())
+        if sub.name == "subscribed":
+            return st.boolean(f"coalesce({m}.\"status\", '') = {st.param(ConsentStatus.SUBSCRIBED.value)}")
+        if sub.name == "history":
+            limit = max(1, min(sub.args["first"], 50))
+            return c.many(ConsentChange, sub, row, '{a}."email" = {parent}."email"', [("occurred_at", True), ("id", True)],
+                          limit, ruled=False)
+        named = {"status": "status", "source": "source", "changedAt": "changed_at"}
+        if sub.name not in named:
+            raise NotCovered(f"MailConsent.{sub.name}")
+        assert isinstance(sub.type, GraphQLLeafType)
+        return column(st, stored[named[sub.name]], sub.type, f'{m}."{named[sub.name]}"')
+
+    consent = c.obj(f.type.name, f.fields, one)
+    return st.nested(f'SELECT {consent} FROM (SELECT 1 AS "one") o LEFT JOIN "{MailConsent._meta.db_table}" {m} '
+                     f'ON {m}."email" = {row}."email" WHERE coalesce({row}."email", \'\') <> \'\'')
+
+
 def _customer_of(parent: type[Model]) -> Relation:
     """The customer of a `parent` row the caller sees: when permissions says such rows are seen exactly when their
     customer is, that customer is seen too and needs no rule of its own (it cost the contacts screen ~8 ms)."""
@@ -333,7 +365,8 @@ RELATIONS: dict[str, dict[str, Relation]] = {
     "CustomerPhaseChange": {"changedBy": _one("User", "changed_by_id")},
     "DealStageChange": {"fromStage": _one("Stage", "from_stage_id"), "toStage": _one("Stage", "to_stage_id"),
                         "changedBy": _one("User", "changed_by_id")},
-    "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id"),
+    "MailConsentChange": {"changedBy": _one("User", "user_id")},
+    "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id"), "mailConsent": _mail_consent,
                 "activities": _activities("contact_id"), "attachments": _files("contact_id"),
                 "picture": _one("Attachment", "picture_id"), **COMPUTED["Contact"]},
     "Deal": {"amount": _amount, "weightedAmount": _weighted, "amountInBaseCurrency": _in_base_currency,
