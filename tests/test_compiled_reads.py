@@ -50,6 +50,7 @@ from backend.models import (
     SegmentMember,
     Stage,
     StatusTransition,
+    Team,
     User,
 )
 from backend.reads.context import Context
@@ -117,12 +118,13 @@ ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY",
           "contacts": ["NAME", "EMAIL", "STATUS", "CREATED_AT", "UPDATED_AT"],
           "deals": ["CREATED_AT", "UPDATED_AT", "TITLE", "AMOUNT"], "leads": ["CREATED_AT", "UPDATED_AT", "TITLE", "STATUS"],
           "activities": ["OCCURRED_AT", "DUE_AT", "CREATED_AT"],
-          "campaigns": ["TITLE", "CODE", "CREATED_AT", "UPDATED_AT", "STATUS", "VIEWS", "LIKES", "ENROLMENTS"]}
+          "campaigns": ["TITLE", "CODE", "CREATED_AT", "UPDATED_AT", "STATUS", "VIEWS", "LIKES", "ENROLMENTS"],
+          "users": ["NAME", "EMAIL", "CREATED_AT"]}
 # Each list: its node type, its record field, its default order and a field that labels a row.
 LISTS = {"customers": ("Customer", "customer", "NAME", "name"), "contacts": ("Contact", "contact", "NAME", "name"),
          "leads": ("Lead", "lead", "CREATED_AT", "title"), "deals": ("Deal", "deal", "CREATED_AT", "title"),
          "activities": ("Activity", "activity", "OCCURRED_AT", "title"),
-         "campaigns": ("Campaign", "campaign", "CREATED_AT", "title")}
+         "campaigns": ("Campaign", "campaign", "CREATED_AT", "title"), "users": ("User", None, "NAME", "name")}
 NODE_TYPE, RECORD, DEFAULT_ORDER, LABEL = ({listed: spec[i] for listed, spec in LISTS.items()} for i in range(4))
 # Searches: long and short words (SQLite's full-text index takes 3 characters or more), several words, none, and
 # text that is SQL to a careless compiler (a placeholder's "?" and "$1", quotes).
@@ -139,6 +141,8 @@ async def _seed() -> dict[str, Any]:
         "support": await make_user(Role.SUPPORT), "marketing": await make_user(Role.MARKETING),
     }
     admin, managers = users["admin"], [users["sales_rep"], users["rep2"], None]
+    former = await make_user(Role.SALES_REP, south)  # deactivated: listed, never assignable
+    await User.filter(id=former.id).update(active=False, name="Zoë Former")
     start = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
     for n in range(14):
         manager = managers[n % 3]
@@ -450,6 +454,8 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         node += _people(draw, "owner")
     elif listed == "deals":
         node = _deal_fields(draw, field)
+    elif listed == "users":
+        node = [field(f) for f in _pick(draw, USER)]
     elif listed == "campaigns":
         node = [field(f) for f in _pick(draw, CAMPAIGN)] + _people(draw, "owner")
         node += [page for page in CAMPAIGN_PAGE if draw(st.integers(0, 3)) == 0]
@@ -461,7 +467,7 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
     fragment = draw(st.booleans())
     node_text = "...N" if fragment else " ".join(node)
     fragment_text = f" fragment N on {NODE_TYPE[listed]} {{ " + " ".join(node) + " }" if fragment else ""
-    if draw(st.integers(0, 4)) == 0:  # one record: seen, unseen by some roles, not there, or not an id
+    if RECORD[listed] and draw(st.integers(0, 4)) == 0:  # one record: seen, unseen by some roles, not there, or not an id
         target = draw(st.sampled_from([f"@id:{listed}:{draw(st.integers(0, 40))}", "999999999", "x"]))
         declared = "(" + ", ".join(f"${name}: {TYPES.get(name, 'Int')}" for name in variables) + ")" if variables else ""
         return f"query{declared} {{ {RECORD[listed]}(id: \"{target}\") {{ {node_text} }} }}{fragment_text}", variables, None
@@ -481,7 +487,7 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         args.append(f"orderBy: {{field: {order}, direction: {draw(st.sampled_from(['ASC', 'DESC']))}}}")
     if conditions:
         args.append("filter: {" + ", ".join(conditions) + "}")
-    if draw(st.integers(0, 3)) == 0:
+    if listed != "users" and draw(st.integers(0, 3)) == 0:  # users search within their filter
         variables["q"] = draw(st.sampled_from(SEARCHES))
         args.append("search: $q")
     after = draw(st.none() | st.integers(0, 13))
@@ -603,6 +609,9 @@ CONDITIONS: dict[str, list[tuple[str, Callable[[st.DrawFn], str]]]] = {
               ("amount", _range("min", "max", "7", "999", "2501")), ("expectedClose", _range("start", "end", *DATES)),
               ("createdAt", WHEN),
               _custom('{key: "text_4", op: IS_EMPTY}', '{key: "money_0", op: GT, amount: 1000, currency: "USD"}')],
+    "users": [("role", _listed(["ADMIN", "SALES_REP", "MARKETING"])), ("teamId", lambda draw: f'["@id:teams:{draw(st.integers(0, 1))}"]'),
+              ("active", _flag), ("search", lambda draw: json.dumps(draw(st.sampled_from(["user", "EXAMPLE", "Ö", "%", ""])))),
+              ("assignableFor", lambda draw: draw(st.sampled_from(["OWNER", "TASK", "ACCOUNT_MANAGER", "TICKET"])))],
     "activities": [("kind", _listed(["CALL", "NOTE", "TASK"])), ("taskStatus", _listed(["NEW", "DONE"])),
                    ("customerId", lambda draw: f"@c{draw(st.integers(0, 13))}"),
                    ("open", _flag), ("mine", _flag), ("myTeam", _flag), ("overdue", _flag),
@@ -694,9 +703,10 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
     rows = {"customers": await Customer.all().order_by("name", "id").values_list("name", "id"),
             "contacts": await Contact.all().order_by("name", "id").values_list("name", "id")}
     models = {"customers": Customer, "contacts": Contact, "leads": Lead, "deals": Deal, "activities": Activity,
-              "campaigns": Campaign}
+              "campaigns": Campaign, "users": User}
     ids = {listed: await model.all().order_by("id").values_list("id", flat=True) for listed, model in models.items()}
     ids["segments"] = await Segment.all().order_by("id").values_list("id", flat=True)
+    ids["teams"] = await Team.all().order_by("id").values_list("id", flat=True)
     roles = ["admin", "sales_head", "sales_rep", "rep2", "support", "marketing"]
     def placed(text: str) -> str:
         text = re.sub(r"@c(\d+)", lambda m: json.dumps(str(rows["customers"][int(m.group(1))][1])), text)
@@ -753,12 +763,15 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
 async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     """The lists as the UI asks for them (frontend/customer_filters.py, frontend/pages/contacts.py, leads.py,
     tasks.py, relationships.py, campaigns.py), from the addresses their menus make: sorted, filtered, searched,
-    with what each row may do next (allowed statuses and actions); and a campaign's live page (campaign.py)."""
+    with what each row may do next (allowed statuses and actions); a contact's page (contact.py, with its consent
+    and the people its owner may be) and a campaign's live page (campaign.py)."""
     from frontend.customer_filters import CUSTOMERS_QUERY, customer_variables
     from frontend.pages.campaign import CAMPAIGN_QUERY
     from frontend.pages.campaigns import CAMPAIGNS_QUERY
+    from frontend.pages.contact import CONTACT_QUERY
     from frontend.pages.contacts import CONTACTS_QUERY, contact_variables
     from frontend.pages.leads import LEADS_QUERY, lead_variables
+    from frontend.pages.leads import PEOPLE_QUERY as LEAD_PEOPLE
     from frontend.pages.relationships import BOARD_QUERY
     from frontend.pages.tasks import TASKS_QUERY, task_filter
 
@@ -776,6 +789,8 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
         variables = {"filter": task_filter(view, True, UTC), "after": None}
         assert await compile_operation(schema._schema, _parse(TASKS_QUERY), None, variables, who) is not None, variables
     assert await compile_operation(schema._schema, _parse(BOARD_QUERY), None, {}, who) is not None
+    assert await compile_operation(schema._schema, _parse(LEAD_PEOPLE), None, {}, who) is not None  # the pickers
+    assert await compile_operation(schema._schema, _parse(CONTACT_QUERY), None, {"id": "1"}, who) is not None
     marketing = actor(await make_user(Role.MARKETING))
     assert await compile_operation(schema._schema, _parse(CAMPAIGNS_QUERY), None, {}, marketing) is not None
     for reader in (who, marketing):

@@ -1,4 +1,4 @@
-"""A root list (`customers`, `contacts`, `leads`, `deals`, `activities`, `campaigns`) as one statement: the page
+"""A root list (`customers`, `contacts`, `leads`, `deals`, `activities`, `campaigns`, `users`) as one statement: the page
 (keyset on the order's column, then id), its edges with cursors, pageInfo and totalCount, as reads.paging.paginate
 answers them.
 
@@ -26,10 +26,21 @@ from backend.auth.actor import Actor
 from backend.compiled.nodes import Compiler
 from backend.compiled.selection import NotCovered, Selected, strawberry_input
 from backend.interop.tortoise import parameterized
-from backend.models import Activity, Campaign, Contact, CustomEntity, Customer, CustomField, Deal, Lead, SegmentEntity
+from backend.models import (
+    Activity,
+    Campaign,
+    Contact,
+    CustomEntity,
+    Customer,
+    CustomField,
+    Deal,
+    Lead,
+    SegmentEntity,
+    User,
+)
 from backend.reads.held_count import HeldCount
 from backend.reads.paging import cursor_of, keyset_page, page_size
-from backend.resolvers import activities, campaigns, contacts, customers, leads
+from backend.resolvers import activities, campaigns, contacts, customers, leads, users
 from backend.resolvers.segment_members import within_segment
 from backend.schema.activities import ActivityFilter
 from backend.schema.campaigns import CampaignFilter
@@ -37,6 +48,7 @@ from backend.schema.contacts import ContactFilter
 from backend.schema.customers import CustomerFilter
 from backend.schema.deals import DealFilter, filter_deals
 from backend.schema.leads import LeadFilter
+from backend.schema.users import UserFilter
 from backend.services import custom_fields
 from backend.services.search import customer_search_q, every_word, indexed_search_q
 
@@ -48,7 +60,7 @@ class RootList:
     model: type[Model]
     filter_type: type  # the list's filter input (a Strawberry input class)
     narrow: Callable[[QuerySet, Any, Actor], QuerySet]  # the resolver path's filter_query
-    search: Callable[[str], Q]  # the resolver path's search condition
+    search: Callable[[str], Q] | None  # the resolver path's search condition (None: the list has no `search`)
     entity: CustomEntity | None = None  # whose custom fields the filter's `custom` conditions name
     segment: SegmentEntity | None = None  # whose saved segments the filter's `segmentId` names
     clocked: tuple[str, ...] = ()  # conditions that read the clock when rendered: the statement is not kept
@@ -76,6 +88,7 @@ ROOT_LISTS = {
                            valued=("due_at",), clocked=("overdue",)),
     "campaigns": RootList(Campaign, CampaignFilter, lambda rows, where, _: campaigns.filter_query(rows, where),
                           lambda text: indexed_search_q("campaign", text), default_order=("created_at", True)),
+    "users": RootList(User, UserFilter, lambda rows, where, actor: users.filter_query(actor, rows, where), None),
 }
 
 
@@ -154,7 +167,7 @@ async def root_list(c: Compiler, root: Selected) -> str:
     rows, paged = await _stored(c, spec, spec.narrow(spec.model.filter(permissions.row_rule(c.actor, spec.model)),
                                                      where, c.actor), where, fields)
     held = None
-    if args.get("search") and args["search"].strip():
+    if spec.search is not None and args.get("search") and args["search"].strip():
         rows, paged = rows.filter(spec.search(args["search"])), paged.filter(spec.search(args["search"]))
     elif spec.held is not None:
         held = await spec.held(c.actor, where, fields)
