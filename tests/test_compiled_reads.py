@@ -44,6 +44,7 @@ from backend.models import (
     Note,
     PickList,
     PickListItem,
+    Pipeline,
     Role,
     Segment,
     SegmentContact,
@@ -78,14 +79,16 @@ CONTACT_ROOT = [*CONTACT, "phone", "jobTitle", "department", "roleAtCustomer", "
                 "mergedIntoId", "allowedStatuses", "socialLinks { url kind }", "allowedActions", f"picture {IMAGE}", FILES,
                 CONSENT]
 CONTACT_STATUSES = ["NEW", "HOT", "COLD", "NOT_INTERESTED"]
-USER = ["id", "email", "name", "role", "timeZone", "language", "active", "version", "lastLoginAt", "__typename"]
+USER = ["id", "email", "name", "role", "timeZone", "language", "active", "version", "lastLoginAt", "__typename",
+        "team { id name __typename }"]
 DEAL = ["id", "title", "probability", "closedAt", "createdAt", "expectedCloseDate", "lostReason"]
 ACTIVITY = ["id", "kind", "title", "occurredAt", "durationMinutes", "endsAt", "dueAt", "priority", "taskStatus",
             "completedAt", "remindAt", "remindedAt", "overdue", "outcomeName", "allowedTaskStatuses", "viewerCanEdit",
             "outcome", "repeat { every unit label }", "attendees", FILES]
 # To-one relations, each with a few fields (a deal's contact may be one the caller does not see: null)
 REASON = "lostReasonChoice { id name archived version createdAt }"
-DEAL_LINKS = ["customer { id name }", "contact { id name customer { name } }", "pipeline { id name isDefault }", REASON]
+PIPELINE = "{ id name isDefault stages { id name position probability kind requiresNextStep __typename } }"
+DEAL_LINKS = ["customer { id name }", "contact { id name customer { name } }", f"pipeline {PIPELINE}", REASON]
 LEAD = ["id", "title", "source", "scopeOfWork", "companyName", "status", "lostReason", "version", "createdAt", "updatedAt",
         "allowedStatuses"]
 CAMPAIGN = ["id", "title", "code", "description", "type", "visibility", "status", "startsOn", "endsOn", "views", "likes",
@@ -397,9 +400,16 @@ async def _link_and_fill(start: datetime) -> None:
     people = await Contact.all().order_by("id").values_list("id", flat=True)
     deals = await Deal.all().order_by("id").values_list("id", flat=True)
     reasons = [await LostReason.create(name="Price"), await LostReason.create(name="Timing", archived=True)]
+    # A second pipeline, listed after the default, its stages made out of their order.
+    renewals = await Pipeline.create(name="Renewals", position=1)
+    moved = [await Stage.create(pipeline=renewals, name=name, position=position, probability=10 * position, kind=kind,
+                                requires_next_step=position == 1)
+             for name, position, kind in [("Ask", 1, "open"), ("Renewed", 3, "won"), ("Offer", 2, "open")]]
     await ExchangeRate.create(currency="USD", rate=Decimal("0.5"))  # odd amounts end in .5: rounded half to even
     await ExchangeRate.create(currency="EUR", rate=Decimal("2"))  # left from another base currency: EUR counts at 1
     for n, deal in enumerate(deals):  # GBP has no rate: no amount in the base currency
+        if n % 5 == 4:
+            await Deal.filter(id=deal).update(pipeline_id=renewals.id, stage_id=moved[n % 3].id)
         await Deal.filter(id=deal).update(lost_reason_choice_id=reasons[n % 2].id if n % 3 == 1 else None,
                                           currency=["EUR", "USD", "GBP", "USD"][n % 4], probability=[0, 33, 50, 100][n % 3],
                                           amount=[1003, 2501, 999, 7][n % 4])  # fractions that round apart
@@ -638,6 +648,7 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     lighter = lighter.replace("socialLinks { url kind }", "").replace(" allowedActions", "")
     people_there = f"id name contacts {{ {lighter} }}"
     nested_deal = deal.replace(" activities(first: 2) { id title viewerCanEdit }", "").replace(STAGE_HISTORY, "")
+    nested_deal = nested_deal.replace(PIPELINE, "{ id name isDefault }")
     records = f"id name deals {{ {nested_deal} }} activities(first: 6) {{ {activity.replace(FILES, '')} }}"
     page = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount"
     every_order = [(f"query($after: String) {{ {listed}(first: 4, orderBy: {{field: {field}, direction: {direction}}}, "
@@ -653,6 +664,7 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
             (f"{{ leads(first: 20) {{ edges {{ cursor node {{ {lead} {CUSTOM} }} }} {page} }} }}", {}, None),
             (f"{{ campaigns(first: 20) {{ edges {{ cursor node {{ {' '.join(CAMPAIGN)} owner {{ {people} }} }} }} {page} }} "
              f'campaign(id: "@id:campaigns:1") {{ id title }} }}', {}, None),
+            (f"{{ pipelines {PIPELINE} p: pipelines {{ name }} }}", {}, None),
             *((f"{{ campaigns(first: 12) {{ edges {{ node {{ id {half} }} }} }} }}", {}, None)
               for half in (" ".join(CAMPAIGN_PAGE[:4]), " ".join(CAMPAIGN_PAGE[4:]))),
             *((f"{{ activities(first: 28) {{ edges {{ cursor node {{ {node} }} }} {page} }} }}", {}, None)
@@ -745,10 +757,10 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     await make_contact(admin, customerId=c["id"])
     who = actor(admin)
     for text in ["{ deals(archived: true) { totalCount } }", "{ deals { edges { node { fieldHistory { __typename } } } } }",
-                 "{ customers { edges { node { contacts { owner { team { id } } } } } } }", "{ me { id } }",
+                 "{ customers { edges { node { contacts { owner { team { head { id } } } } } } } }", "{ me { id } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
                  "{ deals(orderBy: {field: EXPECTED_CLOSE_DATE}) { totalCount } }",
-                 "{ contacts { edges { node { customer { customFields { user { team { id } } } } } } } }",
+                 "{ contacts { edges { node { customer { customFields { user { team { members { id } } } } } } } } }",
                  "{ contacts(orderBy: {customField: \"tier\"}) { totalCount } }",
                  "{ contacts(filter: {segmentId: \"1\"}) { totalCount } }"]:  # no such segment: NOT_FOUND
         assert await compile_operation(schema._schema, _parse(text), None, {}, who) is None, text

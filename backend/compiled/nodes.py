@@ -37,6 +37,7 @@ from backend.models import (
     PickListItem,
     Pipeline,
     Stage,
+    Team,
     User,
 )
 from backend.reads.paging import page_size
@@ -87,7 +88,9 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
     "Pipeline": (Pipeline, {"id": "id", "name": "name", "isDefault": "is_default"}),
     "LostReason": (LostReason, {"id": "id", "name": "name", "archived": "archived", "version": "version",
                                 "createdAt": "created_at"}),
-    "Stage": (Stage, {"id": "id", "name": "name", "position": "position", "probability": "probability", "kind": "kind"}),
+    "Stage": (Stage, {"id": "id", "name": "name", "position": "position", "probability": "probability", "kind": "kind",
+                      "requiresNextStep": "requires_next_step"}),
+    "Team": (Team, {"id": "id", "name": "name"}),
     "HighLevelStatus": (PickListItem, {"id": "id", "label": "label", "position": "position", "archived": "archived",
                                        "version": "version"}),
     "User": (User, {
@@ -366,6 +369,8 @@ RELATIONS: dict[str, dict[str, Relation]] = {
     "DealStageChange": {"fromStage": _one("Stage", "from_stage_id"), "toStage": _one("Stage", "to_stage_id"),
                         "changedBy": _one("User", "changed_by_id")},
     "MailConsentChange": {"changedBy": _one("User", "user_id")},
+    "User": {"team": _one("Team", "team_id")},
+    "Pipeline": {"stages": _own(Stage, "pipeline_id", [("position", False), ("id", False)])},
     "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id"), "mailConsent": _mail_consent,
                 "activities": _activities("contact_id"), "attachments": _files("contact_id"),
                 "picture": _one("Attachment", "picture_id"), **COMPUTED["Contact"]},

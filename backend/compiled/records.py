@@ -1,7 +1,8 @@
 """A single record (`customer(id)`, `contact(id)`, `lead(id)`, `deal(id)`, `activity(id)`, `campaign(id)`) as one
 statement: the row with that id through the caller's row rule, as each service's `visible` reads it. The
 statement writes nothing for a record the caller does not see, and the resolver path then answers the whole
-document (its NOT_FOUND)."""
+document (its NOT_FOUND). And a short list every signed-in user reads whole, unpaged (`pipelines`), in its
+resolver's order."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from backend import permissions
 from backend.compiled.nodes import COLUMNS, Compiler
 from backend.compiled.selection import Selected
 from backend.interop.tortoise import parameterized
+from backend.models import Pipeline
 from backend.services import validate as v
 
 RECORDS = frozenset({"customer", "contact", "lead", "deal", "activity", "campaign"})
+# Lists read whole: their model and their resolver's order (column, descending).
+WHOLE = {"pipelines": (Pipeline, [("is_default", True), ("position", False), ("id", False)])}
 
 
 def record(c: Compiler, root: Selected) -> str:
@@ -22,3 +26,14 @@ def record(c: Compiler, root: Selected) -> str:
     node = c.node(root.type.name, root.fields, "t0")
     table = model._meta.db_table
     return f'{c.with_clause()} SELECT (SELECT {node} FROM "{table}" t0 WHERE t0."id" IN (SELECT "id" FROM matching)) AS answer'
+
+
+def whole(c: Compiler, root: Selected) -> str:
+    """The statement answering a list read whole with its JSON."""
+    model, order = WHOLE[root.name]
+    table = model._meta.db_table
+    c.ctes["matching"] = f'SELECT "id" FROM "{table}"'
+    by = ", ".join(f't0."{column}" {"DESC" if descending else "ASC"}' for column, descending in order)
+    item = c.node(root.type.name, root.fields, "t0")
+    rows = f'SELECT * FROM "{table}" t0 ORDER BY {by}'
+    return f"{c.with_clause()} SELECT (SELECT {c.st.aggregate(item, by)} FROM ({rows}) t0) AS answer"
