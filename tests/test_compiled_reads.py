@@ -24,6 +24,7 @@ from backend.graphql.root import schema
 from backend.models import (
     Activity,
     Attachment,
+    AuditEntry,
     Campaign,
     CampaignSend,
     ConsentChange,
@@ -57,7 +58,7 @@ from backend.models import (
 from backend.reads.context import Context
 from backend.reads.paging import cursor_of
 from backend.settings import reset_settings
-from tests.factories import actor, gql, log_activity, make_contact, make_customer, make_deal, make_team, make_user
+from tests.factories import actor, gql, log_activity, make_contact, make_customer, make_deal, make_team, make_user, ok
 from tests.sqlcount import count_statements
 
 EXAMPLES = int(os.environ.get("CRM_COMPILED_EXAMPLES", "100"))
@@ -117,6 +118,9 @@ OWN_RECORD = [FILES, f"logo {IMAGE}",
               "phaseHistory { fromPhase toPhase why changedAt changedBy { email } }",
               "accountTeam { relationshipManager { id name } operationsContact { name } __typename }"]
 STAGE_HISTORY = "stageHistory { changedAt fromStage { id name } toStage { name kind } changedBy { name } }"
+FIELD_HISTORY = ("fieldHistory { field oldValue newValue oldAmount { amount currency value } newAmount { amount currency } "
+                 "oldRecord { kind id name } newRecord { kind id name __typename } changedAt changedBy { id name team { name } } "
+                 "oldOwner { name email } newOwner { id } by: changedBy { email } __typename }")
 ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY", "INDUSTRY", "PHASE"],
           "contacts": ["NAME", "EMAIL", "STATUS", "CREATED_AT", "UPDATED_AT"],
           "deals": ["CREATED_AT", "UPDATED_AT", "TITLE", "AMOUNT"], "leads": ["CREATED_AT", "UPDATED_AT", "TITLE", "STATUS"],
@@ -178,6 +182,7 @@ async def _seed() -> dict[str, Any]:
     await Activity.filter(id__in=await Activity.all().order_by("id").limit(9).values_list("id", flat=True)).update(
         assignee_id=users["sales_rep"].id)
     await User.filter(id=users["sales_rep"].id).update(last_login_at=start, language="de")
+    await _edits(users)  # while the deals are as the write path made them
     await _link_and_fill(start)
     await _shape(users)
     await _leads(users)
@@ -358,6 +363,30 @@ async def _campaigns(users: dict[str, Any]) -> None:
                                   status=["queued", "sent", "failed", "unsubscribed", "no_consent"][n % 5])
 
 
+async def _edits(users: dict[str, Any]) -> None:
+    """Deals edited through the write path (amounts across a change of currency, owners, dates, probabilities), by
+    several people, and entries the write path leaves in time: a former owner who is gone, an edit whose author
+    is gone, two edits in one instant (the id breaks the tie)."""
+    update = "mutation($input: UpdateDealInput!) { updateDeal(input: $input) { id } }"
+    await ExchangeRate.create(currency="USD", rate=Decimal("0.5"))  # odd amounts end in .5: rounded half to even
+    await ExchangeRate.create(currency="EUR", rate=Decimal("2"))  # left from another base currency: EUR counts at 1
+    deals = await Deal.filter(stage__kind="open").order_by("id").values_list("id", flat=True)  # closed ones are fixed
+    edits = [{"amount": 4242}, {"currency": "USD", "amount": 990}, {"ownerId": str(users["rep2"].id)},
+             {"expectedCloseDate": "2026-05-01"}, {"ownerId": str(users["sales_rep"].id), "amount": 15}]
+    for n, deal in enumerate(deals[:9]):
+        for edit in edits[n % 3: n % 3 + 3]:
+            version = (await Deal.get(id=deal)).version
+            await ok(users["admin"], update, input={"id": str(deal), "version": version, **edit})
+    for n, entry in enumerate(await AuditEntry.filter(action="deal.update").order_by("id").values_list("id", flat=True)):
+        await AuditEntry.filter(id=entry).update(actor_id=[users["admin"], users["sales_head"], users["sales_rep"]][n % 3].id)
+    at = datetime(2026, 3, 9, 12, tzinfo=UTC)
+    for changes, actor_id in [({"owner_id": [987654, users["rep2"].id]}, None),
+                              ({"amount": [15, 30], "probability": [40, 60]}, users["admin"].id),
+                              ({"owner_id": [users["rep2"].id, None], "title": ["a", "b"]}, users["support"].id)]:
+        await AuditEntry.create(at=at, actor_id=actor_id, actor_label="someone", via="api", action="deal.update",
+                                entity="deal", entity_id=str(deals[1]), changes=changes)
+
+
 async def _consent(users: dict[str, Any]) -> None:
     """Contacts' addresses subscribed, unsubscribed or never asked, with changes (some by a user, some at the same
     moment: the id breaks the tie), and a contact without an address."""
@@ -405,8 +434,6 @@ async def _link_and_fill(start: datetime) -> None:
     moved = [await Stage.create(pipeline=renewals, name=name, position=position, probability=10 * position, kind=kind,
                                 requires_next_step=position == 1)
              for name, position, kind in [("Ask", 1, "open"), ("Renewed", 3, "won"), ("Offer", 2, "open")]]
-    await ExchangeRate.create(currency="USD", rate=Decimal("0.5"))  # odd amounts end in .5: rounded half to even
-    await ExchangeRate.create(currency="EUR", rate=Decimal("2"))  # left from another base currency: EUR counts at 1
     for n, deal in enumerate(deals):  # GBP has no rate: no amount in the base currency
         if n % 5 == 4:
             await Deal.filter(id=deal).update(pipeline_id=renewals.id, stage_id=moved[n % 3].id)
@@ -533,6 +560,7 @@ def _customer_node(draw: st.DrawFn, field: Any) -> list[str]:
 def _deal_fields(draw: st.DrawFn, field: Any) -> list[str]:
     extra = [e for e in ["amount { amount currency value }", "stage { name kind }", "__typename",
                          "activities(first: 3) { id title kind viewerCanEdit contact { name } }", STAGE_HISTORY, FILES,
+                         FIELD_HISTORY,
                          "weightedAmount { currency amount }", "amountInBaseCurrency { value cur: currency __typename }"]
              if draw(st.booleans())]
     links = [link for link in DEAL_LINKS if draw(st.booleans())]
@@ -637,7 +665,8 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     contact = f"{' '.join(CONTACT_ROOT)} customer {{ id name tags highLevelStatus {{ label }} }} owner {{ {people} }}"
     deal = (f"{' '.join(DEAL)} amount {{ amount currency value }} weightedAmount {{ amount currency value }} "
             f"amountInBaseCurrency {{ amount currency value }} stage {{ id name position probability kind }} "
-            f"owner {{ {people} }} {' '.join(DEAL_LINKS)} activities(first: 2) {{ id title viewerCanEdit }} {STAGE_HISTORY}")
+            f"owner {{ {people} }} {' '.join(DEAL_LINKS)} activities(first: 2) {{ id title viewerCanEdit }} {STAGE_HISTORY} "
+            f"{FIELD_HISTORY}")
     lead = f"{' '.join(LEAD)} {' '.join(LEAD_LINKS)} owner {{ {people} }}"
     activity = f"{' '.join(ACTIVITY)} author {{ {people} }} assignee {{ {people} }} {' '.join(ACTIVITY_LINKS)}"
     # Three documents over the customers, each within the cost limit: their own fields and people, their contacts,
@@ -648,7 +677,7 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     lighter = lighter.replace("socialLinks { url kind }", "").replace(" allowedActions", "")
     people_there = f"id name contacts {{ {lighter} }}"
     nested_deal = deal.replace(" activities(first: 2) { id title viewerCanEdit }", "").replace(STAGE_HISTORY, "")
-    nested_deal = nested_deal.replace(PIPELINE, "{ id name isDefault }")
+    nested_deal = nested_deal.replace(PIPELINE, "{ id name isDefault }").replace(FIELD_HISTORY, "")
     records = f"id name deals {{ {nested_deal} }} activities(first: 6) {{ {activity.replace(FILES, '')} }}"
     page = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor } totalCount"
     every_order = [(f"query($after: String) {{ {listed}(first: 4, orderBy: {{field: {field}, direction: {direction}}}, "
@@ -660,7 +689,9 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
     return [*customers,
             *((f"{{ contacts(first: 18) {{ edges {{ cursor node {{ {node} }} }} {page} }} }}", {}, None)
               for node in (contact, f"id name {CUSTOM}", f"id name activities(first: 4) {{ {activity.replace(FILES, '')} }}")),
-            (f"{{ deals(first: 20) {{ edges {{ cursor node {{ {deal} {CUSTOM} customer {{ id name }} }} }} {page} }} }}", {}, None),
+            (f"{{ deals(first: 20) {{ edges {{ cursor node {{ {deal.replace(FIELD_HISTORY, '')} {CUSTOM} customer {{ id name }} }} }} "
+             f"{page} }} }}", {}, None),
+            (f"{{ deals(first: 20) {{ edges {{ node {{ id title {FIELD_HISTORY} }} }} }} }}", {}, None),
             (f"{{ leads(first: 20) {{ edges {{ cursor node {{ {lead} {CUSTOM} }} }} {page} }} }}", {}, None),
             (f"{{ campaigns(first: 20) {{ edges {{ cursor node {{ {' '.join(CAMPAIGN)} owner {{ {people} }} }} }} {page} }} "
              f'campaign(id: "@id:campaigns:1") {{ id title }} }}', {}, None),
@@ -756,7 +787,7 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     c = await make_customer(admin, name="Beta")
     await make_contact(admin, customerId=c["id"])
     who = actor(admin)
-    for text in ["{ deals(archived: true) { totalCount } }", "{ deals { edges { node { fieldHistory { __typename } } } } }",
+    for text in ["{ deals(archived: true) { totalCount } }", "{ pipelines { summary { count } } }",
                  "{ customers { edges { node { contacts { owner { team { head { id } } } } } } } }", "{ me { id } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
                  "{ deals(orderBy: {field: EXPECTED_CLOSE_DATE}) { totalCount } }",
@@ -776,12 +807,14 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     """The lists as the UI asks for them (frontend/customer_filters.py, frontend/pages/contacts.py, leads.py,
     tasks.py, relationships.py, campaigns.py), from the addresses their menus make: sorted, filtered, searched,
     with what each row may do next (allowed statuses and actions); a contact's page (contact.py, with its consent
-    and the people its owner may be) and a campaign's live page (campaign.py)."""
+    and the people its owner may be), a deal's (deal.py, with its pipeline's stages and its history) and a
+    campaign's live page (campaign.py)."""
     from frontend.customer_filters import CUSTOMERS_QUERY, customer_variables
     from frontend.pages.campaign import CAMPAIGN_QUERY
     from frontend.pages.campaigns import CAMPAIGNS_QUERY
     from frontend.pages.contact import CONTACT_QUERY
     from frontend.pages.contacts import CONTACTS_QUERY, contact_variables
+    from frontend.pages.deal import DEAL_QUERY
     from frontend.pages.leads import LEADS_QUERY, lead_variables
     from frontend.pages.leads import PEOPLE_QUERY as LEAD_PEOPLE
     from frontend.pages.relationships import BOARD_QUERY
@@ -802,7 +835,8 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
         assert await compile_operation(schema._schema, _parse(TASKS_QUERY), None, variables, who) is not None, variables
     assert await compile_operation(schema._schema, _parse(BOARD_QUERY), None, {}, who) is not None
     assert await compile_operation(schema._schema, _parse(LEAD_PEOPLE), None, {}, who) is not None  # the pickers
-    assert await compile_operation(schema._schema, _parse(CONTACT_QUERY), None, {"id": "1"}, who) is not None
+    for page in (CONTACT_QUERY, DEAL_QUERY):
+        assert await compile_operation(schema._schema, _parse(page), None, {"id": "1"}, who) is not None
     marketing = actor(await make_user(Role.MARKETING))
     assert await compile_operation(schema._schema, _parse(CAMPAIGNS_QUERY), None, {}, marketing) is not None
     for reader in (who, marketing):

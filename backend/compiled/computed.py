@@ -95,7 +95,7 @@ def computed(model: type[Model], columns: tuple[str, ...], compute: Compute, ste
 def derived(c: Compiler, f: Selected, raw: list[str], answer: Callable[[list[Any]], Any]) -> str:
     """The field `f` that `answer` gives in Python from the values of the SQL expressions `raw` (marked in the
     statement), written as the field's GraphQL type writes it."""
-    write = _writer(f)
+    write = writer(f)
     return c.st.mark(c.st.array(*raw), lambda values: write(answer(values)))
 
 
@@ -134,7 +134,7 @@ def _steps_out(c: Compiler, entity: TransitionEntity, row: str) -> str:
     return c.st.nested(f'SELECT {c.st.aggregate(step, step)} FROM "{StatusTransition._meta.db_table}" s WHERE {where}')
 
 
-def _writer(f: Selected) -> Callable[[Any], Any]:
+def writer(f: Selected) -> Callable[[Any], Any]:
     """How the answer writes the field `f` from the Python value the resolver's function gives (an object: the
     schema's own, read as its type reads it)."""
     if f.name == "__typename":
@@ -142,7 +142,7 @@ def _writer(f: Selected) -> Callable[[Any], Any]:
     graphql_type = f.type
     one: Callable[[Any], Any]
     if isinstance(graphql_type, GraphQLObjectType):
-        parts = [(sub.key, _reader(graphql_type, sub), _writer(sub)) for sub in f.fields]
+        parts = [(sub.key, reader(graphql_type, sub), writer(sub)) for sub in f.fields]
 
         def obj(value: Any) -> dict[str, Any]:
             return {key: write(read(value)) for key, read, write in parts}
@@ -157,7 +157,7 @@ def _writer(f: Selected) -> Callable[[Any], Any]:
     return lambda value: None if value is None else one(value)
 
 
-def _reader(parent: GraphQLObjectType, f: Selected) -> Callable[[Any], Any]:
+def reader(parent: GraphQLObjectType, f: Selected) -> Callable[[Any], Any]:
     """How the field `f` of a `parent` object is read from the schema's Python object: its attribute, or its
     resolver when that needs nothing but the object (Money.value); anything more is not covered."""
     if f.name == "__typename":
@@ -242,7 +242,7 @@ def _custom_fields(entity: CustomEntity) -> Relation:
 
     def relation(c: Compiler, f: Selected, row: str) -> str:
         people = [sub for sub in f.fields if sub.name == "user"]
-        write = _writer(replace(f, fields=[sub for sub in f.fields if sub.name != "user"]))
+        write = writer(replace(f, fields=[sub for sub in f.fields if sub.name != "user"]))
         stored = [CustomValue._meta.fields_map[name] for name in VALUE_COLUMNS]
         kept = ", ".join(f'v."{name}" AS "{name}"' for name in VALUE_COLUMNS)
         inner = (f'SELECT f."id" AS fid, f."key" AS fkey, f."label" AS flabel, f."type" AS ftype, f."position" AS fpos, '

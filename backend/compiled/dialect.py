@@ -100,6 +100,13 @@ class Statement:
 
         return _MARKED.sub(answer, text)
 
+    def json_text(self, sql: str, key: str, index: int) -> str:
+        """The text of item `index` of the list under `key` of the JSON object column `sql` (null: none)."""
+        assert re.fullmatch(r"[_a-z]+", key)
+        if self.postgres:
+            return f"({sql} -> '{key}' ->> {int(index)})"
+        return f"CAST(json_extract({sql}, '$.{key}[{int(index)}]') AS TEXT)"
+
     def array(self, *items: str) -> str:
         return f"{'json_build_array' if self.postgres else 'json_array'}({', '.join(items)})"
 

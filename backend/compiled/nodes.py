@@ -15,6 +15,7 @@ from backend.auth.actor import Actor
 from backend.compiled.campaigns import CAMPAIGN, enrolee
 from backend.compiled.computed import COMPUTED, computed, from_resolver, rate_table, stored_rate
 from backend.compiled.dialect import Statement
+from backend.compiled.history import field_history
 from backend.compiled.leaves import column
 from backend.compiled.selection import NotCovered, Selected
 from backend.models import (
@@ -379,7 +380,7 @@ RELATIONS: dict[str, dict[str, Relation]] = {
              "pipeline": _one("Pipeline", "pipeline_id"), "lostReasonChoice": _one("LostReason", "lost_reason_choice_id"),
              "customer": _customer_of(Deal), "contact": _one("Contact", "contact_id", ruled=True),
              "activities": _activities("deal_id"), "stageHistory": _own(DealStageChange, "deal_id", _OLDEST_FIRST),
-             "attachments": _files("deal_id"), **COMPUTED["Deal"]},
+             "attachments": _files("deal_id"), "fieldHistory": field_history, **COMPUTED["Deal"]},
     "Campaign": {"owner": _one("User", "owner_id"), "latestEnrolments": _latest_enrolments, **CAMPAIGN,
                  **COMPUTED["Campaign"]},
     "Enrolment": {"name": enrolee("name"), "email": enrolee("email"), "referrerCode": enrolee("referrer_code")},

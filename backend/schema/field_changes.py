@@ -79,16 +79,32 @@ NAMED_KINDS = frozenset({"user", "customer", "contact", "deal", "stage", "pipeli
 
 async def record(info: Info, kind: str, raw_id: Any) -> RecordRef | None:
     """The record `raw_id` names, with its name when the reader may see it."""
+    key = record_key(raw_id)
+    if key is None:
+        return None
+    # Each kind's loader is the attribute of its name (reads/loaders.py): it applies the reader's row rules.
+    row = await getattr(info.context.loaders, kind).load(key) if kind in NAMED_KINDS else None
+    return record_ref(kind, key, row)
+
+
+def record_key(raw_id: Any) -> int | None:
+    """The id an audited value holds, or None when it holds none."""
     try:
-        key = int(raw_id)
+        return int(raw_id)
     except (TypeError, ValueError):
         return None
-    if kind not in NAMED_KINDS:
-        return RecordRef(kind=kind, id=strawberry.ID(str(key)), name=None)
-    # Each kind's loader is the attribute of its name (reads/loaders.py): it applies the reader's row rules.
-    row = await getattr(info.context.loaders, kind).load(key)
+
+
+def record_ref(kind: str, key: int, row: Any) -> RecordRef:
+    """The record of `kind` with id `key`, named by its `row` as the reader sees it (None: gone or unseen)."""
     name = None if row is None else (getattr(row, "name", None) or getattr(row, "title", None))
     return RecordRef(kind=kind, id=strawberry.ID(str(key)), name=name)
+
+
+def referenced_kind(change: Change) -> str | None:
+    """The kind of record the changed column names (None: not a reference)."""
+    kind = REFERENCES.get(change.column)
+    return None if kind is None else kind or change.entry.entity
 
 
 def _text(value: Any) -> str | None:
@@ -134,10 +150,8 @@ class FieldChange:
         return await self._record(info, self.change.new)
 
     async def _record(self, info: Info, value: Any) -> RecordRef | None:
-        kind = REFERENCES.get(self.change.column)
-        if kind is None or value is None:
-            return None
-        return await record(info, kind or self.change.entry.entity, value)
+        kind = referenced_kind(self.change)
+        return None if kind is None or value is None else await record(info, kind, value)
 
 
 async def entry_changes(entry: AuditEntry, info: Info) -> list[FieldChange]:
