@@ -489,21 +489,21 @@ def activity_rule(actor: Actor) -> Q:
 
 
 def row_rule(actor: Actor, model: type[Model]) -> Q:
-    """The row rule of `model` (a customer, contact, lead, deal, activity, campaign or user): the one the resolver
-    path's querysets and loaders filter by, and the compiled reads' statements embed (visible_ids_sql). Every
-    signed-in user may list their colleagues."""
+    """The row rule of `model` (a customer, contact, lead, deal, activity, campaign, ticket or user): the one the
+    resolver path's querysets and loaders filter by, and the compiled reads' statements embed (visible_ids_sql).
+    Every signed-in user may list their colleagues."""
     rules: dict[type[Model], Callable[[Actor], Q]] = {
         Customer: customer_rule, Contact: contact_rule, Lead: lead_rule, Deal: deal_rule, Activity: activity_rule,
-        Campaign: campaign_rule, User: lambda _: Q(),
+        Campaign: campaign_rule, Ticket: ticket_rule, User: lambda _: Q(),
     }
     return rules[model](actor)
 
 
 def seen_with_customer(model: type[Model]) -> bool:
     """Whether a row of `model` that belongs to a customer is visible exactly when that customer is (the contract:
-    contacts, leads, deals and activities of a customer), as row_rule decides for every role: a list nested under
-    a customer already read through its rule needs no rule of its own."""
-    return model in (Contact, Lead, Deal, Activity)
+    contacts, leads, deals, activities and tickets of a customer), as row_rule decides for every role: a list nested
+    under a customer already read through its rule needs no rule of its own."""
+    return model in (Contact, Lead, Deal, Activity, Ticket)
 
 
 def visible_ids_sql(actor: Actor, model: type[Model]) -> tuple[str, list[Any]] | None:

@@ -53,6 +53,7 @@ from backend.models import (
     Stage,
     StatusTransition,
     Team,
+    Ticket,
     User,
 )
 from backend.reads.context import Context
@@ -116,7 +117,10 @@ OWN_RECORD = [FILES, f"logo {IMAGE}",
               "notes { id body pinned version createdAt updatedAt author { id name } __typename }",
               "statusHistory { fromStatus toStatus reason changedAt changedBy { name } }",
               "phaseHistory { fromPhase toPhase why changedAt changedBy { email } }",
-              "accountTeam { relationshipManager { id name } operationsContact { name } __typename }"]
+              "accountTeam { relationshipManager { id name } operationsContact { name } __typename }",
+              "ticketEvents(first: 4) { kind at __typename ticket { id number subject description channel category priority "
+              "status tags requesterEmail firstResponseDueAt firstRespondedAt resolutionDueAt resolvedAt closedAt pausedAt "
+              "satisfaction ratedAt version createdAt updatedAt slaDueAt allowedStatuses assignee { name } } }"]
 STAGE_HISTORY = "stageHistory { changedAt fromStage { id name } toStage { name kind } changedBy { name } }"
 FIELD_HISTORY = ("fieldHistory { field oldValue newValue oldAmount { amount currency value } newAmount { amount currency } "
                  "oldRecord { kind id name } newRecord { kind id name __typename } changedAt changedBy { id name team { name } } "
@@ -188,6 +192,7 @@ async def _seed() -> dict[str, Any]:
     await _leads(users)
     await _campaigns(users)
     await _consent(users)
+    await _tickets(users)
     # A deal and an activity that rep2 sees, linked to a contact of the other team that rep2 does not see.
     unseen = await Contact.get(name="Person 9")
     theirs = await Deal.filter(owner_id=users["rep2"].id).order_by("id").first()
@@ -387,6 +392,24 @@ async def _edits(users: dict[str, Any]) -> None:
                                 entity="deal", entity_id=str(deals[1]), changes=changes)
 
 
+async def _tickets(users: dict[str, Any]) -> None:
+    """Tickets of some customers (each team's, and unmanaged ones), opened and resolved over a few days: some
+    resolved in the very instant another was opened, some opened together (the newer ticket first)."""
+    at = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    customers = await Customer.all().order_by("id").values_list("id", flat=True)
+    for n in range(31):
+        opened = at + timedelta(hours=n // 3)  # three at a time, two of them of one customer
+        customer = customers[n // 2 % 7] if n < 30 else customers[8]  # the last: a customer's only ticket, open
+        ticket = await Ticket.create(subject=f"Printer {n}", customer_id=customer, channel=["email", "web"][n % 2],
+                                     priority=["low", "normal", "high", "urgent"][n % 4], queue_at=opened,
+                                     status=["new", "resolved", "open"][n % 3], tags=[["vip"], []][n % 2],
+                                     assignee_id=users["support"].id if n % 2 else None,
+                                     resolution_due_at=opened + timedelta(days=1) if n % 3 != 1 else None)
+        resolved = opened + timedelta(hours=n % 4) if n % 3 == 1 and n < 30 else None  # when others were opened
+        await Ticket.filter(id=ticket.id).update(created_at=opened, resolved_at=resolved,
+                                                 satisfaction=n % 5 + 1 if resolved else None)
+
+
 async def _consent(users: dict[str, Any]) -> None:
     """Contacts' addresses subscribed, unsubscribed or never asked, with changes (some by a user, some at the same
     moment: the id breaks the tie), and a contact without an address."""
@@ -469,8 +492,8 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
 
     def field(name: str, inner: str = "") -> str:
         if not inner and " {" in name:  # an object field of a list above: its selection goes after the directive
-            name, inner = name.split(" ", 1)
-            inner = " " + inner
+            name, inner = name.split(" {", 1)
+            inner = " {" + inner
         directive = ""
         if draw(st.integers(0, 5)) == 0:
             variables["flag"] = draw(st.booleans())
@@ -807,8 +830,9 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     """The lists as the UI asks for them (frontend/customer_filters.py, frontend/pages/contacts.py, leads.py,
     tasks.py, relationships.py, campaigns.py), from the addresses their menus make: sorted, filtered, searched,
     with what each row may do next (allowed statuses and actions); a contact's page (contact.py, with its consent
-    and the people its owner may be), a deal's (deal.py, with its pipeline's stages and its history) and a
-    campaign's live page (campaign.py)."""
+    and the people its owner may be), a deal's (deal.py, with its pipeline's stages and its history), a customer's
+    newest activities and tickets (customer_tabs.py) and a campaign's live page (campaign.py)."""
+    from frontend.components.customer_tabs import RECENT_QUERY
     from frontend.customer_filters import CUSTOMERS_QUERY, customer_variables
     from frontend.pages.campaign import CAMPAIGN_QUERY
     from frontend.pages.campaigns import CAMPAIGNS_QUERY
@@ -835,7 +859,7 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
         assert await compile_operation(schema._schema, _parse(TASKS_QUERY), None, variables, who) is not None, variables
     assert await compile_operation(schema._schema, _parse(BOARD_QUERY), None, {}, who) is not None
     assert await compile_operation(schema._schema, _parse(LEAD_PEOPLE), None, {}, who) is not None  # the pickers
-    for page in (CONTACT_QUERY, DEAL_QUERY):
+    for page in (CONTACT_QUERY, DEAL_QUERY, RECENT_QUERY):
         assert await compile_operation(schema._schema, _parse(page), None, {"id": "1"}, who) is not None
     marketing = actor(await make_user(Role.MARKETING))
     assert await compile_operation(schema._schema, _parse(CAMPAIGNS_QUERY), None, {}, marketing) is not None

@@ -39,10 +39,12 @@ from backend.models import (
     Pipeline,
     Stage,
     Team,
+    Ticket,
     User,
 )
 from backend.reads.paging import page_size
 from backend.schema import attachments
+from backend.schema.ticket_timeline import TicketMoment
 from backend.services.activities import OPEN_TASK
 from backend.services.currency import to_base
 from backend.settings import get_settings
@@ -92,6 +94,14 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
     "Stage": (Stage, {"id": "id", "name": "name", "position": "position", "probability": "probability", "kind": "kind",
                       "requiresNextStep": "requires_next_step"}),
     "Team": (Team, {"id": "id", "name": "name"}),
+    "Ticket": (Ticket, {
+        "id": "id", "subject": "subject", "description": "description", "channel": "channel", "category": "category",
+        "priority": "priority", "status": "status", "tags": "tags", "requesterEmail": "requester_email",
+        "firstResponseDueAt": "first_response_due_at", "firstRespondedAt": "first_responded_at",
+        "resolutionDueAt": "resolution_due_at", "resolvedAt": "resolved_at", "closedAt": "closed_at",
+        "pausedAt": "paused_at", "satisfaction": "satisfaction", "ratedAt": "rated_at", "version": "version",
+        "createdAt": "created_at", "updatedAt": "updated_at",
+    }),
     "HighLevelStatus": (PickListItem, {"id": "id", "label": "label", "position": "position", "archived": "archived",
                                        "version": "version"}),
     "User": (User, {
@@ -311,6 +321,29 @@ def _one(type_name: str, key: str, ruled: bool = False) -> Relation:
     return relation
 
 
+def _ticket_events(c: Compiler, f: Selected, row: str) -> str:
+    """Customer.ticketEvents as schema.ticket_timeline.ticket_entries merges them: the customer's newest `first`
+    tickets opened and newest resolved (loaders.recent_tickets: seen with their customer), newest first, a
+    resolution before an opening at the same instant, then the newer ticket first."""
+    limit, st, table = min(page_size(f.args["first"]), 50), c.st, Ticket._meta.db_table
+
+    def newest(moment: TicketMoment, column: str) -> str:
+        a = c.alias()
+        held = "" if column == "created_at" else f' AND {a}."{column}" IS NOT NULL'
+        rows = (f'SELECT * FROM "{table}" {a} WHERE {a}."customer_id" = {row}."id"{held}'
+                f'{c.rule(Ticket, a, of_customer=True)} ORDER BY {a}."{column}" DESC, {a}."id" DESC LIMIT {limit}')
+        return f'SELECT {st.text(moment.name)} AS moment, {a}."{column}" AS at, {a}.* FROM ({rows}) {a}'
+
+    e = c.alias()
+    by = f"{e}.at DESC, {e}.moment DESC, {e}.id DESC"  # RESOLVED after CREATED in the alphabet: first when DESC
+    entries = (f"SELECT * FROM ({newest(TicketMoment.CREATED, 'created_at')} UNION ALL "
+               f"{newest(TicketMoment.RESOLVED, 'resolved_at')}) {e} ORDER BY {by} LIMIT {limit}")
+    parts = {"kind": lambda _: f"{e}.moment", "at": lambda _: st.instant(f"{e}.at"),
+             "ticket": lambda sub: c.node("Ticket", sub.fields, e)}
+    item = c.obj(f.type.name, f.fields, lambda sub: parts[sub.name](sub))
+    return st.nested(f"SELECT {st.aggregate(item, by)} FROM ({entries}) {e}")
+
+
 def _latest_enrolments(c: Compiler, f: Selected, row: str) -> str:
     """A campaign's newest enrolments (loaders.latest_enrolments: at most 50, seen with the campaign)."""
     limit = min(page_size(f.args["first"]), 50)
@@ -360,7 +393,8 @@ RELATIONS: dict[str, dict[str, Relation]] = {
                  "notes": _own(Note, "customer_id", [("pinned", True), ("created_at", True), ("id", True)]),
                  "statusHistory": _own(CustomerStatusChange, "customer_id", _OLDEST_FIRST),
                  "phaseHistory": _own(CustomerPhaseChange, "customer_id", _OLDEST_FIRST),
-                 "attachments": _files("customer_id"), "logo": _one("Attachment", "logo_id"), **COMPUTED["Customer"]},
+                 "attachments": _files("customer_id"), "logo": _one("Attachment", "logo_id"),
+                 "ticketEvents": _ticket_events, **COMPUTED["Customer"]},
     "Attachment": {"uploadedBy": _one("User", "uploaded_by_id"),
                    "allowedActions": computed(Attachment, ("uploaded_by_id",),
                                               lambda actor, row, _: attachments.row_actions(actor, row))},
@@ -370,6 +404,7 @@ RELATIONS: dict[str, dict[str, Relation]] = {
     "DealStageChange": {"fromStage": _one("Stage", "from_stage_id"), "toStage": _one("Stage", "to_stage_id"),
                         "changedBy": _one("User", "changed_by_id")},
     "MailConsentChange": {"changedBy": _one("User", "user_id")},
+    "Ticket": {"number": computed(Ticket, ("id",), lambda _, row, __: row.number), "assignee": _one("User", "assignee_id")},
     "User": {"team": _one("Team", "team_id")},
     "Pipeline": {"stages": _own(Stage, "pipeline_id", [("position", False), ("id", False)])},
     "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id"), "mailConsent": _mail_consent,
