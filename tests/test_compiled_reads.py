@@ -50,14 +50,17 @@ from backend.models import (
     Segment,
     SegmentContact,
     SegmentMember,
+    SlaEvent,
     Stage,
     StatusTransition,
     Team,
     Ticket,
+    TicketMessage,
     User,
 )
 from backend.reads.context import Context
 from backend.reads.paging import cursor_of
+from backend.services import sla
 from backend.settings import reset_settings
 from tests.factories import actor, gql, log_activity, make_contact, make_customer, make_deal, make_team, make_user, ok
 from tests.sqlcount import count_statements
@@ -108,6 +111,12 @@ CAMPAIGN_PAGE = ["revenue { wonDeals total { amount currency value } byCurrency 
                  f'bounded: engagement(bucket: HOUR, since: "{_DAYS_AGO}", until: "{_TOMORROW}") {{ start likes }}',
                  "latestEnrolments(first: 4) { id name email referrerCode source createdAt __typename }",
                  "sendCounts { queued sent failed unsubscribed noConsent total }"]
+TICKET = ["id", "number", "subject", "description", "channel", "category", "priority", "status", "tags", "requesterEmail",
+          "firstResponseDueAt", "firstRespondedAt", "resolutionDueAt", "resolvedAt", "closedAt", "pausedAt", "satisfaction",
+          "ratedAt", "version", "createdAt", "updatedAt", "slaDueAt", "allowedStatuses", "__typename",
+          "customer { id name }", "contact { id name email }", "deal { id title }", "team { id name }",
+          "messages { id body internal authorName createdAt author { name } __typename }",
+          "slaEvents { target level dueAt at }"]
 LEAD_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }", REASON]
 ACTIVITY_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }"]
 INDUSTRIES = ["Rail", "Food", "Énergie"]
@@ -130,16 +139,17 @@ ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY",
           "deals": ["CREATED_AT", "UPDATED_AT", "TITLE", "AMOUNT"], "leads": ["CREATED_AT", "UPDATED_AT", "TITLE", "STATUS"],
           "activities": ["OCCURRED_AT", "DUE_AT", "CREATED_AT"],
           "campaigns": ["TITLE", "CODE", "CREATED_AT", "UPDATED_AT", "STATUS", "VIEWS", "LIKES", "ENROLMENTS"],
-          "users": ["NAME", "EMAIL", "CREATED_AT"]}
+          "users": ["NAME", "EMAIL", "CREATED_AT"], "tickets": []}
 # Each list: its node type, its record field, its default order and a field that labels a row.
 LISTS = {"customers": ("Customer", "customer", "NAME", "name"), "contacts": ("Contact", "contact", "NAME", "name"),
          "leads": ("Lead", "lead", "CREATED_AT", "title"), "deals": ("Deal", "deal", "CREATED_AT", "title"),
          "activities": ("Activity", "activity", "OCCURRED_AT", "title"),
-         "campaigns": ("Campaign", "campaign", "CREATED_AT", "title"), "users": ("User", None, "NAME", "name")}
+         "campaigns": ("Campaign", "campaign", "CREATED_AT", "title"), "users": ("User", None, "NAME", "name"),
+         "tickets": ("Ticket", "ticket", "QUEUE_AT", "subject")}
 NODE_TYPE, RECORD, DEFAULT_ORDER, LABEL = ({listed: spec[i] for listed, spec in LISTS.items()} for i in range(4))
 # Searches: long and short words (SQLite's full-text index takes 3 characters or more), several words, none, and
 # text that is SQL to a careless compiler (a placeholder's "?" and "$1", quotes).
-SEARCHES = ["acme", "ACME 1", "Öl", "a", "person 1-1", "zeta", "what?", "o'brien \"x\"", "$1 ?", "   ", "call"]
+SEARCHES = ["acme", "ACME 1", "printer 2", "Öl", "a", "person 1-1", "zeta", "what?", "o'brien \"x\"", "$1 ?", "   ", "call"]
 TYPES = {"flag": "Boolean!", "q": "String"}
 After = tuple[str, int, str] | None  # (list, row index, order column) of a document's `after`
 
@@ -188,11 +198,11 @@ async def _seed() -> dict[str, Any]:
     await User.filter(id=users["sales_rep"].id).update(last_login_at=start, language="de")
     await _edits(users)  # while the deals are as the write path made them
     await _link_and_fill(start)
+    await _tickets(users)
     await _shape(users)
     await _leads(users)
     await _campaigns(users)
     await _consent(users)
-    await _tickets(users)
     # A deal and an activity that rep2 sees, linked to a contact of the other team that rep2 does not see.
     unseen = await Contact.get(name="Person 9")
     theirs = await Deal.filter(owner_id=users["rep2"].id).order_by("id").first()
@@ -253,7 +263,8 @@ async def _custom_values(users: dict[str, Any]) -> None:
              ("date_time", {"datetime_value": datetime(2026, 3, 1, 9, 0, 0, 5, tzinfo=timezone(timedelta(hours=2)))}),
              ("boolean", {"bool_value": False}), ("multi_select", {"text_value": "a|Öl"}), ("select", {"text_value": "b"}),
              ("user", {"user_id": users["rep2"].id}), ("long_text", {"long_text": "Line one\nline two"})]
-    records = {"customer": Customer, "contact": Contact, "lead": Lead, "deal": Deal, "activity": Activity}
+    records = {"customer": Customer, "contact": Contact, "lead": Lead, "deal": Deal, "activity": Activity,
+               "ticket": Ticket}
     for e, (entity, model) in enumerate(records.items()):
         ids = await model.all().order_by("id").values_list("id", flat=True)
         for n, (kind, value) in enumerate(kinds[e::2] + kinds[:1]):
@@ -394,20 +405,38 @@ async def _edits(users: dict[str, Any]) -> None:
 
 async def _tickets(users: dict[str, Any]) -> None:
     """Tickets of some customers (each team's, and unmanaged ones), opened and resolved over a few days: some
-    resolved in the very instant another was opened, some opened together (the newer ticket first)."""
+    resolved in the very instant another was opened, some opened together (the newer ticket first), some with
+    their clock paused (last in the queue), with contacts and deals (some elsewhere), conversations and SLA events."""
     at = datetime(2026, 3, 2, 10, tzinfo=UTC)
     customers = await Customer.all().order_by("id").values_list("id", flat=True)
+    people = await Contact.all().order_by("id").values_list("id", flat=True)
+    deals = await Deal.all().order_by("id").values_list("id", flat=True)
+    north = await Team.get(name="North")
     for n in range(31):
         opened = at + timedelta(hours=n // 3)  # three at a time, two of them of one customer
         customer = customers[n // 2 % 7] if n < 30 else customers[8]  # the last: a customer's only ticket, open
+        paused = n % 5 == 0
         ticket = await Ticket.create(subject=f"Printer {n}", customer_id=customer, channel=["email", "web"][n % 2],
-                                     priority=["low", "normal", "high", "urgent"][n % 4], queue_at=opened,
-                                     status=["new", "resolved", "open"][n % 3], tags=[["vip"], []][n % 2],
-                                     assignee_id=users["support"].id if n % 2 else None,
+                                     description="Paper jam" if n % 4 else "", category=["", "Hardware"][n % 2],
+                                     priority=["low", "normal", "high", "urgent"][n % 4],
+                                     queue_at=sla.QUEUE_END if paused else opened + timedelta(hours=n % 5),
+                                     paused_at=opened if paused else None, requester_email=f"r{n}@example.com",
+                                     status=["new", "resolved", "open", "pending_customer"][n % 4], tags=[["vip"], []][n % 2],
+                                     assignee_id=users["support"].id if n % 2 else None, team_id=north.id if n % 3 else None,
+                                     contact_id=people[n % len(people)] if n % 3 == 0 else None,
+                                     deal_id=deals[n % len(deals)] if n % 4 == 1 else None,
+                                     first_response_due_at=opened + timedelta(hours=4) if n % 2 else None,
                                      resolution_due_at=opened + timedelta(days=1) if n % 3 != 1 else None)
         resolved = opened + timedelta(hours=n % 4) if n % 3 == 1 and n < 30 else None  # when others were opened
         await Ticket.filter(id=ticket.id).update(created_at=opened, resolved_at=resolved,
                                                  satisfaction=n % 5 + 1 if resolved else None)
+        for k in range(n % 3):  # a message and a note at one instant: the id breaks the tie
+            await TicketMessage.create(ticket_id=ticket.id, body=f"Reply {k}", internal=k == 1,
+                                       author_id=users["support"].id if k else None, author_name="Kim")
+        await TicketMessage.filter(ticket_id=ticket.id).update(created_at=opened)
+        if n % 4 == 2:
+            await SlaEvent.create(ticket_id=ticket.id, target="resolution", level=["warning", "breach"][n % 2],
+                                  due_at=opened + timedelta(days=1))
 
 
 async def _consent(users: dict[str, Any]) -> None:
@@ -516,12 +545,14 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         node = _deal_fields(draw, field)
     elif listed == "users":
         node = [field(f) for f in _pick(draw, USER)]
+    elif listed == "tickets":
+        node = [field(f) for f in _pick(draw, TICKET)] + _people(draw, "assignee")
     elif listed == "campaigns":
         node = [field(f) for f in _pick(draw, CAMPAIGN)] + _people(draw, "owner")
         node += [page for page in CAMPAIGN_PAGE if draw(st.integers(0, 3)) == 0]
     else:
         node = _activity_fields(draw, field)
-    if listed in ("contacts", "leads", "deals", "activities") and draw(st.booleans()):
+    if listed in ("contacts", "leads", "deals", "activities", "tickets") and draw(st.booleans()):
         node.append(field(CUSTOM))  # at the root: a list of lists in a list would pass the cost limit
     conditions = [f"{name}: {value(draw)}" for name, value in CONDITIONS[listed] if draw(st.booleans())]
     fragment = draw(st.booleans())
@@ -542,7 +573,7 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         variables["first"] = draw(st.integers(0, 6))
         args.append("first: $first")
     order = DEFAULT_ORDER[listed]
-    if draw(st.booleans()):
+    if ORDERS[listed] and draw(st.booleans()):
         order = draw(st.sampled_from(ORDERS[listed]))
         args.append(f"orderBy: {{field: {order}, direction: {draw(st.sampled_from(['ASC', 'DESC']))}}}")
     if conditions:
@@ -670,6 +701,9 @@ CONDITIONS: dict[str, list[tuple[str, Callable[[st.DrawFn], str]]]] = {
               ("amount", _range("min", "max", "7", "999", "2501")), ("expectedClose", _range("start", "end", *DATES)),
               ("createdAt", WHEN),
               _custom('{key: "text_4", op: IS_EMPTY}', '{key: "money_0", op: GT, amount: 1000, currency: "USD"}')],
+    "tickets": [("mine", _flag), ("unassigned", _flag), ("status", _listed(["NEW", "RESOLVED", "PENDING_CUSTOMER"])),
+                ("priority", _listed(["LOW", "URGENT"])), ("breachingSoon", _flag),
+                ("customerId", lambda draw: f"@c{draw(st.integers(0, 13))}"), ("assigneeId", lambda draw: "@usupport")],
     "users": [("role", _listed(["ADMIN", "SALES_REP", "MARKETING"])), ("teamId", lambda draw: f'["@id:teams:{draw(st.integers(0, 1))}"]'),
               ("active", _flag), ("search", lambda draw: json.dumps(draw(st.sampled_from(["user", "EXAMPLE", "Ö", "%", ""])))),
               ("assignableFor", lambda draw: draw(st.sampled_from(["OWNER", "TASK", "ACCOUNT_MANAGER", "TICKET"])))],
@@ -719,6 +753,8 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
             (f"{{ campaigns(first: 20) {{ edges {{ cursor node {{ {' '.join(CAMPAIGN)} owner {{ {people} }} }} }} {page} }} "
              f'campaign(id: "@id:campaigns:1") {{ id title }} }}', {}, None),
             (f"{{ pipelines {PIPELINE} p: pipelines {{ name }} }}", {}, None),
+            (f"{{ tickets(first: 40) {{ edges {{ cursor node {{ {' '.join(TICKET)} assignee {{ {people} }} }} }} {page} }} "
+             f'ticket(id: "@id:tickets:3") {{ id number {CUSTOM} }} }}', {}, None),
             *((f"{{ campaigns(first: 12) {{ edges {{ node {{ id {half} }} }} }} }}", {}, None)
               for half in (" ".join(CAMPAIGN_PAGE[:4]), " ".join(CAMPAIGN_PAGE[4:]))),
             *((f"{{ activities(first: 28) {{ edges {{ cursor node {{ {node} }} }} {page} }} }}", {}, None)
@@ -769,7 +805,7 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
     rows = {"customers": await Customer.all().order_by("name", "id").values_list("name", "id"),
             "contacts": await Contact.all().order_by("name", "id").values_list("name", "id")}
     models = {"customers": Customer, "contacts": Contact, "leads": Lead, "deals": Deal, "activities": Activity,
-              "campaigns": Campaign, "users": User}
+              "campaigns": Campaign, "users": User, "tickets": Ticket}
     ids = {listed: await model.all().order_by("id").values_list("id", flat=True) for listed, model in models.items()}
     ids["segments"] = await Segment.all().order_by("id").values_list("id", flat=True)
     ids["teams"] = await Team.all().order_by("id").values_list("id", flat=True)
@@ -831,7 +867,8 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     tasks.py, relationships.py, campaigns.py), from the addresses their menus make: sorted, filtered, searched,
     with what each row may do next (allowed statuses and actions); a contact's page (contact.py, with its consent
     and the people its owner may be), a deal's (deal.py, with its pipeline's stages and its history), a customer's
-    newest activities and tickets (customer_tabs.py) and a campaign's live page (campaign.py)."""
+    newest activities and tickets (customer_tabs.py), the support queue and a ticket (tickets.py) and a campaign's
+    live page (campaign.py)."""
     from frontend.components.customer_tabs import RECENT_QUERY
     from frontend.customer_filters import CUSTOMERS_QUERY, customer_variables
     from frontend.pages.campaign import CAMPAIGN_QUERY
@@ -843,6 +880,7 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     from frontend.pages.leads import PEOPLE_QUERY as LEAD_PEOPLE
     from frontend.pages.relationships import BOARD_QUERY
     from frontend.pages.tasks import TASKS_QUERY, task_filter
+    from frontend.pages.tickets import QUEUE_QUERY, TICKET_QUERY
 
     who = actor(await make_user(Role.SALES_HEAD))
     for params in ({}, {"status": "active", "country": "DE"}, {"sort": "-updated", "phase": "active"}):
@@ -859,7 +897,9 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
         assert await compile_operation(schema._schema, _parse(TASKS_QUERY), None, variables, who) is not None, variables
     assert await compile_operation(schema._schema, _parse(BOARD_QUERY), None, {}, who) is not None
     assert await compile_operation(schema._schema, _parse(LEAD_PEOPLE), None, {}, who) is not None  # the pickers
-    for page in (CONTACT_QUERY, DEAL_QUERY, RECENT_QUERY):
+    for queue in ({}, {"filter": {"mine": True}}, {"filter": {"breachingSoon": True}, "search": "printer"}):
+        assert await compile_operation(schema._schema, _parse(QUEUE_QUERY), None, queue, who) is not None
+    for page in (CONTACT_QUERY, DEAL_QUERY, RECENT_QUERY, TICKET_QUERY):
         assert await compile_operation(schema._schema, _parse(page), None, {"id": "1"}, who) is not None
     marketing = actor(await make_user(Role.MARKETING))
     assert await compile_operation(schema._schema, _parse(CAMPAIGNS_QUERY), None, {}, marketing) is not None

@@ -308,4 +308,7 @@ COMPUTED: dict[str, dict[str, Relation]] = {
     "Deal": {
         "customFields": _custom_fields(CustomEntity.DEAL),
     },
+    "Ticket": {
+        "customFields": _custom_fields(CustomEntity.TICKET),
+    },
 }

@@ -1,6 +1,6 @@
-"""A root list (`customers`, `contacts`, `leads`, `deals`, `activities`, `campaigns`, `users`) as one statement: the page
-(keyset on the order's column, then id), its edges with cursors, pageInfo and totalCount, as reads.paging.paginate
-answers them.
+"""A root list (`customers`, `contacts`, `leads`, `deals`, `activities`, `campaigns`, `tickets`, `users`) as one
+statement: the page (keyset on the order's column, then id), its edges with cursors, pageInfo and totalCount, as
+reads.paging.paginate answers them.
 
 Covered: orderBy any of the list's built-in columns that holds a value in every row (either direction; the
 list's own default order), every filter condition, and `search` as the list's resolver narrows by it. The
@@ -36,11 +36,12 @@ from backend.models import (
     Deal,
     Lead,
     SegmentEntity,
+    Ticket,
     User,
 )
 from backend.reads.held_count import HeldCount
 from backend.reads.paging import cursor_of, keyset_page, page_size
-from backend.resolvers import activities, campaigns, contacts, customers, leads, users
+from backend.resolvers import activities, campaigns, contacts, customers, leads, tickets, users
 from backend.resolvers.segment_members import within_segment
 from backend.schema.activities import ActivityFilter
 from backend.schema.campaigns import CampaignFilter
@@ -48,6 +49,7 @@ from backend.schema.contacts import ContactFilter
 from backend.schema.customers import CustomerFilter
 from backend.schema.deals import DealFilter, filter_deals
 from backend.schema.leads import LeadFilter
+from backend.schema.tickets import TicketFilter
 from backend.schema.users import UserFilter
 from backend.services import custom_fields
 from backend.services.search import customer_search_q, every_word, indexed_search_q
@@ -88,6 +90,8 @@ ROOT_LISTS = {
                            valued=("due_at",), clocked=("overdue",)),
     "campaigns": RootList(Campaign, CampaignFilter, lambda rows, where, _: campaigns.filter_query(rows, where),
                           lambda text: indexed_search_q("campaign", text), default_order=("created_at", True)),
+    "tickets": RootList(Ticket, TicketFilter, tickets.filter_query, lambda text: every_word(text, "subject", "description"),
+                        default_order=("queue_at", False), clocked=("breachingSoon",)),
     "users": RootList(User, UserFilter, lambda rows, where, actor: users.filter_query(actor, rows, where), None),
 }
 
