@@ -136,7 +136,8 @@ FIELD_HISTORY = ("fieldHistory { field oldValue newValue oldAmount { amount curr
                  "oldOwner { name email } newOwner { id } by: changedBy { email } __typename }")
 ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY", "INDUSTRY", "PHASE"],
           "contacts": ["NAME", "EMAIL", "STATUS", "CREATED_AT", "UPDATED_AT"],
-          "deals": ["CREATED_AT", "UPDATED_AT", "TITLE", "AMOUNT"], "leads": ["CREATED_AT", "UPDATED_AT", "TITLE", "STATUS"],
+          "deals": ["CREATED_AT", "UPDATED_AT", "TITLE", "AMOUNT", "EXPECTED_CLOSE_DATE"],
+          "leads": ["CREATED_AT", "UPDATED_AT", "TITLE", "STATUS"],
           "activities": ["OCCURRED_AT", "DUE_AT", "CREATED_AT"],
           "campaigns": ["TITLE", "CODE", "CREATED_AT", "UPDATED_AT", "STATUS", "VIEWS", "LIKES", "ENROLMENTS"],
           "users": ["NAME", "EMAIL", "CREATED_AT"], "tickets": []}
@@ -578,6 +579,8 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         args.append(f"orderBy: {{field: {order}, direction: {draw(st.sampled_from(['ASC', 'DESC']))}}}")
     if conditions:
         args.append("filter: {" + ", ".join(conditions) + "}")
+    if listed in ("leads", "deals") and draw(st.integers(0, 3)) == 0:  # links to archived records, or none
+        args.append(f"archived: {_flag(draw)}")
     if listed != "users" and draw(st.integers(0, 3)) == 0:  # users search within their filter
         variables["q"] = draw(st.sampled_from(SEARCHES))
         args.append("search: $q")
@@ -753,6 +756,12 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
             (f"{{ campaigns(first: 20) {{ edges {{ cursor node {{ {' '.join(CAMPAIGN)} owner {{ {people} }} }} }} {page} }} "
              f'campaign(id: "@id:campaigns:1") {{ id title }} }}', {}, None),
             (f"{{ pipelines {PIPELINE} p: pipelines {{ name }} }}", {}, None),
+            *((f"{{ {listed}(archived: {flag}) {{ totalCount edges {{ node {{ id {LABEL[listed]} }} }} }} }}", {}, None)
+              for listed in ("leads", "deals") for flag in ("true", "false")),
+            # A page of deals by expected close that starts after a deal without one, as more follow.
+            ("query($after: String) { deals(first: 2, orderBy: {field: EXPECTED_CLOSE_DATE}, after: $after) { "
+             "edges { cursor node { id expectedCloseDate } } pageInfo { hasNextPage endCursor } } }", {},
+             ("deals", 4, "expected_close_date")),
             (f"{{ tickets(first: 40) {{ edges {{ cursor node {{ {' '.join(TICKET)} assignee {{ {people} }} }} }} {page} }} "
              f'ticket(id: "@id:tickets:3") {{ id number {CUSTOM} }} }}', {}, None),
             *((f"{{ campaigns(first: 12) {{ edges {{ node {{ id {half} }} }} }} }}", {}, None)
@@ -846,10 +855,9 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     c = await make_customer(admin, name="Beta")
     await make_contact(admin, customerId=c["id"])
     who = actor(admin)
-    for text in ["{ deals(archived: true) { totalCount } }", "{ pipelines { summary { count } } }",
+    for text in ["{ pipelines { summary { count } } }",
                  "{ customers { edges { node { contacts { owner { team { head { id } } } } } } } }", "{ me { id } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
-                 "{ deals(orderBy: {field: EXPECTED_CLOSE_DATE}) { totalCount } }",
                  "{ contacts { edges { node { customer { customFields { user { team { members { id } } } } } } } } }",
                  "{ contacts(orderBy: {customField: \"tier\"}) { totalCount } }",
                  "{ contacts(filter: {segmentId: \"1\"}) { totalCount } }"]:  # no such segment: NOT_FOUND

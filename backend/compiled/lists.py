@@ -2,13 +2,13 @@
 statement: the page (keyset on the order's column, then id), its edges with cursors, pageInfo and totalCount, as
 reads.paging.paginate answers them.
 
-Covered: orderBy any of the list's built-in columns that holds a value in every row (either direction; the
-list's own default order), every filter condition, and `search` as the list's resolver narrows by it. The
-conditions and the row rule are the resolver path's own (the list's `filter_query` over permissions.row_rule,
-given the filter as its resolver is given it; then custom-field conditions and a saved segment, which read
-their definitions first), rendered to SQL by Tortoise. A condition that reads the clock (`RootList.clocked`) or
-a stored definition is rendered with what holds at the request, as on the resolver path, so its statement is
-not kept for another."""
+Covered: orderBy any of the list's built-in columns (either direction; the list's own default order; a column
+that may be null paged nulls last, as the resolver pages it), every filter condition, `archived:`, and `search`
+as the list's resolver narrows by it. The conditions and the row rule are the resolver path's own (the list's
+`filter_query` over permissions.row_rule, given the filter as its resolver is given it; then custom-field
+conditions and a saved segment, which read their definitions first), rendered to SQL by Tortoise. A condition
+that reads the clock (`RootList.clocked`) or a stored definition is rendered with what holds at the request, as
+on the resolver path, so its statement is not kept for another."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ from backend.models import (
     User,
 )
 from backend.reads.held_count import HeldCount
-from backend.reads.paging import cursor_of, keyset_page, page_size
+from backend.reads.paging import cursor_of, keyset_page, nulls_last_parts, page_size
 from backend.resolvers import activities, campaigns, contacts, customers, leads, tickets, users
 from backend.resolvers.segment_members import within_segment
 from backend.schema.activities import ActivityFilter
@@ -52,7 +52,7 @@ from backend.schema.leads import LeadFilter
 from backend.schema.tickets import TicketFilter
 from backend.schema.users import UserFilter
 from backend.services import custom_fields
-from backend.services.search import customer_search_q, every_word, indexed_search_q
+from backend.services.search import archived_links_q, customer_search_q, every_word, indexed_search_q
 
 Fields = Mapping[str, CustomField]  # an entity's custom fields by key (custom_fields.definitions)
 
@@ -69,8 +69,9 @@ class RootList:
     # totalCount in custom_value's index when that is exact (resolvers.customers.counted_in_values), else None
     held: Callable[[Actor, Any, Fields | None], Awaitable[HeldCount | None]] | None = None
     default_order: tuple[str, bool] = ("name", False)  # (column, descending) without orderBy
-    unordered: tuple[str, ...] = ()  # built-in orders over a column that may be null (paged nulls last): not covered
+    nulls_last: tuple[str, ...] = ()  # orders over a column that may be null: paged nulls last (nulls_last_parts)
     valued: tuple[str, ...] = ()  # orders that list only the rows holding a value, soonest first by default
+    archives: tuple[str, ...] = ()  # the links `archived:` looks at (services.search.archived_links_q); none: no such argument
 
 
 ROOT_LISTS = {
@@ -80,10 +81,11 @@ ROOT_LISTS = {
     "contacts": RootList(Contact, ContactFilter, lambda rows, where, _: contacts.filter_query(rows, where),
                          lambda text: indexed_search_q("contact", text), CustomEntity.CONTACT, SegmentEntity.CONTACT),
     "leads": RootList(Lead, LeadFilter, lambda rows, where, _: leads.filter_leads(rows, where),
-                      lambda text: indexed_search_q("lead", text), CustomEntity.LEAD, default_order=("created_at", True)),
+                      lambda text: indexed_search_q("lead", text), CustomEntity.LEAD, default_order=("created_at", True),
+                      archives=("customer_id", "contact_id")),
     "deals": RootList(Deal, DealFilter, lambda rows, where, _: filter_deals(rows, where),
                       lambda text: indexed_search_q("deal", text), CustomEntity.DEAL, default_order=("created_at", True),
-                      unordered=("expected_close_date",)),
+                      nulls_last=("expected_close_date",), archives=("customer_id", "contact_id")),
     "activities": RootList(Activity, ActivityFilter, activities.filter_query,
                            lambda text: every_word(text, "title", "description"), CustomEntity.ACTIVITY,
                            default_order=("occurred_at", True),
@@ -150,8 +152,6 @@ def _order(spec: RootList, name: str, given: dict[str, Any] | None) -> Order:
         descending = False
     if given is not None and given.get("direction") is not None:
         descending = given["direction"].value == "desc"
-    if field in spec.unordered:
-        raise NotCovered(f"{name}(orderBy: {field})")
     return Order(spec.model._meta.fields_map[field], descending)
 
 
@@ -161,8 +161,6 @@ async def root_list(c: Compiler, root: Selected) -> str:
     if spec is None:
         raise NotCovered(f"Query.{root.name}")
     args = root.args
-    if args.get("archived") is not None:
-        raise NotCovered(f"{root.name}(archived:)")
     st, order = c.st, _order(spec, root.name, args.get("orderBy"))
     size = page_size(args.get("first"))
     where = _filter(c, spec, args.get("filter"))
@@ -171,6 +169,9 @@ async def root_list(c: Compiler, root: Selected) -> str:
     rows, paged = await _stored(c, spec, spec.narrow(spec.model.filter(permissions.row_rule(c.actor, spec.model)),
                                                      where, c.actor), where, fields)
     held = None
+    if args.get("archived") is not None:  # the lists that take it (spec.archives) narrow as their resolvers do
+        put_away = archived_links_q(args["archived"], *spec.archives)
+        rows, paged = rows.filter(put_away), paged.filter(put_away)
     if spec.search is not None and args.get("search") and args["search"].strip():
         rows, paged = rows.filter(spec.search(args["search"])), paged.filter(spec.search(args["search"]))
     elif spec.held is not None:
@@ -182,7 +183,9 @@ async def root_list(c: Compiler, root: Selected) -> str:
     # walks the order's index and stops after the page instead of reading every matching id first.
     direction = "DESC" if order.descending else "ASC"
     by = f't0."{order.name}" {direction}, t0."id" {direction}'
-    if size:
+    if size and order.name in spec.nulls_last:
+        page = _nulls_last(c, paged, order, args.get("after"), size)
+    elif size:
         sql, params = parameterized(keyset_page(paged, order.name, order.descending, args.get("after"), size))
         page = f"SELECT t0.*, ROW_NUMBER() OVER (ORDER BY {by}) AS rn FROM ({st.embed(sql, params)}) t0"
     else:  # first: 0 reads no row (Tortoise leaves a LIMIT 0 out)
@@ -202,6 +205,18 @@ async def root_list(c: Compiler, root: Selected) -> str:
     answer = c.obj(root.type.name, root.fields, one)
     c.ctes["page"] = page
     return f"{c.with_clause()} SELECT {answer} AS answer"
+
+
+def _nulls_last(c: Compiler, paged: QuerySet, order: Order, after: str | None, size: int) -> str:
+    """The page over a column that may be null, as the resolver reads it (reads.paging.nulls_last_parts): the rows
+    with a value in (column, id) order, then those without by id; here one statement numbers both."""
+    with_value, without = nulls_last_parts(paged, order.name, order.descending, after, size)
+    parts = [] if with_value is None else [with_value]
+    parts.append(without.limit(size + 1))
+    union = " UNION ALL ".join(f"SELECT * FROM ({c.st.embed(*parameterized(part))}) p{n}" for n, part in enumerate(parts))
+    direction = "DESC" if order.descending else "ASC"
+    by = f't0."{order.name}" IS NULL, t0."{order.name}" {direction}, t0."id" {direction}'
+    return f"SELECT t0.*, ROW_NUMBER() OVER (ORDER BY {by}) AS rn FROM ({union}) t0"
 
 
 def _edges(c: Compiler, edges: Selected, size: int, order: Order) -> str:

@@ -154,6 +154,25 @@ def keyset_page(query: QuerySet, field: str, descending: bool, after: str | None
     return query.order_by(*ordering).limit(size + 1)
 
 
+def nulls_last_parts(query: QuerySet, field: str, descending: bool, after: str | None, size: int
+                     ) -> tuple[QuerySet | None, QuerySet]:
+    """One page of `query` over a nullable column, nulls last, as two reads (databases disagree on where NULLs
+    sort): the rows with a value after the cursor in (field, id) order, one more than the page (None when the
+    cursor is past them); then the rows without, after the cursor by id (its caller limits it)."""
+    op, prefix = ("lt", "-") if descending else ("gt", "")
+    valued = query.filter(**{f"{field}__isnull": False})
+    with_value: QuerySet | None = valued
+    without = query.filter(**{f"{field}__isnull": True})
+    if after:
+        value, pk = read_cursor(after, field, query.model)
+        if value is None:
+            with_value, without = None, without.filter(**{f"id__{op}": pk})
+        else:
+            with_value = valued.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
+    ordered = None if with_value is None else with_value.order_by(f"{prefix}{field}", f"{prefix}id").limit(size + 1)
+    return ordered, without.order_by(f"{prefix}id")
+
+
 async def paginate(
     query: QuerySet,
     *,

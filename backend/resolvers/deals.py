@@ -3,10 +3,9 @@ services.deals."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
-from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from backend import permissions
@@ -19,9 +18,9 @@ from backend.reads.paging import (
     Edge,
     PageInfo,
     make_cursor,
+    nulls_last_parts,
     page_size,
     paginate,
-    read_cursor,
 )
 from backend.schema.common import Deleted, SortDirection, provided
 from backend.schema.deals import (
@@ -45,25 +44,15 @@ from backend.services.search import ARCHIVED_DESCRIPTION, archived_links_q, inde
 async def paginate_nulls_last(
     query: QuerySet, *, field: str, descending: bool, first: int | None, after: str | None
 ) -> Connection:
-    """Keyset pages over a nullable column: rows with a value in (field, id) order, then the rest by id.
-
-    Databases disagree on where NULLs sort, so the two parts are read separately (at most two statements)."""
+    """Keyset pages over a nullable column: rows with a value in (field, id) order, then the rest by id (at most
+    two statements: reads.paging.nulls_last_parts)."""
     size = page_size(first)
-    op, prefix = ("lt", "-") if descending else ("gt", "")
-    valued = query.filter(**{f"{field}__isnull": False})
-    with_value: QuerySet[Any] | None = valued
-    without = query.filter(**{f"{field}__isnull": True})
-    if after:
-        value, pk = read_cursor(after, field, query.model)
-        if value is None:
-            with_value, without = None, without.filter(**{f"id__{op}": pk})
-        else:
-            with_value = valued.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": pk}))
+    with_value, without = nulls_last_parts(query, field, descending, after, size)
     rows: list[Deal] = []
     if with_value is not None and size:
-        rows = list(await with_value.order_by(f"{prefix}{field}", f"{prefix}id").limit(size + 1))
+        rows = list(await with_value)
     if len(rows) <= size and size:
-        rows += await without.order_by(f"{prefix}id").limit(size + 1 - len(rows))
+        rows += await without.limit(size + 1 - len(rows))
     edges = [Edge(cursor=make_cursor(field, row), node=row) for row in rows[:size]]
     return Connection(
         edges=edges,
