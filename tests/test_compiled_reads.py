@@ -141,6 +141,10 @@ ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY",
           "activities": ["OCCURRED_AT", "DUE_AT", "CREATED_AT"],
           "campaigns": ["TITLE", "CODE", "CREATED_AT", "UPDATED_AT", "STATUS", "VIEWS", "LIKES", "ENROLMENTS"],
           "users": ["NAME", "EMAIL", "CREATED_AT"], "tickets": []}
+# Custom fields each list may be sorted by (_custom_values' keys; a multiple choice and an archived field are refused).
+CUSTOM_ORDERS = {"customers": ["text_0", "number_1", "date_2", "boolean_3", "select_4"],
+                 "contacts": ["number_0", "money_1", "date_time_2", "multi_select_3", "user_4"],
+                 "leads": ["number_0", "date_1", "boolean_2"], "deals": ["money_0", "date_time_1", "text_4"]}
 # Each list: its node type, its record field, its default order and a field that labels a row.
 LISTS = {"customers": ("Customer", "customer", "NAME", "name"), "contacts": ("Contact", "contact", "NAME", "name"),
          "leads": ("Lead", "lead", "CREATED_AT", "title"), "deals": ("Deal", "deal", "CREATED_AT", "title"),
@@ -574,7 +578,11 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         variables["first"] = draw(st.integers(0, 6))
         args.append("first: $first")
     order = DEFAULT_ORDER[listed]
-    if ORDERS[listed] and draw(st.booleans()):
+    if listed in CUSTOM_ORDERS and draw(st.integers(0, 4)) == 0:
+        key = draw(st.sampled_from(CUSTOM_ORDERS[listed]))
+        order = f"custom.{key}"
+        args.append(f'orderBy: {{customField: "{key}", direction: {draw(st.sampled_from(["ASC", "DESC"]))}}}')
+    elif ORDERS[listed] and draw(st.booleans()):
         order = draw(st.sampled_from(ORDERS[listed]))
         args.append(f"orderBy: {{field: {order}, direction: {draw(st.sampled_from(['ASC', 'DESC']))}}}")
     if conditions:
@@ -744,6 +752,10 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
                     f"after: $after) {{ edges {{ cursor node {{ id {LABEL[listed]} }} }} {page} }} }}", {},
                     (listed, 5, field.lower()))
                    for listed, fields in ORDERS.items() for field in fields for direction in ("ASC", "DESC")]
+    every_order += [(f'query($after: String) {{ {listed}(first: 3, orderBy: {{customField: "{key}", direction: {direction}}}, '
+                     f"after: $after) {{ edges {{ cursor node {{ id {LABEL[listed]} }} }} {page} }} }}", {},
+                     (listed, 4, f"custom.{key}"))
+                    for listed, keys in CUSTOM_ORDERS.items() for key in keys for direction in ("ASC", "DESC")]
     customers = ((f"{{ customers(first: 14) {{ edges {{ cursor node {{ {node} }} }} {page} }} }}", {}, None)
                  for node in (own, people_there, records))
     return [*customers,
@@ -803,7 +815,7 @@ async def _run(who: Any, text: str, variables: dict[str, Any], compiled: bool, r
         answering = [s for s in statements if s.lstrip().startswith("WITH matching")]
         reading = [s for s in statements if re.match(r'SELECT .* FROM "(custom_field|custom_value|segment)"', s.strip())]
         assert len(answering) == roots and len(answering) + len(reading) == len(statements), statements
-        assert not reading or "custom:" in text or "segmentId" in text, statements
+        assert not reading or "custom:" in text or "segmentId" in text or "customField" in text, statements
     errors = [e.formatted for e in result.errors or []]
     return json.dumps({"data": json.loads(frames.encode(result.data)), "errors": errors}, ensure_ascii=False)
 
@@ -828,7 +840,10 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
         assert not (await gql(actor(users["admin"]), placed(text))).errors, text
     for text, variables, after in [*_everything(), *_cases()]:
         text = placed(text)
-        if after is not None:  # a cursor of the document's order, at some row of its list
+        if after is not None and after[2].startswith("custom."):  # the cursor of some row in a custom field's order
+            listed, index, column = after
+            variables = {**variables, "after": await _custom_cursor(users["admin"], listed, column, index)}
+        elif after is not None:  # a cursor of the document's order, at some row of its list
             listed, index, column = after
             keyed = await models[listed].all().order_by("id").values_list(column, "id")
             variables = {**variables, "after": cursor_of(column, *keyed[index % len(keyed)])}
@@ -842,6 +857,16 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
             roots = sum(1 for _, statement, _ in compiled or [] if statement is not None)
             assert await _run(who, text, variables, True, roots) == resolved, f"{role}: {text} {variables}"
     reset_settings()
+
+
+async def _custom_cursor(admin: Any, listed: str, column: str, index: int) -> str | None:
+    """The cursor of the `index`-th row of `listed` by the custom field `column` names, as the resolver path writes
+    it (None: the field cannot order the list, and both paths refuse the document)."""
+    os.environ["CRM_COMPILED_READS"] = "0"
+    reset_settings()
+    key = column.removeprefix("custom.")
+    found = await gql(admin, f'{{ {listed}(first: {index + 1}, orderBy: {{customField: "{key}"}}) {{ pageInfo {{ endCursor }} }} }}')
+    return None if found.errors else found.data[listed]["pageInfo"]["endCursor"]
 
 
 def _parse(text: str) -> Any:
@@ -859,7 +884,7 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
                  "{ customers { edges { node { contacts { owner { team { head { id } } } } } } } }", "{ me { id } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
                  "{ contacts { edges { node { customer { customFields { user { team { members { id } } } } } } } } }",
-                 "{ contacts(orderBy: {customField: \"tier\"}) { totalCount } }",
+                 "{ contacts(orderBy: {customField: \"tier\"}) { totalCount } }",  # no such field: refused
                  "{ contacts(filter: {segmentId: \"1\"}) { totalCount } }"]:  # no such segment: NOT_FOUND
         assert await compile_operation(schema._schema, _parse(text), None, {}, who) is None, text
     bad = await gql(who, "{ customers(first: -1) { totalCount } }")
@@ -878,7 +903,7 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     newest activities and tickets (customer_tabs.py), the support queue and a ticket (tickets.py) and a campaign's
     live page (campaign.py)."""
     from frontend.components.customer_tabs import RECENT_QUERY
-    from frontend.customer_filters import CUSTOMERS_QUERY, customer_variables
+    from frontend.customer_filters import CUSTOM_SORT, CUSTOMERS_QUERY, customer_variables
     from frontend.pages.campaign import CAMPAIGN_QUERY
     from frontend.pages.campaigns import CAMPAIGNS_QUERY
     from frontend.pages.contact import CONTACT_QUERY
@@ -891,7 +916,9 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     from frontend.pages.tickets import QUEUE_QUERY, TICKET_QUERY
 
     who = actor(await make_user(Role.SALES_HEAD))
-    for params in ({}, {"status": "active", "country": "DE"}, {"sort": "-updated", "phase": "active"}):
+    await CustomField.create(entity="customer", key="tier", label="Tier", type="select", options=["A", "B"])
+    for params in ({}, {"status": "active", "country": "DE"}, {"sort": "-updated", "phase": "active"},
+                   {"sort": f"{CUSTOM_SORT}tier", "dir": "desc"}):  # a custom column's header, clicked twice
         variables = customer_variables(params)
         assert await compile_operation(schema._schema, _parse(CUSTOMERS_QUERY), None, variables, who) is not None, variables
     for params in ({}, {"status": "new"}, {"archived": "yes"}):

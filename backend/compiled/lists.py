@@ -3,7 +3,8 @@ statement: the page (keyset on the order's column, then id), its edges with curs
 reads.paging.paginate answers them.
 
 Covered: orderBy any of the list's built-in columns (either direction; the list's own default order; a column
-that may be null paged nulls last, as the resolver pages it), every filter condition, `archived:`, and `search`
+that may be null paged nulls last, as the resolver pages it) or a custom field (reads.custom_order's own page),
+every filter condition, `archived:`, and `search`
 as the list's resolver narrows by it. The conditions and the row rule are the resolver path's own (the list's
 `filter_query` over permissions.row_rule, given the filter as its resolver is given it; then custom-field
 conditions and a saved segment, which read their definitions first), rendered to SQL by Tortoise. A condition
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from tortoise.expressions import Q
@@ -39,6 +41,7 @@ from backend.models import (
     Ticket,
     User,
 )
+from backend.reads.custom_order import EMPTY, SORT, custom_cursor, custom_page
 from backend.reads.held_count import HeldCount
 from backend.reads.paging import cursor_of, keyset_page, nulls_last_parts, page_size
 from backend.resolvers import activities, campaigns, contacts, customers, leads, tickets, users
@@ -52,6 +55,7 @@ from backend.schema.leads import LeadFilter
 from backend.schema.tickets import TicketFilter
 from backend.schema.users import UserFilter
 from backend.services import custom_fields
+from backend.services.custom_fields import COLUMN, sort_field
 from backend.services.search import archived_links_q, customer_search_q, every_word, indexed_search_q
 
 Fields = Mapping[str, CustomField]  # an entity's custom fields by key (custom_fields.definitions)
@@ -144,9 +148,41 @@ class Order:
         return cursor_of(self.name, self.column.to_python_value(raw[0]), raw[1])
 
 
-def _order(spec: RootList, name: str, given: dict[str, Any] | None) -> Order:
-    if given is not None and given.get("customField") is not None:
-        raise NotCovered(f"{name}(orderBy: {{customField}})")
+@dataclass(frozen=True)
+class CustomOrder:
+    """The page's order by a custom field (then the id), empty values last, as reads.custom_order sorts."""
+
+    field: CustomField
+    descending: bool
+    postgres: bool
+    name = SORT  # the page's column holding each row's sort value
+
+    def cursor(self, raw: list[Any]) -> str:
+        """The cursor of a row from its (sort value, id) as the statement's JSON holds them: the value read back as
+        the database driver reads it, which paginate_by_custom's cursors hold."""
+        value = raw[0]
+        if value is not None:
+            column = COLUMN[self.field.type]
+            if column == "number_value":
+                value = float(value)
+            elif self.postgres and column == "date_value":
+                value = date.fromisoformat(value)
+            elif self.postgres and column == "datetime_value":
+                value = datetime.fromisoformat(value)
+        return custom_cursor(self.field, value, raw[1])
+
+
+async def _custom_order(c: Compiler, spec: RootList, given: dict[str, Any]) -> CustomOrder:
+    """orderBy.customField: the field read as its resolver reads it (refused alike), never kept (an admin may
+    change it)."""
+    if spec.entity is None:
+        raise NotCovered("orderBy.customField")
+    c.st.kept = False
+    field = await sort_field(spec.entity, given["customField"])
+    return CustomOrder(field, given["direction"].value == "desc", c.st.postgres)
+
+
+def _order(spec: RootList, given: dict[str, Any] | None) -> Order:
     field, descending = spec.default_order if given is None else (given["field"].value, spec.default_order[1])
     if field in spec.valued:
         descending = False
@@ -161,7 +197,11 @@ async def root_list(c: Compiler, root: Selected) -> str:
     if spec is None:
         raise NotCovered(f"Query.{root.name}")
     args = root.args
-    st, order = c.st, _order(spec, root.name, args.get("orderBy"))
+    st, given = c.st, args.get("orderBy")
+    if given is not None and given.get("customField") is not None:
+        order: Order | CustomOrder = await _custom_order(c, spec, given)
+    else:
+        order = _order(spec, given)
     size = page_size(args.get("first"))
     where = _filter(c, spec, args.get("filter"))
     # The custom fields' definitions, read once for the conditions in both shapes and the count (as the resolver).
@@ -179,17 +219,7 @@ async def root_list(c: Compiler, root: Selected) -> str:
     if order.name in spec.valued:  # keyset paging needs a value in every row
         rows, paged = rows.filter(**{f"{order.name}__isnull": False}), paged.filter(**{f"{order.name}__isnull": False})
     c.ctes["matching"] = st.embed(*parameterized(rows.values("id")))  # what totalCount counts
-    # The page is the resolver path's own query (reads.paging.keyset_page: keyset, order, limit), so the database
-    # walks the order's index and stops after the page instead of reading every matching id first.
-    direction = "DESC" if order.descending else "ASC"
-    by = f't0."{order.name}" {direction}, t0."id" {direction}'
-    if size and order.name in spec.nulls_last:
-        page = _nulls_last(c, paged, order, args.get("after"), size)
-    elif size:
-        sql, params = parameterized(keyset_page(paged, order.name, order.descending, args.get("after"), size))
-        page = f"SELECT t0.*, ROW_NUMBER() OVER (ORDER BY {by}) AS rn FROM ({st.embed(sql, params)}) t0"
-    else:  # first: 0 reads no row (Tortoise leaves a LIMIT 0 out)
-        page = f'SELECT t0.*, 0 AS rn FROM "{spec.model._meta.db_table}" t0 WHERE 1 = 0'
+    page = _page(c, spec, order, rows, paged, args.get("after"), size)
 
     def one(f: Selected) -> str:
         if f.name == "totalCount" and held is not None:
@@ -207,19 +237,36 @@ async def root_list(c: Compiler, root: Selected) -> str:
     return f"{c.with_clause()} SELECT {answer} AS answer"
 
 
-def _nulls_last(c: Compiler, paged: QuerySet, order: Order, after: str | None, size: int) -> str:
-    """The page over a column that may be null, as the resolver reads it (reads.paging.nulls_last_parts): the rows
-    with a value in (column, id) order, then those without by id; here one statement numbers both."""
-    with_value, without = nulls_last_parts(paged, order.name, order.descending, after, size)
-    parts = [] if with_value is None else [with_value]
-    parts.append(without.limit(size + 1))
-    union = " UNION ALL ".join(f"SELECT * FROM ({c.st.embed(*parameterized(part))}) p{n}" for n, part in enumerate(parts))
+def _page(c: Compiler, spec: RootList, order: Order | CustomOrder, rows: QuerySet, paged: QuerySet, after: str | None,
+          size: int) -> str:
+    """The page's rows and one more, numbered in its order (rn), read by the list resolver's own queries."""
+    if not size:  # first: 0 reads no row (Tortoise leaves a LIMIT 0 out)
+        return f'SELECT t0.*, 0 AS rn FROM "{spec.model._meta.db_table}" t0 WHERE 1 = 0'
+    if isinstance(order, CustomOrder):  # from the shape that counts, as paginate_ordered reads it
+        return _numbered(c, [custom_page(rows, order.field, order.descending, after, size)], f't0."{EMPTY}", {_by(order)}')
+    if order.name in spec.nulls_last:
+        # The resolver's two reads (reads.paging.nulls_last_parts): the rows with a value in (column, id) order,
+        # then those without by id; here one statement numbers both.
+        with_value, without = nulls_last_parts(paged, order.name, order.descending, after, size)
+        parts = [] if with_value is None else [with_value]
+        return _numbered(c, [*parts, without.limit(size + 1)], f't0."{order.name}" IS NULL, {_by(order)}')
+    # reads.paging.keyset_page: keyset, order, limit, so the database walks the order's index and stops after the
+    # page instead of reading every matching id first.
+    return _numbered(c, [keyset_page(paged, order.name, order.descending, after, size)], _by(order))
+
+
+def _by(order: Order | CustomOrder) -> str:
     direction = "DESC" if order.descending else "ASC"
-    by = f't0."{order.name}" IS NULL, t0."{order.name}" {direction}, t0."id" {direction}'
+    return f't0."{order.name}" {direction}, t0."id" {direction}'
+
+
+def _numbered(c: Compiler, parts: list[QuerySet], by: str) -> str:
+    """The rows the queries `parts` read, one after the other, numbered (rn) in the order `by` (on t0)."""
+    union = " UNION ALL ".join(f"SELECT * FROM ({c.st.embed(*parameterized(part))}) p{n}" for n, part in enumerate(parts))
     return f"SELECT t0.*, ROW_NUMBER() OVER (ORDER BY {by}) AS rn FROM ({union}) t0"
 
 
-def _edges(c: Compiler, edges: Selected, size: int, order: Order) -> str:
+def _edges(c: Compiler, edges: Selected, size: int, order: Order | CustomOrder) -> str:
     def one(f: Selected) -> str:
         if f.name == "cursor":
             return c.st.mark(c.st.array(f'p."{order.name}"', 'p."id"'), order.cursor)
@@ -230,7 +277,7 @@ def _edges(c: Compiler, edges: Selected, size: int, order: Order) -> str:
     return c.st.nested(f"SELECT {c.st.aggregate(item, 'p.rn')} FROM ({rows}) p")
 
 
-def _page_info(c: Compiler, info: Selected, size: int, after: bool, order: Order) -> str:
+def _page_info(c: Compiler, info: Selected, size: int, after: bool, order: Order | CustomOrder) -> str:
     def edge() -> str:
         return c.st.mark(c.st.array(f'p."{order.name}"', 'p."id"'), order.cursor)
 

@@ -33,8 +33,9 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _cursor(field: CustomField, row: Any) -> str:
-    raw = json.dumps([f"custom.{field.key}", _encode(getattr(row, SORT)), row.pk], separators=(",", ":"))
+def custom_cursor(field: CustomField, value: Any, pk: int) -> str:
+    """The cursor of the row whose sort value (as the database driver reads it) is `value`."""
+    raw = json.dumps([f"custom.{field.key}", _encode(value), pk], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -77,6 +78,22 @@ async def paginate_by_custom(
     """One page of `query` sorted by the custom field `key` of `entity` (orderBy.customField)."""
     field = await sort_field(entity, key)
     size = page_size(first)
+    rows = await custom_page(query, field, descending, after, size) if size else []
+    edges = [Edge(cursor=custom_cursor(field, getattr(row, SORT), row.pk), node=row) for row in rows[:size]]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > size, has_previous_page=bool(after),
+            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
+        ),
+        count_query=query,
+    )
+
+
+def custom_page(query: QuerySet, field: CustomField, descending: bool, after: str | None, size: int) -> QuerySet:
+    """The rows of one page of `query` sorted by the custom `field` after the cursor `after`, and one more that
+    tells whether another page follows, each with its sort value (SORT) and whether it has none (EMPTY):
+    paginate_by_custom reads it, the compiled reads embed it in their statement."""
     table = query.model._meta.db_table
     value = (f'(SELECT "{COLUMN[field.type]}" FROM "custom_value" '
              f'WHERE "field_id" = {int(field.id)} AND "record_id" = "{table}"."id")')
@@ -90,16 +107,7 @@ async def paginate_by_custom(
             empty: dict[str, Any] = {EMPTY: 1}
             page = page.filter(Q(**empty) | Q(**{f"{SORT}__{op}": last}) | Q(**{SORT: last, f"id__{op}": pk}))
     prefix = "-" if descending else ""
-    rows = await page.order_by(EMPTY, f"{prefix}{SORT}", f"{prefix}id").limit(size + 1) if size else []
-    edges = [Edge(cursor=_cursor(field, row), node=row) for row in rows[:size]]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rows) > size, has_previous_page=bool(after),
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-        ),
-        count_query=query,
-    )
+    return page.order_by(EMPTY, f"{prefix}{SORT}", f"{prefix}id").limit(size + 1)
 
 
 class Order(Protocol):
