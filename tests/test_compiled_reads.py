@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backend.compiled.run import compile_operation
+from backend.compiled.run import answer, compile_operation
 from backend.graphql import frames
 from backend.graphql.root import schema
 from backend.models import (
@@ -1004,4 +1004,16 @@ async def test_an_operation_is_compiled_once_per_document_variables_and_caller(d
     await asyncio.sleep(2)
     assert (await gql(admin, overdue)).data["activities"]["totalCount"] == 1
     assert len(compiled) == before + 2
+    # A campaign's address holds the request's origin: kept per origin; a document without one, for every origin.
+    await Campaign.create(title="Fair", code="fair", type="referral", visibility="public", status="active")
+    addresses, names = _parse("{ campaigns { edges { node { publicUrl } } } }"), _parse("{ campaigns { totalCount } }")
+    before = len(compiled)
+    for document, origin in [(addresses, "https://a.example"), (addresses, "https://b.example"),
+                             (addresses, "https://a.example"), (names, "https://a.example"), (names, "https://b.example")]:
+        statements = await compile_operation(schema._schema, document, None, {}, actor(admin), origin)
+        assert statements is not None
+        if document is addresses:
+            text = (await answer(statements) or {})["campaigns"]
+            assert f"{origin}/c/fair" in text, text
+    assert len(compiled) == before + 3  # a, b, then the names once
     reset_settings()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from backend.compiled.computed import Compiler, Relation, derived, rate_table, record_of, stored_rate
+from backend.compiled.computed import Compiler, Relation, columns, derived, rate_table, record_of, stored_rate
 from backend.compiled.selection import Selected
 from backend.models import (
     Campaign,
@@ -35,16 +35,12 @@ _ONE = 0  # the key of the one campaign the pure tallies (referrals.tally, .rank
 _ADDRESS = ("visibility", "code", "title")
 
 
-def _columns(row: str, names: tuple[str, ...]) -> list[str]:
-    return [f'{row}."{name}"' for name in names]
-
-
 def _addressed(address: Callable[[Campaign, str], str | None]) -> Relation:
     """publicUrl, embedSnippet: `address` of the campaign at the request's origin."""
 
     def relation(c: Compiler, f: Selected, row: str) -> str:
-        origin = c.origin
-        return derived(c, f, _columns(row, _ADDRESS), lambda v: address(record_of(Campaign, _ADDRESS, v), origin))
+        origin = c.at_origin()
+        return derived(c, f, columns(row, _ADDRESS), lambda v: address(record_of(Campaign, _ADDRESS, v), origin))
 
     return relation
 
@@ -53,22 +49,22 @@ def _your_link(c: Compiler, f: Selected, row: str) -> str:
     """The caller's own link, with their role and referral code as the users table holds them now."""
     me = c.actor.user_id
     person = ("role", "referral_code")
-    mine = "NULL" if me is None else (f'(SELECT {c.st.array(*_columns("u", person))} FROM "{User._meta.db_table}" u '
-                                      f'WHERE u."id" = {c.st.param(me)})')
-    origin = c.origin
+    mine = "NULL" if me is None else c.st.nested(f'SELECT {c.st.array(*columns("u", person))} '
+                                                 f'FROM "{User._meta.db_table}" u WHERE u."id" = {c.st.param(me)}')
+    origin = c.at_origin()
 
     def answer(v: list[Any]) -> str | None:
         user = None if v[-1] is None else record_of(User, person, v[-1])
         return your_link_of(record_of(Campaign, _ADDRESS, v), origin, user)
 
-    return derived(c, f, [*_columns(row, _ADDRESS), mine], answer)
+    return derived(c, f, [*columns(row, _ADDRESS), mine], answer)
 
 
 def _is_open(c: Compiler, f: Selected, row: str) -> str:
     """Open now, by the clock when the answer is written (so a kept statement is never stale), in the owner's zone."""
     period = ("visibility", "status", "starts_on", "ends_on")
     zone = f'(SELECT u."time_zone" FROM "{User._meta.db_table}" u WHERE u."id" = {row}."owner_id")'
-    return derived(c, f, [*_columns(row, period), zone], lambda v: page_is_open(record_of(Campaign, period, v), v[-1]))
+    return derived(c, f, [*columns(row, period), zone], lambda v: page_is_open(record_of(Campaign, period, v), v[-1]))
 
 
 def _won(c: Compiler, head: list[str], source: str, where: str) -> str:
@@ -117,10 +113,10 @@ def _leaderboard(c: Compiler, f: Selected, row: str) -> str:
 
 def _engagement(c: Compiler, f: Selected, row: str) -> str:
     """Views, likes and enrolments per bucket, counted by the statement and filled by engagement.fill. A window
-    that ends now (no `since` or `until`) is the request's own: the statement is not kept for another."""
+    that ends now (no `until`) is the request's own: the statement is not kept for another."""
     bucket = f.args["bucket"]
     start, end = window(bucket, f.args.get("since"), f.args.get("until"))
-    if f.args.get("since") is None or f.args.get("until") is None:
+    if f.args.get("until") is None:
         c.st.kept = False
     st = c.st
     counted = (f'SELECT {bucket_sql("postgres" if st.postgres else "sqlite", bucket)} AS "bucket", "kind", '

@@ -55,11 +55,17 @@ class Compiler(Protocol):
 
     actor: Actor
     st: Statement
-    origin: str  # where visitors reach this server (schema.campaigns.origin_of)
+
+    def at_origin(self) -> str: ...
 
     def alias(self) -> str: ...
 
     def node(self, type_name: str, fields: list[Selected], row: str) -> str: ...
+
+    def obj(self, type_name: str, fields: list[Selected], one: Callable[[Selected], str]) -> str: ...
+
+    def many(self, model: type[Model], f: Selected, parent: str, where: str, order: list[tuple[str, bool]],
+             limit: int | None = None, of_customer: bool = True, ruled: bool = True) -> str: ...
 
     def rule(self, model: type[Model], row: str, of_customer: bool) -> str: ...
 
@@ -70,19 +76,19 @@ Relation = Callable[[Compiler, Selected, str], str]
 Compute = Callable[[Actor, Any, workflows.Rules], Any]
 
 
-def computed(model: type[Model], columns: tuple[str, ...], compute: Compute, steps: TransitionEntity | None = None
+def computed(model: type[Model], names: tuple[str, ...], compute: Compute, steps: TransitionEntity | None = None
              ) -> Relation:
-    """The field `compute` gives from `columns` of a `model` row (and, with `steps`, that workflow's steps out of
-    the row's status), written as the field's GraphQL type writes it."""
+    """The field `compute` gives from the columns `names` of a `model` row (and, with `steps`, that workflow's
+    steps out of the row's status), written as the field's GraphQL type writes it."""
 
     def relation(c: Compiler, f: Selected, row: str) -> str:
-        raw = [f'{row}."{name}"' for name in columns]
+        raw = columns(row, names)
         if steps is not None:
             raw.append(_steps_out(c, steps, row))
         actor = c.actor
 
         def answer(values: list[Any]) -> Any:
-            record = record_of(model, columns, values)
+            record = record_of(model, names, values)
             status = None if steps is None else getattr(record, _status_column(steps))
             rules = {} if status is None else {status.value: frozenset(values[-1])}
             return compute(actor, record, rules)
@@ -92,6 +98,11 @@ def computed(model: type[Model], columns: tuple[str, ...], compute: Compute, ste
     return relation
 
 
+def columns(row: str, names: tuple[str, ...]) -> list[str]:
+    """SQL for the columns `names` of the row `row` (an alias)."""
+    return [f'{row}."{name}"' for name in names]
+
+
 def derived(c: Compiler, f: Selected, raw: list[str], answer: Callable[[list[Any]], Any]) -> str:
     """The field `f` that `answer` gives in Python from the values of the SQL expressions `raw` (marked in the
     statement), written as the field's GraphQL type writes it."""
@@ -99,12 +110,12 @@ def derived(c: Compiler, f: Selected, raw: list[str], answer: Callable[[list[Any
     return c.st.mark(c.st.array(*raw), lambda values: write(answer(values)))
 
 
-def record_of(model: type[Model], columns: tuple[str, ...], values: list[Any]) -> Any:
-    """A `model` row holding the JSON `values` of its `columns`, each read as the model reads it (the statement's
-    JSON holds dates and instants as text on both databases)."""
+def record_of(model: type[Model], names: tuple[str, ...], values: list[Any]) -> Any:
+    """A `model` row holding the JSON `values` of its columns `names`, each read as the model reads it (the
+    statement's JSON holds dates and instants as text on both databases)."""
     fields = model._meta.fields_map
     return model._init_from_db(**{name: fields[name].to_python_value(value)
-                                  for name, value in zip(columns, values, strict=False)})
+                                  for name, value in zip(names, values, strict=False)})
 
 
 def from_resolver(model: type[Model], f: Selected) -> Relation | None:
@@ -112,10 +123,10 @@ def from_resolver(model: type[Model], f: Selected) -> Relation | None:
     resolver path selects by too): compiled by calling that very resolver on those columns. None for any other."""
     field = f.definition
     resolver = getattr(field, "base_resolver", None)
-    columns = field.metadata.get(READS) if field is not None else None
-    if resolver is None or not columns or not _of_row_alone(resolver):
+    names = field.metadata.get(READS) if field is not None else None
+    if resolver is None or not names or not _of_row_alone(resolver):
         return None
-    return computed(model, columns, lambda _, row, __: resolver.wrapped_func(row))
+    return computed(model, names, lambda _, row, __: resolver.wrapped_func(row))
 
 
 def _of_row_alone(resolver: Any) -> bool:
@@ -175,17 +186,17 @@ def _contact_actions(c: Compiler, f: Selected, row: str) -> str:
     """Contact.allowedActions: contacts.row_actions on the row, with permissions.changes_contacts_at deciding from
     facts the statement reads through the same rules (the customers the caller runs, the contact keepers) and the
     admins' steps out of the contact's status."""
-    columns = ("customer_id", "owner_id", "status", "merged_into_id")
+    names = ("customer_id", "owner_id", "status", "merged_into_id")
     runs = c.st.embed(*parameterized(Customer.filter(permissions.managed_customer_rule(c.actor)).values("id")))
     keepers = c.st.embed(*parameterized(permissions.contact_keepers(c.actor).values("id")))
     facts = [f'{row}."customer_id" IN ({runs})', f'{row}."owner_id" IN ({keepers})']
-    raw = [*(f'{row}."{name}"' for name in columns), *(c.st.boolean(fact) for fact in facts),
+    raw = [*columns(row, names), *(c.st.boolean(fact) for fact in facts),
            _steps_out(c, TransitionEntity.CONTACT, row)]
     actor = c.actor
 
     def answer(values: list[Any]) -> Any:
-        contact = record_of(Contact, columns, values)
-        runs_customer, owner_is_keeper, steps = values[len(columns):]
+        contact = record_of(Contact, names, values)
+        runs_customer, owner_is_keeper, steps = values[len(names):]
         may = permissions.changes_contacts_at(actor, contact.customer_id is not None, bool(runs_customer),
                                               bool(owner_is_keeper))
         return contacts.row_actions(actor, contact, may, {contact.status.value: frozenset(steps)})

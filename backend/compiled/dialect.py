@@ -30,6 +30,7 @@ class Statement:
         self.params: list[Any] = []
         self.converts: list[Callable[[Any], Any]] = []
         self.kept = True  # false: rendered with the time of its request, so never used for another
+        self.by_origin = False  # true: its answer holds the request's origin (a campaign's addresses)
 
     def param(self, value: Any) -> str:
         self.params.append(value)

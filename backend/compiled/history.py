@@ -5,6 +5,7 @@ statement as any user, with the selection asked of them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLObjectType
@@ -22,11 +23,15 @@ _PEOPLE = {"changedBy": lambda change: change.entry.actor_id,
            "oldOwner": lambda change: change.old if change.column == "owner_id" else None,
            "newOwner": lambda change: change.new if change.column == "owner_id" else None}
 _RECORDS = {"oldRecord": lambda change: change.old, "newRecord": lambda change: change.new}
+# The people the statement wrote, by the selection's key, then by user id (and "names": each one's name).
+Written = dict[str, dict[str, Any]]
+Part = Callable[[Change, Written], Any]
 # The only reference among the shown fields is the owner, a user: so the names the statement reads are users'.
 assert {REFERENCES.get(column) for column in SHOWN} == {None, "user"}
 
 
 def field_history(c: Compiler, f: Selected, row: str) -> str:
+    """Deal.fieldHistory of the deal row `row`: its deal.update entries oldest first, the people they name."""
     st = c.st
     audited = (f'FROM "{AuditEntry._meta.db_table}" x WHERE x."entity" = {st.param("deal")} '
                f'AND x."entity_id" = CAST({row}."id" AS TEXT) AND x."action" = {st.param("deal.update")}')
@@ -60,40 +65,45 @@ def field_history(c: Compiler, f: Selected, row: str) -> str:
     return st.mark(st.array(*raw), answer)
 
 
-def _change_writer(f: Selected) -> Any:
+def _change_writer(f: Selected) -> Part:
     """How one change is written in the selection's order: the people as the statement wrote them, the records
     named as the resolver names them (schema.field_changes.record_ref), the rest as DealFieldChange reads it."""
     assert isinstance(f.type, GraphQLObjectType)
-    parts = []
+    parts: list[tuple[str, Part]] = []
     for sub in f.fields:
         if sub.name in _PEOPLE:
             parts.append((sub.key, _person(sub)))
         elif sub.name in _RECORDS:
             parts.append((sub.key, _named(sub)))
         else:
-            read, write = reader(f.type, sub), writer(sub)
-            parts.append((sub.key, lambda change, _, read=read, write=write: write(read(DealFieldChange(change=change)))))
+            parts.append((sub.key, _read(f.type, sub)))
 
-    def one(change: Change, maps: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    def one(change: Change, maps: Written) -> dict[str, Any]:
         return {key: part(change, maps) for key, part in parts}
 
     return one
 
 
-def _person(sub: Selected) -> Any:
+def _read(parent: GraphQLObjectType, sub: Selected) -> Part:
+    """A field of the change as DealFieldChange reads it (its attribute, or its resolver of the change alone)."""
+    read, write = reader(parent, sub), writer(sub)
+    return lambda change, _: write(read(DealFieldChange(change=change)))
+
+
+def _person(sub: Selected) -> Part:
     value_of = _PEOPLE[sub.name]
 
-    def person(change: Change, maps: dict[str, dict[str, Any]]) -> Any:
+    def person(change: Change, maps: Written) -> Any:
         key = record_key(value_of(change))
         return None if key is None else maps[sub.key].get(str(key))
 
     return person
 
 
-def _named(sub: Selected) -> Any:
+def _named(sub: Selected) -> Part:
     value_of, write = _RECORDS[sub.name], writer(sub)
 
-    def named(change: Change, maps: dict[str, dict[str, Any]]) -> Any:
+    def named(change: Change, maps: Written) -> Any:
         kind, key = referenced_kind(change), record_key(value_of(change))
         if kind is None or value_of(change) is None or key is None:
             return None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tortoise.expressions import Q
@@ -55,7 +55,6 @@ from backend.schema.leads import LeadFilter
 from backend.schema.tickets import TicketFilter
 from backend.schema.users import UserFilter
 from backend.services import custom_fields
-from backend.services.custom_fields import COLUMN, sort_field
 from backend.services.search import archived_links_q, customer_search_q, every_word, indexed_search_q
 
 Fields = Mapping[str, CustomField]  # an entity's custom fields by key (custom_fields.definitions)
@@ -144,8 +143,9 @@ class Order:
         return self.column.model_field_name
 
     def cursor(self, raw: list[Any]) -> str:
-        """The cursor of a row from its (column, id) as the statement's JSON holds them."""
-        return cursor_of(self.name, self.column.to_python_value(raw[0]), raw[1])
+        """The cursor of a row from its (column, id) as the statement's JSON holds them (PostgreSQL writes an
+        instant in the session's zone; the driver reads it in UTC)."""
+        return cursor_of(self.name, _in_utc(self.column.to_python_value(raw[0])), raw[1])
 
 
 @dataclass(frozen=True)
@@ -162,14 +162,18 @@ class CustomOrder:
         the database driver reads it, which paginate_by_custom's cursors hold."""
         value = raw[0]
         if value is not None:
-            column = COLUMN[self.field.type]
+            column = custom_fields.COLUMN[self.field.type]
             if column == "number_value":
                 value = float(value)
             elif self.postgres and column == "date_value":
                 value = date.fromisoformat(value)
             elif self.postgres and column == "datetime_value":
-                value = datetime.fromisoformat(value)
+                value = _in_utc(datetime.fromisoformat(value))
         return custom_cursor(self.field, value, raw[1])
+
+
+def _in_utc(value: Any) -> Any:
+    return value.astimezone(UTC) if isinstance(value, datetime) else value
 
 
 async def _custom_order(c: Compiler, spec: RootList, given: dict[str, Any]) -> CustomOrder:
@@ -178,7 +182,7 @@ async def _custom_order(c: Compiler, spec: RootList, given: dict[str, Any]) -> C
     if spec.entity is None:
         raise NotCovered("orderBy.customField")
     c.st.kept = False
-    field = await sort_field(spec.entity, given["customField"])
+    field = await custom_fields.sort_field(spec.entity, given["customField"])
     return CustomOrder(field, given["direction"].value == "desc", c.st.postgres)
 
 

@@ -1,9 +1,8 @@
 """A single record (`customer(id)`, `contact(id)`, `lead(id)`, `deal(id)`, `activity(id)`, `campaign(id)`,
-`ticket(id)`) as one
-statement: the row with that id through the caller's row rule, as each service's `visible` reads it. The
-statement writes nothing for a record the caller does not see, and the resolver path then answers the whole
-document (its NOT_FOUND). And a short list every signed-in user reads whole, unpaged (`pipelines`), in its
-resolver's order."""
+`ticket(id)`) as one statement: the row with that id through the caller's row rule, as each service's `visible`
+reads it. The statement writes nothing for a record the caller does not see, and the resolver path then answers
+the whole document (its NOT_FOUND). And a short list every signed-in user reads whole, unpaged (`pipelines`), in
+its resolver's order."""
 
 from __future__ import annotations
 
@@ -33,7 +32,7 @@ def whole(c: Compiler, root: Selected) -> str:
     """The statement answering a list read whole with its JSON."""
     model, order = WHOLE[root.name]
     table = model._meta.db_table
-    c.ctes["matching"] = f'SELECT "id" FROM "{table}"'
+    c.ctes["matching"] = f'SELECT "id" FROM "{table}"'  # every row: the statement's WITH, as every root's
     by = ", ".join(f't0."{column}" {"DESC" if descending else "ASC"}' for column, descending in order)
     item = c.node(root.type.name, root.fields, "t0")
     rows = f'SELECT * FROM "{table}" t0 ORDER BY {by}'

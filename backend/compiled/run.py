@@ -2,9 +2,9 @@
 answers all of it. Every root field is compiled before any statement runs, so no answer is built half by
 one path and half by the other.
 
-A compiled operation is kept per document, operation, variables, caller, origin and database (the last 512): it depends
-on nothing else (no stored row; a condition that reads the clock leaves its operation unkept), so a document
-asked again with the same values is not compiled again."""
+A compiled operation is kept per document, operation, variables, caller and database, and per origin when its
+answer holds it (the last 512): it depends on nothing else (no stored row; a condition that reads the clock
+leaves its operation unkept), so a document asked again with the same values is not compiled again."""
 
 from __future__ import annotations
 
@@ -53,14 +53,16 @@ async def compile_operation(schema: GraphQLSchema, document: DocumentNode, opera
     if operation is None or operation.operation is not OperationType.QUERY or actor.role is None:
         return None  # mutations and subscriptions: never compiled, nor kept
     origin = origin or origin_of(None)
-    key = (id(document), operation_name, json.dumps(variables, sort_keys=True, default=repr), actor, origin, _postgres())
-    kept = _kept.get(key)
-    if kept is not None and kept[0] is document:
-        _kept.move_to_end(key)
-        return kept[1]
+    key = (id(document), operation_name, json.dumps(variables, sort_keys=True, default=repr), actor, _postgres())
+    for held in (key, (*key, origin)):  # an answer that holds the origin is kept per origin
+        kept = _kept.get(held)
+        if kept is not None and kept[0] is document:
+            _kept.move_to_end(held)
+            return kept[1]
     compiled = await _compile(schema, document, operation, variables, actor, origin)
     if compiled is None or all(st is None or st.kept for _, st, _ in compiled):
-        _kept[key] = (document, compiled)
+        by_origin = any(st is not None and st.by_origin for _, st, _ in compiled or [])
+        _kept[(*key, origin) if by_origin else key] = (document, compiled)
         while len(_kept) > _KEEP:
             _kept.popitem(last=False)
     return compiled

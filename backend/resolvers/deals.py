@@ -47,12 +47,12 @@ async def paginate_nulls_last(
     """Keyset pages over a nullable column: rows with a value in (field, id) order, then the rest by id (at most
     two statements: reads.paging.nulls_last_parts)."""
     size = page_size(first)
-    with_value, without = nulls_last_parts(query, field, descending, after, size)
     rows: list[Deal] = []
-    if with_value is not None and size:
-        rows = list(await with_value)
-    if len(rows) <= size and size:
-        rows += await without.limit(size + 1 - len(rows))
+    if size:  # first: 0 reads nothing, not even the cursor, as paginate
+        with_value, without = nulls_last_parts(query, field, descending, after, size)
+        rows = [] if with_value is None else list(await with_value)
+        if len(rows) <= size:
+            rows += await without.limit(size + 1 - len(rows))
     edges = [Edge(cursor=make_cursor(field, row), node=row) for row in rows[:size]]
     return Connection(
         edges=edges,
