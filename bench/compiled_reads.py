@@ -1,7 +1,9 @@
 """The nested document (bench.documents.NESTED, 100 customers by name with contacts, deals with amount and
 stage, the last 5 activities) both ways, in-process: through the resolvers (CRM_COMPILED_READS=0) and
 compiled into one statement (CRM_COMPILED_READS=1), beside the hand-written statement of bench.limits; as an
-admin and as a sales head (row rules in the statement). Each way's answer must equal the other's.
+admin and as a sales head (row rules in the statement). And the screens' own documents (a contact's, a deal's,
+a campaign's and a ticket's page, the support queue, a customer's newest activities and tickets), as the UI asks
+for them, both ways. Each way's answer must equal the other's.
 
 `python -m bench.compiled_reads [--customers N] [--runs R]` prints the figures and writes them as their own
 section of docs/benchmarks.md; `scripts/bench` runs it after the export's.
@@ -22,7 +24,7 @@ BEGIN, END = "<!-- compiled-reads-bench:begin -->", "<!-- compiled-reads-bench:e
 
 RUN = """
 import asyncio, json, os, sys, time, tracemalloc
-from backend import db
+from backend import db, permissions
 from backend.auth.actor import Actor
 from backend.graphql import frames
 from backend.graphql.root import schema
@@ -33,11 +35,12 @@ from bench.documents import NESTED
 from bench.limits import hand_written
 from tests.sqlcount import count_statements
 
-async def way(actor, compiled, runs):
+async def way(actor, compiled, runs, document=NESTED, variables=None):
     os.environ["CRM_COMPILED_READS"] = "1" if compiled else "0"
     reset_settings()
     async def once():  # the answer's text, as the server writes it out
-        result = await schema.execute(NESTED, variable_values={"first": 100}, context_value=Context(actor=actor, wire=True))
+        result = await schema.execute(document, variable_values=variables or {"first": 100},
+                                      context_value=Context(actor=actor, wire=True))
         if result.errors:
             raise RuntimeError(str(result.errors[0]))
         return frames.encode(result.data)
@@ -66,8 +69,35 @@ async def main(runs):
                         "peak": [resolved["peak"], compiled["peak"]],
                         "same": json.loads(resolved["data"]) == json.loads(compiled["data"])}
     found["handsql"], _ = await hand_written(get_settings().database_url, runs)
+    found["screens"] = await screens(Actor.for_user(await User.get(email="head@example.com"), via="bench"), runs)
     await db.close()
     return found
+
+async def screens(actor, runs):
+    from backend.models import Campaign, Contact, Customer, Deal, Ticket
+    from frontend.components.customer_tabs import RECENT_QUERY
+    from frontend.pages.campaign import CAMPAIGN_QUERY
+    from frontend.pages.contact import CONTACT_QUERY
+    from frontend.pages.deal import DEAL_QUERY
+    from frontend.pages.tickets import QUEUE_QUERY, TICKET_QUERY
+    def first(model):  # the record the sales head sees with the most to show: its newest
+        return model.filter(permissions.row_rule(actor, model)).order_by("-id").first()
+    pages = [("a contact's page", CONTACT_QUERY, Contact), ("a deal's page", DEAL_QUERY, Deal),
+             ("a campaign's page", CAMPAIGN_QUERY, Campaign), ("a ticket's page", TICKET_QUERY, Ticket),
+             ("a customer's newest activities and tickets", RECENT_QUERY, Customer)]
+    found = []
+    for name, document, model in pages:
+        row = await first(model)
+        found.append((name, document, {"id": str(row.id)}))
+    found.append(("the support queue (50 tickets)", QUEUE_QUERY, {}))
+    figures = {}
+    for name, document, variables in found:
+        resolved = await way(actor, False, runs, document, variables)
+        compiled = await way(actor, True, runs, document, variables)
+        figures[name] = {"resolved": resolved["times"], "compiled": compiled["times"],
+                         "statements": [resolved["statements"], compiled["statements"]],
+                         "same": json.loads(resolved["data"]) == json.loads(compiled["data"])}
+    return figures
 
 print(json.dumps(asyncio.run(main(int(sys.argv[1])))))
 """
@@ -101,6 +131,7 @@ def section(customers: int, runs: int, databases: tuple[str, ...] = ("sqlite", "
              "| database | caller | resolvers | compiled | speed-up | statements (resolvers → compiled) "
              "| peak memory (resolvers → compiled) | hand-written SQL | same answer |",
              "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    screens_found: list[tuple[str, dict[str, Any]]] = []
     for database in databases:
         title = "SQLite" if database == "sqlite" else "PostgreSQL"
         if database == "postgres" and (why := stack.postgres_answers()):
@@ -108,6 +139,7 @@ def section(customers: int, runs: int, databases: tuple[str, ...] = ("sqlite", "
             continue
         print(f"bench.compiled_reads: {title}, {customers:,} customers …", file=sys.stderr, flush=True)
         found = measure(stack.Setup(title, database), customers, runs)
+        screens_found.append((title, found))
         for email, who in (("admin@example.com", "admin"), ("head@example.com", "sales head")):
             r = found[email]
             speedup = percentile(r["resolved"], 50) / percentile(r["compiled"], 50)
@@ -115,6 +147,15 @@ def section(customers: int, runs: int, databases: tuple[str, ...] = ("sqlite", "
                          f"{r['statements'][0]} → {r['statements'][1]} | {mib(r['peak'][0], 2)} → {mib(r['peak'][1], 2)} | "
                          f"{_p50(found['handsql'])} | "
                          f"{'yes' if r['same'] else 'NO'} |")
+    lines += ["", f"The screens' own documents, as the UI asks for them (frontend/pages, frontend/components), as the "
+              f"sales head, p50 of {runs} runs each way; the record is the newest the sales head sees:", "",
+              "| database | screen | resolvers | compiled | speed-up | statements (resolvers → compiled) | same answer |",
+              "|---|---|---:|---:|---:|---:|---|"]
+    for title, found in screens_found:
+        for name, r in found["screens"].items():
+            speedup = percentile(r["resolved"], 50) / percentile(r["compiled"], 50)
+            lines.append(f"| {title} | {name} | {_p50(r['resolved'])} | {_p50(r['compiled'])} | {speedup:.1f}× | "
+                         f"{r['statements'][0]} → {r['statements'][1]} | {'yes' if r['same'] else 'NO'} |")
     return "\n".join(lines) + "\n"
 
 
