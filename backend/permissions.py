@@ -30,6 +30,7 @@ from backend.models import (
     Deal,
     Lead,
     Role,
+    Segment,
     Ticket,
     TokenScope,
     User,
@@ -489,12 +490,12 @@ def activity_rule(actor: Actor) -> Q:
 
 
 def row_rule(actor: Actor, model: type[Model]) -> Q:
-    """The row rule of `model` (a customer, contact, lead, deal, activity, campaign, ticket or user): the one the
-    resolver path's querysets and loaders filter by, and the compiled reads' statements embed (visible_ids_sql).
-    Every signed-in user may list their colleagues."""
+    """The row rule of `model` (a customer, contact, lead, deal, activity, campaign, ticket, segment or user): the
+    one the resolver path's querysets and loaders filter by, and the compiled reads' statements embed
+    (visible_ids_sql). Every signed-in user may list their colleagues."""
     rules: dict[type[Model], Callable[[Actor], Q]] = {
         Customer: customer_rule, Contact: contact_rule, Lead: lead_rule, Deal: deal_rule, Activity: activity_rule,
-        Campaign: campaign_rule, Ticket: ticket_rule, User: lambda _: Q(),
+        Campaign: campaign_rule, Ticket: ticket_rule, Segment: segment_rule, User: lambda _: Q(),
     }
     return rules[model](actor)
 
@@ -510,9 +511,10 @@ def visible_ids_sql(actor: Actor, model: type[Model]) -> tuple[str, list[Any]] |
     """The ids of `model` that `actor` may see, as SQL with placeholders and its parameters (rendered from
     row_rule, so both read paths see the same rows); None when the role sees every row."""
     require_role(actor)
-    if sees_everything(actor):
-        return None
-    return parameterized(model.filter(row_rule(actor, model)).values("id"))
+    rule = row_rule(actor, model)
+    if not (rule.children or rule.filters):
+        return None  # the role's rule holds no condition for this model
+    return parameterized(model.filter(rule).values("id"))
 
 
 def attachment_rule(actor: Actor) -> Q:

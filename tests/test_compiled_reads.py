@@ -117,6 +117,8 @@ TICKET = ["id", "number", "subject", "description", "channel", "category", "prio
           "customer { id name }", "contact { id name email }", "deal { id title }", "team { id name }",
           "messages { id body internal authorName createdAt author { name } __typename }",
           "slaEvents { target level dueAt at }"]
+SEGMENT_FIELDS = ["id", "name", "description", "kind", "entity", "shared", "version", "createdAt", "updatedAt",
+                  "conditions", "filterJson", "allowedActions", "__typename"]
 LEAD_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }", REASON]
 ACTIVITY_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }"]
 INDUSTRIES = ["Rail", "Food", "Énergie"]
@@ -140,7 +142,7 @@ ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY",
           "leads": ["CREATED_AT", "UPDATED_AT", "TITLE", "STATUS"],
           "activities": ["OCCURRED_AT", "DUE_AT", "CREATED_AT"],
           "campaigns": ["TITLE", "CODE", "CREATED_AT", "UPDATED_AT", "STATUS", "VIEWS", "LIKES", "ENROLMENTS"],
-          "users": ["NAME", "EMAIL", "CREATED_AT"], "tickets": []}
+          "users": ["NAME", "EMAIL", "CREATED_AT"], "tickets": [], "segments": []}
 # Custom fields each list may be sorted by (_custom_values' keys; a multiple choice and an archived field are refused).
 CUSTOM_ORDERS = {"customers": ["text_0", "number_1", "date_2", "boolean_3", "select_4"],
                  "contacts": ["number_0", "money_1", "date_time_2", "multi_select_3", "user_4"],
@@ -150,7 +152,7 @@ LISTS = {"customers": ("Customer", "customer", "NAME", "name"), "contacts": ("Co
          "leads": ("Lead", "lead", "CREATED_AT", "title"), "deals": ("Deal", "deal", "CREATED_AT", "title"),
          "activities": ("Activity", "activity", "OCCURRED_AT", "title"),
          "campaigns": ("Campaign", "campaign", "CREATED_AT", "title"), "users": ("User", None, "NAME", "name"),
-         "tickets": ("Ticket", "ticket", "QUEUE_AT", "subject")}
+         "tickets": ("Ticket", "ticket", "QUEUE_AT", "subject"), "segments": ("Segment", "segment", "NAME", "name")}
 NODE_TYPE, RECORD, DEFAULT_ORDER, LABEL = ({listed: spec[i] for listed, spec in LISTS.items()} for i in range(4))
 # Searches: long and short words (SQLite's full-text index takes 3 characters or more), several words, none, and
 # text that is SQL to a careless compiler (a placeholder's "?" and "$1", quotes).
@@ -552,6 +554,8 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         node = [field(f) for f in _pick(draw, USER)]
     elif listed == "tickets":
         node = [field(f) for f in _pick(draw, TICKET)] + _people(draw, "assignee")
+    elif listed == "segments":
+        node = [field(f) for f in _pick(draw, SEGMENT_FIELDS)] + _people(draw, "owner")
     elif listed == "campaigns":
         node = [field(f) for f in _pick(draw, CAMPAIGN)] + _people(draw, "owner")
         node += [page for page in CAMPAIGN_PAGE if draw(st.integers(0, 3)) == 0]
@@ -589,7 +593,7 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         args.append("filter: {" + ", ".join(conditions) + "}")
     if listed in ("leads", "deals") and draw(st.integers(0, 3)) == 0:  # links to archived records, or none
         args.append(f"archived: {_flag(draw)}")
-    if listed != "users" and draw(st.integers(0, 3)) == 0:  # users search within their filter
+    if listed not in ("users", "segments") and draw(st.integers(0, 3)) == 0:  # users search within their filter
         variables["q"] = draw(st.sampled_from(SEARCHES))
         args.append("search: $q")
     after = draw(st.none() | st.integers(0, 13))
@@ -715,6 +719,7 @@ CONDITIONS: dict[str, list[tuple[str, Callable[[st.DrawFn], str]]]] = {
     "tickets": [("mine", _flag), ("unassigned", _flag), ("status", _listed(["NEW", "RESOLVED", "PENDING_CUSTOMER"])),
                 ("priority", _listed(["LOW", "URGENT"])), ("breachingSoon", _flag),
                 ("customerId", lambda draw: f"@c{draw(st.integers(0, 13))}"), ("assigneeId", lambda draw: "@usupport")],
+    "segments": [],
     "users": [("role", _listed(["ADMIN", "SALES_REP", "MARKETING"])), ("teamId", lambda draw: f'["@id:teams:{draw(st.integers(0, 1))}"]'),
               ("active", _flag), ("search", lambda draw: json.dumps(draw(st.sampled_from(["user", "EXAMPLE", "Ö", "%", ""])))),
               ("assignableFor", lambda draw: draw(st.sampled_from(["OWNER", "TASK", "ACCOUNT_MANAGER", "TICKET"])))],
@@ -768,6 +773,8 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
             (f"{{ campaigns(first: 20) {{ edges {{ cursor node {{ {' '.join(CAMPAIGN)} owner {{ {people} }} }} }} {page} }} "
              f'campaign(id: "@id:campaigns:1") {{ id title }} }}', {}, None),
             (f"{{ pipelines {PIPELINE} p: pipelines {{ name }} }}", {}, None),
+            (f"{{ segments(first: 10) {{ edges {{ cursor node {{ {' '.join(SEGMENT_FIELDS)} owner {{ {people} }} }} }} "
+             f'{page} }} segment(id: "@id:segments:1") {{ id name allowedActions }} }}', {}, None),
             *((f"{{ {listed}(archived: {flag}) {{ totalCount edges {{ node {{ id {LABEL[listed]} }} }} }} }}", {}, None)
               for listed in ("leads", "deals") for flag in ("true", "false")),
             # A page of deals by expected close that starts after a deal without one, as more follow.
@@ -826,7 +833,7 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
     rows = {"customers": await Customer.all().order_by("name", "id").values_list("name", "id"),
             "contacts": await Contact.all().order_by("name", "id").values_list("name", "id")}
     models = {"customers": Customer, "contacts": Contact, "leads": Lead, "deals": Deal, "activities": Activity,
-              "campaigns": Campaign, "users": User, "tickets": Ticket}
+              "campaigns": Campaign, "users": User, "tickets": Ticket, "segments": Segment}
     ids = {listed: await model.all().order_by("id").values_list("id", flat=True) for listed, model in models.items()}
     ids["segments"] = await Segment.all().order_by("id").values_list("id", flat=True)
     ids["teams"] = await Team.all().order_by("id").values_list("id", flat=True)
@@ -908,6 +915,7 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     from frontend.pages.campaigns import CAMPAIGNS_QUERY
     from frontend.pages.contact import CONTACT_QUERY
     from frontend.pages.contacts import CONTACTS_QUERY, contact_variables
+    from frontend.pages.contacts import PEOPLE_QUERY as CONTACT_PEOPLE
     from frontend.pages.deal import DEAL_QUERY
     from frontend.pages.leads import LEADS_QUERY, lead_variables
     from frontend.pages.leads import PEOPLE_QUERY as LEAD_PEOPLE
@@ -931,7 +939,8 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
         variables = {"filter": task_filter(view, True, UTC), "after": None}
         assert await compile_operation(schema._schema, _parse(TASKS_QUERY), None, variables, who) is not None, variables
     assert await compile_operation(schema._schema, _parse(BOARD_QUERY), None, {}, who) is not None
-    assert await compile_operation(schema._schema, _parse(LEAD_PEOPLE), None, {}, who) is not None  # the pickers
+    for people in (LEAD_PEOPLE, CONTACT_PEOPLE):  # the pickers, and the contacts screen's segments
+        assert await compile_operation(schema._schema, _parse(people), None, {}, who) is not None
     for queue in ({}, {"filter": {"mine": True}}, {"filter": {"breachingSoon": True}, "search": "printer"}):
         assert await compile_operation(schema._schema, _parse(QUEUE_QUERY), None, queue, who) is not None
     for page in (CONTACT_QUERY, DEAL_QUERY, RECENT_QUERY, TICKET_QUERY):

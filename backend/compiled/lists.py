@@ -1,6 +1,6 @@
-"""A root list (`customers`, `contacts`, `leads`, `deals`, `activities`, `campaigns`, `tickets`, `users`) as one
-statement: the page (keyset on the order's column, then id), its edges with cursors, pageInfo and totalCount, as
-reads.paging.paginate answers them.
+"""A root list (`customers`, `contacts`, `leads`, `deals`, `activities`, `campaigns`, `tickets`, `segments`,
+`users`) as one statement: the page (keyset on the order's column, then id), its edges with cursors, pageInfo
+and totalCount, as reads.paging.paginate answers them.
 
 Covered: orderBy any of the list's built-in columns (either direction; the list's own default order; a column
 that may be null paged nulls last, as the resolver pages it) or a custom field (reads.custom_order's own page),
@@ -37,6 +37,7 @@ from backend.models import (
     CustomField,
     Deal,
     Lead,
+    Segment,
     SegmentEntity,
     Ticket,
     User,
@@ -63,7 +64,7 @@ Fields = Mapping[str, CustomField]  # an entity's custom fields by key (custom_f
 @dataclass(frozen=True)
 class RootList:
     model: type[Model]
-    filter_type: type  # the list's filter input (a Strawberry input class)
+    filter_type: type | None  # the list's filter input (a Strawberry input class; None: the list takes none)
     narrow: Callable[[QuerySet, Any, Actor], QuerySet]  # the resolver path's filter_query
     search: Callable[[str], Q] | None  # the resolver path's search condition (None: the list has no `search`)
     entity: CustomEntity | None = None  # whose custom fields the filter's `custom` conditions name
@@ -97,13 +98,14 @@ ROOT_LISTS = {
                           lambda text: indexed_search_q("campaign", text), default_order=("created_at", True)),
     "tickets": RootList(Ticket, TicketFilter, tickets.filter_query, lambda text: every_word(text, "subject", "description"),
                         default_order=("queue_at", False), clocked=("breachingSoon",)),
+    "segments": RootList(Segment, None, lambda rows, where, _: rows, None),
     "users": RootList(User, UserFilter, lambda rows, where, actor: users.filter_query(actor, rows, where), None),
 }
 
 
 def _filter(c: Compiler, spec: RootList, given: dict[str, Any] | None) -> Any:
     """The filter as the list's resolver is given it."""
-    if given is None:
+    if given is None or spec.filter_type is None:
         return None
     if any(given.get(key) is not None for key in spec.clocked):
         c.st.kept = False

@@ -37,6 +37,7 @@ from backend.models import (
     Note,
     PickListItem,
     Pipeline,
+    Segment,
     SlaEvent,
     Stage,
     Team,
@@ -46,6 +47,7 @@ from backend.models import (
 )
 from backend.reads.paging import page_size
 from backend.schema import attachments
+from backend.schema.segments import segment_actions
 from backend.services.activities import OPEN_TASK
 from backend.services.currency import to_base
 from backend.settings import get_settings
@@ -95,6 +97,8 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
     "Stage": (Stage, {"id": "id", "name": "name", "position": "position", "probability": "probability", "kind": "kind",
                       "requiresNextStep": "requires_next_step"}),
     "Team": (Team, {"id": "id", "name": "name"}),
+    "Segment": (Segment, {"id": "id", "name": "name", "description": "description", "kind": "kind", "entity": "entity",
+                          "shared": "shared", "version": "version", "createdAt": "created_at", "updatedAt": "updated_at"}),
     "Ticket": (Ticket, {
         "id": "id", "subject": "subject", "description": "description", "channel": "channel", "category": "category",
         "priority": "priority", "status": "status", "tags": "tags", "requesterEmail": "requester_email",
@@ -379,6 +383,8 @@ RELATIONS: dict[str, dict[str, Relation]] = {
                **COMPUTED["Ticket"]},
     "TicketMessage": {"author": _one("User", "author_id")},
     "User": {"team": _one("Team", "team_id")},
+    "Segment": {"owner": _one("User", "owner_id"),
+                "allowedActions": computed(Segment, ("owner_id",), lambda actor, row, _: segment_actions(actor, row))},
     "Pipeline": {"stages": _own(Stage, "pipeline_id", [("position", False), ("id", False)])},
     "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id"), "mailConsent": mail_consent,
                 "activities": _activities("contact_id"), "attachments": _files("contact_id"),

@@ -1,5 +1,5 @@
 """A single record (`customer(id)`, `contact(id)`, `lead(id)`, `deal(id)`, `activity(id)`, `campaign(id)`,
-`ticket(id)`) as one statement: the row with that id through the caller's row rule, as each service's `visible`
+`ticket(id)`, `segment(id)`) as one statement: the row with that id through the caller's row rule, as each service's `visible`
 reads it. The statement writes nothing for a record the caller does not see, and the resolver path then answers
 the whole document (its NOT_FOUND). And a short list every signed-in user reads whole, unpaged (`pipelines`), in
 its resolver's order."""
@@ -13,7 +13,7 @@ from backend.interop.tortoise import parameterized
 from backend.models import Pipeline
 from backend.services import validate as v
 
-RECORDS = frozenset({"customer", "contact", "lead", "deal", "activity", "campaign", "ticket"})
+RECORDS = frozenset({"customer", "contact", "lead", "deal", "activity", "campaign", "ticket", "segment"})
 # Lists read whole: their model and their resolver's order (column, descending).
 WHOLE = {"pipelines": (Pipeline, [("is_default", True), ("position", False), ("id", False)])}
 

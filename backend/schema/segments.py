@@ -15,6 +15,7 @@ import strawberry
 from strawberry.types.unset import UNSET
 
 from backend import permissions
+from backend.auth.actor import Actor
 from backend.models import Segment
 from backend.models import SegmentEntity as SegmentEntityModel
 from backend.models import SegmentKind as SegmentKindModel
@@ -77,8 +78,12 @@ class SegmentType(Shows[Segment]):
     )
     @staticmethod
     def allowed_actions(segment: strawberry.Parent[Segment], info: Info) -> list[str]:
-        actor = info.context.actor
-        return [a.value for a in (Action.UPDATE_SEGMENT, Action.DELETE_SEGMENT) if permissions.may(actor, a, segment)]
+        return segment_actions(info.context.actor, segment)
+
+
+def segment_actions(actor: Actor, segment: Segment) -> list[str]:
+    """What `actor` may do with `segment` (its owner_id read): updateSegment, deleteSegment."""
+    return [a.value for a in (Action.UPDATE_SEGMENT, Action.DELETE_SEGMENT) if permissions.may(actor, a, segment)]
 
 
 @strawberry.input(description="A new saved segment")
