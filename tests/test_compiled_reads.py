@@ -773,6 +773,7 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
             (f"{{ campaigns(first: 20) {{ edges {{ cursor node {{ {' '.join(CAMPAIGN)} owner {{ {people} }} }} }} {page} }} "
              f'campaign(id: "@id:campaigns:1") {{ id title }} }}', {}, None),
             (f"{{ pipelines {PIPELINE} p: pipelines {{ name }} }}", {}, None),
+            (f"{{ me {{ {people} allowedActions }} again: me {{ id team {{ id name }} }} }}", {}, None),
             (f"{{ segments(first: 10) {{ edges {{ cursor node {{ {' '.join(SEGMENT_FIELDS)} owner {{ {people} }} }} }} "
              f'{page} }} segment(id: "@id:segments:1") {{ id name allowedActions }} }}', {}, None),
             *((f"{{ {listed}(archived: {flag}) {{ totalCount edges {{ node {{ id {LABEL[listed]} }} }} }} }}", {}, None)
@@ -887,8 +888,8 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     c = await make_customer(admin, name="Beta")
     await make_contact(admin, customerId=c["id"])
     who = actor(admin)
-    for text in ["{ pipelines { summary { count } } }",
-                 "{ customers { edges { node { contacts { owner { team { head { id } } } } } } } }", "{ me { id } }",
+    for text in ["{ pipelines { summary { count } } }", "{ me { apiTokens { id } } }",
+                 "{ customers { edges { node { contacts { owner { team { head { id } } } } } } } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
                  "{ contacts { edges { node { customer { customFields { user { team { members { id } } } } } } } } }",
                  "{ contacts(orderBy: {customField: \"tier\"}) { totalCount } }",  # no such field: refused
@@ -922,6 +923,7 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     from frontend.pages.relationships import BOARD_QUERY
     from frontend.pages.tasks import TASKS_QUERY, task_filter
     from frontend.pages.tickets import QUEUE_QUERY, TICKET_QUERY
+    from frontend.session import ME_QUERY
 
     who = actor(await make_user(Role.SALES_HEAD))
     await CustomField.create(entity="customer", key="tier", label="Tier", type="select", options=["A", "B"])
@@ -943,6 +945,7 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
         assert await compile_operation(schema._schema, _parse(people), None, {}, who) is not None
     for queue in ({}, {"filter": {"mine": True}}, {"filter": {"breachingSoon": True}, "search": "printer"}):
         assert await compile_operation(schema._schema, _parse(QUEUE_QUERY), None, queue, who) is not None
+    assert await compile_operation(schema._schema, _parse(ME_QUERY), None, {}, who) is not None  # every page's first
     for page in (CONTACT_QUERY, DEAL_QUERY, RECENT_QUERY, TICKET_QUERY):
         assert await compile_operation(schema._schema, _parse(page), None, {"id": "1"}, who) is not None
     marketing = actor(await make_user(Role.MARKETING))

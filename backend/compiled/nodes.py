@@ -52,6 +52,8 @@ from backend.services.activities import OPEN_TASK
 from backend.services.currency import to_base
 from backend.settings import get_settings
 
+_USER = {"id": "id", "email": "email", "name": "name", "role": "role", "timeZone": "time_zone", "language": "language",
+         "active": "active", "version": "version", "lastLoginAt": "last_login_at"}
 # The fields read straight from a column: GraphQL name → model field (none of them has a resolver of its own).
 COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
     "Customer": (Customer, {
@@ -112,10 +114,8 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
     "SlaEvent": (SlaEvent, {"target": "target", "level": "level", "dueAt": "due_at", "at": "at"}),
     "HighLevelStatus": (PickListItem, {"id": "id", "label": "label", "position": "position", "archived": "archived",
                                        "version": "version"}),
-    "User": (User, {
-        "id": "id", "email": "email", "name": "name", "role": "role", "timeZone": "time_zone", "language": "language",
-        "active": "active", "version": "version", "lastLoginAt": "last_login_at",
-    }),
+    "User": (User, _USER),
+    "Me": (User, _USER),  # the caller, as a user, with what their role may do
     "Money": (Deal, {"amount": "amount", "currency": "currency"}),  # Deal.amount: the deal's own columns
     "Note": (Note, {"id": "id", "body": "body", "pinned": "pinned", "version": "version", "createdAt": "created_at",
                     "updatedAt": "updated_at"}),
@@ -383,6 +383,8 @@ RELATIONS: dict[str, dict[str, Relation]] = {
                **COMPUTED["Ticket"]},
     "TicketMessage": {"author": _one("User", "author_id")},
     "User": {"team": _one("Team", "team_id")},
+    "Me": {"team": _one("Team", "team_id"),
+           "allowedActions": computed(User, (), lambda actor, _, __: permissions.allowed_actions(actor))},
     "Segment": {"owner": _one("User", "owner_id"),
                 "allowedActions": computed(Segment, ("owner_id",), lambda actor, row, _: segment_actions(actor, row))},
     "Pipeline": {"stages": _own(Stage, "pipeline_id", [("position", False), ("id", False)])},

@@ -1,5 +1,5 @@
 """A single record (`customer(id)`, `contact(id)`, `lead(id)`, `deal(id)`, `activity(id)`, `campaign(id)`,
-`ticket(id)`, `segment(id)`) as one statement: the row with that id through the caller's row rule, as each service's `visible`
+`ticket(id)`, `segment(id)`, `me`) as one statement: the row with that id through the caller's row rule, as each service's `visible`
 reads it. The statement writes nothing for a record the caller does not see, and the resolver path then answers
 the whole document (its NOT_FOUND). And a short list every signed-in user reads whole, unpaged (`pipelines`), in
 its resolver's order."""
@@ -13,15 +13,19 @@ from backend.interop.tortoise import parameterized
 from backend.models import Pipeline
 from backend.services import validate as v
 
-RECORDS = frozenset({"customer", "contact", "lead", "deal", "activity", "campaign", "ticket", "segment"})
+RECORDS = frozenset({"customer", "contact", "lead", "deal", "activity", "campaign", "ticket", "segment", "me"})
 # Lists read whole: their model and their resolver's order (column, descending).
 WHOLE = {"pipelines": (Pipeline, [("is_default", True), ("position", False), ("id", False)])}
 
 
 def record(c: Compiler, root: Selected) -> str:
-    """The statement answering one record field with its JSON, or SQL's NULL when unseen."""
+    """The statement answering one record field with its JSON, or SQL's NULL when unseen (`me`: the caller's own
+    user row, as the resolver reads it)."""
     model = COLUMNS[root.type.name][0]
-    rows = model.filter(permissions.row_rule(c.actor, model), id=v.parse_id("id", root.args["id"]))
+    if root.name == "me":
+        rows = model.filter(id=c.actor.user_id)
+    else:
+        rows = model.filter(permissions.row_rule(c.actor, model), id=v.parse_id("id", root.args["id"]))
     c.ctes["matching"] = c.st.embed(*parameterized(rows.values("id")))
     node = c.node(root.type.name, root.fields, "t0")
     table = model._meta.db_table
