@@ -6,6 +6,7 @@ so the figures, the ranks and the addresses are computed once, by one piece of c
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from backend.compiled.computed import Compiler, Relation, columns, derived, rate_table, record_of, stored_rate
@@ -22,7 +23,7 @@ from backend.models import (
     User,
 )
 from backend.permissions import reads_enrolees
-from backend.reads.paging import page_size
+from backend.reads.paging import nested_size
 from backend.schema.campaigns import embed_snippet_of, page_is_open, points_of, public_url_of, your_link_of
 from backend.schema.mailing import counts_of
 from backend.schema.referrals import revenue_of, standings_of
@@ -77,21 +78,27 @@ def _won(c: Compiler, head: list[str], source: str, where: str) -> str:
         f'AND s."kind" = {c.st.param(StageKind.WON.value)}')
 
 
+def _at_rates(found: list[list[Any]]) -> tuple[list[tuple[Any, int, str]], dict[str, Decimal]]:
+    """The won deals _won read, as (what each is credited to, amount, currency), and the rate table of their
+    currencies."""
+    return ([(head, amount, code) for head, amount, code, _ in found],
+            rate_table([(code, text) for _, _, code, text in found]))
+
+
 def _revenue(c: Compiler, f: Selected, row: str) -> str:
     """The won deals of the campaign's leads, tallied by referrals.tally (a deal of two leads counts once)."""
     won = _won(c, ['l."deal_id"'], f'"{Lead._meta.db_table}" l', f'l."campaign_id" = {row}."id"')
 
     def answer(v: list[Any]) -> Any:
-        found = v[0]
-        table = rate_table([(code, text) for _, _, code, text in found])
-        return revenue_of(tally([_ONE], [(_ONE, deal, amount, code) for deal, amount, code, _ in found], table)[_ONE])
+        deals, table = _at_rates(v[0])
+        return revenue_of(tally([_ONE], [(_ONE, *deal) for deal in deals], table)[_ONE])
 
     return derived(c, f, [won], answer)
 
 
 def _leaderboard(c: Compiler, f: Selected, row: str) -> str:
     """Referrers ranked by referrals.rank: the referred enrolments in the order they came, and their won deals."""
-    limit = min(page_size(f.args["first"]), 50)
+    limit = nested_size(f.args["first"])
     st, enrolment = c.st, Enrolment._meta.db_table
     referred = f'e."campaign_id" = {row}."id" AND e."referrer_id" IS NOT NULL'
     item = st.array('q."referrer_id"', 'q."lead_id"', 'q."name"')
@@ -102,10 +109,8 @@ def _leaderboard(c: Compiler, f: Selected, row: str) -> str:
                referred)
 
     def answer(v: list[Any]) -> Any:
-        people, deals = v
-        table = rate_table([(code, text) for _, _, code, text in deals])
-        board = rank([_ONE], [(_ONE, *person) for person in people],
-                     [(_ONE, referrer, amount, code) for referrer, amount, code, _ in deals], table, limit)
+        people, (deals, table) = v[0], _at_rates(v[1])
+        board = rank([_ONE], [(_ONE, *person) for person in people], [(_ONE, *deal) for deal in deals], table, limit)
         return standings_of(board[_ONE])
 
     return derived(c, f, [counted, won], answer)

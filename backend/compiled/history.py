@@ -105,7 +105,7 @@ def _named(sub: Selected) -> Part:
 
     def named(change: Change, maps: Written) -> Any:
         kind, key = referenced_kind(change), record_key(value_of(change))
-        if kind is None or value_of(change) is None or key is None:
+        if kind is None or key is None:  # no reference, or none named (record_key of a null)
             return None
         names = maps["names"]
         user = record_of(User, ("name",), [names[str(key)]]) if str(key) in names else None  # None: gone

@@ -4,12 +4,11 @@ and totalCount, as reads.paging.paginate answers them.
 
 Covered: orderBy any of the list's built-in columns (either direction; the list's own default order; a column
 that may be null paged nulls last, as the resolver pages it) or a custom field (reads.custom_order's own page),
-every filter condition, `archived:`, and `search`
-as the list's resolver narrows by it. The conditions and the row rule are the resolver path's own (the list's
-`filter_query` over permissions.row_rule, given the filter as its resolver is given it; then custom-field
-conditions and a saved segment, which read their definitions first), rendered to SQL by Tortoise. A condition
-that reads the clock (`RootList.clocked`) or a stored definition is rendered with what holds at the request, as
-on the resolver path, so its statement is not kept for another."""
+every filter condition, `archived:`, and `search` as the list's resolver narrows by it. The conditions and the
+row rule are the resolver path's own (the list's `filter_query` over permissions.row_rule, given the filter as
+its resolver is given it; then custom-field conditions and a saved segment, which read their definitions first),
+rendered to SQL by Tortoise. A condition that reads the clock (`RootList.clocked`) or a stored definition is
+rendered with what holds at the request, as on the resolver path, so its statement is not kept for another."""
 
 from __future__ import annotations
 
@@ -272,10 +271,15 @@ def _numbered(c: Compiler, parts: list[QuerySet], by: str) -> str:
     return f"SELECT t0.*, ROW_NUMBER() OVER (ORDER BY {by}) AS rn FROM ({union}) t0"
 
 
+def _cursor(c: Compiler, order: Order | CustomOrder) -> str:
+    """The cursor of the page's row `p`, written by the order from its (value, id)."""
+    return c.st.mark(c.st.array(f'p."{order.name}"', 'p."id"'), order.cursor)
+
+
 def _edges(c: Compiler, edges: Selected, size: int, order: Order | CustomOrder) -> str:
     def one(f: Selected) -> str:
         if f.name == "cursor":
-            return c.st.mark(c.st.array(f'p."{order.name}"', 'p."id"'), order.cursor)
+            return _cursor(c, order)
         return c.node(f.type.name, f.fields, "p")  # node
 
     item = c.obj(edges.type.name, edges.fields, one)
@@ -284,16 +288,13 @@ def _edges(c: Compiler, edges: Selected, size: int, order: Order | CustomOrder) 
 
 
 def _page_info(c: Compiler, info: Selected, size: int, after: bool, order: Order | CustomOrder) -> str:
-    def edge() -> str:
-        return c.st.mark(c.st.array(f'p."{order.name}"', 'p."id"'), order.cursor)
-
     def one(f: Selected) -> str:
         if f.name == "hasNextPage":
             return c.st.boolean(f"(SELECT count(*) FROM page) > {size}")
         if f.name == "hasPreviousPage":
             return c.st.boolean("1 = 1" if after else "1 = 0")
         if f.name == "startCursor":
-            return f"(SELECT {edge()} FROM page p WHERE p.rn = 1)"
-        return f"(SELECT {edge()} FROM page p WHERE p.rn <= {size} ORDER BY p.rn DESC LIMIT 1)"  # endCursor
+            return f"(SELECT {_cursor(c, order)} FROM page p WHERE p.rn = 1)"
+        return f"(SELECT {_cursor(c, order)} FROM page p WHERE p.rn <= {size} ORDER BY p.rn DESC LIMIT 1)"  # endCursor
 
     return c.obj(info.type.name, info.fields, one)

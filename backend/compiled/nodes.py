@@ -45,7 +45,7 @@ from backend.models import (
     TicketMessage,
     User,
 )
-from backend.reads.paging import page_size
+from backend.reads.paging import nested_size
 from backend.schema import attachments
 from backend.schema.segments import segment_actions
 from backend.services.activities import OPEN_TASK
@@ -241,7 +241,7 @@ def _activities(column: str) -> Relation:
         where = f'{{a}}."{column}" = {{parent}}."id"'
         if f.args.get("kind") is not None:
             where += f' AND {{a}}."kind" = {c.st.param(f.args["kind"].value)}'
-        limit = min(page_size(f.args["first"]), 50)
+        limit = nested_size(f.args["first"])
         order = [("occurred_at", True), ("id", True)]
         return c.many(Activity, f, row, where, order, limit, of_customer=column == "customer_id")
 
@@ -344,7 +344,7 @@ def _one(type_name: str, key: str, ruled: bool = False) -> Relation:
 
 def _latest_enrolments(c: Compiler, f: Selected, row: str) -> str:
     """A campaign's newest enrolments (loaders.latest_enrolments: at most 50, seen with the campaign)."""
-    limit = min(page_size(f.args["first"]), 50)
+    limit = nested_size(f.args["first"])
     return c.many(Enrolment, f, row, '{a}."campaign_id" = {parent}."id"', [("created_at", True), ("id", True)], limit,
                   ruled=False)
 

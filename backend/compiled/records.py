@@ -1,8 +1,8 @@
 """A single record (`customer(id)`, `contact(id)`, `lead(id)`, `deal(id)`, `activity(id)`, `campaign(id)`,
-`ticket(id)`, `segment(id)`, `me`) as one statement: the row with that id through the caller's row rule, as each service's `visible`
-reads it. The statement writes nothing for a record the caller does not see, and the resolver path then answers
-the whole document (its NOT_FOUND). And a short list every signed-in user reads whole, unpaged (`pipelines`), in
-its resolver's order."""
+`ticket(id)`, `segment(id)`, `me`) as one statement: the row with that id through the caller's row rule, as each
+service's `visible` reads it. The statement writes nothing for a record the caller does not see, and the resolver
+path then answers the whole document (its NOT_FOUND). And a short list every signed-in user reads whole, unpaged
+(`pipelines`), in its resolver's order."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from backend.compiled.computed import Compiler
 from backend.compiled.selection import Selected
 from backend.models import Ticket
-from backend.reads.paging import page_size
+from backend.reads.paging import nested_size
 from backend.schema.ticket_timeline import TicketMoment
 
 
@@ -14,7 +14,7 @@ def ticket_events(c: Compiler, f: Selected, row: str) -> str:
     """Customer.ticketEvents as schema.ticket_timeline.ticket_entries merges them: the customer's newest `first`
     tickets opened and newest resolved (loaders.recent_tickets: seen with their customer), newest first, a
     resolution before an opening at the same instant, then the newer ticket first."""
-    limit, st, table = min(page_size(f.args["first"]), 50), c.st, Ticket._meta.db_table
+    limit, st, table = nested_size(f.args["first"]), c.st, Ticket._meta.db_table
 
     def newest(moment: TicketMoment, column: str) -> str:
         a = c.alias()

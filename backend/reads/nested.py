@@ -6,7 +6,7 @@ from __future__ import annotations
 from backend.models import Activity, ActivityKind
 from backend.reads.columns import selected_columns
 from backend.reads.context import Info
-from backend.reads.paging import page_size
+from backend.reads.paging import nested_size
 
 
 async def newest_activities(
@@ -15,4 +15,4 @@ async def newest_activities(
     """A customer's, contact's or deal's (`owner`) newest `first` activities, at most 50, newest first.
     `activity_type` is the API type the field returns (the schema's, which this layer cannot import)."""
     columns = selected_columns(info, activity_type, Activity)
-    return await info.context.loaders.recent_activities(owner, min(page_size(first), 50), kind, columns).load(owner_id)
+    return await info.context.loaders.recent_activities(owner, nested_size(first), kind, columns).load(owner_id)

@@ -25,6 +25,7 @@ T = TypeVar("T")
 
 MAX_FIRST = 100  # the largest page of any list: page_size refuses more, the cost rule counts `first: $n` as this
 DEFAULT_PAGE = 20
+NESTED_MAX = 50  # the most rows a list nested in a record shows (a timeline, a leaderboard)
 FIRST_DESCRIPTION = f"Page size (default {DEFAULT_PAGE}, at most {MAX_FIRST})"
 
 
@@ -137,6 +138,11 @@ def page_size(first: int | None, cap: int = MAX_FIRST) -> int:
     if first > cap:
         raise QueryTooComplex(f"first may be at most {cap}", limit=cap, value=first)
     return first
+
+
+def nested_size(first: int | None) -> int:
+    """How many rows a list nested in a record shows for `first` (refused as page_size refuses it): at most 50."""
+    return min(page_size(first), NESTED_MAX)
 
 
 def keyset_page(query: QuerySet, field: str, descending: bool, after: str | None, size: int) -> QuerySet:

@@ -17,7 +17,7 @@ from backend.models import EngagementKind as EngagementKindModel
 from backend.models import Visibility as VisibilityModel
 from backend.permissions import campaign_is_public, reads_enrolees
 from backend.reads.context import Info
-from backend.reads.paging import FIRST_DESCRIPTION, Connection, page_size, paginate
+from backend.reads.paging import FIRST_DESCRIPTION, Connection, nested_size, paginate
 from backend.schema.common import DateRange, SortDirection
 from backend.schema.mailing import CampaignSendCounts, CampaignSendStatus, CampaignSendType, GreetingType, counts_of
 from backend.schema.referrals import CampaignReferrer, CampaignRevenue, revenue_of, standings_of
@@ -192,7 +192,7 @@ class CampaignNode(Shows[Campaign]):
         info: Info,
         first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
     ) -> list[CampaignReferrer]:
-        return standings_of(await info.context.loaders.campaign_leaderboard(min(page_size(first), 50)).load(campaign.id))
+        return standings_of(await info.context.loaders.campaign_leaderboard(nested_size(first)).load(campaign.id))
 
     @strawberry.field(description="HTML to paste into another site: an <iframe> with the sign-up form (public campaigns)")
     @staticmethod
@@ -219,7 +219,7 @@ class CampaignNode(Shows[Campaign]):
         info: Info,
         first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10,
     ) -> list[EnrolmentType]:
-        return EnrolmentType.of_all(await info.context.loaders.latest_enrolments(min(page_size(first), 50)).load(campaign.id))
+        return EnrolmentType.of_all(await info.context.loaders.latest_enrolments(nested_size(first)).load(campaign.id))
 
     @strawberry.field(description="Everyone who enrolled, newest first, paged: campaign owners (marketing) and admins "
                       "(FORBIDDEN for others, who see the counts)")
@@ -286,7 +286,7 @@ class CampaignEngagementEvent:
         self, first: Annotated[int, strawberry.argument(description="How many (at most 50)")] = 10
     ) -> list[CampaignReferrer]:
         campaign_id = int(self.campaign_id)
-        return standings_of((await referrals.leaderboards([campaign_id], min(page_size(first), 50)))[campaign_id])
+        return standings_of((await referrals.leaderboards([campaign_id], nested_size(first)))[campaign_id])
 
 
 @strawberry.type(name="LikeCampaignResult", description="What a like did")

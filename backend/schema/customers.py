@@ -27,7 +27,7 @@ from backend.models import CustomerStatus as CustomerStatusModel
 from backend.reads.columns import reads, selected_columns, with_columns
 from backend.reads.context import Info
 from backend.reads.nested import newest_activities
-from backend.reads.paging import page_size
+from backend.reads.paging import nested_size
 from backend.schema.attachments import AttachmentRecord, AttachmentType, attachments_of
 from backend.schema.common import AmountRange, BigInt, DateTimeRange, Money, SortDirection
 from backend.schema.custom_fields import CustomFieldFilter, CustomFieldValue, CustomFieldValueInput, record_values
@@ -248,7 +248,7 @@ class CustomerType(Shows[Customer]):
     ) -> list[TicketEntryRef]:
         from backend.schema.ticket_timeline import ticket_entries
 
-        return await ticket_entries(info, customer.id, min(page_size(first), 50))
+        return await ticket_entries(info, customer.id, nested_size(first))
 
     @strawberry.field(description="Internal notes, pinned first, then newest", metadata=reads())
     @staticmethod
