@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import AsyncIterator
@@ -164,3 +165,28 @@ async def test_graphiql_works_in_a_browser_without_the_internet(server: str) -> 
         await browser.close()
     assert not elsewhere, elsewhere
     assert not problems, problems
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed (apt-get install -y chromium)")
+async def test_an_anonymous_query_typed_over_the_example_runs(server: str) -> None:
+    """A new user replaces the example (a query named Customers) by an anonymous one of their own and runs it:
+    GraphiQL would still send the example's operation name, which the server refuses; the page sends only a
+    name the query defines."""
+    from playwright.async_api import async_playwright, expect
+
+    sent: list[str] = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page(extra_http_headers=await admin_token_header())
+        page.on("request", lambda request: sent.append(request.post_data or "") if request.method == "POST" else None)
+        await page.goto(f"{server}/graphql")
+        await expect(page.locator(".graphiql-query-editor")).to_contain_text("query Customers")
+        await page.locator(".graphiql-query-editor .CodeMirror").click()
+        await page.keyboard.press("Control+A")
+        await page.keyboard.press("Delete")
+        await page.keyboard.type("{ me { email } }")
+        await page.locator(".graphiql-execute-button").click()
+        await expect(page.locator(".result-window")).to_contain_text('"email"')
+        await browser.close()
+    ran = [json.loads(body) for body in sent if body and "me { email }" in body]
+    assert ran and all(request.get("operationName") is None for request in ran), ran

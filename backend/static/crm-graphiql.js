@@ -22,10 +22,28 @@
   var endpoint = window.location.origin + window.location.pathname;
   var params = new URLSearchParams(window.location.search);
 
-  var fetcher = GraphiQL.createFetcher({
+  var http = GraphiQL.createFetcher({
     url: endpoint,
     subscriptionUrl: endpoint.replace(/^http/, "ws"),
   });
+
+  // The operations a document names (comments left out).
+  function operationNames(query) {
+    var names = [];
+    var text = (query || "").replace(/#[^\n]*/g, "");
+    var named = /(?:^|[^_0-9A-Za-z])(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/g;
+    for (var found = named.exec(text); found; found = named.exec(text)) names.push(found[1]);
+    return names;
+  }
+
+  // GraphiQL 3 keeps the name of the operation the editor held before: replace the example's named query by an
+  // anonymous one and it still sends "Customers", which the server refuses. Send only a name the query defines.
+  function fetcher(params, options) {
+    if (params.operationName && operationNames(params.query).indexOf(params.operationName) === -1) {
+      params = Object.assign({}, params, { operationName: null });
+    }
+    return http(params, options);
+  }
 
   function keepInUrl(name) {
     return function (value) {
