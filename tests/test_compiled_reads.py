@@ -39,6 +39,7 @@ from backend.models import (
     EngagementEvent,
     Enrolment,
     ExchangeRate,
+    Greeting,
     Lead,
     LostReason,
     MailConsent,
@@ -111,6 +112,19 @@ CAMPAIGN_PAGE = ["revenue { wonDeals total { amount currency value } byCurrency 
                  f'bounded: engagement(bucket: HOUR, since: "{_DAYS_AGO}", until: "{_TOMORROW}") {{ start likes }}',
                  "latestEnrolments(first: 4) { id name email referrerCode source createdAt __typename }",
                  "sendCounts { queued sent failed unsubscribed noConsent total }"]
+# Its paged lists (owners and admins read who enrolled and was mailed; the others get the resolver path's
+# FORBIDDEN), from the start, after some row (a cursor of another campaign's row pages every campaign's list alike),
+# empty, narrowed by status.
+PAGE = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename }"
+CAMPAIGN_LISTS = [f"enrolees(first: 3) {{ totalCount edges {{ cursor node {{ id name email referrerCode source createdAt }} }} {PAGE} }}",
+                  f'later: enrolees(first: 2, after: "@after:enrolees:5") {{ totalCount edges {{ cursor node {{ id }} }} {PAGE} }}',
+                  "none: enrolees(first: 0) { totalCount edges { cursor } pageInfo { hasNextPage startCursor endCursor } }",
+                  "sends(status: [QUEUED, FAILED]) { totalCount edges { cursor node { id email kind status error createdAt "
+                  "updatedAt contact { id name } __typename } } pageInfo { hasNextPage endCursor } __typename }",
+                  f'sent: sends(first: 2, after: "@after:sends:3") {{ edges {{ node {{ id status }} }} {PAGE} }}',
+                  "greetings(first: 2) { totalCount edges { cursor node { id sendAt status sentAt sentCount createdAt "
+                  "audience createdBy { name } __typename } } pageInfo { hasNextPage endCursor } }",
+                  f'next: greetings(after: "@after:greetings:1") {{ edges {{ node {{ id sendAt }} }} {PAGE} }}']
 TICKET = ["id", "number", "subject", "description", "channel", "category", "priority", "status", "tags", "requesterEmail",
           "firstResponseDueAt", "firstRespondedAt", "resolutionDueAt", "resolvedAt", "closedAt", "pausedAt", "satisfaction",
           "ratedAt", "version", "createdAt", "updatedAt", "slaDueAt", "allowedStatuses", "__typename",
@@ -381,9 +395,20 @@ async def _campaigns(users: dict[str, Any]) -> None:
         event = await EngagementEvent.create(campaign_id=campaigns[n % 3 + 4], kind=["view", "like", "enrolment"][n % 3],
                                              visitor=f"x{n}")
         await EngagementEvent.filter(id=event.id).update(occurred_at=now - timedelta(hours=n * 5 % 60, minutes=n))
-    for n in range(10):
-        await CampaignSend.create(campaign_id=campaigns[n % 2 + 4], email=f"s{n}@example.com", kind="share",
-                                  status=["queued", "sent", "failed", "unsubscribed", "no_consent"][n % 5])
+    contacts = await Contact.all().order_by("id").values_list("id", flat=True)
+    for n in range(10):  # to a contact each sees or not, or to an address alone; half of a campaign's at one time
+        send = await CampaignSend.create(campaign_id=campaigns[n % 2 + 4], email=f"s{n}@example.com", kind="share",
+                                         status=["queued", "sent", "failed", "unsubscribed", "no_consent"][n % 5],
+                                         contact_id=None if n % 3 == 2 else contacts[n * 7 % len(contacts)],
+                                         error="refused" * (n % 5 == 2))
+        if n % 4 == 1:
+            await CampaignSend.filter(id=send.id).update(created_at=now - timedelta(minutes=5))
+    audiences = [{"contact_ids": [1, 2, 3], "segment_id": 4}, {"customer_ids": [7]}, {}, {"contact_ids": [9], "customer_ids": [1, 2]}]
+    for n in range(9):  # scheduled, sent and cancelled, two at the same time
+        await Greeting.create(campaign_id=campaigns[n % 3 + 4], send_at=now + timedelta(days=n % 4 - 1, hours=n % 2),
+                              status=["scheduled", "sent", "cancelled"][n % 3], audience=audiences[n % 4],
+                              sent_at=now - timedelta(days=1) if n % 3 == 1 else None, sent_count=n % 3 * 4,
+                              created_by_id=[users["marketing"].id, None, users["admin"].id][n % 3])
 
 
 async def _edits(users: dict[str, Any]) -> None:
@@ -558,7 +583,7 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         node = [field(f) for f in _pick(draw, SEGMENT_FIELDS)] + _people(draw, "owner")
     elif listed == "campaigns":
         node = [field(f) for f in _pick(draw, CAMPAIGN)] + _people(draw, "owner")
-        node += [page for page in CAMPAIGN_PAGE if draw(st.integers(0, 3)) == 0]
+        node += [page for page in CAMPAIGN_PAGE + CAMPAIGN_LISTS if draw(st.integers(0, 3)) == 0]
     else:
         node = _activity_fields(draw, field)
     if listed in ("contacts", "leads", "deals", "activities", "tickets") and draw(st.booleans()):
@@ -785,7 +810,7 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
             (f"{{ tickets(first: 40) {{ edges {{ cursor node {{ {' '.join(TICKET)} assignee {{ {people} }} }} }} {page} }} "
              f'ticket(id: "@id:tickets:3") {{ id number {CUSTOM} }} }}', {}, None),
             *((f"{{ campaigns(first: 12) {{ edges {{ node {{ id {half} }} }} }} }}", {}, None)
-              for half in (" ".join(CAMPAIGN_PAGE[:4]), " ".join(CAMPAIGN_PAGE[4:]))),
+              for half in (" ".join(CAMPAIGN_PAGE[:4]), " ".join(CAMPAIGN_PAGE[4:]), *CAMPAIGN_LISTS)),
             *((f"{{ activities(first: 28) {{ edges {{ cursor node {{ {node} }} }} {page} }} }}", {}, None)
               for node in (activity, f"id {CUSTOM}")),
             (f'{{ customer(id: "@id:customers:3") {{ {own} }} contact(id: "@id:contacts:4") {{ {contact} }} '
@@ -810,8 +835,9 @@ def _cases() -> list[tuple[str, dict[str, Any], After]]:
     return found
 
 
-async def _run(who: Any, text: str, variables: dict[str, Any], compiled: bool, roots: int = 0) -> str:
-    """The answer as JSON text; `compiled`: through the compiled path, which must send `roots` statements."""
+async def _run(who: Any, text: str, variables: dict[str, Any], compiled: bool, roots: int | None = 0) -> str:
+    """The answer as JSON text; `compiled`: with the compiled path on, which must send `roots` statements (None: the
+    document falls back)."""
     os.environ["CRM_COMPILED_READS"] = "1" if compiled else "0"
     reset_settings()
     with count_statements() as statements:  # as over HTTP: a compiled answer is the database's text, written out
@@ -819,7 +845,7 @@ async def _run(who: Any, text: str, variables: dict[str, Any], compiled: bool, r
     # Compiled: one statement per root field (none when @skip left none); before them, custom-field and segment
     # conditions read their definitions (and how broad a condition is), as on the resolver path. An error is the resolver path's: the limits
     # refused the document, or a record was not there for the caller.
-    if compiled and not result.errors:
+    if compiled and roots is not None and not result.errors:
         answering = [s for s in statements if s.lstrip().startswith("WITH matching")]
         reading = [s for s in statements if re.match(r'SELECT .* FROM "(custom_field|custom_value|segment)"', s.strip())]
         assert len(answering) == roots and len(answering) + len(reading) == len(statements), statements
@@ -839,7 +865,12 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
     ids["segments"] = await Segment.all().order_by("id").values_list("id", flat=True)
     ids["teams"] = await Team.all().order_by("id").values_list("id", flat=True)
     roles = ["admin", "sales_head", "sales_rep", "rep2", "support", "marketing"]
+    # The cursors of a campaign's paged lists, at each row (by id) of every campaign, as their resolvers write them.
+    cursors = {listed: [cursor_of(column, *row) for row in await model.all().order_by("id").values_list(column, "id")]
+               for listed, model, column in [("enrolees", Enrolment, "created_at"), ("sends", CampaignSend, "created_at"),
+                                             ("greetings", Greeting, "send_at")]}
     def placed(text: str) -> str:
+        text = re.sub(r"@after:(\w+):(\d+)", lambda m: cursors[m[1]][int(m[2]) % len(cursors[m[1]])], text)
         text = re.sub(r"@c(\d+)", lambda m: json.dumps(str(rows["customers"][int(m.group(1))][1])), text)
         text = re.sub(r"@u(\w+)", lambda m: json.dumps(str(users[m.group(1)].id)), text)
         return re.sub(r"@id:(\w+):(\d+)", lambda m: str(ids[m[1]][int(m[2]) % len(ids[m[1]])]), text)
@@ -859,10 +890,12 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
             who = actor(users[role])
             compiled = await compile_operation(schema._schema, _parse(text), None, variables, who)
             resolved = await _run(who, text, variables, compiled=False)
-            # Not an id, or a segment the caller may not see: the resolver path answers, with its error.
-            assert compiled is not None or '"errors": []' not in resolved, text
+            # Not an id, or a segment the caller may not see: the resolver path answers, with its error; and who
+            # enrolled or was mailed, asked by someone who may not read it, even of no campaign (permissions.reads_enrolees).
+            forbidden = role not in ("admin", "marketing") and re.search(r"\b(enrolees|sends)\(", text)
+            assert compiled is not None or '"errors": []' not in resolved or forbidden, text
             assert compiled is None or '(id: "x")' not in text, text
-            roots = sum(1 for _, statement, _ in compiled or [] if statement is not None)
+            roots = None if compiled is None else sum(1 for _, statement, _ in compiled if statement is not None)
             assert await _run(who, text, variables, True, roots) == resolved, f"{role}: {text} {variables}"
     reset_settings()
 
@@ -908,10 +941,12 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     tasks.py, relationships.py, campaigns.py), from the addresses their menus make: sorted, filtered, searched,
     with what each row may do next (allowed statuses and actions); a contact's page (contact.py, with its consent
     and the people its owner may be), a deal's (deal.py, with its pipeline's stages and its history), a customer's
-    newest activities and tickets (customer_tabs.py), the support queue and a ticket (tickets.py) and a campaign's
-    live page (campaign.py)."""
+    newest activities and tickets (customer_tabs.py), the support queue and a ticket (tickets.py), a campaign's
+    live page (campaign.py), its mail and greetings (campaign_mail.py) and the export of who enrolled."""
+    from frontend.components.campaign_mail import GREETINGS, SENDS
     from frontend.components.customer_tabs import RECENT_QUERY
     from frontend.customer_filters import CUSTOM_SORT, CUSTOMERS_QUERY, customer_variables
+    from frontend.export_lists import ENROLEES_QUERY
     from frontend.pages.campaign import CAMPAIGN_QUERY
     from frontend.pages.campaigns import CAMPAIGNS_QUERY
     from frontend.pages.contact import CONTACT_QUERY
@@ -952,6 +987,13 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     assert await compile_operation(schema._schema, _parse(CAMPAIGNS_QUERY), None, {}, marketing) is not None
     for reader in (who, marketing):
         assert await compile_operation(schema._schema, _parse(CAMPAIGN_QUERY), None, {"id": "1"}, reader) is not None
+    # Its mail tab (each status filter), its greetings, and the export of who enrolled, page after page.
+    for status in (None, ["SENT"], ["NO_CONSENT"]):
+        assert await compile_operation(schema._schema, _parse(SENDS), None, {"id": "1", "status": status}, marketing)
+    assert await compile_operation(schema._schema, _parse(GREETINGS), None, {"id": "1"}, marketing) is not None
+    for after in (None, cursor_of("created_at", datetime.now(UTC), 7)):
+        paged = {"id": "1", "first": 100, "after": after}
+        assert await compile_operation(schema._schema, _parse(ENROLEES_QUERY), None, paged, marketing) is not None
 
 
 async def test_over_http_the_compiled_answer_is_the_databases_text(db: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,5 +1,5 @@
 """A campaign's page as the statement reads it: whether it is open, its public addresses, what it earned, its
-referrers, its engagement over time, its newest enrolments and its mail. The rows come in the statement; Python
+referrers, its engagement over time, who enrolled, its mail and its greetings. The rows come in the statement; Python
 then runs the resolver path's own functions on them (schema.campaigns, services.referrals, services.engagement),
 so the figures, the ranks and the addresses are computed once, by one piece of code, for both paths."""
 
@@ -10,13 +10,15 @@ from decimal import Decimal
 from typing import Any
 
 from backend.compiled.computed import Compiler, Relation, columns, derived, rate_table, record_of, stored_rate
-from backend.compiled.selection import Selected
+from backend.compiled.pages import paged
+from backend.compiled.selection import NotCovered, Selected
 from backend.models import (
     Campaign,
     CampaignSend,
     Deal,
     EngagementEvent,
     Enrolment,
+    Greeting,
     Lead,
     Stage,
     StageKind,
@@ -152,6 +154,26 @@ def enrolee(column: str) -> Relation:
     return relation
 
 
+def _owners_only(relation: Relation) -> Relation:
+    """A list of who enrolled or was mailed: campaign owners (marketing) and admins read it
+    (permissions.reads_enrolees); for anyone else the resolver path answers, with its FORBIDDEN."""
+
+    def gated(c: Compiler, f: Selected, row: str) -> str:
+        if not reads_enrolees(c.actor):
+            raise NotCovered(f"Campaign.{f.name} is forbidden to this caller")
+        return relation(c, f, row)
+
+    return gated
+
+
+def _of_status(c: Compiler, f: Selected, row: str) -> str:
+    """sends(status:): any of these (all when none is given), as the resolver narrows."""
+    wanted = f.args.get("status")
+    if not wanted:
+        return ""
+    return f' AND {row}."status" IN ({", ".join(c.st.param(status.value) for status in wanted)})'
+
+
 CAMPAIGN: dict[str, Relation] = {
     "isOpen": _is_open,
     "publicUrl": _addressed(public_url_of),
@@ -161,4 +183,8 @@ CAMPAIGN: dict[str, Relation] = {
     "leaderboard": _leaderboard,
     "engagement": _engagement,
     "sendCounts": _send_counts,
+    # Paged as schema.campaigns pages them: newest first; greetings next first.
+    "enrolees": _owners_only(paged(Enrolment, "campaign_id", "created_at", descending=True)),
+    "sends": _owners_only(paged(CampaignSend, "campaign_id", "created_at", descending=True, narrow=_of_status)),
+    "greetings": paged(Greeting, "campaign_id", "send_at", descending=False),
 }

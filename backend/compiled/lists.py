@@ -14,17 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from tortoise.expressions import Q
-from tortoise.fields import Field
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.compiled.nodes import Compiler
+from backend.compiled.pages import Order, by, edges, in_utc, page_info
 from backend.compiled.selection import NotCovered, Selected, strawberry_input
 from backend.interop.tortoise import parameterized
 from backend.models import (
@@ -43,7 +43,7 @@ from backend.models import (
 )
 from backend.reads.custom_order import EMPTY, SORT, custom_cursor, custom_page
 from backend.reads.held_count import HeldCount
-from backend.reads.paging import cursor_of, keyset_page, nulls_last_parts, page_size
+from backend.reads.paging import keyset_page, nulls_last_parts, page_size
 from backend.resolvers import activities, campaigns, contacts, customers, leads, tickets, users
 from backend.resolvers.segment_members import within_segment
 from backend.schema.activities import ActivityFilter
@@ -133,23 +133,6 @@ async def _stored(c: Compiler, spec: RootList, rows: QuerySet, where: Any, field
 
 
 @dataclass(frozen=True)
-class Order:
-    """The page's order: a built-in column of the list's model (then the id), as reads.paging.paginate sorts."""
-
-    column: Field
-    descending: bool
-
-    @property
-    def name(self) -> str:
-        return self.column.model_field_name
-
-    def cursor(self, raw: list[Any]) -> str:
-        """The cursor of a row from its (column, id) as the statement's JSON holds them (PostgreSQL writes an
-        instant in the session's zone; the driver reads it in UTC)."""
-        return cursor_of(self.name, _in_utc(self.column.to_python_value(raw[0])), raw[1])
-
-
-@dataclass(frozen=True)
 class CustomOrder:
     """The page's order by a custom field (then the id), empty values last, as reads.custom_order sorts."""
 
@@ -169,12 +152,8 @@ class CustomOrder:
             elif self.postgres and column == "date_value":
                 value = date.fromisoformat(value)
             elif self.postgres and column == "datetime_value":
-                value = _in_utc(datetime.fromisoformat(value))
+                value = in_utc(datetime.fromisoformat(value))
         return custom_cursor(self.field, value, raw[1])
-
-
-def _in_utc(value: Any) -> Any:
-    return value.astimezone(UTC) if isinstance(value, datetime) else value
 
 
 async def _custom_order(c: Compiler, spec: RootList, given: dict[str, Any]) -> CustomOrder:
@@ -232,9 +211,9 @@ async def root_list(c: Compiler, root: Selected) -> str:
         if f.name == "totalCount":
             return "(SELECT count(*) FROM matching)"
         if f.name == "edges":
-            return _edges(c, f, size, order)
+            return edges(c, f, size, order, "page")
         if f.name == "pageInfo":
-            return _page_info(c, f, size, bool(args.get("after")), order)
+            return page_info(c, f, size, bool(args.get("after")), order, "page")
         raise NotCovered(f"{root.type.name}.{f.name}")
 
     answer = c.obj(root.type.name, root.fields, one)
@@ -248,53 +227,19 @@ def _page(c: Compiler, spec: RootList, order: Order | CustomOrder, rows: QuerySe
     if not size:  # first: 0 reads no row (Tortoise leaves a LIMIT 0 out)
         return f'SELECT t0.*, 0 AS rn FROM "{spec.model._meta.db_table}" t0 WHERE 1 = 0'
     if isinstance(order, CustomOrder):  # from the shape that counts, as paginate_ordered reads it
-        return _numbered(c, [custom_page(rows, order.field, order.descending, after, size)], f't0."{EMPTY}", {_by(order)}')
+        return _numbered(c, [custom_page(rows, order.field, order.descending, after, size)], f't0."{EMPTY}", {by(order)}')
     if order.name in spec.nulls_last:
         # The resolver's two reads (reads.paging.nulls_last_parts): the rows with a value in (column, id) order,
         # then those without by id; here one statement numbers both.
         with_value, without = nulls_last_parts(paged, order.name, order.descending, after, size)
         parts = [] if with_value is None else [with_value]
-        return _numbered(c, [*parts, without.limit(size + 1)], f't0."{order.name}" IS NULL, {_by(order)}')
+        return _numbered(c, [*parts, without.limit(size + 1)], f't0."{order.name}" IS NULL, {by(order)}')
     # reads.paging.keyset_page: keyset, order, limit, so the database walks the order's index and stops after the
     # page instead of reading every matching id first.
-    return _numbered(c, [keyset_page(paged, order.name, order.descending, after, size)], _by(order))
+    return _numbered(c, [keyset_page(paged, order.name, order.descending, after, size)], by(order))
 
 
-def _by(order: Order | CustomOrder) -> str:
-    direction = "DESC" if order.descending else "ASC"
-    return f't0."{order.name}" {direction}, t0."id" {direction}'
-
-
-def _numbered(c: Compiler, parts: list[QuerySet], by: str) -> str:
-    """The rows the queries `parts` read, one after the other, numbered (rn) in the order `by` (on t0)."""
+def _numbered(c: Compiler, parts: list[QuerySet], order_by: str) -> str:
+    """The rows the queries `parts` read, one after the other, numbered (rn) in the order `order_by` (on t0)."""
     union = " UNION ALL ".join(f"SELECT * FROM ({c.st.embed(*parameterized(part))}) p{n}" for n, part in enumerate(parts))
-    return f"SELECT t0.*, ROW_NUMBER() OVER (ORDER BY {by}) AS rn FROM ({union}) t0"
-
-
-def _cursor(c: Compiler, order: Order | CustomOrder) -> str:
-    """The cursor of the page's row `p`, written by the order from its (value, id)."""
-    return c.st.mark(c.st.array(f'p."{order.name}"', 'p."id"'), order.cursor)
-
-
-def _edges(c: Compiler, edges: Selected, size: int, order: Order | CustomOrder) -> str:
-    def one(f: Selected) -> str:
-        if f.name == "cursor":
-            return _cursor(c, order)
-        return c.node(f.type.name, f.fields, "p")  # node
-
-    item = c.obj(edges.type.name, edges.fields, one)
-    rows = f"SELECT * FROM page WHERE rn <= {size} ORDER BY rn"
-    return c.st.nested(f"SELECT {c.st.aggregate(item, 'p.rn')} FROM ({rows}) p")
-
-
-def _page_info(c: Compiler, info: Selected, size: int, after: bool, order: Order | CustomOrder) -> str:
-    def one(f: Selected) -> str:
-        if f.name == "hasNextPage":
-            return c.st.boolean(f"(SELECT count(*) FROM page) > {size}")
-        if f.name == "hasPreviousPage":
-            return c.st.boolean("1 = 1" if after else "1 = 0")
-        if f.name == "startCursor":
-            return f"(SELECT {_cursor(c, order)} FROM page p WHERE p.rn = 1)"
-        return f"(SELECT {_cursor(c, order)} FROM page p WHERE p.rn <= {size} ORDER BY p.rn DESC LIMIT 1)"  # endCursor
-
-    return c.obj(info.type.name, info.fields, one)
+    return f"SELECT t0.*, ROW_NUMBER() OVER (ORDER BY {order_by}) AS rn FROM ({union}) t0"

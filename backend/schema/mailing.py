@@ -14,6 +14,7 @@ from backend.models import ConsentStatus as ConsentStatusModel
 from backend.models import GreetingStatus as GreetingStatusModel
 from backend.models import SendKind as SendKindModel
 from backend.models import SendStatus as SendStatusModel
+from backend.reads.columns import reads
 from backend.reads.context import Info
 from backend.schema.rows import Shows
 from backend.schema.users import UserType
@@ -120,7 +121,7 @@ class GreetingType(Shows[Greeting]):
     sent_count: int = strawberry.field(description="Addresses it went to (sent or left out for consent)")
     created_at: datetime = strawberry.field(description="When it was scheduled")
 
-    @strawberry.field(description="Who it goes to, in words (e.g. “3 contacts, segment 4”)")
+    @strawberry.field(description="Who it goes to, in words (e.g. “3 contacts, segment 4”)", metadata=reads("audience"))
     @staticmethod
     def audience(row: strawberry.Parent[Greeting]) -> str:
         audience = row.audience or {}
