@@ -29,6 +29,7 @@ from backend.models import (
     Customer,
     Deal,
     Lead,
+    Notification,
     Role,
     Segment,
     Ticket,
@@ -489,13 +490,21 @@ def activity_rule(actor: Actor) -> Q:
     )
 
 
+def notification_rule(actor: Actor) -> Q:
+    """The notifications `actor` may read: their own, whatever their role (admins included: they are
+    messages to a person, not records of the CRM)."""
+    require_role(actor)
+    return Q(user_id=actor.user_id or 0)
+
+
 def row_rule(actor: Actor, model: type[Model]) -> Q:
-    """The row rule of `model` (a customer, contact, lead, deal, activity, campaign, ticket, segment or user): the
-    one the resolver path's querysets and loaders filter by, and the compiled reads' statements embed
-    (visible_ids_sql). Every signed-in user may list their colleagues."""
+    """The row rule of `model` (a customer, contact, lead, deal, activity, campaign, ticket, segment, user or
+    notification): the one the resolver path's querysets and loaders filter by, and the compiled reads' statements
+    embed (visible_ids_sql). Every signed-in user may list their colleagues."""
     rules: dict[type[Model], Callable[[Actor], Q]] = {
         Customer: customer_rule, Contact: contact_rule, Lead: lead_rule, Deal: deal_rule, Activity: activity_rule,
         Campaign: campaign_rule, Ticket: ticket_rule, Segment: segment_rule, User: lambda _: Q(),
+        Notification: notification_rule,
     }
     return rules[model](actor)
 

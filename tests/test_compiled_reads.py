@@ -44,6 +44,7 @@ from backend.models import (
     LostReason,
     MailConsent,
     Note,
+    Notification,
     PickList,
     PickListItem,
     Pipeline,
@@ -131,6 +132,7 @@ TICKET = ["id", "number", "subject", "description", "channel", "category", "prio
           "customer { id name }", "contact { id name email }", "deal { id title }", "team { id name }",
           "messages { id body internal authorName createdAt author { name } __typename }",
           "slaEvents { target level dueAt at }"]
+NOTIFICATION = ["id", "kind", "message", "entity", "entityId", "createdAt", "readAt", "__typename"]
 SEGMENT_FIELDS = ["id", "name", "description", "kind", "entity", "shared", "version", "createdAt", "updatedAt",
                   "conditions", "filterJson", "allowedActions", "__typename"]
 LEAD_LINKS = ["customer { id name }", "contact { id name }", "deal { id title stage { name } }", REASON]
@@ -156,7 +158,7 @@ ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY",
           "leads": ["CREATED_AT", "UPDATED_AT", "TITLE", "STATUS"],
           "activities": ["OCCURRED_AT", "DUE_AT", "CREATED_AT"],
           "campaigns": ["TITLE", "CODE", "CREATED_AT", "UPDATED_AT", "STATUS", "VIEWS", "LIKES", "ENROLMENTS"],
-          "users": ["NAME", "EMAIL", "CREATED_AT"], "tickets": [], "segments": []}
+          "users": ["NAME", "EMAIL", "CREATED_AT"], "tickets": [], "segments": [], "notifications": []}
 # Custom fields each list may be sorted by (_custom_values' keys; a multiple choice and an archived field are refused).
 CUSTOM_ORDERS = {"customers": ["text_0", "number_1", "date_2", "boolean_3", "select_4"],
                  "contacts": ["number_0", "money_1", "date_time_2", "multi_select_3", "user_4"],
@@ -166,7 +168,8 @@ LISTS = {"customers": ("Customer", "customer", "NAME", "name"), "contacts": ("Co
          "leads": ("Lead", "lead", "CREATED_AT", "title"), "deals": ("Deal", "deal", "CREATED_AT", "title"),
          "activities": ("Activity", "activity", "OCCURRED_AT", "title"),
          "campaigns": ("Campaign", "campaign", "CREATED_AT", "title"), "users": ("User", None, "NAME", "name"),
-         "tickets": ("Ticket", "ticket", "QUEUE_AT", "subject"), "segments": ("Segment", "segment", "NAME", "name")}
+         "tickets": ("Ticket", "ticket", "QUEUE_AT", "subject"), "segments": ("Segment", "segment", "NAME", "name"),
+         "notifications": ("Notification", None, "ID", "message")}
 NODE_TYPE, RECORD, DEFAULT_ORDER, LABEL = ({listed: spec[i] for listed, spec in LISTS.items()} for i in range(4))
 # Searches: long and short words (SQLite's full-text index takes 3 characters or more), several words, none, and
 # text that is SQL to a careless compiler (a placeholder's "?" and "$1", quotes).
@@ -224,6 +227,7 @@ async def _seed() -> dict[str, Any]:
     await _leads(users)
     await _campaigns(users)
     await _consent(users)
+    await _notifications(users)
     # A deal and an activity that rep2 sees, linked to a contact of the other team that rep2 does not see.
     unseen = await Contact.get(name="Person 9")
     theirs = await Deal.filter(owner_id=users["rep2"].id).order_by("id").first()
@@ -490,6 +494,15 @@ async def _consent(users: dict[str, Any]) -> None:
     await Contact.filter(email=emails[-1]).update(email="")
 
 
+async def _notifications(users: dict[str, Any]) -> None:
+    """Each person's own notifications (nobody sees another's, admins included), some read, some about a record."""
+    start = datetime.now(UTC)
+    for n, person in enumerate([*users.values(), *users.values()]):
+        await Notification.create(user_id=person.id, kind=["task_assigned", "deal_moved"][n % 2], message=f"Note {n}",
+                                  entity=None if n % 3 == 0 else "deal", entity_id=None if n % 3 == 0 else n,
+                                  read_at=start if n % 4 == 1 else None)
+
+
 async def _leads(users: dict[str, Any]) -> None:
     """Leads of each team's reps and of nobody, at customers or none, linked to contacts and deals or not."""
     customers = await Customer.all().order_by("id").values_list("id", flat=True)
@@ -581,6 +594,8 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         node = [field(f) for f in _pick(draw, TICKET)] + _people(draw, "assignee")
     elif listed == "segments":
         node = [field(f) for f in _pick(draw, SEGMENT_FIELDS)] + _people(draw, "owner")
+    elif listed == "notifications":
+        node = [field(f) for f in _pick(draw, NOTIFICATION)]
     elif listed == "campaigns":
         node = [field(f) for f in _pick(draw, CAMPAIGN)] + _people(draw, "owner")
         node += [page for page in CAMPAIGN_PAGE + CAMPAIGN_LISTS if draw(st.integers(0, 3)) == 0]
@@ -618,7 +633,9 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         args.append("filter: {" + ", ".join(conditions) + "}")
     if listed in ("leads", "deals") and draw(st.integers(0, 3)) == 0:  # links to archived records, or none
         args.append(f"archived: {_flag(draw)}")
-    if listed not in ("users", "segments") and draw(st.integers(0, 3)) == 0:  # users search within their filter
+    if listed == "notifications" and draw(st.booleans()):
+        args.append(f"unreadOnly: {_flag(draw)}")
+    if listed not in ("users", "segments", "notifications") and draw(st.integers(0, 3)) == 0:  # users search within their filter
         variables["q"] = draw(st.sampled_from(SEARCHES))
         args.append("search: $q")
     after = draw(st.none() | st.integers(0, 13))
@@ -745,6 +762,7 @@ CONDITIONS: dict[str, list[tuple[str, Callable[[st.DrawFn], str]]]] = {
                 ("priority", _listed(["LOW", "URGENT"])), ("breachingSoon", _flag),
                 ("customerId", lambda draw: f"@c{draw(st.integers(0, 13))}"), ("assigneeId", lambda draw: "@usupport")],
     "segments": [],
+    "notifications": [],
     "users": [("role", _listed(["ADMIN", "SALES_REP", "MARKETING"])), ("teamId", lambda draw: f'["@id:teams:{draw(st.integers(0, 1))}"]'),
               ("active", _flag), ("search", lambda draw: json.dumps(draw(st.sampled_from(["user", "EXAMPLE", "Ö", "%", ""])))),
               ("assignableFor", lambda draw: draw(st.sampled_from(["OWNER", "TASK", "ACCOUNT_MANAGER", "TICKET"])))],
@@ -798,6 +816,11 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
             (f"{{ campaigns(first: 20) {{ edges {{ cursor node {{ {' '.join(CAMPAIGN)} owner {{ {people} }} }} }} {page} }} "
              f'campaign(id: "@id:campaigns:1") {{ id title }} }}', {}, None),
             (f"{{ pipelines {PIPELINE} p: pipelines {{ name }} }}", {}, None),
+            # The bell on every page, and the notifications page after some row of someone's.
+            (f"{{ unread: notifications(unreadOnly: true, first: 0) {{ totalCount }} recent: notifications(first: 3) {{ "
+             f"edges {{ cursor node {{ {' '.join(NOTIFICATION)} }} }} {page} }} }}", {}, None),
+            (f"query($after: String) {{ notifications(first: 2, after: $after) {{ edges {{ cursor node {{ id readAt }} }} "
+             f"{page} }} }}", {}, ("notifications", 7, "id")),
             (f"{{ me {{ {people} allowedActions }} again: me {{ id team {{ id name }} }} }}", {}, None),
             (f"{{ segments(first: 10) {{ edges {{ cursor node {{ {' '.join(SEGMENT_FIELDS)} owner {{ {people} }} }} }} "
              f'{page} }} segment(id: "@id:segments:1") {{ id name allowedActions }} }}', {}, None),
@@ -860,7 +883,7 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
     rows = {"customers": await Customer.all().order_by("name", "id").values_list("name", "id"),
             "contacts": await Contact.all().order_by("name", "id").values_list("name", "id")}
     models = {"customers": Customer, "contacts": Contact, "leads": Lead, "deals": Deal, "activities": Activity,
-              "campaigns": Campaign, "users": User, "tickets": Ticket, "segments": Segment}
+              "campaigns": Campaign, "users": User, "tickets": Ticket, "segments": Segment, "notifications": Notification}
     ids = {listed: await model.all().order_by("id").values_list("id", flat=True) for listed, model in models.items()}
     ids["segments"] = await Segment.all().order_by("id").values_list("id", flat=True)
     ids["teams"] = await Team.all().order_by("id").values_list("id", flat=True)
@@ -945,6 +968,7 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     live page (campaign.py), its mail and greetings (campaign_mail.py) and the export of who enrolled."""
     from frontend.components.campaign_mail import GREETINGS, SENDS
     from frontend.components.customer_tabs import RECENT_QUERY
+    from frontend.components.notifications import BELL_QUERY
     from frontend.customer_filters import CUSTOM_SORT, CUSTOMERS_QUERY, customer_variables
     from frontend.export_lists import ENROLEES_QUERY
     from frontend.pages.campaign import CAMPAIGN_QUERY
@@ -981,6 +1005,7 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     for queue in ({}, {"filter": {"mine": True}}, {"filter": {"breachingSoon": True}, "search": "printer"}):
         assert await compile_operation(schema._schema, _parse(QUEUE_QUERY), None, queue, who) is not None
     assert await compile_operation(schema._schema, _parse(ME_QUERY), None, {}, who) is not None  # every page's first
+    assert await compile_operation(schema._schema, _parse(BELL_QUERY), None, {}, who) is not None  # and its bell
     for page in (CONTACT_QUERY, DEAL_QUERY, RECENT_QUERY, TICKET_QUERY):
         assert await compile_operation(schema._schema, _parse(page), None, {"id": "1"}, who) is not None
     marketing = actor(await make_user(Role.MARKETING))

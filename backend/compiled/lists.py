@@ -1,5 +1,5 @@
 """A root list (`customers`, `contacts`, `leads`, `deals`, `activities`, `campaigns`, `tickets`, `segments`,
-`users`) as one statement: the page (keyset on the order's column, then id), its edges with cursors, pageInfo
+`users`, `notifications`) as one statement: the page (keyset on the order's column, then id), its edges with cursors, pageInfo
 and totalCount, as reads.paging.paginate answers them.
 
 Covered: orderBy any of the list's built-in columns (either direction; the list's own default order; a column
@@ -36,6 +36,7 @@ from backend.models import (
     CustomField,
     Deal,
     Lead,
+    Notification,
     Segment,
     SegmentEntity,
     Ticket,
@@ -44,7 +45,7 @@ from backend.models import (
 from backend.reads.custom_order import EMPTY, SORT, custom_cursor, custom_page
 from backend.reads.held_count import HeldCount
 from backend.reads.paging import keyset_page, nulls_last_parts, page_size
-from backend.resolvers import activities, campaigns, contacts, customers, leads, tickets, users
+from backend.resolvers import activities, campaigns, contacts, customers, leads, notifications, tickets, users
 from backend.resolvers.segment_members import within_segment
 from backend.schema.activities import ActivityFilter
 from backend.schema.campaigns import CampaignFilter
@@ -55,7 +56,7 @@ from backend.schema.leads import LeadFilter
 from backend.schema.tickets import TicketFilter
 from backend.schema.users import UserFilter
 from backend.services import custom_fields
-from backend.services.search import archived_links_q, customer_search_q, every_word, indexed_search_q
+from backend.services.search import by_archived_links, customer_search_q, every_word, indexed_search_q
 
 Fields = Mapping[str, CustomField]  # an entity's custom fields by key (custom_fields.definitions)
 
@@ -74,7 +75,13 @@ class RootList:
     default_order: tuple[str, bool] = ("name", False)  # (column, descending) without orderBy
     nulls_last: tuple[str, ...] = ()  # orders over a column that may be null: paged nulls last (nulls_last_parts)
     valued: tuple[str, ...] = ()  # orders that list only the rows holding a value, soonest first by default
-    archives: tuple[str, ...] = ()  # the links `archived:` looks at (services.search.archived_links_q); none: no such argument
+    # The list's own arguments besides filter, search and paging, as its resolver narrows by them (leads' and deals'
+    # `archived:`, notifications' `unreadOnly`): the rows narrowed by the field's arguments.
+    arguments: Callable[[QuerySet, Mapping[str, Any]], QuerySet] = lambda rows, _: rows
+
+
+def _archived(rows: QuerySet, args: Mapping[str, Any]) -> QuerySet:
+    return by_archived_links(rows, args.get("archived"))
 
 
 ROOT_LISTS = {
@@ -85,10 +92,10 @@ ROOT_LISTS = {
                          lambda text: indexed_search_q("contact", text), CustomEntity.CONTACT, SegmentEntity.CONTACT),
     "leads": RootList(Lead, LeadFilter, lambda rows, where, _: leads.filter_leads(rows, where),
                       lambda text: indexed_search_q("lead", text), CustomEntity.LEAD, default_order=("created_at", True),
-                      archives=("customer_id", "contact_id")),
+                      arguments=_archived),
     "deals": RootList(Deal, DealFilter, lambda rows, where, _: filter_deals(rows, where),
                       lambda text: indexed_search_q("deal", text), CustomEntity.DEAL, default_order=("created_at", True),
-                      nulls_last=("expected_close_date",), archives=("customer_id", "contact_id")),
+                      nulls_last=("expected_close_date",), arguments=_archived),
     "activities": RootList(Activity, ActivityFilter, activities.filter_query,
                            lambda text: every_word(text, "title", "description"), CustomEntity.ACTIVITY,
                            default_order=("occurred_at", True),
@@ -99,6 +106,9 @@ ROOT_LISTS = {
                         default_order=("queue_at", False), clocked=("breachingSoon",)),
     "segments": RootList(Segment, None, lambda rows, where, _: rows, None),
     "users": RootList(User, UserFilter, lambda rows, where, actor: users.filter_query(actor, rows, where), None),
+    # Ids grow with time: newest first is by id, as the resolver pages them.
+    "notifications": RootList(Notification, None, lambda rows, where, _: rows, None, default_order=("id", True),
+                              arguments=lambda rows, args: notifications.unread(rows, args["unreadOnly"])),
 }
 
 
@@ -193,9 +203,7 @@ async def root_list(c: Compiler, root: Selected) -> str:
     rows, paged = await _stored(c, spec, spec.narrow(spec.model.filter(permissions.row_rule(c.actor, spec.model)),
                                                      where, c.actor), where, fields)
     held = None
-    if args.get("archived") is not None:  # the lists that take it (spec.archives) narrow as their resolvers do
-        put_away = archived_links_q(args["archived"], *spec.archives)
-        rows, paged = rows.filter(put_away), paged.filter(put_away)
+    rows, paged = spec.arguments(rows, args), spec.arguments(paged, args)
     if spec.search is not None and args.get("search") and args["search"].strip():
         rows, paged = rows.filter(spec.search(args["search"])), paged.filter(spec.search(args["search"]))
     elif spec.held is not None:

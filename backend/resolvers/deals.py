@@ -38,7 +38,7 @@ from backend.schema.deals import (
 )
 from backend.services import deal_pipelines
 from backend.services import deals as service
-from backend.services.search import ARCHIVED_DESCRIPTION, archived_links_q, indexed_search_q
+from backend.services.search import ARCHIVED_DESCRIPTION, by_archived_links, indexed_search_q
 
 
 async def paginate_nulls_last(
@@ -70,8 +70,7 @@ async def listed_deals(info: Info, filter: DealFilter | None, search: str | None
     """The deals the list shows for these arguments: the caller's row rules, the filter, search and archive
     choice (reports narrow their deals by the same arguments, with the same meaning)."""
     query = await visible_deals(info, filter)
-    if archived is not None:
-        query = query.filter(archived_links_q(archived, "customer_id", "contact_id"))
+    query = by_archived_links(query, archived)
     if search and search.strip():
         query = query.filter(indexed_search_q("deal", search))
     return query

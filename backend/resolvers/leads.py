@@ -29,7 +29,7 @@ from backend.schema.leads import (
 from backend.services import custom_fields
 from backend.services import leads as service
 from backend.services import validate as v
-from backend.services.search import ARCHIVED_DESCRIPTION, archived_links_q, indexed_search_q
+from backend.services.search import ARCHIVED_DESCRIPTION, by_archived_links, indexed_search_q
 
 
 def filter_leads(query: QuerySet, where: LeadFilter | None) -> QuerySet:
@@ -55,8 +55,7 @@ async def leads_matching(actor: Actor, where: LeadFilter | None, search: str | N
     """The leads `actor` may see that meet the list's arguments: the list's query, and export's."""
     query = filter_leads(Lead.filter(permissions.lead_rule(actor)), where)
     query = await custom_fields.filtered(query, CustomEntity.LEAD, where.custom if where else None)
-    if archived is not None:
-        query = query.filter(archived_links_q(archived, "customer_id", "contact_id"))
+    query = by_archived_links(query, archived)
     if search and search.strip():
         query = query.filter(indexed_search_q("lead", search))
     return query

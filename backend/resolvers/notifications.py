@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from tortoise.queryset import QuerySet
 
+from backend import permissions
 from backend.models import Notification
 from backend.reads.context import Info
 from backend.reads.paging import FIRST_DESCRIPTION, Connection, paginate
@@ -27,11 +29,14 @@ class NotificationQuery:
         after: Annotated[str | None, strawberry.argument(description="endCursor of the previous page")] = None,
         unread_only: Annotated[bool, strawberry.argument(description="true: only unread ones")] = False,
     ) -> Connection[NotificationType]:
-        query = Notification.filter(service.own_rule(info.context.actor))
-        if unread_only:
-            query = query.filter(read_at=None)
+        query = unread(Notification.filter(permissions.notification_rule(info.context.actor)), unread_only)
         # Ids grow with time: id order is newest-first order, and a cursor on the id alone is stable.
         return await paginate(query, field="id", descending=True, first=first, after=after)
+
+
+def unread(rows: QuerySet[Notification], only: bool) -> QuerySet[Notification]:
+    """`notifications(unreadOnly:)`: only those not read yet, or all (the compiled reads narrow by it too)."""
+    return rows.filter(read_at=None) if only else rows
 
 
 @strawberry.type
@@ -40,5 +45,5 @@ class NotificationMutation:
     async def mark_notifications_read(self, info: Info, input: MarkNotificationsReadInput) -> MarkNotificationsReadPayload:
         actor = info.context.actor
         rows = await service.mark_read(actor, input.ids, everything=input.all)
-        unread = await Notification.filter(service.own_rule(actor), read_at=None).count()
+        unread = await Notification.filter(permissions.notification_rule(actor), read_at=None).count()
         return MarkNotificationsReadPayload(notifications=NotificationType.of_all(rows), unread_count=unread)

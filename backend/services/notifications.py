@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.expressions import Q
-
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput, NotFound
@@ -20,18 +18,11 @@ from backend.services.unit import write
 MAX_AT_ONCE = 100  # as many as one page of the notifications list shows
 
 
-def own_rule(actor: Actor) -> Q:
-    """The notifications `actor` may read: their own, whatever their role (admins included: they are
-    messages to a person, not records of the CRM)."""
-    permissions.require_role(actor)
-    return Q(user_id=actor.user_id or 0)
-
-
 async def mark_read(actor: Actor, raw_ids: Sequence[Any] | None, everything: bool = False) -> list[Notification]:
     """Mark the caller's notifications `raw_ids` read (or all their unread ones with `everything`); ids
     already read stay as they were. An id that is not the caller's is NOT_FOUND on `ids`, naming it, and
     nothing is marked."""
-    rule = own_rule(actor)
+    rule = permissions.notification_rule(actor)
     ids = list(raw_ids or [])
     if everything == bool(ids):
         raise BadUserInput("ids", "give the ids to mark read, or all: true (not both)")

@@ -14,6 +14,7 @@ from typing import Any
 
 from tortoise import connections
 from tortoise.expressions import Q, RawSQL, Subquery
+from tortoise.queryset import QuerySet
 
 from backend.errors import BadUserInput
 from backend.models import Contact, Customer
@@ -147,6 +148,12 @@ def phone_key_q(table: str, key: str) -> Q:
 
 ARCHIVED_DESCRIPTION = ("Those linked to an archived (or merged-away) customer or contact: true for only those, false "
                         "for none of them (as the global search asks by default), null for all")
+
+
+def by_archived_links(query: QuerySet, archived: bool | None) -> QuerySet:
+    """A list of leads or deals narrowed by its `archived:` argument (archived_links_q on their customer and
+    contact; None: all of them)."""
+    return query if archived is None else query.filter(archived_links_q(archived, "customer_id", "contact_id"))
 
 
 def archived_links_q(archived: bool, *links: str) -> Q:
