@@ -35,6 +35,12 @@ from bench.documents import NESTED
 from bench.limits import hand_written
 from tests.sqlcount import count_statements
 
+EVENT_SELECTIONS = {  # the pipeline board's (and the fan-out bench's), and an API client's richer one
+    "the board's": "id version title stage { name }",
+    "an API client's": "id title probability amount { amount currency } weightedAmount { amount currency } "
+                       "stage { name kind } customer { id name } owner { id name } contact { id name } expectedCloseDate",
+}
+
 async def way(actor, compiled, runs, document=NESTED, variables=None):
     os.environ["CRM_COMPILED_READS"] = "1" if compiled else "0"
     reset_settings()
@@ -69,9 +75,53 @@ async def main(runs):
                         "peak": [resolved["peak"], compiled["peak"]],
                         "same": json.loads(resolved["data"]) == json.loads(compiled["data"])}
     found["handsql"], _ = await hand_written(get_settings().database_url, runs)
-    found["screens"] = await screens(Actor.for_user(await User.get(email="head@example.com"), via="bench"), runs)
+    head = Actor.for_user(await User.get(email="head@example.com"), via="bench")
+    found["screens"] = await screens(head, runs)
+    found["events"] = await events(head, runs)
     await db.close()
     return found
+
+async def events(actor, runs):
+    # A dealChanged event as the live path handles it for one audience (resolvers.live): the visibility read
+    # (once per audience), then the selection run on the rows it read (once per view and document,
+    # graphql.shared_events); beside the same selection compiled into one statement, as a query of that deal.
+    from graphql import execute, parse
+    from backend.compiled.run import answer, compile_operation
+    from backend.live.events import DealMoved
+    from backend.models import Deal
+    from backend.resolvers.live import _deal_as_seen_by
+    deal = await Deal.filter(permissions.deal_rule(actor)).order_by("-id").first()
+    moved = DealMoved(id=deal.id, customer_id=deal.customer_id, owner_id=deal.owner_id, stage_id=deal.stage_id,
+                      actor_id=None, from_stage_id=deal.stage_id)
+    async def timed(step):
+        await step()
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            await step()
+            times.append(time.perf_counter() - start)
+        return times
+    figures = {}
+    for name, selection in EVENT_SELECTIONS.items():
+        subscription = parse(f"subscription {{ dealChanged {{ kind dealId deal {{ {selection} }} }} }}")
+        query = parse(f"query($id: ID!) {{ deal(id: $id) {{ {selection} }} }}")
+        seen = (await _deal_as_seen_by(actor, moved))[0]
+        async def run_selection():
+            context = Context(actor=actor)
+            context.loaders = seen.loaders
+            result = execute(schema._schema, subscription, root_value=seen.change, context_value=context)
+            result = await result if hasattr(result, "__await__") else result
+            if result.errors:
+                raise RuntimeError(str(result.errors[0]))
+        async def read():
+            await _deal_as_seen_by(actor, moved)
+        async def statement():
+            compiled = await compile_operation(schema._schema, query, None, {"id": str(deal.id)}, actor)
+            if compiled is None or await answer(compiled) is None:
+                raise RuntimeError(f"{name}: the selection does not compile")
+        figures[name] = {"read": await timed(read), "selection": await timed(run_selection),
+                         "compiled": await timed(statement)}
+    return figures
 
 async def screens(actor, runs):
     from backend.models import Campaign, Contact, Customer, Deal, Ticket
@@ -156,7 +206,22 @@ def section(customers: int, runs: int, databases: tuple[str, ...] = ("sqlite", "
             speedup = percentile(r["resolved"], 50) / percentile(r["compiled"], 50)
             lines.append(f"| {title} | {name} | {_p50(r['resolved'])} | {_p50(r['compiled'])} | {speedup:.1f}× | "
                          f"{r['statements'][0]} → {r['statements'][1]} | {'yes' if r['same'] else 'NO'} |")
+    lines += ["", "A subscription's event, for one audience (a deal moved, `dealChanged { kind dealId deal { … } }`, as the "
+              f"sales head), p50 / p99 of {runs} runs: the live path's read of the deal through the audience's row rule "
+              "(once per event and audience, resolvers.live), its run of the selection on the rows that read primed "
+              "(once per event, document and view, graphql.shared_events), and the same selection compiled into one "
+              "statement (a query of that deal):", "",
+              "| database | selection | visibility read | selection on the read rows | compiled statement |",
+              "|---|---|---:|---:|---:|"]
+    for title, found in screens_found:
+        for name, r in found["events"].items():
+            lines.append(f"| {title} | {name} | {_spread(r['read'])} | {_spread(r['selection'])} | "
+                         f"{_spread(r['compiled'])} |")
     return "\n".join(lines) + "\n"
+
+
+def _spread(times: list[float]) -> str:
+    return f"{ms(percentile(times, 50))} / {ms(percentile(times, 99))}"
 
 
 def main(argv: list[str] | None = None) -> int:
