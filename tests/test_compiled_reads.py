@@ -95,6 +95,9 @@ ACTIVITY = ["id", "kind", "title", "occurredAt", "durationMinutes", "endsAt", "d
 # To-one relations, each with a few fields (a deal's contact may be one the caller does not see: null)
 REASON = "lostReasonChoice { id name archived version createdAt }"
 PIPELINE = "{ id name isDefault stages { id name position probability kind requiresNextStep __typename } }"
+MONEY = "{ amount currency value __typename }"
+BOARD = (f"summary {{ count openAmount {MONEY} weightedForecast {MONEY} wonAmount {MONEY} stages {{ stage {{ id name "
+         f"position probability kind requiresNextStep }} count amount {MONEY} weightedAmount {MONEY} __typename }} __typename }}")
 DEAL_LINKS = ["customer { id name }", "contact { id name customer { name } }", f"pipeline {PIPELINE}", REASON]
 LEAD = ["id", "title", "source", "scopeOfWork", "companyName", "status", "lostReason", "version", "createdAt", "updatedAt",
         "allowedStatuses"]
@@ -816,6 +819,11 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
             (f"{{ campaigns(first: 20) {{ edges {{ cursor node {{ {' '.join(CAMPAIGN)} owner {{ {people} }} }} }} {page} }} "
              f'campaign(id: "@id:campaigns:1") {{ id title }} }}', {}, None),
             (f"{{ pipelines {PIPELINE} p: pipelines {{ name }} }}", {}, None),
+            # The pipeline board's figures, whole and filtered as its filter bar narrows them, and from a deal.
+            (f"{{ pipelines {{ id {BOARD} mine: summary(filter: {{ownerId: [@usales_rep], stageKind: [OPEN, WON]}}) "
+             f'{{ count wonAmount {{ amount }} }} usd: summary(filter: {{currency: ["USD", "GBP"]}}) {{ openAmount '
+             f"{{ value }} stages {{ count amount {{ amount currency }} }} }} }} }}", {}, None),
+            (f"{{ deals(first: 3) {{ edges {{ node {{ id pipeline {{ name {BOARD} }} }} }} }} }}", {}, None),
             # The bell on every page, and the notifications page after some row of someone's.
             (f"{{ unread: notifications(unreadOnly: true, first: 0) {{ totalCount }} recent: notifications(first: 3) {{ "
              f"edges {{ cursor node {{ {' '.join(NOTIFICATION)} }} }} {page} }} }}", {}, None),
@@ -961,11 +969,12 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
 
 async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     """The lists as the UI asks for them (frontend/customer_filters.py, frontend/pages/contacts.py, leads.py,
-    tasks.py, relationships.py, campaigns.py), from the addresses their menus make: sorted, filtered, searched,
-    with what each row may do next (allowed statuses and actions); a contact's page (contact.py, with its consent
-    and the people its owner may be), a deal's (deal.py, with its pipeline's stages and its history), a customer's
-    newest activities and tickets (customer_tabs.py), the support queue and a ticket (tickets.py), a campaign's
-    live page (campaign.py), its mail and greetings (campaign_mail.py) and the export of who enrolled."""
+    tasks.py, relationships.py, campaigns.py, the pipeline board's figures), from the addresses their menus make:
+    sorted, filtered, searched, with what each row may do next (allowed statuses and actions); a contact's page
+    (contact.py, with its consent and the people its owner may be), a deal's (deal.py, with its pipeline's stages and
+    its history), a customer's newest activities and tickets (customer_tabs.py), the support queue and a ticket
+    (tickets.py), a campaign's live page (campaign.py), its mail and greetings (campaign_mail.py) and the export of
+    who enrolled."""
     from frontend.components.campaign_mail import GREETINGS, SENDS
     from frontend.components.customer_tabs import RECENT_QUERY
     from frontend.components.notifications import BELL_QUERY
@@ -979,6 +988,8 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     from frontend.pages.deal import DEAL_QUERY
     from frontend.pages.leads import LEADS_QUERY, lead_variables
     from frontend.pages.leads import PEOPLE_QUERY as LEAD_PEOPLE
+    from frontend.pages.pipeline import BOARD_QUERY as PIPELINE_BOARD
+    from frontend.pages.pipeline import deal_filter
     from frontend.pages.relationships import BOARD_QUERY
     from frontend.pages.tasks import TASKS_QUERY, task_filter
     from frontend.pages.tickets import QUEUE_QUERY, TICKET_QUERY
@@ -1000,6 +1011,9 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
         variables = {"filter": task_filter(view, True, UTC), "after": None}
         assert await compile_operation(schema._schema, _parse(TASKS_QUERY), None, variables, who) is not None, variables
     assert await compile_operation(schema._schema, _parse(BOARD_QUERY), None, {}, who) is not None
+    for params in ({}, {"mine": "1"}, {"owner": "2", "min": "10", "to": "2026-12-31"}):  # the board's filter bar
+        board = {"filter": deal_filter(params, "1", None)[0]}
+        assert await compile_operation(schema._schema, _parse(PIPELINE_BOARD), None, board, who) is not None, board
     for people in (LEAD_PEOPLE, CONTACT_PEOPLE):  # the pickers, and the contacts screen's segments
         assert await compile_operation(schema._schema, _parse(people), None, {}, who) is not None
     for queue in ({}, {"filter": {"mine": True}}, {"filter": {"breachingSoon": True}, "search": "printer"}):

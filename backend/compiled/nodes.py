@@ -18,6 +18,7 @@ from backend.compiled.consent import mail_consent
 from backend.compiled.dialect import Statement
 from backend.compiled.history import field_history
 from backend.compiled.leaves import column
+from backend.compiled.pipelines import summary
 from backend.compiled.selection import NotCovered, Selected
 from backend.compiled.tickets import ticket_events
 from backend.models import (
@@ -396,7 +397,7 @@ RELATIONS: dict[str, dict[str, Relation]] = {
            "allowedActions": computed(User, (), lambda actor, _, __: permissions.allowed_actions(actor))},
     "Segment": {"owner": _one("User", "owner_id"),
                 "allowedActions": computed(Segment, ("owner_id",), lambda actor, row, _: segment_actions(actor, row))},
-    "Pipeline": {"stages": _own(Stage, "pipeline_id", [("position", False), ("id", False)])},
+    "Pipeline": {"stages": _own(Stage, "pipeline_id", [("position", False), ("id", False)]), "summary": summary},
     "Contact": {"customer": _customer_of(Contact), "owner": _one("User", "owner_id"), "mailConsent": mail_consent,
                 "activities": _activities("contact_id"), "attachments": _files("contact_id"),
                 "picture": _one("Attachment", "picture_id"), **COMPUTED["Contact"]},

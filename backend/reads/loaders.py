@@ -68,6 +68,14 @@ M = TypeVar("M", bound=Model)
 DEAL_WEIGHT = RawSQL('"deal"."amount" * "deal"."probability"')
 
 
+def deal_totals_of(deals: QuerySet[Deal]) -> Any:
+    """The count, amount and amount × probability of `deals` per pipeline, stage and currency: one GROUP BY (the
+    pipeline board's figures, on both read paths)."""
+    return (deals.annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(DEAL_WEIGHT))  # type: ignore[arg-type]  # Tortoise runs RawSQL in Sum; its annotation omits it
+            .group_by("pipeline_id", "stage_id", "currency")
+            .values("pipeline_id", "stage_id", "currency", "n", "total", "weighted"))
+
+
 def by_key(rows: Sequence[Any], keys: Sequence[Hashable], attr: str = "pk") -> list[Any]:
     found = {getattr(row, attr): row for row in rows}
     return [found.get(key) for key in keys]
@@ -208,12 +216,7 @@ class Loaders:
         one GROUP BY for every pipeline asked for (`key` names the filter that shaped `deals`)."""
 
         async def load(keys: Sequence[int]) -> list[list[dict[str, Any]]]:
-            rows = await (
-                deals.filter(pipeline_id__in=list(keys))
-                .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(DEAL_WEIGHT))  # type: ignore[arg-type]  # Tortoise runs RawSQL in Sum; its annotation omits it
-                .group_by("pipeline_id", "stage_id", "currency")
-                .values("pipeline_id", "stage_id", "currency", "n", "total", "weighted")
-            )
+            rows = await deal_totals_of(deals.filter(pipeline_id__in=list(keys)))
             groups: dict[int, list[dict[str, Any]]] = defaultdict(list)
             for row in rows:
                 groups[row["pipeline_id"]].append(row)

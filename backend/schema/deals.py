@@ -340,7 +340,13 @@ async def pipeline_summary(info: Info, pipeline: Pipeline, where: DealFilter | N
     loaders = info.context.loaders
     stages = await loaders.stages_of_pipeline.load(pipeline.id)
     groups = await loaders.deal_totals(repr(where), await visible_deals(info, where)).load(pipeline.id)
-    table = await loaders.exchange_rates()
+    return board_figures(stages, groups, await loaders.exchange_rates())
+
+
+def board_figures(stages: list[Stage], groups: list[dict[str, Any]], table: dict[str, Any]) -> PipelineSummary:
+    """A pipeline's figures from its `stages` in order and its deals' count, amount and amount × probability per
+    stage and currency (`groups`, as loaders.deal_totals reads them), converted at the rates of `table` (the
+    compiled reads give what their statement read)."""
     per_stage: dict[int, list[int]] = {stage.id: [0, 0, 0] for stage in stages}
     for group in groups:
         figures = per_stage.setdefault(group["stage_id"], [0, 0, 0])
