@@ -819,6 +819,10 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
             (f"{{ campaigns(first: 20) {{ edges {{ cursor node {{ {' '.join(CAMPAIGN)} owner {{ {people} }} }} }} {page} }} "
              f'campaign(id: "@id:campaigns:1") {{ id title }} }}', {}, None),
             (f"{{ pipelines {PIPELINE} p: pipelines {{ name }} }}", {}, None),
+            # The pick lists forms offer (the admins' screens list the archived values too).
+            ("{ highLevelStatuses { id label position archived version __typename } all: highLevelStatuses(includeArchived: "
+             "true) { id label archived } lostReasons { id name archived version createdAt } every: lostReasons("
+             "includeArchived: true) { name archived } }", {}, None),
             # The pipeline board's figures, whole and filtered as its filter bar narrows them, and from a deal.
             (f"{{ pipelines {{ id {BOARD} mine: summary(filter: {{ownerId: [@usales_rep], stageKind: [OPEN, WON]}}) "
              f'{{ count wonAmount {{ amount }} }} usd: summary(filter: {{currency: ["USD", "GBP"]}}) {{ openAmount '
@@ -952,7 +956,7 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     c = await make_customer(admin, name="Beta")
     await make_contact(admin, customerId=c["id"])
     who = actor(admin)
-    for text in ["{ pipelines { summary { count } } }", "{ me { apiTokens { id } } }",
+    for text in ["{ pipelines { stages { dealCount } } }", "{ me { apiTokens { id } } }",
                  "{ customers { edges { node { contacts { owner { team { head { id } } } } } } } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
                  "{ contacts { edges { node { customer { customFields { user { team { members { id } } } } } } } } }",
@@ -977,7 +981,9 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     who enrolled."""
     from frontend.components.campaign_mail import GREETINGS, SENDS
     from frontend.components.customer_tabs import RECENT_QUERY
+    from frontend.components.lost_reasons import OFFERED as OFFERED_REASONS
     from frontend.components.notifications import BELL_QUERY
+    from frontend.components.phase import ALL_STATUSES, OFFERED_STATUSES
     from frontend.customer_filters import CUSTOM_SORT, CUSTOMERS_QUERY, customer_variables
     from frontend.export_lists import ENROLEES_QUERY
     from frontend.pages.campaign import CAMPAIGN_QUERY
@@ -1020,6 +1026,8 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
         assert await compile_operation(schema._schema, _parse(QUEUE_QUERY), None, queue, who) is not None
     assert await compile_operation(schema._schema, _parse(ME_QUERY), None, {}, who) is not None  # every page's first
     assert await compile_operation(schema._schema, _parse(BELL_QUERY), None, {}, who) is not None  # and its bell
+    for picks in (OFFERED_STATUSES, ALL_STATUSES, OFFERED_REASONS):  # the customer's phase, the filters, the lost dialog
+        assert await compile_operation(schema._schema, _parse(picks), None, {}, who) is not None, picks
     for page in (CONTACT_QUERY, DEAL_QUERY, RECENT_QUERY, TICKET_QUERY):
         assert await compile_operation(schema._schema, _parse(page), None, {"id": "1"}, who) is not None
     marketing = actor(await make_user(Role.MARKETING))

@@ -7,7 +7,6 @@ from typing import Annotated
 import strawberry
 
 from backend import permissions
-from backend.models import LostReason
 from backend.reads.context import Info
 from backend.schema.common import provided
 from backend.schema.lost_reasons import (
@@ -29,8 +28,7 @@ class LostReasonQuery:
         = False,
     ) -> list[LostReasonType]:
         permissions.require_role(info.context.actor)
-        query = LostReason.all() if include_archived else LostReason.filter(archived=False)
-        return LostReasonType.of_all(await query.order_by("name", "id"))
+        return LostReasonType.of_all(await service.offered(include_archived).order_by("name", "id"))
 
 
 @strawberry.type

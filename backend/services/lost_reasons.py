@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.queryset import QuerySet
+
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput
@@ -18,6 +20,11 @@ from backend.services.unit import diff, write
 
 NAME_LENGTH = 100
 TEXT_LENGTH = 500  # deal.lost_reason's column
+
+
+def offered(include_archived: bool) -> QuerySet[LostReason]:
+    """The lost reasons a list shows: the archived ones only with `include_archived` (the admins' list)."""
+    return LostReason.all() if include_archived else LostReason.filter(archived=False)
 
 
 async def _unique_name(raw: str | None, exclude_id: int | None = None) -> str:

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from tortoise.queryset import QuerySet
+
 from backend import permissions
 from backend.auth.actor import Actor
 from backend.errors import BadUserInput
@@ -130,10 +132,13 @@ async def listed_label(pick_list: PickList, field: str, text: str, current: str 
 
 async def listed(pick_list: PickList, include_archived: bool) -> list[PickListItem]:
     """A list's values in the admins' order (forms: the offered ones; the admins' screen: all)."""
+    return await items(pick_list, include_archived).order_by("position", "id")
+
+
+def items(pick_list: PickList, include_archived: bool) -> QuerySet[PickListItem]:
+    """A list's values, the archived ones only with `include_archived` (the compiled reads list them too)."""
     query = PickListItem.filter(list=pick_list)
-    if not include_archived:
-        query = query.filter(archived=False)
-    return await query.order_by("position", "id")
+    return query if include_archived else query.filter(archived=False)
 
 
 async def kept_items(pick_list: PickList) -> list[dict[str, Any]]:
