@@ -191,6 +191,11 @@ async def _seed() -> dict[str, Any]:
     admin, managers = users["admin"], [users["sales_rep"], users["rep2"], None]
     former = await make_user(Role.SALES_REP, south)  # deactivated: listed, never assignable
     await User.filter(id=former.id).update(active=False, name="Zoë Former")
+    # South's heads: a deactivated one first, then two active (the team's head is the first of those by id).
+    for n in range(3):
+        head = await make_user(Role.SALES_HEAD, south)
+        await User.filter(id=head.id).update(active=n > 0, name=f"Head {3 - n}")
+    await make_team("Empty")
     start = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
     for n in range(14):
         manager = managers[n % 3]
@@ -819,6 +824,11 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
             (f"{{ campaigns(first: 20) {{ edges {{ cursor node {{ {' '.join(CAMPAIGN)} owner {{ {people} }} }} }} {page} }} "
              f'campaign(id: "@id:campaigns:1") {{ id title }} }}', {}, None),
             (f"{{ pipelines {PIPELINE} p: pipelines {{ name }} }}", {}, None),
+            # The admins' teams and pipelines screens: heads and members, the deals each stage holds for the caller.
+            (f"{{ teams {{ id name head {{ {people} }} members {{ id name email role active team {{ name }} }} __typename }} "
+             "pipelines { id stages { id name dealCount __typename } } }", {}, None),
+            ("{ deals(first: 5) { edges { node { id stage { dealCount } pipeline { stages { name dealCount } } } } } }", {},
+             None),
             # The pick lists forms offer (the admins' screens list the archived values too).
             ("{ highLevelStatuses { id label position archived version __typename } all: highLevelStatuses(includeArchived: "
              "true) { id label archived } lostReasons { id name archived version createdAt } every: lostReasons("
@@ -956,10 +966,11 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     c = await make_customer(admin, name="Beta")
     await make_contact(admin, customerId=c["id"])
     who = actor(admin)
-    for text in ["{ pipelines { stages { dealCount } } }", "{ me { apiTokens { id } } }",
-                 "{ customers { edges { node { contacts { owner { team { head { id } } } } } } } }",
+    tier = '{custom: [{key: "tier", text: "A"}]}'  # custom-field conditions of a board read their definitions first
+    for text in [f"{{ pipelines {{ summary(filter: {tier}) {{ count }} }} }}", "{ me { apiTokens { id } } }",
+                 f"{{ deals {{ edges {{ node {{ pipeline {{ summary(filter: {tier}) {{ count }} }} }} }} }} }}",
+                 "{ dashboard { __typename } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
-                 "{ contacts { edges { node { customer { customFields { user { team { members { id } } } } } } } } }",
                  "{ contacts(orderBy: {customField: \"tier\"}) { totalCount } }",  # no such field: refused
                  "{ contacts(filter: {segmentId: \"1\"}) { totalCount } }"]:  # no such segment: NOT_FOUND
         assert await compile_operation(schema._schema, _parse(text), None, {}, who) is None, text
@@ -979,9 +990,12 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     its history), a customer's newest activities and tickets (customer_tabs.py), the support queue and a ticket
     (tickets.py), a campaign's live page (campaign.py), its mail and greetings (campaign_mail.py) and the export of
     who enrolled."""
+    from frontend.components.admin.pipelines import PIPELINES_QUERY as ADMIN_PIPELINES
+    from frontend.components.admin.teams import TEAMS_QUERY as ADMIN_TEAMS
     from frontend.components.campaign_mail import GREETINGS, SENDS
     from frontend.components.customer_tabs import RECENT_QUERY
     from frontend.components.lost_reasons import OFFERED as OFFERED_REASONS
+    from frontend.components.lost_reasons import REASONS as ADMIN_REASONS
     from frontend.components.notifications import BELL_QUERY
     from frontend.components.phase import ALL_STATUSES, OFFERED_STATUSES
     from frontend.customer_filters import CUSTOM_SORT, CUSTOMERS_QUERY, customer_variables
@@ -1028,6 +1042,9 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     assert await compile_operation(schema._schema, _parse(BELL_QUERY), None, {}, who) is not None  # and its bell
     for picks in (OFFERED_STATUSES, ALL_STATUSES, OFFERED_REASONS):  # the customer's phase, the filters, the lost dialog
         assert await compile_operation(schema._schema, _parse(picks), None, {}, who) is not None, picks
+    admin = actor(await make_user(Role.ADMIN))
+    for screen in (ADMIN_PIPELINES, ADMIN_TEAMS, ADMIN_REASONS):  # the admins' pipelines, teams and lost reasons
+        assert await compile_operation(schema._schema, _parse(screen), None, {}, admin) is not None, screen
     for page in (CONTACT_QUERY, DEAL_QUERY, RECENT_QUERY, TICKET_QUERY):
         assert await compile_operation(schema._schema, _parse(page), None, {"id": "1"}, who) is not None
     marketing = actor(await make_user(Role.MARKETING))

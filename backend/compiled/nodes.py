@@ -41,6 +41,7 @@ from backend.models import (
     Notification,
     PickListItem,
     Pipeline,
+    Role,
     Segment,
     SlaEvent,
     Stage,
@@ -359,6 +360,22 @@ def _latest_enrolments(c: Compiler, f: Selected, row: str) -> str:
                   ruled=False)
 
 
+def _team_head(c: Compiler, f: Selected, row: str) -> str:
+    """A team's head: its active member with the sales_head role, the first by id should there be two
+    (loaders.team_head)."""
+    a = c.alias()
+    return c.st.nested(f'SELECT {c.node("User", f.fields, a)} FROM "{User._meta.db_table}" {a} WHERE {a}."team_id" = '
+                       f'{row}."id" AND {a}."role" = {c.st.param(Role.SALES_HEAD.value)} AND {a}."active" '
+                       f'ORDER BY {a}."id" LIMIT 1')
+
+
+def _deal_count(c: Compiler, f: Selected, row: str) -> str:
+    """How many deals the caller may see in a stage (loaders.deal_count_of_stage)."""
+    a = c.alias()
+    return (f'(SELECT count(*) FROM "{Deal._meta.db_table}" {a} WHERE {a}."stage_id" = {row}."id"'
+            f'{c.rule(Deal, a, of_customer=False)})')
+
+
 def _customer_of(parent: type[Model]) -> Relation:
     """The customer of a `parent` row the caller sees: when permissions says such rows are seen exactly when their
     customer is, that customer is seen too and needs no rule of its own (it cost the contacts screen ~8 ms)."""
@@ -393,6 +410,8 @@ RELATIONS: dict[str, dict[str, Relation]] = {
                **COMPUTED["Ticket"]},
     "TicketMessage": {"author": _one("User", "author_id")},
     "User": {"team": _one("Team", "team_id")},
+    "Team": {"head": _team_head, "members": _own(User, "team_id", [("name", False), ("id", False)])},
+    "Stage": {"dealCount": _deal_count},
     "Me": {"team": _one("Team", "team_id"),
            "allowedActions": computed(User, (), lambda actor, _, __: permissions.allowed_actions(actor))},
     "Segment": {"owner": _one("User", "owner_id"),
