@@ -430,6 +430,8 @@ async def _edits(users: dict[str, Any]) -> None:
     update = "mutation($input: UpdateDealInput!) { updateDeal(input: $input) { id } }"
     await ExchangeRate.create(currency="USD", rate=Decimal("0.5"))  # odd amounts end in .5: rounded half to even
     await ExchangeRate.create(currency="EUR", rate=Decimal("2"))  # left from another base currency: EUR counts at 1
+    await ExchangeRate.create(currency="CHF", rate=Decimal("1.07250000"))  # listed without its trailing zeros
+    await ExchangeRate.create(currency="JPY", rate=Decimal("1234567890.12345678"))  # more digits than a float holds
     deals = await Deal.filter(stage__kind="open").order_by("id").values_list("id", flat=True)  # closed ones are fixed
     edits = [{"amount": 4242}, {"currency": "USD", "amount": 990}, {"ownerId": str(users["rep2"].id)},
              {"expectedCloseDate": "2026-05-01"}, {"ownerId": str(users["sales_rep"].id), "amount": 15}]
@@ -829,6 +831,8 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
              "pipelines { id stages { id name dealCount __typename } } }", {}, None),
             ("{ deals(first: 5) { edges { node { id stage { dealCount } pipeline { stages { name dealCount } } } } } }", {},
              None),
+            # The rates (the deal form's currencies, the admins' rates screen): the base first, at 1.
+            ("{ exchangeRates { currency rate isBase updatedAt __typename } codes: exchangeRates { currency } }", {}, None),
             # The pick lists forms offer (the admins' screens list the archived values too).
             ("{ highLevelStatuses { id label position archived version __typename } all: highLevelStatuses(includeArchived: "
              "true) { id label archived } lostReasons { id name archived version createdAt } every: lostReasons("
@@ -991,9 +995,11 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     (tickets.py), a campaign's live page (campaign.py), its mail and greetings (campaign_mail.py) and the export of
     who enrolled."""
     from frontend.components.admin.pipelines import PIPELINES_QUERY as ADMIN_PIPELINES
+    from frontend.components.admin.rates import RATES_QUERY as ADMIN_RATES
     from frontend.components.admin.teams import TEAMS_QUERY as ADMIN_TEAMS
     from frontend.components.campaign_mail import GREETINGS, SENDS
     from frontend.components.customer_tabs import RECENT_QUERY
+    from frontend.components.deal_form import OPTIONS_QUERY as DEAL_FORM
     from frontend.components.lost_reasons import OFFERED as OFFERED_REASONS
     from frontend.components.lost_reasons import REASONS as ADMIN_REASONS
     from frontend.components.notifications import BELL_QUERY
@@ -1031,6 +1037,9 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
         variables = {"filter": task_filter(view, True, UTC), "after": None}
         assert await compile_operation(schema._schema, _parse(TASKS_QUERY), None, variables, who) is not None, variables
     assert await compile_operation(schema._schema, _parse(BOARD_QUERY), None, {}, who) is not None
+    for customer in (True, False):  # the deal form, opened from a customer or not
+        form = {"customer": "1", "withCustomer": customer}
+        assert await compile_operation(schema._schema, _parse(DEAL_FORM), None, form, who) is not None
     for params in ({}, {"mine": "1"}, {"owner": "2", "min": "10", "to": "2026-12-31"}):  # the board's filter bar
         board = {"filter": deal_filter(params, "1", None)[0]}
         assert await compile_operation(schema._schema, _parse(PIPELINE_BOARD), None, board, who) is not None, board
@@ -1043,7 +1052,7 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     for picks in (OFFERED_STATUSES, ALL_STATUSES, OFFERED_REASONS):  # the customer's phase, the filters, the lost dialog
         assert await compile_operation(schema._schema, _parse(picks), None, {}, who) is not None, picks
     admin = actor(await make_user(Role.ADMIN))
-    for screen in (ADMIN_PIPELINES, ADMIN_TEAMS, ADMIN_REASONS):  # the admins' pipelines, teams and lost reasons
+    for screen in (ADMIN_PIPELINES, ADMIN_TEAMS, ADMIN_REASONS, ADMIN_RATES):  # the admins' screens
         assert await compile_operation(schema._schema, _parse(screen), None, {}, admin) is not None, screen
     for page in (CONTACT_QUERY, DEAL_QUERY, RECENT_QUERY, TICKET_QUERY):
         assert await compile_operation(schema._schema, _parse(page), None, {"id": "1"}, who) is not None

@@ -90,6 +90,10 @@ class Statement:
         raw = f"CAST(to_json({sql}) AS TEXT)" if self.postgres else f"json_quote({sql})"
         return f"('{MARK}{len(self.converts) - 1}:' || {raw})"
 
+    def json_string(self, sql: str) -> str:
+        """A text value as a JSON string (a marked leaf that is a root field's whole answer)."""
+        return f"to_json({sql})" if self.postgres else f"json_quote({sql})"
+
     def finish(self, text: str) -> str:
         """The statement's JSON text with each marked leaf replaced by its answer."""
         if not self.converts:

@@ -29,6 +29,7 @@ from backend.auth.actor import Actor
 from backend.compiled.dialect import Statement
 from backend.compiled.lists import root_list
 from backend.compiled.nodes import Compiler
+from backend.compiled.rates import exchange_rates
 from backend.compiled.records import RECORDS, WHOLE, record, whole
 from backend.compiled.selection import NotCovered, Selected, root_fields
 from backend.schema.campaigns import origin_of
@@ -91,6 +92,8 @@ async def _root(root: Selected, actor: Actor, origin: str) -> tuple[str, Stateme
     c = Compiler(actor, st, origin)
     if root.name in WHOLE:
         return root.key, st, whole(c, root)
+    if root.name == "exchangeRates":
+        return root.key, st, exchange_rates(c, root)
     return root.key, st, record(c, root) if root.name in RECORDS else await root_list(c, root)
 
 

@@ -16,14 +16,20 @@ def _shown(row: ExchangeRate) -> ExchangeRateType:
     return ExchangeRateType(currency=row.currency, rate=service.plain(row.rate), is_base=False, updated_at=row.updated_at)
 
 
+def listed_rates(rows: list[ExchangeRate]) -> list[ExchangeRateType]:
+    """The stored rates (by code) as the list shows them: the base currency first, at 1 (a rate stored for it is
+    not shown). The compiled reads list the rows their statement read with it."""
+    base = get_settings().base_currency
+    return [ExchangeRateType(currency=base, rate="1", is_base=True, updated_at=None),
+            *(_shown(row) for row in rows if row.currency != base)]
+
+
 @strawberry.type
 class CurrencyQuery:
     @strawberry.field(description="Every exchange rate, the base currency first (at 1), then by code")
     async def exchange_rates(self, info: Info) -> list[ExchangeRateType]:
         permissions.require_role(info.context.actor)
-        base = get_settings().base_currency
-        rows = await ExchangeRate.exclude(currency=base).order_by("currency")
-        return [ExchangeRateType(currency=base, rate="1", is_base=True, updated_at=None), *map(_shown, rows)]
+        return listed_rates(await ExchangeRate.all().order_by("currency"))
 
 
 @strawberry.type
