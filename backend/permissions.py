@@ -23,6 +23,7 @@ from backend.errors import Forbidden, Unauthenticated
 from backend.interop.tortoise import parameterized
 from backend.models import (
     Activity,
+    ApiToken,
     Campaign,
     CampaignStatus,
     Contact,
@@ -504,7 +505,7 @@ def row_rule(actor: Actor, model: type[Model]) -> Q:
     rules: dict[type[Model], Callable[[Actor], Q]] = {
         Customer: customer_rule, Contact: contact_rule, Lead: lead_rule, Deal: deal_rule, Activity: activity_rule,
         Campaign: campaign_rule, Ticket: ticket_rule, Segment: segment_rule, User: lambda _: Q(),
-        Notification: notification_rule,
+        Notification: notification_rule, ApiToken: token_rule,
     }
     return rules[model](actor)
 

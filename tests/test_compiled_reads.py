@@ -23,6 +23,7 @@ from backend.graphql import frames
 from backend.graphql.root import schema
 from backend.models import (
     Activity,
+    ApiToken,
     Attachment,
     AuditEntry,
     Campaign,
@@ -135,6 +136,7 @@ TICKET = ["id", "number", "subject", "description", "channel", "category", "prio
           "customer { id name }", "contact { id name email }", "deal { id title }", "team { id name }",
           "messages { id body internal authorName createdAt author { name } __typename }",
           "slaEvents { target level dueAt at }"]
+TOKEN = "id name prefix createdAt lastUsedAt revokedAt expiresAt scopes user { id name } __typename"
 NOTIFICATION = ["id", "kind", "message", "entity", "entityId", "createdAt", "readAt", "__typename"]
 SEGMENT_FIELDS = ["id", "name", "description", "kind", "entity", "shared", "version", "createdAt", "updatedAt",
                   "conditions", "filterJson", "allowedActions", "__typename"]
@@ -236,6 +238,7 @@ async def _seed() -> dict[str, Any]:
     await _campaigns(users)
     await _consent(users)
     await _notifications(users)
+    await _tokens(users)
     # A deal and an activity that rep2 sees, linked to a contact of the other team that rep2 does not see.
     unseen = await Contact.get(name="Person 9")
     theirs = await Deal.filter(owner_id=users["rep2"].id).order_by("id").first()
@@ -511,6 +514,20 @@ async def _notifications(users: dict[str, Any]) -> None:
         await Notification.create(user_id=person.id, kind=["task_assigned", "deal_moved"][n % 2], message=f"Note {n}",
                                   entity=None if n % 3 == 0 else "deal", entity_id=None if n % 3 == 0 else n,
                                   read_at=start if n % 4 == 1 else None)
+
+
+async def _tokens(users: dict[str, Any]) -> None:
+    """API tokens of several people: working, revoked, expired, expiring later, with every scope or read only; two
+    created at one time."""
+    now = datetime.now(UTC)
+    for n, person in enumerate([*users.values(), *users.values()]):
+        token = await ApiToken.create(user_id=person.id, name=f"Client {n}", token_hash=f"{n:064d}", prefix=f"p{n}",
+                                      scopes=["read"] if n % 3 == 0 else ["read", "deals", "tickets"],
+                                      revoked_at=now - timedelta(days=1) if n % 4 == 1 else None,
+                                      expires_at=[None, None, now - timedelta(hours=1), now + timedelta(days=9)][n % 4],
+                                      last_used_at=now - timedelta(minutes=n) if n % 2 else None)
+        if n % 5 == 0:
+            await ApiToken.filter(id=token.id).update(created_at=datetime(2026, 3, 1, 9, tzinfo=UTC))
 
 
 async def _leads(users: dict[str, Any]) -> None:
@@ -831,6 +848,13 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
              "pipelines { id stages { id name dealCount __typename } } }", {}, None),
             ("{ deals(first: 5) { edges { node { id stage { dealCount } pipeline { stages { name dealCount } } } } } }", {},
              None),
+            # API tokens: the admins' screen (everyone's, the working ones, one person's) and your own on `me`.
+            (f"{{ apiTokens(first: 5) {{ totalCount edges {{ cursor node {{ {TOKEN} }} }} {page} }} working: apiTokens("
+             "filter: {working: true}) { totalCount edges { node { id } } } gone: apiTokens(filter: {working: false}) { "
+             "edges { node { id revokedAt expiresAt } } } theirs: apiTokens(filter: {userId: @usales_rep}) { totalCount } "
+             f"me {{ id apiTokens {{ {TOKEN} }} }} }}", {}, None),
+            ("query($after: String) { apiTokens(first: 2, after: $after) { edges { cursor node { id name } } "
+             f"{page} }} }}", {}, ("apiTokens", 3, "id")),
             # The rates (the deal form's currencies, the admins' rates screen): the base first, at 1.
             ("{ exchangeRates { currency rate isBase updatedAt __typename } codes: exchangeRates { currency } }", {}, None),
             # The pick lists forms offer (the admins' screens list the archived values too).
@@ -909,7 +933,8 @@ async def test_compiled_answers_equal_resolved_ones(db: str, monkeypatch: pytest
     rows = {"customers": await Customer.all().order_by("name", "id").values_list("name", "id"),
             "contacts": await Contact.all().order_by("name", "id").values_list("name", "id")}
     models = {"customers": Customer, "contacts": Contact, "leads": Lead, "deals": Deal, "activities": Activity,
-              "campaigns": Campaign, "users": User, "tickets": Ticket, "segments": Segment, "notifications": Notification}
+              "campaigns": Campaign, "users": User, "tickets": Ticket, "segments": Segment, "notifications": Notification,
+              "apiTokens": ApiToken}
     ids = {listed: await model.all().order_by("id").values_list("id", flat=True) for listed, model in models.items()}
     ids["segments"] = await Segment.all().order_by("id").values_list("id", flat=True)
     ids["teams"] = await Team.all().order_by("id").values_list("id", flat=True)
@@ -971,7 +996,7 @@ async def test_what_is_not_covered_runs_on_the_resolvers(db: str) -> None:
     await make_contact(admin, customerId=c["id"])
     who = actor(admin)
     tier = '{custom: [{key: "tier", text: "A"}]}'  # custom-field conditions of a board read their definitions first
-    for text in [f"{{ pipelines {{ summary(filter: {tier}) {{ count }} }} }}", "{ me { apiTokens { id } } }",
+    for text in [f"{{ pipelines {{ summary(filter: {tier}) {{ count }} }} }}",
                  f"{{ deals {{ edges {{ node {{ pipeline {{ summary(filter: {tier}) {{ count }} }} }} }} }} }}",
                  "{ dashboard { __typename } }",
                  "{ customers(first: 500) { totalCount } }", "{ customers(after: \"x\") { totalCount } }",
@@ -997,6 +1022,7 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     from frontend.components.admin.pipelines import PIPELINES_QUERY as ADMIN_PIPELINES
     from frontend.components.admin.rates import RATES_QUERY as ADMIN_RATES
     from frontend.components.admin.teams import TEAMS_QUERY as ADMIN_TEAMS
+    from frontend.components.admin.tokens import TOKENS_QUERY as ADMIN_TOKENS
     from frontend.components.campaign_mail import GREETINGS, SENDS
     from frontend.components.customer_tabs import RECENT_QUERY
     from frontend.components.deal_form import OPTIONS_QUERY as DEAL_FORM
@@ -1054,6 +1080,8 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     admin = actor(await make_user(Role.ADMIN))
     for screen in (ADMIN_PIPELINES, ADMIN_TEAMS, ADMIN_REASONS, ADMIN_RATES):  # the admins' screens
         assert await compile_operation(schema._schema, _parse(screen), None, {}, admin) is not None, screen
+    tokens = {"mine": {"userId": str(admin.user_id), "working": True}, "all": True}  # API tokens, theirs and everyone's
+    assert await compile_operation(schema._schema, _parse(ADMIN_TOKENS), None, tokens, admin) is not None
     for page in (CONTACT_QUERY, DEAL_QUERY, RECENT_QUERY, TICKET_QUERY):
         assert await compile_operation(schema._schema, _parse(page), None, {"id": "1"}, who) is not None
     marketing = actor(await make_user(Role.MARKETING))

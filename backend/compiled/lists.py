@@ -1,5 +1,5 @@
 """A root list (`customers`, `contacts`, `leads`, `deals`, `activities`, `campaigns`, `tickets`, `segments`,
-`users`, `notifications`) as one statement: the page (keyset on the order's column, then id), its edges with cursors, pageInfo
+`users`, `notifications`, `apiTokens`) as one statement: the page (keyset on the order's column, then id), its edges with cursors, pageInfo
 and totalCount, as reads.paging.paginate answers them.
 
 Covered: orderBy any of the list's built-in columns (either direction; the list's own default order; a column
@@ -29,6 +29,7 @@ from backend.compiled.selection import NotCovered, Selected, strawberry_input
 from backend.interop.tortoise import parameterized
 from backend.models import (
     Activity,
+    ApiToken,
     Campaign,
     Contact,
     CustomEntity,
@@ -54,7 +55,7 @@ from backend.schema.customers import CustomerFilter
 from backend.schema.deals import DealFilter, filter_deals
 from backend.schema.leads import LeadFilter
 from backend.schema.tickets import TicketFilter
-from backend.schema.users import UserFilter
+from backend.schema.users import ApiTokenFilter, UserFilter
 from backend.services import custom_fields
 from backend.services.search import by_archived_links, customer_search_q, every_word, indexed_search_q
 
@@ -106,9 +107,11 @@ ROOT_LISTS = {
                         default_order=("queue_at", False), clocked=("breachingSoon",)),
     "segments": RootList(Segment, None, lambda rows, where, _: rows, None),
     "users": RootList(User, UserFilter, lambda rows, where, actor: users.filter_query(actor, rows, where), None),
-    # Ids grow with time: newest first is by id, as the resolver pages them.
+    # Ids grow with time: newest first is by id, as the resolvers page them.
     "notifications": RootList(Notification, None, lambda rows, where, _: rows, None, default_order=("id", True),
                               arguments=lambda rows, args: notifications.unread(rows, args["unreadOnly"])),
+    "apiTokens": RootList(ApiToken, ApiTokenFilter, lambda rows, where, _: users.filter_tokens(rows, where), None,
+                          default_order=("id", True), clocked=("working",)),
 }
 
 

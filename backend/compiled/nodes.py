@@ -21,8 +21,10 @@ from backend.compiled.leaves import column
 from backend.compiled.pipelines import summary
 from backend.compiled.selection import NotCovered, Selected
 from backend.compiled.tickets import ticket_events
+from backend.interop.tortoise import parameterized
 from backend.models import (
     Activity,
+    ApiToken,
     Attachment,
     Campaign,
     CampaignSend,
@@ -53,6 +55,7 @@ from backend.models import (
 from backend.reads.paging import nested_size
 from backend.schema import attachments
 from backend.schema.segments import segment_actions
+from backend.schema.users import live_tokens
 from backend.services.activities import OPEN_TASK
 from backend.services.currency import to_base
 from backend.settings import get_settings
@@ -132,6 +135,8 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
     "Attachment": (Attachment, {"id": "id", "fileName": "file_name", "contentType": "content_type", "size": "size",
                                 "createdAt": "created_at"}),
     "Enrolment": (Enrolment, {"id": "id", "source": "source", "createdAt": "created_at"}),
+    "ApiToken": (ApiToken, {"id": "id", "name": "name", "prefix": "prefix", "createdAt": "created_at",
+                            "lastUsedAt": "last_used_at", "revokedAt": "revoked_at", "expiresAt": "expires_at"}),
     "Notification": (Notification, {"id": "id", "kind": "kind", "message": "message", "entity": "entity",
                                     "entityId": "entity_id", "createdAt": "created_at", "readAt": "read_at"}),
     "CampaignSend": (CampaignSend, {"id": "id", "email": "email", "kind": "kind", "status": "status", "error": "error",
@@ -376,6 +381,14 @@ def _deal_count(c: Compiler, f: Selected, row: str) -> str:
             f'{c.rule(Deal, a, of_customer=False)})')
 
 
+def _live_tokens(c: Compiler, f: Selected, row: str) -> str:
+    """Me.apiTokens: the caller's tokens that still work, by the clock now (schema.users.live_tokens, rendered
+    with the request's time: the statement is not kept), newest first."""
+    c.st.kept = False
+    live = c.st.embed(*parameterized(live_tokens(c.actor).values("id"))).replace("{", "{{").replace("}", "}}")
+    return c.many(ApiToken, f, row, f'{{a}}."id" IN ({live})', [("created_at", True), ("id", True)], ruled=False)
+
+
 def _customer_of(parent: type[Model]) -> Relation:
     """The customer of a `parent` row the caller sees: when permissions says such rows are seen exactly when their
     customer is, that customer is seen too and needs no rule of its own (it cost the contacts screen ~8 ms)."""
@@ -412,8 +425,9 @@ RELATIONS: dict[str, dict[str, Relation]] = {
     "User": {"team": _one("Team", "team_id")},
     "Team": {"head": _team_head, "members": _own(User, "team_id", [("name", False), ("id", False)])},
     "Stage": {"dealCount": _deal_count},
-    "Me": {"team": _one("Team", "team_id"),
+    "Me": {"team": _one("Team", "team_id"), "apiTokens": _live_tokens,
            "allowedActions": computed(User, (), lambda actor, _, __: permissions.allowed_actions(actor))},
+    "ApiToken": {"user": _one("User", "user_id")},
     "Segment": {"owner": _one("User", "owner_id"),
                 "allowedActions": computed(Segment, ("owner_id",), lambda actor, row, _: segment_actions(actor, row))},
     "Pipeline": {"stages": _own(Stage, "pipeline_id", [("position", False), ("id", False)]), "summary": summary},

@@ -8,11 +8,14 @@ from enum import Enum
 import strawberry
 from strawberry.types.unset import UNSET
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from backend import permissions
+from backend.auth.actor import Actor
 from backend.models import ApiToken, Team, User
 from backend.models import Role as RoleModel
 from backend.models import TokenScope as TokenScopeModel
+from backend.reads.columns import reads
 from backend.reads.context import Info
 from backend.schema.common import SortDirection
 from backend.schema.rows import Shows
@@ -77,7 +80,8 @@ class ApiTokenType(Shows[ApiToken]):
     revoked_at: datetime | None = strawberry.field(description="When it was revoked; it no longer works")
     expires_at: datetime | None = strawberry.field(description="When it stops working; null: until revoked")
 
-    @strawberry.field(description="What it may do (READ always among them), within its user's rights")
+    @strawberry.field(description="What it may do (READ always among them), within its user's rights",
+                      metadata=reads("scopes"))
     @staticmethod
     def scopes(token: strawberry.Parent[ApiToken]) -> list[TokenScope]:
         return [TokenScope(value) for value in token.scopes]
@@ -96,9 +100,13 @@ class MeType(UserType):
 
     @strawberry.field(description="Your API tokens that still work, newest first")
     async def api_tokens(self, info: Info) -> list[ApiTokenType]:
-        live = Q(expires_at=None) | Q(expires_at__gt=datetime.now(UTC))
-        rows = ApiToken.filter(live, user_id=info.context.actor.user_id, revoked_at=None).order_by("-created_at", "-id")
-        return ApiTokenType.of_all(await rows)
+        return ApiTokenType.of_all(await live_tokens(info.context.actor).order_by("-created_at", "-id"))
+
+
+def live_tokens(actor: Actor) -> QuerySet[ApiToken]:
+    """The caller's tokens that still work, by the clock now (Me.apiTokens, on both read paths)."""
+    live = Q(expires_at=None) | Q(expires_at__gt=datetime.now(UTC))
+    return ApiToken.filter(live, user_id=actor.user_id, revoked_at=None)
 
 
 AssignmentPurpose = permissions.Assignment
