@@ -219,6 +219,8 @@ async def _seed() -> dict[str, Any]:
     for n, owner in enumerate(["sales_rep", "rep2", "support", "sales_rep"]):  # at no customer: seen by owner
         await make_contact(users[owner], name=["Person 1-0", "zed", "Émile", "Person 9"][n])
     # Tags (none, one, several, non-ASCII) and high-level statuses (one archived) on some customers.
+    for n, label in enumerate(["Rail", "Food", "Énergie"]):  # the industries forms offer, one no longer
+        await PickListItem.create(list=PickList.INDUSTRY, label=label, position=3 - n, archived=n == 1)
     statuses = [await PickListItem.create(list=PickList.HIGH_LEVEL_STATUS, label=label, position=n, archived=n == 2)
                 for n, label in enumerate(["Key account", "Curious but cautious", "Dormant"], start=1)]
     for n, customer in enumerate(await Customer.all().order_by("id")):
@@ -291,6 +293,12 @@ async def _shape(users: dict[str, Any]) -> None:
     await StatusTransition.create(entity="customer", from_status="draft", to_status="churned")
 
 
+# A field's default as the write path stores it (services.custom_fields.plain), by type.
+DEFAULTS = {"text": "Gold", "number": 2.5, "money": {"amount": 990, "currency": "USD"}, "date": "2026-02-28",
+            "date_time": "2026-03-01T09:00:00+02:00", "boolean": True, "multi_select": ["a", "Öl"], "select": "b",
+            "user": 1, "long_text": "Line one\nline two"}
+
+
 async def _custom_values(users: dict[str, Any]) -> None:
     """Custom fields of every type on each entity (one archived, out of use), with values on some records: typed
     columns, money, multiple options, instants stored with an offset, a user."""
@@ -305,7 +313,9 @@ async def _custom_values(users: dict[str, Any]) -> None:
         ids = await model.all().order_by("id").values_list("id", flat=True)
         for n, (kind, value) in enumerate(kinds[e::2] + kinds[:1]):
             field = await CustomField.create(entity=entity, key=f"{kind}_{n}", label=f"{kind.title()} {n}", type=kind,
-                                             position=(n * 7) % 3, archived=n == 3)
+                                             position=(n * 7) % 3, archived=n == 3,
+                                             default_value={"value": DEFAULTS[kind]} if n % 2 == 0 else None,
+                                             options=["a", "b", "Öl"] if "select" in kind else [])
             for r, record in enumerate(ids):
                 if (r + n) % 3:
                     await CustomValue.create(field_id=field.id, record_id=record, **value)
@@ -855,6 +865,13 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
              f"me {{ id apiTokens {{ {TOKEN} }} }} }}", {}, None),
             ("query($after: String) { apiTokens(first: 2, after: $after) { edges { cursor node { id name } } "
              f"{page} }} }}", {}, ("apiTokens", 3, "id")),
+            # What forms offer: a pick list, an entity's custom fields with their defaults (admins: archived ones too).
+            ("{ pickList(list: INDUSTRY) { id list label position archived version __typename } all: pickList(list: "
+             "INDUSTRY, includeArchived: true) { label archived } segments: pickList(list: SEGMENT) { label } customFields("
+             "entity: CUSTOMER) { id entity key label type required helpText position options archived version default { "
+             "key label type text number money { amount currency value } date dateTime boolean options userId __typename } "
+             "__typename } every: customFields(entity: DEAL, includeArchived: true) { key archived default { text } } }",
+             {}, None),
             # The rates (the deal form's currencies, the admins' rates screen): the base first, at 1.
             ("{ exchangeRates { currency rate isBase updatedAt __typename } codes: exchangeRates { currency } }", {}, None),
             # The pick lists forms offer (the admins' screens list the archived values too).
@@ -1024,12 +1041,14 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
     from frontend.components.admin.teams import TEAMS_QUERY as ADMIN_TEAMS
     from frontend.components.admin.tokens import TOKENS_QUERY as ADMIN_TOKENS
     from frontend.components.campaign_mail import GREETINGS, SENDS
+    from frontend.components.custom_fields import DEFINITIONS
     from frontend.components.customer_tabs import RECENT_QUERY
     from frontend.components.deal_form import OPTIONS_QUERY as DEAL_FORM
     from frontend.components.lost_reasons import OFFERED as OFFERED_REASONS
     from frontend.components.lost_reasons import REASONS as ADMIN_REASONS
     from frontend.components.notifications import BELL_QUERY
     from frontend.components.phase import ALL_STATUSES, OFFERED_STATUSES
+    from frontend.components.pick_lists import FORM_LISTS
     from frontend.customer_filters import CUSTOM_SORT, CUSTOMERS_QUERY, customer_variables
     from frontend.export_lists import ENROLEES_QUERY
     from frontend.pages.campaign import CAMPAIGN_QUERY
@@ -1075,8 +1094,10 @@ async def test_the_list_screens_are_answered_by_one_statement(db: str) -> None:
         assert await compile_operation(schema._schema, _parse(QUEUE_QUERY), None, queue, who) is not None
     assert await compile_operation(schema._schema, _parse(ME_QUERY), None, {}, who) is not None  # every page's first
     assert await compile_operation(schema._schema, _parse(BELL_QUERY), None, {}, who) is not None  # and its bell
-    for picks in (OFFERED_STATUSES, ALL_STATUSES, OFFERED_REASONS):  # the customer's phase, the filters, the lost dialog
+    for picks in (OFFERED_STATUSES, ALL_STATUSES, OFFERED_REASONS, FORM_LISTS):  # the phase, filters, lost dialog, forms
         assert await compile_operation(schema._schema, _parse(picks), None, {}, who) is not None, picks
+    for entity in ("CUSTOMER", "DEAL"):  # a form's custom fields
+        assert await compile_operation(schema._schema, _parse(DEFINITIONS), None, {"entity": entity}, who) is not None
     admin = actor(await make_user(Role.ADMIN))
     for screen in (ADMIN_PIPELINES, ADMIN_TEAMS, ADMIN_REASONS, ADMIN_RATES):  # the admins' screens
         assert await compile_operation(schema._schema, _parse(screen), None, {}, admin) is not None, screen

@@ -33,6 +33,7 @@ from backend.models import (
     Customer,
     CustomerPhaseChange,
     CustomerStatusChange,
+    CustomField,
     Deal,
     DealStageChange,
     Enrolment,
@@ -122,6 +123,11 @@ COLUMNS: dict[str, tuple[type[Model], dict[str, str]]] = {
     "SlaEvent": (SlaEvent, {"target": "target", "level": "level", "dueAt": "due_at", "at": "at"}),
     "HighLevelStatus": (PickListItem, {"id": "id", "label": "label", "position": "position", "archived": "archived",
                                        "version": "version"}),
+    "PickListItem": (PickListItem, {"id": "id", "list": "list", "label": "label", "position": "position",
+                                    "archived": "archived", "version": "version"}),
+    "CustomField": (CustomField, {"id": "id", "entity": "entity", "key": "key", "label": "label", "type": "type",
+                                  "required": "required", "helpText": "help_text", "position": "position",
+                                  "options": "options", "archived": "archived", "version": "version"}),
     "User": (User, _USER),
     "Me": (User, _USER),  # the caller, as a user, with what their role may do
     "Money": (Deal, {"amount": "amount", "currency": "currency"}),  # Deal.amount: the deal's own columns

@@ -2,7 +2,8 @@
 `ticket(id)`, `segment(id)`, `me`) as one statement: the row with that id through the caller's row rule, as each
 service's `visible` reads it. The statement writes nothing for a record the caller does not see, and the resolver
 path then answers the whole document (its NOT_FOUND). And the short lists every signed-in user reads whole, unpaged
-(`pipelines`, `highLevelStatuses`, `lostReasons`, `teams`), in their resolvers' order."""
+(`pipelines`, `highLevelStatuses`, `lostReasons`, `teams`, `pickList`, `customFields`), in their resolvers'
+order."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from backend.compiled.nodes import COLUMNS, Compiler
 from backend.compiled.selection import Selected
 from backend.interop.tortoise import parameterized
 from backend.models import PickList, Pipeline, Team
-from backend.services import lost_reasons, pick_lists
+from backend.services import custom_fields, lost_reasons, pick_lists
 from backend.services import validate as v
 
 RECORDS = frozenset({"customer", "contact", "lead", "deal", "activity", "campaign", "ticket", "segment", "me"})
@@ -38,6 +39,9 @@ WHOLE = {
                                [("position", False), ("id", False)]),
     "lostReasons": Whole(lambda args: lost_reasons.offered(args["includeArchived"]), [("name", False), ("id", False)]),
     "teams": Whole(lambda _: Team.all(), [("name", False), ("id", False)]),
+    "pickList": Whole(lambda args: pick_lists.items(args["list"], args["includeArchived"]), [("position", False), ("id", False)]),
+    "customFields": Whole(lambda args: custom_fields.listed(args["entity"], args["includeArchived"]),
+                          [("position", False), ("id", False)]),
 }
 
 

@@ -34,10 +34,7 @@ class CustomFieldQuery:
         include_archived: Annotated[bool, strawberry.argument(description="Archived ones too (admins' list)")] = False,
     ) -> list[CustomFieldDefinition]:
         permissions.require_role(info.context.actor)
-        query = CustomField.filter(entity=entity)
-        if not include_archived:
-            query = query.filter(archived=False)
-        return CustomFieldDefinition.of_all(await query.order_by("position", "id"))
+        return CustomFieldDefinition.of_all(await service.listed(entity, include_archived).order_by("position", "id"))
 
 
 @strawberry.type

@@ -15,6 +15,7 @@ import strawberry
 
 from backend.models import CustomEntity, CustomField
 from backend.models import CustomFieldType as CustomFieldTypeModel
+from backend.reads.columns import reads
 from backend.reads.context import Info
 from backend.reads.custom_values import fields_and_values
 from backend.schema.common import BigInt, Money
@@ -108,7 +109,8 @@ class CustomFieldDefinition(Shows[CustomField]):
     archived: bool = strawberry.field(description="Hidden and refusing new values; its values are kept")
     version: int = strawberry.field(description="Send it back with updateCustomField")
 
-    @strawberry.field(description="Given to new records that send no value")
+    @strawberry.field(description="Given to new records that send no value",
+                      metadata=reads("default_value", "type", "key", "label"))
     @staticmethod
     def default(field: strawberry.Parent[CustomField]) -> CustomFieldValue | None:
         return value_of(field, field.default_value["value"]) if field.default_value is not None else None

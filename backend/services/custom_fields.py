@@ -190,6 +190,12 @@ async def definitions(entity: CustomEntity) -> dict[str, CustomField]:
     return {f.key: f for f in await CustomField.filter(entity=entity).order_by("position", "id")}
 
 
+def listed(entity: CustomEntity, include_archived: bool) -> QuerySet[CustomField]:
+    """An entity's fields as forms and lists offer them; the archived ones too with `include_archived` (admins)."""
+    query = CustomField.filter(entity=entity)
+    return query if include_archived else query.filter(archived=False)
+
+
 YES, NO = ("yes", "y", "true", "1", "x", "ja", "j", "wahr"), ("no", "n", "false", "0", "nein", "falsch")
 MONEY_CELL = re.compile(r"^\s*(?:([A-Za-z]{3})\s*)?([-+]?[\d.,\s]+?)\s*([A-Za-z]{3})?\s*$")
 
