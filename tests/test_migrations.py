@@ -18,11 +18,23 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.context import TortoiseContext
 
 from backend.db import tortoise_config
+from backend.interop.tortoise import parameterized
 from backend.migrations import apply_all, steps
 from backend.migrations.catalogue import Catalogue
 from backend.migrations.check import check, differences, live_catalogue
 from backend.migrations.ops import per_dialect, sql
-from backend.models import Activity, Customer, PickList, PickListItem, Segment, SegmentEntity
+from backend.models import (
+    Activity,
+    Campaign,
+    CampaignSend,
+    Customer,
+    Enrolment,
+    PickList,
+    PickListItem,
+    Segment,
+    SegmentEntity,
+)
+from backend.reads.paging import keyset_page, paginate
 from backend.seed import seed_demo
 from tests.conftest import _pg_admin, _pg_url
 from tests.fixtures.released_migrations import RELEASED_STEPS
@@ -271,4 +283,30 @@ async def test_the_archived_customers_step_indexes_those_of_a_database_with_data
         if conn.capabilities.dialect == "sqlite":
             plan = await conn.execute_query_dict(f"EXPLAIN QUERY PLAN {left_out.sql()}")
             assert any("idx_customer_archived" in row["detail"] for row in plan), plan
+        assert await check() == []
+
+
+async def test_the_campaign_list_step_pages_a_campaigns_people_in_the_order_of_an_index(database: str,
+                                                                                         tmp_path: Path) -> None:
+    async with other_database(database, tmp_path) as conn:
+        assert "0047_campaign_list_indexes" not in await apply_all([step for step in steps() if step[0] < "0047"])
+        assert await seed_demo()
+        campaign = await Campaign.all().order_by("id").first()
+        assert campaign is not None
+        for n in range(30):  # more people and mail on a campaign that already has some
+            await Enrolment.create(campaign_id=campaign.id, name=f"Visitor {n}", email=f"v{n}@example.com", consent=True)
+            await CampaignSend.create(campaign_id=campaign.id, email=f"v{n}@example.com", kind="share", status="sent")
+        before = await paginate(Enrolment.filter(campaign_id=campaign.id), field="created_at", descending=True,
+                                first=10, after=None)
+        assert "0047_campaign_list_indexes" in await apply_all()
+        indexes = (await live_catalogue(conn))["enrolment"].indexes["idx_enrolment_campaign_created"]
+        assert indexes.columns == ("campaign_id", "created_at", "id")
+        after = await paginate(Enrolment.filter(campaign_id=campaign.id), field="created_at", descending=True,
+                               first=10, after=None)
+        assert [e.node.id for e in after.edges] == [e.node.id for e in before.edges]
+        if conn.capabilities.dialect == "sqlite":  # a page of the campaign's enrolees: read in the index's order
+            page = keyset_page(Enrolment.filter(campaign_id=campaign.id), "created_at", True, after.page_info.end_cursor, 10)
+            text, params = parameterized(page)
+            plan = " ".join(row["detail"] for row in await conn.execute_query_dict(f"EXPLAIN QUERY PLAN {text}", params))
+            assert "idx_enrolment_campaign_created" in plan and "TEMP B-TREE" not in plan, plan
         assert await check() == []
