@@ -499,8 +499,8 @@ def notification_rule(actor: Actor) -> Q:
 
 
 def row_rule(actor: Actor, model: type[Model]) -> Q:
-    """The row rule of `model` (a customer, contact, lead, deal, activity, campaign, ticket, segment, user or
-    notification): the one the resolver path's querysets and loaders filter by, and the compiled reads' statements
+    """The row rule of `model` (a customer, contact, lead, deal, activity, campaign, ticket, segment, user,
+    notification or API token): the one the resolver path's querysets and loaders filter by, and the compiled reads' statements
     embed (visible_ids_sql). Every signed-in user may list their colleagues."""
     rules: dict[type[Model], Callable[[Actor], Q]] = {
         Customer: customer_rule, Contact: contact_rule, Lead: lead_rule, Deal: deal_rule, Activity: activity_rule,

@@ -68,7 +68,7 @@ from backend.settings import reset_settings
 from tests.factories import actor, gql, log_activity, make_contact, make_customer, make_deal, make_team, make_user, ok
 from tests.sqlcount import count_statements
 
-EXAMPLES = int(os.environ.get("CRM_COMPILED_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("CRM_COMPILED_EXAMPLES", "250"))
 # A record's files, and a logo or picture.
 FILES = "attachments { id fileName contentType size createdAt url previewUrl isImage allowedActions uploadedBy { name } }"
 IMAGE = "{ id fileName url isImage __typename }"
@@ -136,7 +136,9 @@ TICKET = ["id", "number", "subject", "description", "channel", "category", "prio
           "customer { id name }", "contact { id name email }", "deal { id title }", "team { id name }",
           "messages { id body internal authorName createdAt author { name } __typename }",
           "slaEvents { target level dueAt at }"]
-TOKEN = "id name prefix createdAt lastUsedAt revokedAt expiresAt scopes user { id name } __typename"
+TOKEN_FIELDS = ["id", "name", "prefix", "createdAt", "lastUsedAt", "revokedAt", "expiresAt", "scopes", "user { id name }",
+                "__typename"]
+TOKEN = " ".join(TOKEN_FIELDS)
 NOTIFICATION = ["id", "kind", "message", "entity", "entityId", "createdAt", "readAt", "__typename"]
 SEGMENT_FIELDS = ["id", "name", "description", "kind", "entity", "shared", "version", "createdAt", "updatedAt",
                   "conditions", "filterJson", "allowedActions", "__typename"]
@@ -163,7 +165,7 @@ ORDERS = {"customers": ["NAME", "CREATED_AT", "UPDATED_AT", "STATUS", "COUNTRY",
           "leads": ["CREATED_AT", "UPDATED_AT", "TITLE", "STATUS"],
           "activities": ["OCCURRED_AT", "DUE_AT", "CREATED_AT"],
           "campaigns": ["TITLE", "CODE", "CREATED_AT", "UPDATED_AT", "STATUS", "VIEWS", "LIKES", "ENROLMENTS"],
-          "users": ["NAME", "EMAIL", "CREATED_AT"], "tickets": [], "segments": [], "notifications": []}
+          "users": ["NAME", "EMAIL", "CREATED_AT"], "tickets": [], "segments": [], "notifications": [], "apiTokens": []}
 # Custom fields each list may be sorted by (_custom_values' keys; a multiple choice and an archived field are refused).
 CUSTOM_ORDERS = {"customers": ["text_0", "number_1", "date_2", "boolean_3", "select_4"],
                  "contacts": ["number_0", "money_1", "date_time_2", "multi_select_3", "user_4"],
@@ -174,7 +176,7 @@ LISTS = {"customers": ("Customer", "customer", "NAME", "name"), "contacts": ("Co
          "activities": ("Activity", "activity", "OCCURRED_AT", "title"),
          "campaigns": ("Campaign", "campaign", "CREATED_AT", "title"), "users": ("User", None, "NAME", "name"),
          "tickets": ("Ticket", "ticket", "QUEUE_AT", "subject"), "segments": ("Segment", "segment", "NAME", "name"),
-         "notifications": ("Notification", None, "ID", "message")}
+         "notifications": ("Notification", None, "ID", "message"), "apiTokens": ("ApiToken", None, "ID", "name")}
 NODE_TYPE, RECORD, DEFAULT_ORDER, LABEL = ({listed: spec[i] for listed, spec in LISTS.items()} for i in range(4))
 # Searches: long and short words (SQLite's full-text index takes 3 characters or more), several words, none, and
 # text that is SQL to a careless compiler (a placeholder's "?" and "$1", quotes).
@@ -633,6 +635,8 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         node = [field(f) for f in _pick(draw, SEGMENT_FIELDS)] + _people(draw, "owner")
     elif listed == "notifications":
         node = [field(f) for f in _pick(draw, NOTIFICATION)]
+    elif listed == "apiTokens":
+        node = [field(f) for f in _pick(draw, TOKEN_FIELDS)]
     elif listed == "campaigns":
         node = [field(f) for f in _pick(draw, CAMPAIGN)] + _people(draw, "owner")
         node += [page for page in CAMPAIGN_PAGE + CAMPAIGN_LISTS if draw(st.integers(0, 3)) == 0]
@@ -672,7 +676,8 @@ def documents(draw: st.DrawFn) -> tuple[str, dict[str, Any], After]:
         args.append(f"archived: {_flag(draw)}")
     if listed == "notifications" and draw(st.booleans()):
         args.append(f"unreadOnly: {_flag(draw)}")
-    if listed not in ("users", "segments", "notifications") and draw(st.integers(0, 3)) == 0:  # users search within their filter
+    # Users search within their filter; segments, notifications and tokens have no search.
+    if listed not in ("users", "segments", "notifications", "apiTokens") and draw(st.integers(0, 3)) == 0:
         variables["q"] = draw(st.sampled_from(SEARCHES))
         args.append("search: $q")
     after = draw(st.none() | st.integers(0, 13))
@@ -800,6 +805,7 @@ CONDITIONS: dict[str, list[tuple[str, Callable[[st.DrawFn], str]]]] = {
                 ("customerId", lambda draw: f"@c{draw(st.integers(0, 13))}"), ("assigneeId", lambda draw: "@usupport")],
     "segments": [],
     "notifications": [],
+    "apiTokens": [("working", _flag), ("userId", lambda draw: draw(st.sampled_from(["@usales_rep", "@uadmin"])))],
     "users": [("role", _listed(["ADMIN", "SALES_REP", "MARKETING"])), ("teamId", lambda draw: f'["@id:teams:{draw(st.integers(0, 1))}"]'),
               ("active", _flag), ("search", lambda draw: json.dumps(draw(st.sampled_from(["user", "EXAMPLE", "Ö", "%", ""])))),
               ("assignableFor", lambda draw: draw(st.sampled_from(["OWNER", "TASK", "ACCOUNT_MANAGER", "TICKET"])))],

@@ -6,7 +6,7 @@ read in the same statement. One decision for both paths, and nothing read outsid
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -68,6 +68,8 @@ class Compiler(Protocol):
              limit: int | None = None, of_customer: bool = True, ruled: bool = True) -> str: ...
 
     def rule(self, model: type[Model], row: str, of_customer: bool) -> str: ...
+
+    def once(self, key: Hashable, sql: Callable[[], str]) -> str: ...
 
 
 Relation = Callable[[Compiler, Selected, str], str]

@@ -1,6 +1,6 @@
 """A root list (`customers`, `contacts`, `leads`, `deals`, `activities`, `campaigns`, `tickets`, `segments`,
-`users`, `notifications`, `apiTokens`) as one statement: the page (keyset on the order's column, then id), its edges with cursors, pageInfo
-and totalCount, as reads.paging.paginate answers them.
+`users`, `notifications`, `apiTokens`) as one statement: the page (keyset on the order's column, then id), its
+edges with cursors, pageInfo and totalCount, as reads.paging.paginate answers them.
 
 Covered: orderBy any of the list's built-in columns (either direction; the list's own default order; a column
 that may be null paged nulls last, as the resolver pages it) or a custom field (reads.custom_order's own page),

@@ -3,7 +3,7 @@ with the resolver path's order, limits and row rules (backend.reads.loaders)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +53,7 @@ from backend.models import (
     TicketMessage,
     User,
 )
+from backend.reads.loaders import deal_counts_of
 from backend.reads.paging import nested_size
 from backend.schema import attachments
 from backend.schema.segments import segment_actions
@@ -161,13 +162,27 @@ class Compiler:
     origin: str  # where visitors reach this server (schema.campaigns.origin_of): the campaigns' addresses
     depth: int = 0
     # Named subqueries of the statement's WITH: a root's matching rows, a list's page, row rules (`views`: never
-    # materialized, each use is folded into the query that reads it).
+    # materialized, each use is folded into the query that reads it), figures every row reads (`shared`: by what
+    # they hold, computed once).
     ctes: dict[str, str] = field(default_factory=dict)
     views: set[str] = field(default_factory=set)
+    shared: dict[Hashable, str] = field(default_factory=dict)
 
     def with_clause(self) -> str:
-        return "WITH " + ", ".join(f"{name} AS {'NOT MATERIALIZED ' if name in self.views else ''}({sql})"
-                                   for name, sql in self.ctes.items())
+        def hint(name: str) -> str:
+            return "NOT MATERIALIZED " if name in self.views else "MATERIALIZED " if name in self.shared.values() else ""
+
+        return "WITH " + ", ".join(f"{name} AS {hint(name)}({sql})" for name, sql in self.ctes.items())
+
+    def once(self, key: Hashable, sql: Callable[[], str]) -> str:
+        """The name of a subquery of the statement's WITH that holds what `key` names (rendered by `sql` the first
+        time), computed once for the statement: a row that reads it by its key (a pipeline its figures, a stage
+        its count) reads a few rows, not the query again, as the resolver path's loader reads it once."""
+        if key not in self.shared:
+            name = f"shared{len(self.shared)}"
+            self.ctes[name] = sql()
+            self.shared[key] = name
+        return self.shared[key]
 
     def at_origin(self) -> str:
         """The request's origin, for an answer that holds it: the operation is then kept for that origin only."""
@@ -381,10 +396,11 @@ def _team_head(c: Compiler, f: Selected, row: str) -> str:
 
 
 def _deal_count(c: Compiler, f: Selected, row: str) -> str:
-    """How many deals the caller may see in a stage (loaders.deal_count_of_stage)."""
-    a = c.alias()
-    return (f'(SELECT count(*) FROM "{Deal._meta.db_table}" {a} WHERE {a}."stage_id" = {row}."id"'
-            f'{c.rule(Deal, a, of_customer=False)})')
+    """How many deals the caller may see in a stage, counted per stage once for the statement by the resolver's
+    own query (loaders.deal_counts_of)."""
+    counts = c.once("stage_deal_counts", lambda: c.st.embed(*parameterized(
+        deal_counts_of(Deal.filter(permissions.deal_rule(c.actor))))))
+    return f'coalesce((SELECT g."n" FROM {counts} g WHERE g."stage_id" = {row}."id"), 0)'
 
 
 def _live_tokens(c: Compiler, f: Selected, row: str) -> str:

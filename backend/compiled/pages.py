@@ -50,6 +50,7 @@ class Order:
 
 
 def in_utc(value: Any) -> Any:
+    """An instant in UTC, as the resolver path's rows hold it (anything else as it is)."""
     return value.astimezone(UTC) if isinstance(value, datetime) else value
 
 
@@ -96,8 +97,8 @@ def page_info(c: Compiler, f: Selected, size: int, after: bool, order: Ordered, 
 def paged(model: type[Model], key: str, field: str, descending: bool, narrow: Narrow | None = None) -> Relation:
     """The rows of `model` that belong to the parent row (`key` holds its id), paged by `first` and `after` in
     (`field`, id) order with `totalCount`, as the field's resolver pages them (reads.paging.paginate over its
-    query); `narrow`: the field's own conditions (a status). A bad `first` or a forged cursor is refused here, and
-    the resolver path answers with its error."""
+    query); `narrow`: the field's own conditions (a status). A bad `first`, or a forged cursor of a page that reads
+    rows, is refused here, and the resolver path answers with its error."""
 
     def relation(c: Compiler, f: Selected, row: str) -> str:
         size = page_size(f.args.get("first"))
@@ -105,7 +106,7 @@ def paged(model: type[Model], key: str, field: str, descending: bool, narrow: Na
         a, table = c.alias(), model._meta.db_table
         where = f'{a}."{key}" = {row}."id"' + (narrow(c, f, a) if narrow is not None else "")
         after = f.args.get("after")
-        keyset = _after(c, order, model, a, after) if after else ""
+        keyset = _after(c, order, model, a, after) if after and size else ""  # first: 0 reads no cursor
         rows = (f'SELECT {a}.* FROM "{table}" {a} WHERE {where}{keyset} ORDER BY {by(order, a)} LIMIT {size + 1}'
                 if size else f'SELECT {a}.* FROM "{table}" {a} WHERE 1 = 0')  # first: 0 reads no row
         page = f"(SELECT {a}.*, ROW_NUMBER() OVER (ORDER BY {by(order, a)}) AS rn FROM ({rows}) {a})"

@@ -28,9 +28,10 @@ def summary(c: Compiler, f: Selected, row: str) -> str:
         raise NotCovered("Pipeline.summary(filter: {custom})")
     st = c.st
     deals = filter_deals(Deal.filter(permissions.deal_rule(c.actor)), where)
-    totals = st.embed(*parameterized(deal_totals_of(deals)))  # the pipeline's groups: its id is a grouped column
+    # Every pipeline's groups, computed once for the statement (a list of deals may ask each deal's pipeline).
+    totals = c.once(("board", repr(given)), lambda: st.embed(*parameterized(deal_totals_of(deals))))
     group = st.array(*columns("g", _GROUP), stored_rate('g."currency"'))
-    groups = st.nested(f'SELECT {st.aggregate(group, "g.stage_id")} FROM ({totals}) g WHERE g."pipeline_id" = {row}."id"')
+    groups = st.nested(f'SELECT {st.aggregate(group, "g.stage_id")} FROM {totals} g WHERE g."pipeline_id" = {row}."id"')
     stages = st.nested(f'SELECT {st.aggregate(st.array(*columns("s", _STAGE)), "s.position, s.id")} FROM (SELECT * '
                        f'FROM "{Stage._meta.db_table}" s WHERE s."pipeline_id" = {row}."id" ORDER BY s."position", s."id") s')
 

@@ -16,7 +16,8 @@ _RATE = ("currency", "rate", "updated_at")
 def exchange_rates(c: Compiler, root: Selected) -> str:
     """The statement answering `exchangeRates` with its JSON."""
     st, table = c.st, ExchangeRate._meta.db_table
-    c.ctes["matching"] = f'SELECT "currency" FROM "{table}"'  # the statement's WITH, as every root's
+    # Every root's statement opens with its matching rows (the tests tell a compiled answer by it); here, the rates.
+    c.ctes["matching"] = f'SELECT "currency" FROM "{table}"'
     # The rate as the decimal's text: SQLite would write a float's digits.
     item = st.array('x."currency"', 'CAST(x."rate" AS TEXT)', st.instant('x."updated_at"'))
     rows = st.nested(f'SELECT {st.aggregate(item, "x.currency")} FROM (SELECT * FROM "{table}" x ORDER BY x."currency") x')

@@ -39,7 +39,8 @@ WHOLE = {
                                [("position", False), ("id", False)]),
     "lostReasons": Whole(lambda args: lost_reasons.offered(args["includeArchived"]), [("name", False), ("id", False)]),
     "teams": Whole(lambda _: Team.all(), [("name", False), ("id", False)]),
-    "pickList": Whole(lambda args: pick_lists.items(args["list"], args["includeArchived"]), [("position", False), ("id", False)]),
+    "pickList": Whole(lambda args: pick_lists.items(args["list"], args["includeArchived"]),
+                      [("position", False), ("id", False)]),
     "customFields": Whole(lambda args: custom_fields.listed(args["entity"], args["includeArchived"]),
                           [("position", False), ("id", False)]),
 }

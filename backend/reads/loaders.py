@@ -18,7 +18,7 @@ from tortoise import connections
 from tortoise.expressions import RawSQL
 from tortoise.functions import Count, Max, Sum
 from tortoise.models import Model
-from tortoise.queryset import QuerySet
+from tortoise.queryset import QuerySet, ValuesQuery
 
 from backend import permissions
 from backend.auth.actor import Actor
@@ -68,7 +68,12 @@ M = TypeVar("M", bound=Model)
 DEAL_WEIGHT = RawSQL('"deal"."amount" * "deal"."probability"')
 
 
-def deal_totals_of(deals: QuerySet[Deal]) -> Any:
+def deal_counts_of(deals: QuerySet[Deal]) -> ValuesQuery:
+    """How many of `deals` are in each stage: one GROUP BY (a stage's dealCount, on both read paths)."""
+    return deals.annotate(n=Count("id")).group_by("stage_id").values("stage_id", "n")
+
+
+def deal_totals_of(deals: QuerySet[Deal]) -> ValuesQuery:
     """The count, amount and amount × probability of `deals` per pipeline, stage and currency: one GROUP BY (the
     pipeline board's figures, on both read paths)."""
     return (deals.annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(DEAL_WEIGHT))  # type: ignore[arg-type]  # Tortoise runs RawSQL in Sum; its annotation omits it
@@ -183,10 +188,7 @@ class Loaders:
         """How many deals the reader may see in each stage: one GROUP BY for every stage asked for."""
 
         async def load(keys: Sequence[int]) -> list[int]:
-            rows = await (
-                Deal.filter(permissions.deal_rule(self.actor), stage_id__in=list(keys))
-                .annotate(n=Count("id")).group_by("stage_id").values("stage_id", "n")
-            )
+            rows = await deal_counts_of(Deal.filter(permissions.deal_rule(self.actor), stage_id__in=list(keys)))
             counts = {row["stage_id"]: row["n"] for row in rows}
             return [counts.get(key, 0) for key in keys]
 
