@@ -295,10 +295,15 @@ async def _shape(users: dict[str, Any]) -> None:
     await StatusTransition.create(entity="customer", from_status="draft", to_status="churned")
 
 
-# A field's default as the write path stores it (services.custom_fields.plain), by type.
+# A field's default as the write path stores it (services.custom_fields.plain), by type (a user's: _default).
 DEFAULTS = {"text": "Gold", "number": 2.5, "money": {"amount": 990, "currency": "USD"}, "date": "2026-02-28",
             "date_time": "2026-03-01T09:00:00+02:00", "boolean": True, "multi_select": ["a", "Öl"], "select": "b",
-            "user": 1, "long_text": "Line one\nline two"}
+            "long_text": "Line one\nline two"}
+
+
+def _default(kind: str, users: dict[str, Any]) -> dict[str, Any]:
+    """A custom field's stored default: a user field's names an active user (records made later take it)."""
+    return {"value": users["rep2"].id if kind == "user" else DEFAULTS[kind]}
 
 
 async def _custom_values(users: dict[str, Any]) -> None:
@@ -316,7 +321,7 @@ async def _custom_values(users: dict[str, Any]) -> None:
         for n, (kind, value) in enumerate(kinds[e::2] + kinds[:1]):
             field = await CustomField.create(entity=entity, key=f"{kind}_{n}", label=f"{kind.title()} {n}", type=kind,
                                              position=(n * 7) % 3, archived=n == 3,
-                                             default_value={"value": DEFAULTS[kind]} if n % 2 == 0 else None,
+                                             default_value=_default(kind, users) if n % 2 == 0 else None,
                                              options=["a", "b", "Öl"] if "select" in kind else [])
             for r, record in enumerate(ids):
                 if (r + n) % 3:
