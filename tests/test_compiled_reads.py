@@ -904,6 +904,10 @@ def _everything() -> list[tuple[str, dict[str, Any], After]]:
              f'{page} }} segment(id: "@id:segments:1") {{ id name allowedActions }} }}', {}, None),
             *((f"{{ {listed}(archived: {flag}) {{ totalCount edges {{ node {{ id {LABEL[listed]} }} }} }} }}", {}, None)
               for listed in ("leads", "deals") for flag in ("true", "false")),
+            # No rows asked for, in a custom field's order: the cursors are still the order's (null).
+            *((f'query($after: String) {{ {listed}(first: 0, orderBy: {{customField: "{keys[0]}"}}, after: $after) {{ '
+               f"edges {{ cursor }} {page} }} }}", {}, (listed, 2, f"custom.{keys[0]}"))
+              for listed, keys in CUSTOM_ORDERS.items()),
             # A page of deals by expected close that starts after a deal without one, as more follow.
             ("query($after: String) { deals(first: 2, orderBy: {field: EXPECTED_CLOSE_DATE}, after: $after) { "
              "edges { cursor node { id expectedCloseDate } } pageInfo { hasNextPage endCursor } } }", {},

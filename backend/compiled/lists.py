@@ -235,8 +235,9 @@ async def root_list(c: Compiler, root: Selected) -> str:
 def _page(c: Compiler, spec: RootList, order: Order | CustomOrder, rows: QuerySet, paged: QuerySet, after: str | None,
           size: int) -> str:
     """The page's rows and one more, numbered in its order (rn), read by the list resolver's own queries."""
-    if not size:  # first: 0 reads no row (Tortoise leaves a LIMIT 0 out)
-        return f'SELECT t0.*, 0 AS rn FROM "{spec.model._meta.db_table}" t0 WHERE 1 = 0'
+    if not size:  # first: 0 reads no row (Tortoise leaves a LIMIT 0 out); the cursors still name their columns
+        sort = f'NULL AS "{SORT}", 0 AS "{EMPTY}", ' if isinstance(order, CustomOrder) else ""
+        return f'SELECT t0.*, {sort}0 AS rn FROM "{spec.model._meta.db_table}" t0 WHERE 1 = 0'
     if isinstance(order, CustomOrder):  # from the shape that counts, as paginate_ordered reads it
         return _numbered(c, [custom_page(rows, order.field, order.descending, after, size)], f't0."{EMPTY}", {by(order)}')
     if order.name in spec.nulls_last:
