@@ -75,9 +75,17 @@ def test_the_pipeline_admin_flags_a_stage(admin: Session, shots: Path) -> None:
     box.uncheck()
     page.locator("li[data-stage=Proposal]").get_by_role("button", name="Save").click()
     expect(page.get_by_label("Proposal needs a next step")).not_to_be_checked()
-    stages = admin.graphql("{ pipelines { id stages { name requiresNextStep } } }")["pipelines"]
-    flags = {s["name"]: s["requiresNextStep"] for p in stages if p["id"] == pipeline_id for s in p["stages"]}
-    assert flags == {"New": False, "Proposal": False, "Won": False, "Lost": False}
+
+    def flags() -> dict[str, bool]:
+        stages = admin.graphql("{ pipelines { id stages { name requiresNextStep } } }")["pipelines"]
+        return {s["name"]: s["requiresNextStep"] for p in stages if p["id"] == pipeline_id for s in p["stages"]}
+
+    # The box shows unticked as soon as it is clicked; the save reaches the server a moment later.
+    for _ in range(100):
+        if not flags()["Proposal"]:
+            break
+        page.wait_for_timeout(50)  # yields to the browser between polls of the condition
+    assert flags() == {"New": False, "Proposal": False, "Won": False, "Lost": False}
     expect(page.get_by_label("Won needs a next step")).to_be_disabled()
 
 
