@@ -4,6 +4,7 @@ from datetime import datetime
 from enum import Enum
 
 from tortoise import fields
+from tortoise.expressions import Q
 from tortoise.models import Model
 
 from backend.codes import referral_code
@@ -104,6 +105,11 @@ class ApiToken(Model):
 
     def expired(self, at: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= at
+
+    @staticmethod
+    def working(at: datetime) -> Q:
+        """The tokens that work at `at`: not revoked, not expired (the query's form of `expired`)."""
+        return Q(revoked_at=None) & (Q(expires_at=None) | Q(expires_at__gt=at))
 
 
 class Notification(Model):

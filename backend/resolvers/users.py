@@ -105,7 +105,7 @@ def filter_tokens(query: QuerySet[ApiToken], where: ApiTokenFilter | None) -> Qu
     if where is not None and where.user_id is not None:
         query = query.filter(user_id=v.parse_id("filter.userId", where.user_id))
     if where is not None and where.working is not None:
-        working = Q(revoked_at=None) & (Q(expires_at=None) | Q(expires_at__gt=datetime.now(UTC)))
+        working = ApiToken.working(datetime.now(UTC))
         query = query.filter(working if where.working else ~working)
     return query
 

@@ -7,7 +7,6 @@ from enum import Enum
 
 import strawberry
 from strawberry.types.unset import UNSET
-from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from backend import permissions
@@ -105,8 +104,7 @@ class MeType(UserType):
 
 def live_tokens(actor: Actor) -> QuerySet[ApiToken]:
     """The caller's tokens that still work, by the clock now (Me.apiTokens, on both read paths)."""
-    live = Q(expires_at=None) | Q(expires_at__gt=datetime.now(UTC))
-    return ApiToken.filter(live, user_id=actor.user_id, revoked_at=None)
+    return ApiToken.filter(ApiToken.working(datetime.now(UTC)), user_id=actor.user_id)
 
 
 AssignmentPurpose = permissions.Assignment
