@@ -44,7 +44,6 @@ from backend.models import (
     Notification,
     PickListItem,
     Pipeline,
-    Role,
     Segment,
     SlaEvent,
     Stage,
@@ -53,7 +52,7 @@ from backend.models import (
     TicketMessage,
     User,
 )
-from backend.reads.loaders import deal_counts_of
+from backend.reads.loaders import deal_counts_of, team_heads
 from backend.reads.paging import nested_size
 from backend.schema import attachments
 from backend.schema.segments import segment_actions
@@ -387,12 +386,11 @@ def _latest_enrolments(c: Compiler, f: Selected, row: str) -> str:
 
 
 def _team_head(c: Compiler, f: Selected, row: str) -> str:
-    """A team's head: its active member with the sales_head role, the first by id should there be two
-    (loaders.team_head)."""
+    """A team's head: the first by id of those loaders.team_heads names, read once for the statement."""
+    heads = c.once("team_heads", lambda: c.st.embed(*parameterized(team_heads().values("id", "team_id"))))
     a = c.alias()
-    return c.st.nested(f'SELECT {c.node("User", f.fields, a)} FROM "{User._meta.db_table}" {a} WHERE {a}."team_id" = '
-                       f'{row}."id" AND {a}."role" = {c.st.param(Role.SALES_HEAD.value)} AND {a}."active" '
-                       f'ORDER BY {a}."id" LIMIT 1')
+    return c.st.nested(f'SELECT {c.node("User", f.fields, a)} FROM "{User._meta.db_table}" {a} WHERE {a}."id" = '
+                       f'(SELECT min(h."id") FROM {heads} h WHERE h."team_id" = {row}."id")')
 
 
 def _deal_count(c: Compiler, f: Selected, row: str) -> str:

@@ -68,6 +68,11 @@ M = TypeVar("M", bound=Model)
 DEAL_WEIGHT = RawSQL('"deal"."amount" * "deal"."probability"')
 
 
+def team_heads() -> QuerySet[User]:
+    """Who may head a team: its active members with the sales_head role (the first by id, should there be two)."""
+    return User.filter(role=Role.SALES_HEAD, active=True)
+
+
 def deal_counts_of(deals: QuerySet[Deal]) -> ValuesQuery:
     """How many of `deals` are in each stage: one GROUP BY (a stage's dealCount, on both read paths)."""
     return deals.annotate(n=Count("id")).group_by("stage_id").values("stage_id", "n")
@@ -151,7 +156,7 @@ class Loaders:
         """A team's head: its active member with the sales_head role (the first, should there be two)."""
 
         async def load(keys: Sequence[int]) -> list[User | None]:
-            heads = await User.filter(team_id__in=list(keys), role=Role.SALES_HEAD, active=True).order_by("-id")
+            heads = await team_heads().filter(team_id__in=list(keys)).order_by("-id")
             return by_key(heads, keys, "team_id")
 
         return DataLoader(load)
